@@ -1,0 +1,90 @@
+//! The command line: arguments, wiring and exit codes; nothing else.
+
+mod args;
+mod rules_cmd;
+mod scan_cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::{Command, RuleSource, RulesCommand};
+
+use crate::engine::Engine;
+use crate::rules::{Diagnostic, Loader};
+
+/// Exit status, as ClamAV and grep-like tools use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Everything was scanned and nothing was found.
+    Clean = 0,
+    /// At least one finding.
+    Found = 1,
+    /// Nothing found but something could not be scanned, or a usage or rule error.
+    Trouble = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Status::Trouble.into() } else { Status::Clean.into() };
+        }
+    };
+    let status = match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
+        Command::Rules(RulesCommand::Check { paths }) => rules_cmd::check(&paths),
+    };
+    match status {
+        Ok(s) => s.into(),
+        Err(e) => {
+            eprintln!("shellsweep: {}", crate::output::for_terminal(format!("{e:#}").as_bytes()));
+            Status::Trouble.into()
+        }
+    }
+}
+
+/// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
+/// that stopped loading) are printed to stderr.
+fn load_engine(source: &RuleSource, quiet: bool) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+    let mut loader = Loader::new();
+    if !source.no_bundled_rules {
+        loader.add_bundled();
+    }
+    for p in &source.rules {
+        loader.add_path(p);
+    }
+    let files = loader.rule_files().to_vec();
+    match loader.finish() {
+        Ok((rules, warnings)) => {
+            if !quiet {
+                print_diagnostics(&warnings);
+            }
+            if rules.is_empty() {
+                anyhow::bail!("no rules loaded (--no-bundled-rules without --rules?)");
+            }
+            Ok(Some((Engine::new(rules)?, files)))
+        }
+        Err(e) => {
+            print_diagnostics(&e.0);
+            eprintln!("shellsweep: {e}");
+            Ok(None)
+        }
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}

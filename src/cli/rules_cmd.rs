@@ -1,0 +1,72 @@
+//! `shellsweep rules list` and `shellsweep rules check`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::args::RuleSource;
+use super::{Status, load_engine, print_diagnostics};
+use crate::engine::Engine;
+use crate::output::for_terminal;
+use crate::rules::{Level, Loader};
+
+pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
+    let Some((engine, _)) = load_engine(source, false)? else {
+        return Ok(Status::Trouble);
+    };
+    let rules = engine.rules();
+    let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    let mut out = std::io::stdout().lock();
+    let mut lines = String::new();
+    for r in rules {
+        lines.push_str(&format!(
+            "{:<id_width$}  {:<8}  {:<4}  {}\n",
+            for_terminal(r.id.as_bytes()),
+            r.severity.as_str(),
+            r.scope.as_str(),
+            for_terminal(r.name.as_bytes())
+        ));
+    }
+    match out.write_all(lines.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(Status::Clean),
+    }
+}
+
+/// Checks rule files as a scan would load them, plus the engine's slow-pattern warnings.
+pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
+    let mut loader = Loader::new();
+    if paths.is_empty() {
+        loader.add_bundled();
+    }
+    for p in paths {
+        loader.add_path(p);
+    }
+    let mut diagnostics = loader.diagnostics().to_vec();
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let rule_count = loader.rules().len();
+    if errors == 0 {
+        match Engine::new(loader.rules().to_vec()) {
+            Ok(engine) => {
+                for slow in engine.slow_patterns() {
+                    diagnostics.push(loader.diagnostic(
+                        &slow.source,
+                        slow.pos,
+                        Level::Warning,
+                        format!(
+                            "rule {}, pattern `{}`: the regex has no literal of 3 or more bytes that every match contains, so it runs over every file the rule applies to (slow)",
+                            slow.rule, slow.pattern
+                        ),
+                    ));
+                }
+            }
+            Err(e) => {
+                eprintln!("shellsweep: {e}");
+                return Ok(Status::Trouble);
+            }
+        }
+    }
+    print_diagnostics(&diagnostics);
+    let warnings = diagnostics.len() - errors;
+    eprintln!("shellsweep: {rule_count} rules checked, {errors} errors, {warnings} warnings");
+    Ok(if errors > 0 { Status::Trouble } else { Status::Clean })
+}

@@ -1,0 +1,398 @@
+//! The matcher: one Aho-Corasick automaton over the atoms of every pattern of every rule,
+//! searched once over a whole buffer; regexes verified only around atom hits; then each
+//! rule's condition.
+
+mod atoms;
+mod excerpt;
+mod scan;
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use globset::GlobSet;
+use regex_automata::meta::Regex;
+
+use crate::rules::{PatternKind, Pos, Rule};
+
+pub use scan::{Match, RuleHit, Scratch};
+
+/// The engine could not be built (a regex over the size limits, too many atoms, ...).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("rule {rule}, pattern `{pattern}`: {message}")]
+    Pattern {
+        rule: String,
+        pattern: String,
+        message: String,
+    },
+    #[error("building the literal automaton: {0}")]
+    Automaton(#[from] aho_corasick::BuildError),
+    #[error("compiling path filters: {0}")]
+    Glob(#[from] globset::Error),
+}
+
+/// A pattern that cannot be prefiltered and so runs over every file its rule applies to.
+#[derive(Clone, Debug)]
+pub struct SlowPattern {
+    pub rule: String,
+    pub source: String,
+    pub pattern: String,
+    pub pos: Pos,
+}
+
+/// Matches beyond this many per pattern and file are counted but not kept.
+pub(crate) const KEPT_MATCHES_PER_PATTERN: usize = 16;
+
+/// A compiled rule set, shared read-only by all scanning threads.
+pub struct Engine {
+    rules: Vec<Rule>,
+    /// Per rule: index range into `patterns`.
+    rule_patterns: Vec<std::ops::Range<usize>>,
+    /// Per rule: false when the condition can hold with no pattern matched.
+    needs_hit: Vec<bool>,
+    patterns: Vec<CompiledPattern>,
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: who wants to hear about its hits.
+    listeners: Vec<Vec<Listener>>,
+    /// Whether the automaton compares ASCII case-insensitively.
+    automaton_nocase: bool,
+    /// Regex patterns without atoms: verified over the whole buffer of every applicable file.
+    unfiltered: Vec<usize>,
+    filters: Filters,
+}
+
+pub(crate) struct CompiledPattern {
+    rule: usize,
+    fullword: bool,
+    regex: Option<CompiledRegex>,
+}
+
+pub(crate) struct CompiledRegex {
+    regex: Regex,
+    /// The longest possible match, when bounded; lets verification look only near hits.
+    max_len: Option<usize>,
+}
+
+/// One consumer of an automaton hit.
+#[derive(Clone, Debug)]
+pub(crate) struct Listener {
+    pattern: usize,
+    /// The exact bytes, compared when the automaton is case-insensitive but this atom is not.
+    exact: Option<Vec<u8>>,
+    wide: bool,
+    /// True for regex atoms: a hit only says where to verify.
+    trigger: bool,
+}
+
+/// Which rules apply to which files, by extension and path glob.
+struct Filters {
+    /// Rules without an extension filter.
+    any_extension: Vec<usize>,
+    by_extension: HashMap<String, Vec<usize>>,
+    /// Rules with path globs, and the globs (rule index per glob).
+    globs: GlobSet,
+    glob_rule: Vec<usize>,
+    has_globs: Vec<bool>,
+}
+
+impl Engine {
+    /// Compiles rules. Slow patterns are not errors; see [`Engine::slow_patterns`].
+    pub fn new(rules: Vec<Rule>) -> Result<Engine, BuildError> {
+        let mut patterns = Vec::new();
+        let mut rule_patterns = Vec::new();
+        let mut needs_hit = Vec::new();
+        let mut atom_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut atoms: Vec<Vec<u8>> = Vec::new();
+        let mut listeners: Vec<Vec<Listener>> = Vec::new();
+        let mut unfiltered = Vec::new();
+        let automaton_nocase = rules.iter().flat_map(|r| &r.patterns).any(|p| p.nocase);
+
+        let mut add_atom = |bytes: Vec<u8>, listener: Listener| {
+            let key = if automaton_nocase { bytes.to_ascii_lowercase() } else { bytes };
+            let id = *atom_index.entry(key.clone()).or_insert_with(|| {
+                atoms.push(key);
+                listeners.push(Vec::new());
+                atoms.len() - 1
+            });
+            listeners[id].push(listener);
+        };
+
+        for (ri, rule) in rules.iter().enumerate() {
+            let start = patterns.len();
+            for p in &rule.patterns {
+                let pi = patterns.len();
+                let exact = |bytes: &[u8], nocase: bool| (automaton_nocase && !nocase).then(|| bytes.to_vec());
+                let regex = match &p.kind {
+                    PatternKind::Literal(bytes) => {
+                        let mut forms = Vec::new();
+                        if p.ascii {
+                            forms.push((bytes.clone(), false));
+                        }
+                        if p.wide {
+                            forms.push((atoms::widen(bytes), true));
+                        }
+                        for (form, wide) in forms {
+                            let listener = Listener {
+                                pattern: pi,
+                                exact: exact(&form, p.nocase),
+                                wide,
+                                trigger: false,
+                            };
+                            add_atom(form, listener);
+                        }
+                        None
+                    }
+                    PatternKind::Regex(src) => {
+                        let hir = regex_syntax::ParserBuilder::new()
+                            .unicode(false)
+                            .utf8(false)
+                            .case_insensitive(p.nocase)
+                            .build()
+                            .parse(src)
+                            .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
+                        let max_len = hir.properties().maximum_len();
+                        let regex = Regex::builder()
+                            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                            .build_from_hir(&hir)
+                            .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
+                        match atoms::regex_atoms(&hir) {
+                            Some(set) => {
+                                for atom in set {
+                                    let listener = Listener {
+                                        pattern: pi,
+                                        exact: exact(&atom.bytes, atom.nocase),
+                                        wide: false,
+                                        trigger: true,
+                                    };
+                                    add_atom(atom.bytes, listener);
+                                }
+                            }
+                            None => unfiltered.push(pi),
+                        }
+                        Some(CompiledRegex { regex, max_len })
+                    }
+                };
+                patterns.push(CompiledPattern {
+                    rule: ri,
+                    fullword: p.fullword,
+                    regex,
+                });
+            }
+            rule_patterns.push(start..patterns.len());
+            needs_hit.push(!rule.condition.may_hold_without_matches());
+        }
+
+        let automaton = if atoms.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(automaton_nocase)
+                    .build(&atoms)?,
+            )
+        };
+        let filters = Filters::new(&rules)?;
+        Ok(Engine {
+            rules,
+            rule_patterns,
+            needs_hit,
+            patterns,
+            automaton,
+            listeners,
+            automaton_nocase,
+            unfiltered,
+            filters,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Regex patterns with no literal to prefilter on.
+    pub fn slow_patterns(&self) -> Vec<SlowPattern> {
+        self.unfiltered
+            .iter()
+            .map(|&pi| {
+                let rule = &self.rules[self.patterns[pi].rule];
+                let local = pi - self.rule_patterns[self.patterns[pi].rule].start;
+                let p = &rule.patterns[local];
+                SlowPattern {
+                    rule: rule.id.clone(),
+                    source: rule.source.to_string(),
+                    pattern: p.name.clone(),
+                    pos: p.pos,
+                }
+            })
+            .collect()
+    }
+
+    /// The number of distinct atoms in the automaton.
+    pub fn atom_count(&self) -> usize {
+        self.listeners.len()
+    }
+}
+
+fn pattern_error(rule: &Rule, pattern: &str, message: String) -> BuildError {
+    BuildError::Pattern {
+        rule: rule.id.clone(),
+        pattern: pattern.to_owned(),
+        message,
+    }
+}
+
+impl Filters {
+    fn new(rules: &[Rule]) -> Result<Filters, globset::Error> {
+        let mut any_extension = Vec::new();
+        let mut by_extension: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut glob_rule = Vec::new();
+        let mut has_globs = vec![false; rules.len()];
+        for (ri, rule) in rules.iter().enumerate() {
+            if rule.files.extensions.is_empty() {
+                any_extension.push(ri);
+            }
+            for ext in &rule.files.extensions {
+                by_extension.entry(ext.clone()).or_default().push(ri);
+            }
+            for g in &rule.files.paths {
+                globs.add(g.clone());
+                glob_rule.push(ri);
+                has_globs[ri] = true;
+            }
+        }
+        Ok(Filters {
+            any_extension,
+            by_extension,
+            globs: globs.build()?,
+            glob_rule,
+            has_globs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::rules::Loader;
+
+    fn engine(patterns: &str, condition: &str) -> Engine {
+        let text = format!(
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n{patterns}    condition: {condition}\n"
+        );
+        let mut l = Loader::new();
+        l.add_text("t.yml", &text);
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        Engine::new(rules).unwrap()
+    }
+
+    /// (pattern name, offset) of every reported match, or None when the rule did not fire.
+    fn run(e: &Engine, buf: &[u8]) -> Option<Vec<(String, u64)>> {
+        let mut s = e.scratch();
+        let hits = e.scan(Path::new("x.php"), buf, &mut s);
+        hits.first().map(|h| h.matches.iter().map(|m| (m.pattern.clone(), m.offset)).collect())
+    }
+
+    #[test]
+    fn literal_and_case() {
+        let e = engine("      a: Eval(\n      b: { text: system, nocase: true }\n", "any of them");
+        assert_eq!(run(&e, b"x eval( y"), None, "a is case-sensitive");
+        assert_eq!(run(&e, b"x Eval( y"), Some(vec![("a".into(), 2)]));
+        assert_eq!(run(&e, b"SYSTEM"), Some(vec![("b".into(), 0)]));
+    }
+
+    #[test]
+    fn fullword_needs_non_word_neighbours() {
+        let e = engine("      a: { text: exec, fullword: true }\n", "a");
+        assert_eq!(run(&e, b"shell_exec("), None);
+        assert_eq!(run(&e, b"execute"), None);
+        assert_eq!(run(&e, b"x=exec(1)"), Some(vec![("a".into(), 2)]));
+        assert_eq!(run(&e, b"exec"), Some(vec![("a".into(), 0)]));
+    }
+
+    #[test]
+    fn wide_matches_utf16le_only_unless_ascii_too() {
+        let wide: Vec<u8> = "..MachineKey..".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let only_wide = engine("      a: { text: MachineKey, wide: true }\n", "a");
+        assert_eq!(run(&only_wide, &wide), Some(vec![("a".into(), 4)]));
+        assert_eq!(run(&only_wide, b"MachineKey"), None);
+        let both = engine("      a: { text: MachineKey, wide: true, ascii: true, nocase: true }\n", "a");
+        assert!(run(&both, b"machinekey").is_some());
+        assert!(run(&both, &wide).is_some());
+        let word = engine("      a: { text: Key, wide: true, fullword: true }\n", "a");
+        assert_eq!(run(&word, &wide), None);
+    }
+
+    #[test]
+    fn regex_verified_near_atoms() {
+        let e = engine("      a: { regex: 'eval\\s*\\(\\s*\\$_(GET|POST)' }\n", "a");
+        assert!(e.slow_patterns().is_empty());
+        assert_eq!(run(&e, b"<?php eval ( $_POST['x']);"), Some(vec![("a".into(), 6)]));
+        assert_eq!(run(&e, b"<?php eval('1+1'); $_POST;"), None);
+        let nocase = engine("      a: { regex: 'eval\\(\\$_post', nocase: true }\n", "a");
+        assert!(run(&nocase, b"EVAL($_POST").is_some());
+    }
+
+    #[test]
+    fn regex_with_unbounded_gap_searches_the_whole_buffer() {
+        let e = engine("      a: { regex: 'Runtime[\\s\\S]*getParameter' }\n", "a");
+        let mut buf = b"Runtime".to_vec();
+        buf.extend(vec![b' '; 200_000]);
+        buf.extend(b"getParameter");
+        assert_eq!(run(&e, &buf), Some(vec![("a".into(), 0)]));
+    }
+
+    #[test]
+    fn slow_regex_runs_without_atoms() {
+        let e = engine("      a: { regex: '[A-Za-z0-9+/]{40,}' }\n", "a");
+        assert_eq!(e.slow_patterns().len(), 1);
+        assert!(run(&e, &[b'A'; 50]).is_some());
+        assert!(run(&e, &[b'A'; 30]).is_none());
+    }
+
+    #[test]
+    fn conditions_see_counts_and_size() {
+        let e = engine("      a: abc\n      b: xyz\n", "count(a) >= 2 and not b");
+        assert!(run(&e, b"abc abc").is_some());
+        assert!(run(&e, b"abc").is_none());
+        assert!(run(&e, b"abc abc xyz").is_none());
+        let always = engine("      a: abc\n", "not a and filesize < 5");
+        assert_eq!(run(&always, b"1234"), Some(vec![]));
+        assert!(run(&always, b"12345").is_none());
+    }
+
+    #[test]
+    fn extension_and_path_filters() {
+        let text = "rules:\n  - id: T\n    name: t\n    severity: high\n    files:\n      extensions: [aspx]\n      paths: ['**/layouts/**']\n    patterns:\n      a: abc\n";
+        let mut l = Loader::new();
+        l.add_text("t.yml", text);
+        let e = Engine::new(l.finish().unwrap().0).unwrap();
+        let mut s = e.scratch();
+        assert_eq!(e.scan(Path::new("/x/LAYOUTS/a.ASPX"), b"abc", &mut s).len(), 1);
+        assert_eq!(e.scan(Path::new("C:\\x\\Layouts\\a.aspx"), b"abc", &mut s).len(), 1);
+        assert!(e.scan(Path::new("/x/other/a.aspx"), b"abc", &mut s).is_empty());
+        assert!(e.scan(Path::new("/x/LAYOUTS/a.php"), b"abc", &mut s).is_empty());
+        assert!(!e.applies_to(Path::new("/x/LAYOUTS/a.png"), &mut s));
+    }
+
+    #[test]
+    fn matches_report_lines_and_are_capped() {
+        let e = engine("      a: hit\n", "a");
+        let mut buf = Vec::new();
+        for i in 0..100 {
+            buf.extend(format!("line {i} hit\n").as_bytes());
+        }
+        let mut s = e.scratch();
+        let hits = e.scan(Path::new("x"), &buf, &mut s);
+        assert_eq!(hits[0].match_count, 100);
+        assert_eq!(hits[0].matches.len(), scan::REPORTED_MATCHES_PER_RULE);
+        let lines: Vec<u64> = hits[0].matches.iter().map(|m| m.line).collect();
+        assert_eq!(lines, (1..=8).collect::<Vec<u64>>());
+        assert_eq!(hits[0].matches[2].excerpt, b"line 2 hit");
+        // The scratch is clean for the next file.
+        assert!(e.scan(Path::new("x"), b"nothing", &mut s).is_empty());
+    }
+}

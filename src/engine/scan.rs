@@ -1,0 +1,298 @@
+//! Scanning one buffer: automaton pass, regex verification near hits, conditions.
+
+use std::path::Path;
+
+use regex_automata::Input;
+
+use super::excerpt::{self, LineCounter};
+use super::{Engine, KEPT_MATCHES_PER_PATTERN};
+use crate::rules::{Facts, Rule};
+
+/// At most this many matches are reported per rule and file (all are counted).
+pub(crate) const REPORTED_MATCHES_PER_RULE: usize = 8;
+
+/// One reported match of a pattern.
+#[derive(Clone, Debug)]
+pub struct Match {
+    pub pattern: String,
+    pub offset: u64,
+    pub length: u64,
+    /// 1-based.
+    pub line: u64,
+    /// Raw bytes around the match, bounded; escaping is the writer's job.
+    pub excerpt: Vec<u8>,
+}
+
+/// A rule whose condition held on a buffer.
+#[derive(Debug)]
+pub struct RuleHit<'e> {
+    pub rule: &'e Rule,
+    /// The first matches in file order, at most [`REPORTED_MATCHES_PER_RULE`].
+    pub matches: Vec<Match>,
+    /// All matches of the rule's patterns (regex matches are counted near atom hits).
+    pub match_count: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    wide: bool,
+}
+
+/// Per-thread working memory, reused from file to file.
+pub struct Scratch {
+    applicable: Vec<bool>,
+    any_applicable: bool,
+    counts: Vec<u64>,
+    kept: Vec<Vec<Span>>,
+    touched: Vec<usize>,
+    windows: Vec<Vec<(usize, usize)>>,
+    triggered: Vec<usize>,
+    candidate: Vec<bool>,
+    glob_hits: Vec<usize>,
+}
+
+impl Engine {
+    pub fn scratch(&self) -> Scratch {
+        let (r, p) = (self.rules.len(), self.patterns.len());
+        Scratch {
+            applicable: vec![false; r],
+            any_applicable: false,
+            counts: vec![0; p],
+            kept: vec![Vec::new(); p],
+            touched: Vec::new(),
+            windows: vec![Vec::new(); p],
+            triggered: Vec::new(),
+            candidate: vec![false; r],
+            glob_hits: Vec::new(),
+        }
+    }
+
+    /// True when at least one rule applies to a file at `path`; when none does, the file
+    /// need not be read at all.
+    pub fn applies_to(&self, path: &Path, scratch: &mut Scratch) -> bool {
+        self.select_rules(path, scratch);
+        scratch.any_applicable
+    }
+
+    /// Matches every rule that applies to `path` against `buf`.
+    pub fn scan<'e>(&'e self, path: &Path, buf: &[u8], scratch: &mut Scratch) -> Vec<RuleHit<'e>> {
+        self.select_rules(path, scratch);
+        if !scratch.any_applicable {
+            return Vec::new();
+        }
+        self.find_atoms(buf, scratch);
+        self.verify_regexes(buf, scratch);
+        let hits = self.evaluate(buf, scratch);
+        for &pi in &scratch.touched {
+            scratch.counts[pi] = 0;
+            scratch.kept[pi].clear();
+        }
+        scratch.touched.clear();
+        hits
+    }
+
+    fn select_rules(&self, path: &Path, s: &mut Scratch) {
+        let f = &self.filters;
+        s.applicable.iter_mut().for_each(|a| *a = false);
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        for &ri in f.any_extension.iter().chain(f.by_extension.get(&ext).into_iter().flatten()) {
+            s.applicable[ri] = true;
+        }
+        if !f.glob_rule.is_empty() {
+            let text = path.to_string_lossy().replace('\\', "/");
+            f.globs.matches_into(text.as_str(), &mut s.glob_hits);
+            let mut glob_ok = vec![false; self.rules.len()];
+            for &g in &s.glob_hits {
+                glob_ok[f.glob_rule[g]] = true;
+            }
+            for (ri, a) in s.applicable.iter_mut().enumerate() {
+                if f.has_globs[ri] && !glob_ok[ri] {
+                    *a = false;
+                }
+            }
+        }
+        s.any_applicable = s.applicable.iter().any(|&a| a);
+    }
+
+    fn find_atoms(&self, buf: &[u8], s: &mut Scratch) {
+        let Some(ac) = &self.automaton else { return };
+        for m in ac.find_overlapping_iter(buf) {
+            let (start, end) = (m.start(), m.end());
+            for l in &self.listeners[m.pattern().as_usize()] {
+                let p = &self.patterns[l.pattern];
+                if !s.applicable[p.rule] {
+                    continue;
+                }
+                if let Some(exact) = &l.exact {
+                    if self.automaton_nocase && buf[start..end] != exact[..] {
+                        continue;
+                    }
+                }
+                if l.trigger {
+                    if s.windows[l.pattern].is_empty() {
+                        s.triggered.push(l.pattern);
+                    }
+                    s.windows[l.pattern].push((start, end));
+                    continue;
+                }
+                if p.fullword && !is_whole_word(buf, start, end, l.wide) {
+                    continue;
+                }
+                record(s, l.pattern, Span { start, end, wide: l.wide });
+            }
+        }
+    }
+
+    fn verify_regexes(&self, buf: &[u8], s: &mut Scratch) {
+        let mut todo = std::mem::take(&mut s.triggered);
+        todo.extend(self.unfiltered.iter().copied().filter(|&pi| s.applicable[self.patterns[pi].rule]));
+        for &pi in &todo {
+            let p = &self.patterns[pi];
+            let re = p.regex.as_ref().expect("only regex patterns are triggered");
+            let hits = std::mem::take(&mut s.windows[pi]);
+            let windows = search_windows(&hits, re.max_len, buf.len());
+            for (from, to) in windows {
+                let mut input = Input::new(buf).range(from..to);
+                while let Some(m) = re.regex.search(&input) {
+                    if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
+                        record(s, pi, Span { start: m.start(), end: m.end(), wide: false });
+                    }
+                    // Regexes that match the empty string are rejected when rules load, so
+                    // every match moves the search forward.
+                    input.set_start(m.end().max(m.start() + 1));
+                    if input.start() >= to {
+                        break;
+                    }
+                }
+            }
+            let mut hits = hits;
+            hits.clear();
+            s.windows[pi] = hits;
+        }
+        todo.clear();
+        s.triggered = todo;
+    }
+
+    fn evaluate<'e>(&'e self, buf: &[u8], s: &mut Scratch) -> Vec<RuleHit<'e>> {
+        let mut order = Vec::new();
+        for &pi in &s.touched {
+            let ri = self.patterns[pi].rule;
+            if !s.candidate[ri] {
+                s.candidate[ri] = true;
+                order.push(ri);
+            }
+        }
+        for (ri, &needs) in self.needs_hit.iter().enumerate() {
+            if !needs && s.applicable[ri] && !s.candidate[ri] {
+                s.candidate[ri] = true;
+                order.push(ri);
+            }
+        }
+        order.sort_unstable();
+        let mut lines = LineCounter::new();
+        let mut out = Vec::new();
+        for ri in order {
+            s.candidate[ri] = false;
+            let range = self.rule_patterns[ri].clone();
+            let facts = RuleFacts {
+                counts: &s.counts[range.clone()],
+                filesize: buf.len() as u64,
+            };
+            let rule = &self.rules[ri];
+            if !rule.condition.eval(&facts) {
+                continue;
+            }
+            let mut spans: Vec<(usize, Span)> = range
+                .clone()
+                .flat_map(|pi| s.kept[pi].iter().map(move |sp| (pi - range.start, *sp)))
+                .collect();
+            spans.sort_by_key(|(_, sp)| (sp.start, sp.end));
+            spans.truncate(REPORTED_MATCHES_PER_RULE);
+            let matches = spans
+                .into_iter()
+                .map(|(local, sp)| Match {
+                    pattern: rule.patterns[local].name.clone(),
+                    offset: sp.start as u64,
+                    length: (sp.end - sp.start) as u64,
+                    line: lines.line_at(buf, sp.start),
+                    excerpt: excerpt::excerpt(buf, sp.start, sp.end, sp.wide),
+                })
+                .collect();
+            out.push(RuleHit {
+                rule,
+                matches,
+                match_count: facts.counts.iter().sum(),
+            });
+        }
+        out
+    }
+}
+
+fn record(s: &mut Scratch, pattern: usize, span: Span) {
+    if s.counts[pattern] == 0 {
+        s.touched.push(pattern);
+    }
+    s.counts[pattern] += 1;
+    if s.kept[pattern].len() < KEPT_MATCHES_PER_PATTERN {
+        s.kept[pattern].push(span);
+    }
+}
+
+/// Where a regex can match given its atom hits: every match contains a hit, so with a
+/// bounded match length `m` a match lies within `[hit.end - m, hit.start + m]`. Overlapping
+/// windows are merged so that no match is counted twice.
+fn search_windows(hits: &[(usize, usize)], max_len: Option<usize>, len: usize) -> Vec<(usize, usize)> {
+    let Some(m) = max_len.filter(|&m| m <= 1 << 16) else {
+        return vec![(0, len)];
+    };
+    let mut windows: Vec<(usize, usize)> = hits
+        .iter()
+        .map(|&(s, e)| (e.saturating_sub(m), (s + m).min(len)))
+        .collect();
+    windows.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
+    for w in windows {
+        match merged.last_mut() {
+            Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+            _ => merged.push(w),
+        }
+    }
+    merged
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `fullword`: no letter, digit or `_` touches the match on either side. For wide matches
+/// the neighbours are UTF-16LE code units.
+fn is_whole_word(buf: &[u8], start: usize, end: usize, wide: bool) -> bool {
+    if wide {
+        let before = start >= 2 && buf[start - 1] == 0 && is_word_byte(buf[start - 2]);
+        let after = end + 1 < buf.len() && buf[end + 1] == 0 && is_word_byte(buf[end]);
+        !before && !after
+    } else {
+        let before = start > 0 && is_word_byte(buf[start - 1]);
+        let after = end < buf.len() && is_word_byte(buf[end]);
+        !before && !after
+    }
+}
+
+struct RuleFacts<'a> {
+    counts: &'a [u64],
+    filesize: u64,
+}
+
+impl Facts for RuleFacts<'_> {
+    fn count(&self, item: usize) -> u64 {
+        self.counts[item]
+    }
+    fn filesize(&self) -> u64 {
+        self.filesize
+    }
+}

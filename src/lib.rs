@@ -1,0 +1,15 @@
+//! shellsweep: finds webshells and indicators of compromise on web servers.
+//!
+//! The library follows the data flow: [`rules`] loads rule files, [`engine`] compiles and
+//! matches them, [`walk`] and [`read`] get bytes off the disk, [`finding`] is what a match
+//! becomes, and [`output`] writes findings for people and SIEMs.
+
+pub mod cli;
+pub mod engine;
+pub mod finding;
+pub mod output;
+pub mod read;
+pub mod rules;
+pub mod scan;
+pub mod summary;
+pub mod walk;

@@ -1,0 +1,230 @@
+//! Writers: one thread owns the output, so a file's findings are never interleaved with
+//! another's and no scanning thread waits on a slow terminal longer than a channel send.
+
+mod escape;
+mod progress;
+mod text;
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use escape::{for_terminal, path_for_terminal};
+
+use crate::finding::{Finding, Observer};
+use crate::summary::{Stats, Summary};
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: a block per finding, and a summary.
+    Text,
+    /// One ECS-shaped JSON object per line; the last line is the summary.
+    Jsonl,
+}
+
+/// Where and how to write.
+#[derive(Clone, Debug)]
+pub struct OutputConfig {
+    pub format: Format,
+    /// Append to this file instead of writing to stdout.
+    pub file: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+/// What scanning threads send to the writer.
+#[derive(Debug)]
+pub enum Message {
+    /// All findings of one file, written together.
+    Findings(Vec<Finding>),
+    /// A per-file problem: `shellsweep: PATH: MESSAGE` on stderr.
+    FileError(Option<PathBuf>, String),
+    /// A note on stderr (shown unless `--quiet`).
+    Notice(Option<PathBuf>, String),
+}
+
+/// How the writer ended.
+#[derive(Debug, Default)]
+pub struct WriterOutcome {
+    /// The reader of stdout went away; output stopped early and quietly.
+    pub broken_pipe: bool,
+}
+
+/// A running writer thread.
+pub struct Output {
+    tx: Option<SyncSender<Message>>,
+    summary_tx: mpsc::Sender<Summary>,
+    handle: JoinHandle<io::Result<WriterOutcome>>,
+}
+
+impl Output {
+    /// Opens the destination and starts the writer. `stop` is raised when output can no
+    /// longer be written, so that scanning stops too.
+    pub fn start(config: OutputConfig, observer: Observer, stats: Arc<Stats>, stop: Arc<AtomicBool>) -> io::Result<Output> {
+        let (sink, is_tty): (Box<dyn Write + Send>, bool) = match &config.file {
+            Some(path) => (Box::new(BufWriter::new(open_append(path)?)), false),
+            None => {
+                let tty = io::stdout().is_terminal();
+                (Box::new(BufWriter::new(io::stdout())), tty)
+            }
+        };
+        let stderr_tty = io::stderr().is_terminal();
+        let color = is_tty && config.format == Format::Text && std::env::var_os("NO_COLOR").is_none();
+        let progress = (!config.quiet && stderr_tty).then(|| progress::Progress::new(stats));
+        let (tx, rx) = mpsc::sync_channel::<Message>(1024);
+        let (summary_tx, summary_rx) = mpsc::channel::<Summary>();
+        let mut w = Writer {
+            sink,
+            format: config.format,
+            color,
+            quiet: config.quiet,
+            observer,
+            progress,
+            broken: false,
+        };
+        let handle = std::thread::Builder::new().name("shellsweep-writer".into()).spawn(move || {
+            let tick = Duration::from_millis(150);
+            loop {
+                match rx.recv_timeout(tick) {
+                    Ok(msg) => {
+                        if let Err(e) = w.handle(msg) {
+                            stop.store(true, Ordering::Relaxed);
+                            if !w.note_broken(&e) {
+                                w.clear_progress();
+                                return Err(e);
+                            }
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => w.tick(),
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            w.clear_progress();
+            if let Ok(summary) = summary_rx.recv() {
+                if let Err(e) = w.summary(&summary) {
+                    if !w.note_broken(&e) {
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(WriterOutcome { broken_pipe: w.broken })
+        })?;
+        Ok(Output {
+            tx: Some(tx),
+            summary_tx,
+            handle,
+        })
+    }
+
+    /// A sender for a scanning thread.
+    pub fn sender(&self) -> SyncSender<Message> {
+        self.tx.clone().expect("output is running")
+    }
+
+    /// Closes the findings stream (every sender must be dropped by now) and writes the
+    /// summary last.
+    pub fn finish(mut self, summary: Summary) -> io::Result<WriterOutcome> {
+        drop(self.tx.take());
+        let _ = self.summary_tx.send(summary);
+        self.handle.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
+    }
+}
+
+/// `--output` appends, so a SIEM shipper that tails the file never sees it shrink.
+fn open_append(path: &Path) -> io::Result<std::fs::File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+struct Writer {
+    sink: Box<dyn Write + Send>,
+    format: Format,
+    color: bool,
+    quiet: bool,
+    observer: Observer,
+    progress: Option<progress::Progress>,
+    broken: bool,
+}
+
+impl Writer {
+    fn handle(&mut self, msg: Message) -> io::Result<()> {
+        match msg {
+            Message::Findings(findings) => {
+                if self.broken {
+                    return Ok(());
+                }
+                self.clear_progress();
+                for f in &findings {
+                    match self.format {
+                        Format::Jsonl => {
+                            serde_json::to_writer(&mut self.sink, &f.to_ecs(&self.observer))?;
+                            self.sink.write_all(b"\n")?;
+                        }
+                        Format::Text => text::write_finding(&mut self.sink, f, self.color)?,
+                    }
+                }
+                // Findings are rare and someone may be tailing: hand them over at once.
+                self.sink.flush()
+            }
+            Message::FileError(path, message) => {
+                self.stderr_line(path.as_deref(), &message);
+                Ok(())
+            }
+            Message::Notice(path, message) => {
+                if !self.quiet {
+                    self.stderr_line(path.as_deref(), &message);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn stderr_line(&mut self, path: Option<&Path>, message: &str) {
+        self.clear_progress();
+        let message = for_terminal(message.as_bytes());
+        let line = match path {
+            Some(p) => format!("shellsweep: {}: {message}\n", path_for_terminal(p)),
+            None => format!("shellsweep: {message}\n"),
+        };
+        let _ = io::stderr().write_all(line.as_bytes());
+    }
+
+    fn summary(&mut self, summary: &Summary) -> io::Result<()> {
+        if self.broken {
+            return Ok(());
+        }
+        match self.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.sink, &summary.to_ecs(&self.observer))?;
+                self.sink.write_all(b"\n")?;
+            }
+            Format::Text if !self.quiet => text::write_summary(&mut self.sink, summary, self.color)?,
+            Format::Text => {}
+        }
+        self.sink.flush()
+    }
+
+    /// True (and remembered) when `e` means the reader went away.
+    fn note_broken(&mut self, e: &io::Error) -> bool {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.broken = true;
+        }
+        self.broken
+    }
+
+    fn tick(&mut self) {
+        if let Some(p) = &mut self.progress {
+            p.draw();
+        }
+    }
+
+    fn clear_progress(&mut self) {
+        if let Some(p) = &mut self.progress {
+            p.clear();
+        }
+    }
+}

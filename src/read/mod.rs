@@ -1,0 +1,174 @@
+//! Getting a file's bytes: read-only, without following a swapped-in symlink, without
+//! blocking on a FIFO, without touching access times where the OS allows, into a buffer the
+//! thread reuses.
+//!
+//! Files are read, not memory-mapped: a mapped file that an attacker (or logrotate) truncates
+//! under the scanner raises SIGBUS and kills the process, and for the small files of a web
+//! root a read into a warm buffer is as fast.
+
+use std::collections::HashSet;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// What is known of a file that was read.
+#[derive(Clone, Debug)]
+pub struct FileMeta {
+    pub size: u64,
+    pub modified: Option<SystemTime>,
+    /// (device, inode) on Unix; used to recognise the scanner's own files.
+    pub id: Option<(u64, u64)>,
+}
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum NotRead {
+    /// Larger than the limit (at open, or it grew past it while being read).
+    TooLarge(u64),
+    /// Not a regular file once opened (a FIFO, socket or device swapped in after the walk).
+    NotRegular,
+    /// One of the files listed as the scanner's own (its output, rules, binary).
+    Own,
+    Io(io::Error),
+}
+
+impl From<io::Error> for NotRead {
+    fn from(e: io::Error) -> NotRead {
+        NotRead::Io(e)
+    }
+}
+
+/// How to read.
+#[derive(Clone, Debug, Default)]
+pub struct ReadPolicy {
+    pub follow_symlinks: bool,
+    pub max_size: u64,
+    /// (device, inode) of files never to read: the scanner's own.
+    pub own_files: HashSet<(u64, u64)>,
+}
+
+/// Reads the whole file into `buf` (cleared first), up to `policy.max_size` bytes.
+pub fn read_file(path: &Path, policy: &ReadPolicy, buf: &mut Vec<u8>) -> Result<FileMeta, NotRead> {
+    buf.clear();
+    let max_size = policy.max_size;
+    let file = open_readonly(path, policy.follow_symlinks)?;
+    let md = file.metadata()?;
+    if !md.is_file() {
+        return Err(NotRead::NotRegular);
+    }
+    if id_of(&md).is_some_and(|id| policy.own_files.contains(&id)) {
+        return Err(NotRead::Own);
+    }
+    if md.len() > max_size {
+        return Err(NotRead::TooLarge(md.len()));
+    }
+    // The size may change while reading: read to EOF, but never more than the limit allows.
+    buf.reserve(md.len() as usize);
+    let got = (&file).take(max_size + 1).read_to_end(buf)?;
+    if got as u64 > max_size {
+        buf.clear();
+        return Err(NotRead::TooLarge(got as u64));
+    }
+    Ok(meta(&md, buf.len() as u64))
+}
+
+/// The identity of a path's file, for recognising the scanner's own files in a tree.
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().and_then(|md| id_of(&md))
+}
+
+fn meta(md: &Metadata, size: u64) -> FileMeta {
+    FileMeta {
+        size,
+        modified: md.modified().ok(),
+        id: id_of(md),
+    }
+}
+
+#[cfg(unix)]
+fn id_of(md: &Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((md.dev(), md.ino()))
+}
+
+#[cfg(not(unix))]
+fn id_of(_md: &Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn open_readonly(path: &Path, follow_symlinks: bool) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: a FIFO swapped in after the walk opens at once instead of hanging; it has
+    // no effect on regular files. O_NOFOLLOW: a file swapped for a symlink is not followed
+    // out of the tree when symlinks are not to be followed.
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if !follow_symlinks {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let open = |extra: libc::c_int| std::fs::OpenOptions::new().read(true).custom_flags(flags | extra).open(path);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // O_NOATIME keeps access times untouched for forensics; the kernel allows it only to
+        // the file's owner or a privileged process, so fall back without it.
+        match open(libc::O_NOATIME) {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(0),
+            other => other,
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    open(0)
+}
+
+#[cfg(not(unix))]
+fn open_readonly(path: &Path, _follow_symlinks: bool) -> io::Result<File> {
+    File::open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(follow_symlinks: bool, max_size: u64) -> ReadPolicy {
+        ReadPolicy {
+            follow_symlinks,
+            max_size,
+            own_files: HashSet::new(),
+        }
+    }
+
+    #[test]
+    fn reads_whole_files_and_enforces_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, b"hello world").unwrap();
+        let mut buf = vec![1, 2, 3];
+        let meta = read_file(&p, &policy(false, 100), &mut buf).unwrap();
+        assert_eq!(buf, b"hello world");
+        assert_eq!(meta.size, 11);
+        assert!(matches!(read_file(&p, &policy(false, 10), &mut buf), Err(NotRead::TooLarge(11))));
+        assert!(matches!(read_file(&p, &policy(false, 11), &mut buf), Ok(_)));
+        let mut own = policy(false, 100);
+        own.own_files.insert(meta.id.unwrap());
+        assert!(matches!(read_file(&p, &own, &mut buf), Err(NotRead::Own)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn does_not_follow_symlinks_unless_asked_and_never_blocks_on_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        std::fs::write(&target, b"x").unwrap();
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut buf = Vec::new();
+        assert!(matches!(read_file(&link, &policy(false, 10), &mut buf), Err(NotRead::Io(_))));
+        assert!(read_file(&link, &policy(true, 10), &mut buf).is_ok());
+
+        let fifo = dir.path().join("f");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(matches!(read_file(&fifo, &policy(false, 10), &mut buf), Err(NotRead::NotRegular)));
+    }
+}

@@ -1,0 +1,146 @@
+//! Diagnostics for rule files: every problem names the file, line and column, and shows the
+//! line with a caret, because a rule author should never have to guess where a mistake is.
+
+use std::fmt;
+
+/// A place in a source text: 1-based line and 1-based column, counted in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Pos {
+    pub(crate) fn new(line: usize, col: usize) -> Pos {
+        Pos { line, col }
+    }
+
+    /// The position `chars` characters to the right on the same line.
+    pub(crate) fn shifted(self, chars: usize) -> Pos {
+        Pos::new(self.line, self.col + chars)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// One problem found in a rule file.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub file: String,
+    pub pos: Pos,
+    pub message: String,
+    /// The source line the position points into, kept so the diagnostic renders on its own.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.pos.line, self.pos.col, level, self.message
+        )?;
+        if let Some(line) = &self.source_line {
+            let shown = printable_line(line);
+            // Pad with the line's own tabs so the caret lines up in any tab width.
+            let pad: String = line
+                .chars()
+                .take(self.pos.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n    {shown}\n    {pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+/// Control characters in a rule line would garble a terminal; they are replaced by `?`.
+fn printable_line(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
+}
+
+/// Collects diagnostics for one source text.
+pub(crate) struct Sink<'a> {
+    file: &'a str,
+    text: &'a str,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Sink<'a> {
+    pub(crate) fn new(file: &'a str, text: &'a str) -> Sink<'a> {
+        Sink {
+            file,
+            text,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, pos: Pos, message: impl Into<String>) {
+        self.push(Level::Error, pos, message.into());
+    }
+
+    pub(crate) fn warning(&mut self, pos: Pos, message: impl Into<String>) {
+        self.push(Level::Warning, pos, message.into());
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    fn push(&mut self, level: Level, pos: Pos, message: String) {
+        let source_line = pos
+            .line
+            .checked_sub(1)
+            .and_then(|i| self.text.lines().nth(i))
+            .map(str::to_owned);
+        self.diagnostics.push(Diagnostic {
+            level,
+            file: self.file.to_owned(),
+            pos,
+            message,
+            source_line,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_line_and_caret_under_the_column() {
+        let text = "rules:\n  - id: x\n    severity: fatal\n";
+        let mut sink = Sink::new("r.yml", text);
+        sink.error(Pos::new(3, 15), "unknown severity");
+        let shown = sink.diagnostics[0].to_string();
+        assert_eq!(
+            shown,
+            "r.yml:3:15: error: unknown severity\n        severity: fatal\n                  ^"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_the_line_are_not_printed() {
+        let text = "id: \u{1b}[31mred\n";
+        let mut sink = Sink::new("r.yml", text);
+        sink.warning(Pos::new(1, 5), "odd");
+        assert!(!sink.diagnostics[0].to_string().contains('\u{1b}'));
+    }
+}

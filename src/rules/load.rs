@@ -1,0 +1,506 @@
+//! From a YAML tree to validated rules. Every problem becomes a diagnostic with a position;
+//! one bad rule does not hide the problems of the next.
+
+use std::sync::Arc;
+
+use super::condition::{self, ConditionError};
+use super::diag::{Pos, Sink};
+use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
+use super::yaml::{self, Node, Value};
+
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "severity",
+    "scope",
+    "description",
+    "author",
+    "references",
+    "tags",
+    "files",
+    "patterns",
+    "condition",
+];
+const PATTERN_KEYS: &[&str] = &["text", "hex", "regex", "nocase", "fullword", "wide", "ascii"];
+
+/// Parses and validates one rule file. Problems go to `sink`; the rules returned are the
+/// ones without errors.
+pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset: &str, text: &str) -> Vec<Rule> {
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            sink.error(Pos::new(1, 1), "the rule file is empty");
+            return Vec::new();
+        }
+        Err(e) => {
+            sink.error(e.pos, format!("YAML syntax: {}", e.message));
+            return Vec::new();
+        }
+    };
+    let Value::Map(top) = &root.value else {
+        sink.error(root.pos, format!("expected a mapping with `rules:`, found {}", root.kind_name()));
+        return Vec::new();
+    };
+    let mut ruleset: Arc<str> = Arc::from(default_ruleset);
+    let mut rules_node = None;
+    for (key, value) in top {
+        match key.as_str().unwrap_or_default() {
+            "ruleset" => {
+                if let Some(s) = scalar(sink, value, "ruleset") {
+                    ruleset = Arc::from(s);
+                }
+            }
+            "rules" => rules_node = Some(value),
+            other => sink.error(key.pos, format!("unknown key `{other}` (expected `ruleset` or `rules`)")),
+        }
+    }
+    let Some(rules_node) = rules_node else {
+        sink.error(root.pos, "missing `rules:` list");
+        return Vec::new();
+    };
+    let Value::Seq(items) = &rules_node.value else {
+        sink.error(rules_node.pos, format!("`rules` must be a list, found {}", rules_node.kind_name()));
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let before = sink.diagnostics.len();
+            let rule = load_rule(sink, item, &ruleset, source);
+            let failed = sink.diagnostics[before..].iter().any(|d| d.is_error());
+            rule.filter(|_| !failed)
+        })
+        .collect()
+}
+
+fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<str>) -> Option<Rule> {
+    let Value::Map(entries) = &node.value else {
+        sink.error(node.pos, format!("a rule must be a mapping, found {}", node.kind_name()));
+        return None;
+    };
+    let get = |k: &str| entries.iter().find(|(key, _)| key.as_str() == Some(k)).map(|(_, v)| v);
+    for (key, _) in entries {
+        let k = key.as_str().unwrap_or_default();
+        if !RULE_KEYS.contains(&k) {
+            sink.error(key.pos, format!("unknown rule key `{k}` (known: {})", RULE_KEYS.join(", ")));
+        }
+    }
+    let required = |sink: &mut Sink<'_>, k: &str| -> Option<String> {
+        match get(k) {
+            Some(v) => scalar(sink, v, k).filter(|s| {
+                let ok = !s.trim().is_empty();
+                if !ok {
+                    sink.error(v.pos, format!("`{k}` must not be empty"));
+                }
+                ok
+            }),
+            None => {
+                sink.error(node.pos, format!("rule is missing `{k}`"));
+                None
+            }
+        }
+    };
+    let id = required(sink, "id");
+    if let (Some(id), Some(v)) = (&id, get("id")) {
+        if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            sink.error(v.pos, format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"));
+        }
+    }
+    let name = required(sink, "name");
+    let severity = required(sink, "severity").and_then(|s| {
+        let sev = Severity::parse(&s);
+        if sev.is_none() {
+            sink.error(get("severity").map_or(node.pos, |v| v.pos), format!("unknown severity `{s}` (use low, medium, high or critical)"));
+        }
+        sev
+    });
+    let scope = match get("scope") {
+        None => Some(Scope::File),
+        Some(v) => match scalar(sink, v, "scope").as_deref() {
+            Some("file") => Some(Scope::File),
+            Some("log") => {
+                sink.error(v.pos, "`scope: log` rules are not supported yet (log parsing is planned); use `scope: file`");
+                None
+            }
+            Some(other) => {
+                sink.error(v.pos, format!("unknown scope `{other}` (use `file`)"));
+                None
+            }
+            None => None,
+        },
+    };
+    let optional_text = |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
+    let description = optional_text(sink, "description");
+    let author = optional_text(sink, "author");
+    let references = get("references").map(|v| string_list(sink, v, "references")).unwrap_or_default();
+    let tags = get("tags").map(|v| string_list(sink, v, "tags")).unwrap_or_default();
+    let files = get("files").map(|v| file_filter(sink, v)).unwrap_or_default();
+    let patterns = match get("patterns") {
+        Some(v) => patterns(sink, v),
+        None => Vec::new(),
+    };
+    let names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
+    let condition = match get("condition") {
+        None if names.is_empty() => {
+            sink.error(node.pos, "a rule needs `patterns` or a `condition`");
+            None
+        }
+        None => Some(condition::Expr::Of(condition::Quantity::Any, (0..names.len()).collect())),
+        Some(v) => scalar(sink, v, "condition").and_then(|text| match condition::parse(&text, &names) {
+            Ok(expr) => Some(expr),
+            Err(ConditionError { offset, message }) => {
+                sink.error(offset_pos(v, &text, offset), format!("condition: {message}"));
+                None
+            }
+        }),
+    };
+    Some(Rule {
+        id: id?,
+        name: name?,
+        severity: severity?,
+        scope: scope?,
+        description,
+        author,
+        references,
+        tags,
+        ruleset: ruleset.clone(),
+        source: source.clone(),
+        files,
+        patterns,
+        condition: condition?,
+    })
+}
+
+fn patterns(sink: &mut Sink<'_>, node: &Node) -> Vec<Pattern> {
+    let Value::Map(entries) = &node.value else {
+        sink.error(node.pos, format!("`patterns` must be a mapping of name to pattern, found {}", node.kind_name()));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or_default().trim_start_matches('$');
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            sink.error(key.pos, format!("pattern name `{name}` must start with a letter or `_` and hold only letters, digits and `_`"));
+            continue;
+        }
+        if condition::is_keyword(name) {
+            sink.error(key.pos, format!("`{name}` is a condition keyword and cannot name a pattern"));
+            continue;
+        }
+        if let Some(p) = pattern(sink, name, value) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
+    let mut p = Pattern {
+        name: name.to_owned(),
+        kind: PatternKind::Literal(Vec::new()),
+        nocase: false,
+        fullword: false,
+        ascii: true,
+        wide: false,
+        pos: node.pos,
+    };
+    let entries = match &node.value {
+        Value::Scalar { text, .. } => {
+            if text.is_empty() {
+                sink.error(node.pos, format!("pattern `{name}` is empty"));
+                return None;
+            }
+            p.kind = PatternKind::Literal(text.as_bytes().to_vec());
+            return Some(p);
+        }
+        Value::Map(entries) => entries,
+        Value::Seq(_) => {
+            sink.error(node.pos, format!("pattern `{name}` must be a string or a mapping with `text`, `hex` or `regex`"));
+            return None;
+        }
+    };
+    let mut kind: Option<(PatternKind, Pos)> = None;
+    let mut ascii_given = None;
+    let ok_before = !sink.has_errors();
+    for (key, value) in entries {
+        let k = key.as_str().unwrap_or_default();
+        match k {
+            "text" | "hex" | "regex" => {
+                if kind.is_some() {
+                    sink.error(key.pos, format!("pattern `{name}` has more than one of `text`, `hex`, `regex`"));
+                    continue;
+                }
+                let Some(s) = scalar(sink, value, k) else { continue };
+                if s.is_empty() {
+                    sink.error(value.pos, format!("pattern `{name}` is empty"));
+                    continue;
+                }
+                let parsed = match k {
+                    "text" => Some(PatternKind::Literal(s.into_bytes())),
+                    "hex" => parse_hex(sink, value, &s).map(PatternKind::Literal),
+                    _ => check_regex(sink, value, &s).then(|| PatternKind::Regex(s)),
+                };
+                if let Some(parsed) = parsed {
+                    kind = Some((parsed, value.pos));
+                }
+            }
+            "nocase" => p.nocase = flag(sink, value, k),
+            "fullword" => p.fullword = flag(sink, value, k),
+            "wide" => p.wide = flag(sink, value, k),
+            "ascii" => ascii_given = Some((flag(sink, value, k), key.pos)),
+            _ => sink.error(key.pos, format!("unknown pattern key `{k}` (known: {})", PATTERN_KEYS.join(", "))),
+        }
+    }
+    let Some((kind, pos)) = kind else {
+        if ok_before && !sink.has_errors() {
+            sink.error(node.pos, format!("pattern `{name}` needs one of `text`, `hex` or `regex`"));
+        }
+        return None;
+    };
+    p.pos = pos;
+    // As in YARA: `wide` alone means only the wide form; `ascii: true` adds the plain one.
+    p.ascii = ascii_given.map_or(!p.wide, |(a, _)| a);
+    if !p.ascii && !p.wide {
+        sink.error(ascii_given.map_or(node.pos, |(_, pos)| pos), format!("pattern `{name}` with `ascii: false` and no `wide` can never match"));
+    }
+    match &kind {
+        PatternKind::Regex(_) if p.wide => {
+            sink.error(pos, format!("pattern `{name}`: `wide` is not supported for regex patterns"));
+        }
+        PatternKind::Literal(_) if p.nocase && entries.iter().any(|(k, _)| k.as_str() == Some("hex")) => {
+            sink.error(pos, format!("pattern `{name}`: `nocase` does not apply to hex bytes"));
+        }
+        _ => {}
+    }
+    p.kind = kind;
+    Some(p)
+}
+
+fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut high: Option<u8> = None;
+    for (i, c) in s.chars().enumerate() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let Some(d) = c.to_digit(16) else {
+            sink.error(offset_pos(node, s, i), format!("`{}` is not a hex digit", c.escape_default()));
+            return None;
+        };
+        match high.take() {
+            None => high = Some(d as u8),
+            Some(h) => out.push(h << 4 | d as u8),
+        }
+    }
+    if high.is_some() {
+        sink.error(node.pos, "hex pattern has an odd number of digits");
+        return None;
+    }
+    Some(out)
+}
+
+/// Checks the syntax with the same flags the engine compiles with.
+fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
+    match regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(s) {
+        Ok(hir) if hir.properties().minimum_len() == Some(0) => {
+            sink.error(node.pos, "regex can match the empty string, so it would match everywhere");
+            false
+        }
+        Ok(_) => true,
+        Err(e) => {
+            let (offset, message) = match &e {
+                regex_syntax::Error::Parse(p) => (p.span().start.offset, p.kind().to_string()),
+                regex_syntax::Error::Translate(t) => (t.span().start.offset, t.kind().to_string()),
+                other => (0, other.to_string()),
+            };
+            let char_offset = s.get(..offset).map_or(0, |p| p.chars().count());
+            sink.error(offset_pos(node, s, char_offset), format!("regex: {message}"));
+            false
+        }
+    }
+}
+
+/// The position of the `offset`-th character of a scalar's value. Exact for plain and
+/// quoted one-line scalars (escapes aside); block scalars point at the node.
+fn offset_pos(node: &Node, value: &str, offset: usize) -> Pos {
+    match &node.value {
+        Value::Scalar { plain, .. } if !value.contains('\n') => node.pos.shifted(offset + usize::from(!plain)),
+        _ => node.pos,
+    }
+}
+
+fn scalar(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
+    match node.as_str() {
+        Some(s) if node.is_null() => {
+            let _ = s;
+            sink.error(node.pos, format!("`{key}` has no value"));
+            None
+        }
+        Some(s) => Some(s.to_owned()),
+        None => {
+            sink.error(node.pos, format!("`{key}` must be a string, found {}", node.kind_name()));
+            None
+        }
+    }
+}
+
+fn flag(sink: &mut Sink<'_>, node: &Node, key: &str) -> bool {
+    match node.as_str() {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            sink.error(node.pos, format!("`{key}` must be true or false"));
+            false
+        }
+    }
+}
+
+fn string_list(sink: &mut Sink<'_>, node: &Node, key: &str) -> Vec<String> {
+    match &node.value {
+        Value::Seq(items) => items.iter().filter_map(|i| scalar(sink, i, key)).collect(),
+        Value::Scalar { .. } => scalar(sink, node, key).into_iter().collect(),
+        Value::Map(_) => {
+            sink.error(node.pos, format!("`{key}` must be a list of strings"));
+            Vec::new()
+        }
+    }
+}
+
+fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
+    let mut filter = FileFilter::default();
+    let Value::Map(entries) = &node.value else {
+        sink.error(node.pos, "`files` must be a mapping with `extensions` and/or `paths`");
+        return filter;
+    };
+    for (key, value) in entries {
+        match key.as_str().unwrap_or_default() {
+            "extensions" => {
+                filter.extensions = string_list(sink, value, "extensions")
+                    .into_iter()
+                    .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+                    .collect();
+            }
+            "paths" => {
+                let items: Vec<&Node> = match &value.value {
+                    Value::Seq(items) => items.iter().collect(),
+                    _ => vec![value],
+                };
+                for item in items {
+                    let Some(glob) = scalar(sink, item, "paths") else { continue };
+                    match globset::GlobBuilder::new(&glob).case_insensitive(true).literal_separator(true).build() {
+                        Ok(g) => filter.paths.push(g),
+                        Err(e) => sink.error(item.pos, format!("bad path glob: {}", e.kind())),
+                    }
+                }
+            }
+            other => sink.error(key.pos, format!("unknown `files` key `{other}` (use `extensions` or `paths`)")),
+        }
+    }
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::diag::Diagnostic;
+
+    fn load(text: &str) -> (Vec<Rule>, Vec<Diagnostic>) {
+        let mut sink = Sink::new("t.yml", text);
+        let rules = load_text(&mut sink, &Arc::from("t.yml"), "t", text);
+        (rules, sink.diagnostics)
+    }
+
+    const GOOD: &str = r#"
+ruleset: demo
+rules:
+  - id: T-1
+    name: demo rule
+    severity: high
+    description: d
+    author: me
+    references: [https://example.test/]
+    tags: [attack.t1505.003]
+    files:
+      extensions: [.PHP, phtml]
+      paths: ["**/uploads/**"]
+    patterns:
+      a: eval(
+      b: { text: System, nocase: true, fullword: true }
+      c: { hex: "4D 5a" }
+      d: { text: x, wide: true }
+      e: { regex: 'eval\s*\(' }
+    condition: a and (b or count(c) > 1)
+"#;
+
+    #[test]
+    fn loads_a_full_rule() {
+        let (rules, diags) = load(GOOD);
+        assert!(diags.is_empty(), "{diags:?}");
+        let r = &rules[0];
+        assert_eq!(r.id, "T-1");
+        assert_eq!(&*r.ruleset, "demo");
+        assert_eq!(r.severity, Severity::High);
+        assert_eq!(r.files.extensions, ["php", "phtml"]);
+        assert_eq!(r.patterns.len(), 5);
+        assert_eq!(r.patterns[2].kind, PatternKind::Literal(vec![0x4d, 0x5a]));
+        assert!(r.patterns[1].nocase && r.patterns[1].fullword && r.patterns[1].ascii);
+        assert!(r.patterns[3].wide && !r.patterns[3].ascii);
+        assert_eq!(r.patterns[4].pos, Pos::new(19, 19));
+    }
+
+    fn first_error(text: &str) -> (Pos, String) {
+        let (_, diags) = load(text);
+        let d = diags.into_iter().find(|d| d.is_error()).expect("an error");
+        (d.pos, d.message)
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let bad_sev = GOOD.replace("severity: high", "severity: fatal");
+        assert_eq!(first_error(&bad_sev).0, Pos::new(6, 15));
+
+        let bad_cond = GOOD.replace("a and (b or count(c) > 1)", "a and (b or zz)");
+        let (pos, msg) = first_error(&bad_cond);
+        assert_eq!(pos, Pos::new(20, 28));
+        assert!(msg.contains("unknown pattern `zz`"), "{msg}");
+
+        let bad_regex = GOOD.replace(r"'eval\s*\('", r"'eval\s*(('");
+        let (pos, msg) = first_error(&bad_regex);
+        assert_eq!(pos.line, 19);
+        assert!(msg.starts_with("regex:"), "{msg}");
+
+        let bad_hex = GOOD.replace("4D 5a", "4D 5g");
+        assert_eq!(first_error(&bad_hex).0, Pos::new(17, 22));
+
+        let unknown_key = GOOD.replace("author: me", "autor: me");
+        assert_eq!(first_error(&unknown_key).0, Pos::new(8, 5));
+
+        let yaml = GOOD.replace("tags: [attack.t1505.003]", "tags: [attack");
+        assert!(first_error(&yaml).1.starts_with("YAML syntax"));
+    }
+
+    #[test]
+    fn semantic_mistakes_are_errors() {
+        let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      x: { regex: 'a+', wide: true }\n");
+        assert!(m.contains("wide"), "{m}");
+        let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      any: abc\n");
+        assert!(m.contains("keyword"), "{m}");
+        let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n");
+        assert!(m.contains("patterns"), "{m}");
+        let (_, m) = first_error("rules:\n  - name: n\n    severity: low\n    patterns: {a: b}\n");
+        assert!(m.contains("missing `id`"), "{m}");
+        let (_, m) = first_error("rules:\n  - id: a b\n    name: n\n    severity: low\n    patterns: {a: b}\n");
+        assert!(m.contains("only letters"), "{m}");
+    }
+
+    #[test]
+    fn a_bad_rule_does_not_drop_the_good_ones() {
+        let text = "rules:\n  - id: a\n    name: n\n    severity: nope\n    patterns: {a: b}\n  - id: b\n    name: n\n    severity: low\n    patterns: {a: b}\n";
+        let (rules, diags) = load(text);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].id, "b");
+        assert_eq!(diags.len(), 1);
+    }
+}

@@ -1,0 +1,208 @@
+//! Rule files: the model, loading with file:line:col diagnostics, and the bundled set.
+
+mod condition;
+mod diag;
+mod load;
+mod model;
+mod yaml;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use condition::{Cmp, Expr, Facts, Quantity};
+pub use diag::{Diagnostic, Level, Pos};
+pub use model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
+
+include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
+
+/// The rule files failed to load; each diagnostic says where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) in rule files", .0.iter().filter(|d| d.is_error()).count())]
+pub struct RuleError(pub Vec<Diagnostic>);
+
+/// Gathers rules from several files, checking ids are unique across all of them.
+#[derive(Default)]
+pub struct Loader {
+    rules: Vec<Rule>,
+    diagnostics: Vec<Diagnostic>,
+    /// Source texts by file label, so later stages can point into them.
+    sources: HashMap<Arc<str>, Arc<str>>,
+    /// Files read from disk, so the scanner can leave them out of a scan.
+    files: Vec<PathBuf>,
+}
+
+impl Loader {
+    pub fn new() -> Loader {
+        Loader::default()
+    }
+
+    /// Adds the rules compiled into the binary.
+    pub fn add_bundled(&mut self) {
+        for (path, text) in BUNDLED {
+            self.add_text(&format!("bundled:{path}"), text);
+        }
+    }
+
+    /// Adds a rule file, or every `*.yml`/`*.yaml` file below a folder.
+    pub fn add_path(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = walk_rule_files(path, &mut self.diagnostics);
+            found.sort();
+            if found.is_empty() {
+                self.diagnostics.push(file_diagnostic(path, "no *.yml or *.yaml rule files in this folder".into()));
+            }
+            for file in found {
+                self.add_file(&file);
+            }
+        } else {
+            self.add_file(path);
+        }
+    }
+
+    fn add_file(&mut self, path: &Path) {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    self.files.push(path.to_path_buf());
+                    self.add_text(&path.display().to_string(), &text);
+                }
+                Err(e) => self
+                    .diagnostics
+                    .push(file_diagnostic(path, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))),
+            },
+            Err(e) => self.diagnostics.push(file_diagnostic(path, e.to_string())),
+        }
+    }
+
+    /// Adds rules from a text; `label` names it in diagnostics.
+    pub fn add_text(&mut self, label: &str, text: &str) {
+        let source: Arc<str> = Arc::from(label);
+        let stem = Path::new(label.trim_start_matches("bundled:"))
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut sink = diag::Sink::new(label, text);
+        let rules = load::load_text(&mut sink, &source, &stem, text);
+        let mut seen: HashMap<String, usize> = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        for rule in rules {
+            if let Some(&first) = seen.get(&rule.id) {
+                let pos = id_position(text, &rule.id);
+                sink.error(pos, format!("duplicate rule id `{}` (first defined in {})", rule.id, self.rules[first].source));
+                continue;
+            }
+            seen.insert(rule.id.clone(), self.rules.len());
+            self.rules.push(rule);
+        }
+        self.diagnostics.extend(sink.diagnostics);
+        self.sources.insert(source, Arc::from(text));
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule_files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// A diagnostic pointing into a loaded source, for problems found after loading (for
+    /// example by the engine compiler).
+    pub fn diagnostic(&self, source: &str, pos: Pos, level: Level, message: String) -> Diagnostic {
+        let text = self.sources.get(source).map(|t| &**t).unwrap_or("");
+        let mut sink = diag::Sink::new(source, text);
+        match level {
+            Level::Error => sink.error(pos, message),
+            Level::Warning => sink.warning(pos, message),
+        }
+        sink.diagnostics.pop().expect("one diagnostic")
+    }
+
+    /// The rules, or every diagnostic when any of them is an error.
+    pub fn finish(self) -> Result<(Vec<Rule>, Vec<Diagnostic>), RuleError> {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            Err(RuleError(self.diagnostics))
+        } else {
+            Ok((self.rules, self.diagnostics))
+        }
+    }
+}
+
+fn file_diagnostic(path: &Path, message: String) -> Diagnostic {
+    Diagnostic {
+        level: Level::Error,
+        file: path.display().to_string(),
+        pos: Pos::new(1, 1),
+        message,
+        source_line: None,
+    }
+}
+
+fn walk_rule_files(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                diagnostics.push(file_diagnostic(&d, e.to_string()));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if is_dir {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Where `id: <id>` stands in a text, for duplicate-id errors (found after parsing).
+fn id_position(text: &str, id: &str) -> Pos {
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if let Some(rest) = trimmed.strip_prefix("id:") {
+            if rest.trim().trim_matches(['"', '\'']) == id {
+                let col = line.find(id).unwrap_or(0) + 1;
+                return Pos::new(i + 1, col);
+            }
+        }
+    }
+    Pos::new(1, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_rules_load_without_errors() {
+        let mut l = Loader::new();
+        l.add_bundled();
+        let errors: Vec<String> = l.diagnostics().iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(!l.rules().is_empty());
+    }
+
+    #[test]
+    fn duplicate_ids_across_files_are_errors() {
+        let text = "rules:\n  - id: dup\n    name: n\n    severity: low\n    patterns: {a: b}\n";
+        let mut l = Loader::new();
+        l.add_text("one.yml", text);
+        l.add_text("two.yml", text);
+        let d = &l.diagnostics()[0];
+        assert_eq!(d.file, "two.yml");
+        assert_eq!(d.pos, Pos::new(2, 9));
+        assert!(d.message.contains("one.yml"));
+        assert_eq!(l.rules().len(), 1);
+    }
+}

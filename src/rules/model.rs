@@ -1,0 +1,115 @@
+//! The rule model: plain data, validated and ready to compile.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::condition::Expr;
+use super::diag::Pos;
+
+/// Severity, ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The number Elastic's detection engine maps to this level (`event.severity`).
+    pub fn ecs_score(self) -> u8 {
+        match self {
+            Severity::Low => 21,
+            Severity::Medium => 47,
+            Severity::High => 73,
+            Severity::Critical => 99,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    File,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::File => "file",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternKind {
+    /// Literal bytes: a `text` pattern's UTF-8, or a `hex` pattern's bytes.
+    Literal(Vec<u8>),
+    Regex(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub name: String,
+    pub kind: PatternKind,
+    pub nocase: bool,
+    pub fullword: bool,
+    /// Match the plain bytes.
+    pub ascii: bool,
+    /// Match the UTF-16LE form of the bytes.
+    pub wide: bool,
+    /// Where the pattern's value stands in its rule file.
+    pub pos: Pos,
+}
+
+/// Which files a rule applies to. Empty lists mean "any".
+#[derive(Clone, Debug, Default)]
+pub struct FileFilter {
+    /// Lowercase, without the dot.
+    pub extensions: Vec<String>,
+    pub paths: Vec<globset::Glob>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub description: String,
+    pub author: String,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+    /// The `ruleset` of the file the rule came from.
+    pub ruleset: Arc<str>,
+    /// The file the rule came from (`bundled:rules/x.yml` for bundled rules).
+    pub source: Arc<str>,
+    pub files: FileFilter,
+    pub patterns: Vec<Pattern>,
+    pub condition: Expr,
+}

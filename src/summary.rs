@@ -1,0 +1,243 @@
+//! Counting what a scan did, and the summary record that ends every run.
+//!
+//! The counters are shared by all scanning threads. The summary says what was skipped and
+//! why, so a run that could not look at everything never reads as "clean".
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde_json::{Value, json};
+
+use crate::finding::{Observer, rfc3339};
+use crate::rules::Severity;
+use crate::walk::SkipReason;
+
+/// Why a file was not scanned, beyond what the walker passes over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    Walk(SkipReason),
+    /// Above `--max-filesize`.
+    TooLarge,
+    /// One of the scanner's own files (output, rules, binary).
+    OwnFile,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Walk(r) => r.as_str(),
+            Skip::TooLarge => "too_large",
+            Skip::OwnFile => "own_file",
+        }
+    }
+
+    const ALL: [Skip; 7] = [
+        Skip::Walk(SkipReason::Excluded),
+        Skip::Walk(SkipReason::Symlink),
+        Skip::Walk(SkipReason::SymlinkLoop),
+        Skip::Walk(SkipReason::DanglingSymlink),
+        Skip::Walk(SkipReason::Special),
+        Skip::TooLarge,
+        Skip::OwnFile,
+    ];
+
+    fn index(self) -> usize {
+        Skip::ALL.iter().position(|s| *s == self).expect("listed")
+    }
+
+    /// Skips that leave content unexamined that should have been examined.
+    fn leaves_gap(self) -> bool {
+        matches!(self, Skip::TooLarge)
+    }
+}
+
+/// Counters shared by the scanning threads.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub files_scanned: AtomicU64,
+    pub bytes_scanned: AtomicU64,
+    /// Files to which no loaded rule applies (by extension or path); not read.
+    pub files_without_rules: AtomicU64,
+    skipped: [AtomicU64; 7],
+    pub errors: AtomicU64,
+    findings: [AtomicU64; 4],
+    pub findings_below_min_severity: AtomicU64,
+}
+
+impl Stats {
+    pub fn skip(&self, why: Skip) {
+        self.skipped[why.index()].fetch_add(1, Relaxed);
+    }
+
+    pub fn finding(&self, severity: Severity) {
+        self.findings[severity as usize].fetch_add(1, Relaxed);
+    }
+
+    pub fn findings_total(&self) -> u64 {
+        self.findings.iter().map(|f| f.load(Relaxed)).sum()
+    }
+
+    /// Something that should have been scanned was not: an error or a size skip.
+    pub fn incomplete(&self) -> bool {
+        self.errors.load(Relaxed) > 0 || Skip::ALL.iter().any(|s| s.leaves_gap() && self.skipped[s.index()].load(Relaxed) > 0)
+    }
+
+    pub fn snapshot(&self, run: RunInfo) -> Summary {
+        let skipped = Skip::ALL
+            .iter()
+            .map(|s| (s.as_str(), self.skipped[s.index()].load(Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let findings = Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), self.findings[*s as usize].load(Relaxed)))
+            .collect();
+        Summary {
+            files_scanned: self.files_scanned.load(Relaxed),
+            bytes_scanned: self.bytes_scanned.load(Relaxed),
+            files_without_rules: self.files_without_rules.load(Relaxed),
+            files_skipped: skipped,
+            errors: self.errors.load(Relaxed),
+            findings,
+            findings_total: self.findings_total(),
+            findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
+            complete: !self.incomplete(),
+            run,
+        }
+    }
+}
+
+/// Facts about the run that are not counters.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub started: jiff::Timestamp,
+    pub duration_ms: u64,
+    pub rules_loaded: usize,
+    pub threads: usize,
+    pub paths: Vec<String>,
+    pub excludes: Vec<String>,
+    /// Output stopped early because the reader went away (`| head`).
+    pub interrupted: bool,
+}
+
+/// A snapshot of the counters at the end of a run.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub files_without_rules: u64,
+    pub files_skipped: BTreeMap<&'static str, u64>,
+    pub errors: u64,
+    pub findings: BTreeMap<&'static str, u64>,
+    pub findings_total: u64,
+    pub findings_below_min_severity: u64,
+    pub complete: bool,
+    pub run: RunInfo,
+}
+
+impl Summary {
+    pub fn to_ecs(&self, observer: &Observer) -> Value {
+        json!({
+            "@timestamp": rfc3339(jiff::Timestamp::now()),
+            "message": self.sentence(),
+            "event": {
+                "kind": "event",
+                "category": ["file"],
+                "type": ["info"],
+                "action": "scan_completed",
+                "module": "shellsweep",
+                "dataset": "shellsweep.summary",
+                "outcome": if self.complete { "success" } else { "failure" },
+                "start": rfc3339(self.run.started),
+                "duration": self.run.duration_ms.saturating_mul(1_000_000),
+            },
+            "host": { "name": observer.host_name },
+            "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
+            "shellsweep": { "summary": {
+                "files_scanned": self.files_scanned,
+                "bytes_scanned": self.bytes_scanned,
+                "files_without_rules": self.files_without_rules,
+                "files_skipped": self.files_skipped,
+                "errors": self.errors,
+                "findings": self.findings,
+                "findings_total": self.findings_total,
+                "findings_below_min_severity": self.findings_below_min_severity,
+                "rules_loaded": self.run.rules_loaded,
+                "duration_ms": self.run.duration_ms,
+                "threads": self.run.threads,
+                "paths": self.run.paths,
+                "excludes": self.run.excludes,
+                "complete": self.complete,
+                "interrupted": self.run.interrupted,
+            }},
+        })
+    }
+
+    /// One line for people.
+    pub fn sentence(&self) -> String {
+        let mut s = format!(
+            "scanned {} files ({}) in {} ms with {} rules: {} findings",
+            self.files_scanned,
+            human_bytes(self.bytes_scanned),
+            self.run.duration_ms,
+            self.run.rules_loaded,
+            self.findings_total
+        );
+        let by_sev: Vec<String> = self
+            .findings
+            .iter()
+            .rev()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        if !by_sev.is_empty() {
+            s.push_str(&format!(" ({})", by_sev.join(", ")));
+        }
+        s.push_str(&format!(", {} errors", self.errors));
+        if self.files_without_rules > 0 {
+            s.push_str(&format!(", {} files no rule applies to", self.files_without_rules));
+        }
+        if !self.files_skipped.is_empty() {
+            let parts: Vec<String> = self.files_skipped.iter().map(|(k, n)| format!("{n} {}", k.replace('_', " "))).collect();
+            s.push_str(&format!(", skipped: {}", parts.join(", ")));
+        }
+        if !self.complete {
+            s.push_str(" — INCOMPLETE: not everything could be scanned");
+        }
+        s
+    }
+}
+
+/// Bytes in binary units with one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_skips_make_a_run_incomplete_but_excludes_do_not() {
+        let s = Stats::default();
+        s.skip(Skip::Walk(SkipReason::Excluded));
+        s.skip(Skip::Walk(SkipReason::Symlink));
+        assert!(!s.incomplete());
+        s.skip(Skip::TooLarge);
+        assert!(s.incomplete());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+}
