@@ -16,11 +16,16 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// Bundled rule files: (path in the repository, contents).\npub(crate) static BUNDLED: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Bundled rule files: (path in the repository, contents).\npub(crate) static BUNDLED: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         println!("cargo:rerun-if-changed=rules/{name}");
         let abs = fs::canonicalize(dir.join(name)).expect("rule file path");
-        out.push_str(&format!("    (\"rules/{name}\", include_str!({:?})),\n", abs));
+        out.push_str(&format!(
+            "    (\"rules/{name}\", include_str!({:?})),\n",
+            abs
+        ));
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("bundled_rules.rs");

@@ -52,7 +52,13 @@ pub struct Finding {
 
 impl Finding {
     /// Builds a finding for a rule hit on a file whose contents are `buf`.
-    pub fn from_hit(hit: RuleHit<'_>, path: &Path, buf: &[u8], modified: Option<SystemTime>, sha256: &str) -> Finding {
+    pub fn from_hit(
+        hit: RuleHit<'_>,
+        path: &Path,
+        buf: &[u8],
+        modified: Option<SystemTime>,
+        sha256: &str,
+    ) -> Finding {
         let r = hit.rule;
         Finding {
             timestamp: jiff::Timestamp::now(),
@@ -108,7 +114,10 @@ impl Finding {
         if let Some(ext) = self.path.extension() {
             f.insert("extension".into(), ext.to_string_lossy().into());
         }
-        if let Some(m) = self.modified.and_then(|m| jiff::Timestamp::try_from(m).ok()) {
+        if let Some(m) = self
+            .modified
+            .and_then(|m| jiff::Timestamp::try_from(m).ok())
+        {
             f.insert("mtime".into(), rfc3339(m).into());
         }
         let matches: Vec<Value> = self
@@ -179,7 +188,13 @@ fn attack_threat(tags: &[String]) -> Option<Value> {
     let mut techniques = Vec::new();
     let mut subtechniques = Vec::new();
     for t in tags {
-        let Some(id) = t.to_ascii_lowercase().strip_prefix("attack.t").map(str::to_owned) else { continue };
+        let Some(id) = t
+            .to_ascii_lowercase()
+            .strip_prefix("attack.t")
+            .map(str::to_owned)
+        else {
+            continue;
+        };
         if !id.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             continue;
         }
@@ -249,7 +264,12 @@ mod tests {
 
     #[test]
     fn attack_tags_become_threat_fields() {
-        let t = attack_threat(&["attack.persistence".into(), "attack.t1505.003".into(), "attack.T1190".into()]).unwrap();
+        let t = attack_threat(&[
+            "attack.persistence".into(),
+            "attack.t1505.003".into(),
+            "attack.T1190".into(),
+        ])
+        .unwrap();
         assert_eq!(t["technique"]["id"], json!(["T1505", "T1190"]));
         assert_eq!(t["technique"]["subtechnique"]["id"], json!(["T1505.003"]));
         assert!(attack_threat(&["attack.persistence".into()]).is_none());

@@ -25,7 +25,13 @@ pub struct ScanConfig {
 
 /// Scans `config.roots` with `engine`, sending findings and per-file problems to `sink`.
 /// Returns when the walk is done or `stop` was raised.
-pub fn run(engine: &Arc<Engine>, config: &ScanConfig, sink: &SyncSender<Message>, stats: &Arc<Stats>, stop: &Arc<AtomicBool>) {
+pub fn run(
+    engine: &Arc<Engine>,
+    config: &ScanConfig,
+    sink: &SyncSender<Message>,
+    stats: &Arc<Stats>,
+    stop: &Arc<AtomicBool>,
+) {
     walk::walk(&config.roots, &config.walk, || {
         let engine = Arc::clone(engine);
         let stats = Arc::clone(stats);
@@ -46,8 +52,14 @@ pub fn run(engine: &Arc<Engine>, config: &ScanConfig, sink: &SyncSender<Message>
             match entry {
                 Entry::Skipped(path, reason) => {
                     stats.skip(Skip::Walk(reason));
-                    if matches!(reason, walk::SkipReason::SymlinkLoop | walk::SkipReason::DanglingSymlink) {
-                        send(Message::Notice(Some(path.to_path_buf()), format!("skipped: {}", reason.as_str().replace('_', " "))));
+                    if matches!(
+                        reason,
+                        walk::SkipReason::SymlinkLoop | walk::SkipReason::DanglingSymlink
+                    ) {
+                        send(Message::Notice(
+                            Some(path.to_path_buf()),
+                            format!("skipped: {}", reason.as_str().replace('_', " ")),
+                        ));
                     }
                 }
                 Entry::Error(path, message) => {
@@ -65,7 +77,10 @@ pub fn run(engine: &Arc<Engine>, config: &ScanConfig, sink: &SyncSender<Message>
                             stats.skip(Skip::TooLarge);
                             send(Message::Notice(
                                 Some(path.to_path_buf()),
-                                format!("skipped: {size} bytes is over --max-filesize ({} bytes)", read.max_size),
+                                format!(
+                                    "skipped: {size} bytes is over --max-filesize ({} bytes)",
+                                    read.max_size
+                                ),
                             ));
                             return Flow::Continue;
                         }

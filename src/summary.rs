@@ -79,7 +79,10 @@ impl Stats {
 
     /// Something that should have been scanned was not: an error or a size skip.
     pub fn incomplete(&self) -> bool {
-        self.errors.load(Relaxed) > 0 || Skip::ALL.iter().any(|s| s.leaves_gap() && self.skipped[s.index()].load(Relaxed) > 0)
+        self.errors.load(Relaxed) > 0
+            || Skip::ALL
+                .iter()
+                .any(|s| s.leaves_gap() && self.skipped[s.index()].load(Relaxed) > 0)
     }
 
     pub fn snapshot(&self, run: RunInfo) -> Summary {
@@ -195,10 +198,17 @@ impl Summary {
         }
         s.push_str(&format!(", {} errors", self.errors));
         if self.files_without_rules > 0 {
-            s.push_str(&format!(", {} files no rule applies to", self.files_without_rules));
+            s.push_str(&format!(
+                ", {} files no rule applies to",
+                self.files_without_rules
+            ));
         }
         if !self.files_skipped.is_empty() {
-            let parts: Vec<String> = self.files_skipped.iter().map(|(k, n)| format!("{n} {}", k.replace('_', " "))).collect();
+            let parts: Vec<String> = self
+                .files_skipped
+                .iter()
+                .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+                .collect();
             s.push_str(&format!(", skipped: {}", parts.join(", ")));
         }
         if !self.complete {
@@ -217,7 +227,11 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 #[cfg(test)]

@@ -37,7 +37,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { Status::Trouble.into() } else { Status::Clean.into() };
+            return if e.use_stderr() {
+                Status::Trouble.into()
+            } else {
+                Status::Clean.into()
+            };
         }
     };
     let status = match cli.command {
@@ -48,7 +52,10 @@ pub fn main() -> ExitCode {
     match status {
         Ok(s) => s.into(),
         Err(e) => {
-            eprintln!("shellsweep: {}", crate::output::for_terminal(format!("{e:#}").as_bytes()));
+            eprintln!(
+                "shellsweep: {}",
+                crate::output::for_terminal(format!("{e:#}").as_bytes())
+            );
             Status::Trouble.into()
         }
     }
@@ -56,7 +63,10 @@ pub fn main() -> ExitCode {
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
 /// that stopped loading) are printed to stderr.
-fn load_engine(source: &RuleSource, quiet: bool) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+fn load_engine(
+    source: &RuleSource,
+    quiet: bool,
+) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
     let mut loader = Loader::new();
     if !source.no_bundled_rules {
         loader.add_bundled();

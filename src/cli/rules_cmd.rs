@@ -68,5 +68,9 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
     print_diagnostics(&diagnostics);
     let warnings = diagnostics.len() - errors;
     eprintln!("shellsweep: {rule_count} rules checked, {errors} errors, {warnings} warnings");
-    Ok(if errors > 0 { Status::Trouble } else { Status::Clean })
+    Ok(if errors > 0 {
+        Status::Trouble
+    } else {
+        Status::Clean
+    })
 }

@@ -36,11 +36,16 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         file: args.output.clone(),
         quiet: args.quiet,
     };
-    let output = Output::start(output_config, Observer::here(), Arc::clone(&stats), Arc::clone(&stop))
-        .with_context(|| match &args.output {
-            Some(p) => format!("cannot open output file {}", p.display()),
-            None => "cannot start the output writer".into(),
-        })?;
+    let output = Output::start(
+        output_config,
+        Observer::here(),
+        Arc::clone(&stats),
+        Arc::clone(&stop),
+    )
+    .with_context(|| match &args.output {
+        Some(p) => format!("cannot open output file {}", p.display()),
+        None => "cannot start the output writer".into(),
+    })?;
 
     // The scanner's own files are never findings, even inside the scanned tree: its output
     // (which quotes what it found), its rule files (which hold the signatures) and itself.
@@ -72,7 +77,11 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         duration_ms: clock.elapsed().as_millis() as u64,
         rules_loaded: engine.rules().len(),
         threads,
-        paths: args.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+        paths: args
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
         excludes: excludes.patterns().to_vec(),
         interrupted: stopped,
     });

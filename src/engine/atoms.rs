@@ -41,7 +41,12 @@ fn required(hir: &Hir) -> Option<Vec<Atom>> {
             bytes: lit.0.to_vec(),
             nocase: false,
         }]),
-        HirKind::Class(c) => unit(c).map(|(b, nocase)| vec![Atom { bytes: vec![b], nocase }]),
+        HirKind::Class(c) => unit(c).map(|(b, nocase)| {
+            vec![Atom {
+                bytes: vec![b],
+                nocase,
+            }]
+        }),
         HirKind::Capture(c) => required(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
         HirKind::Repetition(_) => None,
@@ -77,7 +82,16 @@ fn required(hir: &Hir) -> Option<Vec<Atom>> {
                     }
                     None => {
                         if !run.bytes.is_empty() {
-                            consider(vec![std::mem::replace(&mut run, Atom { bytes: Vec::new(), nocase: false })], &mut best);
+                            consider(
+                                vec![std::mem::replace(
+                                    &mut run,
+                                    Atom {
+                                        bytes: Vec::new(),
+                                        nocase: false,
+                                    },
+                                )],
+                                &mut best,
+                            );
                         }
                         if let Some(set) = required(child) {
                             consider(set, &mut best);
@@ -112,8 +126,16 @@ fn unit_run(hir: &Hir) -> Option<(Vec<u8>, bool)> {
 /// A class that stands for one byte, or one ASCII letter in either case.
 fn unit(class: &Class) -> Option<(u8, bool)> {
     let ranges: Vec<(u32, u32)> = match class {
-        Class::Bytes(c) => c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
-        Class::Unicode(c) => c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
     };
     match ranges.as_slice() {
         [(a, b)] if a == b && *a < 0x80 => Some((*a as u8, false)),
@@ -130,8 +152,17 @@ mod tests {
     use super::*;
 
     fn atoms(re: &str) -> Option<Vec<(String, bool)>> {
-        let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(re).unwrap();
-        regex_atoms(&hir).map(|v| v.into_iter().map(|a| (String::from_utf8(a.bytes).unwrap(), a.nocase)).collect())
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(re)
+            .unwrap();
+        regex_atoms(&hir).map(|v| {
+            v.into_iter()
+                .map(|a| (String::from_utf8(a.bytes).unwrap(), a.nocase))
+                .collect()
+        })
     }
 
     fn one(s: &str, nocase: bool) -> Option<Vec<(String, bool)>> {

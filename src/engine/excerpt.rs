@@ -61,7 +61,9 @@ fn wide_excerpt(buf: &[u8], start: usize, end: usize) -> Vec<u8> {
     while to + 1 < buf.len() && to - end < CONTEXT * 2 && printable(to) {
         to += 2;
     }
-    let units = buf[from..to].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = buf[from..to]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     let text: String = char::decode_utf16(units)
         .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();
@@ -90,7 +92,10 @@ mod tests {
     fn excerpt_stays_on_the_line_and_is_bounded() {
         let buf = b"first line\r\n<?php @eval($_POST['x']); ?>\r\nlast";
         let at = 12 + 6;
-        assert_eq!(excerpt(buf, at, at + 5, false), b"<?php @eval($_POST['x']); ?>");
+        assert_eq!(
+            excerpt(buf, at, at + 5, false),
+            b"<?php @eval($_POST['x']); ?>"
+        );
         let long = vec![b'A'; 10_000];
         let e = excerpt(&long, 5_000, 9_000, false);
         assert_eq!(e.len(), EXCERPT_MAX);
@@ -101,7 +106,11 @@ mod tests {
     #[test]
     fn wide_excerpt_is_decoded() {
         let mut buf = vec![0x41u8, 0x42, 0x43, 0x44];
-        buf.extend("xMachineKeySectiony".encode_utf16().flat_map(u16::to_le_bytes));
+        buf.extend(
+            "xMachineKeySectiony"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
         buf.extend([0, 0, 0x41, 0x42]);
         let e = excerpt(&buf, 6, 6 + 2 * 17, true);
         assert_eq!(String::from_utf8_lossy(&e), "xMachineKeySectiony");

@@ -108,7 +108,11 @@ impl Engine {
         let automaton_nocase = rules.iter().flat_map(|r| &r.patterns).any(|p| p.nocase);
 
         let mut add_atom = |bytes: Vec<u8>, listener: Listener| {
-            let key = if automaton_nocase { bytes.to_ascii_lowercase() } else { bytes };
+            let key = if automaton_nocase {
+                bytes.to_ascii_lowercase()
+            } else {
+                bytes
+            };
             let id = *atom_index.entry(key.clone()).or_insert_with(|| {
                 atoms.push(key);
                 listeners.push(Vec::new());
@@ -121,7 +125,9 @@ impl Engine {
             let start = patterns.len();
             for p in &rule.patterns {
                 let pi = patterns.len();
-                let exact = |bytes: &[u8], nocase: bool| (automaton_nocase && !nocase).then(|| bytes.to_vec());
+                let exact = |bytes: &[u8], nocase: bool| {
+                    (automaton_nocase && !nocase).then(|| bytes.to_vec())
+                };
                 let regex = match &p.kind {
                     PatternKind::Literal(bytes) => {
                         let mut forms = Vec::new();
@@ -152,7 +158,11 @@ impl Engine {
                             .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
                         let max_len = hir.properties().maximum_len();
                         let regex = Regex::builder()
-                            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                            .syntax(
+                                regex_automata::util::syntax::Config::new()
+                                    .unicode(false)
+                                    .utf8(false),
+                            )
                             .build_from_hir(&hir)
                             .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
                         match atoms::regex_atoms(&hir) {
@@ -293,12 +303,20 @@ mod tests {
     fn run(e: &Engine, buf: &[u8]) -> Option<Vec<(String, u64)>> {
         let mut s = e.scratch();
         let hits = e.scan(Path::new("x.php"), buf, &mut s);
-        hits.first().map(|h| h.matches.iter().map(|m| (m.pattern.clone(), m.offset)).collect())
+        hits.first().map(|h| {
+            h.matches
+                .iter()
+                .map(|m| (m.pattern.clone(), m.offset))
+                .collect()
+        })
     }
 
     #[test]
     fn literal_and_case() {
-        let e = engine("      a: Eval(\n      b: { text: system, nocase: true }\n", "any of them");
+        let e = engine(
+            "      a: Eval(\n      b: { text: system, nocase: true }\n",
+            "any of them",
+        );
         assert_eq!(run(&e, b"x eval( y"), None, "a is case-sensitive");
         assert_eq!(run(&e, b"x Eval( y"), Some(vec![("a".into(), 2)]));
         assert_eq!(run(&e, b"SYSTEM"), Some(vec![("b".into(), 0)]));
@@ -315,11 +333,17 @@ mod tests {
 
     #[test]
     fn wide_matches_utf16le_only_unless_ascii_too() {
-        let wide: Vec<u8> = "..MachineKey..".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let wide: Vec<u8> = "..MachineKey.."
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         let only_wide = engine("      a: { text: MachineKey, wide: true }\n", "a");
         assert_eq!(run(&only_wide, &wide), Some(vec![("a".into(), 4)]));
         assert_eq!(run(&only_wide, b"MachineKey"), None);
-        let both = engine("      a: { text: MachineKey, wide: true, ascii: true, nocase: true }\n", "a");
+        let both = engine(
+            "      a: { text: MachineKey, wide: true, ascii: true, nocase: true }\n",
+            "a",
+        );
         assert!(run(&both, b"machinekey").is_some());
         assert!(run(&both, &wide).is_some());
         let word = engine("      a: { text: Key, wide: true, fullword: true }\n", "a");
@@ -330,7 +354,10 @@ mod tests {
     fn regex_verified_near_atoms() {
         let e = engine("      a: { regex: 'eval\\s*\\(\\s*\\$_(GET|POST)' }\n", "a");
         assert!(e.slow_patterns().is_empty());
-        assert_eq!(run(&e, b"<?php eval ( $_POST['x']);"), Some(vec![("a".into(), 6)]));
+        assert_eq!(
+            run(&e, b"<?php eval ( $_POST['x']);"),
+            Some(vec![("a".into(), 6)])
+        );
         assert_eq!(run(&e, b"<?php eval('1+1'); $_POST;"), None);
         let nocase = engine("      a: { regex: 'eval\\(\\$_post', nocase: true }\n", "a");
         assert!(run(&nocase, b"EVAL($_POST").is_some());
@@ -371,10 +398,23 @@ mod tests {
         l.add_text("t.yml", text);
         let e = Engine::new(l.finish().unwrap().0).unwrap();
         let mut s = e.scratch();
-        assert_eq!(e.scan(Path::new("/x/LAYOUTS/a.ASPX"), b"abc", &mut s).len(), 1);
-        assert_eq!(e.scan(Path::new("C:\\x\\Layouts\\a.aspx"), b"abc", &mut s).len(), 1);
-        assert!(e.scan(Path::new("/x/other/a.aspx"), b"abc", &mut s).is_empty());
-        assert!(e.scan(Path::new("/x/LAYOUTS/a.php"), b"abc", &mut s).is_empty());
+        assert_eq!(
+            e.scan(Path::new("/x/LAYOUTS/a.ASPX"), b"abc", &mut s).len(),
+            1
+        );
+        assert_eq!(
+            e.scan(Path::new("C:\\x\\Layouts\\a.aspx"), b"abc", &mut s)
+                .len(),
+            1
+        );
+        assert!(
+            e.scan(Path::new("/x/other/a.aspx"), b"abc", &mut s)
+                .is_empty()
+        );
+        assert!(
+            e.scan(Path::new("/x/LAYOUTS/a.php"), b"abc", &mut s)
+                .is_empty()
+        );
         assert!(!e.applies_to(Path::new("/x/LAYOUTS/a.png"), &mut s));
     }
 
@@ -396,3 +436,6 @@ mod tests {
         assert!(e.scan(Path::new("x"), b"nothing", &mut s).is_empty());
     }
 }
+
+#[cfg(test)]
+mod proptests;

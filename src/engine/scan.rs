@@ -100,7 +100,11 @@ impl Engine {
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        for &ri in f.any_extension.iter().chain(f.by_extension.get(&ext).into_iter().flatten()) {
+        for &ri in f
+            .any_extension
+            .iter()
+            .chain(f.by_extension.get(&ext).into_iter().flatten())
+        {
             s.applicable[ri] = true;
         }
         if !f.glob_rule.is_empty() {
@@ -128,10 +132,11 @@ impl Engine {
                 if !s.applicable[p.rule] {
                     continue;
                 }
-                if let Some(exact) = &l.exact {
-                    if self.automaton_nocase && buf[start..end] != exact[..] {
-                        continue;
-                    }
+                if let Some(exact) = &l.exact
+                    && self.automaton_nocase
+                    && buf[start..end] != exact[..]
+                {
+                    continue;
                 }
                 if l.trigger {
                     if s.windows[l.pattern].is_empty() {
@@ -143,14 +148,27 @@ impl Engine {
                 if p.fullword && !is_whole_word(buf, start, end, l.wide) {
                     continue;
                 }
-                record(s, l.pattern, Span { start, end, wide: l.wide });
+                record(
+                    s,
+                    l.pattern,
+                    Span {
+                        start,
+                        end,
+                        wide: l.wide,
+                    },
+                );
             }
         }
     }
 
     fn verify_regexes(&self, buf: &[u8], s: &mut Scratch) {
         let mut todo = std::mem::take(&mut s.triggered);
-        todo.extend(self.unfiltered.iter().copied().filter(|&pi| s.applicable[self.patterns[pi].rule]));
+        todo.extend(
+            self.unfiltered
+                .iter()
+                .copied()
+                .filter(|&pi| s.applicable[self.patterns[pi].rule]),
+        );
         for &pi in &todo {
             let p = &self.patterns[pi];
             let re = p.regex.as_ref().expect("only regex patterns are triggered");
@@ -160,7 +178,15 @@ impl Engine {
                 let mut input = Input::new(buf).range(from..to);
                 while let Some(m) = re.regex.search(&input) {
                     if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
-                        record(s, pi, Span { start: m.start(), end: m.end(), wide: false });
+                        record(
+                            s,
+                            pi,
+                            Span {
+                                start: m.start(),
+                                end: m.end(),
+                                wide: false,
+                            },
+                        );
                     }
                     // Regexes that match the empty string are rejected when rules load, so
                     // every match moves the search forward.
@@ -246,7 +272,11 @@ fn record(s: &mut Scratch, pattern: usize, span: Span) {
 /// Where a regex can match given its atom hits: every match contains a hit, so with a
 /// bounded match length `m` a match lies within `[hit.end - m, hit.start + m]`. Overlapping
 /// windows are merged so that no match is counted twice.
-fn search_windows(hits: &[(usize, usize)], max_len: Option<usize>, len: usize) -> Vec<(usize, usize)> {
+fn search_windows(
+    hits: &[(usize, usize)],
+    max_len: Option<usize>,
+    len: usize,
+) -> Vec<(usize, usize)> {
     let Some(m) = max_len.filter(|&m| m <= 1 << 16) else {
         return vec![(0, len)];
     };

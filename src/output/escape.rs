@@ -50,11 +50,17 @@ mod tests {
         let hostile = b"a\x1b]0;pwned\x07b\r\nc\xc2\x9b31m\xe2\x80\xaed\xff";
         let shown = for_terminal(hostile);
         assert!(shown.chars().all(|c| !c.is_control()), "{shown:?}");
-        assert_eq!(shown, "a\\x1b]0;pwned\\x07b\\r\\nc\\u{9b}31m\\u{202e}d\\xff");
+        assert_eq!(
+            shown,
+            "a\\x1b]0;pwned\\x07b\\r\\nc\\u{9b}31m\\u{202e}d\\xff"
+        );
     }
 
     #[test]
     fn ordinary_text_is_unchanged() {
-        assert_eq!(for_terminal("C:\\inetpub\\wwwroot\\é.aspx".as_bytes()), "C:\\inetpub\\wwwroot\\é.aspx");
+        assert_eq!(
+            for_terminal("C:\\inetpub\\wwwroot\\é.aspx".as_bytes()),
+            "C:\\inetpub\\wwwroot\\é.aspx"
+        );
     }
 }

@@ -65,7 +65,12 @@ pub struct Output {
 impl Output {
     /// Opens the destination and starts the writer. `stop` is raised when output can no
     /// longer be written, so that scanning stops too.
-    pub fn start(config: OutputConfig, observer: Observer, stats: Arc<Stats>, stop: Arc<AtomicBool>) -> io::Result<Output> {
+    pub fn start(
+        config: OutputConfig,
+        observer: Observer,
+        stats: Arc<Stats>,
+        stop: Arc<AtomicBool>,
+    ) -> io::Result<Output> {
         let (sink, is_tty): (Box<dyn Write + Send>, bool) = match &config.file {
             Some(path) => (Box::new(BufWriter::new(open_append(path)?)), false),
             None => {
@@ -74,7 +79,8 @@ impl Output {
             }
         };
         let stderr_tty = io::stderr().is_terminal();
-        let color = is_tty && config.format == Format::Text && std::env::var_os("NO_COLOR").is_none();
+        let color =
+            is_tty && config.format == Format::Text && std::env::var_os("NO_COLOR").is_none();
         let progress = (!config.quiet && stderr_tty).then(|| progress::Progress::new(stats));
         let (tx, rx) = mpsc::sync_channel::<Message>(1024);
         let (summary_tx, summary_rx) = mpsc::channel::<Summary>();
@@ -87,33 +93,36 @@ impl Output {
             progress,
             broken: false,
         };
-        let handle = std::thread::Builder::new().name("shellsweep-writer".into()).spawn(move || {
-            let tick = Duration::from_millis(150);
-            loop {
-                match rx.recv_timeout(tick) {
-                    Ok(msg) => {
-                        if let Err(e) = w.handle(msg) {
-                            stop.store(true, Ordering::Relaxed);
-                            if !w.note_broken(&e) {
-                                w.clear_progress();
-                                return Err(e);
+        let handle = std::thread::Builder::new()
+            .name("shellsweep-writer".into())
+            .spawn(move || {
+                let tick = Duration::from_millis(150);
+                loop {
+                    match rx.recv_timeout(tick) {
+                        Ok(msg) => {
+                            if let Err(e) = w.handle(msg) {
+                                stop.store(true, Ordering::Relaxed);
+                                if !w.note_broken(&e) {
+                                    w.clear_progress();
+                                    return Err(e);
+                                }
                             }
                         }
-                    }
-                    Err(RecvTimeoutError::Timeout) => w.tick(),
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            }
-            w.clear_progress();
-            if let Ok(summary) = summary_rx.recv() {
-                if let Err(e) = w.summary(&summary) {
-                    if !w.note_broken(&e) {
-                        return Err(e);
+                        Err(RecvTimeoutError::Timeout) => w.tick(),
+                        Err(RecvTimeoutError::Disconnected) => break,
                     }
                 }
-            }
-            Ok(WriterOutcome { broken_pipe: w.broken })
-        })?;
+                w.clear_progress();
+                if let Ok(summary) = summary_rx.recv()
+                    && let Err(e) = w.summary(&summary)
+                    && !w.note_broken(&e)
+                {
+                    return Err(e);
+                }
+                Ok(WriterOutcome {
+                    broken_pipe: w.broken,
+                })
+            })?;
         Ok(Output {
             tx: Some(tx),
             summary_tx,
@@ -131,7 +140,9 @@ impl Output {
     pub fn finish(mut self, summary: Summary) -> io::Result<WriterOutcome> {
         drop(self.tx.take());
         let _ = self.summary_tx.send(summary);
-        self.handle.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
+        self.handle
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
     }
 }
 
@@ -202,7 +213,9 @@ impl Writer {
                 serde_json::to_writer(&mut self.sink, &summary.to_ecs(&self.observer))?;
                 self.sink.write_all(b"\n")?;
             }
-            Format::Text if !self.quiet => text::write_summary(&mut self.sink, summary, self.color)?,
+            Format::Text if !self.quiet => {
+                text::write_summary(&mut self.sink, summary, self.color)?
+            }
             Format::Text => {}
         }
         self.sink.flush()

@@ -13,7 +13,10 @@ pub(crate) struct Progress {
 
 impl Progress {
     pub(crate) fn new(stats: Arc<Stats>) -> Progress {
-        Progress { stats, shown: false }
+        Progress {
+            stats,
+            shown: false,
+        }
     }
 
     pub(crate) fn draw(&mut self) {

@@ -28,7 +28,11 @@ struct Paint {
 
 impl Paint {
     fn wrap(&self, style: &str, text: &str) -> String {
-        if self.on { format!("{style}{text}{RESET}") } else { text.to_owned() }
+        if self.on {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
     }
 }
 
@@ -52,7 +56,12 @@ pub(crate) fn write_finding(w: &mut dyn Write, f: &Finding, color: bool) -> io::
         None => path_for_terminal(&f.path),
     };
     writeln!(w, "  {}", p.wrap(MAGENTA, &location))?;
-    let width = f.matches.iter().map(|m| m.line.to_string().len()).max().unwrap_or(1);
+    let width = f
+        .matches
+        .iter()
+        .map(|m| m.line.to_string().len())
+        .max()
+        .unwrap_or(1);
     // Several matches on one line show the line once, with every pattern that matched there.
     let mut i = 0;
     while i < f.matches.len() {
@@ -76,7 +85,11 @@ pub(crate) fn write_finding(w: &mut dyn Write, f: &Finding, color: bool) -> io::
     }
     let shown = f.matches.len() as u64;
     if f.match_count > shown {
-        writeln!(w, "    {}", p.wrap(DIM, &format!("… {} more matches", f.match_count - shown)))?;
+        writeln!(
+            w,
+            "    {}",
+            p.wrap(DIM, &format!("… {} more matches", f.match_count - shown))
+        )?;
     }
     writeln!(w)
 }
@@ -90,5 +103,9 @@ pub(crate) fn write_summary(w: &mut dyn Write, s: &Summary, color: bool) -> io::
     } else {
         "\x1b[1;32m"
     };
-    writeln!(w, "{}", p.wrap(style, &format!("shellsweep: {}", s.sentence())))
+    writeln!(
+        w,
+        "{}",
+        p.wrap(style, &format!("shellsweep: {}", s.sentence()))
+    )
 }

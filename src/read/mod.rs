@@ -107,7 +107,12 @@ fn open_readonly(path: &Path, follow_symlinks: bool) -> io::Result<File> {
     if !follow_symlinks {
         flags |= libc::O_NOFOLLOW;
     }
-    let open = |extra: libc::c_int| std::fs::OpenOptions::new().read(true).custom_flags(flags | extra).open(path);
+    let open = |extra: libc::c_int| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(flags | extra)
+            .open(path)
+    };
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         // O_NOATIME keeps access times untouched for forensics; the kernel allows it only to
@@ -147,8 +152,11 @@ mod tests {
         let meta = read_file(&p, &policy(false, 100), &mut buf).unwrap();
         assert_eq!(buf, b"hello world");
         assert_eq!(meta.size, 11);
-        assert!(matches!(read_file(&p, &policy(false, 10), &mut buf), Err(NotRead::TooLarge(11))));
-        assert!(matches!(read_file(&p, &policy(false, 11), &mut buf), Ok(_)));
+        assert!(matches!(
+            read_file(&p, &policy(false, 10), &mut buf),
+            Err(NotRead::TooLarge(11))
+        ));
+        assert!(read_file(&p, &policy(false, 11), &mut buf).is_ok());
         let mut own = policy(false, 100);
         own.own_files.insert(meta.id.unwrap());
         assert!(matches!(read_file(&p, &own, &mut buf), Err(NotRead::Own)));
@@ -163,12 +171,18 @@ mod tests {
         let link = dir.path().join("l");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let mut buf = Vec::new();
-        assert!(matches!(read_file(&link, &policy(false, 10), &mut buf), Err(NotRead::Io(_))));
+        assert!(matches!(
+            read_file(&link, &policy(false, 10), &mut buf),
+            Err(NotRead::Io(_))
+        ));
         assert!(read_file(&link, &policy(true, 10), &mut buf).is_ok());
 
         let fifo = dir.path().join("f");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        assert!(matches!(read_file(&fifo, &policy(false, 10), &mut buf), Err(NotRead::NotRegular)));
+        assert!(matches!(
+            read_file(&fifo, &policy(false, 10), &mut buf),
+            Err(NotRead::NotRegular)
+        ));
     }
 }

@@ -121,16 +121,20 @@ impl Expr {
                 Tri::False => Tri::True,
                 Tri::Unknown => Tri::Unknown,
             },
-            Expr::And(es) => es.iter().fold(Tri::True, |acc, e| match (acc, e.without_matches()) {
-                (Tri::False, _) | (_, Tri::False) => Tri::False,
-                (Tri::True, Tri::True) => Tri::True,
-                _ => Tri::Unknown,
-            }),
-            Expr::Or(es) => es.iter().fold(Tri::False, |acc, e| match (acc, e.without_matches()) {
-                (Tri::True, _) | (_, Tri::True) => Tri::True,
-                (Tri::False, Tri::False) => Tri::False,
-                _ => Tri::Unknown,
-            }),
+            Expr::And(es) => es
+                .iter()
+                .fold(Tri::True, |acc, e| match (acc, e.without_matches()) {
+                    (Tri::False, _) | (_, Tri::False) => Tri::False,
+                    (Tri::True, Tri::True) => Tri::True,
+                    _ => Tri::Unknown,
+                }),
+            Expr::Or(es) => es
+                .iter()
+                .fold(Tri::False, |acc, e| match (acc, e.without_matches()) {
+                    (Tri::True, _) | (_, Tri::True) => Tri::True,
+                    (Tri::False, Tri::False) => Tri::False,
+                    _ => Tri::Unknown,
+                }),
         }
     }
 }
@@ -236,7 +240,9 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
                     _ => {
                         return Err(ConditionError {
                             offset: start,
-                            message: format!("`{c}` is not an operator; comparisons are == != < <= > >="),
+                            message: format!(
+                                "`{c}` is not an operator; comparisons are == != < <= > >="
+                            ),
                         });
                     }
                 }
@@ -429,10 +435,7 @@ impl ConditionParser<'_> {
                 if n > set.len() {
                     return Err(self.err_at(
                         set_at,
-                        format!(
-                            "`{n} of` a set of {} can never be true",
-                            set.len()
-                        ),
+                        format!("`{n} of` a set of {} can never be true", set.len()),
                     ));
                 }
                 Ok(Expr::Of(Quantity::AtLeast(n), set))
@@ -500,7 +503,9 @@ impl ConditionParser<'_> {
                             .map(|(i, _)| i),
                     );
                     if out.len() == before {
-                        return Err(self.err_at(offset, format!("no pattern name starts with `{prefix}`")));
+                        return Err(
+                            self.err_at(offset, format!("no pattern name starts with `{prefix}`"))
+                        );
                     }
                 } else {
                     out.push(self.resolve(&w, offset)?);
@@ -513,7 +518,10 @@ impl ConditionParser<'_> {
 
     fn resolve(&self, name: &str, offset: usize) -> Result<usize, ConditionError> {
         if name.contains('*') {
-            return Err(self.err_at(offset, format!("`{name}`: a wildcard is allowed only in a set, as in `any of ({name})`")));
+            return Err(self.err_at(
+                offset,
+                format!("`{name}`: a wildcard is allowed only in a set, as in `any of ({name})`"),
+            ));
         }
         self.names.iter().position(|n| n == name).ok_or_else(|| {
             let known = if self.names.is_empty() {

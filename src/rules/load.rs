@@ -21,11 +21,18 @@ const RULE_KEYS: &[&str] = &[
     "patterns",
     "condition",
 ];
-const PATTERN_KEYS: &[&str] = &["text", "hex", "regex", "nocase", "fullword", "wide", "ascii"];
+const PATTERN_KEYS: &[&str] = &[
+    "text", "hex", "regex", "nocase", "fullword", "wide", "ascii",
+];
 
 /// Parses and validates one rule file. Problems go to `sink`; the rules returned are the
 /// ones without errors.
-pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset: &str, text: &str) -> Vec<Rule> {
+pub(crate) fn load_text(
+    sink: &mut Sink<'_>,
+    source: &Arc<str>,
+    default_ruleset: &str,
+    text: &str,
+) -> Vec<Rule> {
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,
         Ok(None) => {
@@ -38,7 +45,13 @@ pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset:
         }
     };
     let Value::Map(top) = &root.value else {
-        sink.error(root.pos, format!("expected a mapping with `rules:`, found {}", root.kind_name()));
+        sink.error(
+            root.pos,
+            format!(
+                "expected a mapping with `rules:`, found {}",
+                root.kind_name()
+            ),
+        );
         return Vec::new();
     };
     let mut ruleset: Arc<str> = Arc::from(default_ruleset);
@@ -51,7 +64,10 @@ pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset:
                 }
             }
             "rules" => rules_node = Some(value),
-            other => sink.error(key.pos, format!("unknown key `{other}` (expected `ruleset` or `rules`)")),
+            other => sink.error(
+                key.pos,
+                format!("unknown key `{other}` (expected `ruleset` or `rules`)"),
+            ),
         }
     }
     let Some(rules_node) = rules_node else {
@@ -59,7 +75,10 @@ pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset:
         return Vec::new();
     };
     let Value::Seq(items) = &rules_node.value else {
-        sink.error(rules_node.pos, format!("`rules` must be a list, found {}", rules_node.kind_name()));
+        sink.error(
+            rules_node.pos,
+            format!("`rules` must be a list, found {}", rules_node.kind_name()),
+        );
         return Vec::new();
     };
     items
@@ -73,16 +92,32 @@ pub(crate) fn load_text(sink: &mut Sink<'_>, source: &Arc<str>, default_ruleset:
         .collect()
 }
 
-fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<str>) -> Option<Rule> {
+fn load_rule(
+    sink: &mut Sink<'_>,
+    node: &Node,
+    ruleset: &Arc<str>,
+    source: &Arc<str>,
+) -> Option<Rule> {
     let Value::Map(entries) = &node.value else {
-        sink.error(node.pos, format!("a rule must be a mapping, found {}", node.kind_name()));
+        sink.error(
+            node.pos,
+            format!("a rule must be a mapping, found {}", node.kind_name()),
+        );
         return None;
     };
-    let get = |k: &str| entries.iter().find(|(key, _)| key.as_str() == Some(k)).map(|(_, v)| v);
+    let get = |k: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| key.as_str() == Some(k))
+            .map(|(_, v)| v)
+    };
     for (key, _) in entries {
         let k = key.as_str().unwrap_or_default();
         if !RULE_KEYS.contains(&k) {
-            sink.error(key.pos, format!("unknown rule key `{k}` (known: {})", RULE_KEYS.join(", ")));
+            sink.error(
+                key.pos,
+                format!("unknown rule key `{k}` (known: {})", RULE_KEYS.join(", ")),
+            );
         }
     }
     let required = |sink: &mut Sink<'_>, k: &str| -> Option<String> {
@@ -101,16 +136,24 @@ fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<
         }
     };
     let id = required(sink, "id");
-    if let (Some(id), Some(v)) = (&id, get("id")) {
-        if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-            sink.error(v.pos, format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"));
-        }
+    if let (Some(id), Some(v)) = (&id, get("id"))
+        && !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        sink.error(
+            v.pos,
+            format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"),
+        );
     }
     let name = required(sink, "name");
     let severity = required(sink, "severity").and_then(|s| {
         let sev = Severity::parse(&s);
         if sev.is_none() {
-            sink.error(get("severity").map_or(node.pos, |v| v.pos), format!("unknown severity `{s}` (use low, medium, high or critical)"));
+            sink.error(
+                get("severity").map_or(node.pos, |v| v.pos),
+                format!("unknown severity `{s}` (use low, medium, high or critical)"),
+            );
         }
         sev
     });
@@ -129,12 +172,19 @@ fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<
             None => None,
         },
     };
-    let optional_text = |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
+    let optional_text =
+        |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
     let description = optional_text(sink, "description");
     let author = optional_text(sink, "author");
-    let references = get("references").map(|v| string_list(sink, v, "references")).unwrap_or_default();
-    let tags = get("tags").map(|v| string_list(sink, v, "tags")).unwrap_or_default();
-    let files = get("files").map(|v| file_filter(sink, v)).unwrap_or_default();
+    let references = get("references")
+        .map(|v| string_list(sink, v, "references"))
+        .unwrap_or_default();
+    let tags = get("tags")
+        .map(|v| string_list(sink, v, "tags"))
+        .unwrap_or_default();
+    let files = get("files")
+        .map(|v| file_filter(sink, v))
+        .unwrap_or_default();
     let patterns = match get("patterns") {
         Some(v) => patterns(sink, v),
         None => Vec::new(),
@@ -145,14 +195,22 @@ fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<
             sink.error(node.pos, "a rule needs `patterns` or a `condition`");
             None
         }
-        None => Some(condition::Expr::Of(condition::Quantity::Any, (0..names.len()).collect())),
-        Some(v) => scalar(sink, v, "condition").and_then(|text| match condition::parse(&text, &names) {
-            Ok(expr) => Some(expr),
-            Err(ConditionError { offset, message }) => {
-                sink.error(offset_pos(v, &text, offset), format!("condition: {message}"));
-                None
-            }
-        }),
+        None => Some(condition::Expr::Of(
+            condition::Quantity::Any,
+            (0..names.len()).collect(),
+        )),
+        Some(v) => {
+            scalar(sink, v, "condition").and_then(|text| match condition::parse(&text, &names) {
+                Ok(expr) => Some(expr),
+                Err(ConditionError { offset, message }) => {
+                    sink.error(
+                        offset_pos(v, &text, offset),
+                        format!("condition: {message}"),
+                    );
+                    None
+                }
+            })
+        }
     };
     Some(Rule {
         id: id?,
@@ -173,20 +231,32 @@ fn load_rule(sink: &mut Sink<'_>, node: &Node, ruleset: &Arc<str>, source: &Arc<
 
 fn patterns(sink: &mut Sink<'_>, node: &Node) -> Vec<Pattern> {
     let Value::Map(entries) = &node.value else {
-        sink.error(node.pos, format!("`patterns` must be a mapping of name to pattern, found {}", node.kind_name()));
+        sink.error(
+            node.pos,
+            format!(
+                "`patterns` must be a mapping of name to pattern, found {}",
+                node.kind_name()
+            ),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
     for (key, value) in entries {
         let name = key.as_str().unwrap_or_default().trim_start_matches('$');
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             sink.error(key.pos, format!("pattern name `{name}` must start with a letter or `_` and hold only letters, digits and `_`"));
             continue;
         }
         if condition::is_keyword(name) {
-            sink.error(key.pos, format!("`{name}` is a condition keyword and cannot name a pattern"));
+            sink.error(
+                key.pos,
+                format!("`{name}` is a condition keyword and cannot name a pattern"),
+            );
             continue;
         }
         if let Some(p) = pattern(sink, name, value) {
@@ -217,7 +287,12 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         }
         Value::Map(entries) => entries,
         Value::Seq(_) => {
-            sink.error(node.pos, format!("pattern `{name}` must be a string or a mapping with `text`, `hex` or `regex`"));
+            sink.error(
+                node.pos,
+                format!(
+                    "pattern `{name}` must be a string or a mapping with `text`, `hex` or `regex`"
+                ),
+            );
             return None;
         }
     };
@@ -229,10 +304,15 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         match k {
             "text" | "hex" | "regex" => {
                 if kind.is_some() {
-                    sink.error(key.pos, format!("pattern `{name}` has more than one of `text`, `hex`, `regex`"));
+                    sink.error(
+                        key.pos,
+                        format!("pattern `{name}` has more than one of `text`, `hex`, `regex`"),
+                    );
                     continue;
                 }
-                let Some(s) = scalar(sink, value, k) else { continue };
+                let Some(s) = scalar(sink, value, k) else {
+                    continue;
+                };
                 if s.is_empty() {
                     sink.error(value.pos, format!("pattern `{name}` is empty"));
                     continue;
@@ -240,7 +320,7 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
                 let parsed = match k {
                     "text" => Some(PatternKind::Literal(s.into_bytes())),
                     "hex" => parse_hex(sink, value, &s).map(PatternKind::Literal),
-                    _ => check_regex(sink, value, &s).then(|| PatternKind::Regex(s)),
+                    _ => check_regex(sink, value, &s).then_some(PatternKind::Regex(s)),
                 };
                 if let Some(parsed) = parsed {
                     kind = Some((parsed, value.pos));
@@ -250,12 +330,21 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
             "fullword" => p.fullword = flag(sink, value, k),
             "wide" => p.wide = flag(sink, value, k),
             "ascii" => ascii_given = Some((flag(sink, value, k), key.pos)),
-            _ => sink.error(key.pos, format!("unknown pattern key `{k}` (known: {})", PATTERN_KEYS.join(", "))),
+            _ => sink.error(
+                key.pos,
+                format!(
+                    "unknown pattern key `{k}` (known: {})",
+                    PATTERN_KEYS.join(", ")
+                ),
+            ),
         }
     }
     let Some((kind, pos)) = kind else {
         if ok_before && !sink.has_errors() {
-            sink.error(node.pos, format!("pattern `{name}` needs one of `text`, `hex` or `regex`"));
+            sink.error(
+                node.pos,
+                format!("pattern `{name}` needs one of `text`, `hex` or `regex`"),
+            );
         }
         return None;
     };
@@ -263,14 +352,25 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
     // As in YARA: `wide` alone means only the wide form; `ascii: true` adds the plain one.
     p.ascii = ascii_given.map_or(!p.wide, |(a, _)| a);
     if !p.ascii && !p.wide {
-        sink.error(ascii_given.map_or(node.pos, |(_, pos)| pos), format!("pattern `{name}` with `ascii: false` and no `wide` can never match"));
+        sink.error(
+            ascii_given.map_or(node.pos, |(_, pos)| pos),
+            format!("pattern `{name}` with `ascii: false` and no `wide` can never match"),
+        );
     }
     match &kind {
         PatternKind::Regex(_) if p.wide => {
-            sink.error(pos, format!("pattern `{name}`: `wide` is not supported for regex patterns"));
+            sink.error(
+                pos,
+                format!("pattern `{name}`: `wide` is not supported for regex patterns"),
+            );
         }
-        PatternKind::Literal(_) if p.nocase && entries.iter().any(|(k, _)| k.as_str() == Some("hex")) => {
-            sink.error(pos, format!("pattern `{name}`: `nocase` does not apply to hex bytes"));
+        PatternKind::Literal(_)
+            if p.nocase && entries.iter().any(|(k, _)| k.as_str() == Some("hex")) =>
+        {
+            sink.error(
+                pos,
+                format!("pattern `{name}`: `nocase` does not apply to hex bytes"),
+            );
         }
         _ => {}
     }
@@ -286,7 +386,10 @@ fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
             continue;
         }
         let Some(d) = c.to_digit(16) else {
-            sink.error(offset_pos(node, s, i), format!("`{}` is not a hex digit", c.escape_default()));
+            sink.error(
+                offset_pos(node, s, i),
+                format!("`{}` is not a hex digit", c.escape_default()),
+            );
             return None;
         };
         match high.take() {
@@ -303,9 +406,17 @@ fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
 
 /// Checks the syntax with the same flags the engine compiles with.
 fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
-    match regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(s) {
+    match regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(s)
+    {
         Ok(hir) if hir.properties().minimum_len() == Some(0) => {
-            sink.error(node.pos, "regex can match the empty string, so it would match everywhere");
+            sink.error(
+                node.pos,
+                "regex can match the empty string, so it would match everywhere",
+            );
             false
         }
         Ok(_) => true,
@@ -316,7 +427,10 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
                 other => (0, other.to_string()),
             };
             let char_offset = s.get(..offset).map_or(0, |p| p.chars().count());
-            sink.error(offset_pos(node, s, char_offset), format!("regex: {message}"));
+            sink.error(
+                offset_pos(node, s, char_offset),
+                format!("regex: {message}"),
+            );
             false
         }
     }
@@ -326,7 +440,9 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
 /// quoted one-line scalars (escapes aside); block scalars point at the node.
 fn offset_pos(node: &Node, value: &str, offset: usize) -> Pos {
     match &node.value {
-        Value::Scalar { plain, .. } if !value.contains('\n') => node.pos.shifted(offset + usize::from(!plain)),
+        Value::Scalar { plain, .. } if !value.contains('\n') => {
+            node.pos.shifted(offset + usize::from(!plain))
+        }
         _ => node.pos,
     }
 }
@@ -340,7 +456,10 @@ fn scalar(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
         }
         Some(s) => Some(s.to_owned()),
         None => {
-            sink.error(node.pos, format!("`{key}` must be a string, found {}", node.kind_name()));
+            sink.error(
+                node.pos,
+                format!("`{key}` must be a string, found {}", node.kind_name()),
+            );
             None
         }
     }
@@ -371,7 +490,10 @@ fn string_list(sink: &mut Sink<'_>, node: &Node, key: &str) -> Vec<String> {
 fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
     let mut filter = FileFilter::default();
     let Value::Map(entries) = &node.value else {
-        sink.error(node.pos, "`files` must be a mapping with `extensions` and/or `paths`");
+        sink.error(
+            node.pos,
+            "`files` must be a mapping with `extensions` and/or `paths`",
+        );
         return filter;
     };
     for (key, value) in entries {
@@ -388,14 +510,23 @@ fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
                     _ => vec![value],
                 };
                 for item in items {
-                    let Some(glob) = scalar(sink, item, "paths") else { continue };
-                    match globset::GlobBuilder::new(&glob).case_insensitive(true).literal_separator(true).build() {
+                    let Some(glob) = scalar(sink, item, "paths") else {
+                        continue;
+                    };
+                    match globset::GlobBuilder::new(&glob)
+                        .case_insensitive(true)
+                        .literal_separator(true)
+                        .build()
+                    {
                         Ok(g) => filter.paths.push(g),
                         Err(e) => sink.error(item.pos, format!("bad path glob: {}", e.kind())),
                     }
                 }
             }
-            other => sink.error(key.pos, format!("unknown `files` key `{other}` (use `extensions` or `paths`)")),
+            other => sink.error(
+                key.pos,
+                format!("unknown `files` key `{other}` (use `extensions` or `paths`)"),
+            ),
         }
     }
     filter
@@ -483,15 +614,21 @@ rules:
 
     #[test]
     fn semantic_mistakes_are_errors() {
-        let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      x: { regex: 'a+', wide: true }\n");
+        let (_, m) = first_error(
+            "rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      x: { regex: 'a+', wide: true }\n",
+        );
         assert!(m.contains("wide"), "{m}");
-        let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      any: abc\n");
+        let (_, m) = first_error(
+            "rules:\n  - id: a\n    name: n\n    severity: low\n    patterns:\n      any: abc\n",
+        );
         assert!(m.contains("keyword"), "{m}");
         let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n");
         assert!(m.contains("patterns"), "{m}");
         let (_, m) = first_error("rules:\n  - name: n\n    severity: low\n    patterns: {a: b}\n");
         assert!(m.contains("missing `id`"), "{m}");
-        let (_, m) = first_error("rules:\n  - id: a b\n    name: n\n    severity: low\n    patterns: {a: b}\n");
+        let (_, m) = first_error(
+            "rules:\n  - id: a b\n    name: n\n    severity: low\n    patterns: {a: b}\n",
+        );
         assert!(m.contains("only letters"), "{m}");
     }
 

@@ -50,7 +50,10 @@ impl Loader {
             let mut found: Vec<PathBuf> = walk_rule_files(path, &mut self.diagnostics);
             found.sort();
             if found.is_empty() {
-                self.diagnostics.push(file_diagnostic(path, "no *.yml or *.yaml rule files in this folder".into()));
+                self.diagnostics.push(file_diagnostic(
+                    path,
+                    "no *.yml or *.yaml rule files in this folder".into(),
+                ));
             }
             for file in found {
                 self.add_file(&file);
@@ -67,9 +70,10 @@ impl Loader {
                     self.files.push(path.to_path_buf());
                     self.add_text(&path.display().to_string(), &text);
                 }
-                Err(e) => self
-                    .diagnostics
-                    .push(file_diagnostic(path, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))),
+                Err(e) => self.diagnostics.push(file_diagnostic(
+                    path,
+                    format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+                )),
             },
             Err(e) => self.diagnostics.push(file_diagnostic(path, e.to_string())),
         }
@@ -84,11 +88,22 @@ impl Loader {
             .unwrap_or_default();
         let mut sink = diag::Sink::new(label, text);
         let rules = load::load_text(&mut sink, &source, &stem, text);
-        let mut seen: HashMap<String, usize> = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let mut seen: HashMap<String, usize> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         for rule in rules {
             if let Some(&first) = seen.get(&rule.id) {
                 let pos = id_position(text, &rule.id);
-                sink.error(pos, format!("duplicate rule id `{}` (first defined in {})", rule.id, self.rules[first].source));
+                sink.error(
+                    pos,
+                    format!(
+                        "duplicate rule id `{}` (first defined in {})",
+                        rule.id, self.rules[first].source
+                    ),
+                );
                 continue;
             }
             seen.insert(rule.id.clone(), self.rules.len());
@@ -170,11 +185,11 @@ fn walk_rule_files(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf
 fn id_position(text: &str, id: &str) -> Pos {
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start().trim_start_matches("- ");
-        if let Some(rest) = trimmed.strip_prefix("id:") {
-            if rest.trim().trim_matches(['"', '\'']) == id {
-                let col = line.find(id).unwrap_or(0) + 1;
-                return Pos::new(i + 1, col);
-            }
+        if let Some(rest) = trimmed.strip_prefix("id:")
+            && rest.trim().trim_matches(['"', '\'']) == id
+        {
+            let col = line.find(id).unwrap_or(0) + 1;
+            return Pos::new(i + 1, col);
         }
     }
     Pos::new(1, 1)
@@ -188,7 +203,12 @@ mod tests {
     fn bundled_rules_load_without_errors() {
         let mut l = Loader::new();
         l.add_bundled();
-        let errors: Vec<String> = l.diagnostics().iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        let errors: Vec<String> = l
+            .diagnostics()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         assert!(!l.rules().is_empty());
     }

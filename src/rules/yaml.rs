@@ -12,7 +12,10 @@ use super::diag::Pos;
 #[derive(Clone, Debug)]
 pub(crate) enum Value {
     /// A scalar with its text as written; `plain` is false for quoted and block scalars.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys are always scalars here; anything else is rejected while building the tree.
     Map(Vec<(Node, Node)>),
@@ -145,8 +148,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
                             message: "mapping keys must be plain strings".into(),
                         });
                     };
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.as_str() == Some(name))
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(name))
                     {
                         return Err(SyntaxError {
                             pos: node.pos,

@@ -92,8 +92,14 @@ impl Excludes {
         if self.patterns.is_empty() {
             return false;
         }
-        let name_hit = path.file_name().is_some_and(|n| self.names.is_match(Path::new(n)));
-        name_hit || (!self.paths.is_empty() && self.paths.is_match(path.to_string_lossy().replace('\\', "/")))
+        let name_hit = path
+            .file_name()
+            .is_some_and(|n| self.names.is_match(Path::new(n)));
+        name_hit
+            || (!self.paths.is_empty()
+                && self
+                    .paths
+                    .is_match(path.to_string_lossy().replace('\\', "/")))
     }
 }
 
@@ -113,7 +119,9 @@ where
     F: Fn() -> V + Sync,
     V: FnMut(Entry<'_>) -> Flow + Send + 'static,
 {
-    let Some((first, rest)) = roots.split_first() else { return };
+    let Some((first, rest)) = roots.split_first() else {
+        return;
+    };
     let mut builder = WalkBuilder::new(first);
     for r in rest {
         builder.add(r);
@@ -149,7 +157,9 @@ where
                     match entry.file_type() {
                         Some(t) if t.is_dir() => Flow::Continue,
                         Some(t) if t.is_file() => visit(Entry::File(path)),
-                        Some(t) if t.is_symlink() => visit(Entry::Skipped(path, SkipReason::Symlink)),
+                        Some(t) if t.is_symlink() => {
+                            visit(Entry::Skipped(path, SkipReason::Symlink))
+                        }
                         _ => visit(Entry::Skipped(path, SkipReason::Special)),
                     }
                 }
@@ -181,11 +191,16 @@ fn classify(err: &ignore::Error, follow: bool) -> Problem {
                 path.get_or_insert_with(|| p.clone());
                 e = err;
             }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => e = err,
-            ignore::Error::Loop { child, .. } => return Problem::Skip(child.clone(), SkipReason::SymlinkLoop),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err
+            }
+            ignore::Error::Loop { child, .. } => {
+                return Problem::Skip(child.clone(), SkipReason::SymlinkLoop);
+            }
             ignore::Error::Io(io) => {
                 if let Some(p) = &path {
-                    let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+                    let is_link =
+                        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
                     if follow && is_link && io.kind() == std::io::ErrorKind::NotFound {
                         return Problem::Skip(p.clone(), SkipReason::DanglingSymlink);
                     }
@@ -203,7 +218,12 @@ mod tests {
 
     #[test]
     fn excludes_match_names_anywhere_and_paths_whole() {
-        let ex = Excludes::new(&["*.log".into(), "node_modules".into(), "/srv/www/cache/**".into()]).unwrap();
+        let ex = Excludes::new(&[
+            "*.log".into(),
+            "node_modules".into(),
+            "/srv/www/cache/**".into(),
+        ])
+        .unwrap();
         assert!(ex.matches(Path::new("/var/log/a.log")));
         assert!(ex.matches(Path::new("site/node_modules")));
         assert!(ex.matches(Path::new("/srv/www/cache/x/y.php")));

@@ -1,0 +1,79 @@
+//! The engine against a naive reference matcher on random patterns and inputs.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::Engine;
+use crate::rules::Loader;
+
+/// Occurrences of `needle` in `hay` at every offset (overlapping), as the rule semantics say.
+fn naive_count(hay: &[u8], needle: &[u8], nocase: bool, fullword: bool) -> u64 {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return 0;
+    }
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    (0..=hay.len() - needle.len())
+        .filter(|&i| {
+            let w = &hay[i..i + needle.len()];
+            let eq = if nocase { w.eq_ignore_ascii_case(needle) } else { w == needle };
+            let end = i + needle.len();
+            eq && (!fullword || ((i == 0 || !word(hay[i - 1])) && (end == hay.len() || !word(hay[end]))))
+        })
+        .count() as u64
+}
+
+fn yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn build(patterns: &[(String, bool, bool)]) -> Engine {
+    let mut text = String::from("rules:\n");
+    for (i, (p, nocase, fullword)) in patterns.iter().enumerate() {
+        text.push_str(&format!(
+            "  - id: R{i}\n    name: r\n    severity: low\n    patterns:\n      a: {{ text: {}, nocase: {nocase}, fullword: {fullword} }}\n    condition: count(a) >= 1\n",
+            yaml_quote(p)
+        ));
+    }
+    let mut l = Loader::new();
+    l.add_text("p.yml", &text);
+    Engine::new(l.finish().expect("valid rules").0).expect("engine")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn literal_counts_match_the_naive_reference(
+        pats in proptest::collection::vec(("[abAB_ ]{1,4}", any::<bool>(), any::<bool>()), 1..6),
+        hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'A'), Just(b'B'), Just(b' '), Just(b'_'), Just(0u8)], 0..200),
+    ) {
+        let engine = build(&pats);
+        let mut scratch = engine.scratch();
+        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
+        for (i, (p, nocase, fullword)) in pats.iter().enumerate() {
+            let want = naive_count(&hay, p.as_bytes(), *nocase, *fullword);
+            let got = hits.iter().find(|h| h.rule.id == format!("R{i}")).map_or(0, |h| h.match_count);
+            prop_assert_eq!(got, want, "pattern {:?} nocase={} fullword={}", p, nocase, fullword);
+        }
+    }
+
+    #[test]
+    fn regex_verdicts_match_a_whole_buffer_search(
+        lit in "[a-c]{3,5}",
+        gap in 0usize..40,
+        tail in "[a-c]{1,3}",
+        hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'\n'), Just(b'x')], 0..300),
+    ) {
+        let re = format!("{lit}[^\\n]{{0,{gap}}}{tail}");
+        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
+        let mut l = Loader::new();
+        l.add_text("p.yml", &text);
+        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+        prop_assert!(engine.slow_patterns().is_empty());
+        let mut scratch = engine.scratch();
+        let fired = !engine.scan(Path::new("f"), &hay, &mut scratch).is_empty();
+        let reference = regex::bytes::Regex::new(&re).unwrap().is_match(&hay);
+        prop_assert_eq!(fired, reference, "regex {}", re);
+    }
+}

@@ -1,0 +1,72 @@
+//! Helpers for the integration tests: run the built binary and parse its JSON lines.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shellsweep"));
+    c.current_dir(repo());
+    c
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary with `args` from the repository root.
+pub fn run<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    bin().args(args).output().expect("run shellsweep")
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally, not by a signal")
+}
+
+/// Every stdout line as JSON; panics on a line that is not one valid object.
+pub fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .expect("stdout is UTF-8")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))
+        })
+        .collect()
+}
+
+/// The findings, after checking that the last line (and only it) is the summary.
+pub fn findings_and_summary(out: &Output) -> (Vec<Value>, Value) {
+    let mut lines = json_lines(out);
+    let summary = lines.pop().expect("at least the summary line");
+    assert_eq!(
+        summary["event"]["action"], "scan_completed",
+        "last line is the summary"
+    );
+    assert_eq!(summary["event"]["kind"], "event");
+    for f in &lines {
+        assert_eq!(f["event"]["kind"], "alert", "{f}");
+    }
+    (lines, summary)
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes `contents` at `dir/rel`, creating folders.
+pub fn write(dir: &Path, rel: &str, contents: &[u8]) -> PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+/// A PHP sample the bundled rules find (a China Chopper one-liner).
+pub const PHP_SHELL: &[u8] =
+    b"<?php\n// shellsweep test sample, inert\n<?php @eval($_POST['pw']);?>\n";

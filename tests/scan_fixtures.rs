@@ -1,0 +1,210 @@
+//! The bundled rules against the bundled fixtures, through the built binary.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+
+/// (path, rule id, line, severity) rows.
+fn expected() -> BTreeSet<(String, String, u64, String)> {
+    let text = std::fs::read_to_string(repo().join("fixtures/expected.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (
+                c[0].to_owned(),
+                c[1].to_owned(),
+                c[2].parse().unwrap(),
+                c[3].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_sample_is_found_by_its_rule_at_its_line_and_nothing_else() {
+    let out = run(["scan", "--format", "jsonl", "fixtures/webroot"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, summary) = findings_and_summary(&out);
+    let got: BTreeSet<(String, String, u64, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["file"]["path"].as_str().unwrap().to_owned(),
+                f["rule"]["id"].as_str().unwrap().to_owned(),
+                f["shellsweep"]["line"].as_u64().unwrap(),
+                f["event"]["severity_name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected());
+    assert_eq!(got.len(), findings.len(), "no duplicate findings");
+    assert_eq!(
+        summary["shellsweep"]["summary"]["findings_total"]
+            .as_u64()
+            .unwrap() as usize,
+        findings.len()
+    );
+    assert_eq!(summary["shellsweep"]["summary"]["errors"], 0);
+    assert_eq!(summary["shellsweep"]["summary"]["complete"], true);
+}
+
+#[test]
+fn findings_carry_the_ecs_fields() {
+    let out = run([
+        "scan",
+        "--format",
+        "jsonl",
+        "fixtures/webroot/var/www/html/wp-content/plugins",
+    ]);
+    let (findings, _) = findings_and_summary(&out);
+    let f = &findings[0];
+    let sev = f["event"]["severity"].as_u64().unwrap();
+    assert!([21, 47, 73, 99].contains(&sev));
+    assert_eq!(
+        f["event"]["category"],
+        serde_json::json!(["malware", "file"])
+    );
+    assert_eq!(f["event"]["id"].as_str().unwrap().len(), 32);
+    assert!(f["@timestamp"].as_str().unwrap().ends_with('Z'));
+    assert!(f["message"].as_str().unwrap().contains("cache.php"));
+    for key in [
+        "id",
+        "name",
+        "description",
+        "reference",
+        "author",
+        "ruleset",
+    ] {
+        assert!(!f["rule"][key].is_null(), "rule.{key}");
+    }
+    assert_eq!(
+        f["file"]["size"].as_u64().unwrap(),
+        std::fs::metadata(repo().join(f["file"]["path"].as_str().unwrap()))
+            .unwrap()
+            .len()
+    );
+    assert_eq!(f["file"]["hash"]["sha256"].as_str().unwrap().len(), 64);
+    assert!(f["file"]["mtime"].is_string());
+    assert!(f["host"]["name"].is_string());
+    assert_eq!(f["observer"]["product"], "shellsweep");
+    assert_eq!(
+        f["threat"]["technique"]["subtechnique"]["id"][0],
+        "T1505.003"
+    );
+    let m = &f["shellsweep"]["matches"][0];
+    assert!(m["pattern"].is_string() && m["offset"].is_u64() && m["line"].is_u64());
+    assert!(m["excerpt"].as_str().unwrap().contains("system($_GET"));
+}
+
+#[test]
+fn event_ids_are_stable_across_runs() {
+    let ids = || -> Vec<String> {
+        let (f, _) = findings_and_summary(&run([
+            "scan",
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+            "fixtures/webroot",
+        ]));
+        let mut v: Vec<String> = f
+            .iter()
+            .map(|f| f["event"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let first = ids();
+    assert_eq!(first, ids());
+    let unique: BTreeSet<&String> = first.iter().collect();
+    assert_eq!(unique.len(), first.len());
+}
+
+#[test]
+fn benign_lookalikes_give_nothing_at_medium_or_above() {
+    let out = run([
+        "scan",
+        "--format",
+        "jsonl",
+        "--min-severity",
+        "medium",
+        "fixtures/benign",
+    ]);
+    let (findings, summary) = findings_and_summary(&out);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(code(&out), 0);
+    assert!(
+        summary["shellsweep"]["summary"]["files_scanned"]
+            .as_u64()
+            .unwrap()
+            >= 5
+    );
+}
+
+#[test]
+fn absolute_arguments_give_absolute_paths() {
+    let root = repo().join("fixtures/webroot/opt");
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        root.as_os_str(),
+    ]);
+    let (findings, _) = findings_and_summary(&out);
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert!(
+            f["file"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(root.to_str().unwrap())
+        );
+    }
+}
+
+#[test]
+fn text_format_names_rule_severity_path_and_line() {
+    let out = run(["scan", "fixtures/webroot/opt"]);
+    assert_eq!(code(&out), 1);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[HIGH] SSW-WEBSHELL-004"), "{text}");
+    assert!(
+        text.contains("fixtures/webroot/opt/tomcat/webapps/ROOT/status.jsp:6"),
+        "{text}"
+    );
+    assert!(text.contains("exec(request.getParameter"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("shellsweep: scanned")
+    );
+}
+
+#[test]
+fn min_severity_filters_and_counts_the_rest() {
+    let out = run([
+        "scan",
+        "--format",
+        "jsonl",
+        "--min-severity",
+        "critical",
+        "fixtures/webroot",
+    ]);
+    let (findings, summary) = findings_and_summary(&out);
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["event"]["severity"] == 99));
+    let below = summary["shellsweep"]["summary"]["findings_below_min_severity"]
+        .as_u64()
+        .unwrap();
+    let highs = expected().iter().filter(|r| r.3 == "high").count() as u64;
+    assert_eq!(below, highs);
+}
