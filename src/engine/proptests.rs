@@ -16,9 +16,14 @@ fn naive_count(hay: &[u8], needle: &[u8], nocase: bool, fullword: bool) -> u64 {
     (0..=hay.len() - needle.len())
         .filter(|&i| {
             let w = &hay[i..i + needle.len()];
-            let eq = if nocase { w.eq_ignore_ascii_case(needle) } else { w == needle };
+            let eq = if nocase {
+                w.eq_ignore_ascii_case(needle)
+            } else {
+                w == needle
+            };
             let end = i + needle.len();
-            eq && (!fullword || ((i == 0 || !word(hay[i - 1])) && (end == hay.len() || !word(hay[end]))))
+            eq && (!fullword
+                || ((i == 0 || !word(hay[i - 1])) && (end == hay.len() || !word(hay[end]))))
         })
         .count() as u64
 }
