@@ -64,6 +64,9 @@ pub struct Engine {
 pub(crate) struct CompiledPattern {
     rule: usize,
     fullword: bool,
+    nocase: bool,
+    /// For literal patterns: each form searched for, and whether it is the wide one.
+    forms: Vec<(Vec<u8>, bool)>,
     regex: Option<CompiledRegex>,
 }
 
@@ -128,23 +131,23 @@ impl Engine {
                 let exact = |bytes: &[u8], nocase: bool| {
                     (automaton_nocase && !nocase).then(|| bytes.to_vec())
                 };
+                let mut forms = Vec::new();
                 let regex = match &p.kind {
                     PatternKind::Literal(bytes) => {
-                        let mut forms = Vec::new();
                         if p.ascii {
                             forms.push((bytes.clone(), false));
                         }
                         if p.wide {
                             forms.push((atoms::widen(bytes), true));
                         }
-                        for (form, wide) in forms {
+                        for (form, wide) in &forms {
                             let listener = Listener {
                                 pattern: pi,
-                                exact: exact(&form, p.nocase),
-                                wide,
+                                exact: exact(form, p.nocase),
+                                wide: *wide,
                                 trigger: false,
                             };
-                            add_atom(form, listener);
+                            add_atom(form.clone(), listener);
                         }
                         None
                     }
@@ -185,6 +188,8 @@ impl Engine {
                 patterns.push(CompiledPattern {
                     rule: ri,
                     fullword: p.fullword,
+                    nocase: p.nocase,
+                    forms,
                     regex,
                 });
             }
@@ -389,6 +394,22 @@ mod tests {
         let always = engine("      a: abc\n", "not a and filesize < 5");
         assert_eq!(run(&always, b"1234"), Some(vec![]));
         assert!(run(&always, b"12345").is_none());
+    }
+
+    #[test]
+    fn at_checks_a_match_at_an_offset() {
+        let e = engine(
+            "      mz: { hex: '4D 5A' }\n      s: { regex: 'ab+c' }\n",
+            "mz at 0 and s at 3",
+        );
+        assert!(run(&e, b"MZ.abbc").is_some());
+        assert!(run(&e, b"xMZabbc").is_none());
+        assert!(run(&e, b"MZ..abc").is_none());
+        let w = engine(
+            "      k: { text: Key, wide: true, nocase: true }\n",
+            "k at 2",
+        );
+        assert!(run(&w, b"..k\0E\0y\0").is_some());
     }
 
     #[test]

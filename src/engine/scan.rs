@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use regex_automata::Input;
+use regex_automata::{Anchored, Input};
 
 use super::excerpt::{self, LineCounter};
-use super::{Engine, KEPT_MATCHES_PER_PATTERN};
+use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Facts, Rule};
 
 /// At most this many matches are reported per rule and file (all are counted).
@@ -227,7 +227,8 @@ impl Engine {
             let range = self.rule_patterns[ri].clone();
             let facts = RuleFacts {
                 counts: &s.counts[range.clone()],
-                filesize: buf.len() as u64,
+                patterns: &self.patterns[range.clone()],
+                buf,
             };
             let rule = &self.rules[ri];
             if !rule.condition.eval(&facts) {
@@ -315,14 +316,45 @@ fn is_whole_word(buf: &[u8], start: usize, end: usize, wide: bool) -> bool {
 
 struct RuleFacts<'a> {
     counts: &'a [u64],
-    filesize: u64,
+    patterns: &'a [CompiledPattern],
+    buf: &'a [u8],
 }
 
 impl Facts for RuleFacts<'_> {
     fn count(&self, item: usize) -> u64 {
         self.counts[item]
     }
+
     fn filesize(&self) -> u64 {
-        self.filesize
+        self.buf.len() as u64
+    }
+
+    /// Checked directly at the offset rather than looked up among the kept matches, which
+    /// are capped.
+    fn matches_at(&self, item: usize, offset: u64) -> bool {
+        let p = &self.patterns[item];
+        let Ok(at) = usize::try_from(offset) else {
+            return false;
+        };
+        if at > self.buf.len() {
+            return false;
+        }
+        if let Some(re) = &p.regex {
+            let input = Input::new(self.buf).range(at..).anchored(Anchored::Yes);
+            return re.regex.search(&input).is_some_and(|m| {
+                !p.fullword || is_whole_word(self.buf, m.start(), m.end(), false)
+            });
+        }
+        p.forms.iter().any(|(form, wide)| {
+            let Some(window) = self.buf.get(at..at + form.len()) else {
+                return false;
+            };
+            let equal = if p.nocase {
+                window.eq_ignore_ascii_case(form)
+            } else {
+                window == &form[..]
+            };
+            equal && (!p.fullword || is_whole_word(self.buf, at, at + form.len(), *wide))
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! or      := and ("or" and)*
 //! and     := unary ("and" unary)*
 //! unary   := "not" unary | primary
-//! primary := "(" or ")" | "true" | "false" | name | "#"name cmp number
+//! primary := "(" or ")" | "true" | "false" | name ["at" number] | "#"name cmp number
 //!          | "count" "(" name ")" cmp number
 //!          | "filesize" cmp number | ("any" | "all" | number) "of" set | "any" | "all"
 //! set     := "them" | item | "(" item ("," item)* ")"      item := name | prefix"*"
@@ -53,6 +53,8 @@ pub enum Expr {
     Const(bool),
     /// The named item (by index) matched at least once.
     Matched(usize),
+    /// The item has a match that starts at this byte offset.
+    At(usize, u64),
     Count(usize, Cmp, u64),
     Filesize(Cmp, u64),
     Of(Quantity, Vec<usize>),
@@ -66,6 +68,8 @@ pub trait Facts {
     /// How often the item with this index matched.
     fn count(&self, item: usize) -> u64;
     fn filesize(&self) -> u64;
+    /// Whether the item has a match starting exactly at `offset`.
+    fn matches_at(&self, item: usize, offset: u64) -> bool;
 }
 
 /// Three-valued truth, for reasoning about a condition before a file is seen.
@@ -81,6 +85,7 @@ impl Expr {
         match self {
             Expr::Const(b) => *b,
             Expr::Matched(i) => facts.count(*i) > 0,
+            Expr::At(i, offset) => facts.count(*i) > 0 && facts.matches_at(*i, *offset),
             Expr::Count(i, cmp, n) => cmp.holds(facts.count(*i), *n),
             Expr::Filesize(cmp, n) => cmp.holds(facts.filesize(), *n),
             Expr::Of(q, items) => {
@@ -108,7 +113,7 @@ impl Expr {
         let from = |b: bool| if b { Tri::True } else { Tri::False };
         match self {
             Expr::Const(b) => from(*b),
-            Expr::Matched(_) => Tri::False,
+            Expr::Matched(_) | Expr::At(..) => Tri::False,
             Expr::Count(_, cmp, n) => from(cmp.holds(0, *n)),
             Expr::Filesize(..) => Tri::Unknown,
             Expr::Of(q, items) => from(match q {
@@ -147,7 +152,7 @@ pub struct ConditionError {
 }
 
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "any", "all", "of", "them", "filesize", "true", "false", "count",
+    "and", "or", "not", "any", "all", "of", "them", "filesize", "true", "false", "count", "at",
 ];
 
 /// True when `name` cannot name a pattern because the condition language uses it.
@@ -448,7 +453,17 @@ impl ConditionParser<'_> {
             Tok::Word(w) if is_keyword(&w) => {
                 Err(self.err_at(offset, format!("unexpected keyword `{w}`")))
             }
-            Tok::Word(w) => Ok(Expr::Matched(self.resolve(&w, offset)?)),
+            Tok::Word(w) => {
+                let i = self.resolve(&w, offset)?;
+                if !self.eat_word("at") {
+                    return Ok(Expr::Matched(i));
+                }
+                let at = self.offset();
+                match self.next() {
+                    Some(Tok::Number(n)) => Ok(Expr::At(i, n)),
+                    _ => Err(self.err_at(at, "expected a byte offset after `at`".into())),
+                }
+            }
             other => Err(self.err_at(offset, format!("unexpected `{}`", other.describe()))),
         }
     }
@@ -546,6 +561,9 @@ mod tests {
         fn filesize(&self) -> u64 {
             self.1
         }
+        fn matches_at(&self, i: usize, offset: u64) -> bool {
+            offset == 0 && self.0[i] > 1
+        }
     }
 
     fn names(n: &[&str]) -> Vec<String> {
@@ -587,6 +605,10 @@ mod tests {
         assert!(eval("a and filesize < 4KB", &[1, 0, 0, 0], 4095));
         assert!(!eval("a and filesize < 4KB", &[1, 0, 0, 0], 4096));
         assert!(eval("filesize >= 1MB", &[0, 0, 0, 0], 1 << 20));
+        // The test facts say "at 0" holds when the count is above one.
+        assert!(eval("a at 0 and b", &[2, 1, 0, 0], 0));
+        assert!(!eval("a at 0", &[1, 0, 0, 0], 0));
+        assert!(!eval("a at 3", &[2, 0, 0, 0], 0));
     }
 
     #[test]
