@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod engine;
 pub mod finding;
+pub mod ioc;
+pub mod logs;
 pub mod output;
 pub mod read;
 pub mod rules;

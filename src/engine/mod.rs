@@ -3,16 +3,21 @@
 //! rule's condition.
 
 mod atoms;
+mod automaton;
 mod excerpt;
+mod fields;
+mod records;
 mod scan;
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use globset::GlobSet;
 use regex_automata::meta::Regex;
 
-use crate::rules::{PatternKind, Pos, Rule};
+use crate::rules::{PatternKind, Pos, Rule, Scope};
+
+use automaton::{AtomSet, AtomSetBuilder};
+use fields::CompiledSelection;
 
 pub use scan::{Match, RuleHit, Scratch};
 
@@ -51,14 +56,15 @@ pub struct Engine {
     /// Per rule: false when the condition can hold with no pattern matched.
     needs_hit: Vec<bool>,
     patterns: Vec<CompiledPattern>,
-    automaton: Option<AhoCorasick>,
-    /// Per automaton pattern: who wants to hear about its hits.
-    listeners: Vec<Vec<Listener>>,
-    /// Whether the automaton compares ASCII case-insensitively.
-    automaton_nocase: bool,
-    /// Regex patterns without atoms: verified over the whole buffer of every applicable file.
-    unfiltered: Vec<usize>,
+    /// The atoms of file rules, searched over whole files.
+    files: AtomSet,
+    /// The atoms of log rules' raw-line patterns, searched over each record.
+    records: AtomSet,
     filters: Filters,
+    /// Per rule: compiled selections (log rules only).
+    selections: Vec<Vec<CompiledSelection>>,
+    /// Indices of log rules.
+    log_rules: Vec<usize>,
 }
 
 pub(crate) struct CompiledPattern {
@@ -76,20 +82,9 @@ pub(crate) struct CompiledRegex {
     max_len: Option<usize>,
 }
 
-/// One consumer of an automaton hit.
-#[derive(Clone, Debug)]
-pub(crate) struct Listener {
-    pattern: usize,
-    /// The exact bytes, compared when the automaton is case-insensitive but this atom is not.
-    exact: Option<Vec<u8>>,
-    wide: bool,
-    /// True for regex atoms: a hit only says where to verify.
-    trigger: bool,
-}
-
 /// Which rules apply to which files, by extension and path glob.
 struct Filters {
-    /// Rules without an extension filter.
+    /// File rules without an extension filter.
     any_extension: Vec<usize>,
     by_extension: HashMap<String, Vec<usize>>,
     /// Rules with path globs, and the globs (rule index per glob).
@@ -104,33 +99,29 @@ impl Engine {
         let mut patterns = Vec::new();
         let mut rule_patterns = Vec::new();
         let mut needs_hit = Vec::new();
-        let mut atom_index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut atoms: Vec<Vec<u8>> = Vec::new();
-        let mut listeners: Vec<Vec<Listener>> = Vec::new();
-        let mut unfiltered = Vec::new();
-        let automaton_nocase = rules.iter().flat_map(|r| &r.patterns).any(|p| p.nocase);
-
-        let mut add_atom = |bytes: Vec<u8>, listener: Listener| {
-            let key = if automaton_nocase {
-                bytes.to_ascii_lowercase()
-            } else {
-                bytes
-            };
-            let id = *atom_index.entry(key.clone()).or_insert_with(|| {
-                atoms.push(key);
-                listeners.push(Vec::new());
-                atoms.len() - 1
-            });
-            listeners[id].push(listener);
+        let mut selections = Vec::new();
+        let mut log_rules = Vec::new();
+        let nocase = |scope: Scope| {
+            rules
+                .iter()
+                .filter(|r| r.scope == scope)
+                .flat_map(|r| &r.patterns)
+                .any(|p| p.nocase)
         };
+        let mut files = AtomSetBuilder::new(nocase(Scope::File));
+        let mut records = AtomSetBuilder::new(nocase(Scope::Log));
 
         for (ri, rule) in rules.iter().enumerate() {
+            let set = match rule.scope {
+                Scope::File => &mut files,
+                Scope::Log => {
+                    log_rules.push(ri);
+                    &mut records
+                }
+            };
             let start = patterns.len();
             for p in &rule.patterns {
                 let pi = patterns.len();
-                let exact = |bytes: &[u8], nocase: bool| {
-                    (automaton_nocase && !nocase).then(|| bytes.to_vec())
-                };
                 let mut forms = Vec::new();
                 let regex = match &p.kind {
                     PatternKind::Literal(bytes) => {
@@ -141,13 +132,7 @@ impl Engine {
                             forms.push((atoms::widen(bytes), true));
                         }
                         for (form, wide) in &forms {
-                            let listener = Listener {
-                                pattern: pi,
-                                exact: exact(form, p.nocase),
-                                wide: *wide,
-                                trigger: false,
-                            };
-                            add_atom(form.clone(), listener);
+                            set.add(form.clone(), pi, p.nocase, *wide, false);
                         }
                         None
                     }
@@ -169,18 +154,12 @@ impl Engine {
                             .build_from_hir(&hir)
                             .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
                         match atoms::regex_atoms(&hir) {
-                            Some(set) => {
-                                for atom in set {
-                                    let listener = Listener {
-                                        pattern: pi,
-                                        exact: exact(&atom.bytes, atom.nocase),
-                                        wide: false,
-                                        trigger: true,
-                                    };
-                                    add_atom(atom.bytes, listener);
+                            Some(set_atoms) => {
+                                for atom in set_atoms {
+                                    set.add(atom.bytes, pi, atom.nocase, false, true);
                                 }
                             }
-                            None => unfiltered.push(pi),
+                            None => set.unfiltered.push(pi),
                         }
                         Some(CompiledRegex { regex, max_len })
                     }
@@ -194,30 +173,29 @@ impl Engine {
                 });
             }
             rule_patterns.push(start..patterns.len());
-            needs_hit.push(!rule.condition.may_hold_without_matches());
+            // A log rule's selections are evaluated on every record, so it never waits
+            // for a pattern hit.
+            needs_hit
+                .push(rule.selections.is_empty() && !rule.condition.may_hold_without_matches());
+            let compiled = rule
+                .selections
+                .iter()
+                .map(|s| CompiledSelection::new(s).map_err(|m| pattern_error(rule, &s.name, m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            selections.push(compiled);
         }
 
-        let automaton = if atoms.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .ascii_case_insensitive(automaton_nocase)
-                    .build(&atoms)?,
-            )
-        };
         let filters = Filters::new(&rules)?;
         Ok(Engine {
             rules,
             rule_patterns,
             needs_hit,
             patterns,
-            automaton,
-            listeners,
-            automaton_nocase,
-            unfiltered,
+            files: files.build()?,
+            records: records.build()?,
             filters,
+            selections,
+            log_rules,
         })
     }
 
@@ -225,10 +203,17 @@ impl Engine {
         &self.rules
     }
 
+    /// True when some rule looks at log records.
+    pub fn has_log_rules(&self) -> bool {
+        !self.log_rules.is_empty()
+    }
+
     /// Regex patterns with no literal to prefilter on.
     pub fn slow_patterns(&self) -> Vec<SlowPattern> {
-        self.unfiltered
+        self.files
+            .unfiltered
             .iter()
+            .chain(&self.records.unfiltered)
             .map(|&pi| {
                 let rule = &self.rules[self.patterns[pi].rule];
                 let local = pi - self.rule_patterns[self.patterns[pi].rule].start;
@@ -243,9 +228,9 @@ impl Engine {
             .collect()
     }
 
-    /// The number of distinct atoms in the automaton.
+    /// The number of distinct atoms in the automata.
     pub fn atom_count(&self) -> usize {
-        self.listeners.len()
+        self.files.len() + self.records.len()
     }
 }
 
@@ -265,6 +250,9 @@ impl Filters {
         let mut glob_rule = Vec::new();
         let mut has_globs = vec![false; rules.len()];
         for (ri, rule) in rules.iter().enumerate() {
+            if rule.scope != Scope::File {
+                continue;
+            }
             if rule.files.extensions.is_empty() {
                 any_extension.push(ri);
             }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use regex_automata::{Anchored, Input};
 
+use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
 use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Facts, Rule};
@@ -31,6 +32,8 @@ pub struct RuleHit<'e> {
     pub matches: Vec<Match>,
     /// All matches of the rule's patterns (regex matches are counted near atom hits).
     pub match_count: u64,
+    /// For log rules: the selections that held.
+    pub selections: Vec<&'e str>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -42,15 +45,18 @@ struct Span {
 
 /// Per-thread working memory, reused from file to file.
 pub struct Scratch {
-    applicable: Vec<bool>,
+    pub(crate) applicable: Vec<bool>,
     any_applicable: bool,
-    counts: Vec<u64>,
+    pub(crate) counts: Vec<u64>,
     kept: Vec<Vec<Span>>,
     touched: Vec<usize>,
     windows: Vec<Vec<(usize, usize)>>,
     triggered: Vec<usize>,
     candidate: Vec<bool>,
     glob_hits: Vec<usize>,
+    glob_ok: Vec<bool>,
+    /// `applicable` holds the log rules (set by record scans, cleared by file scans).
+    pub(crate) log_mode: bool,
 }
 
 impl Engine {
@@ -66,6 +72,8 @@ impl Engine {
             triggered: Vec::new(),
             candidate: vec![false; r],
             glob_hits: Vec::new(),
+            glob_ok: vec![false; r],
+            log_mode: false,
         }
     }
 
@@ -82,19 +90,16 @@ impl Engine {
         if !scratch.any_applicable {
             return Vec::new();
         }
-        self.find_atoms(buf, scratch);
-        self.verify_regexes(buf, scratch);
+        self.find_atoms(&self.files, buf, scratch);
+        self.verify_regexes(&self.files, buf, scratch);
         let hits = self.evaluate(buf, scratch);
-        for &pi in &scratch.touched {
-            scratch.counts[pi] = 0;
-            scratch.kept[pi].clear();
-        }
-        scratch.touched.clear();
+        reset(scratch);
         hits
     }
 
     fn select_rules(&self, path: &Path, s: &mut Scratch) {
         let f = &self.filters;
+        s.log_mode = false;
         s.applicable.iter_mut().for_each(|a| *a = false);
         let ext = path
             .extension()
@@ -110,12 +115,12 @@ impl Engine {
         if !f.glob_rule.is_empty() {
             let text = path.to_string_lossy().replace('\\', "/");
             f.globs.matches_into(text.as_str(), &mut s.glob_hits);
-            let mut glob_ok = vec![false; self.rules.len()];
+            s.glob_ok.iter_mut().for_each(|g| *g = false);
             for &g in &s.glob_hits {
-                glob_ok[f.glob_rule[g]] = true;
+                s.glob_ok[f.glob_rule[g]] = true;
             }
             for (ri, a) in s.applicable.iter_mut().enumerate() {
-                if f.has_globs[ri] && !glob_ok[ri] {
+                if f.has_globs[ri] && !s.glob_ok[ri] {
                     *a = false;
                 }
             }
@@ -123,17 +128,16 @@ impl Engine {
         s.any_applicable = s.applicable.iter().any(|&a| a);
     }
 
-    fn find_atoms(&self, buf: &[u8], s: &mut Scratch) {
-        let Some(ac) = &self.automaton else { return };
+    pub(crate) fn find_atoms(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
+        let Some(ac) = &set.automaton else { return };
         for m in ac.find_overlapping_iter(buf) {
             let (start, end) = (m.start(), m.end());
-            for l in &self.listeners[m.pattern().as_usize()] {
+            for l in &set.listeners[m.pattern().as_usize()] {
                 let p = &self.patterns[l.pattern];
                 if !s.applicable[p.rule] {
                     continue;
                 }
                 if let Some(exact) = &l.exact
-                    && self.automaton_nocase
                     && buf[start..end] != exact[..]
                 {
                     continue;
@@ -161,10 +165,10 @@ impl Engine {
         }
     }
 
-    fn verify_regexes(&self, buf: &[u8], s: &mut Scratch) {
+    pub(crate) fn verify_regexes(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
         let mut todo = std::mem::take(&mut s.triggered);
         todo.extend(
-            self.unfiltered
+            set.unfiltered
                 .iter()
                 .copied()
                 .filter(|&pi| s.applicable[self.patterns[pi].rule]),
@@ -234,30 +238,52 @@ impl Engine {
             if !rule.condition.eval(&facts) {
                 continue;
             }
-            let mut spans: Vec<(usize, Span)> = range
-                .clone()
-                .flat_map(|pi| s.kept[pi].iter().map(move |sp| (pi - range.start, *sp)))
-                .collect();
-            spans.sort_by_key(|(_, sp)| (sp.start, sp.end));
-            spans.truncate(REPORTED_MATCHES_PER_RULE);
-            let matches = spans
-                .into_iter()
-                .map(|(local, sp)| Match {
-                    pattern: rule.patterns[local].name.clone(),
-                    offset: sp.start as u64,
-                    length: (sp.end - sp.start) as u64,
-                    line: lines.line_at(buf, sp.start),
-                    excerpt: excerpt::excerpt(buf, sp.start, sp.end, sp.wide),
-                })
-                .collect();
             out.push(RuleHit {
                 rule,
-                matches,
+                matches: self.collect_matches(ri, buf, s, &mut lines),
                 match_count: facts.counts.iter().sum(),
+                selections: Vec::new(),
             });
         }
         out
     }
+
+    /// The first kept matches of a rule's patterns, in offset order, with lines and excerpts.
+    pub(crate) fn collect_matches(
+        &self,
+        ri: usize,
+        buf: &[u8],
+        s: &Scratch,
+        lines: &mut LineCounter,
+    ) -> Vec<Match> {
+        let range = self.rule_patterns[ri].clone();
+        let rule = &self.rules[ri];
+        let mut spans: Vec<(usize, Span)> = range
+            .clone()
+            .flat_map(|pi| s.kept[pi].iter().map(move |sp| (pi - range.start, *sp)))
+            .collect();
+        spans.sort_by_key(|(_, sp)| (sp.start, sp.end));
+        spans.truncate(REPORTED_MATCHES_PER_RULE);
+        spans
+            .into_iter()
+            .map(|(local, sp)| Match {
+                pattern: rule.patterns[local].name.clone(),
+                offset: sp.start as u64,
+                length: (sp.end - sp.start) as u64,
+                line: lines.line_at(buf, sp.start),
+                excerpt: excerpt::excerpt(buf, sp.start, sp.end, sp.wide),
+            })
+            .collect()
+    }
+}
+
+/// Clears what a scan left in the scratch, touching only what it used.
+pub(crate) fn reset(s: &mut Scratch) {
+    for &pi in &s.touched {
+        s.counts[pi] = 0;
+        s.kept[pi].clear();
+    }
+    s.touched.clear();
 }
 
 fn record(s: &mut Scratch, pattern: usize, span: Span) {
@@ -329,32 +355,36 @@ impl Facts for RuleFacts<'_> {
         self.buf.len() as u64
     }
 
-    /// Checked directly at the offset rather than looked up among the kept matches, which
-    /// are capped.
     fn matches_at(&self, item: usize, offset: u64) -> bool {
-        let p = &self.patterns[item];
-        let Ok(at) = usize::try_from(offset) else {
+        pattern_matches_at(&self.patterns[item], self.buf, offset)
+    }
+}
+
+/// Whether a pattern matches starting exactly at `offset`: checked directly rather than
+/// looked up among the kept matches, which are capped.
+pub(crate) fn pattern_matches_at(p: &CompiledPattern, buf: &[u8], offset: u64) -> bool {
+    let Ok(at) = usize::try_from(offset) else {
+        return false;
+    };
+    if at > buf.len() {
+        return false;
+    }
+    if let Some(re) = &p.regex {
+        let input = Input::new(buf).range(at..).anchored(Anchored::Yes);
+        return re
+            .regex
+            .search(&input)
+            .is_some_and(|m| !p.fullword || is_whole_word(buf, m.start(), m.end(), false));
+    }
+    p.forms.iter().any(|(form, wide)| {
+        let Some(window) = buf.get(at..at + form.len()) else {
             return false;
         };
-        if at > self.buf.len() {
-            return false;
-        }
-        if let Some(re) = &p.regex {
-            let input = Input::new(self.buf).range(at..).anchored(Anchored::Yes);
-            return re.regex.search(&input).is_some_and(|m| {
-                !p.fullword || is_whole_word(self.buf, m.start(), m.end(), false)
-            });
-        }
-        p.forms.iter().any(|(form, wide)| {
-            let Some(window) = self.buf.get(at..at + form.len()) else {
-                return false;
-            };
-            let equal = if p.nocase {
-                window.eq_ignore_ascii_case(form)
-            } else {
-                window == &form[..]
-            };
-            equal && (!p.fullword || is_whole_word(self.buf, at, at + form.len(), *wide))
-        })
-    }
+        let equal = if p.nocase {
+            window.eq_ignore_ascii_case(form)
+        } else {
+            window == &form[..]
+        };
+        equal && (!p.fullword || is_whole_word(buf, at, at + form.len(), *wide))
+    })
 }

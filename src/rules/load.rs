@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::condition::{self, ConditionError};
 use super::diag::{Pos, Sink};
 use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
+use super::selection;
 use super::yaml::{self, Node, Value};
 
 const RULE_KEYS: &[&str] = &[
@@ -19,6 +20,7 @@ const RULE_KEYS: &[&str] = &[
     "tags",
     "files",
     "patterns",
+    "selections",
     "condition",
 ];
 const PATTERN_KEYS: &[&str] = &[
@@ -161,12 +163,12 @@ fn load_rule(
         None => Some(Scope::File),
         Some(v) => match scalar(sink, v, "scope").as_deref() {
             Some("file") => Some(Scope::File),
-            Some("log") => {
-                sink.error(v.pos, "`scope: log` rules are not supported yet (log parsing is planned); use `scope: file`");
-                None
-            }
+            Some("log") => Some(Scope::Log),
             Some(other) => {
-                sink.error(v.pos, format!("unknown scope `{other}` (use `file`)"));
+                sink.error(
+                    v.pos,
+                    format!("unknown scope `{other}` (use `file` or `log`)"),
+                );
                 None
             }
             None => None,
@@ -189,10 +191,44 @@ fn load_rule(
         Some(v) => patterns(sink, v),
         None => Vec::new(),
     };
-    let names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
+    let selections = match get("selections") {
+        Some(v) if scope == Some(Scope::Log) => selection::selections(sink, v),
+        Some(v) => {
+            sink.error(v.pos, "`selections` are for `scope: log` rules");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    if scope == Some(Scope::Log) && !files.extensions.is_empty() {
+        sink.error(
+            get("files").map_or(node.pos, |v| v.pos),
+            "`files: extensions` do not apply to log rules",
+        );
+    }
+    let mut names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
+    for s in &selections {
+        if names.contains(&s.name) {
+            sink.error(
+                s.pos,
+                format!("`{}` names both a pattern and a selection", s.name),
+            );
+        } else if condition::is_keyword(&s.name) {
+            sink.error(
+                s.pos,
+                format!(
+                    "`{}` is a condition keyword and cannot name a selection",
+                    s.name
+                ),
+            );
+        }
+        names.push(s.name.clone());
+    }
     let condition = match get("condition") {
         None if names.is_empty() => {
-            sink.error(node.pos, "a rule needs `patterns` or a `condition`");
+            sink.error(
+                node.pos,
+                "a rule needs `patterns` (or, for log rules, `selections`)",
+            );
             None
         }
         None => Some(condition::Expr::Of(
@@ -225,6 +261,7 @@ fn load_rule(
         source: source.clone(),
         files,
         patterns,
+        selections,
         condition: condition?,
     })
 }
@@ -624,12 +661,73 @@ rules:
         assert!(m.contains("keyword"), "{m}");
         let (_, m) = first_error("rules:\n  - id: a\n    name: n\n    severity: low\n");
         assert!(m.contains("patterns"), "{m}");
+        let (pos, m) = first_error(
+            "rules:\n  - id: a\n    name: n\n    severity: low\n    selections:\n      s: {cs-method: POST}\n",
+        );
+        assert!(m.contains("scope: log"), "{m}");
+        assert_eq!(pos.line, 6);
         let (_, m) = first_error("rules:\n  - name: n\n    severity: low\n    patterns: {a: b}\n");
         assert!(m.contains("missing `id`"), "{m}");
         let (_, m) = first_error(
             "rules:\n  - id: a b\n    name: n\n    severity: low\n    patterns: {a: b}\n",
         );
         assert!(m.contains("only letters"), "{m}");
+    }
+
+    const LOG_RULE: &str = r#"
+rules:
+  - id: L-1
+    name: log rule
+    severity: critical
+    scope: log
+    patterns:
+      raw: SignOut.aspx
+    selections:
+      exploit:
+        cs-method: POST
+        cs-uri-stem|endswith: [/ToolPane.aspx, /ToolPane.aspx/]
+        cs-uri-query|decoded|contains|all: [DisplayMode=Edit, ToolPane]
+      referer:
+        - cs-referer|re: '(?i)SignOut\.aspx$'
+        - cs-referer: null
+      net:
+        c-ip|cidr: [10.0.0.0/8, "2001:db8::/32"]
+        x-custom-field|exists: true
+    condition: exploit and (referer or raw) and not net
+"#;
+
+    #[test]
+    fn loads_log_rules_with_selections() {
+        use crate::logs::Field;
+        use crate::rules::model::{FieldName, FieldOp};
+        let (rules, diags) = load(LOG_RULE);
+        assert!(diags.is_empty(), "{diags:?}");
+        let r = &rules[0];
+        assert_eq!(r.scope, Scope::Log);
+        assert_eq!(r.selections.len(), 3);
+        let exploit = &r.selections[0].alternatives[0];
+        assert_eq!(exploit[0].field, FieldName::Known(Field::Method));
+        assert_eq!(exploit[1].op, FieldOp::EndsWith);
+        assert_eq!(exploit[1].values.len(), 2);
+        assert!(exploit[2].decoded && exploit[2].all);
+        assert_eq!(r.selections[1].alternatives.len(), 2);
+        assert!(r.selections[1].alternatives[1][0].null);
+        assert_eq!(
+            r.selections[2].alternatives[0][1].field,
+            FieldName::Custom("x-custom-field".into())
+        );
+    }
+
+    #[test]
+    fn log_rule_mistakes_point_at_the_spot() {
+        let bad_mod = LOG_RULE.replace("cs-uri-stem|endswith", "cs-uri-stem|endwith");
+        let (pos, msg) = first_error(&bad_mod);
+        assert_eq!(pos, Pos::new(12, 21));
+        assert!(msg.contains("unknown modifier `endwith`"), "{msg}");
+        let bad_cidr = LOG_RULE.replace("10.0.0.0/8", "10.0.0.0/33");
+        assert_eq!(first_error(&bad_cidr).0.line, 18);
+        let bad_cond = LOG_RULE.replace("not net", "not nett");
+        assert!(first_error(&bad_cond).1.contains("unknown pattern `nett`"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod condition;
 mod diag;
 mod load;
 mod model;
+mod selection;
 mod yaml;
 
 use std::collections::HashMap;
@@ -12,7 +13,10 @@ use std::sync::Arc;
 
 pub use condition::{Cmp, Expr, Facts, Quantity};
 pub use diag::{Diagnostic, Level, Pos};
-pub use model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
+pub use model::{
+    FieldName, FieldOp, FieldTest, FileFilter, Pattern, PatternKind, Rule, Scope, Selection,
+    Severity,
+};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 

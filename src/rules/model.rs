@@ -53,17 +53,70 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What a rule looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
+    /// The whole contents of files.
     File,
+    /// Web-server log records: parsed fields and the raw line.
+    Log,
 }
 
 impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::File => "file",
+            Scope::Log => "log",
         }
     }
+}
+
+/// A field a log rule tests, by its taxonomy name or as a custom field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldName {
+    Known(crate::logs::Field),
+    /// Lowercase name of a field outside the taxonomy (IIS custom fields).
+    Custom(String),
+}
+
+/// How a field's value is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldOp {
+    Equals,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Regex,
+    /// The value (or each address in a list such as X-Forwarded-For) is in a network.
+    Cidr,
+    /// The field is present (`true`) or absent (`false`).
+    Exists(bool),
+}
+
+/// One `field|modifiers: values` entry of a selection.
+#[derive(Clone, Debug)]
+pub struct FieldTest {
+    pub field: FieldName,
+    pub op: FieldOp,
+    /// Any of them must match (all of them with `all`). Empty for `exists`; a `null` value
+    /// makes this test "absent or empty".
+    pub values: Vec<String>,
+    pub null: bool,
+    pub all: bool,
+    /// Case-sensitive (`cased`); the default ignores ASCII case.
+    pub cased: bool,
+    /// Percent-decode (and `+` to space) before comparing (`decoded`).
+    pub decoded: bool,
+    pub pos: Pos,
+}
+
+/// A named group of field tests: a record matches when every test of one alternative holds
+/// (a mapping is one alternative; a list of mappings gives several).
+#[derive(Clone, Debug)]
+pub struct Selection {
+    pub name: String,
+    pub alternatives: Vec<Vec<FieldTest>>,
+    pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,5 +164,7 @@ pub struct Rule {
     pub source: Arc<str>,
     pub files: FileFilter,
     pub patterns: Vec<Pattern>,
+    /// Log rules only. The condition names patterns first, then selections.
+    pub selections: Vec<Selection>,
     pub condition: Expr,
 }

@@ -1,0 +1,103 @@
+//! One Aho-Corasick automaton over a set of atoms, and who listens to each atom's hits.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// One consumer of an automaton hit.
+#[derive(Clone, Debug)]
+pub(crate) struct Listener {
+    pub(crate) pattern: usize,
+    /// The exact bytes, compared when the automaton is case-insensitive but this atom is not.
+    pub(crate) exact: Option<Vec<u8>>,
+    pub(crate) wide: bool,
+    /// True for regex atoms: a hit only says where to verify.
+    pub(crate) trigger: bool,
+}
+
+pub(crate) struct AtomSetBuilder {
+    nocase: bool,
+    index: HashMap<Vec<u8>, usize>,
+    atoms: Vec<Vec<u8>>,
+    listeners: Vec<Vec<Listener>>,
+    pub(crate) unfiltered: Vec<usize>,
+}
+
+impl AtomSetBuilder {
+    /// `nocase`: compare ASCII case-insensitively (when any atom needs it; the others are
+    /// then checked exactly at each hit).
+    pub(crate) fn new(nocase: bool) -> AtomSetBuilder {
+        AtomSetBuilder {
+            nocase,
+            index: HashMap::new(),
+            atoms: Vec::new(),
+            listeners: Vec::new(),
+            unfiltered: Vec::new(),
+        }
+    }
+
+    /// Adds an atom for `pattern`. Equal atoms share one automaton entry.
+    pub(crate) fn add(
+        &mut self,
+        bytes: Vec<u8>,
+        pattern: usize,
+        nocase: bool,
+        wide: bool,
+        trigger: bool,
+    ) {
+        let exact = (self.nocase && !nocase).then(|| bytes.clone());
+        let key = if self.nocase {
+            bytes.to_ascii_lowercase()
+        } else {
+            bytes
+        };
+        let id = match self.index.get(&key) {
+            Some(&id) => id,
+            None => {
+                self.atoms.push(key.clone());
+                self.listeners.push(Vec::new());
+                self.index.insert(key, self.atoms.len() - 1);
+                self.atoms.len() - 1
+            }
+        };
+        self.listeners[id].push(Listener {
+            pattern,
+            exact,
+            wide,
+            trigger,
+        });
+    }
+
+    pub(crate) fn build(self) -> Result<AtomSet, aho_corasick::BuildError> {
+        let automaton = if self.atoms.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(self.nocase)
+                    .build(&self.atoms)?,
+            )
+        };
+        Ok(AtomSet {
+            automaton,
+            listeners: self.listeners,
+            unfiltered: self.unfiltered,
+        })
+    }
+}
+
+pub(crate) struct AtomSet {
+    pub(crate) automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: who wants to hear about its hits.
+    pub(crate) listeners: Vec<Vec<Listener>>,
+    /// Regex patterns without atoms: verified over the whole input whenever their rule
+    /// applies.
+    pub(crate) unfiltered: Vec<usize>,
+}
+
+impl AtomSet {
+    pub(crate) fn len(&self) -> usize {
+        self.listeners.len()
+    }
+}

@@ -1,0 +1,289 @@
+//! Field tests of log rules, compiled: the comparisons a selection makes on a record.
+//!
+//! Strings compare ASCII case-insensitively unless the test says `cased` (as in Sigma;
+//! IIS paths and all methods are case-insensitive on the server too); regexes match as
+//! written. IIS writes spaces in user agents, referers and cookies as `+`, so those fields
+//! are tried both as written and with `+` read as a space.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+use regex_automata::meta::Regex;
+
+use crate::ioc::{IpSet, parse_cidr, parse_logged_addr};
+use crate::logs::{Record, percent_decode};
+use crate::rules::{FieldName, FieldOp, FieldTest, Selection};
+
+pub(crate) struct CompiledSelection {
+    alternatives: Vec<Vec<CompiledTest>>,
+}
+
+struct CompiledTest {
+    field: FieldName,
+    op: Op,
+    null: bool,
+    all: bool,
+    cased: bool,
+    decoded: bool,
+}
+
+enum Op {
+    Equals(Vec<Vec<u8>>),
+    Contains(Vec<Vec<u8>>),
+    StartsWith(Vec<Vec<u8>>),
+    EndsWith(Vec<Vec<u8>>),
+    Regex(Vec<Regex>),
+    Cidr(IpSet),
+    Exists(bool),
+}
+
+impl CompiledSelection {
+    pub(crate) fn new(sel: &Selection) -> Result<CompiledSelection, String> {
+        let alternatives = sel
+            .alternatives
+            .iter()
+            .map(|alt| {
+                alt.iter()
+                    .map(CompiledTest::new)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CompiledSelection { alternatives })
+    }
+
+    pub(crate) fn eval(&self, record: &Record<'_>) -> bool {
+        self.alternatives
+            .iter()
+            .any(|tests| tests.iter().all(|t| t.eval(record)))
+    }
+}
+
+impl CompiledTest {
+    fn new(t: &FieldTest) -> Result<CompiledTest, String> {
+        let fold = |v: &String| {
+            if t.cased {
+                v.as_bytes().to_vec()
+            } else {
+                v.as_bytes().to_ascii_lowercase()
+            }
+        };
+        let values = || t.values.iter().map(fold).collect::<Vec<_>>();
+        let op = match t.op {
+            FieldOp::Equals => Op::Equals(values()),
+            FieldOp::Contains => Op::Contains(values()),
+            FieldOp::StartsWith => Op::StartsWith(values()),
+            FieldOp::EndsWith => Op::EndsWith(values()),
+            FieldOp::Exists(b) => Op::Exists(b),
+            FieldOp::Regex => Op::Regex(
+                t.values
+                    .iter()
+                    .map(|v| {
+                        Regex::builder()
+                            .syntax(
+                                regex_automata::util::syntax::Config::new()
+                                    .unicode(false)
+                                    .utf8(false),
+                            )
+                            .build(v)
+                            .map_err(|e| format!("regex `{v}`: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            FieldOp::Cidr => {
+                let mut set = IpSet::default();
+                for (i, v) in t.values.iter().enumerate() {
+                    let (addr, len) =
+                        parse_cidr(v).ok_or_else(|| format!("`{v}` is not a CIDR network"))?;
+                    set.insert_net(addr, len, i);
+                }
+                Op::Cidr(set)
+            }
+        };
+        Ok(CompiledTest {
+            field: t.field.clone(),
+            op,
+            null: t.null,
+            all: t.all,
+            cased: t.cased,
+            decoded: t.decoded,
+        })
+    }
+
+    fn eval(&self, record: &Record<'_>) -> bool {
+        let value = match &self.field {
+            FieldName::Known(f) => record.get(*f),
+            FieldName::Custom(name) => record.custom(name),
+        };
+        let Some(value) = value else {
+            return self.null || matches!(self.op, Op::Exists(false));
+        };
+        let plus = matches!(&self.field, FieldName::Known(f) if f.plus_is_space());
+        let forms = self.forms(value, plus);
+        let count = match &self.op {
+            Op::Exists(b) => return *b,
+            Op::Equals(v) | Op::Contains(v) | Op::StartsWith(v) | Op::EndsWith(v) => v.len(),
+            Op::Regex(r) => r.len(),
+            Op::Cidr(_) => 1,
+        };
+        let one = |i: usize| forms.iter().any(|f| self.holds(i, f));
+        if self.all {
+            (0..count).all(one)
+        } else {
+            (0..count).any(one)
+        }
+    }
+
+    /// The forms of a value that are compared: as written, with `+` as space where IIS
+    /// encodes spaces so, percent-decoded when asked, lowercased unless `cased`.
+    fn forms<'v>(&self, value: &'v [u8], plus: bool) -> Vec<Cow<'v, [u8]>> {
+        let mut forms: Vec<Cow<'v, [u8]>> = vec![Cow::Borrowed(value)];
+        if plus && value.contains(&b'+') {
+            forms.push(Cow::Owned(plus_to_space(value)));
+        }
+        if self.decoded {
+            forms = forms
+                .into_iter()
+                .map(|f| Cow::Owned(url_decode(&f)))
+                .collect();
+        }
+        if !self.cased && !matches!(self.op, Op::Regex(_) | Op::Cidr(_)) {
+            forms = forms
+                .into_iter()
+                .map(|f| {
+                    if f.iter().any(u8::is_ascii_uppercase) {
+                        Cow::Owned(f.to_ascii_lowercase())
+                    } else {
+                        f
+                    }
+                })
+                .collect();
+        }
+        forms
+    }
+
+    fn holds(&self, i: usize, v: &[u8]) -> bool {
+        match &self.op {
+            Op::Equals(vals) => v == &vals[i][..],
+            Op::Contains(vals) => memmem::find(v, &vals[i]).is_some(),
+            Op::StartsWith(vals) => v.starts_with(&vals[i]),
+            Op::EndsWith(vals) => v.ends_with(&vals[i]),
+            Op::Regex(res) => res[i].is_match(v),
+            Op::Cidr(set) => v
+                .split(|&b| b == b',' || b == b' ')
+                .filter(|a| !a.is_empty())
+                .any(|a| parse_logged_addr(a).is_some_and(|ip| set.lookup(ip).is_some())),
+            Op::Exists(b) => *b,
+        }
+    }
+}
+
+fn plus_to_space(v: &[u8]) -> Vec<u8> {
+    v.iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect()
+}
+
+/// Form decoding as servers do it: `+` is a space, `%hh` a byte; twice, so that a
+/// double-encoded `%2520` reads as a space too.
+pub(crate) fn url_decode(v: &[u8]) -> Vec<u8> {
+    let once = percent_decode(&plus_to_space(v));
+    if memchr::memchr(b'%', &once).is_some() {
+        percent_decode(&once)
+    } else {
+        once
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::Field;
+    use crate::rules::Loader;
+
+    fn selection(yaml: &str) -> CompiledSelection {
+        let text = format!(
+            "rules:\n  - id: L\n    name: n\n    severity: low\n    scope: log\n    selections:\n      s:\n{yaml}"
+        );
+        let mut l = Loader::new();
+        l.add_text("t.yml", &text);
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        CompiledSelection::new(&rules[0].selections[0]).unwrap()
+    }
+
+    fn rec(pairs: &[(Field, &'static str)]) -> Record<'static> {
+        let mut r = Record::default();
+        for (f, v) in pairs {
+            r.set(*f, v.as_bytes());
+        }
+        r
+    }
+
+    #[test]
+    fn operators_and_case() {
+        let s = selection(
+            "        cs-method: post\n        cs-uri-stem|endswith: [/toolpane.aspx, /toolpane.aspx/]\n",
+        );
+        assert!(s.eval(&rec(&[
+            (Field::Method, "POST"),
+            (Field::UriStem, "/_layouts/15/ToolPane.aspx/")
+        ])));
+        assert!(!s.eval(&rec(&[
+            (Field::Method, "GET"),
+            (Field::UriStem, "/_layouts/15/ToolPane.aspx")
+        ])));
+        assert!(!s.eval(&rec(&[(Field::Method, "POST")])));
+        let cased = selection("        cs-uri-stem|cased|contains: ToolPane\n");
+        assert!(!cased.eval(&rec(&[(Field::UriStem, "/toolpane.aspx")])));
+        assert!(cased.eval(&rec(&[(Field::UriStem, "/ToolPane.aspx")])));
+    }
+
+    #[test]
+    fn all_null_exists_and_lists_of_mappings() {
+        let s = selection("        cs-uri-query|contains|all: [displaymode=edit, toolpane]\n");
+        assert!(s.eval(&rec(&[(
+            Field::UriQuery,
+            "DisplayMode=Edit&a=/ToolPane.aspx"
+        )])));
+        assert!(!s.eval(&rec(&[(Field::UriQuery, "DisplayMode=Edit")])));
+        let null =
+            selection("        - cs-referer: null\n        - cs-referer|endswith: signout.aspx\n");
+        assert!(null.eval(&rec(&[])));
+        assert!(null.eval(&rec(&[(Field::Referer, "https://x/_layouts/SignOut.aspx")])));
+        assert!(!null.eval(&rec(&[(Field::Referer, "https://x/")])));
+        let exists = selection("        x-forwarded-for|exists: true\n");
+        assert!(exists.eval(&rec(&[(Field::ForwardedFor, "1.2.3.4")])));
+        assert!(!exists.eval(&rec(&[])));
+    }
+
+    #[test]
+    fn iis_plus_and_decoding() {
+        let ua = selection("        cs-user-agent|contains: 'rv:120.0) Gecko'\n");
+        assert!(ua.eval(&rec(&[(
+            Field::UserAgent,
+            "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:120.0)+Gecko/20100101+Firefox/120.0"
+        )])));
+        let q = selection("        cs-uri-query|decoded|contains: 'cmd /c'\n");
+        assert!(q.eval(&rec(&[(Field::UriQuery, "x=cmd%20%2Fc+dir")])));
+        assert!(q.eval(&rec(&[(Field::UriQuery, "x=cmd+/c+dir")])));
+        assert!(q.eval(&rec(&[(Field::UriQuery, "x=cmd%2520/c")])));
+        assert!(!q.eval(&rec(&[(Field::UriQuery, "x=cmd")])));
+    }
+
+    #[test]
+    fn regex_and_cidr() {
+        let re = selection(
+            "        cs-referer|re: '(?i)^(https?://[^/]+)?/_layouts/(\\d+/)?signout\\.aspx$'\n",
+        );
+        assert!(re.eval(&rec(&[(Field::Referer, "/_layouts/SignOut.aspx")])));
+        assert!(re.eval(&rec(&[(
+            Field::Referer,
+            "https://portal/_layouts/15/SignOut.aspx"
+        )])));
+        assert!(!re.eval(&rec(&[(Field::Referer, "/_layouts/SignOut.aspx.bak")])));
+        let net = selection("        c-ip|cidr: [10.0.0.0/8, '2001:db8::/32']\n");
+        assert!(net.eval(&rec(&[(Field::ClientIp, "10.1.2.3")])));
+        assert!(net.eval(&rec(&[(Field::ClientIp, "192.0.2.1, 10.9.9.9")])));
+        assert!(net.eval(&rec(&[(Field::ClientIp, "[2001:db8::5]:443")])));
+        assert!(!net.eval(&rec(&[(Field::ClientIp, "110.1.2.3")])));
+    }
+}

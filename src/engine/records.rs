@@ -1,0 +1,163 @@
+//! Matching log records: raw-line patterns through the record automaton, field selections
+//! evaluated lazily, then each log rule's condition.
+
+use std::cell::RefCell;
+
+use super::excerpt::LineCounter;
+use super::scan::{RuleHit, Scratch, pattern_matches_at, reset};
+use super::{CompiledPattern, Engine};
+use crate::logs::Record;
+use crate::rules::Facts;
+
+impl Engine {
+    /// Matches every log rule against one record; `raw` is the record's text as logged.
+    pub fn scan_record<'e>(
+        &'e self,
+        raw: &[u8],
+        record: &Record<'_>,
+        s: &mut Scratch,
+    ) -> Vec<RuleHit<'e>> {
+        if self.log_rules.is_empty() {
+            return Vec::new();
+        }
+        if !s.log_mode {
+            s.applicable.iter_mut().for_each(|a| *a = false);
+            for &ri in &self.log_rules {
+                s.applicable[ri] = true;
+            }
+            s.log_mode = true;
+        }
+        self.find_atoms(&self.records, raw, s);
+        self.verify_regexes(&self.records, raw, s);
+        let mut out = Vec::new();
+        for &ri in &self.log_rules {
+            let rule = &self.rules[ri];
+            let range = self.rule_patterns[ri].clone();
+            let facts = RecordFacts {
+                counts: &s.counts[range.clone()],
+                patterns: &self.patterns[range],
+                raw,
+                record,
+                selections: &self.selections[ri],
+                memo: RefCell::new(vec![None; self.selections[ri].len()]),
+            };
+            if !rule.condition.eval(&facts) {
+                continue;
+            }
+            let held: Vec<&str> = rule
+                .selections
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| facts.selection(*i))
+                .map(|(_, sel)| sel.name.as_str())
+                .collect();
+            let match_count = facts.counts.iter().sum();
+            out.push(RuleHit {
+                rule,
+                matches: self.collect_matches(ri, raw, s, &mut LineCounter::new()),
+                match_count,
+                selections: held,
+            });
+        }
+        reset(s);
+        out
+    }
+}
+
+struct RecordFacts<'a, 'r> {
+    counts: &'a [u64],
+    patterns: &'a [CompiledPattern],
+    raw: &'a [u8],
+    record: &'a Record<'r>,
+    selections: &'a [super::fields::CompiledSelection],
+    memo: RefCell<Vec<Option<bool>>>,
+}
+
+impl RecordFacts<'_, '_> {
+    fn selection(&self, i: usize) -> bool {
+        if let Some(v) = self.memo.borrow()[i] {
+            return v;
+        }
+        let v = self.selections[i].eval(self.record);
+        self.memo.borrow_mut()[i] = Some(v);
+        v
+    }
+}
+
+impl Facts for RecordFacts<'_, '_> {
+    /// Items are the rule's patterns, then its selections (1 when it holds).
+    fn count(&self, item: usize) -> u64 {
+        match item.checked_sub(self.counts.len()) {
+            None => self.counts[item],
+            Some(sel) => u64::from(self.selection(sel)),
+        }
+    }
+
+    fn filesize(&self) -> u64 {
+        self.raw.len() as u64
+    }
+
+    fn matches_at(&self, item: usize, offset: u64) -> bool {
+        item < self.patterns.len() && pattern_matches_at(&self.patterns[item], self.raw, offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::{Field, IisColumns};
+    use crate::rules::Loader;
+
+    const RULES: &str = r#"
+rules:
+  - id: TOOLPANE
+    name: ToolShell exploit
+    severity: critical
+    scope: log
+    selections:
+      exploit:
+        cs-method: POST
+        cs-uri-stem|endswith: [/ToolPane.aspx, /ToolPane.aspx/]
+        cs-uri-query|contains: DisplayMode=Edit
+    condition: exploit
+  - id: RAW
+    name: raw marker
+    severity: low
+    scope: log
+    patterns:
+      marker: { text: "/_layouts/SignOut.aspx 200", nocase: true }
+  - id: FILE
+    name: a file rule
+    severity: high
+    patterns:
+      a: ToolPane
+"#;
+
+    #[test]
+    fn records_match_selections_and_raw_patterns_only_of_log_rules() {
+        let mut l = Loader::new();
+        l.add_text("t.yml", RULES);
+        let engine = Engine::new(l.finish().unwrap().0).unwrap();
+        let mut s = engine.scratch();
+        let cols = IisColumns::default();
+        let line = b"2025-07-19 07:13:02 10.20.0.15 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 107.191.58.76 Mozilla/5.0 /_layouts/SignOut.aspx 200 0 0 611";
+        let rec = cols.parse(line);
+        assert_eq!(rec.get(Field::Method), Some(&b"POST"[..]));
+        let ids: Vec<&str> = engine
+            .scan_record(line, &rec, &mut s)
+            .iter()
+            .map(|h| h.rule.id.as_str())
+            .collect();
+        assert_eq!(ids, ["TOOLPANE", "RAW"]);
+        let hits = engine.scan_record(line, &rec, &mut s);
+        assert_eq!(hits[0].selections, ["exploit"]);
+        assert_eq!(hits[1].matches[0].offset, 129);
+
+        let get = b"2025-07-19 07:13:02 10.20.0.15 GET /_layouts/15/ToolPane.aspx DisplayMode=Edit 443 - 1.2.3.4 x - 200 0 0 1";
+        assert!(engine.scan_record(get, &cols.parse(get), &mut s).is_empty());
+        // A file scan after record scans sees only file rules again.
+        let file_hits = engine.scan(std::path::Path::new("x.txt"), b"ToolPane", &mut s);
+        assert_eq!(file_hits.len(), 1);
+        assert_eq!(file_hits[0].rule.id, "FILE");
+    }
+}

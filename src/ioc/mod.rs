@@ -1,0 +1,209 @@
+//! IOC lists: parsing them, and typed sets that match parsed log fields and files.
+
+mod domain;
+mod ip;
+mod plain;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use domain::DomainSet;
+pub use ip::{IpSet, parse_logged_addr};
+pub use plain::parse_plain;
+
+/// Parses `10.0.0.0/8` or `2001:db8::/32` (a bare address is a full-length network).
+pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
+    let (a, l) = match s.trim().split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s.trim(), None),
+    };
+    let addr: std::net::IpAddr = a.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match l {
+        Some(l) => l.parse::<u8>().ok().filter(|&l| l <= max)?,
+        None => max,
+    };
+    Some((addr, len))
+}
+
+/// What an indicator is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Ipv4,
+    Ipv6,
+    Cidr,
+    Domain,
+    Url,
+    Md5,
+    Sha1,
+    Sha256,
+    FileName,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Ipv4 => "ipv4",
+            Kind::Ipv6 => "ipv6",
+            Kind::Cidr => "cidr",
+            Kind::Domain => "domain",
+            Kind::Url => "url",
+            Kind::Md5 => "md5",
+            Kind::Sha1 => "sha1",
+            Kind::Sha256 => "sha256",
+            Kind::FileName => "file_name",
+        }
+    }
+
+    /// The ECS `threat.indicator.type` value.
+    pub fn ecs_type(self) -> &'static str {
+        match self {
+            Kind::Ipv4 | Kind::Cidr => "ipv4-addr",
+            Kind::Ipv6 => "ipv6-addr",
+            Kind::Domain => "domain-name",
+            Kind::Url => "url",
+            Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::FileName => "file",
+        }
+    }
+}
+
+/// One indicator, with where it came from.
+#[derive(Clone, Debug)]
+pub struct Indicator {
+    pub kind: Kind,
+    /// Normalised (re-fanged, lowercase where case does not matter).
+    pub value: String,
+    pub description: Option<String>,
+    pub list: Arc<str>,
+    /// 1-based line in the list file.
+    pub line: usize,
+}
+
+/// A line of an IOC list that could not be used.
+#[derive(Clone, Debug)]
+pub struct IocProblem {
+    pub list: Arc<str>,
+    pub line: usize,
+    pub message: String,
+}
+
+/// An IOC list could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IocError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// All loaded indicators, in typed sets.
+#[derive(Debug, Default, Clone)]
+pub struct IocSet {
+    pub indicators: Vec<Indicator>,
+    pub ips: IpSet,
+    pub domains: DomainSet,
+    /// Lowercase URL without a trailing slash -> indicator.
+    pub urls: HashMap<String, usize>,
+    /// Lowercase hex digest -> indicator.
+    pub hashes: HashMap<String, usize>,
+    /// Lowercase file name -> indicator.
+    pub file_names: HashMap<String, usize>,
+}
+
+impl IocSet {
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
+    /// Loads a list file; unusable lines are returned, the rest is kept.
+    pub fn load_file(&mut self, path: &Path) -> Result<Vec<IocProblem>, IocError> {
+        let bytes = std::fs::read(path).map_err(|source| IocError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(self.load_text(&path.display().to_string(), &text))
+    }
+
+    /// Loads a list from text; `list` names it in findings and problems.
+    pub fn load_text(&mut self, list: &str, text: &str) -> Vec<IocProblem> {
+        let list: Arc<str> = Arc::from(list);
+        let (indicators, problems) = parse_plain(&list, text);
+        for ind in indicators {
+            self.add(ind);
+        }
+        problems
+    }
+
+    /// Adds one indicator to its typed set. Duplicates keep the first occurrence.
+    pub fn add(&mut self, ind: Indicator) {
+        let i = self.indicators.len();
+        let v = ind.value.clone();
+        match ind.kind {
+            Kind::Ipv4 | Kind::Ipv6 => match v.parse() {
+                Ok(a) => self.ips.insert_addr(a, i),
+                Err(_) => return,
+            },
+            Kind::Cidr => {
+                let Some((a, l)) = v.split_once('/') else {
+                    return;
+                };
+                match (a.parse(), l.parse()) {
+                    (Ok(a), Ok(l)) => self.ips.insert_net(a, l, i),
+                    _ => return,
+                }
+            }
+            Kind::Domain => self.domains.insert(&v, i),
+            Kind::Url => {
+                self.urls
+                    .entry(v.trim_end_matches('/').to_owned())
+                    .or_insert(i);
+            }
+            Kind::Md5 | Kind::Sha1 | Kind::Sha256 => {
+                self.hashes.entry(v).or_insert(i);
+            }
+            Kind::FileName => {
+                self.file_names.entry(v).or_insert(i);
+            }
+        }
+        self.indicators.push(ind);
+    }
+
+    /// Counts by kind, for reports.
+    pub fn counts(&self) -> Vec<(Kind, usize)> {
+        let mut m: HashMap<Kind, usize> = HashMap::new();
+        for ind in &self.indicators {
+            *m.entry(ind.kind).or_default() += 1;
+        }
+        let mut v: Vec<(Kind, usize)> = m.into_iter().collect();
+        v.sort();
+        v
+    }
+
+    pub fn has_hashes(&self) -> bool {
+        !self.hashes.is_empty()
+    }
+
+    /// The URL indicator that `url` (scheme and host lowercased by the caller) starts with.
+    pub fn lookup_url(&self, url: &str) -> Option<usize> {
+        if self.urls.is_empty() {
+            return None;
+        }
+        let lower = url.to_ascii_lowercase();
+        let trimmed = lower.trim_end_matches('/');
+        // Exact, then each shorter prefix at a path or query boundary.
+        let mut end = trimmed.len();
+        loop {
+            if let Some(&i) = self.urls.get(&trimmed[..end]) {
+                return Some(i);
+            }
+            match trimmed[..end].rfind(['/', '?', '&']) {
+                Some(p) if p > trimmed.find("://").map_or(0, |s| s + 3) => end = p,
+                _ => return None,
+            }
+        }
+    }
+}

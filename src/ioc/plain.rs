@@ -1,0 +1,210 @@
+//! The plain-text IOC list: one indicator per line, `#` comments, type detected per line.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::{Indicator, IocProblem, Kind};
+
+/// File extensions that make `name.ext` a file name rather than a domain.
+const FILE_EXTENSIONS: &[&str] = &[
+    "aspx", "asp", "ashx", "asmx", "ascx", "asax", "axd", "cshtml", "config", "php", "php3",
+    "php4", "php5", "php7", "phtml", "phar", "inc", "jsp", "jspx", "jspf", "cfm", "cfc", "pl",
+    "cgi", "py", "sh", "bat", "cmd", "ps1", "psm1", "vbs", "hta", "js", "dll", "exe", "sys", "war",
+    "jar", "class", "txt", "log", "css", "html", "htm", "xml", "json", "png", "jpg", "gif", "ico",
+    "zip", "rar", "7z", "gz", "tar", "msi", "lnk", "so", "elf",
+];
+
+/// Parses a plain list. Lines that cannot be used come back as problems with their line.
+pub fn parse_plain(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        let body = raw.trim_start_matches('\u{feff}');
+        let body = match body
+            .find(" #")
+            .or_else(|| body.trim_start().starts_with('#').then_some(0))
+        {
+            Some(i) => &body[..i],
+            None => body,
+        };
+        let value = body.trim();
+        if value.is_empty() {
+            continue;
+        }
+        match classify(value) {
+            Ok((kind, value)) => out.push(Indicator {
+                kind,
+                value,
+                description: None,
+                list: list.clone(),
+                line,
+            }),
+            Err(message) => problems.push(IocProblem {
+                list: list.clone(),
+                line,
+                message: format!(
+                    "{message}: `{}`",
+                    value.chars().take(80).collect::<String>()
+                ),
+            }),
+        }
+    }
+    (out, problems)
+}
+
+/// Undoes the usual defanging: `hxxp`, `[.]`, `(.)`, `[:]`, `[at]`-free forms.
+pub fn refang(s: &str) -> String {
+    let mut t = s
+        .replace("[.]", ".")
+        .replace("(.)", ".")
+        .replace("{.}", ".")
+        .replace("[:]", ":")
+        .replace("[://]", "://");
+    for (from, to) in [
+        ("hxxps://", "https://"),
+        ("hxxp://", "http://"),
+        ("hXXps://", "https://"),
+        ("hXXp://", "http://"),
+    ] {
+        if let Some(rest) = t.strip_prefix(from) {
+            t = format!("{to}{rest}");
+        }
+    }
+    t
+}
+
+/// Detects the kind of one value and normalises it.
+pub fn classify(raw: &str) -> Result<(Kind, String), String> {
+    let v = refang(raw.trim());
+    if v.contains(char::is_whitespace) {
+        return Err("not a single indicator (contains spaces)".into());
+    }
+    if let Ok(a) = v.parse::<IpAddr>() {
+        return Ok((
+            if a.is_ipv4() { Kind::Ipv4 } else { Kind::Ipv6 },
+            a.to_string(),
+        ));
+    }
+    if let Some((addr, len)) = v.split_once('/')
+        && let Ok(a) = addr.parse::<IpAddr>()
+    {
+        let max = if a.is_ipv4() { 32 } else { 128 };
+        return match len.parse::<u8>() {
+            Ok(l) if l <= max => Ok((Kind::Cidr, format!("{a}/{l}"))),
+            _ => Err(format!("bad CIDR prefix length (0 to {max})")),
+        };
+    }
+    if let Some(scheme_end) = v.find("://") {
+        let scheme = &v[..scheme_end];
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-')
+        {
+            return Err("bad URL scheme".into());
+        }
+        let rest = &v[scheme_end + 3..];
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let lowered = format!(
+            "{}://{}{}",
+            scheme.to_ascii_lowercase(),
+            rest[..host_end].to_ascii_lowercase(),
+            &rest[host_end..]
+        );
+        return Ok((Kind::Url, lowered));
+    }
+    if v.chars().all(|c| c.is_ascii_hexdigit()) {
+        return match v.len() {
+            32 => Ok((Kind::Md5, v.to_ascii_lowercase())),
+            40 => Ok((Kind::Sha1, v.to_ascii_lowercase())),
+            64 => Ok((Kind::Sha256, v.to_ascii_lowercase())),
+            _ if v.chars().any(|c| c.is_ascii_digit()) && !v.contains('.') => Err(format!(
+                "hex of length {} is not an MD5, SHA-1 or SHA-256",
+                v.len()
+            )),
+            _ => Err("not a recognised indicator".into()),
+        };
+    }
+    let lower = v.to_ascii_lowercase();
+    if let Some((_, ext)) = lower.rsplit_once('.')
+        && FILE_EXTENSIONS.contains(&ext)
+        && !lower.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|'])
+    {
+        return Ok((Kind::FileName, lower));
+    }
+    if is_domain(&lower) {
+        return Ok((Kind::Domain, lower.trim_end_matches('.').to_owned()));
+    }
+    Err("not a recognised indicator (IP, CIDR, domain, URL, MD5/SHA-1/SHA-256 or file name)".into())
+}
+
+fn is_domain(s: &str) -> bool {
+    let s = s.trim_end_matches('.');
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && s.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        && labels.last().is_some_and(|tld| {
+            tld.starts_with("xn--") || tld.chars().all(|c| c.is_ascii_alphabetic())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> (Vec<(Kind, String, usize)>, Vec<(usize, String)>) {
+        let (ind, probs) = parse_plain(&Arc::from("l.txt"), text);
+        (
+            ind.into_iter().map(|i| (i.kind, i.value, i.line)).collect(),
+            probs.into_iter().map(|p| (p.line, p.message)).collect(),
+        )
+    }
+
+    #[test]
+    fn detects_each_kind() {
+        let text = "# toolshell.txt\n107.191.58.76\n104.238.159.149 \n\n203.0.113.0/24\n2001:db8::/32\nupdate.updatemicfosoft[.]com\n\
+                    92bb4ddb98eeaf11fc15bb32e71d0a63256a0ed826a03ba293ce3a8bf057a514\nhxxp://evil.example/x.php\nspinstall0.aspx\n\
+                    63a9f0ea7bb98050796b649e85481845\n2001:db8::1 # inline comment\n";
+        let (ind, probs) = kinds(text);
+        assert!(probs.is_empty(), "{probs:?}");
+        let got: Vec<(Kind, &str, usize)> =
+            ind.iter().map(|(k, v, l)| (*k, v.as_str(), *l)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Kind::Ipv4, "107.191.58.76", 2),
+                (Kind::Ipv4, "104.238.159.149", 3),
+                (Kind::Cidr, "203.0.113.0/24", 5),
+                (Kind::Cidr, "2001:db8::/32", 6),
+                (Kind::Domain, "update.updatemicfosoft.com", 7),
+                (
+                    Kind::Sha256,
+                    "92bb4ddb98eeaf11fc15bb32e71d0a63256a0ed826a03ba293ce3a8bf057a514",
+                    8
+                ),
+                (Kind::Url, "http://evil.example/x.php", 9),
+                (Kind::FileName, "spinstall0.aspx", 10),
+                (Kind::Md5, "63a9f0ea7bb98050796b649e85481845", 11),
+                (Kind::Ipv6, "2001:db8::1", 12),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_line_and_the_rest_loads() {
+        let (ind, probs) = kinds("1.2.3.4\n10.0.0.0/40\nnot an ioc\n1.2.3.4.5\n5.6.7.8\nabc123\n");
+        assert_eq!(ind.len(), 2);
+        let lines: Vec<usize> = probs.iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![2, 3, 4, 6]);
+        assert!(probs[0].1.contains("CIDR"));
+    }
+}

@@ -1,0 +1,18 @@
+//! Web-server logs: format detection and record parsers (IIS W3C, SharePoint ULS,
+//! Apache/nginx combined), with Sigma `webserver` field names.
+
+mod combined;
+mod fields;
+mod iis;
+mod record;
+mod sniff;
+mod time;
+mod uls;
+
+pub use combined::{parse as parse_combined, percent_decode};
+pub use fields::Field;
+pub use iis::IisColumns;
+pub use record::Record;
+pub use sniff::{LogFormat, looks_like_log_path, sniff};
+pub use time::{Window, parse_time_arg};
+pub use uls::{Stitcher, UlsRecord};

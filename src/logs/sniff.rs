@@ -1,0 +1,166 @@
+//! Telling a log from other files by its content, with the path as a tie-breaker.
+
+use std::path::Path;
+
+use super::combined;
+use super::uls::UlsColumns;
+
+/// The formats shellsweep parses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogFormat {
+    Iis,
+    Uls,
+    Combined,
+    /// A text log of no known format: matched line by line, unparsed.
+    Raw,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Iis => "iis_w3c",
+            LogFormat::Uls => "sharepoint_uls",
+            LogFormat::Combined => "combined",
+            LogFormat::Raw => "raw",
+        }
+    }
+}
+
+/// How many lines of the head are looked at.
+const SNIFF_LINES: usize = 20;
+
+/// The format of a log whose decoded (decompressed, UTF-8) text starts with `head`, or
+/// `None` when it is not a log. Unknown text counts as a log only where the path says so.
+pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
+    let lines: Vec<&[u8]> = head
+        .split(|&b| b == b'\n')
+        .take(SNIFF_LINES)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let directive = |l: &&[u8]| {
+        [&b"#Software:"[..], b"#Version:", b"#Fields:", b"#Date:"]
+            .iter()
+            .any(|d| l.starts_with(d))
+    };
+    if lines.iter().any(directive) {
+        return Some(LogFormat::Iis);
+    }
+    let Some(first) = lines.first() else {
+        return None;
+    };
+    if UlsColumns::from_header(first).is_some_and(|_| first.windows(7).any(|w| w == b"Process")) {
+        return Some(LogFormat::Uls);
+    }
+    let data: Vec<&[u8]> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with(b"#"))
+        .collect();
+    let majority = |f: &dyn Fn(&[u8]) -> bool| {
+        !data.is_empty() && data.iter().filter(|l| f(l)).count() * 2 > data.len()
+    };
+    if majority(&is_uls_line) {
+        return Some(LogFormat::Uls);
+    }
+    if majority(&|l| combined::parse(l).is_some_and(|r| r.time.is_some())) {
+        return Some(LogFormat::Combined);
+    }
+    if majority(&is_headerless_iis_line) {
+        return Some(LogFormat::Iis);
+    }
+    let texty = !head.contains(&0);
+    (texty && looks_like_log_path(path)).then_some(LogFormat::Raw)
+}
+
+/// `07/19/2025 09:13:02.27 <tab>` or with `*`.
+fn is_uls_line(l: &[u8]) -> bool {
+    l.len() > 24
+        && l[2] == b'/'
+        && l[5] == b'/'
+        && l[10] == b' '
+        && l[13] == b':'
+        && l.iter().filter(|&&b| b == b'\t').count() >= 7
+}
+
+/// `2025-07-19 07:12:44 ...` with at least ten columns: IIS data without its header.
+fn is_headerless_iis_line(l: &[u8]) -> bool {
+    l.len() > 20
+        && l[4] == b'-'
+        && l[7] == b'-'
+        && l[10] == b' '
+        && l[13] == b':'
+        && l.split(|&b| b == b' ').count() >= 10
+}
+
+/// Names and folders that web servers give their logs, rotated and compressed included.
+pub fn looks_like_log_path(path: &Path) -> bool {
+    let lower = path
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .replace('\\', "/");
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    let rotated = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
+    let log_name = rotated.ends_with(".log")
+        || rotated.ends_with("_log")
+        || rotated.contains(".log.")
+        || name.ends_with(".log");
+    let log_dir =
+        lower.split('/').rev().skip(1).any(|d| {
+            matches!(d, "log" | "logs" | "logfiles" | "httperr") || d.starts_with("w3svc")
+        });
+    log_name || log_dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> &Path {
+        Path::new(s)
+    }
+
+    #[test]
+    fn formats_by_content() {
+        let iis = b"#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n";
+        assert_eq!(sniff(iis, p("x.txt")), Some(LogFormat::Iis));
+        let bare_iis = b"2025-07-19 07:12:44 10.20.0.15 GET /_layouts/15/start.aspx - 443 - 198.51.100.23 Mozilla/5.0 - 200 0 0 156\n";
+        assert_eq!(sniff(bare_iis, p("whatever")), Some(LogFormat::Iis));
+        let combined = br#"203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] "POST /x.php HTTP/1.1" 200 43 "-" "antSword/v2.1"
+"#;
+        assert_eq!(sniff(combined, p("data.bin")), Some(LogFormat::Combined));
+        let uls = b"Timestamp              \tProcess   \tTID   \tArea   \tCategory   \tEventID\tLevel     \tMessage \tCorrelation\n";
+        assert_eq!(sniff(uls, p("SRV-20250719-0900.log")), Some(LogFormat::Uls));
+        let uls_data = b"07/19/2025 09:13:02.27 \tw3wp.exe (0x2A1C)\t0x3B40\tSPF\tGeneral\txmnv\tMedium\tName=Request\tc\n";
+        assert_eq!(sniff(uls_data, p("x")), Some(LogFormat::Uls));
+    }
+
+    #[test]
+    fn unknown_text_is_a_log_only_in_log_places() {
+        let text = b"something happened\nand then more\n";
+        assert_eq!(
+            sniff(text, p("/var/log/app/error.log")),
+            Some(LogFormat::Raw)
+        );
+        assert_eq!(sniff(text, p("/srv/app/logs/x.txt")), Some(LogFormat::Raw));
+        assert_eq!(sniff(text, p("/var/www/html/index.php")), None);
+        assert_eq!(sniff(b"\0\x01binary", p("/var/log/wtmp")), None);
+    }
+
+    #[test]
+    fn log_paths() {
+        for yes in [
+            "/var/log/nginx/access.log",
+            "access.log.2.gz",
+            "/var/log/httpd/access_log",
+            "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex250719.log",
+            "error_log.1",
+        ] {
+            assert!(looks_like_log_path(p(yes)), "{yes}");
+        }
+        for no in ["/var/www/html/index.php", "/srv/catalog.php", "x.gz"] {
+            assert!(!looks_like_log_path(p(no)), "{no}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! SharePoint ULS trace logs: tab-separated, space-padded columns, and messages longer than
+//! a segment continued on later lines marked with `*` after the timestamp.
+//!
+//! Continuation segments are not guaranteed to follow each other, so they are stitched by
+//! Process + TID. A record whose message ends in `...` waits for its continuation; any
+//! other is complete at once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use jiff::tz::TimeZone;
+
+use super::fields::Field;
+use super::record::Record;
+use super::time::uls_time;
+
+/// The position of each known column; merged exports add columns such as `Server`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UlsColumns {
+    /// (field, column index); the timestamp is handled apart.
+    fields: Vec<(Field, usize)>,
+    timestamp: usize,
+}
+
+const DEFAULT_HEADER: &[u8] =
+    b"Timestamp\tProcess\tTID\tArea\tCategory\tEventID\tLevel\tMessage\tCorrelation";
+
+impl Default for UlsColumns {
+    fn default() -> Self {
+        UlsColumns::from_header(DEFAULT_HEADER).expect("default header")
+    }
+}
+
+impl UlsColumns {
+    /// The columns named by a header row, or `None` if the line is not one.
+    pub fn from_header(line: &[u8]) -> Option<UlsColumns> {
+        let names: Vec<String> = line
+            .split(|&b| b == b'\t')
+            .map(|c| String::from_utf8_lossy(c).trim().to_ascii_lowercase())
+            .collect();
+        let timestamp = names.iter().position(|n| n == "timestamp")?;
+        if !names.iter().any(|n| n == "message") {
+            return None;
+        }
+        let fields = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let f = match n.as_str() {
+                    "server" => Field::ComputerName,
+                    other => Field::from_name(other)?,
+                };
+                Some((f, i))
+            })
+            .collect();
+        Some(UlsColumns { fields, timestamp })
+    }
+
+    fn cell<'a>(&self, cells: &[&'a [u8]], field: Field) -> Option<&'a [u8]> {
+        let i = self.fields.iter().find(|(f, _)| *f == field)?.1;
+        cells.get(i).map(|c| c.trim_ascii())
+    }
+}
+
+/// A record being assembled from its segments.
+#[derive(Debug)]
+pub struct UlsRecord {
+    /// 1-based line and byte offset of the first segment.
+    pub line: u64,
+    pub offset: u64,
+    /// The first segment's line, then each continuation's message.
+    pub raw: Vec<u8>,
+    pub record: Record<'static>,
+}
+
+/// Stitches segments into records.
+pub struct Stitcher {
+    columns: UlsColumns,
+    zone: TimeZone,
+    pending: HashMap<Vec<u8>, UlsRecord>,
+}
+
+/// Pending records beyond this many are completed as they are, so memory stays bounded.
+const MAX_PENDING: usize = 4096;
+
+impl Stitcher {
+    pub fn new(zone: TimeZone) -> Stitcher {
+        Stitcher {
+            columns: UlsColumns::default(),
+            zone,
+            pending: HashMap::new(),
+        }
+    }
+
+    /// Feeds one physical line; complete records are pushed to `out`.
+    pub fn push(&mut self, line: &[u8], line_no: u64, offset: u64, out: &mut Vec<UlsRecord>) {
+        if let Some(cols) = UlsColumns::from_header(line) {
+            self.columns = cols;
+            return;
+        }
+        let cells: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+        let Some(ts) = cells.get(self.columns.timestamp) else {
+            return;
+        };
+        let continuation = ts.trim_ascii_end().ends_with(b"*");
+        let key = [
+            self.columns
+                .cell(&cells, Field::Process)
+                .unwrap_or_default(),
+            b"\t",
+            self.columns.cell(&cells, Field::Tid).unwrap_or_default(),
+        ]
+        .concat();
+        let message = self
+            .columns
+            .cell(&cells, Field::Message)
+            .unwrap_or_default();
+        if continuation && let Some(mut rec) = self.pending.remove(&key) {
+            let tail = message.strip_prefix(b"...").unwrap_or(message);
+            let mut joined = rec.record.get(Field::Message).unwrap_or_default().to_vec();
+            if joined.ends_with(b"...") {
+                joined.truncate(joined.len() - 3);
+            }
+            joined.extend_from_slice(tail);
+            rec.raw.extend_from_slice(tail);
+            rec.record.set(Field::Message, joined);
+            self.settle(key, rec, out);
+            return;
+        }
+        if let Some(prev) = self.pending.remove(&key) {
+            out.push(prev);
+        }
+        let mut record = Record::default();
+        for &(f, i) in &self.columns.fields {
+            if let Some(v) = cells.get(i) {
+                record.set(f, Cow::Owned(v.trim_ascii().to_vec()));
+            }
+        }
+        record.time = uls_time(ts, &self.zone);
+        let rec = UlsRecord {
+            line: line_no,
+            offset,
+            raw: line.to_vec(),
+            record,
+        };
+        self.settle(key, rec, out);
+    }
+
+    fn settle(&mut self, key: Vec<u8>, rec: UlsRecord, out: &mut Vec<UlsRecord>) {
+        let open = rec
+            .record
+            .get(Field::Message)
+            .is_some_and(|m| m.ends_with(b"..."));
+        if !open {
+            out.push(rec);
+            return;
+        }
+        if self.pending.len() >= MAX_PENDING {
+            out.extend(self.pending.drain().map(|(_, r)| r));
+        }
+        self.pending.insert(key, rec);
+    }
+
+    /// Completes every pending record (at the end of the file), in line order.
+    pub fn finish(&mut self, out: &mut Vec<UlsRecord>) {
+        let mut rest: Vec<UlsRecord> = self.pending.drain().map(|(_, r)| r).collect();
+        rest.sort_by_key(|r| r.line);
+        out.extend(rest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(lines: &[&str]) -> Vec<UlsRecord> {
+        let mut s = Stitcher::new(TimeZone::UTC);
+        let mut out = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            s.push(l.as_bytes(), i as u64 + 1, 0, &mut out);
+        }
+        s.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn parses_columns_and_time() {
+        let out = feed(&[
+            "Timestamp              \tProcess                                 \tTID   \tArea                          \tCategory                      \tEventID\tLevel     \tMessage \tCorrelation",
+            "07/19/2025 09:13:02.27 \tw3wp.exe (0x2A1C)                       \t0x3B40\tSharePoint Foundation         \tClaims Authentication         \t????\tHigh      \t[SPRequestModule.PostAuthenticateRequestHandler]Risky bypass limited (Access Denied) - signout with ToolPane.aspx detected. request path: '/_layouts/15/ToolPane.aspx'.\t5b1e2f9a-0c11-4e7e-9d1a-3f0c2a7d9e10",
+        ]);
+        assert_eq!(out.len(), 1);
+        let r = &out[0].record;
+        assert_eq!(out[0].line, 2);
+        assert_eq!(r.get(Field::Process), Some(&b"w3wp.exe (0x2A1C)"[..]));
+        assert_eq!(r.get(Field::Category), Some(&b"Claims Authentication"[..]));
+        assert_eq!(r.get(Field::Level), Some(&b"High"[..]));
+        assert!(
+            r.get(Field::Message)
+                .unwrap()
+                .starts_with(b"[SPRequestModule")
+        );
+        assert_eq!(r.time, Some("2025-07-19T09:13:02.27Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn continuations_are_stitched_by_process_and_thread() {
+        let out = feed(&[
+            "07/19/2025 09:13:05.11 \tw3wp.exe (0x2A1C)\t0x3B40\tSPF\tGeneral\tabcd\tMedium\tfirst part...\tc1",
+            "07/19/2025 09:13:05.11 \tw3wp.exe (0x1111)\t0x0001\tSPF\tGeneral\tabcd\tMedium\tother thread\tc2",
+            "07/19/2025 09:13:05.11*\tw3wp.exe (0x2A1C)\t0x3B40\tSPF\tGeneral\tabcd\tMedium\t...second part\tc1",
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].record.get(Field::Message),
+            Some(&b"other thread"[..])
+        );
+        assert_eq!(out[1].line, 1);
+        assert_eq!(
+            out[1].record.get(Field::Message),
+            Some(&b"first partsecond part"[..])
+        );
+    }
+
+    #[test]
+    fn an_unfinished_record_is_completed_at_the_end() {
+        let out = feed(&["07/19/2025 09:13:05.11 \tp\tt\ta\tc\te\tl\tcut off...\tx"]);
+        assert_eq!(out.len(), 1);
+    }
+}
