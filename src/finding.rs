@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Match, RuleHit};
-use crate::rules::Severity;
+use crate::ioc::{Indicator, Kind};
+use crate::logs::{Field, LogFormat};
+use crate::rules::{Rule, Severity};
 
 /// Who scanned where: the same for every finding of a run.
 #[derive(Clone, Debug)]
@@ -29,29 +31,146 @@ impl Observer {
     }
 }
 
-/// A rule that fired on a file.
+/// The rule (or IOC list) behind a finding.
 #[derive(Clone, Debug)]
-pub struct Finding {
-    pub timestamp: jiff::Timestamp,
-    pub rule_id: String,
-    pub rule_name: String,
-    pub rule_description: String,
-    pub rule_references: Vec<String>,
-    pub rule_author: String,
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub references: Vec<String>,
+    pub author: String,
     pub ruleset: String,
     pub tags: Vec<String>,
     pub severity: Severity,
+}
+
+impl RuleInfo {
+    pub fn from_rule(r: &Rule) -> RuleInfo {
+        RuleInfo {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            references: r.references.clone(),
+            author: r.author.clone(),
+            ruleset: r.ruleset.to_string(),
+            tags: r.tags.clone(),
+            severity: r.severity,
+        }
+    }
+
+    /// The pseudo-rule of an IOC match: one per indicator kind.
+    pub fn ioc(kind: Kind, severity: Severity) -> RuleInfo {
+        let (id, name, what) = match kind {
+            Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr => (
+                "SSW-IOC-IP",
+                "Address on an IOC list",
+                "A client address (or an address in X-Forwarded-For or the line) is on an IOC list.",
+            ),
+            Kind::Domain => (
+                "SSW-IOC-DOMAIN",
+                "Domain on an IOC list",
+                "A host, URL or referer names a domain (or a subdomain of one) on an IOC list.",
+            ),
+            Kind::Url => (
+                "SSW-IOC-URL",
+                "URL on an IOC list",
+                "A requested or referring URL is on an IOC list.",
+            ),
+            Kind::Md5 | Kind::Sha1 | Kind::Sha256 => (
+                "SSW-IOC-HASH",
+                "File hash on an IOC list",
+                "The file's hash is on an IOC list.",
+            ),
+            Kind::FileName => (
+                "SSW-IOC-FILENAME",
+                "File name on an IOC list",
+                "A file, or a requested path, has a name on an IOC list.",
+            ),
+        };
+        RuleInfo {
+            id: id.into(),
+            name: name.into(),
+            description: what.into(),
+            references: Vec::new(),
+            author: "shellsweep project".into(),
+            ruleset: "ioc".into(),
+            tags: Vec::new(),
+            severity,
+        }
+    }
+}
+
+/// A file a finding is about.
+#[derive(Clone, Debug)]
+pub struct FileSubject {
     /// The path as found: absolute when the scanned argument was.
     pub path: PathBuf,
     pub size: u64,
     pub modified: Option<SystemTime>,
     pub sha256: String,
+}
+
+/// A log record a finding is about.
+#[derive(Clone, Debug)]
+pub struct LogSubject {
+    pub path: PathBuf,
+    pub format: LogFormat,
+    /// 1-based physical line in the decoded file (directive lines counted).
+    pub line: u64,
+    /// Byte offset of the record in the decoded file.
+    pub offset: u64,
+    pub time: Option<jiff::Timestamp>,
+    /// How the record's time was read when the log does not say (SharePoint ULS).
+    pub time_zone: Option<String>,
+    /// The parsed fields, as logged.
+    pub fields: Vec<(Field, Vec<u8>)>,
+    /// The record as logged, cut at [`ORIGINAL_MAX`] bytes.
+    pub original: Vec<u8>,
+}
+
+/// `event.original` is cut here, so one hostile line cannot bloat the output.
+pub const ORIGINAL_MAX: usize = 2048;
+
+#[derive(Clone, Debug)]
+pub enum Subject {
+    File(FileSubject),
+    Log(LogSubject),
+}
+
+impl Subject {
+    pub fn path(&self) -> &Path {
+        match self {
+            Subject::File(f) => &f.path,
+            Subject::Log(l) => &l.path,
+        }
+    }
+}
+
+/// The indicator an IOC finding matched, and where.
+#[derive(Clone, Debug)]
+pub struct IndicatorHit {
+    pub indicator: Indicator,
+    /// The field (or `line`, `file.name`, `file.hash.sha256`, ...) that held it.
+    pub field: String,
+    /// The value seen there.
+    pub matched: Vec<u8>,
+}
+
+/// Something found.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub timestamp: jiff::Timestamp,
+    pub rule: RuleInfo,
+    pub subject: Subject,
     pub matches: Vec<Match>,
     pub match_count: u64,
+    /// For log rules: the selections that held.
+    pub selections: Vec<String>,
+    pub indicator: Option<IndicatorHit>,
 }
 
 impl Finding {
-    /// Builds a finding for a rule hit on a file whose contents are `buf`.
+    /// A rule hit on a file whose contents are `buf`.
     pub fn from_hit(
         hit: RuleHit<'_>,
         path: &Path,
@@ -59,67 +178,90 @@ impl Finding {
         modified: Option<SystemTime>,
         sha256: &str,
     ) -> Finding {
-        let r = hit.rule;
+        Finding::new(
+            RuleInfo::from_rule(hit.rule),
+            Subject::File(FileSubject {
+                path: path.to_path_buf(),
+                size: buf.len() as u64,
+                modified,
+                sha256: sha256.to_owned(),
+            }),
+            hit,
+        )
+    }
+
+    /// A rule hit on a log record.
+    pub fn from_record_hit(hit: RuleHit<'_>, subject: LogSubject) -> Finding {
+        Finding::new(RuleInfo::from_rule(hit.rule), Subject::Log(subject), hit)
+    }
+
+    fn new(rule: RuleInfo, subject: Subject, hit: RuleHit<'_>) -> Finding {
         Finding {
             timestamp: jiff::Timestamp::now(),
-            rule_id: r.id.clone(),
-            rule_name: r.name.clone(),
-            rule_description: r.description.clone(),
-            rule_references: r.references.clone(),
-            rule_author: r.author.clone(),
-            ruleset: r.ruleset.to_string(),
-            tags: r.tags.clone(),
-            severity: r.severity,
-            path: path.to_path_buf(),
-            size: buf.len() as u64,
-            modified,
-            sha256: sha256.to_owned(),
+            rule,
+            subject,
             matches: hit.matches,
             match_count: hit.match_count,
+            selections: hit.selections.into_iter().map(str::to_owned).collect(),
+            indicator: None,
         }
     }
 
-    /// The line of the earliest reported match.
-    pub fn line(&self) -> Option<u64> {
-        self.matches.first().map(|m| m.line)
+    /// An IOC match.
+    pub fn from_indicator(hit: IndicatorHit, severity: Severity, subject: Subject) -> Finding {
+        Finding {
+            timestamp: jiff::Timestamp::now(),
+            rule: RuleInfo::ioc(hit.indicator.kind, severity),
+            subject,
+            matches: Vec::new(),
+            match_count: 1,
+            selections: Vec::new(),
+            indicator: Some(hit),
+        }
     }
 
-    /// Deterministic across runs: the same rule on the same path with the same contents gives
-    /// the same id, so a SIEM can drop duplicates of a re-run.
+    pub fn severity(&self) -> Severity {
+        self.rule.severity
+    }
+
+    /// The line to show: a log record's line, or the earliest reported match in a file.
+    pub fn line(&self) -> Option<u64> {
+        match &self.subject {
+            Subject::Log(l) => Some(l.line),
+            Subject::File(_) => self.matches.first().map(|m| m.line),
+        }
+    }
+
+    /// Deterministic across runs, so a SIEM can drop the duplicates of a re-run: the same
+    /// rule (or indicator) on the same file contents, or on the same log record. Log ids
+    /// leave out the file's name and the record's offset so that a rotated or compressed
+    /// copy of a log gives the same ids as the original.
     pub fn event_id(&self) -> String {
         let mut h = Sha256::new();
-        h.update(self.rule_id.as_bytes());
+        h.update(self.rule.id.as_bytes());
         h.update([0]);
-        h.update(path_bytes(&self.path).as_ref());
-        h.update([0]);
-        h.update(self.sha256.as_bytes());
+        if let Some(ind) = &self.indicator {
+            h.update(ind.indicator.value.as_bytes());
+            h.update([0]);
+        }
+        match &self.subject {
+            Subject::File(f) => {
+                h.update(path_bytes(&f.path).as_ref());
+                h.update([0]);
+                h.update(f.sha256.as_bytes());
+            }
+            Subject::Log(l) => {
+                h.update(l.format.as_str().as_bytes());
+                h.update([0]);
+                h.update(&l.original);
+            }
+        }
         hex(&h.finalize()[..16])
     }
 
     /// The ECS document for this finding.
     pub fn to_ecs(&self, observer: &Observer) -> Value {
-        let path_text = self.path.to_string_lossy();
-        let mut file = json!({
-            "path": path_text,
-            "size": self.size,
-            "hash": { "sha256": self.sha256 },
-        });
-        let f = file.as_object_mut().expect("object");
-        if let Some(name) = self.path.file_name() {
-            f.insert("name".into(), name.to_string_lossy().into());
-        }
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            f.insert("directory".into(), dir.to_string_lossy().into());
-        }
-        if let Some(ext) = self.path.extension() {
-            f.insert("extension".into(), ext.to_string_lossy().into());
-        }
-        if let Some(m) = self
-            .modified
-            .and_then(|m| jiff::Timestamp::try_from(m).ok())
-        {
-            f.insert("mtime".into(), rfc3339(m).into());
-        }
+        let mut ext = Map::new();
         let matches: Vec<Value> = self
             .matches
             .iter()
@@ -133,54 +275,233 @@ impl Finding {
                 })
             })
             .collect();
-        let mut ext = Map::new();
-        ext.insert("matches".into(), Value::Array(matches));
-        ext.insert("match_count".into(), self.match_count.into());
-        if let Some(line) = self.line() {
-            ext.insert("line".into(), line.into());
+        if !matches.is_empty() {
+            ext.insert("matches".into(), Value::Array(matches));
+            ext.insert("match_count".into(), self.match_count.into());
         }
-        if path_text.contains('\u{FFFD}') && self.path.to_str().is_none() {
-            let raw = base64::engine::general_purpose::STANDARD.encode(path_bytes(&self.path));
+        if !self.selections.is_empty() {
+            ext.insert("selections".into(), self.selections.clone().into());
+        }
+        let (category, dataset) = match &self.subject {
+            Subject::File(_) => (json!(["malware", "file"]), "shellsweep.file"),
+            Subject::Log(_) => (json!(["intrusion_detection", "web"]), "shellsweep.log"),
+        };
+        if self.subject.path().to_str().is_none() {
+            let raw =
+                base64::engine::general_purpose::STANDARD.encode(path_bytes(self.subject.path()));
             ext.insert("path_bytes".into(), raw.into());
         }
         let mut doc = json!({
             "@timestamp": rfc3339(self.timestamp),
-            "message": format!("{} in {}", self.rule_name, path_text),
+            "message": self.message(),
             "event": {
                 "kind": "alert",
-                "category": ["malware", "file"],
+                "category": category,
                 "type": ["info"],
                 "module": "shellsweep",
-                "dataset": "shellsweep.file",
+                "dataset": dataset,
                 "id": self.event_id(),
-                "severity": self.severity.ecs_score(),
+                "severity": self.rule.severity.ecs_score(),
+                "severity_name": self.rule.severity.as_str(),
             },
             "rule": {
-                "id": self.rule_id,
-                "name": self.rule_name,
-                "description": self.rule_description,
-                "reference": self.rule_references,
-                "author": [self.rule_author],
-                "ruleset": self.ruleset,
+                "id": self.rule.id,
+                "name": self.rule.name,
+                "description": self.rule.description,
+                "reference": self.rule.references,
+                "author": [self.rule.author],
+                "ruleset": self.rule.ruleset,
             },
-            "file": file,
             "host": { "name": observer.host_name },
             "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
-            "shellsweep": ext,
         });
         let obj = doc.as_object_mut().expect("object");
-        obj.get_mut("event")
-            .and_then(Value::as_object_mut)
-            .expect("event")
-            .insert("severity_name".into(), self.severity.as_str().into());
-        if !self.tags.is_empty() {
-            obj.insert("tags".into(), self.tags.clone().into());
+        match &self.subject {
+            Subject::File(f) => {
+                obj.insert("file".into(), file_ecs(f));
+                if let Some(line) = self.line() {
+                    ext.insert("line".into(), line.into());
+                }
+            }
+            Subject::Log(l) => log_ecs(obj, &mut ext, l),
         }
-        if let Some(threat) = attack_threat(&self.tags) {
-            obj.insert("threat".into(), threat);
+        if !self.rule.tags.is_empty() {
+            obj.insert("tags".into(), self.rule.tags.clone().into());
         }
+        let mut threat = attack_threat(&self.rule.tags);
+        if let Some(hit) = &self.indicator {
+            let t = threat.get_or_insert_with(|| json!({}));
+            t["indicator"] = indicator_ecs(hit);
+            ext.insert(
+                "ioc".into(),
+                json!({ "list": &*hit.indicator.list, "line": hit.indicator.line, "field": hit.field, "matched": escape_bytes(&hit.matched) }),
+            );
+        }
+        if let Some(t) = threat {
+            obj.insert("threat".into(), t);
+        }
+        obj.insert("shellsweep".into(), Value::Object(ext));
         doc
     }
+
+    fn message(&self) -> String {
+        let name = &self.rule.name;
+        match &self.subject {
+            Subject::File(f) => format!("{name} in {}", f.path.to_string_lossy()),
+            Subject::Log(l) => {
+                let get = |want: Field| {
+                    l.fields
+                        .iter()
+                        .find(|(f, _)| *f == want)
+                        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                };
+                let request = match (get(Field::Method), get(Field::UriStem)) {
+                    (Some(m), Some(s)) => format!(": {m} {s}"),
+                    (None, Some(s)) => format!(": {s}"),
+                    _ => String::new(),
+                };
+                let from = get(Field::ClientIp)
+                    .map(|ip| format!(" from {ip}"))
+                    .unwrap_or_default();
+                format!(
+                    "{name}{request}{from} ({}:{})",
+                    l.path.to_string_lossy(),
+                    l.line
+                )
+            }
+        }
+    }
+}
+
+fn file_ecs(f: &FileSubject) -> Value {
+    let mut file = json!({
+        "path": f.path.to_string_lossy(),
+        "size": f.size,
+    });
+    let o = file.as_object_mut().expect("object");
+    // Empty when the file was too large to read (a name IOC still reports it).
+    if !f.sha256.is_empty() {
+        o.insert("hash".into(), json!({ "sha256": f.sha256 }));
+    }
+    if let Some(name) = f.path.file_name() {
+        o.insert("name".into(), name.to_string_lossy().into());
+    }
+    if let Some(dir) = f.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        o.insert("directory".into(), dir.to_string_lossy().into());
+    }
+    if let Some(ext) = f.path.extension() {
+        o.insert("extension".into(), ext.to_string_lossy().into());
+    }
+    if let Some(m) = f.modified.and_then(|m| jiff::Timestamp::try_from(m).ok()) {
+        o.insert("mtime".into(), rfc3339(m).into());
+    }
+    file
+}
+
+/// The ECS fields of a log record: `log.file.path`, `source.ip`, `url.*`, `http.*`,
+/// `user_agent.original`, `user.name`, `event.start`, `event.original`.
+fn log_ecs(obj: &mut Map<String, Value>, ext: &mut Map<String, Value>, l: &LogSubject) {
+    let text = |v: &[u8]| Value::String(escape_bytes(v));
+    let get = |want: Field| {
+        l.fields
+            .iter()
+            .find(|(f, _)| *f == want)
+            .map(|(_, v)| v.as_slice())
+    };
+    obj.insert(
+        "log".into(),
+        json!({ "file": { "path": l.path.to_string_lossy() } }),
+    );
+    let event = obj
+        .get_mut("event")
+        .and_then(Value::as_object_mut)
+        .expect("event");
+    if let Some(t) = l.time {
+        event.insert("start".into(), rfc3339(t).into());
+    }
+    event.insert("original".into(), text(&l.original));
+    if let Some(ip) = get(Field::ClientIp) {
+        let first = ip
+            .split(|&b| b == b',' || b == b' ')
+            .find(|a| !a.is_empty())
+            .unwrap_or(ip);
+        match crate::ioc::parse_logged_addr(first) {
+            Some(addr) => obj.insert("source".into(), json!({ "ip": addr.to_string() })),
+            None => obj.insert("source".into(), json!({ "address": text(ip) })),
+        };
+    }
+    let mut url = Map::new();
+    if let Some(v) = get(Field::UriStem) {
+        url.insert("path".into(), text(v));
+    }
+    if let Some(v) = get(Field::UriQuery) {
+        url.insert("query".into(), text(v));
+    }
+    if let Some(v) = get(Field::Host) {
+        url.insert("domain".into(), text(v));
+    }
+    if !url.is_empty() {
+        obj.insert("url".into(), Value::Object(url));
+    }
+    let mut http = json!({});
+    if let Some(v) = get(Field::Method) {
+        http["request"]["method"] = text(v);
+    }
+    if let Some(v) = get(Field::Referer) {
+        http["request"]["referrer"] = text(v);
+    }
+    if let Some(v) = get(Field::Status) {
+        http["response"]["status_code"] = match std::str::from_utf8(v)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            Some(n) => n.into(),
+            None => text(v),
+        };
+    }
+    if let Some(v) = get(Field::Version) {
+        http["version"] = text(v.strip_prefix(b"HTTP/").unwrap_or(v));
+    }
+    if http.as_object().is_some_and(|o| !o.is_empty()) {
+        obj.insert("http".into(), http);
+    }
+    if let Some(v) = get(Field::UserAgent) {
+        obj.insert("user_agent".into(), json!({ "original": text(v) }));
+    }
+    if let Some(v) = get(Field::Username) {
+        obj.insert("user".into(), json!({ "name": text(v) }));
+    }
+    let mut log = json!({ "format": l.format.as_str(), "line": l.line, "offset": l.offset });
+    if let Some(z) = &l.time_zone {
+        log["time_zone"] = z.clone().into();
+    }
+    let fields: Map<String, Value> = l
+        .fields
+        .iter()
+        .map(|(f, v)| (f.name().to_owned(), text(v)))
+        .collect();
+    log["fields"] = Value::Object(fields);
+    ext.insert("log".into(), log);
+}
+
+fn indicator_ecs(hit: &IndicatorHit) -> Value {
+    let ind = &hit.indicator;
+    let mut v = json!({
+        "type": ind.kind.ecs_type(),
+        "provider": &*ind.list,
+        "description": ind.description.clone().unwrap_or_else(|| format!("{} from {} line {}", ind.kind.as_str(), ind.list, ind.line)),
+    });
+    match ind.kind {
+        Kind::Ipv4 | Kind::Ipv6 => v["ip"] = ind.value.clone().into(),
+        Kind::Cidr => v["ip"] = escape_bytes(&hit.matched).into(),
+        Kind::Domain => v["url"] = json!({ "domain": ind.value }),
+        Kind::Url => v["url"] = json!({ "original": ind.value }),
+        Kind::Md5 => v["file"] = json!({ "hash": { "md5": ind.value } }),
+        Kind::Sha1 => v["file"] = json!({ "hash": { "sha1": ind.value } }),
+        Kind::Sha256 => v["file"] = json!({ "hash": { "sha256": ind.value } }),
+        Kind::FileName => v["file"] = json!({ "name": ind.value }),
+    }
+    v
 }
 
 /// ECS `threat.*` from ATT&CK tags such as `attack.t1505.003`.

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod finding;
 pub mod ioc;
 pub mod logs;
+pub mod logscan;
 pub mod output;
 pub mod read;
 pub mod rules;

@@ -1,17 +1,25 @@
-//! One scan: walk the paths, read each file once, match it, and hand findings to the writer.
+//! One scan: walk the paths, read each file once, route it to the file engine or the log
+//! scanner, match IOC lists, and hand findings to the writer.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::SyncSender;
 
-use crate::engine::Engine;
-use crate::finding::{Finding, sha256_hex};
+use crate::engine::{Engine, Scratch};
+use crate::finding::{FileSubject, Finding, IndicatorHit, Subject, hex, sha256_hex};
+use crate::ioc::{IocSet, Kind};
+use crate::logs::{LogFormat, looks_like_log_path, sniff};
+use crate::logscan::{LogOptions, scan_log};
 use crate::output::Message;
-use crate::read::{NotRead, ReadPolicy, read_file};
+use crate::read::{
+    Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
+};
 use crate::rules::Severity;
 use crate::summary::{Skip, Stats};
-use crate::walk::{self, Entry, Flow, WalkConfig};
+use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
 /// Everything a scan needs besides the engine and the writer.
 #[derive(Clone, Debug)]
@@ -21,105 +29,352 @@ pub struct ScanConfig {
     pub read: ReadPolicy,
     /// Findings below this are counted but not reported.
     pub min_severity: Severity,
+    pub iocs: Arc<IocSet>,
+    pub logs: LogOptions,
+    /// Decoded bytes of one compressed or transcoded log beyond which reading stops.
+    pub max_decompressed: u64,
 }
 
-/// Scans `config.roots` with `engine`, sending findings and per-file problems to `sink`.
-/// Returns when the walk is done or `stop` was raised.
+/// How much of a file is read first, to tell logs from other files.
+const HEAD: usize = 64 * 1024;
+
+/// Scans `config.roots`, sending findings and per-file problems to `sink`. Returns when the
+/// walk is done or `stop` was raised.
 pub fn run(
     engine: &Arc<Engine>,
-    config: &ScanConfig,
+    config: &Arc<ScanConfig>,
     sink: &SyncSender<Message>,
     stats: &Arc<Stats>,
     stop: &Arc<AtomicBool>,
 ) {
     walk::walk(&config.roots, &config.walk, || {
-        let engine = Arc::clone(engine);
-        let stats = Arc::clone(stats);
+        let mut worker = Worker {
+            engine: Arc::clone(engine),
+            config: Arc::clone(config),
+            stats: Arc::clone(stats),
+            sink: sink.clone(),
+            scratch: engine.scratch(),
+            buf: Vec::new(),
+        };
         let stop = Arc::clone(stop);
-        let sink = sink.clone();
-        let read = config.read.clone();
-        let min_severity = config.min_severity;
-        let mut scratch = engine.scratch();
-        let mut buf = Vec::new();
         move |entry: Entry<'_>| {
             if stop.load(Relaxed) {
                 return Flow::Quit;
             }
-            let send = |m: Message| {
-                // The writer only goes away when output failed, and then `stop` is raised.
-                let _ = sink.send(m);
-            };
-            match entry {
-                Entry::Skipped(path, reason) => {
-                    stats.skip(Skip::Walk(reason));
-                    if matches!(
-                        reason,
-                        walk::SkipReason::SymlinkLoop | walk::SkipReason::DanglingSymlink
-                    ) {
-                        send(Message::Notice(
-                            Some(path.to_path_buf()),
-                            format!("skipped: {}", reason.as_str().replace('_', " ")),
-                        ));
-                    }
-                }
-                Entry::Error(path, message) => {
-                    stats.errors.fetch_add(1, Relaxed);
-                    send(Message::FileError(path.map(PathBuf::from), message));
-                }
-                Entry::File(path) => {
-                    if !engine.applies_to(path, &mut scratch) {
-                        stats.files_without_rules.fetch_add(1, Relaxed);
-                        return Flow::Continue;
-                    }
-                    let meta = match read_file(path, &read, &mut buf) {
-                        Ok(meta) => meta,
-                        Err(NotRead::TooLarge(size)) => {
-                            stats.skip(Skip::TooLarge);
-                            send(Message::Notice(
-                                Some(path.to_path_buf()),
-                                format!(
-                                    "skipped: {size} bytes is over --max-filesize ({} bytes)",
-                                    read.max_size
-                                ),
-                            ));
-                            return Flow::Continue;
-                        }
-                        Err(NotRead::NotRegular) => {
-                            stats.skip(Skip::Walk(walk::SkipReason::Special));
-                            return Flow::Continue;
-                        }
-                        Err(NotRead::Own) => {
-                            stats.skip(Skip::OwnFile);
-                            return Flow::Continue;
-                        }
-                        Err(NotRead::Io(e)) => {
-                            stats.errors.fetch_add(1, Relaxed);
-                            send(Message::FileError(Some(path.to_path_buf()), e.to_string()));
-                            return Flow::Continue;
-                        }
-                    };
-                    stats.files_scanned.fetch_add(1, Relaxed);
-                    stats.bytes_scanned.fetch_add(buf.len() as u64, Relaxed);
-                    let hits = engine.scan(path, &buf, &mut scratch);
-                    if hits.is_empty() {
-                        return Flow::Continue;
-                    }
-                    let sha256 = sha256_hex(&buf);
-                    let mut findings = Vec::new();
-                    for hit in hits {
-                        if hit.rule.severity < min_severity {
-                            stats.findings_below_min_severity.fetch_add(1, Relaxed);
-                            continue;
-                        }
-                        stats.finding(hit.rule.severity);
-                        findings.push(Finding::from_hit(hit, path, &buf, meta.modified, &sha256));
-                    }
-                    if !findings.is_empty() {
-                        send(Message::Findings(findings));
-                    }
-                }
-            }
+            worker.entry(entry);
             Flow::Continue
         }
     });
+}
+
+/// One scanning thread's state.
+struct Worker {
+    engine: Arc<Engine>,
+    config: Arc<ScanConfig>,
+    stats: Arc<Stats>,
+    sink: SyncSender<Message>,
+    scratch: Scratch,
+    buf: Vec<u8>,
+}
+
+impl Worker {
+    fn send(&self, m: Message) {
+        // The writer only goes away when output failed, and then `stop` is raised.
+        let _ = self.sink.send(m);
+    }
+
+    fn error(&self, path: &Path, message: String) {
+        self.stats.errors.fetch_add(1, Relaxed);
+        self.send(Message::FileError(Some(path.to_path_buf()), message));
+    }
+
+    fn entry(&mut self, entry: Entry<'_>) {
+        match entry {
+            Entry::Skipped(path, reason) => {
+                self.stats.skip(Skip::Walk(reason));
+                if matches!(
+                    reason,
+                    SkipReason::SymlinkLoop | SkipReason::DanglingSymlink
+                ) {
+                    self.send(Message::Notice(
+                        Some(path.to_path_buf()),
+                        format!("skipped: {}", reason.as_str().replace('_', " ")),
+                    ));
+                }
+            }
+            Entry::Error(path, message) => {
+                self.stats.errors.fetch_add(1, Relaxed);
+                self.send(Message::FileError(path.map(PathBuf::from), message));
+            }
+            Entry::File(path) => self.file(path),
+        }
+    }
+
+    fn file(&mut self, path: &Path) {
+        let cfg = Arc::clone(&self.config);
+        let iocs = &cfg.iocs;
+        let rules_apply = self.engine.applies_to(path, &mut self.scratch);
+        let name_hit = file_name_indicator(iocs, path);
+        let want_hash = iocs.has_hashes();
+        let logs_enabled = self.engine.has_log_rules() || !iocs.is_empty();
+        let log_candidate = logs_enabled && (rules_apply || want_hash || looks_like_log_path(path));
+        if !rules_apply && !log_candidate && !want_hash && name_hit.is_none() {
+            self.stats.files_without_rules.fetch_add(1, Relaxed);
+            return;
+        }
+        let (mut file, meta) = match open_file(path, &cfg.read) {
+            Ok(x) => x,
+            Err(e) => return self.not_read(path, e),
+        };
+        if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
+            return self.error(path, e.to_string());
+        }
+        if log_candidate {
+            match self.try_log(path, &mut file) {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(e) => return self.error(path, e),
+            }
+        }
+        if !rules_apply && !want_hash && name_hit.is_none() {
+            self.stats.files_without_rules.fetch_add(1, Relaxed);
+            return;
+        }
+        if let Err(e) = read_rest(&file, meta.size, cfg.read.max_size, &mut self.buf) {
+            // A name on an IOC list is reported even when the contents are too large to read.
+            if let (NotRead::TooLarge(_), Some(hit)) = (&e, name_hit) {
+                self.emit_file_indicator(hit, path, &meta, String::new());
+            }
+            return self.not_read(path, e);
+        }
+        self.stats.files_scanned.fetch_add(1, Relaxed);
+        self.stats
+            .bytes_scanned
+            .fetch_add(self.buf.len() as u64, Relaxed);
+        self.match_file(path, &meta, name_hit);
+    }
+
+    /// Routes the file to the log scanner when its decoded head says it is a log. Returns
+    /// whether it was (and so is done).
+    fn try_log(&mut self, path: &Path, file: &mut File) -> Result<bool, String> {
+        let cfg = Arc::clone(&self.config);
+        let encoded = is_gzip(&self.buf)
+            || self.buf.starts_with(&[0xFF, 0xFE])
+            || self.buf.starts_with(&[0xFE, 0xFF]);
+        if !encoded {
+            let Some(format) = sniff(&self.buf, path) else {
+                return Ok(false);
+            };
+            let head = std::mem::take(&mut self.buf);
+            // A UTF-8 BOM (IIS writes one) is not part of the first line.
+            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+            let result = self.log(path, format, text, &*file);
+            self.buf = head;
+            return result.map(|()| true);
+        }
+        let reopened = file.try_clone().map_err(|e| e.to_string())?;
+        let raw = Cursor::new(self.buf.clone()).chain(reopened);
+        let mut stream = Bounded::new(decoded(raw, is_gzip(&self.buf)), cfg.max_decompressed);
+        let mut head = Vec::new();
+        let sniffed = (&mut stream)
+            .take(HEAD as u64)
+            .read_to_end(&mut head)
+            .ok()
+            .and_then(|_| sniff(&head, path));
+        match sniffed {
+            Some(format) => self.log(path, format, &head, stream).map(|()| true),
+            None => {
+                // Not a log after all: back to the start, for the file engine.
+                file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+                self.buf.clear();
+                Ok(false)
+            }
+        }
+    }
+
+    fn log(
+        &mut self,
+        path: &Path,
+        format: LogFormat,
+        head: &[u8],
+        src: impl Read,
+    ) -> Result<(), String> {
+        let cfg = Arc::clone(&self.config);
+        let sink = self.sink.clone();
+        let stats = Arc::clone(&self.stats);
+        let mut emit = |findings: Vec<Finding>| {
+            for f in &findings {
+                stats.finding(f.severity());
+            }
+            let _ = sink.send(Message::Findings(findings));
+        };
+        self.stats.logs_scanned.fetch_add(1, Relaxed);
+        let result = scan_log(
+            &self.engine,
+            &cfg.iocs,
+            &cfg.logs,
+            &mut self.scratch,
+            path,
+            format,
+            head,
+            src,
+            &mut emit,
+        );
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                return Err(format!(
+                    "reading log: {e} (findings up to this point were reported)"
+                ));
+            }
+        };
+        self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
+        self.stats.log_records.fetch_add(outcome.records, Relaxed);
+        self.stats
+            .log_records_outside_window
+            .fetch_add(outcome.outside_window, Relaxed);
+        self.stats
+            .log_lines_truncated
+            .fetch_add(outcome.truncated_lines, Relaxed);
+        self.stats
+            .findings_below_min_severity
+            .fetch_add(outcome.findings_below_min_severity, Relaxed);
+        Ok(())
+    }
+
+    fn not_read(&self, path: &Path, e: NotRead) {
+        match e {
+            NotRead::TooLarge(size) => {
+                self.stats.skip(Skip::TooLarge);
+                self.send(Message::Notice(
+                    Some(path.to_path_buf()),
+                    format!(
+                        "skipped: {size} bytes is over --max-filesize ({} bytes)",
+                        self.config.read.max_size
+                    ),
+                ));
+            }
+            NotRead::NotRegular => self.stats.skip(Skip::Walk(SkipReason::Special)),
+            NotRead::Own => self.stats.skip(Skip::OwnFile),
+            NotRead::Io(e) => self.error(path, e.to_string()),
+        }
+    }
+
+    /// File rules, hash and name IOCs over a file read whole into `self.buf`.
+    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hit: Option<IndicatorHit>) {
+        let cfg = Arc::clone(&self.config);
+        let hits = self.engine.scan(path, &self.buf, &mut self.scratch);
+        let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
+        if hits.is_empty() && hash_hits.is_empty() && name_hit.is_none() {
+            return;
+        }
+        let sha256 = sha256_hex(&self.buf);
+        let mut findings = Vec::new();
+        for hit in hits {
+            if hit.rule.severity < cfg.min_severity {
+                self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
+                continue;
+            }
+            findings.push(Finding::from_hit(
+                hit,
+                path,
+                &self.buf,
+                meta.modified,
+                &sha256,
+            ));
+        }
+        for ind in hash_hits.into_iter().chain(name_hit) {
+            if cfg.logs.ioc_severity < cfg.min_severity {
+                self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
+                continue;
+            }
+            findings.push(Finding::from_indicator(
+                ind,
+                cfg.logs.ioc_severity,
+                Subject::File(file_subject(
+                    path,
+                    meta,
+                    self.buf.len() as u64,
+                    sha256.clone(),
+                )),
+            ));
+        }
+        for f in &findings {
+            self.stats.finding(f.severity());
+        }
+        if !findings.is_empty() {
+            self.send(Message::Findings(findings));
+        }
+    }
+
+    fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
+        let sev = self.config.logs.ioc_severity;
+        if sev < self.config.min_severity {
+            self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
+            return;
+        }
+        self.stats.finding(sev);
+        let f = Finding::from_indicator(
+            hit,
+            sev,
+            Subject::File(file_subject(path, meta, meta.size, sha256)),
+        );
+        self.send(Message::Findings(vec![f]));
+    }
+}
+
+fn file_subject(path: &Path, meta: &FileMeta, size: u64, sha256: String) -> FileSubject {
+    FileSubject {
+        path: path.to_path_buf(),
+        size,
+        modified: meta.modified,
+        sha256,
+    }
+}
+
+/// A file-name IOC for this path's last component.
+fn file_name_indicator(iocs: &IocSet, path: &Path) -> Option<IndicatorHit> {
+    if iocs.file_names.is_empty() {
+        return None;
+    }
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let &i = iocs.file_names.get(&name)?;
+    Some(IndicatorHit {
+        indicator: iocs.indicators[i].clone(),
+        field: "file.name".into(),
+        matched: name.into_bytes(),
+    })
+}
+
+/// Hash IOCs of a file's contents: only the digests some loaded indicator uses are computed.
+fn hash_indicators(iocs: &IocSet, buf: &[u8]) -> Vec<IndicatorHit> {
+    if !iocs.has_hashes() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let kinds: Vec<Kind> = [Kind::Md5, Kind::Sha1, Kind::Sha256]
+        .into_iter()
+        .filter(|k| iocs.hashes.values().any(|&i| iocs.indicators[i].kind == *k))
+        .collect();
+    for kind in kinds {
+        let digest = match kind {
+            Kind::Md5 => {
+                use md5::Digest;
+                hex(&md5::Md5::digest(buf))
+            }
+            Kind::Sha1 => {
+                use sha1::Digest;
+                hex(&sha1::Sha1::digest(buf))
+            }
+            _ => sha256_hex(buf),
+        };
+        if let Some(&i) = iocs.hashes.get(&digest) {
+            out.push(IndicatorHit {
+                indicator: iocs.indicators[i].clone(),
+                field: format!("file.hash.{}", kind.as_str()),
+                matched: digest.into_bytes(),
+            });
+        }
+    }
+    out
 }

@@ -62,6 +62,12 @@ pub struct Stats {
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,
+    pub logs_scanned: AtomicU64,
+    /// Decoded (decompressed) bytes of logs.
+    pub log_bytes: AtomicU64,
+    pub log_records: AtomicU64,
+    pub log_records_outside_window: AtomicU64,
+    pub log_lines_truncated: AtomicU64,
 }
 
 impl Stats {
@@ -104,6 +110,13 @@ impl Stats {
             findings,
             findings_total: self.findings_total(),
             findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
+            logs: LogCounts {
+                logs_scanned: self.logs_scanned.load(Relaxed),
+                bytes: self.log_bytes.load(Relaxed),
+                records: self.log_records.load(Relaxed),
+                records_outside_window: self.log_records_outside_window.load(Relaxed),
+                lines_truncated: self.log_lines_truncated.load(Relaxed),
+            },
             complete: !self.incomplete(),
             run,
         }
@@ -121,6 +134,9 @@ pub struct RunInfo {
     pub excludes: Vec<String>,
     /// Output stopped early because the reader went away (`| head`).
     pub interrupted: bool,
+    pub indicators_loaded: usize,
+    /// IOC list lines that could not be used (each reported on stderr).
+    pub ioc_lines_rejected: usize,
 }
 
 /// A snapshot of the counters at the end of a run.
@@ -134,8 +150,22 @@ pub struct Summary {
     pub findings: BTreeMap<&'static str, u64>,
     pub findings_total: u64,
     pub findings_below_min_severity: u64,
+    pub logs: LogCounts,
     pub complete: bool,
     pub run: RunInfo,
+}
+
+/// What the log part of a scan did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct LogCounts {
+    pub logs_scanned: u64,
+    /// Decoded (decompressed) bytes.
+    pub bytes: u64,
+    pub records: u64,
+    /// Records left out by `--since`/`--until`.
+    pub records_outside_window: u64,
+    /// Lines longer than the line limit, matched on their head only.
+    pub lines_truncated: u64,
 }
 
 impl Summary {
@@ -165,7 +195,10 @@ impl Summary {
                 "findings": self.findings,
                 "findings_total": self.findings_total,
                 "findings_below_min_severity": self.findings_below_min_severity,
+                "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
+                "indicators_loaded": self.run.indicators_loaded,
+                "ioc_lines_rejected": self.run.ioc_lines_rejected,
                 "duration_ms": self.run.duration_ms,
                 "threads": self.run.threads,
                 "paths": self.run.paths,
@@ -195,6 +228,14 @@ impl Summary {
             .collect();
         if !by_sev.is_empty() {
             s.push_str(&format!(" ({})", by_sev.join(", ")));
+        }
+        if self.logs.logs_scanned > 0 {
+            s.push_str(&format!(
+                ", {} logs ({} records, {})",
+                self.logs.logs_scanned,
+                self.logs.records,
+                human_bytes(self.logs.bytes)
+            ));
         }
         s.push_str(&format!(", {} errors", self.errors));
         if self.files_without_rules > 0 {

@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -72,6 +72,26 @@ pub struct ScanArgs {
     /// No progress line, notices or text summary; errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Match an IOC list (repeatable): one indicator per line (IPs, CIDRs, domains, URLs,
+    /// MD5/SHA-1/SHA-256, file names), `#` comments.
+    #[arg(long = "ioc", value_name = "FILE")]
+    pub iocs: Vec<PathBuf>,
+    /// Severity of IOC findings.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+    pub ioc_severity: SeverityArg,
+    /// Only log records at or after this time: RFC 3339, a date, or an age like 7d, 12h.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only log records at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// UTC offset of SharePoint ULS timestamps, which carry none (e.g. +02:00, -5, 0).
+    /// Default: this machine's time zone.
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+    pub uls_utc_offset: Option<String>,
+    /// Stop reading a compressed log past this many decompressed bytes (and report it).
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
+    pub max_decompressed_size: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +103,28 @@ pub enum RulesCommand {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+}
+
+/// `+02:00`, `-5`, `0`, `+0530`: a fixed offset in hours (and minutes) east of UTC.
+pub fn parse_utc_offset(s: &str) -> Result<jiff::tz::Offset, String> {
+    let t = s.trim();
+    let bad = || format!("`{s}` is not a UTC offset like +02:00, -5 or 0");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    let h: i32 = h.parse().map_err(|_| bad())?;
+    let m: i32 = m.parse().map_err(|_| bad())?;
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).map_err(|_| bad())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -137,6 +179,16 @@ mod tests {
         assert!(parse_size("M").is_err());
         assert!(parse_size("5X").is_err());
         assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn utc_offsets() {
+        assert_eq!(parse_utc_offset("+02:00").unwrap().seconds(), 7200);
+        assert_eq!(parse_utc_offset("-5").unwrap().seconds(), -18000);
+        assert_eq!(parse_utc_offset("0530").unwrap().seconds(), 19800);
+        assert_eq!(parse_utc_offset("0").unwrap().seconds(), 0);
+        assert!(parse_utc_offset("+25").is_err());
+        assert!(parse_utc_offset("CET").is_err());
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
         }
     };
     let status = match cli.command {
-        Command::Scan(args) => scan_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
         Command::Rules(RulesCommand::Check { paths }) => rules_cmd::check(&paths),
     };

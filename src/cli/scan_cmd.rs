@@ -7,9 +7,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::args::ScanArgs;
+use super::args::{ScanArgs, parse_utc_offset};
 use super::{Status, load_engine};
 use crate::finding::Observer;
+use crate::ioc::IocSet;
+use crate::logs::{Window, parse_time_arg};
+use crate::logscan::LogOptions;
+use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
 use crate::read::{ReadPolicy, file_id};
 use crate::scan::{self, ScanConfig};
@@ -53,6 +57,46 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     own_files.extend(args.output.as_deref().and_then(file_id));
     own_files.extend(std::env::current_exe().ok().as_deref().and_then(file_id));
 
+    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
+    let now = jiff::Timestamp::now();
+    let window = Window {
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--since")?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_time_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--until")?,
+    };
+    let (uls_zone, uls_zone_label) = match &args.uls_utc_offset {
+        Some(o) => {
+            let offset = parse_utc_offset(o)
+                .map_err(anyhow::Error::msg)
+                .context("--uls-utc-offset")?;
+            (
+                jiff::tz::TimeZone::fixed(offset),
+                format!("UTC{offset} (--uls-utc-offset)"),
+            )
+        }
+        None => {
+            let tz = jiff::tz::TimeZone::system();
+            let name = tz.iana_name().unwrap_or("unnamed").to_owned();
+            (
+                tz,
+                format!(
+                    "local time of the scanning host ({name}); set --uls-utc-offset if the log came from elsewhere"
+                ),
+            )
+        }
+    };
+    own_files.extend(args.iocs.iter().filter_map(|p| file_id(p)));
     let config = ScanConfig {
         roots: args.paths.clone(),
         walk: WalkConfig {
@@ -66,7 +110,18 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             own_files,
         },
         min_severity: args.min_severity.into(),
+        iocs: Arc::new(iocs),
+        logs: LogOptions {
+            window,
+            uls_zone,
+            uls_zone_label,
+            max_line: 1 << 20,
+            ioc_severity: args.ioc_severity.into(),
+            min_severity: args.min_severity.into(),
+        },
+        max_decompressed: args.max_decompressed_size,
     };
+    let config = Arc::new(config);
     let sink = output.sender();
     scan::run(&engine, &config, &sink, &stats, &stop);
     drop(sink);
@@ -84,6 +139,8 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .collect(),
         excludes: excludes.patterns().to_vec(),
         interrupted: stopped,
+        indicators_loaded: config.iocs.indicators.len(),
+        ioc_lines_rejected: ioc_rejected,
     });
     let outcome = output.finish(summary).context("writing output")?;
     let found = stats.findings_total() > 0;
@@ -94,4 +151,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     } else {
         Status::Clean
     })
+}
+
+/// Loads every `--ioc` list. Lines that cannot be used are reported on stderr with their
+/// line number (and counted in the summary); the rest of the list is used.
+fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
+    let mut set = IocSet::default();
+    let mut rejected = 0;
+    for p in paths {
+        let problems = set.load_file(p)?;
+        rejected += problems.len();
+        for pr in problems {
+            eprintln!(
+                "shellsweep: {}:{}: {}",
+                for_terminal(pr.list.as_bytes()),
+                pr.line,
+                for_terminal(pr.message.as_bytes())
+            );
+        }
+    }
+    Ok((set, rejected))
 }

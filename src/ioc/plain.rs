@@ -161,7 +161,9 @@ fn is_domain(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> (Vec<(Kind, String, usize)>, Vec<(usize, String)>) {
+    type Parsed = (Vec<(Kind, String, usize)>, Vec<(usize, String)>);
+
+    fn kinds(text: &str) -> Parsed {
         let (ind, probs) = parse_plain(&Arc::from("l.txt"), text);
         (
             ind.into_iter().map(|i| (i.kind, i.value, i.line)).collect(),

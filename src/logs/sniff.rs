@@ -32,6 +32,7 @@ const SNIFF_LINES: usize = 20;
 /// The format of a log whose decoded (decompressed, UTF-8) text starts with `head`, or
 /// `None` when it is not a log. Unknown text counts as a log only where the path says so.
 pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let lines: Vec<&[u8]> = head
         .split(|&b| b == b'\n')
         .take(SNIFF_LINES)
@@ -46,9 +47,7 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     if lines.iter().any(directive) {
         return Some(LogFormat::Iis);
     }
-    let Some(first) = lines.first() else {
-        return None;
-    };
+    let first = lines.first()?;
     if UlsColumns::from_header(first).is_some_and(|_| first.windows(7).any(|w| w == b"Process")) {
         return Some(LogFormat::Uls);
     }

@@ -68,9 +68,11 @@ pub struct UlsRecord {
     /// 1-based line and byte offset of the first segment.
     pub line: u64,
     pub offset: u64,
-    /// The first segment's line, then each continuation's message.
+    /// The record as one line: the first segment's line with the stitched message.
     pub raw: Vec<u8>,
     pub record: Record<'static>,
+    /// Where the message stands in `raw`, so continuations extend it in place.
+    message_end: usize,
 }
 
 /// Stitches segments into records.
@@ -118,11 +120,14 @@ impl Stitcher {
         if continuation && let Some(mut rec) = self.pending.remove(&key) {
             let tail = message.strip_prefix(b"...").unwrap_or(message);
             let mut joined = rec.record.get(Field::Message).unwrap_or_default().to_vec();
+            let mut cut = rec.message_end;
             if joined.ends_with(b"...") {
                 joined.truncate(joined.len() - 3);
+                cut -= 3;
             }
             joined.extend_from_slice(tail);
-            rec.raw.extend_from_slice(tail);
+            rec.raw.splice(cut..rec.message_end, tail.iter().copied());
+            rec.message_end = cut + tail.len();
             rec.record.set(Field::Message, joined);
             self.settle(key, rec, out);
             return;
@@ -137,11 +142,14 @@ impl Stitcher {
             }
         }
         record.time = uls_time(ts, &self.zone);
+        // The end of the (trimmed) message within the line.
+        let message_end = message.as_ptr() as usize - line.as_ptr() as usize + message.len();
         let rec = UlsRecord {
             line: line_no,
             offset,
             raw: line.to_vec(),
             record,
+            message_end,
         };
         self.settle(key, rec, out);
     }
@@ -220,6 +228,8 @@ mod tests {
             out[1].record.get(Field::Message),
             Some(&b"first partsecond part"[..])
         );
+        let raw = String::from_utf8(out[1].raw.clone()).unwrap();
+        assert!(raw.ends_with("\tfirst partsecond part\tc1"), "{raw}");
     }
 
     #[test]

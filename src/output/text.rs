@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::escape::{for_terminal, path_for_terminal};
-use crate::finding::Finding;
+use crate::finding::{Finding, Subject};
 use crate::rules::Severity;
 use crate::summary::Summary;
 
@@ -43,19 +43,39 @@ impl Paint {
 /// ```
 pub(crate) fn write_finding(w: &mut dyn Write, f: &Finding, color: bool) -> io::Result<()> {
     let p = Paint { on: color };
-    let sev = format!("[{}]", f.severity.as_str().to_ascii_uppercase());
+    let sev = format!("[{}]", f.severity().as_str().to_ascii_uppercase());
     writeln!(
         w,
         "{} {}  {}",
-        p.wrap(severity_style(f.severity), &sev),
-        p.wrap(BOLD, &for_terminal(f.rule_id.as_bytes())),
-        for_terminal(f.rule_name.as_bytes())
+        p.wrap(severity_style(f.severity()), &sev),
+        p.wrap(BOLD, &for_terminal(f.rule.id.as_bytes())),
+        for_terminal(f.rule.name.as_bytes())
     )?;
+    let path = path_for_terminal(f.subject.path());
     let location = match f.line() {
-        Some(line) => format!("{}:{line}", path_for_terminal(&f.path)),
-        None => path_for_terminal(&f.path),
+        Some(line) => format!("{path}:{line}"),
+        None => path,
     };
     writeln!(w, "  {}", p.wrap(MAGENTA, &location))?;
+    if let Subject::Log(l) = &f.subject {
+        let time = l
+            .time
+            .map(|t| format!("{} ", crate::finding::rfc3339(t)))
+            .unwrap_or_default();
+        writeln!(w, "    {}{}", p.wrap(DIM, &time), for_terminal(&l.original))?;
+    }
+    if let Some(hit) = &f.indicator {
+        let ind = &hit.indicator;
+        writeln!(
+            w,
+            "    {} {} = {} ({}:{})",
+            p.wrap(DIM, "indicator"),
+            for_terminal(hit.field.as_bytes()),
+            for_terminal(&hit.matched),
+            for_terminal(ind.list.as_bytes()),
+            ind.line
+        )?;
+    }
     let width = f
         .matches
         .iter()

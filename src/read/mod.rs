@@ -6,6 +6,10 @@
 //! under the scanner raises SIGBUS and kills the process, and for the small files of a web
 //! root a read into a warm buffer is as fast.
 
+mod stream;
+
+pub use stream::{Bounded, DECOMPRESSED_LIMIT, Line, LineReader, decoded, is_gzip};
+
 use std::collections::HashSet;
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
@@ -50,8 +54,18 @@ pub struct ReadPolicy {
 
 /// Reads the whole file into `buf` (cleared first), up to `policy.max_size` bytes.
 pub fn read_file(path: &Path, policy: &ReadPolicy, buf: &mut Vec<u8>) -> Result<FileMeta, NotRead> {
+    let (file, meta) = open_file(path, policy)?;
     buf.clear();
-    let max_size = policy.max_size;
+    read_rest(&file, meta.size, policy.max_size, buf)?;
+    Ok(FileMeta {
+        size: buf.len() as u64,
+        ..meta
+    })
+}
+
+/// Opens a regular file that is not one of the scanner's own. The size is not checked here:
+/// logs are streamed whatever their size.
+pub fn open_file(path: &Path, policy: &ReadPolicy) -> Result<(File, FileMeta), NotRead> {
     let file = open_readonly(path, policy.follow_symlinks)?;
     let md = file.metadata()?;
     if !md.is_file() {
@@ -60,17 +74,37 @@ pub fn read_file(path: &Path, policy: &ReadPolicy, buf: &mut Vec<u8>) -> Result<
     if id_of(&md).is_some_and(|id| policy.own_files.contains(&id)) {
         return Err(NotRead::Own);
     }
-    if md.len() > max_size {
-        return Err(NotRead::TooLarge(md.len()));
+    Ok((file, meta(&md, md.len())))
+}
+
+/// Reads up to `limit` bytes of what remains of `file` onto the end of `buf` (which may hold
+/// its head already). `expected` is the size at open, a hint for the allocation.
+pub fn read_rest(
+    mut file: &File,
+    expected: u64,
+    max_size: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), NotRead> {
+    if expected > max_size {
+        return Err(NotRead::TooLarge(expected));
     }
     // The size may change while reading: read to EOF, but never more than the limit allows.
-    buf.reserve(md.len() as usize);
-    let got = (&file).take(max_size + 1).read_to_end(buf)?;
-    if got as u64 > max_size {
+    buf.reserve((expected as usize).saturating_sub(buf.len()));
+    let room = (max_size + 1).saturating_sub(buf.len() as u64);
+    (&mut file).take(room).read_to_end(buf)?;
+    if buf.len() as u64 > max_size {
+        let got = buf.len() as u64;
         buf.clear();
-        return Err(NotRead::TooLarge(got as u64));
+        return Err(NotRead::TooLarge(got));
     }
-    Ok(meta(&md, buf.len() as u64))
+    Ok(())
+}
+
+/// Reads up to `n` bytes from the start of `file` into `buf` (cleared first).
+pub fn read_head(mut file: &File, n: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.clear();
+    (&mut file).take(n as u64).read_to_end(buf)?;
+    Ok(())
 }
 
 /// The identity of a path's file, for recognising the scanner's own files in a tree.

@@ -1,0 +1,431 @@
+//! Scanning one log: stream its lines, parse records in its format, match log rules and IOC
+//! lists on each record, and turn hits into findings.
+
+use std::io::{self, Read};
+use std::net::IpAddr;
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+
+use crate::engine::{Engine, Scratch};
+use crate::finding::{Finding, IndicatorHit, LogSubject, ORIGINAL_MAX, Subject};
+use crate::ioc::{IocSet, parse_logged_addr};
+use crate::logs::{
+    Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, parse_combined,
+};
+use crate::read::LineReader;
+use crate::rules::Severity;
+
+/// How logs are read and matched.
+#[derive(Clone, Debug)]
+pub struct LogOptions {
+    pub window: Window,
+    /// The zone ULS local times are read in, and how to describe it in findings.
+    pub uls_zone: TimeZone,
+    pub uls_zone_label: String,
+    /// Longer lines are cut here (and counted).
+    pub max_line: usize,
+    pub ioc_severity: Severity,
+    pub min_severity: Severity,
+}
+
+/// What scanning one log did.
+#[derive(Clone, Debug, Default)]
+pub struct LogOutcome {
+    pub records: u64,
+    pub outside_window: u64,
+    pub truncated_lines: u64,
+    pub bytes: u64,
+    pub findings_below_min_severity: u64,
+}
+
+/// Streams `head` (bytes already read from the decoded stream) and the rest of `src`,
+/// calling `emit` with each batch of findings.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_log(
+    engine: &Engine,
+    iocs: &IocSet,
+    opts: &LogOptions,
+    scratch: &mut Scratch,
+    path: &Path,
+    format: LogFormat,
+    head: &[u8],
+    src: impl Read,
+    emit: &mut dyn FnMut(Vec<Finding>),
+) -> io::Result<LogOutcome> {
+    let mut ctx = Ctx {
+        engine,
+        iocs,
+        opts,
+        scratch,
+        path,
+        format,
+        outcome: LogOutcome::default(),
+        batch: Vec::new(),
+    };
+    let mut columns = IisColumns::default();
+    let mut stitcher = Stitcher::new(opts.uls_zone.clone());
+    let mut uls_done: Vec<UlsRecord> = Vec::new();
+    let mut reader = LineReader::new(src, head, opts.max_line);
+    let result = reader.for_each(|line| {
+        ctx.outcome.bytes = line.offset + line.bytes.len() as u64;
+        if line.truncated {
+            ctx.outcome.truncated_lines += 1;
+        }
+        let bytes = line.bytes;
+        match format {
+            LogFormat::Iis => {
+                if bytes.starts_with(b"#") {
+                    if let Some(c) = IisColumns::from_directive(bytes) {
+                        columns = c;
+                    }
+                } else if !bytes.is_empty() {
+                    let rec = columns.parse(bytes);
+                    ctx.record(bytes, &rec, line.number, line.offset);
+                }
+            }
+            LogFormat::Combined => {
+                if !bytes.is_empty() {
+                    let rec = parse_combined(bytes).unwrap_or_default();
+                    ctx.record(bytes, &rec, line.number, line.offset);
+                }
+            }
+            LogFormat::Uls => {
+                stitcher.push(bytes, line.number, line.offset, &mut uls_done);
+                for r in uls_done.drain(..) {
+                    ctx.record(&r.raw, &r.record, r.line, r.offset);
+                }
+            }
+            LogFormat::Raw => {
+                if !bytes.is_empty() {
+                    ctx.record(bytes, &Record::default(), line.number, line.offset);
+                }
+            }
+        }
+        ctx.flush_if_full(emit);
+        true
+    });
+    stitcher.finish(&mut uls_done);
+    for r in uls_done.drain(..) {
+        ctx.record(&r.raw, &r.record, r.line, r.offset);
+    }
+    ctx.flush(emit);
+    result.map(|()| ctx.outcome)
+}
+
+/// Findings are handed to the writer in batches of this size.
+const BATCH: usize = 256;
+
+struct Ctx<'a> {
+    engine: &'a Engine,
+    iocs: &'a IocSet,
+    opts: &'a LogOptions,
+    scratch: &'a mut Scratch,
+    path: &'a Path,
+    format: LogFormat,
+    outcome: LogOutcome,
+    batch: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn record(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
+        self.outcome.records += 1;
+        if !self.opts.window.contains(rec.time) {
+            self.outcome.outside_window += 1;
+            return;
+        }
+        let hits = self.engine.scan_record(raw, rec, self.scratch);
+        let indicators = if self.iocs.is_empty() {
+            Vec::new()
+        } else {
+            indicator_hits(self.iocs, rec, raw, self.format)
+        };
+        if hits.is_empty() && indicators.is_empty() {
+            return;
+        }
+        let subject = LogSubject {
+            path: self.path.to_path_buf(),
+            format: self.format,
+            line,
+            offset,
+            time: rec.time,
+            time_zone: (self.format == LogFormat::Uls).then(|| self.opts.uls_zone_label.clone()),
+            fields: rec.iter().map(|(f, v)| (f, v.to_vec())).collect(),
+            original: raw[..raw.len().min(ORIGINAL_MAX)].to_vec(),
+        };
+        for hit in hits {
+            if hit.rule.severity < self.opts.min_severity {
+                self.outcome.findings_below_min_severity += 1;
+                continue;
+            }
+            self.batch
+                .push(Finding::from_record_hit(hit, subject.clone()));
+        }
+        for ind in indicators {
+            if self.opts.ioc_severity < self.opts.min_severity {
+                self.outcome.findings_below_min_severity += 1;
+                continue;
+            }
+            self.batch.push(Finding::from_indicator(
+                ind,
+                self.opts.ioc_severity,
+                Subject::Log(subject.clone()),
+            ));
+        }
+    }
+
+    fn flush_if_full(&mut self, emit: &mut dyn FnMut(Vec<Finding>)) {
+        if self.batch.len() >= BATCH {
+            self.flush(emit);
+        }
+    }
+
+    fn flush(&mut self, emit: &mut dyn FnMut(Vec<Finding>)) {
+        if !self.batch.is_empty() {
+            emit(std::mem::take(&mut self.batch));
+        }
+    }
+}
+
+/// IOC matches on one record. Parsed formats are matched field by field (the server's own
+/// address in the line is not a client); unparsed text by whole tokens.
+fn indicator_hits(
+    iocs: &IocSet,
+    rec: &Record<'_>,
+    raw: &[u8],
+    format: LogFormat,
+) -> Vec<IndicatorHit> {
+    let mut out: Vec<IndicatorHit> = Vec::new();
+    let mut add = |i: usize, field: &str, matched: &[u8]| {
+        if !out.iter().any(|h| {
+            std::ptr::eq(&h.indicator, &iocs.indicators[i])
+                || h.indicator.value == iocs.indicators[i].value
+        }) {
+            out.push(IndicatorHit {
+                indicator: iocs.indicators[i].clone(),
+                field: field.to_owned(),
+                matched: matched.to_vec(),
+            });
+        }
+    };
+    let parsed = matches!(format, LogFormat::Iis | LogFormat::Combined)
+        && rec.get(Field::ClientIp).is_some();
+    if !parsed {
+        for (i, token) in ip_tokens(iocs, raw) {
+            add(i, "line", token);
+        }
+        if let Some((i, range)) = iocs.domains.lookup_in_text(raw) {
+            add(i, "line", &raw[range]);
+        }
+        for url in url_tokens(raw) {
+            if let Some(i) = std::str::from_utf8(url)
+                .ok()
+                .and_then(|u| iocs.lookup_url(u))
+            {
+                add(i, "line", url);
+            }
+        }
+        return out;
+    }
+    for (field, name) in [
+        (Field::ClientIp, "c-ip"),
+        (Field::ForwardedFor, "x-forwarded-for"),
+    ] {
+        let Some(v) = rec.get(field) else { continue };
+        for a in v
+            .split(|&b| b == b',' || b == b' ')
+            .filter(|a| !a.is_empty())
+        {
+            if let Some(i) = parse_logged_addr(a).and_then(|ip| iocs.ips.lookup(ip)) {
+                add(i, name, a);
+            }
+        }
+    }
+    let host = rec.get(Field::Host).map(|h| {
+        h.rsplit_once_byte(b':').map_or(h, |(name, port)| {
+            if port.iter().all(u8::is_ascii_digit) {
+                name
+            } else {
+                h
+            }
+        })
+    });
+    if let Some(h) = host
+        && let Some(i) = iocs.domains.lookup_host(h)
+    {
+        add(i, "cs-host", h);
+    }
+    for (field, name) in [
+        (Field::Referer, "cs-referer"),
+        (Field::UriStem, "cs-uri-stem"),
+        (Field::UriQuery, "cs-uri-query"),
+    ] {
+        if let Some(v) = rec.get(field)
+            && let Some((i, r)) = iocs.domains.lookup_in_text(v)
+        {
+            add(i, name, &v[r]);
+        }
+    }
+    if !iocs.urls.is_empty() {
+        if let Some(r) = rec
+            .get(Field::Referer)
+            .and_then(|r| std::str::from_utf8(r).ok())
+            && let Some(i) = iocs.lookup_url(r)
+        {
+            add(i, "cs-referer", r.as_bytes());
+        }
+        if let (Some(h), Some(stem)) = (host, rec.get(Field::UriStem)) {
+            let mut url = format!(
+                "{}{}",
+                String::from_utf8_lossy(h),
+                String::from_utf8_lossy(stem)
+            );
+            if let Some(q) = rec.get(Field::UriQuery) {
+                url.push('?');
+                url.push_str(&String::from_utf8_lossy(q));
+            }
+            for scheme in ["http://", "https://"] {
+                let full = format!("{scheme}{url}");
+                if let Some(i) = iocs.lookup_url(&full) {
+                    add(i, "url", full.as_bytes());
+                }
+            }
+        }
+    }
+    if !iocs.file_names.is_empty()
+        && let Some(stem) = rec.get(Field::UriStem)
+    {
+        let name = stem
+            .rsplit(|&b| b == b'/' || b == b'\\')
+            .find(|s| !s.is_empty())
+            .unwrap_or(stem);
+        if let Some(&i) = iocs
+            .file_names
+            .get(&String::from_utf8_lossy(name).to_ascii_lowercase())
+        {
+            add(i, "cs-uri-stem", stem);
+        }
+    }
+    out
+}
+
+/// Whole IP-address tokens of free text that are on the list: maximal runs of hex digits,
+/// `.` and `:` that parse as an address (`10.1.2.3` never matches inside `110.1.2.34`).
+fn ip_tokens<'t>(iocs: &IocSet, text: &'t [u8]) -> Vec<(usize, &'t [u8])> {
+    if iocs.ips.is_empty() {
+        return Vec::new();
+    }
+    let is_ip_byte = |b: u8| b.is_ascii_hexdigit() || b == b'.' || b == b':';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if !is_ip_byte(text[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && is_ip_byte(text[i]) {
+            i += 1;
+        }
+        // A token glued to letters or digits beyond the hex range is not an address.
+        let glued = start > 0 && text[start - 1].is_ascii_alphanumeric()
+            || i < text.len() && text[i].is_ascii_alphanumeric();
+        // Sentence punctuation after an address (`... from 10.1.2.3.`) is not part of it.
+        let mut token = &text[start..i];
+        while let [rest @ .., b'.' | b':'] = token {
+            token = rest;
+        }
+        if glued || token.len() < 2 {
+            continue;
+        }
+        let parsed = std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<IpAddr>().ok());
+        if let Some(i) = parsed.and_then(|ip| iocs.ips.lookup(ip)) {
+            out.push((i, token));
+        }
+    }
+    out
+}
+
+/// `http://` and `https://` URLs in free text, up to whitespace or a quote.
+fn url_tokens(text: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    for start in memchr::memmem::find_iter(text, b"http") {
+        let rest = &text[start..];
+        if !(rest.starts_with(b"http://") || rest.starts_with(b"https://")) {
+            continue;
+        }
+        let end = rest
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == b')')
+            .unwrap_or(rest.len());
+        out.push(&rest[..end]);
+    }
+    out
+}
+
+trait RsplitOnceByte {
+    fn rsplit_once_byte(&self, b: u8) -> Option<(&[u8], &[u8])>;
+}
+
+impl RsplitOnceByte for [u8] {
+    fn rsplit_once_byte(&self, b: u8) -> Option<(&[u8], &[u8])> {
+        let i = self.iter().rposition(|&c| c == b)?;
+        Some((&self[..i], &self[i + 1..]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iocs(text: &str) -> IocSet {
+        let mut s = IocSet::default();
+        assert!(s.load_text("list.txt", text).is_empty());
+        s
+    }
+
+    #[test]
+    fn raw_ip_tokens_match_whole_addresses_only() {
+        let s = iocs("10.1.2.3\n2001:db8::/32\n");
+        let hits = |t: &str| ip_tokens(&s, t.as_bytes()).len();
+        assert_eq!(hits("client 10.1.2.3 said"), 1);
+        assert_eq!(hits("client 10.1.2.34 said"), 0);
+        assert_eq!(hits("client 110.1.2.3 said"), 0);
+        assert_eq!(hits("x=10.1.2.3."), 1);
+        assert_eq!(hits("host10.1.2.3"), 0);
+        assert_eq!(hits("from [2001:db8::7]:443"), 1);
+    }
+
+    #[test]
+    fn parsed_records_match_by_field() {
+        let s = iocs(
+            "203.0.113.77\nevil.example\nspinstall0.aspx\nhttp://portal.contoso.test/_layouts/15/x.aspx\n",
+        );
+        let cols = IisColumns::from_directive(b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query c-ip cs(Referer) cs-host X-Forwarded-For").unwrap();
+        let line = b"2025-07-19 08:01:17 203.0.113.77 GET /_layouts/15/spinstall0.aspx - 10.20.0.2 https://a.evil.example/ portal.contoso.test:443 198.51.100.1,203.0.113.77";
+        let rec = cols.parse(line);
+        let hits = indicator_hits(&s, &rec, line, LogFormat::Iis);
+        let got: Vec<(&str, &str)> = hits
+            .iter()
+            .map(|h| (h.indicator.value.as_str(), h.field.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("203.0.113.77", "x-forwarded-for"),
+                ("evil.example", "cs-referer"),
+                ("spinstall0.aspx", "cs-uri-stem")
+            ],
+            "the server address s-ip is not a client"
+        );
+        let line2 = b"2025-07-19 08:01:17 10.0.0.1 GET /_layouts/15/x.aspx - 10.20.0.2 - portal.contoso.test - ";
+        let hits = indicator_hits(&s, &cols.parse(line2), line2, LogFormat::Iis);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            hits[0].indicator.value,
+            "http://portal.contoso.test/_layouts/15/x.aspx"
+        );
+    }
+}
