@@ -1,7 +1,7 @@
 //! Matching log records: raw-line patterns through the record automaton, field selections
 //! evaluated lazily, then each log rule's condition.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use super::excerpt::LineCounter;
 use super::scan::{RuleHit, Scratch, pattern_matches_at, reset};
@@ -27,7 +27,16 @@ impl Engine {
             }
             s.log_mode = true;
         }
-        self.find_atoms(&self.records, raw, s);
+        // Most lines hold no atom: a non-overlapping check (which uses the automaton's
+        // prefilter) rules them out before the overlapping search that counts every hit.
+        if self
+            .records
+            .automaton
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(raw))
+        {
+            self.find_atoms(&self.records, raw, s);
+        }
         self.verify_regexes(&self.records, raw, s);
         let mut out = Vec::new();
         for &ri in &self.log_rules {
@@ -39,8 +48,9 @@ impl Engine {
                 raw,
                 record,
                 selections: &self.selections[ri],
-                memo: RefCell::new(vec![None; self.selections[ri].len()]),
+                memo: &s.selection_memo[..self.selections[ri].len()],
             };
+            facts.memo.iter().for_each(|m| m.set(None));
             if !rule.condition.eval(&facts) {
                 continue;
             }
@@ -70,16 +80,17 @@ struct RecordFacts<'a, 'r> {
     raw: &'a [u8],
     record: &'a Record<'r>,
     selections: &'a [super::fields::CompiledSelection],
-    memo: RefCell<Vec<Option<bool>>>,
+    /// Per-record memo of selection results (reused scratch space).
+    memo: &'a [Cell<Option<bool>>],
 }
 
 impl RecordFacts<'_, '_> {
     fn selection(&self, i: usize) -> bool {
-        if let Some(v) = self.memo.borrow()[i] {
+        if let Some(v) = self.memo[i].get() {
             return v;
         }
         let v = self.selections[i].eval(self.record);
-        self.memo.borrow_mut()[i] = Some(v);
+        self.memo[i].set(Some(v));
         v
     }
 }

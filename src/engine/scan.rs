@@ -57,6 +57,8 @@ pub struct Scratch {
     glob_ok: Vec<bool>,
     /// `applicable` holds the log rules (set by record scans, cleared by file scans).
     pub(crate) log_mode: bool,
+    /// Per-record memo of selection results, sized for the rule with the most selections.
+    pub(crate) selection_memo: Vec<std::cell::Cell<Option<bool>>>,
 }
 
 impl Engine {
@@ -74,6 +76,10 @@ impl Engine {
             glob_hits: Vec::new(),
             glob_ok: vec![false; r],
             log_mode: false,
+            selection_memo: vec![
+                std::cell::Cell::new(None);
+                self.selections.iter().map(Vec::len).max().unwrap_or(0)
+            ],
         }
     }
 

@@ -1,0 +1,10 @@
+//! Micro-benchmarks: see BENCHMARKS.md. Run with `cargo bench --bench engine`.
+
+fn main() {
+    divan::main();
+}
+
+#[divan::bench]
+fn placeholder() -> usize {
+    divan::black_box(1)
+}
