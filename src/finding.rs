@@ -86,6 +86,11 @@ impl RuleInfo {
                 "File name on an IOC list",
                 "A file, or a requested path, has a name on an IOC list.",
             ),
+            Kind::PathRegex | Kind::PathGlob => (
+                "SSW-IOC-PATH",
+                "File path on an IOC list",
+                "A file's path matches a path pattern on an IOC list.",
+            ),
         };
         RuleInfo {
             id: id.into(),
@@ -156,6 +161,13 @@ pub struct IndicatorHit {
     pub matched: Vec<u8>,
 }
 
+impl IndicatorHit {
+    /// The list's severity for this indicator, or `default`.
+    pub fn severity(&self, default: Severity) -> Severity {
+        self.indicator.severity.unwrap_or(default)
+    }
+}
+
 /// Something found.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -207,11 +219,11 @@ impl Finding {
         }
     }
 
-    /// An IOC match.
-    pub fn from_indicator(hit: IndicatorHit, severity: Severity, subject: Subject) -> Finding {
+    /// An IOC match, at the severity its list gives or else at `default`.
+    pub fn from_indicator(hit: IndicatorHit, default: Severity, subject: Subject) -> Finding {
         Finding {
             timestamp: jiff::Timestamp::now(),
-            rule: RuleInfo::ioc(hit.indicator.kind, severity),
+            rule: RuleInfo::ioc(hit.indicator.kind, hit.severity(default)),
             subject,
             matches: Vec::new(),
             match_count: 1,
@@ -500,6 +512,9 @@ fn indicator_ecs(hit: &IndicatorHit) -> Value {
         Kind::Sha1 => v["file"] = json!({ "hash": { "sha1": ind.value } }),
         Kind::Sha256 => v["file"] = json!({ "hash": { "sha256": ind.value } }),
         Kind::FileName => v["file"] = json!({ "name": ind.value }),
+        Kind::PathRegex | Kind::PathGlob => {
+            v["file"] = json!({ "path": escape_bytes(&hit.matched) })
+        }
     }
     v
 }

@@ -162,7 +162,7 @@ impl Ctx<'_> {
                 .push(Finding::from_record_hit(hit, subject.clone()));
         }
         for ind in indicators {
-            if self.opts.ioc_severity < self.opts.min_severity {
+            if ind.severity(self.opts.ioc_severity) < self.opts.min_severity {
                 self.outcome.findings_below_min_severity += 1;
                 continue;
             }
@@ -382,7 +382,7 @@ mod tests {
 
     fn iocs(text: &str) -> IocSet {
         let mut s = IocSet::default();
-        assert!(s.load_text("list.txt", text).is_empty());
+        assert!(s.load_text("list.txt", text).problems.is_empty());
         s
     }
 

@@ -114,11 +114,11 @@ impl Worker {
         let cfg = Arc::clone(&self.config);
         let iocs = &cfg.iocs;
         let rules_apply = self.engine.applies_to(path, &mut self.scratch);
-        let name_hit = file_name_indicator(iocs, path);
+        let name_hits = path_indicators(iocs, path);
         let want_hash = iocs.has_hashes();
         let logs_enabled = self.engine.has_log_rules() || !iocs.is_empty();
         let log_candidate = logs_enabled && (rules_apply || want_hash || looks_like_log_path(path));
-        if !rules_apply && !log_candidate && !want_hash && name_hit.is_none() {
+        if !rules_apply && !log_candidate && !want_hash && name_hits.is_empty() {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
@@ -136,14 +136,16 @@ impl Worker {
                 Err(e) => return self.error(path, e),
             }
         }
-        if !rules_apply && !want_hash && name_hit.is_none() {
+        if !rules_apply && !want_hash && name_hits.is_empty() {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
         if let Err(e) = read_rest(&file, meta.size, cfg.read.max_size, &mut self.buf) {
             // A name on an IOC list is reported even when the contents are too large to read.
-            if let (NotRead::TooLarge(_), Some(hit)) = (&e, name_hit) {
-                self.emit_file_indicator(hit, path, &meta, String::new());
+            if let NotRead::TooLarge(_) = e {
+                for hit in name_hits {
+                    self.emit_file_indicator(hit, path, &meta, String::new());
+                }
             }
             return self.not_read(path, e);
         }
@@ -151,7 +153,7 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        self.match_file(path, &meta, name_hit);
+        self.match_file(path, &meta, name_hits);
     }
 
     /// Routes the file to the log scanner when its decoded head says it is a log. Returns
@@ -261,11 +263,11 @@ impl Worker {
     }
 
     /// File rules, hash and name IOCs over a file read whole into `self.buf`.
-    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hit: Option<IndicatorHit>) {
+    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hits: Vec<IndicatorHit>) {
         let cfg = Arc::clone(&self.config);
         let hits = self.engine.scan(path, &self.buf, &mut self.scratch);
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
-        if hits.is_empty() && hash_hits.is_empty() && name_hit.is_none() {
+        if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
             return;
         }
         let sha256 = sha256_hex(&self.buf);
@@ -283,8 +285,8 @@ impl Worker {
                 &sha256,
             ));
         }
-        for ind in hash_hits.into_iter().chain(name_hit) {
-            if cfg.logs.ioc_severity < cfg.min_severity {
+        for ind in hash_hits.into_iter().chain(name_hits) {
+            if ind.severity(cfg.logs.ioc_severity) < cfg.min_severity {
                 self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
                 continue;
             }
@@ -308,7 +310,7 @@ impl Worker {
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
-        let sev = self.config.logs.ioc_severity;
+        let sev = hit.severity(self.config.logs.ioc_severity);
         if sev < self.config.min_severity {
             self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
             return;
@@ -332,18 +334,29 @@ fn file_subject(path: &Path, meta: &FileMeta, size: u64, sha256: String) -> File
     }
 }
 
-/// A file-name IOC for this path's last component.
-fn file_name_indicator(iocs: &IocSet, path: &Path) -> Option<IndicatorHit> {
-    if iocs.file_names.is_empty() {
-        return None;
-    }
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    let &i = iocs.file_names.get(&name)?;
-    Some(IndicatorHit {
+/// File-name IOCs for this path's last component, and path regexes and globs for the path.
+fn path_indicators(iocs: &IocSet, path: &Path) -> Vec<IndicatorHit> {
+    let mut out = Vec::new();
+    let hit = |i: usize, field: &str, matched: &[u8]| IndicatorHit {
         indicator: iocs.indicators[i].clone(),
-        field: "file.name".into(),
-        matched: name.into_bytes(),
-    })
+        field: field.into(),
+        matched: matched.to_vec(),
+    };
+    if !iocs.file_names.is_empty()
+        && let Some(name) = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        && let Some(&i) = iocs.file_names.get(&name)
+    {
+        out.push(hit(i, "file.name", name.as_bytes()));
+    }
+    if !iocs.paths.is_empty() {
+        let text = path.to_string_lossy();
+        for i in iocs.paths.matches(&text) {
+            out.push(hit(i, "file.path", text.as_bytes()));
+        }
+    }
+    out
 }
 
 /// Hash IOCs of a file's contents: only the digests some loaded indicator uses are computed.

@@ -27,6 +27,19 @@ pub enum Command {
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Check IOC lists.
+    #[command(subcommand)]
+    Ioc(IocCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IocCommand {
+    /// Report what IOC lists contain by type, and every line that cannot be used, with its
+    /// line number. Exits 2 when a line is malformed (unsupported entries only warn).
+    Check {
+        #[arg(value_name = "FILE", required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Which rules to load.

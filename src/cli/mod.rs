@@ -1,6 +1,7 @@
 //! The command line: arguments, wiring and exit codes; nothing else.
 
 mod args;
+mod ioc_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::{Command, RuleSource, RulesCommand};
+use args::{Command, IocCommand, RuleSource, RulesCommand};
 
 use crate::engine::Engine;
 use crate::rules::{Diagnostic, Loader};
@@ -48,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
         Command::Rules(RulesCommand::Check { paths }) => rules_cmd::check(&paths),
+        Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
         Ok(s) => s.into(),

@@ -158,17 +158,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
 fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
     let mut set = IocSet::default();
     let mut rejected = 0;
+    let mut problems = Vec::new();
     for p in paths {
-        let problems = set.load_file(p)?;
-        rejected += problems.len();
-        for pr in problems {
-            eprintln!(
-                "shellsweep: {}:{}: {}",
-                for_terminal(pr.list.as_bytes()),
-                pr.line,
-                for_terminal(pr.message.as_bytes())
-            );
-        }
+        problems.extend(set.load_file(p)?.problems);
+    }
+    problems.extend(set.prepare());
+    for pr in &problems {
+        let what = if pr.unsupported {
+            "unsupported"
+        } else {
+            "error"
+        };
+        eprintln!(
+            "shellsweep: {}:{}: {what}: {}",
+            for_terminal(pr.list.as_bytes()),
+            pr.line,
+            for_terminal(pr.message.as_bytes())
+        );
+        rejected += 1;
     }
     Ok((set, rejected))
 }

@@ -1,7 +1,9 @@
 //! IOC lists: parsing them, and typed sets that match parsed log fields and files.
 
 mod domain;
+mod formats;
 mod ip;
+mod paths;
 mod plain;
 
 use std::collections::HashMap;
@@ -9,8 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use domain::DomainSet;
+pub use formats::ListFormat;
 pub use ip::{IpSet, parse_logged_addr};
-pub use plain::parse_plain;
+pub use paths::PathIocs;
+pub use plain::{classify, parse_plain, refang};
+
+use crate::rules::Severity;
 
 /// Parses `10.0.0.0/8` or `2001:db8::/32` (a bare address is a full-length network).
 pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
@@ -39,6 +45,10 @@ pub enum Kind {
     Sha1,
     Sha256,
     FileName,
+    /// A regex over the whole path (Loki/THOR filename IOCs).
+    PathRegex,
+    /// A glob over the whole path.
+    PathGlob,
 }
 
 impl Kind {
@@ -53,6 +63,8 @@ impl Kind {
             Kind::Sha1 => "sha1",
             Kind::Sha256 => "sha256",
             Kind::FileName => "file_name",
+            Kind::PathRegex => "path_regex",
+            Kind::PathGlob => "path_glob",
         }
     }
 
@@ -63,7 +75,12 @@ impl Kind {
             Kind::Ipv6 => "ipv6-addr",
             Kind::Domain => "domain-name",
             Kind::Url => "url",
-            Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::FileName => "file",
+            Kind::Md5
+            | Kind::Sha1
+            | Kind::Sha256
+            | Kind::FileName
+            | Kind::PathRegex
+            | Kind::PathGlob => "file",
         }
     }
 }
@@ -75,17 +92,79 @@ pub struct Indicator {
     /// Normalised (re-fanged, lowercase where case does not matter).
     pub value: String,
     pub description: Option<String>,
+    /// Severity the list gives (a Loki score, a CSV column); `None` uses `--ioc-severity`.
+    pub severity: Option<Severity>,
+    /// For path regexes: paths that also match this regex are not hits (Loki's FP regex).
+    pub false_positive: Option<String>,
     pub list: Arc<str>,
     /// 1-based line in the list file.
     pub line: usize,
 }
 
-/// A line of an IOC list that could not be used.
+impl Indicator {
+    /// An indicator of `kind` with nothing but its value and place.
+    pub fn new(kind: Kind, value: String, list: &Arc<str>, line: usize) -> Indicator {
+        Indicator {
+            kind,
+            value,
+            description: None,
+            severity: None,
+            false_positive: None,
+            list: list.clone(),
+            line,
+        }
+    }
+}
+
+/// A Loki/THOR score as a severity: 80 and above alert, 60 warning, 40 notice; lower
+/// scores are informational and not loaded.
+pub fn severity_from_score(score: i64) -> Option<Severity> {
+    match score {
+        s if s >= 100 => Some(Severity::Critical),
+        s if s >= 80 => Some(Severity::High),
+        s if s >= 60 => Some(Severity::Medium),
+        s if s >= 40 => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+/// A line (or entry) of an IOC list that could not be used.
 #[derive(Clone, Debug)]
 pub struct IocProblem {
     pub list: Arc<str>,
     pub line: usize,
     pub message: String,
+    /// Well-formed but of a kind shellsweep does not match (a STIX pattern with AND, a MISP
+    /// attribute not meant for detection), as opposed to malformed.
+    pub unsupported: bool,
+}
+
+impl IocProblem {
+    pub(crate) fn invalid(list: &Arc<str>, line: usize, message: String) -> IocProblem {
+        IocProblem {
+            list: list.clone(),
+            line,
+            message,
+            unsupported: false,
+        }
+    }
+
+    pub(crate) fn unsupported(list: &Arc<str>, line: usize, message: String) -> IocProblem {
+        IocProblem {
+            list: list.clone(),
+            line,
+            message,
+            unsupported: true,
+        }
+    }
+}
+
+/// What loading one list did.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    pub format: ListFormat,
+    pub loaded: usize,
+    pub problems: Vec<IocProblem>,
 }
 
 /// An IOC list could not be read at all.
@@ -111,6 +190,8 @@ pub struct IocSet {
     pub hashes: HashMap<String, usize>,
     /// Lowercase file name -> indicator.
     pub file_names: HashMap<String, usize>,
+    /// Path regexes and globs, compiled by [`IocSet::prepare`].
+    pub paths: PathIocs,
 }
 
 impl IocSet {
@@ -118,8 +199,9 @@ impl IocSet {
         self.indicators.is_empty()
     }
 
-    /// Loads a list file; unusable lines are returned, the rest is kept.
-    pub fn load_file(&mut self, path: &Path) -> Result<Vec<IocProblem>, IocError> {
+    /// Loads a list file, detecting its format; unusable entries are reported, the rest is
+    /// kept. Call [`IocSet::prepare`] after the last list.
+    pub fn load_file(&mut self, path: &Path) -> Result<LoadReport, IocError> {
         let bytes = std::fs::read(path).map_err(|source| IocError::Read {
             path: path.display().to_string(),
             source,
@@ -128,13 +210,27 @@ impl IocSet {
         Ok(self.load_text(&path.display().to_string(), &text))
     }
 
-    /// Loads a list from text; `list` names it in findings and problems.
-    pub fn load_text(&mut self, list: &str, text: &str) -> Vec<IocProblem> {
-        let list: Arc<str> = Arc::from(list);
-        let (indicators, problems) = parse_plain(&list, text);
+    /// Loads a list from text; `list` names it in findings and problems (and, for Loki
+    /// lists, its name says whether it holds hashes, file names or C2 addresses).
+    pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
+        let name: Arc<str> = Arc::from(list);
+        let format = formats::detect(list, text);
+        let (indicators, problems) = formats::parse(format, &name, text);
+        let loaded = indicators.len();
         for ind in indicators {
             self.add(ind);
         }
+        LoadReport {
+            format,
+            loaded,
+            problems,
+        }
+    }
+
+    /// Compiles the path regexes and globs of all loaded lists.
+    pub fn prepare(&mut self) -> Vec<IocProblem> {
+        let (paths, problems) = PathIocs::build(&self.indicators);
+        self.paths = paths;
         problems
     }
 
@@ -168,6 +264,7 @@ impl IocSet {
             Kind::FileName => {
                 self.file_names.entry(v).or_insert(i);
             }
+            Kind::PathRegex | Kind::PathGlob => {}
         }
         self.indicators.push(ind);
     }

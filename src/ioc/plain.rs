@@ -33,21 +33,15 @@ pub fn parse_plain(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProbl
             continue;
         }
         match classify(value) {
-            Ok((kind, value)) => out.push(Indicator {
-                kind,
-                value,
-                description: None,
-                list: list.clone(),
+            Ok((kind, value)) => out.push(Indicator::new(kind, value, list, line)),
+            Err(message) => problems.push(IocProblem::invalid(
+                list,
                 line,
-            }),
-            Err(message) => problems.push(IocProblem {
-                list: list.clone(),
-                line,
-                message: format!(
+                format!(
                     "{message}: `{}`",
                     value.chars().take(80).collect::<String>()
                 ),
-            }),
+            )),
         }
     }
     (out, problems)
@@ -127,6 +121,13 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
         };
     }
     let lower = v.to_ascii_lowercase();
+    // A glob over paths: `*/LAYOUTS/spinstall?.aspx`, `C:\\inetpub\\**\\*.ashx`.
+    if v.contains(['*', '?']) && (v.contains(['/', '\\']) || v.contains('.')) {
+        return match globset::Glob::new(&v.replace('\\', "/")) {
+            Ok(_) => Ok((Kind::PathGlob, v)),
+            Err(e) => Err(format!("bad path glob: {}", e.kind())),
+        };
+    }
     if let Some((_, ext)) = lower.rsplit_once('.')
         && FILE_EXTENSIONS.contains(&ext)
         && !lower.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|'])
@@ -175,7 +176,7 @@ mod tests {
     fn detects_each_kind() {
         let text = "# toolshell.txt\n107.191.58.76\n104.238.159.149 \n\n203.0.113.0/24\n2001:db8::/32\nupdate.updatemicfosoft[.]com\n\
                     92bb4ddb98eeaf11fc15bb32e71d0a63256a0ed826a03ba293ce3a8bf057a514\nhxxp://evil.example/x.php\nspinstall0.aspx\n\
-                    63a9f0ea7bb98050796b649e85481845\n2001:db8::1 # inline comment\n";
+                    63a9f0ea7bb98050796b649e85481845\n2001:db8::1 # inline comment\n*/LAYOUTS/ghostfile*.aspx\n";
         let (ind, probs) = kinds(text);
         assert!(probs.is_empty(), "{probs:?}");
         let got: Vec<(Kind, &str, usize)> =
@@ -197,6 +198,7 @@ mod tests {
                 (Kind::FileName, "spinstall0.aspx", 10),
                 (Kind::Md5, "63a9f0ea7bb98050796b649e85481845", 11),
                 (Kind::Ipv6, "2001:db8::1", 12),
+                (Kind::PathGlob, "*/LAYOUTS/ghostfile*.aspx", 13),
             ]
         );
     }
