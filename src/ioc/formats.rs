@@ -491,7 +491,7 @@ fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), String> {
 }
 
 /// `[a:b = 'x'] OR [c:d = 'y' OR c:d = 'z']` into (path, value) pairs, or why not.
-fn stix_pattern(p: &str) -> Result<Vec<(String, String)>, String> {
+fn stix_pattern(p: &str) -> Result<Comparisons, String> {
     let mut out = Vec::new();
     let mut rest = p.trim();
     loop {
@@ -523,7 +523,10 @@ fn stix_pattern(p: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 /// Comparisons inside one `[...]`, joined by OR; returns what follows the `]`.
-fn bracket_body(s: &str) -> Result<(Vec<(String, String)>, &str), String> {
+/// (object path, value) comparisons.
+type Comparisons = Vec<(String, String)>;
+
+fn bracket_body(s: &str) -> Result<(Comparisons, &str), String> {
     let mut out = Vec::new();
     let mut rest = s.trim_start();
     loop {
@@ -581,14 +584,13 @@ fn bracket_body(s: &str) -> Result<(Vec<(String, String)>, &str), String> {
 mod tests {
     use super::*;
 
-    fn load(
-        name: &str,
-        text: &str,
-    ) -> (
+    type Loaded = (
         ListFormat,
         Vec<(Kind, String, usize, Option<Severity>)>,
         Vec<(usize, bool, String)>,
-    ) {
+    );
+
+    fn load(name: &str, text: &str) -> Loaded {
         let format = detect(name, text);
         let (ind, probs) = parse(format, &Arc::from(name), text);
         (
