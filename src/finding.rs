@@ -42,6 +42,7 @@ pub struct RuleInfo {
     pub ruleset: String,
     pub tags: Vec<String>,
     pub severity: Severity,
+    pub raises: bool,
 }
 
 impl RuleInfo {
@@ -55,6 +56,7 @@ impl RuleInfo {
             ruleset: r.ruleset.to_string(),
             tags: r.tags.clone(),
             severity: r.severity,
+            raises: r.raises,
         }
     }
 
@@ -101,6 +103,7 @@ impl RuleInfo {
             ruleset: "ioc".into(),
             tags: Vec::new(),
             severity,
+            raises: false,
         }
     }
 }
@@ -179,6 +182,35 @@ pub struct Finding {
     /// For log rules: the selections that held.
     pub selections: Vec<String>,
     pub indicator: Option<IndicatorHit>,
+    /// Rules (`raises: true`) whose findings on the same file raised this one's severity.
+    pub raised_by: Vec<String>,
+    /// The severity the rule itself gives, before any raise.
+    pub rule_severity: Severity,
+}
+
+/// Weak signals combine: when a rule marked `raises: true` fires on a file, every other
+/// finding on that file is raised one step (once, however many such rules fired). See
+/// docs/RULES.md.
+pub fn raise_combined(findings: &mut [Finding]) {
+    let raisers: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule.raises)
+        .map(|f| f.rule.id.clone())
+        .collect();
+    if raisers.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        let by: Vec<String> = raisers
+            .iter()
+            .filter(|r| **r != f.rule.id)
+            .cloned()
+            .collect();
+        if !by.is_empty() {
+            f.rule.severity = f.rule_severity.raised();
+            f.raised_by = by;
+        }
+    }
 }
 
 impl Finding {
@@ -210,6 +242,8 @@ impl Finding {
     fn new(rule: RuleInfo, subject: Subject, hit: RuleHit<'_>) -> Finding {
         Finding {
             timestamp: jiff::Timestamp::now(),
+            rule_severity: rule.severity,
+            raised_by: Vec::new(),
             rule,
             subject,
             matches: hit.matches,
@@ -221,9 +255,12 @@ impl Finding {
 
     /// An IOC match, at the severity its list gives or else at `default`.
     pub fn from_indicator(hit: IndicatorHit, default: Severity, subject: Subject) -> Finding {
+        let rule = RuleInfo::ioc(hit.indicator.kind, hit.severity(default));
         Finding {
             timestamp: jiff::Timestamp::now(),
-            rule: RuleInfo::ioc(hit.indicator.kind, hit.severity(default)),
+            rule_severity: rule.severity,
+            raised_by: Vec::new(),
+            rule,
             subject,
             matches: Vec::new(),
             match_count: 1,
@@ -293,6 +330,10 @@ impl Finding {
         }
         if !self.selections.is_empty() {
             ext.insert("selections".into(), self.selections.clone().into());
+        }
+        if !self.raised_by.is_empty() {
+            ext.insert("raised_by".into(), self.raised_by.clone().into());
+            ext.insert("rule_severity".into(), self.rule_severity.as_str().into());
         }
         let (category, dataset) = match &self.subject {
             Subject::File(_) => (json!(["malware", "file"]), "shellsweep.file"),
@@ -597,6 +638,65 @@ pub fn sha256_hex(buf: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(id: &str, severity: Severity, raises: bool) -> Finding {
+        let rule = RuleInfo {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            references: Vec::new(),
+            author: String::new(),
+            ruleset: String::new(),
+            tags: Vec::new(),
+            severity,
+            raises,
+        };
+        let hit = RuleHit {
+            rule: &LEAKED_RULE,
+            matches: Vec::new(),
+            match_count: 0,
+            selections: Vec::new(),
+        };
+        let subject = Subject::File(FileSubject {
+            path: "x.php".into(),
+            size: 1,
+            modified: None,
+            sha256: String::new(),
+        });
+        let mut f = Finding::new(rule, subject, hit);
+        f.rule_severity = severity;
+        f
+    }
+
+    static LEAKED_RULE: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| {
+        let mut l = crate::rules::Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: T\n    name: t\n    severity: low\n    patterns: {a: b}\n",
+        );
+        l.finish().unwrap().0.remove(0)
+    });
+
+    #[test]
+    fn weak_signals_raise_the_other_findings_once() {
+        let mut fs = vec![
+            finding("GENERIC", Severity::Medium, false),
+            finding("OBFUSCATED", Severity::Low, true),
+            finding("UPLOADS", Severity::Medium, true),
+        ];
+        raise_combined(&mut fs);
+        let sev: Vec<Severity> = fs.iter().map(|f| f.severity()).collect();
+        assert_eq!(sev, [Severity::High, Severity::Medium, Severity::High]);
+        assert_eq!(fs[0].raised_by, ["OBFUSCATED", "UPLOADS"]);
+        assert_eq!(fs[1].raised_by, ["UPLOADS"]);
+        let mut alone = vec![finding("OBFUSCATED", Severity::Low, true)];
+        raise_combined(&mut alone);
+        assert_eq!(
+            alone[0].severity(),
+            Severity::Low,
+            "a weak signal alone stays weak"
+        );
+    }
 
     #[test]
     fn attack_tags_become_threat_fields() {

@@ -4,6 +4,7 @@
 //! matches them, [`walk`] and [`read`] get bytes off the disk, [`finding`] is what a match
 //! becomes, and [`output`] writes findings for people and SIEMs.
 
+pub mod allow;
 pub mod cli;
 pub mod engine;
 pub mod finding;

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::SyncSender;
 
+use crate::allow::Allowlist;
 use crate::engine::{Engine, Scratch};
-use crate::finding::{FileSubject, Finding, IndicatorHit, Subject, hex, sha256_hex};
+use crate::finding::{
+    FileSubject, Finding, IndicatorHit, Subject, hex, raise_combined, sha256_hex,
+};
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
 use crate::logscan::{LogOptions, scan_log};
@@ -33,6 +36,7 @@ pub struct ScanConfig {
     pub logs: LogOptions,
     /// Decoded bytes of one compressed or transcoded log beyond which reading stops.
     pub max_decompressed: u64,
+    pub allow: Arc<Allowlist>,
 }
 
 /// How much of a file is read first, to tell logs from other files.
@@ -204,12 +208,7 @@ impl Worker {
         let cfg = Arc::clone(&self.config);
         let sink = self.sink.clone();
         let stats = Arc::clone(&self.stats);
-        let mut emit = |findings: Vec<Finding>| {
-            for f in &findings {
-                stats.finding(f.severity());
-            }
-            let _ = sink.send(Message::Findings(findings));
-        };
+        let mut emit = |findings: Vec<Finding>| deliver(&stats, &cfg.allow, &sink, findings);
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let result = scan_log(
             &self.engine,
@@ -271,42 +270,25 @@ impl Worker {
             return;
         }
         let sha256 = sha256_hex(&self.buf);
-        let mut findings = Vec::new();
-        for hit in hits {
-            if hit.rule.severity < cfg.min_severity {
+        let mut findings: Vec<Finding> = hits
+            .into_iter()
+            .map(|hit| Finding::from_hit(hit, path, &self.buf, meta.modified, &sha256))
+            .collect();
+        let size = self.buf.len() as u64;
+        findings.extend(hash_hits.into_iter().chain(name_hits).map(|ind| {
+            let subject = Subject::File(file_subject(path, meta, size, sha256.clone()));
+            Finding::from_indicator(ind, cfg.logs.ioc_severity, subject)
+        }));
+        // Raise before filtering: a weak signal may lift a finding over --min-severity.
+        raise_combined(&mut findings);
+        findings.retain(|f| {
+            let keep = f.severity() >= cfg.min_severity;
+            if !keep {
                 self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
-                continue;
             }
-            findings.push(Finding::from_hit(
-                hit,
-                path,
-                &self.buf,
-                meta.modified,
-                &sha256,
-            ));
-        }
-        for ind in hash_hits.into_iter().chain(name_hits) {
-            if ind.severity(cfg.logs.ioc_severity) < cfg.min_severity {
-                self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
-                continue;
-            }
-            findings.push(Finding::from_indicator(
-                ind,
-                cfg.logs.ioc_severity,
-                Subject::File(file_subject(
-                    path,
-                    meta,
-                    self.buf.len() as u64,
-                    sha256.clone(),
-                )),
-            ));
-        }
-        for f in &findings {
-            self.stats.finding(f.severity());
-        }
-        if !findings.is_empty() {
-            self.send(Message::Findings(findings));
-        }
+            keep
+        });
+        deliver(&self.stats, &cfg.allow, &self.sink, findings);
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
@@ -315,13 +297,38 @@ impl Worker {
             self.stats.findings_below_min_severity.fetch_add(1, Relaxed);
             return;
         }
-        self.stats.finding(sev);
         let f = Finding::from_indicator(
             hit,
             sev,
             Subject::File(file_subject(path, meta, meta.size, sha256)),
         );
-        self.send(Message::Findings(vec![f]));
+        deliver(&self.stats, &self.config.allow, &self.sink, vec![f]);
+    }
+}
+
+/// Counts findings and hands them to the writer, except those an allowlist entry silences
+/// (counted apart).
+fn deliver(
+    stats: &Stats,
+    allow: &Allowlist,
+    sink: &SyncSender<Message>,
+    mut findings: Vec<Finding>,
+) {
+    if !allow.is_empty() {
+        findings.retain(|f| {
+            let allowed = allow.allows(f);
+            if allowed {
+                stats.findings_allowed.fetch_add(1, Relaxed);
+            }
+            !allowed
+        });
+    }
+    for f in &findings {
+        stats.finding(f.severity());
+    }
+    if !findings.is_empty() {
+        // The writer only goes away when output failed, and then `stop` is raised.
+        let _ = sink.send(Message::Findings(findings));
     }
 }
 

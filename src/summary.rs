@@ -62,6 +62,8 @@ pub struct Stats {
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,
+    /// Findings an allowlist entry silenced.
+    pub findings_allowed: AtomicU64,
     pub logs_scanned: AtomicU64,
     /// Decoded (decompressed) bytes of logs.
     pub log_bytes: AtomicU64,
@@ -110,6 +112,7 @@ impl Stats {
             findings,
             findings_total: self.findings_total(),
             findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
+            findings_allowed: self.findings_allowed.load(Relaxed),
             logs: LogCounts {
                 logs_scanned: self.logs_scanned.load(Relaxed),
                 bytes: self.log_bytes.load(Relaxed),
@@ -150,6 +153,7 @@ pub struct Summary {
     pub findings: BTreeMap<&'static str, u64>,
     pub findings_total: u64,
     pub findings_below_min_severity: u64,
+    pub findings_allowed: u64,
     pub logs: LogCounts,
     pub complete: bool,
     pub run: RunInfo,
@@ -195,6 +199,7 @@ impl Summary {
                 "findings": self.findings,
                 "findings_total": self.findings_total,
                 "findings_below_min_severity": self.findings_below_min_severity,
+                "findings_allowed": self.findings_allowed,
                 "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
                 "indicators_loaded": self.run.indicators_loaded,
@@ -236,6 +241,9 @@ impl Summary {
                 self.logs.records,
                 human_bytes(self.logs.bytes)
             ));
+        }
+        if self.findings_allowed > 0 {
+            s.push_str(&format!(", {} allowed by allowlist", self.findings_allowed));
         }
         s.push_str(&format!(", {} errors", self.errors));
         if self.files_without_rules > 0 {

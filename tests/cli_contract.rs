@@ -323,3 +323,87 @@ fn thread_counts_give_the_same_findings() {
     };
     assert_eq!(ids("1"), ids("4"));
 }
+
+#[test]
+fn allowlists_silence_findings_and_count_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/admin/console.php", PHP_SHELL);
+    write(dir.path(), "app/uploads/x.php", PHP_SHELL);
+    let other = b"<?php\n// shellsweep test sample, inert\n<?php @eval($_POST['other']);?>\n";
+    write(dir.path(), "app/vendor/y.php", other);
+    let sha_other: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(other)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let lists = tempfile::tempdir().unwrap();
+    let allow = write(
+        lists.path(),
+        "allow.yml",
+        format!(
+            "allow:\n  - path: '**/admin/*.php'\n    reason: our console\n  - sha256: {sha_other}\n    reason: audited vendor file\n"
+        )
+        .as_bytes(),
+    );
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--allow".as_ref(),
+        allow.as_os_str(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let (findings, summary) = findings_and_summary(&out);
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| {
+        f["file"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("uploads/x.php")
+    }));
+    let allowed = summary["shellsweep"]["summary"]["findings_allowed"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        allowed as usize,
+        findings.len() * 2,
+        "the same rules fired on the two allowed files"
+    );
+
+    let only_rule = write(
+        lists.path(),
+        "rule.yml",
+        b"allow:\n  - rule: SSW-WEBSHELL-002\n    reason: r\n",
+    );
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--allow".as_ref(),
+        only_rule.as_os_str(),
+        dir.path().as_os_str(),
+    ]);
+    let (findings, _) = findings_and_summary(&out);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"]["id"] != "SSW-WEBSHELL-002")
+    );
+
+    let bad = write(lists.path(), "bad.yml", b"allow:\n  - path: /x\n");
+    let out = run([
+        "scan".as_ref(),
+        "--allow".as_ref(),
+        bad.as_os_str(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("bad.yml:2:5: error: every allowlist entry needs a `reason`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -85,6 +85,10 @@ pub struct ScanArgs {
     /// No progress line, notices or text summary; errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Silence known false positives with an allowlist (repeatable; see docs/RULES.md).
+    /// Silenced findings are counted in the summary, not printed.
+    #[arg(long = "allow", value_name = "FILE")]
+    pub allow: Vec<PathBuf>,
     /// Match an IOC list (repeatable): one indicator per line (IPs, CIDRs, domains, URLs,
     /// MD5/SHA-1/SHA-256, file names), `#` comments.
     #[arg(long = "ioc", value_name = "FILE")]

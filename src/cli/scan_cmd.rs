@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use super::args::{ScanArgs, parse_utc_offset};
 use super::{Status, load_engine};
+use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
 use crate::ioc::IocSet;
 use crate::logs::{Window, parse_time_arg};
@@ -58,6 +59,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     own_files.extend(std::env::current_exe().ok().as_deref().and_then(file_id));
 
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
+    let mut allow = Allowlist::default();
+    for p in &args.allow {
+        match allow.load_file(p) {
+            Ok(()) => {}
+            Err(AllowError::Invalid(diagnostics)) => {
+                for d in &diagnostics {
+                    eprintln!("{d}");
+                }
+                anyhow::bail!(
+                    "{} error(s) in allowlist {}",
+                    diagnostics.len(),
+                    p.display()
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    own_files.extend(args.allow.iter().filter_map(|p| file_id(p)));
     let now = jiff::Timestamp::now();
     let window = Window {
         since: args
@@ -120,6 +139,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             min_severity: args.min_severity.into(),
         },
         max_decompressed: args.max_decompressed_size,
+        allow: Arc::new(allow),
     };
     let config = Arc::new(config);
     let sink = output.sender();

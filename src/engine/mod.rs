@@ -8,6 +8,7 @@ mod excerpt;
 mod fields;
 mod records;
 mod scan;
+mod stats;
 
 use std::collections::HashMap;
 

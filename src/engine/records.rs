@@ -5,9 +5,10 @@ use std::cell::Cell;
 
 use super::excerpt::LineCounter;
 use super::scan::{RuleHit, Scratch, pattern_matches_at, reset};
+use super::stats::StatCache;
 use super::{CompiledPattern, Engine};
 use crate::logs::Record;
-use crate::rules::Facts;
+use crate::rules::{Facts, Stat};
 
 impl Engine {
     /// Matches every log rule against one record; `raw` is the record's text as logged.
@@ -39,6 +40,7 @@ impl Engine {
         }
         self.verify_regexes(&self.records, raw, s);
         let mut out = Vec::new();
+        let stats = StatCache::new(raw);
         for &ri in &self.log_rules {
             let rule = &self.rules[ri];
             let range = self.rule_patterns[ri].clone();
@@ -49,6 +51,7 @@ impl Engine {
                 record,
                 selections: &self.selections[ri],
                 memo: &s.selection_memo[..self.selections[ri].len()],
+                stats: &stats,
             };
             facts.memo.iter().for_each(|m| m.set(None));
             if !rule.condition.eval(&facts) {
@@ -82,6 +85,7 @@ struct RecordFacts<'a, 'r> {
     selections: &'a [super::fields::CompiledSelection],
     /// Per-record memo of selection results (reused scratch space).
     memo: &'a [Cell<Option<bool>>],
+    stats: &'a StatCache<'a>,
 }
 
 impl RecordFacts<'_, '_> {
@@ -110,6 +114,10 @@ impl Facts for RecordFacts<'_, '_> {
 
     fn matches_at(&self, item: usize, offset: u64) -> bool {
         item < self.patterns.len() && pattern_matches_at(&self.patterns[item], self.raw, offset)
+    }
+
+    fn stat(&self, stat: Stat) -> f64 {
+        self.stats.get(stat)
     }
 }
 

@@ -6,8 +6,9 @@ use regex_automata::{Anchored, Input};
 
 use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
+use super::stats::StatCache;
 use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
-use crate::rules::{Facts, Rule};
+use crate::rules::{Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
 pub(crate) const REPORTED_MATCHES_PER_RULE: usize = 8;
@@ -231,6 +232,7 @@ impl Engine {
         }
         order.sort_unstable();
         let mut lines = LineCounter::new();
+        let stats = StatCache::new(buf);
         let mut out = Vec::new();
         for ri in order {
             s.candidate[ri] = false;
@@ -239,6 +241,7 @@ impl Engine {
                 counts: &s.counts[range.clone()],
                 patterns: &self.patterns[range.clone()],
                 buf,
+                stats: &stats,
             };
             let rule = &self.rules[ri];
             if !rule.condition.eval(&facts) {
@@ -350,6 +353,7 @@ struct RuleFacts<'a> {
     counts: &'a [u64],
     patterns: &'a [CompiledPattern],
     buf: &'a [u8],
+    stats: &'a StatCache<'a>,
 }
 
 impl Facts for RuleFacts<'_> {
@@ -363,6 +367,10 @@ impl Facts for RuleFacts<'_> {
 
     fn matches_at(&self, item: usize, offset: u64) -> bool {
         pattern_matches_at(&self.patterns[item], self.buf, offset)
+    }
+
+    fn stat(&self, stat: Stat) -> f64 {
+        self.stats.get(stat)
     }
 }
 

@@ -48,7 +48,7 @@ pub enum Quantity {
     AtLeast(usize),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Const(bool),
     /// The named item (by index) matched at least once.
@@ -57,10 +57,43 @@ pub enum Expr {
     At(usize, u64),
     Count(usize, Cmp, u64),
     Filesize(Cmp, u64),
+    /// A statistic of the whole file compares as given.
+    Stat(Stat, Cmp, f64),
     Of(Quantity, Vec<usize>),
     Not(Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
+}
+
+/// File statistics for spotting obfuscation, as NeoPI measured them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stat {
+    /// Shannon entropy of the bytes, 0 to 8 bits per byte.
+    Entropy,
+    /// The longest run of bytes without white space.
+    LongestWord,
+    /// The longest line, in bytes.
+    LongestLine,
+    /// Size over deflate-compressed size (1.0 for incompressible data).
+    CompressionRatio,
+}
+
+impl Stat {
+    pub const ALL: [Stat; 4] = [
+        Stat::Entropy,
+        Stat::LongestWord,
+        Stat::LongestLine,
+        Stat::CompressionRatio,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stat::Entropy => "entropy",
+            Stat::LongestWord => "longest_word",
+            Stat::LongestLine => "longest_line",
+            Stat::CompressionRatio => "compression_ratio",
+        }
+    }
 }
 
 /// What a condition is evaluated against.
@@ -70,6 +103,8 @@ pub trait Facts {
     fn filesize(&self) -> u64;
     /// Whether the item has a match starting exactly at `offset`.
     fn matches_at(&self, item: usize, offset: u64) -> bool;
+    /// A statistic of the scanned bytes (computed when first asked for).
+    fn stat(&self, stat: Stat) -> f64;
 }
 
 /// Three-valued truth, for reasoning about a condition before a file is seen.
@@ -88,6 +123,17 @@ impl Expr {
             Expr::At(i, offset) => facts.count(*i) > 0 && facts.matches_at(*i, *offset),
             Expr::Count(i, cmp, n) => cmp.holds(facts.count(*i), *n),
             Expr::Filesize(cmp, n) => cmp.holds(facts.filesize(), *n),
+            Expr::Stat(stat, cmp, v) => {
+                let x = facts.stat(*stat);
+                match cmp {
+                    Cmp::Eq => x == *v,
+                    Cmp::Ne => x != *v,
+                    Cmp::Lt => x < *v,
+                    Cmp::Le => x <= *v,
+                    Cmp::Gt => x > *v,
+                    Cmp::Ge => x >= *v,
+                }
+            }
             Expr::Of(q, items) => {
                 let hits = items.iter().filter(|&&i| facts.count(i) > 0).count();
                 match q {
@@ -115,7 +161,7 @@ impl Expr {
             Expr::Const(b) => from(*b),
             Expr::Matched(_) | Expr::At(..) => Tri::False,
             Expr::Count(_, cmp, n) => from(cmp.holds(0, *n)),
-            Expr::Filesize(..) => Tri::Unknown,
+            Expr::Filesize(..) | Expr::Stat(..) => Tri::Unknown,
             Expr::Of(q, items) => from(match q {
                 Quantity::Any => false,
                 Quantity::All => items.is_empty(),
@@ -152,7 +198,22 @@ pub struct ConditionError {
 }
 
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "any", "all", "of", "them", "filesize", "true", "false", "count", "at",
+    "and",
+    "or",
+    "not",
+    "any",
+    "all",
+    "of",
+    "them",
+    "filesize",
+    "true",
+    "false",
+    "count",
+    "at",
+    "entropy",
+    "longest_word",
+    "longest_line",
+    "compression_ratio",
 ];
 
 /// True when `name` cannot name a pattern because the condition language uses it.
@@ -181,6 +242,7 @@ enum Tok {
     Word(String),
     Count(String),
     Number(u64),
+    Decimal(f64),
     Open,
     Close,
     Comma,
@@ -193,6 +255,7 @@ impl Tok {
             Tok::Word(w) => w.clone(),
             Tok::Count(w) => format!("#{w}"),
             Tok::Number(n) => n.to_string(),
+            Tok::Decimal(d) => d.to_string(),
             Tok::Open => "(".into(),
             Tok::Close => ")".into(),
             Tok::Comma => ",".into(),
@@ -255,6 +318,19 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
             '0'..='9' => {
                 while i < chars.len() && chars[i].is_ascii_digit() {
                     i += 1;
+                }
+                if chars.get(i) == Some(&'.') && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                {
+                    i += 1;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    let text: String = chars[start..i].iter().collect();
+                    out.push(Token {
+                        kind: Tok::Decimal(text.parse().unwrap_or(0.0)),
+                        offset: start,
+                    });
+                    continue;
                 }
                 let digits: String = chars[start..i].iter().collect();
                 let unit_start = i;
@@ -411,6 +487,23 @@ impl ConditionParser<'_> {
                 let (cmp, n) = self.comparison()?;
                 Ok(Expr::Count(i, cmp, n))
             }
+            Tok::Word(w) if Stat::ALL.iter().any(|s| s.name() == w) => {
+                let stat = Stat::ALL
+                    .into_iter()
+                    .find(|s| s.name() == w)
+                    .expect("listed");
+                let at = self.offset();
+                let Some(Tok::Cmp(cmp)) = self.next() else {
+                    return Err(self.err_at(at, "expected a comparison (== != < <= > >=)".into()));
+                };
+                let at = self.offset();
+                let v = match self.next() {
+                    Some(Tok::Number(n)) => n as f64,
+                    Some(Tok::Decimal(d)) => d,
+                    _ => return Err(self.err_at(at, "expected a number".into())),
+                };
+                Ok(Expr::Stat(stat, cmp, v))
+            }
             Tok::Word(w) if w == "filesize" => {
                 let (cmp, n) = self.comparison()?;
                 Ok(Expr::Filesize(cmp, n))
@@ -564,6 +657,12 @@ mod tests {
         fn matches_at(&self, i: usize, offset: u64) -> bool {
             offset == 0 && self.0[i] > 1
         }
+        fn stat(&self, s: Stat) -> f64 {
+            match s {
+                Stat::Entropy => 5.5,
+                _ => self.1 as f64,
+            }
+        }
     }
 
     fn names(n: &[&str]) -> Vec<String> {
@@ -605,6 +704,9 @@ mod tests {
         assert!(eval("a and filesize < 4KB", &[1, 0, 0, 0], 4095));
         assert!(!eval("a and filesize < 4KB", &[1, 0, 0, 0], 4096));
         assert!(eval("filesize >= 1MB", &[0, 0, 0, 0], 1 << 20));
+        assert!(eval("entropy > 5.25 and entropy < 5.75", &[0, 0, 0, 0], 0));
+        assert!(!eval("entropy >= 6", &[0, 0, 0, 0], 0));
+        assert!(eval("longest_word > 1999", &[0, 0, 0, 0], 2000));
         // The test facts say "at 0" holds when the count is above one.
         assert!(eval("a at 0 and b", &[2, 1, 0, 0], 0));
         assert!(!eval("a at 0", &[1, 0, 0, 0], 0));

@@ -21,6 +21,7 @@ const RULE_KEYS: &[&str] = &[
     "files",
     "patterns",
     "selections",
+    "raises",
     "condition",
 ];
 const PATTERN_KEYS: &[&str] = &[
@@ -174,6 +175,7 @@ fn load_rule(
             None => None,
         },
     };
+    let raises = get("raises").is_some_and(|v| flag(sink, v, "raises"));
     let optional_text =
         |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
     let description = optional_text(sink, "description");
@@ -262,6 +264,7 @@ fn load_rule(
         files,
         patterns,
         selections,
+        raises,
         condition: condition?,
     })
 }

@@ -1,17 +1,17 @@
 //! Rule files: the model, loading with file:line:col diagnostics, and the bundled set.
 
 mod condition;
-mod diag;
+pub(crate) mod diag;
 mod load;
 mod model;
 mod selection;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use condition::{Cmp, Expr, Facts, Quantity};
+pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
 pub use diag::{Diagnostic, Level, Pos};
 pub use model::{
     FieldName, FieldOp, FieldTest, FileFilter, Pattern, PatternKind, Rule, Scope, Selection,

@@ -42,6 +42,15 @@ impl Severity {
         }
     }
 
+    /// One step up, at most critical.
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Severity> {
         Severity::ALL.into_iter().find(|v| v.as_str() == s)
     }
@@ -166,5 +175,8 @@ pub struct Rule {
     pub patterns: Vec<Pattern>,
     /// Log rules only. The condition names patterns first, then selections.
     pub selections: Vec<Selection>,
+    /// A weak signal that raises the severity of the other findings on the same file by one
+    /// step (`raises: true`).
+    pub raises: bool,
     pub condition: Expr,
 }
