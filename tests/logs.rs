@@ -56,7 +56,7 @@ fn every_planted_line_is_found_at_its_line_and_nothing_else() {
     assert_eq!(s["indicators_loaded"], 8);
     assert_eq!(s["ioc_lines_rejected"], 1);
     assert!(
-        stderr(&out).contains("toolshell.txt:13: not a single indicator"),
+        stderr(&out).contains("toolshell.txt:13: error: not a single indicator"),
         "{}",
         stderr(&out)
     );
