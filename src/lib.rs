@@ -15,5 +15,6 @@ pub mod output;
 pub mod read;
 pub mod rules;
 pub mod scan;
+pub mod state;
 pub mod summary;
 pub mod walk;

@@ -37,6 +37,28 @@ pub struct LogOutcome {
     pub truncated_lines: u64,
     pub bytes: u64,
     pub findings_below_min_severity: u64,
+    /// Where a later sweep resumes: the next line's number and decoded offset.
+    pub next: (u64, u64),
+}
+
+/// Where to start reading a log, for incremental sweeps.
+#[derive(Clone, Copy, Debug)]
+pub struct Start {
+    /// Number and decoded offset of the first line `src` delivers.
+    pub line: u64,
+    pub offset: u64,
+    /// Leave an unterminated last line to a later sweep.
+    pub hold_partial: bool,
+}
+
+impl Default for Start {
+    fn default() -> Start {
+        Start {
+            line: 1,
+            offset: 0,
+            hold_partial: false,
+        }
+    }
 }
 
 /// Streams `head` (bytes already read from the decoded stream) and the rest of `src`,
@@ -51,6 +73,7 @@ pub fn scan_log(
     format: LogFormat,
     head: &[u8],
     src: impl Read,
+    start: Start,
     emit: &mut dyn FnMut(Vec<Finding>),
 ) -> io::Result<LogOutcome> {
     let mut ctx = Ctx {
@@ -66,9 +89,11 @@ pub fn scan_log(
     let mut columns = IisColumns::default();
     let mut stitcher = Stitcher::new(opts.uls_zone.clone());
     let mut uls_done: Vec<UlsRecord> = Vec::new();
-    let mut reader = LineReader::new(src, head, opts.max_line);
+    let mut reader = LineReader::new(src, head, opts.max_line)
+        .starting_at(start.line, start.offset)
+        .holding_partial_line(start.hold_partial);
     let result = reader.for_each(|line| {
-        ctx.outcome.bytes = line.offset + line.bytes.len() as u64;
+        ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
         if line.truncated {
             ctx.outcome.truncated_lines += 1;
         }
@@ -110,6 +135,7 @@ pub fn scan_log(
         ctx.record(&r.raw, &r.record, r.line, r.offset);
     }
     ctx.flush(emit);
+    ctx.outcome.next = reader.position();
     result.map(|()| ctx.outcome)
 }
 

@@ -2,7 +2,7 @@
 //! scanner, match IOC lists, and hand findings to the writer.
 
 use std::fs::File;
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -15,12 +15,13 @@ use crate::finding::{
 };
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
-use crate::logscan::{LogOptions, scan_log};
+use crate::logscan::{LogOptions, Start, scan_log};
 use crate::output::Message;
 use crate::read::{
     Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
 };
 use crate::rules::Severity;
+use crate::state::{Collector, Previous};
 use crate::summary::{Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
@@ -37,6 +38,15 @@ pub struct ScanConfig {
     /// Decoded bytes of one compressed or transcoded log beyond which reading stops.
     pub max_decompressed: u64,
     pub allow: Arc<Allowlist>,
+    /// For incremental sweeps (`--state`).
+    pub state: Option<Arc<Sweep>>,
+}
+
+/// The previous sweep's state and what this one learns.
+#[derive(Debug, Default)]
+pub struct Sweep {
+    pub previous: Previous,
+    pub collector: Collector,
 }
 
 /// How much of a file is read first, to tell logs from other files.
@@ -130,11 +140,18 @@ impl Worker {
             Ok(x) => x,
             Err(e) => return self.not_read(path, e),
         };
+        if let Some(state) = &cfg.state
+            && state.previous.unchanged_file(path, &meta.stamp).is_some()
+        {
+            self.stats.files_unchanged.fetch_add(1, Relaxed);
+            state.collector.file(path, meta.stamp);
+            return;
+        }
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
             return self.error(path, e.to_string());
         }
         if log_candidate {
-            match self.try_log(path, &mut file) {
+            match self.try_log(path, &mut file, &meta) {
                 Ok(true) => return,
                 Ok(false) => {}
                 Err(e) => return self.error(path, e),
@@ -158,52 +175,117 @@ impl Worker {
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
         self.match_file(path, &meta, name_hits);
+        if let Some(state) = &cfg.state {
+            state.collector.file(path, meta.stamp);
+        }
     }
 
     /// Routes the file to the log scanner when its decoded head says it is a log. Returns
     /// whether it was (and so is done).
-    fn try_log(&mut self, path: &Path, file: &mut File) -> Result<bool, String> {
+    fn try_log(&mut self, path: &Path, file: &mut File, meta: &FileMeta) -> Result<bool, String> {
         let cfg = Arc::clone(&self.config);
-        let encoded = is_gzip(&self.buf)
-            || self.buf.starts_with(&[0xFF, 0xFE])
-            || self.buf.starts_with(&[0xFE, 0xFF]);
+        let gzip = is_gzip(&self.buf);
+        let encoded =
+            gzip || self.buf.starts_with(&[0xFF, 0xFE]) || self.buf.starts_with(&[0xFE, 0xFF]);
+        let hold_partial = cfg.state.is_some() && !gzip;
         if !encoded {
             let Some(format) = sniff(&self.buf, path) else {
                 return Ok(false);
             };
             let head = std::mem::take(&mut self.buf);
             // A UTF-8 BOM (IIS writes one) is not part of the first line.
-            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-            let result = self.log(path, format, text, &*file);
+            let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let text = &head[bom..];
+            let (line, offset) =
+                self.resume_point(text, meta.stamp.size.saturating_sub(bom as u64));
+            let prefix = match usize::try_from(offset).ok().and_then(|o| text.get(o..)) {
+                Some(rest) => rest,
+                None => {
+                    file.seek(SeekFrom::Start(bom as u64 + offset))
+                        .map_err(|e| e.to_string())?;
+                    &[][..]
+                }
+            };
+            let start = Start {
+                line,
+                offset,
+                hold_partial,
+            };
+            let result = self.log(path, meta, format, text, prefix, &*file, start);
             self.buf = head;
             return result.map(|()| true);
         }
         let reopened = file.try_clone().map_err(|e| e.to_string())?;
         let raw = Cursor::new(self.buf.clone()).chain(reopened);
-        let mut stream = Bounded::new(decoded(raw, is_gzip(&self.buf)), cfg.max_decompressed);
+        let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
         let mut head = Vec::new();
         let sniffed = (&mut stream)
             .take(HEAD as u64)
             .read_to_end(&mut head)
             .ok()
             .and_then(|_| sniff(&head, path));
-        match sniffed {
-            Some(format) => self.log(path, format, &head, stream).map(|()| true),
+        let Some(format) = sniffed else {
+            // Not a log after all: back to the start, for the file engine.
+            file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+            self.buf.clear();
+            return Ok(false);
+        };
+        let (line, offset) = self.resume_point(&head, u64::MAX);
+        let prefix = match usize::try_from(offset).ok().and_then(|o| head.get(o..)) {
+            Some(rest) => rest.to_vec(),
             None => {
-                // Not a log after all: back to the start, for the file engine.
-                file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-                self.buf.clear();
-                Ok(false)
+                let skip = offset - head.len() as u64;
+                io::copy(&mut (&mut stream).take(skip), &mut io::sink())
+                    .map_err(|e| format!("reading log: {e}"))?;
+                Vec::new()
             }
+        };
+        self.log(
+            path,
+            meta,
+            format,
+            &head,
+            &prefix,
+            stream,
+            Start {
+                line,
+                offset,
+                hold_partial,
+            },
+        )
+        .map(|()| true)
+    }
+
+    /// Where an incremental sweep resumes a log whose decoded text starts with `head` and
+    /// holds `available` bytes: the line after the last one read before, or the start when
+    /// the log is new to the state or shrank (copytruncate).
+    fn resume_point(&self, head: &[u8], available: u64) -> (u64, u64) {
+        let Some(state) = &self.config.state else {
+            return (1, 0);
+        };
+        match state.previous.log(head) {
+            Some(e) if e.offset <= available => {
+                self.stats.logs_resumed.fetch_add(1, Relaxed);
+                (e.next_line, e.offset)
+            }
+            _ => (1, 0),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn log(
         &mut self,
         path: &Path,
+        meta: &FileMeta,
         format: LogFormat,
-        head: &[u8],
+        text_head: &[u8],
+        prefix: &[u8],
         src: impl Read,
+        start: Start,
     ) -> Result<(), String> {
         let cfg = Arc::clone(&self.config);
         let sink = self.sink.clone();
@@ -217,18 +299,13 @@ impl Worker {
             &mut self.scratch,
             path,
             format,
-            head,
+            prefix,
             src,
+            start,
             &mut emit,
         );
-        let outcome = match result {
-            Ok(o) => o,
-            Err(e) => {
-                return Err(format!(
-                    "reading log: {e} (findings up to this point were reported)"
-                ));
-            }
-        };
+        let outcome = result
+            .map_err(|e| format!("reading log: {e} (findings up to this point were reported)"))?;
         self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
         self.stats.log_records.fetch_add(outcome.records, Relaxed);
         self.stats
@@ -240,6 +317,11 @@ impl Worker {
         self.stats
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);
+        if let Some(state) = &cfg.state {
+            state
+                .collector
+                .log(path, meta.stamp, text_head, outcome.next.0, outcome.next.1);
+        }
         Ok(())
     }
 

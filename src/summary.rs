@@ -65,6 +65,10 @@ pub struct Stats {
     /// Findings an allowlist entry silenced.
     pub findings_allowed: AtomicU64,
     pub logs_scanned: AtomicU64,
+    /// Files skipped by an incremental sweep as unchanged since the last one.
+    pub files_unchanged: AtomicU64,
+    /// Logs an incremental sweep resumed where the last one stopped.
+    pub logs_resumed: AtomicU64,
     /// Decoded (decompressed) bytes of logs.
     pub log_bytes: AtomicU64,
     pub log_records: AtomicU64,
@@ -113,8 +117,10 @@ impl Stats {
             findings_total: self.findings_total(),
             findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
             findings_allowed: self.findings_allowed.load(Relaxed),
+            files_unchanged: self.files_unchanged.load(Relaxed),
             logs: LogCounts {
                 logs_scanned: self.logs_scanned.load(Relaxed),
+                resumed: self.logs_resumed.load(Relaxed),
                 bytes: self.log_bytes.load(Relaxed),
                 records: self.log_records.load(Relaxed),
                 records_outside_window: self.log_records_outside_window.load(Relaxed),
@@ -154,6 +160,7 @@ pub struct Summary {
     pub findings_total: u64,
     pub findings_below_min_severity: u64,
     pub findings_allowed: u64,
+    pub files_unchanged: u64,
     pub logs: LogCounts,
     pub complete: bool,
     pub run: RunInfo,
@@ -163,7 +170,9 @@ pub struct Summary {
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct LogCounts {
     pub logs_scanned: u64,
-    /// Decoded (decompressed) bytes.
+    /// Logs resumed where the previous sweep stopped (`--state`).
+    pub resumed: u64,
+    /// Decoded (decompressed) bytes read in this run (only the new part of resumed logs).
     pub bytes: u64,
     pub records: u64,
     /// Records left out by `--since`/`--until`.
@@ -200,6 +209,7 @@ impl Summary {
                 "findings_total": self.findings_total,
                 "findings_below_min_severity": self.findings_below_min_severity,
                 "findings_allowed": self.findings_allowed,
+                "files_unchanged": self.files_unchanged,
                 "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
                 "indicators_loaded": self.run.indicators_loaded,
@@ -246,6 +256,12 @@ impl Summary {
             s.push_str(&format!(", {} allowed by allowlist", self.findings_allowed));
         }
         s.push_str(&format!(", {} errors", self.errors));
+        if self.files_unchanged > 0 {
+            s.push_str(&format!(
+                ", {} unchanged since the last sweep",
+                self.files_unchanged
+            ));
+        }
         if self.files_without_rules > 0 {
             s.push_str(&format!(
                 ", {} files no rule applies to",

@@ -106,6 +106,13 @@ pub struct ScanArgs {
     /// Default: this machine's time zone.
     #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
     pub uls_utc_offset: Option<String>,
+    /// Incremental sweep: remember what was scanned in FILE and next time read only new log
+    /// lines and changed files. A second run on the same state exits 2 unless --wait.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
+    #[arg(long, requires = "state")]
+    pub wait: bool,
     /// Stop reading a compressed log past this many decompressed bytes (and report it).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
     pub max_decompressed_size: u64,

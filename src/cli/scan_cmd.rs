@@ -17,7 +17,8 @@ use crate::logscan::LogOptions;
 use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
 use crate::read::{ReadPolicy, file_id};
-use crate::scan::{self, ScanConfig};
+use crate::scan::{self, ScanConfig, Sweep};
+use crate::state::{Lock, Previous, ruleset_hash};
 use crate::summary::{RunInfo, Stats};
 use crate::walk::{Excludes, WalkConfig};
 
@@ -77,6 +78,30 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         }
     }
     own_files.extend(args.allow.iter().filter_map(|p| file_id(p)));
+    // Incremental sweeps: one at a time per state file, and only with the same rules.
+    let mut _lock = None;
+    let mut sweep: Option<Arc<Sweep>> = None;
+    let mut ruleset = String::new();
+    if let Some(state_path) = &args.state {
+        let lock = Lock::acquire(state_path, args.wait)?;
+        own_files.extend(file_id(&lock.path));
+        own_files.extend(file_id(state_path));
+        _lock = Some(lock);
+        ruleset = ruleset_of(&args, &rule_files)?;
+        let previous = match Previous::load(state_path, &ruleset) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!(
+                    "shellsweep: {e}; starting afresh (repeated findings keep their event.id)"
+                );
+                Previous::default()
+            }
+        };
+        sweep = Some(Arc::new(Sweep {
+            previous,
+            collector: Default::default(),
+        }));
+    }
     let now = jiff::Timestamp::now();
     let window = Window {
         since: args
@@ -140,6 +165,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         },
         max_decompressed: args.max_decompressed_size,
         allow: Arc::new(allow),
+        state: sweep.clone(),
     };
     let config = Arc::new(config);
     let sink = output.sender();
@@ -163,6 +189,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         ioc_lines_rejected: ioc_rejected,
     });
     let outcome = output.finish(summary).context("writing output")?;
+    // The state moves forward only once the findings it covers are written.
+    if let (Some(path), Some(sweep)) = (&args.state, &sweep)
+        && !stopped
+    {
+        sweep.collector.save(path, &ruleset)?;
+    }
     let found = stats.findings_total() > 0;
     Ok(if found {
         Status::Found
@@ -198,4 +230,19 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
         rejected += 1;
     }
     Ok((set, rejected))
+}
+
+/// The hash of everything that decides findings: rule files (bundled and added), IOC lists,
+/// allowlists and the severity floor. A change makes the next sweep rescan everything.
+fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Result<String> {
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    if !args.rules.no_bundled_rules {
+        parts.extend(crate::rules::Loader::bundled_texts().map(|t| t.as_bytes().to_vec()));
+    }
+    for p in rule_files.iter().chain(&args.iocs).chain(&args.allow) {
+        parts.push(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?);
+    }
+    parts.push(format!("{:?}", args.min_severity).into_bytes());
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    Ok(ruleset_hash(&refs))
 }

@@ -23,6 +23,18 @@ pub struct FileMeta {
     pub modified: Option<SystemTime>,
     /// (device, inode) on Unix; used to recognise the scanner's own files.
     pub id: Option<(u64, u64)>,
+    /// What says "this file has not changed" between sweeps.
+    pub stamp: Stamp,
+}
+
+/// Device, inode, size, modification and change times (nanoseconds since the epoch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
 }
 
 /// Why a file was not read.
@@ -117,6 +129,35 @@ fn meta(md: &Metadata, size: u64) -> FileMeta {
         size,
         modified: md.modified().ok(),
         id: id_of(md),
+        stamp: stamp_of(md),
+    }
+}
+
+#[cfg(unix)]
+fn stamp_of(md: &Metadata) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    Stamp {
+        dev: md.dev(),
+        ino: md.ino(),
+        size: md.size(),
+        mtime_ns: i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+        ctime_ns: i128::from(md.ctime()) * 1_000_000_000 + i128::from(md.ctime_nsec()),
+    }
+}
+
+#[cfg(not(unix))]
+fn stamp_of(md: &Metadata) -> Stamp {
+    let ns = |t: std::io::Result<SystemTime>| {
+        t.ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128)
+    };
+    Stamp {
+        dev: 0,
+        ino: 0,
+        size: md.len(),
+        mtime_ns: ns(md.modified()),
+        ctime_ns: ns(md.created()),
     }
 }
 

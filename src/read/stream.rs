@@ -97,6 +97,8 @@ pub struct LineReader<R> {
     max_line: usize,
     /// Skipping the rest of an over-long line.
     skipping: bool,
+    /// Leave an unterminated last line for a later sweep (the log is still being written).
+    hold_partial: bool,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -116,7 +118,28 @@ impl<R: Read> LineReader<R> {
             next_offset: 0,
             max_line: max_line.max(1),
             skipping: false,
+            hold_partial: false,
         }
+    }
+
+    /// Numbers lines from `number` and offsets from `offset`: the source was positioned
+    /// there (an incremental sweep resuming a log).
+    pub fn starting_at(mut self, number: u64, offset: u64) -> LineReader<R> {
+        self.next_number = number;
+        self.next_offset = offset;
+        self
+    }
+
+    /// Does not hand out an unterminated last line: it is read once complete, by a later
+    /// sweep.
+    pub fn holding_partial_line(mut self, hold: bool) -> LineReader<R> {
+        self.hold_partial = hold;
+        self
+    }
+
+    /// The next line's number and offset: after a run, where a later sweep resumes.
+    pub fn position(&self) -> (u64, u64) {
+        (self.next_number, self.next_offset)
     }
 
     /// Calls `f` for every line, in order. Stops early when `f` returns false.
@@ -147,7 +170,7 @@ impl<R: Read> LineReader<R> {
             }
             let pending = self.end - self.start;
             if self.eof {
-                if pending > 0 && !self.skipping {
+                if pending > 0 && !self.skipping && !self.hold_partial {
                     let bytes = &self.buf[self.start..self.end];
                     let line = Line {
                         number: self.next_number,
@@ -240,6 +263,27 @@ mod tests {
                 (4, 7, b"ccc".to_vec(), false)
             ]
         );
+    }
+
+    #[test]
+    fn a_partial_last_line_can_wait_for_its_end() {
+        let mut r = LineReader::new(&b"one\ntwo\nthr"[..], b"", 1 << 20).holding_partial_line(true);
+        let mut seen = Vec::new();
+        r.for_each(|l| {
+            seen.push(l.bytes.to_vec());
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, [b"one".to_vec(), b"two".to_vec()]);
+        assert_eq!(r.position(), (3, 8));
+        let mut r = LineReader::new(&b"three\nfour\n"[..], b"", 1 << 20).starting_at(3, 8);
+        let mut seen = Vec::new();
+        r.for_each(|l| {
+            seen.push((l.number, l.offset));
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, [(3, 8), (4, 14)]);
     }
 
     #[test]

@@ -41,6 +41,11 @@ impl Loader {
         Loader::default()
     }
 
+    /// The texts of the bundled rule files.
+    pub fn bundled_texts() -> impl Iterator<Item = &'static str> {
+        BUNDLED.iter().map(|(_, text)| *text)
+    }
+
     /// Adds the rules compiled into the binary.
     pub fn add_bundled(&mut self) {
         for (path, text) in BUNDLED {

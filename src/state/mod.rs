@@ -1,0 +1,299 @@
+//! Incremental sweeps: what earlier runs scanned, so a cron or timer run reads only what is
+//! new.
+//!
+//! Files are remembered by their stamp (device, inode, size, modification and change time);
+//! an unchanged file is skipped. Logs are remembered by a fingerprint of their first KiB of
+//! decoded text and by the offset and number of the next line to read: a grown log resumes
+//! there, a log that shrank (copytruncate) starts again, and a log renamed or compressed by
+//! logrotate is recognised by its fingerprint and not read twice. Any change to the rules,
+//! IOC lists or allowlists (the ruleset hash) starts afresh.
+//!
+//! The state is written only after the findings it covers were written, to a temporary file
+//! renamed over the old one; a run killed before that leaves the old state, so the next run
+//! repeats work, and the repeated findings carry the same `event.id`.
+
+mod lock;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use lock::{Lock, LockError};
+
+use crate::finding::{hex, path_bytes};
+use crate::read::Stamp;
+
+const VERSION: u32 = 1;
+/// How much of a log's decoded text makes its fingerprint.
+pub const FINGERPRINT_LEN: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a shellsweep state file ({source}); remove it to start afresh")]
+    Corrupt {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// The path's exact bytes, base64.
+    pub path: String,
+    pub stamp: Stamp,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub path: String,
+    pub stamp: Stamp,
+    /// SHA-256 of the first `fingerprint_len` bytes of decoded text.
+    pub fingerprint: String,
+    pub fingerprint_len: usize,
+    /// Where the next sweep resumes: the next line's number and decoded byte offset.
+    pub next_line: u64,
+    pub offset: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateFile {
+    version: u32,
+    ruleset: String,
+    files: Vec<FileEntry>,
+    logs: Vec<LogEntry>,
+}
+
+/// What the previous run left, for lookups.
+#[derive(Debug, Default)]
+pub struct Previous {
+    files: HashMap<String, FileEntry>,
+    logs: HashMap<(usize, String), LogEntry>,
+    /// Distinct fingerprint lengths, for logs that were shorter than a KiB last time.
+    lengths: Vec<usize>,
+}
+
+impl Previous {
+    /// Loads a state file; a missing one, or one made with other rules, is an empty state.
+    pub fn load(path: &Path, ruleset: &str) -> Result<Previous, StateError> {
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Previous::default()),
+            Err(source) => {
+                return Err(StateError::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let state: StateFile =
+            serde_json::from_slice(&text).map_err(|source| StateError::Corrupt {
+                path: path.display().to_string(),
+                source,
+            })?;
+        if state.version != VERSION || state.ruleset != ruleset {
+            return Ok(Previous::default());
+        }
+        let mut lengths: Vec<usize> = state.logs.iter().map(|l| l.fingerprint_len).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        Ok(Previous {
+            files: state
+                .files
+                .into_iter()
+                .map(|f| (f.path.clone(), f))
+                .collect(),
+            logs: state
+                .logs
+                .into_iter()
+                .map(|l| ((l.fingerprint_len, l.fingerprint.clone()), l))
+                .collect(),
+            lengths,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.logs.is_empty()
+    }
+
+    /// The entry of an unchanged file.
+    pub fn unchanged_file(&self, path: &Path, stamp: &Stamp) -> Option<&FileEntry> {
+        self.files
+            .get(&path_key(path))
+            .filter(|f| f.stamp == *stamp)
+    }
+
+    /// The entry of a log whose text begins like `head` (decoded text from its start).
+    pub fn log(&self, head: &[u8]) -> Option<&LogEntry> {
+        self.lengths.iter().rev().find_map(|&len| {
+            if head.len() < len {
+                return None;
+            }
+            self.logs.get(&(len, fingerprint(&head[..len])))
+        })
+    }
+}
+
+/// What this run learned, collected from all threads.
+#[derive(Debug, Default)]
+pub struct Collector {
+    files: Mutex<Vec<FileEntry>>,
+    logs: Mutex<Vec<LogEntry>>,
+}
+
+impl Collector {
+    pub fn file(&self, path: &Path, stamp: Stamp) {
+        self.files.lock().expect("state lock").push(FileEntry {
+            path: path_key(path),
+            stamp,
+        });
+    }
+
+    pub fn log(&self, path: &Path, stamp: Stamp, head: &[u8], next_line: u64, offset: u64) {
+        let len = head.len().min(FINGERPRINT_LEN);
+        self.logs.lock().expect("state lock").push(LogEntry {
+            path: path_key(path),
+            stamp,
+            fingerprint: fingerprint(&head[..len]),
+            fingerprint_len: len,
+            next_line,
+            offset,
+        });
+    }
+
+    /// Writes the state atomically: a temporary file beside it, synced, renamed over it.
+    pub fn save(&self, path: &Path, ruleset: &str) -> Result<(), StateError> {
+        let mut logs = self.logs.lock().expect("state lock").clone();
+        // A log and its rotated copy share a fingerprint: keep the one read furthest.
+        logs.sort_by(|a, b| {
+            (a.fingerprint_len, &a.fingerprint, b.offset).cmp(&(
+                b.fingerprint_len,
+                &b.fingerprint,
+                a.offset,
+            ))
+        });
+        logs.dedup_by(|a, b| {
+            a.fingerprint_len == b.fingerprint_len && a.fingerprint == b.fingerprint
+        });
+        let state = StateFile {
+            version: VERSION,
+            ruleset: ruleset.to_owned(),
+            files: self.files.lock().expect("state lock").clone(),
+            logs,
+        };
+        let io = |source| StateError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let tmp = tmp_path(path);
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            serde_json::to_writer(&mut f, &state).map_err(std::io::Error::other)?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(io)
+    }
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".tmp.{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn path_key(path: &Path) -> String {
+    base64::engine::general_purpose::STANDARD.encode(path_bytes(path))
+}
+
+fn fingerprint(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// A hash of everything that decides what a sweep finds: a change rescans everything.
+pub fn ruleset_hash(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_lookups() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let c = Collector::default();
+        let stamp = Stamp {
+            dev: 1,
+            ino: 2,
+            size: 3,
+            mtime_ns: 4,
+            ctime_ns: 5,
+        };
+        c.file(Path::new("/w/a.php"), stamp);
+        c.log(
+            Path::new("/l/access.log"),
+            stamp,
+            b"line one\nline two\n",
+            3,
+            18,
+        );
+        c.log(
+            Path::new("/l/access.log.1"),
+            stamp,
+            b"line one\nline two\n",
+            2,
+            9,
+        );
+        c.save(&state, "R").unwrap();
+        let p = Previous::load(&state, "R").unwrap();
+        assert!(p.unchanged_file(Path::new("/w/a.php"), &stamp).is_some());
+        assert!(
+            p.unchanged_file(Path::new("/w/a.php"), &Stamp { size: 9, ..stamp })
+                .is_none()
+        );
+        let l = p.log(b"line one\nline two\nline three\n").unwrap();
+        assert_eq!(
+            (l.next_line, l.offset),
+            (3, 18),
+            "the furthest-read copy is kept"
+        );
+        assert!(p.log(b"other\n").is_none());
+        assert!(Previous::load(&state, "other rules").unwrap().is_empty());
+        std::fs::write(&state, b"{not json").unwrap();
+        assert!(matches!(
+            Previous::load(&state, "R"),
+            Err(StateError::Corrupt { .. })
+        ));
+        assert!(
+            Previous::load(&dir.path().join("missing.json"), "R")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
