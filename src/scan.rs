@@ -215,7 +215,11 @@ impl Worker {
                 offset,
                 hold_partial,
             };
-            let result = self.log(path, meta, format, text, prefix, &*file, start);
+            // Read what the log held when it was opened: lines written meanwhile belong to
+            // the next sweep, and a writer faster than the reader cannot keep it busy forever.
+            let position = file.stream_position().map_err(|e| e.to_string())?;
+            let rest = (&*file).take(meta.stamp.size.saturating_sub(position));
+            let result = self.log(path, meta, format, text, prefix, rest, start);
             self.buf = head;
             return result.map(|()| true);
         }

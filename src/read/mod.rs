@@ -100,9 +100,13 @@ pub fn read_rest(
     if expected > max_size {
         return Err(NotRead::TooLarge(expected));
     }
-    // The size may change while reading: read to EOF, but never more than the limit allows.
+    // The size may change while reading: read what the file held when it was opened (a
+    // file that grows meanwhile is read again by the next sweep, as its stamp changed), and
+    // never more than the limit allows.
     buf.reserve((expected as usize).saturating_sub(buf.len()));
-    let room = (max_size + 1).saturating_sub(buf.len() as u64);
+    let room = (max_size + 1)
+        .min(expected)
+        .saturating_sub(buf.len() as u64);
     (&mut file).take(room).read_to_end(buf)?;
     if buf.len() as u64 > max_size {
         let got = buf.len() as u64;
