@@ -259,12 +259,16 @@ fn files_truncated_rewritten_or_growing_during_the_scan_do_not_crash_it() {
                     .write(true)
                     .open(&target)
                     .unwrap();
-                f.set_len(if i % 2 == 0 { 10 } else { body.len() as u64 })
-                    .unwrap();
+                f.set_len(if i.is_multiple_of(2) {
+                    10
+                } else {
+                    body.len() as u64
+                })
+                .unwrap();
                 use std::io::Write;
                 let mut l = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
                 l.write_all(&line).unwrap();
-                if i % 5 == 0 {
+                if i.is_multiple_of(5) {
                     std::fs::OpenOptions::new()
                         .write(true)
                         .open(&log)
