@@ -85,6 +85,7 @@ pub fn scan_log(
         format,
         outcome: LogOutcome::default(),
         batch: Vec::new(),
+        atoms_possible: true,
     };
     let mut columns = IisColumns::default();
     let mut stitcher = Stitcher::new(opts.uls_zone.clone());
@@ -92,44 +93,50 @@ pub fn scan_log(
     let mut reader = LineReader::new(src, head, opts.max_line)
         .starting_at(start.line, start.offset)
         .holding_partial_line(start.hold_partial);
-    let result = reader.for_each(|line| {
-        ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
-        if line.truncated {
-            ctx.outcome.truncated_lines += 1;
-        }
-        let bytes = line.bytes;
-        match format {
-            LogFormat::Iis => {
-                if bytes.starts_with(b"#") {
-                    if let Some(c) = IisColumns::from_directive(bytes) {
-                        columns = c;
+    let engine_ref = engine;
+    let may_match = std::cell::Cell::new(true);
+    let result = reader.for_each_in_chunks(
+        |chunk| may_match.set(engine_ref.record_atoms_may_match(chunk)),
+        |line| {
+            ctx.atoms_possible = may_match.get();
+            ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
+            if line.truncated {
+                ctx.outcome.truncated_lines += 1;
+            }
+            let bytes = line.bytes;
+            match format {
+                LogFormat::Iis => {
+                    if bytes.starts_with(b"#") {
+                        if let Some(c) = IisColumns::from_directive(bytes) {
+                            columns = c;
+                        }
+                    } else if !bytes.is_empty() {
+                        let rec = columns.parse(bytes);
+                        ctx.record(bytes, &rec, line.number, line.offset);
                     }
-                } else if !bytes.is_empty() {
-                    let rec = columns.parse(bytes);
-                    ctx.record(bytes, &rec, line.number, line.offset);
+                }
+                LogFormat::Combined => {
+                    if !bytes.is_empty() {
+                        let rec = parse_combined(bytes).unwrap_or_default();
+                        ctx.record(bytes, &rec, line.number, line.offset);
+                    }
+                }
+                LogFormat::Uls => {
+                    stitcher.push(bytes, line.number, line.offset, &mut uls_done);
+                    for r in uls_done.drain(..) {
+                        ctx.record(&r.raw, &r.record, r.line, r.offset);
+                    }
+                }
+                LogFormat::Raw => {
+                    if !bytes.is_empty() {
+                        ctx.record(bytes, &Record::default(), line.number, line.offset);
+                    }
                 }
             }
-            LogFormat::Combined => {
-                if !bytes.is_empty() {
-                    let rec = parse_combined(bytes).unwrap_or_default();
-                    ctx.record(bytes, &rec, line.number, line.offset);
-                }
-            }
-            LogFormat::Uls => {
-                stitcher.push(bytes, line.number, line.offset, &mut uls_done);
-                for r in uls_done.drain(..) {
-                    ctx.record(&r.raw, &r.record, r.line, r.offset);
-                }
-            }
-            LogFormat::Raw => {
-                if !bytes.is_empty() {
-                    ctx.record(bytes, &Record::default(), line.number, line.offset);
-                }
-            }
-        }
-        ctx.flush_if_full(emit);
-        true
-    });
+            ctx.flush_if_full(emit);
+            true
+        },
+    );
     stitcher.finish(&mut uls_done);
     for r in uls_done.drain(..) {
         ctx.record(&r.raw, &r.record, r.line, r.offset);
@@ -151,6 +158,8 @@ struct Ctx<'a> {
     format: LogFormat,
     outcome: LogOutcome,
     batch: Vec<Finding>,
+    /// False when the current chunk holds no atom of any log rule's patterns.
+    atoms_possible: bool,
 }
 
 impl Ctx<'_> {
@@ -160,7 +169,9 @@ impl Ctx<'_> {
             self.outcome.outside_window += 1;
             return;
         }
-        let hits = self.engine.scan_record(raw, rec, self.scratch);
+        let hits = self
+            .engine
+            .scan_record(raw, rec, self.atoms_possible, self.scratch);
         let indicators = if self.iocs.is_empty() {
             Vec::new()
         } else {

@@ -2,7 +2,11 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+/// Above this many atoms the automaton kind is left to aho-corasick (a DFA's memory grows
+/// with the number of states).
+const DFA_MAX_ATOMS: usize = 5_000;
 
 /// One consumer of an automaton hit.
 #[derive(Clone, Debug)]
@@ -72,10 +76,14 @@ impl AtomSetBuilder {
         let automaton = if self.atoms.is_empty() {
             None
         } else {
+            // A full DFA is the fastest automaton to search with and, for the few thousand
+            // atoms rule sets have, small enough to build at start-up.
+            let kind = (self.atoms.len() <= DFA_MAX_ATOMS).then_some(AhoCorasickKind::DFA);
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .ascii_case_insensitive(self.nocase)
+                    .kind(kind)
                     .build(&self.atoms)?,
             )
         };

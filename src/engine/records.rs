@@ -11,11 +11,22 @@ use crate::logs::Record;
 use crate::rules::{Facts, Stat};
 
 impl Engine {
+    /// Whether any atom of the log rules' patterns occurs in `text` (a chunk of lines): when
+    /// not, no record in it needs the per-record search.
+    pub fn record_atoms_may_match(&self, text: &[u8]) -> bool {
+        self.records
+            .automaton
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(text))
+    }
+
     /// Matches every log rule against one record; `raw` is the record's text as logged.
+    /// `atoms_possible: false` says the caller knows no atom occurs in `raw`.
     pub fn scan_record<'e>(
         &'e self,
         raw: &[u8],
         record: &Record<'_>,
+        atoms_possible: bool,
         s: &mut Scratch,
     ) -> Vec<RuleHit<'e>> {
         if self.log_rules.is_empty() {
@@ -30,11 +41,12 @@ impl Engine {
         }
         // Most lines hold no atom: a non-overlapping check (which uses the automaton's
         // prefilter) rules them out before the overlapping search that counts every hit.
-        if self
-            .records
-            .automaton
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(raw))
+        if atoms_possible
+            && self
+                .records
+                .automaton
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(raw))
         {
             self.find_atoms(&self.records, raw, s);
         }
@@ -163,17 +175,21 @@ rules:
         let rec = cols.parse(line);
         assert_eq!(rec.get(Field::Method), Some(&b"POST"[..]));
         let ids: Vec<&str> = engine
-            .scan_record(line, &rec, &mut s)
+            .scan_record(line, &rec, true, &mut s)
             .iter()
             .map(|h| h.rule.id.as_str())
             .collect();
         assert_eq!(ids, ["TOOLPANE", "RAW"]);
-        let hits = engine.scan_record(line, &rec, &mut s);
+        let hits = engine.scan_record(line, &rec, true, &mut s);
         assert_eq!(hits[0].selections, ["exploit"]);
         assert_eq!(hits[1].matches[0].offset, 129);
 
         let get = b"2025-07-19 07:13:02 10.20.0.15 GET /_layouts/15/ToolPane.aspx DisplayMode=Edit 443 - 1.2.3.4 x - 200 0 0 1";
-        assert!(engine.scan_record(get, &cols.parse(get), &mut s).is_empty());
+        assert!(
+            engine
+                .scan_record(get, &cols.parse(get), true, &mut s)
+                .is_empty()
+        );
         // A file scan after record scans sees only file rules again.
         let file_hits = engine.scan(std::path::Path::new("x.txt"), b"ToolPane", &mut s);
         assert_eq!(file_hits.len(), 1);

@@ -143,7 +143,19 @@ impl<R: Read> LineReader<R> {
     }
 
     /// Calls `f` for every line, in order. Stops early when `f` returns false.
-    pub fn for_each(&mut self, mut f: impl FnMut(Line<'_>) -> bool) -> io::Result<()> {
+    pub fn for_each(&mut self, f: impl FnMut(Line<'_>) -> bool) -> io::Result<()> {
+        self.for_each_in_chunks(|_| {}, f)
+    }
+
+    /// As [`LineReader::for_each`], and shows `chunk` each stretch of buffered text before
+    /// its lines are handed out, so a caller can search a whole chunk at once (one pass
+    /// that rules out most lines is cheaper than one search per line).
+    pub fn for_each_in_chunks(
+        &mut self,
+        mut chunk: impl FnMut(&[u8]),
+        mut f: impl FnMut(Line<'_>) -> bool,
+    ) -> io::Result<()> {
+        chunk(&self.buf[self.start..self.end]);
         loop {
             // Hand out every complete line in the buffer.
             while let Some(nl) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
@@ -204,6 +216,7 @@ impl<R: Read> LineReader<R> {
                 self.start = self.end;
             }
             self.fill()?;
+            chunk(&self.buf[self.start..self.end]);
         }
     }
 
