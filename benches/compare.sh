@@ -191,9 +191,10 @@ done
 
 # ---------------------------------------------------------------------------------------
 # Timed runs: round-robin over the cases (the starting case rotates every round), wall
-# time from date +%s%N, peak RSS from GNU time (the largest process of the command).
+# time from date +%s%N; peak RSS (the largest process of the command) and CPU time (user +
+# sys of all its processes) from GNU time.
 
-declare -A TIMES RSS FAIL
+declare -A TIMES RSS CPU FAIL
 n=${#CASES[@]}
 for ((r = 0; r < RUNS; r++)); do
     log "round $((r + 1))/$RUNS"
@@ -202,11 +203,13 @@ for ((r = 0; r < RUNS; r++)); do
         id=$(field "$c" 0)
         rc=0
         t0=$(date +%s%N)
-        /usr/bin/time -f '%M' -o "$WORK/$id.rss" bash -c "$(cmd_of "$c")" > /dev/null 2> "$WORK/$id.err" || rc=$?
+        /usr/bin/time -f '%M %U %S' -o "$WORK/$id.rss" bash -c "$(cmd_of "$c")" > /dev/null 2> "$WORK/$id.err" || rc=$?
         t1=$(date +%s%N)
         if [ "$rc" -gt 1 ]; then FAIL[$id]="exit $rc"; fi
         TIMES[$id]="${TIMES[$id]:-} $(( (t1 - t0) / 1000 ))"
-        RSS[$id]="${RSS[$id]:-} $(tail -1 "$WORK/$id.rss")"
+        read -r rss user sys < <(tail -1 "$WORK/$id.rss")
+        RSS[$id]="${RSS[$id]:-} $rss"
+        CPU[$id]="${CPU[$id]:-} $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%d", (u + s) * 1e6}')"
     done
 done
 
@@ -214,11 +217,12 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR] = $1} END {if (NR 
 minmax() { tr ' ' '\n' | grep -v '^$' | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.3f–%.3f", lo / 1e6, hi / 1e6}'; }
 maxval() { tr ' ' '\n' | grep -v '^$' | sort -n | tail -1; }
 
-declare -A MED PEAK
+declare -A MED PEAK CPUMED
 for c in "${CASES[@]}"; do
     id=$(field "$c" 0)
     MED[$id]=$(echo "${TIMES[$id]}" | median)
     PEAK[$id]=$(echo "${RSS[$id]}" | maxval)
+    CPUMED[$id]=$(echo "${CPU[$id]}" | median)
 done
 
 # ---------------------------------------------------------------------------------------
@@ -233,8 +237,8 @@ ver() { "$@" 2>&1 | head -1; }
     echo "- shellsweep $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') ($("$SHELLSWEEP" --version 2>&1 | head -1)); $(ver yara --version | sed 's/^/yara /'); $(ver rg --version); $(ver grep --version); $(ver python3 --version)"
     echo "- web root: $WEB_FILES files, $(awk -v b="$WEB_BYTES" 'BEGIN {printf "%.1f MB", b / 1e6}'); log set: $LOG_PARTS IIS W3C files, $(awk -v b="$LOG_BYTES" 'BEGIN {printf "%.1f MB", b / 1e6}'); big log: $(awk -v b="$BIG_BYTES" 'BEGIN {printf "%.1f MB", b / 1e6}'); $RUNS timed runs per case after one untimed run, page cache warm"
     echo
-    echo "| case | input | median s (min–max) | MB/s | time / reference | peak RSS MB |"
-    echo "|---|---|---:|---:|---:|---:|"
+    echo "| case | input | median s (min–max) | MB/s | time / reference | CPU s | peak RSS MB |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
     declare -A REF
     for c in "${CASES[@]}"; do
         id=$(field "$c" 0); group=$(field "$c" 1); label=$(field "$c" 2)
@@ -243,15 +247,17 @@ ver() { "$@" 2>&1 | head -1; }
         med=${MED[$id]}
         awk -v label="$label${FAIL[$id]:+ **(${FAIL[$id]})**}" -v input="$input" -v med="$med" \
             -v mm="$(echo "${TIMES[$id]}" | minmax)" -v bytes="$bytes" -v ref="${REF[$group]}" \
-            -v rss="${PEAK[$id]}" 'BEGIN {
+            -v rss="${PEAK[$id]}" -v cpu="${CPUMED[$id]}" 'BEGIN {
                 s = med / 1e6
                 mbs = bytes > 0 ? sprintf("%.0f", bytes / 1e6 / s) : "-"
-                printf "| %s | %s | %.3f (%s) | %s | %.2f | %.1f |\n", label, input, s, mm, mbs, med / ref, rss / 1024
+                printf "| %s | %s | %.3f (%s) | %s | %.2f | %.2f | %.1f |\n", label, input, s, mm, mbs, med / ref, cpu / 1e6, rss / 1024
             }'
     done
     echo
     echo "\"time / reference\" divides by the first row of the same block (the shellsweep -j$JOBS"
     echo "row; for the compile rows, the empty-folder scan): 10.00 means shellsweep was 10x faster."
+    echo "CPU s is the median user + sys time of all the command's processes (GNU time, 10 ms"
+    echo "resolution): on a busy machine it is steadier than wall time."
     echo
     echo "#### Targets"
     echo
