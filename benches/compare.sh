@@ -150,8 +150,9 @@ LOG_BYTES=$(bytes_of "$LOGS")
 BIG_BYTES=$(bytes_of "$BIG")
 
 # ---------------------------------------------------------------------------------------
-# Cases: id|group|label|input|bytes|command. Commands write to stdout, which timed runs
-# discard. The first case of each group is the group's reference.
+# Cases: id|group|label|input|bytes|command. Commands write to stdout, which goes to a
+# file even in timed runs: GNU grep stops at the first match when its output is /dev/null.
+# The first case of each group is the group's reference.
 
 SS="$SHELLSWEEP scan -q --format jsonl"
 CASES=(
@@ -177,7 +178,7 @@ cmd_of() { printf '%s' "$1" | cut -d'|' -f6-; }
 # Warm the page cache, then one untimed run per case whose output feeds the checks.
 
 log "warming the page cache"
-find "$WEB" "$LOGS" "$BIG" -type f -print0 | xargs -0 cat > /dev/null
+find "$WEB" "$LOGS" "$BIG" -type f -print0 | xargs -0 cat | wc -c > /dev/null
 
 log "untimed first runs (outputs kept for the checks)"
 for c in "${CASES[@]}"; do
@@ -203,7 +204,7 @@ for ((r = 0; r < RUNS; r++)); do
         id=$(field "$c" 0)
         rc=0
         t0=$(date +%s%N)
-        /usr/bin/time -f '%M %U %S' -o "$WORK/$id.rss" bash -c "$(cmd_of "$c")" > /dev/null 2> "$WORK/$id.err" || rc=$?
+        /usr/bin/time -f '%M %U %S' -o "$WORK/$id.rss" bash -c "$(cmd_of "$c")" > "$WORK/$id.timed.out" 2> "$WORK/$id.err" || rc=$?
         t1=$(date +%s%N)
         if [ "$rc" -gt 1 ]; then FAIL[$id]="exit $rc"; fi
         TIMES[$id]="${TIMES[$id]:-} $(( (t1 - t0) / 1000 ))"
