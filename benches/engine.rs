@@ -14,7 +14,7 @@ use jiff::tz::TimeZone;
 use shellsweep::engine::Engine;
 use shellsweep::ioc::IocSet;
 use shellsweep::logs::{IisColumns, LogFormat, Record, Window};
-use shellsweep::logscan::{LogOptions, scan_log};
+use shellsweep::logscan::{LogOptions, Start, scan_log};
 use shellsweep::rules::{Loader, Severity};
 
 fn main() {
@@ -114,7 +114,7 @@ fn scan_record_iis(bencher: Bencher) {
         .bench_local(|| {
             let mut hits = 0;
             for (raw, rec) in lines.iter().zip(&records) {
-                hits += engine.scan_record(raw, rec, &mut scratch).len();
+                hits += engine.scan_record(raw, rec, true, &mut scratch).len();
             }
             hits
         });
@@ -151,7 +151,8 @@ fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
             LogFormat::Iis,
             &[],
             Cursor::new(black_box(&log[..])),
-            &mut |f| findings += f.len(),
+            Start::default(),
+            &mut |f: Vec<shellsweep::finding::Finding>| findings += f.len(),
         )
         .expect("in-memory log");
         findings

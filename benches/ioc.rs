@@ -22,7 +22,7 @@ const PROBES: usize = 1024;
 fn set_of(text: &str) -> IocSet {
     let mut s = IocSet::default();
     let problems = s.load_text("iocs.txt", text);
-    assert!(problems.is_empty());
+    assert!(problems.problems.is_empty());
     s
 }
 
