@@ -240,22 +240,25 @@ impl Finding {
     }
 
     fn new(rule: RuleInfo, subject: Subject, hit: RuleHit<'_>) -> Finding {
-        Finding {
-            timestamp: jiff::Timestamp::now(),
-            rule_severity: rule.severity,
-            raised_by: Vec::new(),
-            rule,
-            subject,
-            matches: hit.matches,
-            match_count: hit.match_count,
-            selections: hit.selections.into_iter().map(str::to_owned).collect(),
-            indicator: None,
-        }
+        let mut f = Finding::bare(rule, subject);
+        f.matches = hit.matches;
+        f.match_count = hit.match_count;
+        f.selections = hit.selections.into_iter().map(str::to_owned).collect();
+        f
     }
 
     /// An IOC match, at the severity its list gives or else at `default`.
     pub fn from_indicator(hit: IndicatorHit, default: Severity, subject: Subject) -> Finding {
-        let rule = RuleInfo::ioc(hit.indicator.kind, hit.severity(default));
+        let mut f = Finding::bare(
+            RuleInfo::ioc(hit.indicator.kind, hit.severity(default)),
+            subject,
+        );
+        f.match_count = 1;
+        f.indicator = Some(hit);
+        f
+    }
+
+    fn bare(rule: RuleInfo, subject: Subject) -> Finding {
         Finding {
             timestamp: jiff::Timestamp::now(),
             rule_severity: rule.severity,
@@ -263,9 +266,9 @@ impl Finding {
             rule,
             subject,
             matches: Vec::new(),
-            match_count: 1,
+            match_count: 0,
             selections: Vec::new(),
-            indicator: Some(hit),
+            indicator: None,
         }
     }
 

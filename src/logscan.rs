@@ -354,21 +354,12 @@ fn ip_tokens<'t>(iocs: &IocSet, text: &'t [u8]) -> Vec<(usize, &'t [u8])> {
     }
     let is_ip_byte = |b: u8| b.is_ascii_hexdigit() || b == b'.' || b == b':';
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if !is_ip_byte(text[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < text.len() && is_ip_byte(text[i]) {
-            i += 1;
-        }
+    for r in crate::ioc::runs(text, is_ip_byte) {
         // A token glued to letters or digits beyond the hex range is not an address.
-        let glued = start > 0 && text[start - 1].is_ascii_alphanumeric()
-            || i < text.len() && text[i].is_ascii_alphanumeric();
+        let glued = r.start > 0 && text[r.start - 1].is_ascii_alphanumeric()
+            || r.end < text.len() && text[r.end].is_ascii_alphanumeric();
         // Sentence punctuation after an address (`... from 10.1.2.3.`) is not part of it.
-        let mut token = &text[start..i];
+        let mut token = &text[r];
         while let [rest @ .., b'.' | b':'] = token {
             token = rest;
         }

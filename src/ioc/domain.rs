@@ -49,24 +49,13 @@ impl DomainSet {
             return None;
         }
         let is_host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
-        let mut i = 0;
-        while i < text.len() {
-            if !is_host_byte(text[i]) {
-                i += 1;
-                continue;
+        super::runs(text, is_host_byte).find_map(|r| {
+            let token = &text[r.clone()];
+            if !token.contains(&b'.') {
+                return None;
             }
-            let start = i;
-            while i < text.len() && is_host_byte(text[i]) {
-                i += 1;
-            }
-            let token = &text[start..i];
-            if token.contains(&b'.')
-                && let Some(ind) = self.lookup_host(token.trim_ascii_start())
-            {
-                return Some((ind, start..i));
-            }
-        }
-        None
+            self.lookup_host(token).map(|ind| (ind, r))
+        })
     }
 }
 

@@ -18,6 +18,28 @@ pub use plain::{classify, parse_plain, refang};
 
 use crate::rules::Severity;
 
+/// The maximal runs of bytes for which `inside` holds, as ranges: how host names and
+/// addresses are cut out of free text.
+pub fn runs(
+    text: &[u8],
+    inside: impl Fn(u8) -> bool,
+) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < text.len() && !inside(text[i]) {
+            i += 1;
+        }
+        if i >= text.len() {
+            return None;
+        }
+        let start = i;
+        while i < text.len() && inside(text[i]) {
+            i += 1;
+        }
+        Some(start..i)
+    })
+}
+
 /// Parses `10.0.0.0/8` or `2001:db8::/32` (a bare address is a full-length network).
 pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
     let (a, l) = match s.trim().split_once('/') {

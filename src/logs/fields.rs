@@ -90,6 +90,17 @@ const NAMES: &[(&str, Field, &[&str])] = &[
 impl Field {
     pub const COUNT: usize = NAMES.len();
 
+    /// Every field, in enum order.
+    pub const ALL: [Field; Field::COUNT] = {
+        let mut all = [Field::Date; Field::COUNT];
+        let mut i = 0;
+        while i < Field::COUNT {
+            all[i] = NAMES[i].1;
+            i += 1;
+        }
+        all
+    };
+
     /// Looks a field up by any accepted spelling, case-insensitively.
     pub fn from_name(name: &str) -> Option<Field> {
         let lower = name.to_ascii_lowercase();
