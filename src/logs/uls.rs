@@ -60,6 +60,15 @@ impl UlsColumns {
         let i = self.fields.iter().find(|(f, _)| *f == field)?.1;
         cells.get(i).map(|c| c.trim_ascii())
     }
+
+    /// Where a cell's trimmed value ends in the line the cells were split from (cells are
+    /// separated by one tab each).
+    fn cell_end(&self, cells: &[&[u8]], field: Field) -> Option<usize> {
+        let i = self.fields.iter().find(|(f, _)| *f == field)?.1;
+        let cell = cells.get(i)?;
+        let start: usize = cells[..i].iter().map(|c| c.len() + 1).sum();
+        Some(start + cell.trim_ascii_end().len())
+    }
 }
 
 /// A record being assembled from its segments.
@@ -142,8 +151,12 @@ impl Stitcher {
             }
         }
         record.time = uls_time(ts, &self.zone);
-        // The end of the (trimmed) message within the line.
-        let message_end = message.as_ptr() as usize - line.as_ptr() as usize + message.len();
+        // The end of the (trimmed) message within the line; a line without a message cell
+        // has its end there.
+        let message_end = self
+            .columns
+            .cell_end(&cells, Field::Message)
+            .unwrap_or(line.len());
         let rec = UlsRecord {
             line: line_no,
             offset,
@@ -230,6 +243,16 @@ mod tests {
         );
         let raw = String::from_utf8(out[1].raw.clone()).unwrap();
         assert!(raw.ends_with("\tfirst partsecond part\tc1"), "{raw}");
+    }
+
+    #[test]
+    fn lines_without_a_message_cell_are_records_too() {
+        let out = feed(&[
+            "",
+            "07/19/2025 09:13:02.27\tw3wp.exe (0x2A1C)\t0x3B40",
+            "\t\t\t\t\t\t\t\t",
+        ]);
+        assert!(out.len() <= 3);
     }
 
     #[test]
