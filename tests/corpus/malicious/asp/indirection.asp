@@ -1,0 +1,6 @@
+<% ' shellsweep test sample: inert, never functional
+Response.End %>
+<%
+a=request("x")
+execute a
+%>

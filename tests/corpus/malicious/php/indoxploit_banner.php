@@ -1,0 +1,4 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+// IndoXploit Shell
+echo '<title>IndoXploit</title>';
