@@ -196,3 +196,39 @@ fn nothing_at_medium_or_above_fires_on_the_benign_fixtures() {
         "{scanned} files scanned"
     );
 }
+
+/// The inert variants under tests/corpus/malicious (written to mimic how real shells are
+/// obfuscated and spaced) are a regression guard for detection: every one must be found at
+/// medium or above.
+#[test]
+fn every_sample_of_the_variant_corpus_is_found_at_medium_or_above() {
+    let out = run([
+        "scan",
+        "--format",
+        "jsonl",
+        "--min-severity",
+        "medium",
+        "tests/corpus/malicious",
+    ]);
+    let (findings, summary) = findings_and_summary(&out);
+    let found: BTreeSet<String> = findings
+        .iter()
+        .map(|f| f["file"]["path"].as_str().unwrap().to_owned())
+        .collect();
+    let mut samples = Vec::new();
+    let mut stack = vec![repo().join("tests/corpus/malicious")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "README.md") {
+                samples.push(p.strip_prefix(repo()).unwrap().display().to_string());
+            }
+        }
+    }
+    assert!(samples.len() >= 80, "{} samples", samples.len());
+    let missed: Vec<&String> = samples.iter().filter(|s| !found.contains(*s)).collect();
+    assert!(missed.is_empty(), "not found at medium+: {missed:?}");
+    assert_eq!(summary["shellsweep"]["summary"]["errors"], 0);
+}
