@@ -42,7 +42,12 @@ fn uls_line_without_message_column() {
     let mut st = shellsweep::logs::Stitcher::new(jiff::tz::TimeZone::UTC);
     let mut out = Vec::new();
     st.push(b"", 1, 0, &mut out);
-    st.push(b"07/19/2025 09:13:02.27\tw3wp.exe (0x2A1C)\t0x3B40", 2, 1, &mut out);
+    st.push(
+        b"07/19/2025 09:13:02.27\tw3wp.exe (0x2A1C)\t0x3B40",
+        2,
+        1,
+        &mut out,
+    );
     st.finish(&mut out);
 }
 
