@@ -1,0 +1,447 @@
+//! The fuzz harnesses, one function per target. The libFuzzer targets in fuzz_targets/
+//! call these, and the main crate's tests/fuzz_regressions.rs includes this file to replay
+//! saved inputs through exactly the same code.
+#![allow(clippy::all)]
+
+/// IIS W3C: `#Fields:` directives replace the column map, data lines are parsed with it.
+pub mod iis {
+    use shellsweep::ioc::parse_logged_addr;
+    use shellsweep::logs::{Field, IisColumns, percent_decode};
+
+    pub fn run(data: &[u8]) {
+        let mut columns = IisColumns::default();
+        for line in data.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.starts_with(b"#") {
+                if let Some(c) = IisColumns::from_directive(line) {
+                    columns = c;
+                }
+                continue;
+            }
+            let rec = columns.parse(line);
+            // Touch everything the scanner reads off a record.
+            let mut n = 0usize;
+            for (_f, v) in rec.iter() {
+                n = n.wrapping_add(v.len());
+            }
+            for (_name, v) in &rec.custom {
+                n = n.wrapping_add(v.len());
+            }
+            if let Some(t) = rec.time {
+                n = n.wrapping_add(t.as_second() as usize);
+            }
+            for f in [Field::ClientIp, Field::ForwardedFor] {
+                if let Some(v) = rec.get(f) {
+                    for a in v.split(|&b| b == b',' || b == b' ') {
+                        let _ = parse_logged_addr(a);
+                    }
+                }
+            }
+            if let Some(stem) = rec.get(Field::UriStem) {
+                assert!(percent_decode(stem).len() <= stem.len());
+            }
+            std::hint::black_box(n);
+        }
+    }
+}
+
+/// Apache/nginx combined: one record per line, percent-decoding of request parts.
+pub mod combined {
+    use shellsweep::ioc::parse_logged_addr;
+    use shellsweep::logs::{Field, parse_combined, percent_decode};
+
+    pub fn run(data: &[u8]) {
+        // The whole input as one line (lines never hold '\n' in the scanner, but the parser
+        // must not care), then line by line as the scanner feeds it.
+        let _ = parse_combined(data);
+        assert!(percent_decode(data).len() <= data.len());
+        for line in data.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(rec) = parse_combined(line) else {
+                continue;
+            };
+            let mut n = 0usize;
+            for (_f, v) in rec.iter() {
+                n = n.wrapping_add(v.len());
+            }
+            if let Some(t) = rec.time {
+                n = n.wrapping_add(t.as_second() as usize);
+            }
+            if let Some(ip) = rec.get(Field::ClientIp) {
+                let _ = parse_logged_addr(ip);
+            }
+            std::hint::black_box(n);
+        }
+    }
+}
+
+/// SharePoint ULS: the stitcher joins `...`-continued segments across lines.
+pub mod uls {
+    use shellsweep::logs::Stitcher;
+
+    pub fn run(data: &[u8]) {
+        let mut st = Stitcher::new(jiff::tz::TimeZone::UTC);
+        let mut out = Vec::new();
+        let mut offset = 0u64;
+        let mut pushed = 0u64;
+        for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+            let bare = line.strip_suffix(b"\r").unwrap_or(line);
+            st.push(bare, i as u64 + 1, offset, &mut out);
+            offset += line.len() as u64 + 1;
+            pushed += 1;
+        }
+        st.finish(&mut out);
+        assert!(out.len() as u64 <= pushed);
+        let mut n = 0usize;
+        for r in &out {
+            assert!(r.line >= 1 && r.line <= pushed);
+            n = n.wrapping_add(r.raw.len());
+            for (_f, v) in r.record.iter() {
+                n = n.wrapping_add(v.len());
+            }
+        }
+        std::hint::black_box(n);
+    }
+}
+
+/// Format sniffing on a file's head, with the path hints the scanner uses.
+pub mod sniff {
+    use std::path::Path;
+
+    use shellsweep::logs::{looks_like_log_path, sniff};
+
+    const PATHS: &[&str] = &[
+        "u_ex260101.log",
+        "/inetpub/logs/LogFiles/W3SVC1/u_ex260101.log",
+        "/var/log/apache2/access.log",
+        "/var/log/nginx/access.log.1",
+        "access.log.2.gz",
+        "SP-20260101-1200.log",
+        "/LOGS/SERVER-20260101-1200.log",
+        "notes.txt",
+        "index.php",
+        "",
+    ];
+
+    pub fn run(data: &[u8]) {
+        let Some((&sel, head)) = data.split_first() else {
+            return;
+        };
+        let path = Path::new(PATHS[sel as usize % PATHS.len()]);
+        let _ = sniff(head, path);
+        // The head as a path, too.
+        let text = String::from_utf8_lossy(head);
+        let _ = looks_like_log_path(Path::new(&*text));
+    }
+}
+
+/// IOC plain lists: classification, refanging, typed sets and their look-ups.
+pub mod ioc_plain {
+    use shellsweep::ioc::{IocSet, parse_cidr, parse_logged_addr};
+
+    pub fn run(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let mut set = IocSet::default();
+        let problems = set.load_text("fuzz.txt", &text);
+        for p in &problems {
+            assert!(p.line >= 1);
+        }
+        let _ = set.counts();
+        // Look every token of the list up again, as addresses, hosts and URLs.
+        for tok in text.split(|c: char| c.is_whitespace() || c == ',') {
+            if tok.is_empty() {
+                continue;
+            }
+            let _ = parse_cidr(tok);
+            if let Some(ip) = parse_logged_addr(tok.as_bytes()) {
+                let _ = set.ips.lookup(ip);
+            }
+            let _ = set.domains.lookup_host(tok.as_bytes());
+            let _ = set.lookup_url(tok);
+        }
+        let _ = set.domains.lookup_in_text(data);
+    }
+}
+
+/// Rule loader on any text; what loads is compiled and run over fixed buffers.
+pub mod rules_loader {
+    use std::path::Path;
+    use std::sync::LazyLock;
+
+    use shellsweep::engine::Engine;
+    use shellsweep::logs::{IisColumns, parse_combined};
+    use shellsweep::rules::Loader;
+
+    static FILE: &[u8] = b"<%@ Page Language=\"C#\" %>\n<% eval(Request[\"cmd\"]); System.Diagnostics.Process.Start(\"cmd.exe\"); %>\n<?php @eval($_POST['x']); system(base64_decode('aWQ=')); ?>\nR\0u\0n\0t\0i\0m\0e\0\0\0\n";
+    static IIS: &[u8] = b"2026-01-01 12:00:00 10.0.0.5 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 203.0.113.7 Mozilla/5.0 /_layouts/SignOut.aspx 200 0 0 31";
+    static COMBINED: &[u8] = b"203.0.113.7 - - [01/Jan/2026:12:00:00 +0000] \"GET /shell.php?cmd=id HTTP/1.1\" 200 12 \"-\" \"curl/8.0\"";
+    static PATHS: LazyLock<Vec<&Path>> = LazyLock::new(|| {
+        [
+            "shell.aspx",
+            "x.php",
+            "a.jsp",
+            "web.config",
+            "bin/x.dll",
+            "x.ashx",
+            "README",
+        ]
+        .iter()
+        .map(Path::new)
+        .collect()
+    });
+
+    pub fn run(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let mut loader = Loader::new();
+        loader.add_text("fuzz.yml", &text);
+        let _ = loader.diagnostics().len();
+        let Ok((rules, _diags)) = loader.finish() else {
+            return;
+        };
+        let Ok(engine) = Engine::new(rules) else {
+            return;
+        };
+        let _ = engine.slow_patterns();
+        let mut scratch = engine.scratch();
+        for p in PATHS.iter() {
+            let _ = engine.scan(p, FILE, &mut scratch);
+        }
+        let iis = IisColumns::default().parse(IIS);
+        let _ = engine.scan_record(IIS, &iis, &mut scratch);
+        let comb = parse_combined(COMBINED).unwrap_or_default();
+        let _ = engine.scan_record(COMBINED, &comb, &mut scratch);
+        let _ = engine.scan(PATHS[0], FILE, &mut scratch);
+    }
+}
+
+/// Decoding (gzip, BOMs, UTF-16) and line splitting over arbitrary bytes.
+///
+/// Layout: byte 0 = flags (bit 0: treat as gzip; bits 1-3: max_line choice; bits 4-7:
+/// read-size choice), byte 1 = prefix length, rest = the raw stream.
+pub mod line_reader {
+    use std::io::{Cursor, Read};
+
+    use shellsweep::read::{Bounded, LineReader, decoded};
+
+    /// Decoded bytes beyond this are an error, as `--max-decompressed-size` makes them.
+    const LIMIT: u64 = 1 << 20;
+    const MAX_LINES: [usize; 8] = [1, 2, 7, 64, 100, 4096, 300_000, 1 << 20];
+    const READS: [usize; 16] = [
+        1,
+        2,
+        3,
+        5,
+        8,
+        13,
+        64,
+        255,
+        256,
+        1000,
+        4096,
+        65_535,
+        65_536,
+        262_143,
+        262_144,
+        usize::MAX,
+    ];
+
+    /// Hands out at most `n` bytes per read, to put buffer refills everywhere.
+    struct Dribble<R> {
+        inner: R,
+        n: usize,
+    }
+
+    impl<R: Read> Read for Dribble<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.n);
+            self.inner.read(&mut buf[..n])
+        }
+    }
+
+    fn decode_all(raw: Vec<u8>, gzip: bool) -> Result<Vec<u8>, std::io::Error> {
+        let mut out = Vec::new();
+        Bounded::new(decoded(Cursor::new(raw), gzip), LIMIT).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// Runs the line reader over `text` and checks each line against it.
+    fn check_lines(text: &[u8], prefix_len: usize, max_line: usize, read: usize) {
+        let prefix_len = prefix_len.min(text.len());
+        let (prefix, rest) = text.split_at(prefix_len);
+        let src = Dribble {
+            inner: Cursor::new(rest.to_vec()),
+            n: read,
+        };
+        let mut reader = LineReader::new(src, prefix, max_line);
+        let mut expect_number = 1u64;
+        let mut last_offset = 0u64;
+        reader
+            .for_each(|line| {
+                assert_eq!(line.number, expect_number);
+                expect_number += 1;
+                assert!(line.offset >= last_offset, "offsets go back");
+                last_offset = line.offset;
+                assert!(!line.bytes.contains(&b'\n'));
+                let at = line.offset as usize;
+                let end = at + line.bytes.len();
+                assert!(end <= text.len(), "line past the end");
+                assert_eq!(
+                    &text[at..end],
+                    line.bytes,
+                    "line is not the text at its offset"
+                );
+                if !line.truncated {
+                    // A whole line is followed by its terminator or the end of the text (a last
+                    // line's trailing CR is dropped too).
+                    let after = &text[end..];
+                    assert!(
+                        after.is_empty()
+                            || after == b"\r"
+                            || after.starts_with(b"\n")
+                            || after.starts_with(b"\r\n"),
+                        "whole line not ended by a terminator"
+                    );
+                } else {
+                    assert_eq!(line.bytes.len(), max_line.max(1));
+                }
+                true
+            })
+            .expect("reading from memory cannot fail");
+    }
+
+    pub fn run(data: &[u8]) {
+        let [flags, prefix_len, raw @ ..] = data else {
+            return;
+        };
+        let gzip = flags & 1 == 1;
+        let max_line = MAX_LINES[(flags >> 1 & 7) as usize];
+        let mut read = READS[(flags >> 4) as usize];
+        let raw = raw.to_vec();
+
+        // Decoded text (an error, such as a corrupt gzip or the size cap, is fine).
+        let text = decode_all(raw.clone(), gzip);
+        // The line reader rescans its whole pending buffer after every read, so tiny reads on
+        // long texts are quadratic (see docs/FUZZING.md); keep them to short texts here so the
+        // fuzzer stays fast.
+        if read < 4096 && text.as_ref().map_or(true, |t| t.len() > 16 * 1024) {
+            read = 4096;
+        }
+
+        // The production path: the decoded stream, lines straight off it (errors are fine).
+        let stream = Bounded::new(decoded(Cursor::new(raw.clone()), gzip), LIMIT);
+        let mut lines = 0u64;
+        let _ = LineReader::new(
+            Dribble {
+                inner: stream,
+                n: read,
+            },
+            b"",
+            max_line,
+        )
+        .for_each(|_| {
+            lines += 1;
+            true
+        });
+
+        let Ok(text) = text else {
+            return;
+        };
+        // The line reader must hand out exactly the lines of the decoded text.
+        check_lines(&text, *prefix_len as usize, max_line, read);
+
+        // The same bytes gzipped decode to the same text.
+        if !gzip {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut enc, &raw).unwrap();
+            let gz = enc.finish().unwrap();
+            let via_gzip = decode_all(gz, true).expect("our own gzip decodes");
+            assert_eq!(via_gzip, text, "gzip and plain decode differ");
+        }
+    }
+}
+
+/// The bundled rules over arbitrary bytes: as a file under several names, and as log
+/// records (IIS, combined, raw); hits become findings and ECS JSON, as in output.
+pub mod engine_scan {
+    use std::path::Path;
+    use std::sync::LazyLock;
+
+    use shellsweep::engine::Engine;
+    use shellsweep::finding::{Finding, LogSubject, Observer};
+    use shellsweep::logs::{IisColumns, LogFormat, Record, parse_combined};
+    use shellsweep::rules::Loader;
+
+    static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
+        let mut loader = Loader::new();
+        loader.add_bundled();
+        let (rules, _) = loader.finish().expect("bundled rules load");
+        Engine::new(rules).expect("bundled rules compile")
+    });
+    static OBSERVER: LazyLock<Observer> = LazyLock::new(|| Observer {
+        host_name: "fuzz".into(),
+        version: "0",
+    });
+    const PATHS: &[&str] = &[
+        "/inetpub/wwwroot/shell.aspx",
+        "/var/www/html/x.php",
+        "/opt/tomcat/webapps/ROOT/a.jsp",
+        "web.config",
+        "/inetpub/wwwroot/bin/App_Web_x.dll",
+        "/Program Files/Common Files/microsoft shared/Web Server Extensions/16/TEMPLATE/LAYOUTS/spinstall0.aspx",
+        "x.ashx",
+        "x.phtml",
+        "README",
+    ];
+
+    fn subject(format: LogFormat, rec: &Record<'_>, raw: &[u8]) -> LogSubject {
+        LogSubject {
+            path: "fuzz.log".into(),
+            format,
+            line: 1,
+            offset: 0,
+            time: rec.time,
+            time_zone: None,
+            fields: rec.iter().map(|(f, v)| (f, v.to_vec())).collect(),
+            original: raw[..raw.len().min(2048)].to_vec(),
+        }
+    }
+
+    pub fn run(data: &[u8]) {
+        let Some((&sel, buf)) = data.split_first() else {
+            return;
+        };
+        let engine = &*ENGINE;
+        let mut scratch = engine.scratch();
+        let path = Path::new(PATHS[sel as usize % PATHS.len()]);
+        for hit in engine.scan(path, buf, &mut scratch) {
+            for m in &hit.matches {
+                assert!(
+                    m.offset + m.length <= buf.len() as u64,
+                    "match past the end"
+                );
+                assert!(m.line >= 1);
+            }
+            let f = Finding::from_hit(hit, path, buf, None, "0");
+            let _ = serde_json::to_string(&f.to_ecs(&OBSERVER)).unwrap();
+        }
+        // As log records: IIS (default columns), combined, raw.
+        let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+        let iis = IisColumns::default().parse(line);
+        let comb = parse_combined(line);
+        let raw = Record::default();
+        let records = [
+            (LogFormat::Iis, Some(iis)),
+            (LogFormat::Combined, comb),
+            (LogFormat::Raw, Some(raw)),
+        ];
+        for (format, rec) in records {
+            let Some(rec) = rec else { continue };
+            for hit in engine.scan_record(line, &rec, &mut scratch) {
+                let f = Finding::from_record_hit(hit, subject(format, &rec, line));
+                let _ = serde_json::to_string(&f.to_ecs(&OBSERVER)).unwrap();
+            }
+        }
+        // A file scan after record scans reuses the scratch.
+        let _ = engine.scan(path, buf, &mut scratch);
+    }
+}
