@@ -142,9 +142,9 @@ pub mod ioc_plain {
     pub fn run(data: &[u8]) {
         let text = String::from_utf8_lossy(data);
         let mut set = IocSet::default();
-        let problems = set.load_text("fuzz.txt", &text);
-        for p in &problems {
-            assert!(p.line >= 1);
+        let report = set.load_text("fuzz.txt", &text);
+        for p in report.problems.iter().chain(&set.prepare()) {
+            assert!(p.line <= text.lines().count().max(1));
         }
         let _ = set.counts();
         // Look every token of the list up again, as addresses, hosts and URLs.
@@ -158,6 +158,7 @@ pub mod ioc_plain {
             }
             let _ = set.domains.lookup_host(tok.as_bytes());
             let _ = set.lookup_url(tok);
+            let _ = set.paths.matches(tok);
         }
         let _ = set.domains.lookup_in_text(data);
     }
@@ -207,9 +208,9 @@ pub mod rules_loader {
             let _ = engine.scan(p, FILE, &mut scratch);
         }
         let iis = IisColumns::default().parse(IIS);
-        let _ = engine.scan_record(IIS, &iis, &mut scratch);
+        let _ = engine.scan_record(IIS, &iis, true, &mut scratch);
         let comb = parse_combined(COMBINED).unwrap_or_default();
-        let _ = engine.scan_record(COMBINED, &comb, &mut scratch);
+        let _ = engine.scan_record(COMBINED, &comb, true, &mut scratch);
         let _ = engine.scan(PATHS[0], FILE, &mut scratch);
     }
 }
@@ -436,7 +437,7 @@ pub mod engine_scan {
         ];
         for (format, rec) in records {
             let Some(rec) = rec else { continue };
-            for hit in engine.scan_record(line, &rec, &mut scratch) {
+            for hit in engine.scan_record(line, &rec, true, &mut scratch) {
                 let f = Finding::from_record_hit(hit, subject(format, &rec, line));
                 let _ = serde_json::to_string(&f.to_ecs(&OBSERVER)).unwrap();
             }
