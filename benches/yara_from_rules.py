@@ -220,8 +220,11 @@ def translate_regex(src, nocase):
         flags.add("i")
     out = []
     depth = 0
+    lazy_done = False
     while i < len(src):
         c = src[i]
+        if c != "?":
+            lazy_done = False
         if c == "\\":
             kind, text, i = parse_escape(src, i)
             out.append(byte_escape(text) if kind == "lit" else text)
@@ -270,8 +273,17 @@ def translate_regex(src, nocase):
             lo = m.group(1) or "0"
             if int(lo or 0) > 32767 or int(m.group(3) or 0) > 32767:
                 raise Untranslatable("repetition beyond YARA's limit")
-            out.append("{%s%s%s}%s" % (lo, m.group(2), m.group(3), m.group(4)))
+            out.append("{%s%s%s}" % (lo, m.group(2), m.group(3)))
+            if m.group(4):
+                notes.append("a lazy quantifier became greedy: the same files match")
             i += m.end()
+        elif c == "?" and out and out[-1] in ("*", "+", "?") and not lazy_done:
+            # YARA cannot mix lazy and greedy quantifiers; laziness changes where a match
+            # ends, never whether there is one.
+            notes.append("a lazy quantifier became greedy: the same files match")
+            lazy_done = True
+            i += 1
+            continue
         elif c in ".|*+?":
             out.append(c)
             i += 1

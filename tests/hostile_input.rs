@@ -346,3 +346,75 @@ fn reading_does_not_change_access_times() {
     let after = std::fs::metadata(&p).unwrap().accessed().unwrap();
     assert_eq!(before, after);
 }
+
+/// Heavy: `cargo test --release --test hostile_input -- --ignored`. A 200 MB file that is
+/// one line (minified) is scanned whole, and excerpts stay bounded.
+#[test]
+#[ignore = "heavy: writes 200 MB"]
+fn a_200_mb_single_line_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = vec![b'a'; 200 << 20];
+    let shell = b"<?php @eval($_POST['x']);?>";
+    let at = body.len() - 1000;
+    body[at..at + shell.len()].copy_from_slice(shell);
+    write(dir.path(), "bundle.min.php", &body);
+    drop(body);
+    let out = run_with_deadline(&[
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--max-filesize".as_ref(),
+        "300M".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, _) = findings_and_summary(&out);
+    for f in &findings {
+        for m in f["shellsweep"]["matches"].as_array().into_iter().flatten() {
+            assert!(m["excerpt"].as_str().unwrap().len() <= 200);
+            assert_eq!(m["line"], 1);
+        }
+    }
+    assert!(out.stdout.len() < 64 << 10, "output stays small");
+}
+
+/// Heavy: a million empty files; memory stays bounded (checked with the process's peak RSS
+/// where /usr/bin/time exists).
+#[test]
+#[ignore = "heavy: creates a million files"]
+fn a_million_empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in 0..1000 {
+        let sub = dir.path().join(format!("d{d}"));
+        std::fs::create_dir(&sub).unwrap();
+        for f in 0..1000 {
+            std::fs::File::create(sub.join(format!("{f}.php"))).unwrap();
+        }
+    }
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "maxrss_kb=%M"])
+        .arg(env!("CARGO_BIN_EXE_shellsweep"))
+        .args([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            dir.path().as_os_str(),
+        ])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("/usr/bin/time unavailable");
+        return;
+    };
+    let (_, summary) = findings_and_summary(&out);
+    assert_eq!(summary["shellsweep"]["summary"]["files_scanned"], 1_000_000);
+    let err = stderr(&out);
+    let rss: u64 = err
+        .rsplit("maxrss_kb=")
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    eprintln!("peak RSS {rss} KB");
+    assert!(rss < 200_000, "peak RSS {rss} KB");
+}
