@@ -116,6 +116,8 @@ pub struct FileSubject {
     pub size: u64,
     pub modified: Option<SystemTime>,
     pub sha256: String,
+    /// MD5 and SHA-1 too, with `--hash`: (algorithm, lowercase hex).
+    pub more_hashes: Vec<(&'static str, String)>,
 }
 
 /// A log record a finding is about.
@@ -229,6 +231,7 @@ impl Finding {
                 size: buf.len() as u64,
                 modified,
                 sha256: sha256.to_owned(),
+                more_hashes: Vec::new(),
             }),
             hit,
         )
@@ -437,7 +440,11 @@ fn file_ecs(f: &FileSubject) -> Value {
     let o = file.as_object_mut().expect("object");
     // Empty when the file was too large to read (a name IOC still reports it).
     if !f.sha256.is_empty() {
-        o.insert("hash".into(), json!({ "sha256": f.sha256 }));
+        let mut hash = json!({ "sha256": f.sha256 });
+        for (algo, digest) in &f.more_hashes {
+            hash[*algo] = digest.clone().into();
+        }
+        o.insert("hash".into(), hash);
     }
     if let Some(name) = f.path.file_name() {
         o.insert("name".into(), name.to_string_lossy().into());
@@ -665,6 +672,7 @@ mod tests {
             size: 1,
             modified: None,
             sha256: String::new(),
+            more_hashes: Vec::new(),
         });
         let mut f = Finding::new(rule, subject, hit);
         f.rule_severity = severity;

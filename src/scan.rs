@@ -38,6 +38,8 @@ pub struct ScanConfig {
     /// Decoded bytes of one compressed or transcoded log beyond which reading stops.
     pub max_decompressed: u64,
     pub allow: Arc<Allowlist>,
+    /// `--hash`: MD5 and SHA-1 on every file finding, beside the SHA-256.
+    pub hash_all: bool,
     /// For incremental sweeps (`--state`).
     pub state: Option<Arc<Sweep>>,
 }
@@ -365,6 +367,17 @@ impl Worker {
             let subject = Subject::File(file_subject(path, meta, size, sha256.clone()));
             Finding::from_indicator(ind, cfg.logs.ioc_severity, subject)
         }));
+        if cfg.hash_all && !findings.is_empty() {
+            let more = vec![
+                ("md5", digest(Kind::Md5, &self.buf)),
+                ("sha1", digest(Kind::Sha1, &self.buf)),
+            ];
+            for f in &mut findings {
+                if let Subject::File(subject) = &mut f.subject {
+                    subject.more_hashes = more.clone();
+                }
+            }
+        }
         // Raise before filtering: a weak signal may lift a finding over --min-severity.
         raise_combined(&mut findings);
         findings.retain(|f| {
@@ -424,6 +437,7 @@ fn file_subject(path: &Path, meta: &FileMeta, size: u64, sha256: String) -> File
         size,
         modified: meta.modified,
         sha256,
+        more_hashes: Vec::new(),
     }
 }
 
@@ -463,17 +477,7 @@ fn hash_indicators(iocs: &IocSet, buf: &[u8]) -> Vec<IndicatorHit> {
         .filter(|k| iocs.hashes.values().any(|&i| iocs.indicators[i].kind == *k))
         .collect();
     for kind in kinds {
-        let digest = match kind {
-            Kind::Md5 => {
-                use md5::Digest;
-                hex(&md5::Md5::digest(buf))
-            }
-            Kind::Sha1 => {
-                use sha1::Digest;
-                hex(&sha1::Sha1::digest(buf))
-            }
-            _ => sha256_hex(buf),
-        };
+        let digest = digest(kind, buf);
         if let Some(&i) = iocs.hashes.get(&digest) {
             out.push(IndicatorHit {
                 indicator: iocs.indicators[i].clone(),
@@ -483,4 +487,19 @@ fn hash_indicators(iocs: &IocSet, buf: &[u8]) -> Vec<IndicatorHit> {
         }
     }
     out
+}
+
+/// A digest of `buf` in lowercase hex (MD5, SHA-1 or SHA-256).
+fn digest(kind: Kind, buf: &[u8]) -> String {
+    match kind {
+        Kind::Md5 => {
+            use md5::Digest;
+            hex(&md5::Md5::digest(buf))
+        }
+        Kind::Sha1 => {
+            use sha1::Digest;
+            hex(&sha1::Sha1::digest(buf))
+        }
+        _ => sha256_hex(buf),
+    }
 }

@@ -173,3 +173,40 @@ fn hashes_names_and_paths_on_files() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[test]
+fn hash_adds_md5_and_sha1_to_file_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.php", PHP_SHELL);
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--hash".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    let (findings, _) = findings_and_summary(&out);
+    assert!(!findings.is_empty());
+    for f in &findings {
+        assert_eq!(f["file"]["hash"]["md5"], hex(&md5::Md5::digest(PHP_SHELL)));
+        assert_eq!(
+            f["file"]["hash"]["sha1"],
+            hex(&sha1::Sha1::digest(PHP_SHELL))
+        );
+        assert_eq!(
+            f["file"]["hash"]["sha256"],
+            hex(&sha2::Sha256::digest(PHP_SHELL))
+        );
+    }
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    let (findings, _) = findings_and_summary(&out);
+    assert!(
+        findings[0]["file"]["hash"]["md5"].is_null(),
+        "only SHA-256 without --hash"
+    );
+}

@@ -89,6 +89,9 @@ pub struct ScanArgs {
     /// Silenced findings are counted in the summary, not printed.
     #[arg(long = "allow", value_name = "FILE")]
     pub allow: Vec<PathBuf>,
+    /// Add MD5 and SHA-1 (beside the SHA-256) to every file finding.
+    #[arg(long)]
+    pub hash: bool,
     /// Match an IOC list (repeatable): one indicator per line (IPs, CIDRs, domains, URLs,
     /// MD5/SHA-1/SHA-256, file names), `#` comments.
     #[arg(long = "ioc", value_name = "FILE")]

@@ -165,6 +165,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         },
         max_decompressed: args.max_decompressed_size,
         allow: Arc::new(allow),
+        hash_all: args.hash,
         state: sweep.clone(),
     };
     let config = Arc::new(config);
