@@ -39,16 +39,20 @@ pub struct LogOutcome {
     pub findings_below_min_severity: u64,
     /// Where a later sweep resumes: the next line's number and decoded offset.
     pub next: (u64, u64),
+    /// The IIS `#Fields` directive line in force at the end, for a later sweep.
+    pub iis_fields: Option<Vec<u8>>,
 }
 
 /// Where to start reading a log, for incremental sweeps.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Start {
     /// Number and decoded offset of the first line `src` delivers.
     pub line: u64,
     pub offset: u64,
     /// Leave an unterminated last line to a later sweep.
     pub hold_partial: bool,
+    /// For IIS logs read from the middle: the `#Fields` directive line in force there.
+    pub iis_fields: Option<Vec<u8>>,
 }
 
 impl Default for Start {
@@ -57,6 +61,7 @@ impl Default for Start {
             line: 1,
             offset: 0,
             hold_partial: false,
+            iis_fields: None,
         }
     }
 }
@@ -87,7 +92,11 @@ pub fn scan_log(
         batch: Vec::new(),
         atoms_possible: true,
     };
-    let mut columns = IisColumns::default();
+    let mut fields_line = start.iis_fields.clone();
+    let mut columns = fields_line
+        .as_deref()
+        .and_then(IisColumns::from_directive)
+        .unwrap_or_default();
     let mut stitcher = Stitcher::new(opts.uls_zone.clone());
     let mut uls_done: Vec<UlsRecord> = Vec::new();
     let mut reader = LineReader::new(src, head, opts.max_line)
@@ -109,6 +118,7 @@ pub fn scan_log(
                     if bytes.starts_with(b"#") {
                         if let Some(c) = IisColumns::from_directive(bytes) {
                             columns = c;
+                            fields_line = Some(bytes.to_vec());
                         }
                     } else if !bytes.is_empty() {
                         let rec = columns.parse(bytes);
@@ -143,6 +153,7 @@ pub fn scan_log(
     }
     ctx.flush(emit);
     ctx.outcome.next = reader.position();
+    ctx.outcome.iis_fields = fields_line;
     result.map(|()| ctx.outcome)
 }
 

@@ -202,8 +202,12 @@ impl Worker {
                 0
             };
             let text = &head[bom..];
-            let (line, offset) =
-                self.resume_point(text, meta.stamp.size.saturating_sub(bom as u64));
+            let start = self.resume_point(
+                text,
+                meta.stamp.size.saturating_sub(bom as u64),
+                hold_partial,
+            );
+            let offset = start.offset;
             let prefix = match usize::try_from(offset).ok().and_then(|o| text.get(o..)) {
                 Some(rest) => rest,
                 None => {
@@ -211,11 +215,6 @@ impl Worker {
                         .map_err(|e| e.to_string())?;
                     &[][..]
                 }
-            };
-            let start = Start {
-                line,
-                offset,
-                hold_partial,
             };
             // Read what the log held when it was opened: lines written meanwhile belong to
             // the next sweep, and a writer faster than the reader cannot keep it busy forever.
@@ -240,7 +239,8 @@ impl Worker {
             self.buf.clear();
             return Ok(false);
         };
-        let (line, offset) = self.resume_point(&head, u64::MAX);
+        let start = self.resume_point(&head, u64::MAX, hold_partial);
+        let offset = start.offset;
         let prefix = match usize::try_from(offset).ok().and_then(|o| head.get(o..)) {
             Some(rest) => rest.to_vec(),
             None => {
@@ -250,35 +250,32 @@ impl Worker {
                 Vec::new()
             }
         };
-        self.log(
-            path,
-            meta,
-            format,
-            &head,
-            &prefix,
-            stream,
-            Start {
-                line,
-                offset,
-                hold_partial,
-            },
-        )
-        .map(|()| true)
+        self.log(path, meta, format, &head, &prefix, stream, start)
+            .map(|()| true)
     }
 
     /// Where an incremental sweep resumes a log whose decoded text starts with `head` and
     /// holds `available` bytes: the line after the last one read before, or the start when
     /// the log is new to the state or shrank (copytruncate).
-    fn resume_point(&self, head: &[u8], available: u64) -> (u64, u64) {
+    fn resume_point(&self, head: &[u8], available: u64, hold_partial: bool) -> Start {
+        let fresh = Start {
+            hold_partial,
+            ..Start::default()
+        };
         let Some(state) = &self.config.state else {
-            return (1, 0);
+            return fresh;
         };
         match state.previous.log(head) {
             Some(e) if e.offset <= available => {
                 self.stats.logs_resumed.fetch_add(1, Relaxed);
-                (e.next_line, e.offset)
+                Start {
+                    line: e.next_line,
+                    offset: e.offset,
+                    hold_partial,
+                    iis_fields: e.iis_fields.as_ref().map(|f| f.as_bytes().to_vec()),
+                }
             }
-            _ => (1, 0),
+            _ => fresh,
         }
     }
 
@@ -324,9 +321,13 @@ impl Worker {
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);
         if let Some(state) = &cfg.state {
-            state
-                .collector
-                .log(path, meta.stamp, text_head, outcome.next.0, outcome.next.1);
+            state.collector.log(
+                path,
+                meta.stamp,
+                text_head,
+                outcome.next,
+                outcome.iis_fields.as_deref(),
+            );
         }
         Ok(())
     }

@@ -208,3 +208,42 @@ fn a_rule_change_rescans_everything() {
     .unwrap();
     assert_eq!(scan(), 0);
 }
+
+#[test]
+fn a_resumed_iis_log_keeps_its_field_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("LogFiles/W3SVC1");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join("u_ex250719.log");
+    let state = dir.path().join("s.json");
+    let list = write(dir.path(), "iocs/ips.txt", b"203.0.113.77\n");
+    // Not the default layout: the client address is in column 4 and X-Forwarded-For last.
+    append(
+        &log,
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip c-ip cs-method cs-uri-stem cs-uri-query sc-status X-Forwarded-For\r\n\
+         2025-07-19 08:00:00 10.20.0.15 10.0.0.9 GET /a.aspx - 200 -\r\n",
+    );
+    let scan = || {
+        let out = run([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "--state".as_ref(),
+            state.as_os_str(),
+            "--ioc".as_ref(),
+            list.as_os_str(),
+            logs.as_os_str(),
+        ]);
+        findings_and_summary(&out).0
+    };
+    assert!(scan().is_empty());
+    append(
+        &log,
+        "2025-07-19 08:00:05 10.20.0.15 10.0.0.9 GET /b.aspx - 200 203.0.113.77\r\n",
+    );
+    let found = scan();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["shellsweep"]["ioc"]["field"], "x-forwarded-for");
+    assert_eq!(found[0]["shellsweep"]["log"]["line"], 4);
+    assert_eq!(found[0]["url"]["path"], "/b.aspx");
+}

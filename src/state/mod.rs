@@ -65,6 +65,9 @@ pub struct LogEntry {
     /// Where the next sweep resumes: the next line's number and decoded byte offset.
     pub next_line: u64,
     pub offset: u64,
+    /// For IIS logs: the `#Fields` directive in force at `offset`.
+    #[serde(default)]
+    pub iis_fields: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -160,7 +163,15 @@ impl Collector {
         });
     }
 
-    pub fn log(&self, path: &Path, stamp: Stamp, head: &[u8], next_line: u64, offset: u64) {
+    pub fn log(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        head: &[u8],
+        next: (u64, u64),
+        iis_fields: Option<&[u8]>,
+    ) {
+        let (next_line, offset) = next;
         let len = head.len().min(FINGERPRINT_LEN);
         self.logs.lock().expect("state lock").push(LogEntry {
             path: path_key(path),
@@ -169,6 +180,7 @@ impl Collector {
             fingerprint_len: len,
             next_line,
             offset,
+            iis_fields: iis_fields.map(|f| String::from_utf8_lossy(f).into_owned()),
         });
     }
 
