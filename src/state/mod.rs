@@ -272,15 +272,15 @@ mod tests {
             Path::new("/l/access.log"),
             stamp,
             b"line one\nline two\n",
-            3,
-            18,
+            (3, 18),
+            Some(b"#Fields: date time"),
         );
         c.log(
             Path::new("/l/access.log.1"),
             stamp,
             b"line one\nline two\n",
-            2,
-            9,
+            (2, 9),
+            None,
         );
         c.save(&state, "R").unwrap();
         let p = Previous::load(&state, "R").unwrap();
