@@ -15,6 +15,7 @@ pub mod output;
 pub mod read;
 pub mod rules;
 pub mod scan;
+pub mod split;
 pub mod state;
 pub mod summary;
 pub mod walk;

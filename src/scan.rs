@@ -15,12 +15,13 @@ use crate::finding::{
 };
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
-use crate::logscan::{LogOptions, Start, scan_log};
+use crate::logscan::{LogOptions, LogOutcome, Start, scan_log};
 use crate::output::Message;
 use crate::read::{
     Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
 };
 use crate::rules::Severity;
+use crate::split::{self, SPLIT_MIN};
 use crate::state::{Collector, Previous};
 use crate::summary::{Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
@@ -208,6 +209,12 @@ impl Worker {
                 hold_partial,
             );
             let offset = start.offset;
+            let remaining = meta.stamp.size.saturating_sub(bom as u64 + offset);
+            if format != LogFormat::Uls && cfg.walk.threads > 1 && remaining >= SPLIT_MIN {
+                let result = self.log_split(path, meta, format, text, file, bom as u64, start);
+                self.buf = head;
+                return result.map(|()| true);
+            }
             let prefix = match usize::try_from(offset).ok().and_then(|o| text.get(o..)) {
                 Some(rest) => rest,
                 None => {
@@ -309,6 +316,94 @@ impl Worker {
         );
         let outcome = result
             .map_err(|e| format!("reading log: {e} (findings up to this point were reported)"))?;
+        self.account(path, meta, text_head, &outcome);
+        Ok(())
+    }
+
+    /// Scans a large plain log in line-aligned parts, one thread each (see `split`).
+    #[allow(clippy::too_many_arguments)]
+    fn log_split(
+        &mut self,
+        path: &Path,
+        meta: &FileMeta,
+        format: LogFormat,
+        text_head: &[u8],
+        file: &File,
+        bom: u64,
+        start: Start,
+    ) -> Result<(), String> {
+        let cfg = Arc::clone(&self.config);
+        let parts = split::plan(
+            file,
+            bom + start.offset,
+            meta.stamp.size,
+            cfg.walk.threads,
+            start.line,
+            start.iis_fields.clone(),
+        )
+        .map_err(|e| format!("reading log: {e}"))?;
+        self.stats.logs_scanned.fetch_add(1, Relaxed);
+        let hold_partial = start.hold_partial;
+        let (engine, stats, cfg_ref) = (&self.engine, &self.stats, &cfg);
+        let results: Vec<io::Result<LogOutcome>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    let sink = self.sink.clone();
+                    let last = k + 1 == parts.len();
+                    scope.spawn(move || {
+                        let mut scratch = engine.scratch();
+                        let mut emit = |f: Vec<Finding>| deliver(stats, &cfg_ref.allow, &sink, f);
+                        let st = Start {
+                            line: part.line,
+                            offset: part.begin - bom,
+                            hold_partial: hold_partial && last,
+                            iis_fields: part.iis_fields.clone(),
+                        };
+                        let src = split::ReadAt::new(file, part.begin, part.end);
+                        scan_log(
+                            engine,
+                            &cfg_ref.iocs,
+                            &cfg_ref.logs,
+                            &mut scratch,
+                            path,
+                            format,
+                            &[],
+                            src,
+                            st,
+                            &mut emit,
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(io::Error::other("a log-scanning thread panicked")))
+                })
+                .collect()
+        });
+        let mut total = LogOutcome::default();
+        for r in results {
+            let o = r.map_err(|e| {
+                format!("reading log: {e} (findings up to this point were reported)")
+            })?;
+            total.records += o.records;
+            total.outside_window += o.outside_window;
+            total.truncated_lines += o.truncated_lines;
+            total.bytes += o.bytes;
+            total.findings_below_min_severity += o.findings_below_min_severity;
+            total.next = o.next;
+            total.iis_fields = o.iis_fields;
+        }
+        self.account(path, meta, text_head, &total);
+        Ok(())
+    }
+
+    /// Adds what scanning a log did to the counters, and to the state of a sweep.
+    fn account(&self, path: &Path, meta: &FileMeta, text_head: &[u8], outcome: &LogOutcome) {
         self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
         self.stats.log_records.fetch_add(outcome.records, Relaxed);
         self.stats
@@ -320,7 +415,7 @@ impl Worker {
         self.stats
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);
-        if let Some(state) = &cfg.state {
+        if let Some(state) = &self.config.state {
             state.collector.log(
                 path,
                 meta.stamp,
@@ -329,7 +424,6 @@ impl Worker {
                 outcome.iis_fields.as_deref(),
             );
         }
-        Ok(())
     }
 
     fn not_read(&self, path: &Path, e: NotRead) {

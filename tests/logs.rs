@@ -324,3 +324,90 @@ fn a_missing_ioc_list_is_a_usage_error() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no/such/list.txt"));
 }
+
+/// A log over the split size is scanned by several threads in line-aligned parts: the
+/// findings, their line numbers and field layouts are the same as with one thread.
+#[test]
+fn a_large_log_split_across_threads_gives_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Vec::new();
+    let header = |fields: &str| {
+        format!("#Software: Microsoft Internet Information Services 10.0\r\n#Fields: {fields}\r\n")
+    };
+    log.extend(
+        header("date time s-ip cs-method cs-uri-stem cs-uri-query c-ip sc-status").as_bytes(),
+    );
+    let mut n = 0u32;
+    while log.len() < 33 << 20 {
+        n += 1;
+        if n == 200_000 {
+            // Mid-file layout change: the client moves to the last column.
+            log.extend(
+                header("date time s-ip cs-method cs-uri-stem cs-uri-query sc-status c-ip")
+                    .as_bytes(),
+            );
+        }
+        let attack = n % 25_000 == 0;
+        let query = if attack { "cmd=whoami" } else { "id=4" };
+        let line = if n >= 200_000 {
+            let client = if n % 1000 == 0 {
+                "96.9.125.147".to_owned()
+            } else {
+                format!("198.51.100.{}", n % 250)
+            };
+            format!("2025-07-19 08:00:00 10.0.0.1 GET /p{n}.aspx {query} 200 {client}\r\n")
+        } else {
+            format!(
+                "2025-07-19 08:00:00 10.0.0.1 GET /p{n}.aspx {query} 198.51.100.{} 200\r\n",
+                n % 250
+            )
+        };
+        log.extend(line.as_bytes());
+    }
+    write(dir.path(), "W3SVC1/u_ex250719.log", &log);
+    let list = write(dir.path(), "iocs.txt", b"96.9.125.147\n");
+    let findings = |threads: &str| {
+        let out = run([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "-j".as_ref(),
+            threads.as_ref(),
+            "--ioc".as_ref(),
+            list.as_os_str(),
+            dir.path().join("W3SVC1").as_os_str(),
+        ]);
+        let (f, s) = findings_and_summary(&out);
+        let mut rows: Vec<(String, u64, String)> = f
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"]["id"].as_str().unwrap().to_owned(),
+                    f["shellsweep"]["log"]["line"].as_u64().unwrap(),
+                    f["url"]["path"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        rows.sort();
+        (
+            rows,
+            s["shellsweep"]["summary"]["logs"]["records"]
+                .as_u64()
+                .unwrap(),
+        )
+    };
+    let (one, records_one) = findings("1");
+    let (two, records_two) = findings("2");
+    assert_eq!(records_one, records_two);
+    assert_eq!(one, two);
+    assert!(one.iter().any(|r| r.0 == "SSW-LOG-WEBSHELL-001"));
+    let iocs = one.iter().filter(|r| r.0 == "SSW-IOC-IP").count() as u64;
+    assert!(
+        iocs > 50,
+        "the second layout maps the client column: {iocs}"
+    );
+    // Line numbers count both directive blocks: p1 is on line 3.
+    let first_attack = one.iter().find(|r| r.0 == "SSW-LOG-WEBSHELL-001").unwrap();
+    assert_eq!(first_attack.2, "/p25000.aspx");
+    assert_eq!(first_attack.1, 25_000 + 2);
+}
