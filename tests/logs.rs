@@ -347,10 +347,10 @@ fn a_large_log_split_across_threads_gives_the_same_findings() {
                     .as_bytes(),
             );
         }
-        let attack = n % 25_000 == 0;
+        let attack = n.is_multiple_of(25_000);
         let query = if attack { "cmd=whoami" } else { "id=4" };
         let line = if n >= 200_000 {
-            let client = if n % 1000 == 0 {
+            let client = if n.is_multiple_of(1000) {
                 "96.9.125.147".to_owned()
             } else {
                 format!("198.51.100.{}", n % 250)
