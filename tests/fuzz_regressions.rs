@@ -48,6 +48,11 @@ fn uls_line_without_message_column() {
 }
 
 #[test]
+fn uls_padded() {
+    replay("uls_padded", harness::uls_padded::run);
+}
+
+#[test]
 fn iis() {
     replay("iis", harness::iis::run);
 }

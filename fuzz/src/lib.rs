@@ -104,6 +104,26 @@ pub mod uls {
     }
 }
 
+/// SharePoint ULS with every line padded with tabs to the most cells any line of the input
+/// has, so that no line is shorter than the Message column: steps around the open overflow
+/// on short lines (docs/FUZZING.md) to fuzz the rest of the stitcher with overflow checks.
+pub mod uls_padded {
+    pub fn run(data: &[u8]) {
+        let cells = |l: &[u8]| l.iter().filter(|&&b| b == b'\t').count() + 1;
+        let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+        let most = lines.iter().map(|l| cells(l)).max().unwrap_or(1).max(9);
+        let mut padded = Vec::with_capacity(data.len() + lines.len() * most);
+        for (i, l) in lines.iter().enumerate() {
+            if i > 0 {
+                padded.push(b'\n');
+            }
+            padded.extend_from_slice(l);
+            padded.extend(std::iter::repeat_n(b'\t', most - cells(l)));
+        }
+        super::uls::run(&padded);
+    }
+}
+
 /// Format sniffing on a file's head, with the path hints the scanner uses.
 pub mod sniff {
     use std::path::Path;
