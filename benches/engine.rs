@@ -14,7 +14,7 @@ use jiff::tz::TimeZone;
 use shellsweep::engine::Engine;
 use shellsweep::ioc::IocSet;
 use shellsweep::logs::{IisColumns, LogFormat, Record, Window};
-use shellsweep::logscan::{LogOptions, Start, scan_log};
+use shellsweep::logscan::{LineFilter, LogOptions, Start, scan_log};
 use shellsweep::rules::{Loader, Severity};
 
 fn main() {
@@ -138,12 +138,14 @@ fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
         ioc_severity: Severity::High,
         min_severity: Severity::Low,
     };
+    let filter = LineFilter::new(&engine, &set);
     let log = common::joined(common::IIS_FIELDS, &common::iis_lines(4500));
     let path = Path::new("W3SVC1/u_ex250719.log");
     bencher.counter(BytesCount::of_slice(&log)).bench_local(|| {
         let mut findings = 0;
         scan_log(
             &engine,
+            &filter,
             &set,
             &opts,
             &mut scratch,

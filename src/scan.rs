@@ -15,7 +15,7 @@ use crate::finding::{
 };
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
-use crate::logscan::{LogOptions, LogOutcome, Start, scan_log};
+use crate::logscan::{LineFilter, LogOptions, LogOutcome, Start, scan_log};
 use crate::output::Message;
 use crate::read::{
     Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
@@ -64,9 +64,11 @@ pub fn run(
     stats: &Arc<Stats>,
     stop: &Arc<AtomicBool>,
 ) {
+    let filter = Arc::new(LineFilter::new(engine, &config.iocs));
     walk::walk(&config.roots, &config.walk, || {
         let mut worker = Worker {
             engine: Arc::clone(engine),
+            filter: Arc::clone(&filter),
             config: Arc::clone(config),
             stats: Arc::clone(stats),
             sink: sink.clone(),
@@ -87,6 +89,8 @@ pub fn run(
 /// One scanning thread's state.
 struct Worker {
     engine: Arc<Engine>,
+    /// Which log lines need parsing (built once for the rules and IOC lists).
+    filter: Arc<LineFilter>,
     config: Arc<ScanConfig>,
     stats: Arc<Stats>,
     sink: SyncSender<Message>,
@@ -304,6 +308,7 @@ impl Worker {
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let result = scan_log(
             &self.engine,
+            &self.filter,
             &cfg.iocs,
             &cfg.logs,
             &mut self.scratch,
@@ -344,7 +349,7 @@ impl Worker {
         .map_err(|e| format!("reading log: {e}"))?;
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let hold_partial = start.hold_partial;
-        let (engine, stats, cfg_ref) = (&self.engine, &self.stats, &cfg);
+        let (engine, filter, stats, cfg_ref) = (&self.engine, &self.filter, &self.stats, &cfg);
         let results: Vec<io::Result<LogOutcome>> = std::thread::scope(|scope| {
             let handles: Vec<_> = parts
                 .iter()
@@ -364,6 +369,7 @@ impl Worker {
                         let src = split::ReadAt::new(file, part.begin, part.end);
                         scan_log(
                             engine,
+                            filter,
                             &cfg_ref.iocs,
                             &cfg_ref.logs,
                             &mut scratch,

@@ -28,13 +28,21 @@ pub(crate) fn widen(bytes: &[u8]) -> Vec<u8> {
 /// to be as selective as the expression allows. `None` when there is no such set of atoms of
 /// at least [`MIN_ATOM_LEN`] bytes.
 pub(crate) fn regex_atoms(hir: &Hir) -> Option<Vec<Atom>> {
-    let set = required(hir)?;
-    let shortest = set.iter().map(|a| a.bytes.len()).min()?;
-    (shortest >= MIN_ATOM_LEN).then_some(set)
+    required_atoms(hir, MIN_ATOM_LEN)
 }
 
+/// As [`regex_atoms`], with the shortest acceptable atom given.
+pub(crate) fn required_atoms(hir: &Hir, min_len: usize) -> Option<Vec<Atom>> {
+    let set = required(hir, &length_score)?;
+    let shortest = set.iter().map(|a| a.bytes.len()).min()?;
+    (shortest >= min_len.max(1)).then_some(set)
+}
+
+/// Ranks candidate atom sets; the highest is kept.
+pub(crate) type Score<'a> = &'a dyn Fn(&[Atom]) -> (usize, usize, usize);
+
 /// The best required set for a node, or `None`.
-fn required(hir: &Hir) -> Option<Vec<Atom>> {
+fn required(hir: &Hir, score: Score<'_>) -> Option<Vec<Atom>> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => None,
         HirKind::Literal(lit) => Some(vec![Atom {
@@ -47,13 +55,13 @@ fn required(hir: &Hir) -> Option<Vec<Atom>> {
                 nocase,
             }]
         }),
-        HirKind::Capture(c) => required(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Capture(c) => required(&c.sub, score),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub, score),
         HirKind::Repetition(_) => None,
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
             for b in branches {
-                all.extend(required(b)?);
+                all.extend(required(b, score)?);
                 if all.len() > MAX_ATOMS_PER_REGEX {
                     return None;
                 }
@@ -61,56 +69,119 @@ fn required(hir: &Hir) -> Option<Vec<Atom>> {
             all.dedup();
             Some(all)
         }
-        HirKind::Concat(children) => {
-            // Runs of adjacent single-byte units form literals; other children may offer
-            // their own sets. The most selective candidate wins.
-            let mut best: Option<Vec<Atom>> = None;
-            let mut run = Atom {
-                bytes: Vec::new(),
-                nocase: false,
-            };
-            let consider = |cand: Vec<Atom>, best: &mut Option<Vec<Atom>>| {
-                if score(&cand) > best.as_ref().map_or((0, 0), |b| score(b)) {
-                    *best = Some(cand);
-                }
-            };
-            for child in children {
-                match unit_run(child) {
-                    Some((bytes, nocase)) => {
-                        run.bytes.extend_from_slice(&bytes);
-                        run.nocase |= nocase;
-                    }
-                    None => {
-                        if !run.bytes.is_empty() {
-                            consider(
-                                vec![std::mem::replace(
-                                    &mut run,
-                                    Atom {
-                                        bytes: Vec::new(),
-                                        nocase: false,
-                                    },
-                                )],
-                                &mut best,
-                            );
-                        }
-                        if let Some(set) = required(child) {
-                            consider(set, &mut best);
-                        }
-                    }
-                }
-            }
-            if !run.bytes.is_empty() {
-                consider(vec![run], &mut best);
-            }
-            best
-        }
+        // The first of the most selective sets.
+        HirKind::Concat(children) => concat_candidates(children, score).into_iter().fold(
+            None,
+            |best: Option<Vec<Atom>>, set| match best {
+                Some(b) if score(&b) >= score(&set) => Some(b),
+                _ => Some(set),
+            },
+        ),
     }
 }
 
+/// Every set of literals a concatenation requires: adjacent fixed pieces (single-byte
+/// units, and small alternations of literals such as `(cmd|exec)`) multiply out into a
+/// set of literals (`(cmd|exec)=` gives `cmd=` and `exec=`), and other children may offer
+/// their own sets.
+fn concat_candidates(children: &[Hir], score: Score<'_>) -> Vec<Vec<Atom>> {
+    let mut out = Vec::new();
+    let mut run = empty_run();
+    let flush = |run: &mut Vec<Atom>, out: &mut Vec<Vec<Atom>>| {
+        let taken = std::mem::replace(run, empty_run());
+        if taken.iter().all(|a| !a.bytes.is_empty()) {
+            out.push(taken);
+        }
+    };
+    for child in children {
+        if let Some(next) = literal_choices(child).and_then(|c| extend(&run, &c)) {
+            run = next;
+            continue;
+        }
+        flush(&mut run, &mut out);
+        if let Some(set) = required(child, score) {
+            // A literal alternation too large to multiply still starts a new run.
+            if literal_choices(child).is_some() {
+                run = set.clone();
+            }
+            out.push(set);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Like [`required_atoms`], but every set the expression requires (all of which a match
+/// contains), not only the most selective one.
+/// `score` ranks the sets offered by alternatives and nested parts.
+pub(crate) fn required_clauses(hir: &Hir, min_len: usize, score: Score<'_>) -> Vec<Vec<Atom>> {
+    let ok = |set: &Vec<Atom>| set.iter().all(|a| a.bytes.len() >= min_len.max(1));
+    match hir.kind() {
+        HirKind::Capture(c) => required_clauses(&c.sub, min_len, score),
+        HirKind::Concat(children) => concat_candidates(children, score)
+            .into_iter()
+            .filter(ok)
+            .collect(),
+        _ => required(hir, score).into_iter().filter(ok).collect(),
+    }
+}
+
+fn empty_run() -> Vec<Atom> {
+    vec![Atom {
+        bytes: Vec::new(),
+        nocase: false,
+    }]
+}
+
+/// The fixed strings a node can match, when it is a literal run or a small alternation of
+/// them (as atoms); `None` for anything with variable parts.
+fn literal_choices(hir: &Hir) -> Option<Vec<Atom>> {
+    if let Some((bytes, nocase)) = unit_run(hir) {
+        return Some(vec![Atom { bytes, nocase }]);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => literal_choices(&c.sub),
+        HirKind::Concat(children) => children
+            .iter()
+            .try_fold(empty_run(), |run, c| extend(&run, &literal_choices(c)?)),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for b in branches {
+                all.extend(literal_choices(b)?);
+                if all.len() > MAX_ATOMS_PER_REGEX {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+/// Every string of `run` followed by every string of `next`, unless that makes too many.
+fn extend(run: &[Atom], next: &[Atom]) -> Option<Vec<Atom>> {
+    if run.len() * next.len() > MAX_ATOMS_PER_REGEX {
+        return None;
+    }
+    let mut out = Vec::with_capacity(run.len() * next.len());
+    for a in run {
+        for b in next {
+            let mut bytes = a.bytes.clone();
+            bytes.extend_from_slice(&b.bytes);
+            out.push(Atom {
+                bytes,
+                nocase: a.nocase || b.nocase,
+            });
+        }
+    }
+    out.dedup();
+    Some(out)
+}
+
 /// Higher is better: first the shortest atom's length, then fewer atoms.
-fn score(set: &[Atom]) -> (usize, usize) {
+fn length_score(set: &[Atom]) -> (usize, usize, usize) {
     let shortest = set.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
-    (shortest, usize::MAX - set.len())
+    (shortest, usize::MAX - set.len(), 0)
 }
 
 /// A child of a concatenation that is a fixed run of bytes (a literal, or a class of one byte
@@ -182,6 +253,24 @@ mod tests {
         assert_eq!(set.len(), 3);
         assert!(set.contains(&("passthru".into(), false)));
         assert_eq!(atoms(r"(abc|x)"), None);
+    }
+
+    #[test]
+    fn literal_alternations_multiply_with_their_neighbours() {
+        let set = atoms(r"(?:cmd|exec|shell)=\s*x").unwrap();
+        let mut got: Vec<String> = set.into_iter().map(|(s, _)| s).collect();
+        got.sort();
+        assert_eq!(got, ["cmd=", "exec=", "shell="]);
+        let set = atoms(r"/(?:up|down)load(?:s|ed)/").unwrap();
+        assert_eq!(set.len(), 4);
+        assert!(set.contains(&("/downloaded/".into(), false)));
+        // Too many combinations: the longest single piece is kept instead.
+        let many = (0..40)
+            .map(|i| format!("a{i:02}"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let set = atoms(&format!("(?:{many})(?:x|y|z)_suffix")).unwrap();
+        assert!(set.iter().all(|(s, _)| s.len() >= 3));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod atoms;
 mod automaton;
 mod excerpt;
 mod fields;
+mod gate;
 mod records;
 mod scan;
 mod stats;
@@ -20,6 +21,7 @@ use crate::rules::{PatternKind, Pos, Rule, Scope};
 use automaton::{AtomSet, AtomSetBuilder};
 use fields::CompiledSelection;
 
+pub use gate::{Clause, selectivity};
 pub use scan::{Match, RuleHit, Scratch};
 
 /// The engine could not be built (a regex over the size limits, too many atoms, ...).
@@ -66,6 +68,9 @@ pub struct Engine {
     selections: Vec<Vec<CompiledSelection>>,
     /// Indices of log rules.
     log_rules: Vec<usize>,
+    /// Literals one of which every log line a log rule can match holds (see `gate`);
+    /// `None` when some log rule can match without one.
+    record_gate: Option<Vec<Vec<gate::Clause>>>,
 }
 
 pub(crate) struct CompiledPattern {
@@ -187,6 +192,10 @@ impl Engine {
         }
 
         let filters = Filters::new(&rules)?;
+        let record_gate = log_rules
+            .iter()
+            .map(|&ri| gate::rule_gate(&rules[ri]))
+            .collect::<Option<Vec<_>>>();
         Ok(Engine {
             rules,
             rule_patterns,
@@ -197,6 +206,7 @@ impl Engine {
             filters,
             selections,
             log_rules,
+            record_gate,
         })
     }
 
@@ -207,6 +217,14 @@ impl Engine {
     /// True when some rule looks at log records.
     pub fn has_log_rules(&self) -> bool {
         !self.log_rules.is_empty()
+    }
+
+    /// Per log rule, clauses of lowercase literals: the line of every record the rule can
+    /// match holds a literal of each clause, searched ASCII case-insensitively in the line
+    /// and in its percent-decoded forms. `None` when some log rule can match a line without
+    /// any literal.
+    pub fn record_gate(&self) -> Option<&[Vec<Clause>]> {
+        self.record_gate.as_deref()
     }
 
     /// Regex patterns with no literal to prefilter on.

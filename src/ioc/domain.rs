@@ -18,6 +18,11 @@ impl DomainSet {
         self.names.len()
     }
 
+    /// The domains, lowercase.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.keys().map(String::as_str)
+    }
+
     pub fn insert(&mut self, domain: &str, indicator: usize) {
         let d = domain.trim_end_matches('.').to_ascii_lowercase();
         self.names.entry(d).or_insert(indicator);

@@ -125,6 +125,9 @@ fn canonical(addr: IpAddr) -> IpAddr {
 /// Parses an address as logs write it: plain, in brackets, with an IPv6 zone id
 /// (`fe80::1%3`), or with a port (`1.2.3.4:5678`, `[::1]:443`).
 pub fn parse_logged_addr(text: &[u8]) -> Option<IpAddr> {
+    if let Some(a) = dotted_quad(text) {
+        return Some(IpAddr::V4(a));
+    }
     let s = std::str::from_utf8(text).ok()?.trim();
     if let Ok(a) = s.parse() {
         return Some(a);
@@ -140,6 +143,31 @@ pub fn parse_logged_addr(text: &[u8]) -> Option<IpAddr> {
     s.parse().ok()
 }
 
+/// The plain `a.b.c.d` form nearly every log writes, read without going through `str`:
+/// exactly what `Ipv4Addr::from_str` accepts (no leading zeros, no sign), else `None`.
+fn dotted_quad(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p[0] == b'0') {
+            return None;
+        }
+        let mut v: u16 = 0;
+        for &b in p {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u16::from(b - b'0');
+        }
+        *octet = u8::try_from(v).ok()?;
+    }
+    parts
+        .next()
+        .is_none()
+        .then_some(std::net::Ipv4Addr::from(octets))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -148,6 +176,13 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn dotted_quads_read_as_std_reads_them(s in "[0-9.]{0,16}") {
+            prop_assert_eq!(dotted_quad(s.as_bytes()), s.parse().ok());
+        }
     }
 
     #[test]

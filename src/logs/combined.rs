@@ -64,6 +64,31 @@ pub fn parse(line: &[u8]) -> Option<Record<'_>> {
     Some(r)
 }
 
+/// The client address field of a line (several tokens when a proxy wrote a list), found
+/// without parsing the rest, and its time; `None` exactly when [`parse`] gives `None`.
+pub fn client_and_time(line: &[u8]) -> Option<(&[u8], Option<jiff::Timestamp>)> {
+    let open = find(line, b" [")?;
+    let close = open + 2 + line[open + 2..].iter().position(|&b| b == b']')?;
+    let prefix = &line[..open];
+    let tokens = || prefix.split(|&b| b == b' ').filter(|t| !t.is_empty());
+    let n = tokens().count();
+    if n < 3 {
+        return None;
+    }
+    let mut hosts = tokens().take(n - 2).peekable();
+    let first = *hosts.peek()?;
+    if n - 2 > 1 && is_vhost(first) {
+        hosts.next();
+    }
+    let offset = |t: &[u8]| t.as_ptr() as usize - prefix.as_ptr() as usize;
+    let (start, end) = hosts.fold((None, 0), |(start, _), t| {
+        (start.or(Some(offset(t))), offset(t) + t.len())
+    });
+    let clients = &prefix[start?..end];
+    quoted(line[close + 1..].trim_ascii_start())?;
+    Some((clients, clf_time(&line[open + 2..close])))
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
@@ -191,6 +216,32 @@ pub fn percent_decode(s: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_and_time_agree_with_parse() {
+        for line in [
+            &br#"203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] "GET / HTTP/1.1" 200 43 "-" "x""#[..],
+            br#"www.example.test:443 203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] "GET / HTTP/1.1" 200"#,
+            br#"10.0.0.1, 10.0.0.2 - - [19/Jul/2025:09:14:03 +0200] "GET / HTTP/1.1" 200"#,
+            br#"10.0.0.1 - - [19/Jul/2025:09:14:03 +0200] GET / HTTP/1.1 200"#,
+            br#"10.0.0.1 - [19/Jul/2025:09:14:03 +0200] "GET /""#,
+            br#"10.0.0.1 - - [19/Jul/2025:09:14:03 +0200] "GET /"#,
+            b"",
+        ] {
+            let fast = client_and_time(line);
+            let full = parse(line);
+            assert_eq!(fast.is_some(), full.is_some(), "{line:?}");
+            if let (Some((clients, time)), Some(r)) = (fast, full) {
+                let joined: Vec<u8> = clients
+                    .split(|&b| b == b' ')
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(&b' ');
+                assert_eq!(Some(&joined[..]), r.get(Field::ClientIp), "{line:?}");
+                assert_eq!(time, r.time);
+            }
+        }
+    }
 
     #[test]
     fn combined_line() {

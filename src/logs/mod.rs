@@ -9,10 +9,12 @@ mod sniff;
 mod time;
 mod uls;
 
-pub use combined::{parse as parse_combined, percent_decode};
+pub use combined::{
+    client_and_time as combined_client_and_time, parse as parse_combined, percent_decode,
+};
 pub use fields::Field;
 pub use iis::IisColumns;
 pub use record::Record;
 pub use sniff::{LogFormat, looks_like_log_path, sniff};
-pub use time::{Window, parse_time_arg};
+pub use time::{Window, iis_time, parse_time_arg};
 pub use uls::{Stitcher, UlsRecord};

@@ -144,18 +144,20 @@ impl<R: Read> LineReader<R> {
 
     /// Calls `f` for every line, in order. Stops early when `f` returns false.
     pub fn for_each(&mut self, f: impl FnMut(Line<'_>) -> bool) -> io::Result<()> {
-        self.for_each_in_chunks(|_| {}, f)
+        self.for_each_in_chunks(|_, _| {}, f)
     }
 
-    /// As [`LineReader::for_each`], and shows `chunk` each stretch of buffered text before
-    /// its lines are handed out, so a caller can search a whole chunk at once (one pass
-    /// that rules out most lines is cheaper than one search per line).
+    /// As [`LineReader::for_each`], and shows `chunk` each stretch of buffered text, with
+    /// the decoded offset it starts at, before its lines are handed out, so a caller can
+    /// search a whole chunk at once (one pass that rules out most lines is cheaper than one
+    /// search per line). A chunk starts at a line start (or inside an over-long line being
+    /// skipped) and may end inside a line, which the next chunk then holds again whole.
     pub fn for_each_in_chunks(
         &mut self,
-        mut chunk: impl FnMut(&[u8]),
+        mut chunk: impl FnMut(&[u8], u64),
         mut f: impl FnMut(Line<'_>) -> bool,
     ) -> io::Result<()> {
-        chunk(&self.buf[self.start..self.end]);
+        chunk(&self.buf[self.start..self.end], self.next_offset);
         loop {
             // Hand out every complete line in the buffer.
             while let Some(nl) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
@@ -216,7 +218,7 @@ impl<R: Read> LineReader<R> {
                 self.start = self.end;
             }
             self.fill()?;
-            chunk(&self.buf[self.start..self.end]);
+            chunk(&self.buf[self.start..self.end], self.next_offset);
         }
     }
 

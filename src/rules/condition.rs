@@ -27,7 +27,7 @@ pub enum Cmp {
 }
 
 impl Cmp {
-    fn holds(self, left: u64, right: u64) -> bool {
+    pub(crate) fn holds(self, left: u64, right: u64) -> bool {
         let ord = left.cmp(&right);
         match self {
             Cmp::Eq => ord == Ordering::Equal,

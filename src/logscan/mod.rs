@@ -1,6 +1,10 @@
 //! Scanning one log: stream its lines, parse records in its format, match log rules and IOC
 //! lists on each record, and turn hits into findings.
 
+mod filter;
+
+pub use filter::LineFilter;
+
 use std::io::{self, Read};
 use std::net::IpAddr;
 use std::path::Path;
@@ -14,7 +18,9 @@ use crate::logs::{
     Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, parse_combined,
 };
 use crate::read::LineReader;
+
 use crate::rules::Severity;
+use filter::{Lookup, Marks, Verdict};
 
 /// How logs are read and matched.
 #[derive(Clone, Debug)]
@@ -71,6 +77,7 @@ impl Default for Start {
 #[allow(clippy::too_many_arguments)]
 pub fn scan_log(
     engine: &Engine,
+    filter: &LineFilter,
     iocs: &IocSet,
     opts: &LogOptions,
     scratch: &mut Scratch,
@@ -104,8 +111,17 @@ pub fn scan_log(
         .holding_partial_line(start.hold_partial);
     let engine_ref = engine;
     let may_match = std::cell::Cell::new(true);
+    let filtered = filter.applies(format);
+    let marks = std::cell::RefCell::new(Marks::default());
     let result = reader.for_each_in_chunks(
-        |chunk| may_match.set(engine_ref.record_atoms_may_match(chunk)),
+        |chunk, base| {
+            // The filter's literals include the raw patterns' atoms: lines it passes are
+            // searched one by one.
+            may_match.set(filtered || engine_ref.record_atoms_may_match(chunk));
+            if filtered {
+                filter.mark_chunk(chunk, base, &mut marks.borrow_mut());
+            }
+        },
         |line| {
             ctx.atoms_possible = may_match.get();
             ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
@@ -113,6 +129,30 @@ pub fn scan_log(
                 ctx.outcome.truncated_lines += 1;
             }
             let bytes = line.bytes;
+            // Lines the filter rules out are counted, never parsed.
+            let skip = |columns: &IisColumns, ctx: &mut Ctx<'_>| {
+                if !filtered || line.truncated {
+                    return false;
+                }
+                let lookup = Lookup {
+                    format,
+                    columns,
+                    window: &opts.window,
+                    iocs,
+                };
+                match filter.needs_parse(bytes, line.offset, lookup, &mut marks.borrow_mut()) {
+                    Verdict::Parse => false,
+                    Verdict::Skip => {
+                        ctx.outcome.records += 1;
+                        true
+                    }
+                    Verdict::OutsideWindow => {
+                        ctx.outcome.records += 1;
+                        ctx.outcome.outside_window += 1;
+                        true
+                    }
+                }
+            };
             match format {
                 LogFormat::Iis => {
                     if bytes.starts_with(b"#") {
@@ -120,13 +160,13 @@ pub fn scan_log(
                             columns = c;
                             fields_line = Some(bytes.to_vec());
                         }
-                    } else if !bytes.is_empty() {
+                    } else if !bytes.is_empty() && !skip(&columns, &mut ctx) {
                         let rec = columns.parse(bytes);
                         ctx.record(bytes, &rec, line.number, line.offset);
                     }
                 }
                 LogFormat::Combined => {
-                    if !bytes.is_empty() {
+                    if !bytes.is_empty() && !skip(&columns, &mut ctx) {
                         let rec = parse_combined(bytes).unwrap_or_default();
                         ctx.record(bytes, &rec, line.number, line.offset);
                     }

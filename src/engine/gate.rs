@@ -1,0 +1,411 @@
+//! The record gate: for each log rule, literals one of which the line of every record the
+//! rule can match must contain. A log line holding none of the gate's literals cannot match
+//! any log rule, so it is not parsed at all (see `logscan::filter`); on a busy server that
+//! is nearly every line.
+//!
+//! The literals are derived from the rules, never written by hand, and err on the side of
+//! keeping lines: a rule whose condition can hold without any literal (a `not`, a `null`
+//! test, a CIDR test, a regex without a required literal) gives no gate, and then every
+//! line is parsed. Field values can differ from the bytes of the line in two ways, and the
+//! literals allow for both:
+//!
+//! - IIS writes spaces as `+` in some fields, and `decoded` tests read `+` as a space: such
+//!   a test's literal is the longest piece of its value without spaces or pluses, which
+//!   the line holds in either form.
+//! - `decoded` tests (and Apache paths) are percent-decoded: the caller also searches the
+//!   line percent-decoded once and twice, the decodings those tests see.
+
+use regex_syntax::ParserBuilder;
+
+use super::atoms::{Atom, required_clauses, widen};
+use crate::rules::{Expr, FieldName, FieldOp, FieldTest, PatternKind, Quantity, Rule, Selection};
+
+/// Gate literals shorter than this are not taken; one byte is not selective at all.
+const MIN_GATE_LEN: usize = 2;
+/// A clause with more literals than this is dropped: the search would cost more than it saves.
+const MAX_CLAUSE_LITERALS: usize = 512;
+
+/// A set of lowercase literals one of which a line must hold.
+pub type Clause = Vec<Vec<u8>>;
+
+/// The clauses all of which the line of any record `rule` matches satisfies, or `None` when
+/// the rule can match a line that holds none of its literals.
+pub(crate) fn rule_gate(rule: &Rule) -> Option<Vec<Clause>> {
+    let mut clauses = need(rule, &rule.condition)?;
+    for clause in &mut clauses {
+        for lit in clause.iter_mut() {
+            lit.make_ascii_lowercase();
+        }
+        clause.sort();
+        clause.dedup();
+    }
+    // A log line never holds a line break, and an empty literal is no test.
+    clauses.retain(|c| {
+        c.iter()
+            .all(|l| !l.is_empty() && !l.contains(&b'\n') && !l.contains(&b'\r'))
+    });
+    clauses.sort();
+    clauses.dedup();
+    (!clauses.is_empty()).then_some(clauses)
+}
+
+/// Pieces of text that a large share of the lines of ordinary web server logs hold:
+/// methods, status codes, common path parts and user-agent tokens. A literal made mostly of
+/// them would let most lines through, so other clauses are preferred.
+const COMMON: &[&str] = &[
+    "get",
+    "post",
+    "head",
+    "http",
+    "https",
+    "www",
+    "200",
+    "204",
+    "206",
+    "301",
+    "302",
+    "304",
+    "400",
+    "401",
+    "403",
+    "404",
+    "500",
+    "mozilla",
+    "windows",
+    "win64",
+    "x64",
+    "nt",
+    "10.0",
+    "5.0",
+    "6.1",
+    "gecko",
+    "20100101",
+    "like",
+    "khtml",
+    "applewebkit",
+    "safari",
+    "chrome",
+    "firefox",
+    "msie",
+    "trident",
+    "compatible",
+    "/_layouts/",
+    "/_vti_bin/",
+    "/sites/",
+    ".aspx",
+    ".asp",
+    ".php",
+    ".js",
+    ".css",
+    ".png",
+    ".jpg",
+    ".gif",
+    ".htm",
+    "image",
+    "index",
+    "/wp-content/",
+    "/wp-admin/",
+    "/api/",
+    "/static/",
+    "/assets/",
+    "user",
+    "id",
+    "ls",
+    "dir",
+    "ver",
+];
+
+/// How selective a clause is likely to be in a web server log; higher is better. First its
+/// weakest literal's length once common pieces of four bytes or more are taken out (none
+/// is left of a literal inside a common piece; short pieces such as `get` are only weak
+/// alone, `wget` is rare), then fewer literals, then its shortest literal's length.
+pub fn selectivity(clause: &[Vec<u8>]) -> (usize, usize, usize) {
+    let residual = |lit: &[u8]| {
+        if COMMON
+            .iter()
+            .any(|c| memchr::memmem::find(c.as_bytes(), lit).is_some())
+        {
+            return 0;
+        }
+        let mut rest = lit.to_vec();
+        for common in COMMON.iter().filter(|c| c.len() >= 4) {
+            while let Some(i) = memchr::memmem::find(&rest, common.as_bytes()) {
+                rest.drain(i..i + common.len());
+            }
+        }
+        rest.len()
+    };
+    let weakest = clause.iter().map(|l| residual(l)).min().unwrap_or(0);
+    let shortest = clause.iter().map(Vec::len).min().unwrap_or(0);
+    (weakest, usize::MAX - clause.len(), shortest)
+}
+
+/// Parts all of which hold (an `and`): every clause of every part that has one.
+fn all(parts: impl Iterator<Item = Option<Vec<Clause>>>) -> Option<Vec<Clause>> {
+    let clauses: Vec<Clause> = parts.flatten().flatten().collect();
+    (!clauses.is_empty()).then_some(clauses)
+}
+
+/// Parts one of which holds (an `or`): one clause, the union of each part's best clause;
+/// `None` if any part has none.
+fn any(parts: impl ExactSizeIterator<Item = Option<Vec<Clause>>>) -> Option<Vec<Clause>> {
+    let mut parts = parts.peekable();
+    if parts.len() == 1 {
+        return parts.next()?;
+    }
+    let mut union = Vec::new();
+    for part in parts {
+        let best = part?.into_iter().max_by_key(|c| selectivity(c))?;
+        union.extend(best);
+        if union.len() > MAX_CLAUSE_LITERALS {
+            return None;
+        }
+    }
+    Some(vec![union])
+}
+
+fn need(rule: &Rule, e: &Expr) -> Option<Vec<Clause>> {
+    match e {
+        // A condition that never holds is ruled out by an empty clause.
+        Expr::Const(false) => Some(vec![Vec::new()]),
+        Expr::Const(true) | Expr::Not(_) | Expr::Filesize(..) | Expr::Stat(..) => None,
+        Expr::Matched(i) | Expr::At(i, _) => item(rule, *i),
+        Expr::Count(i, cmp, n) => {
+            if cmp.holds(0, *n) {
+                None
+            } else {
+                item(rule, *i)
+            }
+        }
+        Expr::Of(q, items) => match q {
+            Quantity::Any | Quantity::AtLeast(1..) => any(items.iter().map(|&i| item(rule, i))),
+            Quantity::All if !items.is_empty() => all(items.iter().map(|&i| item(rule, i))),
+            Quantity::All | Quantity::AtLeast(0) => None,
+        },
+        Expr::And(es) => all(es.iter().map(|e| need(rule, e))),
+        Expr::Or(es) => any(es.iter().map(|e| need(rule, e))),
+    }
+}
+
+/// A condition item: the rule's patterns first, then its selections.
+fn item(rule: &Rule, i: usize) -> Option<Vec<Clause>> {
+    if let Some(p) = rule.patterns.get(i) {
+        return match &p.kind {
+            PatternKind::Literal(bytes) => {
+                let mut forms = Vec::new();
+                if p.ascii {
+                    forms.push(bytes.clone());
+                }
+                if p.wide {
+                    forms.push(widen(bytes));
+                }
+                Some(vec![forms])
+            }
+            PatternKind::Regex(src) => regex_literals(src, p.nocase, false),
+        };
+    }
+    selection(rule.selections.get(i - rule.patterns.len())?)
+}
+
+fn selection(sel: &Selection) -> Option<Vec<Clause>> {
+    any(sel
+        .alternatives
+        .iter()
+        .map(|tests| all(tests.iter().map(test))))
+}
+
+fn test(t: &FieldTest) -> Option<Vec<Clause>> {
+    if t.null {
+        return None;
+    }
+    let split = t.decoded || matches!(&t.field, FieldName::Known(f) if f.plus_is_space());
+    let per_value = |v: &String| -> Option<Vec<Clause>> {
+        match t.op {
+            FieldOp::Equals | FieldOp::Contains | FieldOp::StartsWith | FieldOp::EndsWith => {
+                let clauses: Vec<Clause> = pieces(v.as_bytes(), split)
+                    .filter(|p| p.len() >= MIN_GATE_LEN)
+                    .map(|p| vec![p.to_vec()])
+                    .collect();
+                (!clauses.is_empty()).then_some(clauses)
+            }
+            FieldOp::Regex => regex_literals(v, false, split),
+            FieldOp::Cidr | FieldOp::Exists(_) => None,
+        }
+    };
+    if t.values.is_empty() {
+        return None;
+    }
+    if t.all {
+        all(t.values.iter().map(per_value))
+    } else {
+        any(t.values.iter().map(per_value))
+    }
+}
+
+/// The parts of `value` the line holds as they are: all of it, or when spaces may be
+/// written as `+` (or `+` read as a space) each piece without either.
+fn pieces(value: &[u8], split: bool) -> impl Iterator<Item = &[u8]> {
+    let mut whole = Some(value);
+    let mut parts = value.split(|&b| b == b' ' || b == b'+');
+    std::iter::from_fn(move || if split { parts.next() } else { whole.take() })
+}
+
+/// The longest of [`pieces`], when long enough to search for.
+fn piece(value: &[u8], split: bool) -> Option<Vec<u8>> {
+    let p = pieces(value, split).max_by_key(|p| p.len())?;
+    (p.len() >= MIN_GATE_LEN).then(|| p.to_vec())
+}
+
+/// The clauses a regex requires; `None` when it requires no literal.
+fn regex_literals(src: &str, nocase: bool, split: bool) -> Option<Vec<Clause>> {
+    let hir = ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(nocase)
+        .build()
+        .parse(src)
+        .ok()?;
+    let score = |set: &[Atom]| {
+        let lits: Vec<Vec<u8>> = set.iter().map(|a| a.bytes.to_ascii_lowercase()).collect();
+        selectivity(&lits)
+    };
+    let clauses: Vec<Clause> = required_clauses(&hir, MIN_GATE_LEN, &score)
+        .into_iter()
+        .filter_map(|set| {
+            set.into_iter()
+                .map(|Atom { bytes, .. }| piece(&bytes, split))
+                .collect::<Option<Clause>>()
+        })
+        .collect();
+    (!clauses.is_empty()).then_some(clauses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Loader;
+
+    type Gate = Option<Vec<Vec<String>>>;
+
+    fn gates_of(l: Loader) -> Vec<(String, Gate)> {
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        rules
+            .iter()
+            .filter(|r| r.scope == crate::rules::Scope::Log)
+            .map(|r| {
+                let g = rule_gate(r).map(|clauses| {
+                    clauses
+                        .into_iter()
+                        .map(|c| {
+                            c.into_iter()
+                                .map(|b| String::from_utf8(b).unwrap())
+                                .collect()
+                        })
+                        .collect()
+                });
+                (r.id.clone(), g)
+            })
+            .collect()
+    }
+
+    fn gate(body: &str) -> Gate {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            &format!("rules:\n  - id: L\n    name: n\n    severity: low\n    scope: log\n{body}"),
+        );
+        gates_of(l).remove(0).1
+    }
+
+    fn clauses(v: &[&[&str]]) -> Gate {
+        Some(
+            v.iter()
+                .map(|c| c.iter().map(|s| s.to_string()).collect())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn and_keeps_every_part_or_takes_the_union() {
+        let g = gate(
+            "    selections:\n      a:\n        cs-method: POST\n        cs-uri-stem|endswith: [/ToolPane.aspx, /Other.aspx]\n      b:\n        cs-uri-query|contains: spinstall\n    condition: a and b\n",
+        );
+        assert_eq!(
+            g,
+            clauses(&[
+                &["/other.aspx", "/toolpane.aspx"],
+                &["post"],
+                &["spinstall"]
+            ])
+        );
+        let g = gate(
+            "    selections:\n      a:\n        cs-method: POST\n        cs-uri-stem|endswith: [/ToolPane.aspx, /Other.aspx]\n      b:\n        cs-uri-query|contains: spinstall\n    condition: a or b\n",
+        );
+        assert_eq!(
+            g,
+            clauses(&[&["/other.aspx", "/toolpane.aspx", "spinstall"]])
+        );
+    }
+
+    #[test]
+    fn plus_fields_and_decoded_tests_keep_the_longest_piece() {
+        let g = gate(
+            "    selections:\n      ua:\n        cs-user-agent: 'Mozilla/5.0 (Windows NT 10.0; x64) Firefox/120.0'\n    condition: ua\n",
+        );
+        assert_eq!(
+            g,
+            clauses(&[
+                &["(windows"],
+                &["10.0;"],
+                &["firefox/120.0"],
+                &["mozilla/5.0"],
+                &["nt"],
+                &["x64)"]
+            ])
+        );
+        let g = gate(
+            "    selections:\n      q:\n        cs-uri-query|decoded|contains: 'cmd /c'\n    condition: q\n",
+        );
+        assert_eq!(g, clauses(&[&["/c"], &["cmd"]]));
+    }
+
+    #[test]
+    fn rules_that_can_match_without_a_literal_have_no_gate() {
+        for body in [
+            "    selections:\n      a:\n        cs-referer: null\n    condition: a\n",
+            "    selections:\n      a:\n        c-ip|cidr: 10.0.0.0/8\n    condition: a\n",
+            "    selections:\n      a:\n        cs-method: POST\n    condition: not a\n",
+            "    selections:\n      a:\n        cs-uri-query|re: '\\w+=\\d+'\n    condition: a\n",
+            "    selections:\n      a:\n        cs-method: POST\n      b:\n        cs-referer|exists: true\n    condition: a or b\n",
+        ] {
+            assert_eq!(gate(body), None, "{body}");
+        }
+        // A part without literals does not spoil an `and`.
+        let g = gate(
+            "    selections:\n      a:\n        cs-method: POST\n      b:\n        cs-referer: null\n    condition: a and not b\n",
+        );
+        assert_eq!(g, clauses(&[&["post"]]));
+    }
+
+    #[test]
+    fn regexes_and_raw_patterns() {
+        let g = gate(
+            "    selections:\n      q:\n        cs-uri-query|re: '(?i)(?:^|&)(?:cmd|exec)=(?:id|ls)'\n    condition: q\n",
+        );
+        assert_eq!(g, clauses(&[&["cmd=id", "cmd=ls", "exec=id", "exec=ls"]]));
+        let g = gate(
+            "    patterns:\n      t: { text: \"Signout With ToolPane\", nocase: true }\n      w: { text: \"abc\", wide: true }\n    condition: t or w\n",
+        );
+        assert_eq!(g, clauses(&[&["a\0b\0c\0", "signout with toolpane"]]));
+    }
+
+    #[test]
+    fn every_bundled_log_rule_has_a_gate() {
+        let mut l = Loader::new();
+        l.add_bundled();
+        for (id, g) in gates_of(l) {
+            assert!(g.is_some(), "{id} has no gate");
+            eprintln!("{id}: {g:?}");
+        }
+    }
+}

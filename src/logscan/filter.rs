@@ -1,0 +1,776 @@
+//! Which log lines need parsing at all.
+//!
+//! Nearly every line of a web server's log is ordinary traffic that no log rule and no IOC
+//! can match. Parsing each into fields and running every rule on it is what made log scans
+//! slow, so IIS and Apache/nginx lines first go through this filter:
+//!
+//! - one case-insensitive Aho-Corasick search over each chunk of text finds the gate
+//!   literals of the log rules (see `engine::gate`) and of the IOC domains, URLs and file
+//!   names. A line is parsed when, for some rule, it holds a literal of every one of the
+//!   rule's clauses;
+//! - a line with percent escapes is also searched decoded once, twice and three times,
+//!   the forms `decoded` tests and Apache paths compare;
+//! - otherwise, when IOC addresses are loaded, only the client address fields are cut out
+//!   and looked up.
+//!
+//! The filter only ever lets too many lines through, never too few: a rule whose condition
+//! can hold without a literal, or an IOC without one, turns it off, and then every line is
+//! parsed as before.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+
+use crate::engine::{Engine, selectivity};
+use crate::ioc::{IocSet, parse_logged_addr};
+use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time, iis_time};
+
+/// Built once per scan and shared by every thread.
+pub struct LineFilter {
+    /// `None` when some rule or indicator needs every line parsed.
+    gate: Option<Gate>,
+    /// IOC addresses are loaded, so lines the gate passes over still get their client
+    /// address looked up.
+    check_ips: bool,
+}
+
+/// Three stages, each run only on what the one before let through: a line must hold a
+/// literal of every clause of some rule to be parsed.
+struct Gate {
+    /// Stage one, over whole chunks: the literals of the most selective clause of each
+    /// rule, none holding another. Short and long literals are searched apart (the search
+    /// compares a fingerprint of as many leading bytes as the shortest literal has, so one
+    /// short literal would make every long one slower to find), case-sensitively in
+    /// lowercased text, which lets the search use its SIMD prefilter (it has none for ASCII
+    /// case-insensitive searches).
+    primary: Vec<Primary>,
+    /// Stage two, per rule: its second most selective clause (`None` for a rule of one
+    /// clause), searched in lines that hold the rule's primary literal.
+    second: Vec<Option<AhoCorasick>>,
+    /// Stage three: every literal, searched with overlaps.
+    all: AhoCorasick,
+    /// Per literal of `all`: the clauses it satisfies.
+    literal_clauses: Vec<Vec<u32>>,
+    /// Per rule (and one for the IOC literals): its clauses, all of which must be satisfied.
+    rules: Vec<Vec<u32>>,
+    clause_count: usize,
+}
+
+struct Primary {
+    searcher: AhoCorasick,
+    /// Per literal: the rules whose primary clause has a literal holding it.
+    rules: Vec<Vec<u32>>,
+}
+
+impl Primary {
+    /// Every occurrence of every literal in `text`, as (start, literal). The search does not
+    /// report overlapping matches, so each position inside a match is also tried anchored:
+    /// no literal is a prefix of another, so at most one starts at a position, and a line
+    /// holding a rule's primary literal is always attributed to that rule.
+    fn occurrences(&self, text: &[u8], mut f: impl FnMut(usize, usize)) {
+        for m in self.searcher.find_iter(text) {
+            f(m.start(), m.pattern().as_usize());
+            for p in m.start() + 1..m.end() {
+                let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
+                if let Some(h) = self.searcher.find(input) {
+                    f(p, h.pattern().as_usize());
+                }
+            }
+        }
+    }
+}
+
+/// A thread's working space for one log.
+#[derive(Default)]
+pub struct Marks {
+    /// Primary literals found in the current chunk, in order: decoded offset, searcher and
+    /// literal.
+    hits: Vec<(u64, u8, u32)>,
+    /// Rules whose primary clause the current line holds.
+    candidates: Vec<u32>,
+    /// The current chunk, lowercased, and its decoded offset.
+    lower: Vec<u8>,
+    base: u64,
+    next_hit: usize,
+    satisfied: Vec<bool>,
+    views: [Vec<u8>; 2],
+}
+
+impl LineFilter {
+    /// A filter that lets every line through: what scanning was before it, and the
+    /// reference the filter is tested against.
+    pub fn every_line() -> LineFilter {
+        LineFilter {
+            gate: None,
+            check_ips: false,
+        }
+    }
+
+    pub fn new(engine: &Engine, iocs: &IocSet) -> LineFilter {
+        let check_ips = !iocs.ips.is_empty();
+        let Some(rule_gates) = engine.record_gate() else {
+            return LineFilter {
+                gate: None,
+                check_ips,
+            };
+        };
+        let mut gates: Vec<Vec<Vec<Vec<u8>>>> = rule_gates.to_vec();
+        match ioc_literals(iocs) {
+            Some(lits) if lits.is_empty() => {}
+            Some(lits) => gates.push(vec![lits]),
+            None => {
+                return LineFilter {
+                    gate: None,
+                    check_ips,
+                };
+            }
+        }
+        LineFilter {
+            gate: Gate::new(&gates),
+            check_ips,
+        }
+    }
+
+    /// Whether lines of `format` go through the filter: the parsed single-line formats.
+    /// (ULS records span lines and unparsed text has no client field.)
+    pub(crate) fn applies(&self, format: LogFormat) -> bool {
+        self.gate.is_some() && matches!(format, LogFormat::Iis | LogFormat::Combined)
+    }
+
+    /// Finds the gate literals in a chunk of text that starts at decoded offset `base`.
+    pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
+        marks.hits.clear();
+        marks.next_hit = 0;
+        if let Some(gate) = &self.gate
+            && !gate.primary.is_empty()
+        {
+            marks.lower.clear();
+            marks.base = base;
+            marks.lower.extend(chunk.iter().map(u8::to_ascii_lowercase));
+            // Primary literals never span lines, so a search that resumes after each match
+            // still finds one in every line that holds any.
+            for (k, primary) in gate.primary.iter().enumerate() {
+                let hits = &mut marks.hits;
+                primary.occurrences(&marks.lower, |at, lit| {
+                    hits.push((base + at as u64, k as u8, lit as u32));
+                });
+            }
+            marks.hits.sort_unstable();
+        }
+    }
+
+    /// Whether a line (at decoded offset `offset`, inside the last marked chunk) may match
+    /// some rule or indicator and so must be parsed. Lines that need not be are still
+    /// counted, and kept to the time window: `outside` is set when the line falls outside.
+    pub(crate) fn needs_parse(
+        &self,
+        line: &[u8],
+        offset: u64,
+        lookup: Lookup<'_>,
+        marks: &mut Marks,
+    ) -> Verdict {
+        let Some(gate) = &self.gate else {
+            return Verdict::Parse;
+        };
+        if gate.passes(line, offset, lookup.format, marks) {
+            return Verdict::Parse;
+        }
+        let (clients, time) = match lookup.format {
+            LogFormat::Iis => {
+                let [ip, xff, date, time] = lookup.columns.pick(
+                    line,
+                    [
+                        Field::ClientIp,
+                        Field::ForwardedFor,
+                        Field::Date,
+                        Field::Time,
+                    ],
+                );
+                let time = match (date, time) {
+                    (Some(d), Some(t)) if !lookup.window.is_open() => iis_time(d, t),
+                    _ => None,
+                };
+                (ip.map(|ip| (ip, xff)), time)
+            }
+            _ => match combined_client_and_time(line) {
+                Some((clients, time)) => (Some((clients, None)), time),
+                None => (None, None),
+            },
+        };
+        if !lookup.window.contains(time) {
+            return Verdict::OutsideWindow;
+        }
+        if !self.check_ips {
+            return Verdict::Skip;
+        }
+        // No client field: the record scan looks for addresses anywhere in the line.
+        let Some((client, forwarded)) = clients.filter(|(c, _)| *c != b"-") else {
+            return Verdict::Parse;
+        };
+        let listed = [Some(client), forwarded].into_iter().flatten().any(|v| {
+            v.split(|&b| b == b',' || b == b' ')
+                .filter(|a| !a.is_empty())
+                .any(|a| {
+                    parse_logged_addr(a).is_some_and(|ip| lookup.iocs.ips.lookup(ip).is_some())
+                })
+        });
+        if listed {
+            Verdict::Parse
+        } else {
+            Verdict::Skip
+        }
+    }
+}
+
+/// What the filter needs to know about the log a line comes from.
+#[derive(Clone, Copy)]
+pub(crate) struct Lookup<'a> {
+    pub(crate) format: LogFormat,
+    pub(crate) columns: &'a IisColumns,
+    pub(crate) window: &'a Window,
+    pub(crate) iocs: &'a IocSet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Parse,
+    /// Nothing can match: count the record and move on.
+    Skip,
+    /// Outside `--since`/`--until`: count it as such.
+    OutsideWindow,
+}
+
+impl Gate {
+    fn new(gates: &[Vec<Vec<Vec<u8>>>]) -> Option<Gate> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_clauses: Vec<Vec<u32>> = Vec::new();
+        // Primary literals, with the rule each stands for.
+        let mut primary: Vec<(Vec<u8>, u32)> = Vec::new();
+        let mut second = Vec::new();
+        let mut rules = Vec::new();
+        let mut clause_count = 0u32;
+        // A gate that cannot be built (it never fails for plain literals) parses every line
+        // rather than none.
+        let searcher = |lits: &[Vec<u8>]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Both)
+                .build(lits)
+                .ok()
+        };
+        for (r, clauses) in gates.iter().enumerate() {
+            let mut ids = Vec::new();
+            for clause in clauses {
+                let id = clause_count;
+                clause_count += 1;
+                ids.push(id);
+                for lit in clause {
+                    let k = match literals.iter().position(|l| l == lit) {
+                        Some(k) => k,
+                        None => {
+                            literals.push(lit.clone());
+                            literal_clauses.push(Vec::new());
+                            literals.len() - 1
+                        }
+                    };
+                    literal_clauses[k].push(id);
+                }
+            }
+            let mut ranked: Vec<&Vec<Vec<u8>>> = clauses.iter().collect();
+            ranked.sort_by_key(|c| std::cmp::Reverse(selectivity(c)));
+            if let Some(best) = ranked.first() {
+                primary.extend(best.iter().map(|l| (l.clone(), r as u32)));
+            }
+            // The second clause should rule out what the first let through: among clauses
+            // equally weak by their common pieces, the one with the longest literals.
+            let next = ranked.iter().skip(1).max_by_key(|c| {
+                let (weakest, fewer, shortest) = selectivity(c);
+                (weakest, shortest, fewer)
+            });
+            second.push(match next {
+                Some(next) => Some(searcher(next)?),
+                None => None,
+            });
+            rules.push(ids);
+        }
+        // A literal that holds another adds nothing to the search: the one it holds stands
+        // for its rules too. Then no kept literal is a prefix of another.
+        primary.sort_by_key(|(l, _)| l.len());
+        let mut kept: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+        for (lit, rule) in primary {
+            let mut covered = false;
+            for (k, k_rules) in &mut kept {
+                if memchr::memmem::find(&lit, k).is_some() {
+                    k_rules.push(rule);
+                    covered = true;
+                }
+            }
+            if !covered {
+                kept.push((lit, vec![rule]));
+            }
+        }
+        let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < 4);
+        let mut stage_one = Vec::new();
+        for group in [short, long] {
+            if !group.is_empty() {
+                let (lits, mut rules): (Vec<Vec<u8>>, Vec<Vec<u32>>) = group.into_iter().unzip();
+                for r in &mut rules {
+                    r.sort_unstable();
+                    r.dedup();
+                }
+                stage_one.push(Primary {
+                    searcher: searcher(&lits)?,
+                    rules,
+                });
+            }
+        }
+        Some(Gate {
+            primary: stage_one,
+            second,
+            all: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok()?,
+            literal_clauses,
+            rules,
+            clause_count: clause_count as usize,
+        })
+    }
+
+    fn passes(&self, line: &[u8], offset: u64, format: LogFormat, marks: &mut Marks) -> bool {
+        if self.primary.is_empty() {
+            return false;
+        }
+        // Apache and nginx unescape `\xhh` in quoted fields; such lines are always parsed.
+        if format == LogFormat::Combined && memchr::memchr(b'\\', line).is_some() {
+            return true;
+        }
+        // Stage one: the rules whose primary clause the line holds.
+        let end = offset + line.len() as u64;
+        let mut candidates = std::mem::take(&mut marks.candidates);
+        candidates.clear();
+        while let Some(&(start, k, lit)) = marks.hits.get(marks.next_hit) {
+            if start >= end {
+                break;
+            }
+            marks.next_hit += 1;
+            if start >= offset {
+                candidates.extend_from_slice(&self.primary[k as usize].rules[lit as usize]);
+            }
+        }
+        let escaped = memchr::memchr(b'%', line).is_some();
+        if escaped {
+            self.in_decoded(line, marks, |view| {
+                for p in &self.primary {
+                    p.occurrences(view, |_, lit| candidates.extend_from_slice(&p.rules[lit]));
+                }
+                false
+            });
+        }
+        if candidates.is_empty() {
+            marks.candidates = candidates;
+            return false;
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let lower: Vec<u8> = usize::try_from(offset - marks.base)
+            .ok()
+            .and_then(|at| marks.lower.get(at..at + line.len()))
+            .map_or_else(|| line.to_ascii_lowercase(), <[u8]>::to_vec);
+        // Stage two: their second clauses.
+        let mut pass = candidates.iter().any(|&r| match &self.second[r as usize] {
+            None => true,
+            Some(second) => {
+                second.is_match(&lower[..])
+                    || (escaped && self.in_decoded(line, marks, |view| second.is_match(view)))
+            }
+        });
+        marks.candidates = candidates;
+        if !pass {
+            return false;
+        }
+        // Stage three: every clause of every rule.
+        marks.satisfied.clear();
+        marks.satisfied.resize(self.clause_count, false);
+        let mut satisfied = std::mem::take(&mut marks.satisfied);
+        let mut mark = |text: &[u8]| {
+            for m in self.all.find_overlapping_iter(text) {
+                for &c in &self.literal_clauses[m.pattern().as_usize()] {
+                    satisfied[c as usize] = true;
+                }
+            }
+            false
+        };
+        mark(&lower);
+        if escaped {
+            self.in_decoded(line, marks, &mut mark);
+        }
+        pass = self
+            .rules
+            .iter()
+            .any(|clauses| clauses.iter().all(|&c| satisfied[c as usize]));
+        marks.satisfied = satisfied;
+        pass
+    }
+
+    /// Calls `f` on the line percent-decoded once, twice and three times (while escapes
+    /// remain) and lowercased, until it returns true. Apache paths are decoded once, and a
+    /// `decoded` test decodes up to twice more.
+    fn in_decoded(&self, line: &[u8], marks: &mut Marks, mut f: impl FnMut(&[u8]) -> bool) -> bool {
+        let [mut cur, mut next] = std::mem::take(&mut marks.views);
+        let mut decoded = percent_decode_into(line, &mut cur);
+        let mut found = false;
+        for round in 0..3 {
+            if !decoded {
+                break;
+            }
+            if f(&cur) {
+                found = true;
+                break;
+            }
+            if round < 2 {
+                decoded = percent_decode_into(&cur, &mut next);
+                std::mem::swap(&mut cur, &mut next);
+            }
+        }
+        marks.views = [cur, next];
+        found
+    }
+}
+
+/// Decodes `%hh` escapes of `from` into `to`, lowercased; false (and `to` untouched) when
+/// there are none. (Hex digits read the same in either case, so decoding lowercased text
+/// again gives the lowercased second decoding.)
+fn percent_decode_into(from: &[u8], to: &mut Vec<u8>) -> bool {
+    let is_escape = |i: usize| {
+        from[i] == b'%'
+            && from.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && from.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let mut escapes = memchr::memchr_iter(b'%', from)
+        .filter(|&i| is_escape(i))
+        .peekable();
+    if escapes.peek().is_none() {
+        return false;
+    }
+    to.clear();
+    let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    let mut copied = 0;
+    for i in escapes {
+        // `%%41`: the first `%` is no escape, and an escape's digits are not the next one.
+        if i < copied {
+            continue;
+        }
+        to.extend(from[copied..i].iter().map(u8::to_ascii_lowercase));
+        to.push((hex(from[i + 1]) << 4 | hex(from[i + 2])).to_ascii_lowercase());
+        copied = i + 3;
+    }
+    to.extend(from[copied..].iter().map(u8::to_ascii_lowercase));
+    true
+}
+
+/// Literals one of which a line holds when an IOC domain, URL or file name can match it;
+/// `None` when some such indicator has no usable literal.
+fn ioc_literals(iocs: &IocSet) -> Option<Vec<Vec<u8>>> {
+    let mut out: Vec<Vec<u8>> = iocs
+        .domains
+        .names()
+        .map(|d| d.as_bytes().to_vec())
+        .collect();
+    for url in iocs.urls.keys() {
+        // The host, without scheme, credentials or port: the part cs-host or the referer holds.
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => host,
+        };
+        if host.len() < 2 {
+            return None;
+        }
+        out.push(host.as_bytes().to_vec());
+    }
+    for name in iocs.file_names.keys() {
+        if name.is_empty() {
+            return None;
+        }
+        out.push(name.as_bytes().to_vec());
+    }
+    for lit in &mut out {
+        lit.make_ascii_lowercase();
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::path::Path;
+
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::logscan::{LogOptions, Start, scan_log};
+    use crate::rules::{Loader, Severity};
+
+    #[test]
+    fn percent_decoding_rounds() {
+        let mut to = Vec::new();
+        assert!(!percent_decode_into(b"a%zz%4", &mut to));
+        assert!(percent_decode_into(b"x=%2541%41", &mut to));
+        assert_eq!(to, b"x=%41a");
+        assert!(percent_decode_into(b"%%41%4%25%", &mut to));
+        assert_eq!(
+            to,
+            crate::logs::percent_decode(b"%%41%4%25%").to_ascii_lowercase()
+        );
+    }
+
+    const IOCS: &str = "203.0.113.77\n198.51.100.0/24\nevil.example\nspinstall9.aspx\nhttp://portal.contoso.test/_layouts/15/bad.aspx\n";
+
+    /// Pieces that make up log lines: ordinary traffic and what the bundled rules and the
+    /// IOCs above look for, so that random lines hit, nearly hit and miss.
+    const METHODS: &[&str] = &["GET", "POST", "post", "HEAD"];
+    const STEMS: &[&str] = &[
+        "/default.aspx",
+        "/",
+        "/_layouts/15/ToolPane.aspx",
+        "/_layouts/16/toolpane.aspx/",
+        "/_layouts/15/start.aspx",
+        "/_layouts/15/spinstall0.aspx",
+        "/_layouts/SPINSTALL.aspx",
+        "/_layouts/15/ghostfile12.aspx",
+        "/uploads/2025/x.php",
+        "/wp-content/uploads/shell.phtml",
+        "/images/a.png",
+        "/files/a.ashx",
+        "/sites/hr/Lists/Tasks/AllItems.aspx",
+        "/spinstall9.aspx",
+        "/_layouts/15/bad.aspx",
+    ];
+    const QUERIES: &[&str] = &[
+        "-",
+        "DisplayMode=Edit&a=/ToolPane.aspx",
+        "displaymode=edit",
+        "cmd=whoami",
+        "c=id",
+        "cmd=connect",
+        "cmd=read&target=1",
+        "x=cmd /c dir",
+        "q=what does whoami print",
+        "__VIEWSTATE=abc",
+        "exec=ls -la /tmp",
+        "a=powershell -enc AAAA",
+        "u=curl x | sh",
+        "f=cat /etc/passwd",
+        "List=%7B1B2C%7D&ID=17",
+        "next=http://evil.example/x",
+    ];
+    const AGENTS: &[&str] = &[
+        "-",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0",
+        "curl/8.1",
+        "python-requests/2.32",
+        "antSword/v2.1",
+        "Mozilla/5.0 (X11; Linux) Firefox/128.0",
+    ];
+    const REFERERS: &[&str] = &[
+        "-",
+        "/_layouts/SignOut.aspx",
+        "https://portal.contoso.test/_layouts/15/SignOut.aspx",
+        "https://a.evil.example/",
+        "https://portal.contoso.test/",
+    ];
+    const CLIENTS: &[&str] = &[
+        "10.1.2.3",
+        "203.0.113.77",
+        "198.51.100.9",
+        "-",
+        "2001:db8::1",
+    ];
+    const STATUS: &[&str] = &["200", "404", "302", "500"];
+
+    /// Writes `text` the way a client might have sent it: some characters percent-encoded
+    /// (some twice), spaces as `+` or `%20`, letters in either case.
+    fn disguise(text: &str, seed: u64, plus: bool) -> String {
+        let mut out = String::new();
+        let mut x = seed | 1;
+        for c in text.chars() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let c = if x & 8 == 0 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            };
+            match (x >> 4) % 16 {
+                0 | 1 if c.is_ascii_graphic() => out.push_str(&format!("%{:02X}", c as u8)),
+                2 if c.is_ascii_graphic() => out.push_str(&format!("%25{:02X}", c as u8)),
+                _ if c == ' ' && plus => out.push('+'),
+                _ if c == ' ' => out.push_str("%20"),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The first entry of each pool is ordinary traffic, picked three times in four, so
+    /// that many lines are ones the filter skips.
+    fn pick<'a>(pool: &[&'a str], n: usize) -> &'a str {
+        if !n.is_multiple_of(4) {
+            pool[0]
+        } else {
+            pool[(n / 4) % pool.len()]
+        }
+    }
+
+    fn findings(
+        filter: &LineFilter,
+        engine: &Engine,
+        iocs: &IocSet,
+        format: LogFormat,
+        log: &[u8],
+    ) -> Vec<String> {
+        let opts = LogOptions {
+            window: Window::default(),
+            uls_zone: TimeZone::UTC,
+            uls_zone_label: "UTC".into(),
+            max_line: 4096,
+            ioc_severity: Severity::High,
+            min_severity: Severity::Low,
+        };
+        let mut out = Vec::new();
+        let mut scratch = engine.scratch();
+        scan_log(
+            engine,
+            filter,
+            iocs,
+            &opts,
+            &mut scratch,
+            Path::new("x.log"),
+            format,
+            &[],
+            Cursor::new(log),
+            Start::default(),
+            &mut |batch: Vec<crate::finding::Finding>| {
+                for f in batch {
+                    let at = match &f.subject {
+                        crate::finding::Subject::Log(l) => l.line,
+                        crate::finding::Subject::File(_) => 0,
+                    };
+                    let ioc = f.indicator.map(|i| i.indicator.value).unwrap_or_default();
+                    out.push(format!("{at} {} {ioc}", f.rule.id));
+                }
+            },
+        )
+        .expect("in-memory log");
+        out.sort();
+        out
+    }
+
+    fn setup() -> &'static (Engine, IocSet) {
+        static SETUP: std::sync::OnceLock<(Engine, IocSet)> = std::sync::OnceLock::new();
+        SETUP.get_or_init(|| {
+            let mut l = Loader::new();
+            l.add_bundled();
+            let engine = Engine::new(l.finish().expect("bundled rules").0).expect("engine");
+            let mut iocs = IocSet::default();
+            assert!(iocs.load_text("iocs.txt", IOCS).problems.is_empty());
+            (engine, iocs)
+        })
+    }
+
+    #[test]
+    fn disguised_attacks_are_still_found() {
+        let (engine, iocs) = setup();
+        let filter = LineFilter::new(engine, iocs);
+        let log = b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Referer) sc-status X-Forwarded-For\n\
+2025-07-19 07:13:02 10.0.0.1 GET /a.aspx x=%2577hoami 443 10.1.2.3 - - 200\n\
+2025-07-19 07:13:02 10.0.0.1 POST /_layouts/15/ToolPane.aspx %44isplay%4Dode=%45dit&a=/ToolPane.aspx 443 10.1.2.3 - %2F_layouts%2FSignOut.aspx 200\n\
+2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.1.2.3 - - 200\n\
+2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.9.9.9,203.0.113.77 - - 200\n\
+2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.9.9.9 - - 200 10.0.0.1,198.51.100.20\n";
+        let got = findings(&filter, engine, iocs, LogFormat::Iis, log);
+        assert_eq!(
+            got,
+            [
+                "2 SSW-LOG-WEBSHELL-001 ",
+                "3 SSW-LOG-TOOLSHELL-002 ",
+                "5 SSW-IOC-IP 203.0.113.77",
+                "6 SSW-IOC-IP 198.51.100.0/24",
+            ],
+        );
+    }
+
+    #[test]
+    fn overlapping_primary_literals_are_all_found() {
+        let primary = Primary {
+            searcher: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Both)
+                .build(["xcm", "cmd=", "d=c"])
+                .unwrap(),
+            rules: vec![vec![0], vec![1], vec![2]],
+        };
+        let mut found = Vec::new();
+        primary.occurrences(b"a xcmd=c", |at, lit| found.push((at, lit)));
+        assert_eq!(found, [(2, 0), (3, 1), (5, 2)]);
+    }
+
+    #[test]
+    fn every_bundled_rule_and_ioc_kind_keeps_the_filter_on() {
+        let (engine, iocs) = setup();
+        let f = LineFilter::new(engine, iocs);
+        assert!(f.applies(LogFormat::Iis) && f.applies(LogFormat::Combined));
+        assert!(!f.applies(LogFormat::Uls) && !f.applies(LogFormat::Raw));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// The filter only saves work: IIS and combined logs built from attack pieces,
+        /// disguised in every way the rules allow for, give the same findings with it as
+        /// with every line parsed.
+        #[test]
+        fn filtering_never_changes_findings(
+            lines in prop::collection::vec(
+                (any::<[u8; 8]>(), any::<u64>(), any::<u64>()), 1..40),
+        ) {
+            let (engine, iocs) = setup();
+            let filter = LineFilter::new(engine, iocs);
+            let reference = LineFilter::every_line();
+            let mut iis = String::from("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Referer) cs-host sc-status X-Forwarded-For\n");
+            let mut combined = String::new();
+            for (n, seed_q, seed_s) in &lines {
+                let n: Vec<usize> = n.iter().map(|&b| b as usize).collect();
+                let method = pick(METHODS, n[0]);
+                let stem = pick(STEMS, n[1]);
+                let query = pick(QUERIES, n[2]);
+                let agent = pick(AGENTS, n[3]);
+                let referer = pick(REFERERS, n[4]);
+                let client = pick(CLIENTS, n[5]);
+                let status = pick(STATUS, n[6]);
+                let xff = if n[7].is_multiple_of(3) { "198.51.100.20,10.0.0.1" } else { "-" };
+                let q = if n[7].is_multiple_of(2) { disguise(query, *seed_q, n[7].is_multiple_of(4)) } else { query.replace(' ', "+") };
+                let stem_iis = stem.to_owned();
+                let host = if n[5] % 4 == 1 { "portal.contoso.test" } else { "www.example.test" };
+                iis.push_str(&format!(
+                    "2025-07-19 07:13:02 10.20.0.15 {method} {stem_iis} {q} 443 {client} {} {} {host} {status} {xff}\n",
+                    agent.replace(' ', "+"),
+                    referer.replace(' ', "+"),
+                ));
+                let path = if n[6].is_multiple_of(2) { disguise(stem, *seed_s, false) } else { stem.to_owned() };
+                let target = if query == "-" { path } else { format!("{path}?{q}") };
+                combined.push_str(&format!(
+                    "{client} - - [19/Jul/2025:09:14:03 +0200] \"{method} {target} HTTP/1.1\" {status} 43 \"{referer}\" \"{agent}\"\n",
+                ));
+            }
+            for (format, log) in [(LogFormat::Iis, &iis), (LogFormat::Combined, &combined)] {
+                let got = findings(&filter, engine, iocs, format, log.as_bytes());
+                let want = findings(&reference, engine, iocs, format, log.as_bytes());
+                prop_assert_eq!(got, want, "{:?}\n{}", format, log);
+            }
+        }
+    }
+}
