@@ -20,6 +20,8 @@ enum Column {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IisColumns {
     columns: Vec<Column>,
+    /// Per known field: its column, when exactly one column holds it.
+    single: [Option<u16>; Field::COUNT],
 }
 
 /// The IIS 8+ default field set, for files whose header is missing.
@@ -50,8 +52,21 @@ impl IisColumns {
                     None => Column::Custom(Arc::from(name)),
                 }
             })
-            .collect();
-        IisColumns { columns }
+            .collect::<Vec<_>>();
+        let mut single = [None; Field::COUNT];
+        let mut seen = [0u8; Field::COUNT];
+        for (i, c) in columns.iter().enumerate() {
+            if let Column::Known(f) = c {
+                seen[*f as usize] = seen[*f as usize].saturating_add(1);
+                single[*f as usize] = u16::try_from(i).ok();
+            }
+        }
+        for (s, n) in single.iter_mut().zip(seen) {
+            if n > 1 {
+                *s = None;
+            }
+        }
+        IisColumns { columns, single }
     }
 
     /// Parses one data line (no line terminator).
@@ -81,17 +96,49 @@ impl IisColumns {
         fields: [Field; N],
     ) -> [Option<&'a [u8]>; N] {
         let mut out = [None; N];
+        let present = |v: &'a [u8]| (!v.is_empty() && v != b"-").then_some(v);
+        // Each field in one column (the usual case): find the spaces up to the last of
+        // them, then cut the values out.
+        let cols = fields.map(|f| self.single[f as usize].map(usize::from));
+        let duplicated = fields.iter().zip(&cols).any(|(f, c)| {
+            c.is_none() && self.columns.iter().any(|col| *col == Column::Known(*f))
+        });
+        if !duplicated {
+            let Some(last) = cols.iter().flatten().max().copied() else {
+                return out;
+            };
+            let mut spaces = [0u32; 64];
+            if let Some(found) = spaces_up_to(line, last, &mut spaces) {
+                for (k, col) in cols.iter().enumerate() {
+                    let Some(col) = *col else { continue };
+                    let start = if col == 0 {
+                        0
+                    } else if col <= found {
+                        spaces[col - 1] as usize + 1
+                    } else {
+                        continue;
+                    };
+                    let end = if col < found {
+                        spaces[col] as usize
+                    } else {
+                        line.len()
+                    };
+                    out[k] = present(&line[start..end]);
+                }
+                return out;
+            }
+        }
+        // A field in several columns: the last that is set wins, as in `parse`.
         let wanted = |i: usize| match self.columns.get(i) {
             Some(Column::Known(f)) => fields.iter().position(|w| w == f),
             _ => None,
         };
-        let last = (0..self.columns.len()).rev().find(|&i| wanted(i).is_some());
-        let Some(last) = last else { return out };
+        let Some(last) = (0..self.columns.len()).rev().find(|&i| wanted(i).is_some()) else {
+            return out;
+        };
         fields_up_to(line, last, |col, v| {
-            // A later column of the same field overrides an earlier one, when set.
             if let Some(k) = wanted(col)
-                && !v.is_empty()
-                && v != b"-"
+                && let Some(v) = present(v)
             {
                 out[k] = Some(v);
             }
@@ -108,10 +155,39 @@ impl IisColumns {
     }
 }
 
+/// Fills `spaces` with the positions of the first spaces of `line`, up to `last + 1` of
+/// them, and says how many it found; `None` when a column that far is past `spaces`.
+fn spaces_up_to(line: &[u8], last: usize, spaces: &mut [u32]) -> Option<usize> {
+    let want = last + 1;
+    if want > spaces.len() {
+        return None;
+    }
+    let mut found = 0;
+    let mut at = 0;
+    while at < line.len() {
+        let mut mask = match line.get(at..at + 32) {
+            Some(block) => spaces_in_block(block.try_into().unwrap_or(&[0; 32])),
+            None => line[at..]
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &b)| m | (u64::from(b == b' ') << i)),
+        };
+        while mask != 0 {
+            spaces[found] = at as u32 + mask.trailing_zeros();
+            mask &= mask - 1;
+            found += 1;
+            if found == want {
+                return Some(found);
+            }
+        }
+        at += 32;
+    }
+    Some(found)
+}
+
 /// Calls `f` with each space-separated field of `line` and its column, up to column
-/// `last`. Spaces are found 32 bytes at a time as a bit mask (the comparison compiles to
-/// vector instructions) and taken lowest bit first: far fewer branches than a byte loop,
-/// on lines of a dozen or more short fields.
+/// `last`. Spaces are found 32 bytes at a time as a bit mask and taken lowest bit first:
+/// far fewer branches than a byte loop, on lines of a dozen or more short fields.
 fn fields_up_to<'a>(line: &'a [u8], last: usize, mut f: impl FnMut(usize, &'a [u8])) {
     let mut start = 0;
     let mut col = 0;
@@ -239,6 +315,16 @@ mod tests {
             assert_eq!(cols.time(line), r.time, "{line:?}");
         }
         assert_eq!(IisColumns::default().pick(b"x", [Field::Host]), [None]);
+        // Lines past the short-line limit take the field walk, with the same result.
+        let long = format!("2025-07-19 07:13:02 10.0.0.1 GET 10.0.0.2 {}", "x".repeat(2000));
+        let r = cols.parse(long.as_bytes());
+        let [ip, xff] = cols.pick(long.as_bytes(), [Field::ClientIp, Field::ForwardedFor]);
+        assert_eq!((ip, xff), (r.get(Field::ClientIp), r.get(Field::ForwardedFor)));
+        let mut spaces = [0; 8];
+        assert_eq!(spaces_up_to(b"a b  c", 7, &mut spaces), Some(3));
+        assert_eq!(spaces[..3], [1, 3, 4]);
+        assert_eq!(spaces_up_to(b"a b  c", 1, &mut spaces), Some(2));
+        assert_eq!(spaces_up_to(b"a b  c", 8, &mut spaces), None);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Sta
 
 use crate::engine::{Engine, selectivity};
 use crate::ioc::{IocSet, parse_logged_addr};
-use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time, iis_time};
+use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time};
 
 /// Built once per scan and shared by every thread.
 pub struct LineFilter {
@@ -175,19 +175,14 @@ impl LineFilter {
         }
         let (clients, time) = match lookup.format {
             LogFormat::Iis => {
-                let [ip, xff, date, time] = lookup.columns.pick(
-                    line,
-                    [
-                        Field::ClientIp,
-                        Field::ForwardedFor,
-                        Field::Date,
-                        Field::Time,
-                    ],
-                );
-                let time = match (date, time) {
-                    (Some(d), Some(t)) if !lookup.window.is_open() => iis_time(d, t),
-                    _ => None,
+                let time = if lookup.window.is_open() {
+                    None
+                } else {
+                    lookup.columns.time(line)
                 };
+                let [ip, xff] = lookup
+                    .columns
+                    .pick(line, [Field::ClientIp, Field::ForwardedFor]);
                 (ip.map(|ip| (ip, xff)), time)
             }
             _ => match combined_client_and_time(line) {
