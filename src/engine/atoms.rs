@@ -31,6 +31,60 @@ pub(crate) fn regex_atoms(hir: &Hir) -> Option<Vec<Atom>> {
     required_atoms(hir, MIN_ATOM_LEN)
 }
 
+/// Every set of atoms a match must hold one of (at least [`MIN_ATOM_LEN`] bytes each),
+/// least selective first: the last is the one to search for, the others gate it. Sets are
+/// ranked by how rare their atoms are likely to be in web content, so that `eval` wins over
+/// `$_POST`, which nearly every PHP file holds. Empty when the regex has no usable atom.
+pub(crate) fn regex_clauses(hir: &Hir) -> Vec<Vec<Atom>> {
+    let mut clauses = required_clauses(hir, MIN_ATOM_LEN, &content_score);
+    if clauses.is_empty() {
+        clauses.extend(required(hir, &content_score).filter(|set| {
+            set.iter().all(|a| a.bytes.len() >= MIN_ATOM_LEN)
+        }));
+    }
+    clauses.sort_by_key(|c| content_score(c));
+    clauses
+}
+
+/// Pieces nearly every web application file holds: a literal made of them would verify
+/// its regex on nearly every file.
+const COMMON_IN_FILES: &[&str] = &[
+    "$_get", "$_post", "$_request", "$_cookie", "$_server", "$_files", "$_session", "<?php",
+    "function", "return", "array", "echo", "$this", "public", "private", "protected",
+    "static", "class", "string", "isset", "include", "require", "request", "response",
+    "<script", "document", "window", "http", "<div", "value", "name", "type", "this.",
+];
+
+/// Higher is better: first whether every atom is long enough to search for, then the
+/// weakest atom's length once common pieces are taken out (nothing is left of an atom
+/// inside a common piece), then fewer atoms, then the shortest atom.
+fn content_score(set: &[Atom]) -> (bool, usize, usize, usize) {
+    let residual = |a: &Atom| {
+        let lower = a.bytes.to_ascii_lowercase();
+        if COMMON_IN_FILES
+            .iter()
+            .any(|c| memchr::memmem::find(c.as_bytes(), &lower).is_some())
+        {
+            return 0;
+        }
+        let mut rest = lower;
+        for common in COMMON_IN_FILES {
+            while let Some(i) = memchr::memmem::find(&rest, common.as_bytes()) {
+                rest.drain(i..i + common.len());
+            }
+        }
+        rest.len()
+    };
+    let weakest = set.iter().map(residual).min().unwrap_or(0);
+    let shortest = set.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
+    (
+        shortest >= MIN_ATOM_LEN,
+        weakest,
+        usize::MAX - set.len(),
+        shortest,
+    )
+}
+
 /// As [`regex_atoms`], with the shortest acceptable atom given.
 pub(crate) fn required_atoms(hir: &Hir, min_len: usize) -> Option<Vec<Atom>> {
     let set = required(hir, &length_score)?;
@@ -39,7 +93,7 @@ pub(crate) fn required_atoms(hir: &Hir, min_len: usize) -> Option<Vec<Atom>> {
 }
 
 /// Ranks candidate atom sets; the highest is kept.
-pub(crate) type Score<'a> = &'a dyn Fn(&[Atom]) -> (usize, usize, usize);
+pub(crate) type Score<'a> = &'a dyn Fn(&[Atom]) -> (bool, usize, usize, usize);
 
 /// The best required set for a node, or `None`.
 fn required(hir: &Hir, score: Score<'_>) -> Option<Vec<Atom>> {
@@ -179,9 +233,9 @@ fn extend(run: &[Atom], next: &[Atom]) -> Option<Vec<Atom>> {
 }
 
 /// Higher is better: first the shortest atom's length, then fewer atoms.
-fn length_score(set: &[Atom]) -> (usize, usize, usize) {
+fn length_score(set: &[Atom]) -> (bool, usize, usize, usize) {
     let shortest = set.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
-    (shortest, usize::MAX - set.len(), 0)
+    (true, shortest, usize::MAX - set.len(), 0)
 }
 
 /// A child of a concatenation that is a fixed run of bytes (a literal, or a class of one byte

@@ -17,6 +17,9 @@ pub(crate) struct Listener {
     pub(crate) wide: bool,
     /// True for regex atoms: a hit only says where to verify.
     pub(crate) trigger: bool,
+    /// For atoms of a regex's other required clauses: a hit only says that clause `n`
+    /// holds somewhere in the input.
+    pub(crate) gate: Option<u8>,
 }
 
 pub(crate) struct AtomSetBuilder {
@@ -49,6 +52,23 @@ impl AtomSetBuilder {
         wide: bool,
         trigger: bool,
     ) {
+        self.add_listener(bytes, pattern, nocase, wide, trigger, None);
+    }
+
+    /// Adds an atom of a regex's required clause `clause` (see [`Listener::gate`]).
+    pub(crate) fn add_gate(&mut self, bytes: Vec<u8>, pattern: usize, nocase: bool, clause: u8) {
+        self.add_listener(bytes, pattern, nocase, false, false, Some(clause));
+    }
+
+    fn add_listener(
+        &mut self,
+        bytes: Vec<u8>,
+        pattern: usize,
+        nocase: bool,
+        wide: bool,
+        trigger: bool,
+        gate: Option<u8>,
+    ) {
         let exact = (self.nocase && !nocase).then(|| bytes.clone());
         let key = if self.nocase {
             bytes.to_ascii_lowercase()
@@ -69,6 +89,7 @@ impl AtomSetBuilder {
             exact,
             wide,
             trigger,
+            gate,
         });
     }
 

@@ -267,7 +267,8 @@ fn regex_literals(src: &str, nocase: bool, split: bool) -> Option<Vec<Clause>> {
         .ok()?;
     let score = |set: &[Atom]| {
         let lits: Vec<Vec<u8>> = set.iter().map(|a| a.bytes.to_ascii_lowercase()).collect();
-        selectivity(&lits)
+        let (weakest, fewer, shortest) = selectivity(&lits);
+        (shortest >= MIN_GATE_LEN, weakest, fewer, shortest)
     };
     let clauses: Vec<Clause> = required_clauses(&hir, MIN_GATE_LEN, &score)
         .into_iter()

@@ -86,6 +86,9 @@ pub(crate) struct CompiledRegex {
     regex: Regex,
     /// The longest possible match, when bounded; lets verification look only near hits.
     max_len: Option<usize>,
+    /// One bit per required clause besides the one whose hits place the windows: the regex
+    /// is verified only when the input holds all of them.
+    gates: u64,
 }
 
 /// Which rules apply to which files, by extension and path glob.
@@ -159,15 +162,29 @@ impl Engine {
                             )
                             .build_from_hir(&hir)
                             .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
-                        match atoms::regex_atoms(&hir) {
-                            Some(set_atoms) => {
-                                for atom in set_atoms {
+                        // Every match holds an atom of each required clause. The rarest
+                        // clause places the verification windows; the others only gate.
+                        let mut clauses = atoms::regex_clauses(&hir);
+                        let mut gates = 0u64;
+                        match clauses.pop() {
+                            Some(primary) => {
+                                for atom in primary {
                                     set.add(atom.bytes, pi, atom.nocase, false, true);
+                                }
+                                for (bit, clause) in clauses.into_iter().take(64).enumerate() {
+                                    gates |= 1 << bit;
+                                    for atom in clause {
+                                        set.add_gate(atom.bytes, pi, atom.nocase, bit as u8);
+                                    }
                                 }
                             }
                             None => set.unfiltered.push(pi),
                         }
-                        Some(CompiledRegex { regex, max_len })
+                        Some(CompiledRegex {
+                            regex,
+                            max_len,
+                            gates,
+                        })
                     }
                 };
                 patterns.push(CompiledPattern {

@@ -53,6 +53,12 @@ pub struct Scratch {
     touched: Vec<usize>,
     windows: Vec<Vec<(usize, usize)>>,
     triggered: Vec<usize>,
+    /// Regex patterns triggered in this buffer and not verified yet.
+    pending: Vec<bool>,
+    /// Per regex pattern: which of its other required clauses were seen (bit per clause),
+    /// and the patterns with any.
+    gates_seen: Vec<u64>,
+    gated: Vec<usize>,
     candidate: Vec<bool>,
     glob_hits: Vec<usize>,
     glob_ok: Vec<bool>,
@@ -73,6 +79,9 @@ impl Engine {
             touched: Vec::new(),
             windows: vec![Vec::new(); p],
             triggered: Vec::new(),
+            pending: vec![false; p],
+            gates_seen: vec![0; p],
+            gated: Vec::new(),
             candidate: vec![false; r],
             glob_hits: Vec::new(),
             glob_ok: vec![false; r],
@@ -149,6 +158,13 @@ impl Engine {
                 {
                     continue;
                 }
+                if let Some(clause) = l.gate {
+                    if s.gates_seen[l.pattern] == 0 {
+                        s.gated.push(l.pattern);
+                    }
+                    s.gates_seen[l.pattern] |= 1 << clause;
+                    continue;
+                }
                 if l.trigger {
                     if s.windows[l.pattern].is_empty() {
                         s.triggered.push(l.pattern);
@@ -181,9 +197,31 @@ impl Engine {
                 .filter(|&pi| s.applicable[self.patterns[pi].rule]),
         );
         for &pi in &todo {
+            s.pending[pi] = true;
+        }
+        for &pi in &todo {
             let p = &self.patterns[pi];
             let re = p.regex.as_ref().expect("only regex patterns are triggered");
             let hits = std::mem::take(&mut s.windows[pi]);
+            // A regex whose rule can no longer hold, whatever it finds, is not run: the
+            // literals and `filesize` often rule out a rule before its costly parts.
+            let range = self.rule_patterns[p.rule].clone();
+            let known = |item: usize| match range.clone().nth(item) {
+                Some(pj) if !s.pending[pj] => Some(s.counts[pj]),
+                _ => None,
+            };
+            // A match holds an atom of every required clause: without all of them in the
+            // input there is none.
+            let clauses_seen = re.gates & !s.gates_seen[pi] == 0;
+            let needed = clauses_seen
+                && self.rules[p.rule].condition.may_hold(&known, buf.len() as u64);
+            s.pending[pi] = false;
+            if !needed {
+                let mut hits = hits;
+                hits.clear();
+                s.windows[pi] = hits;
+                continue;
+            }
             let windows = search_windows(&hits, re.max_len, buf.len());
             for (from, to) in windows {
                 let mut input = Input::new(buf).range(from..to);
@@ -213,6 +251,9 @@ impl Engine {
         }
         todo.clear();
         s.triggered = todo;
+        for pi in s.gated.drain(..) {
+            s.gates_seen[pi] = 0;
+        }
     }
 
     fn evaluate<'e>(&'e self, buf: &[u8], s: &mut Scratch) -> Vec<RuleHit<'e>> {
@@ -313,7 +354,8 @@ fn search_windows(
     max_len: Option<usize>,
     len: usize,
 ) -> Vec<(usize, usize)> {
-    let Some(m) = max_len.filter(|&m| m <= 1 << 16) else {
+    // No hits: a regex without atoms, searched everywhere.
+    let Some(m) = max_len.filter(|&m| m <= 1 << 16 && !hits.is_empty()) else {
         return vec![(0, len)];
     };
     let mut windows: Vec<(usize, usize)> = hits
