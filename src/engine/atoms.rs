@@ -1,9 +1,10 @@
 //! Atoms: the literal byte strings that stand for patterns in the one shared automaton.
 //!
-//! A text or hex pattern is its own atom. A regex gets a set of literals one of which every
-//! match must contain; the regex then runs only near places where one was found. A regex
-//! without such a set (or with atoms too short to be selective) is reported as slow and runs
-//! over every file its rule applies to.
+//! A text or hex pattern is its own atom. A regex gets the sets of literals it requires
+//! (every match contains one literal of each set): the rarest set's hits say where to run
+//! the regex, the others only whether to run it at all. A regex without such a set (or with
+//! atoms too short to be selective) is reported as slow and runs over every file its rule
+//! applies to.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -24,13 +25,6 @@ pub(crate) fn widen(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().flat_map(|&b| [b, 0]).collect()
 }
 
-/// A set of literals such that every match of `hir` contains at least one of them, chosen
-/// to be as selective as the expression allows. `None` when there is no such set of atoms of
-/// at least [`MIN_ATOM_LEN`] bytes.
-pub(crate) fn regex_atoms(hir: &Hir) -> Option<Vec<Atom>> {
-    required_atoms(hir, MIN_ATOM_LEN)
-}
-
 /// Every set of atoms a match must hold one of (at least [`MIN_ATOM_LEN`] bytes each),
 /// least selective first: the last is the one to search for, the others gate it. Sets are
 /// ranked by how rare their atoms are likely to be in web content, so that `eval` wins over
@@ -38,9 +32,10 @@ pub(crate) fn regex_atoms(hir: &Hir) -> Option<Vec<Atom>> {
 pub(crate) fn regex_clauses(hir: &Hir) -> Vec<Vec<Atom>> {
     let mut clauses = required_clauses(hir, MIN_ATOM_LEN, &content_score);
     if clauses.is_empty() {
-        clauses.extend(required(hir, &content_score).filter(|set| {
-            set.iter().all(|a| a.bytes.len() >= MIN_ATOM_LEN)
-        }));
+        clauses.extend(
+            required(hir, &content_score)
+                .filter(|set| set.iter().all(|a| a.bytes.len() >= MIN_ATOM_LEN)),
+        );
     }
     clauses.sort_by_key(|c| content_score(c));
     clauses
@@ -49,10 +44,39 @@ pub(crate) fn regex_clauses(hir: &Hir) -> Vec<Vec<Atom>> {
 /// Pieces nearly every web application file holds: a literal made of them would verify
 /// its regex on nearly every file.
 const COMMON_IN_FILES: &[&str] = &[
-    "$_get", "$_post", "$_request", "$_cookie", "$_server", "$_files", "$_session", "<?php",
-    "function", "return", "array", "echo", "$this", "public", "private", "protected",
-    "static", "class", "string", "isset", "include", "require", "request", "response",
-    "<script", "document", "window", "http", "<div", "value", "name", "type", "this.",
+    "$_get",
+    "$_post",
+    "$_request",
+    "$_cookie",
+    "$_server",
+    "$_files",
+    "$_session",
+    "<?php",
+    "function",
+    "return",
+    "array",
+    "echo",
+    "$this",
+    "public",
+    "private",
+    "protected",
+    "static",
+    "class",
+    "string",
+    "isset",
+    "include",
+    "require",
+    "request",
+    "response",
+    "<script",
+    "document",
+    "window",
+    "http",
+    "<div",
+    "value",
+    "name",
+    "type",
+    "this.",
 ];
 
 /// Higher is better: first whether every atom is long enough to search for, then the
@@ -83,13 +107,6 @@ fn content_score(set: &[Atom]) -> (bool, usize, usize, usize) {
         usize::MAX - set.len(),
         shortest,
     )
-}
-
-/// As [`regex_atoms`], with the shortest acceptable atom given.
-pub(crate) fn required_atoms(hir: &Hir, min_len: usize) -> Option<Vec<Atom>> {
-    let set = required(hir, &length_score)?;
-    let shortest = set.iter().map(|a| a.bytes.len()).min()?;
-    (shortest >= min_len.max(1)).then_some(set)
 }
 
 /// Ranks candidate atom sets; the highest is kept.
@@ -165,8 +182,8 @@ fn concat_candidates(children: &[Hir], score: Score<'_>) -> Vec<Vec<Atom>> {
     out
 }
 
-/// Like [`required_atoms`], but every set the expression requires (all of which a match
-/// contains), not only the most selective one.
+/// Every set of atoms the expression requires (all of which a match contains), not only
+/// the most selective one.
 /// `score` ranks the sets offered by alternatives and nested parts.
 pub(crate) fn required_clauses(hir: &Hir, min_len: usize, score: Score<'_>) -> Vec<Vec<Atom>> {
     let ok = |set: &Vec<Atom>| set.iter().all(|a| a.bytes.len() >= min_len.max(1));
@@ -232,12 +249,6 @@ fn extend(run: &[Atom], next: &[Atom]) -> Option<Vec<Atom>> {
     Some(out)
 }
 
-/// Higher is better: first the shortest atom's length, then fewer atoms.
-fn length_score(set: &[Atom]) -> (bool, usize, usize, usize) {
-    let shortest = set.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
-    (true, shortest, usize::MAX - set.len(), 0)
-}
-
 /// A child of a concatenation that is a fixed run of bytes (a literal, or a class of one byte
 /// or of one ASCII letter in both cases).
 fn unit_run(hir: &Hir) -> Option<(Vec<u8>, bool)> {
@@ -283,7 +294,8 @@ mod tests {
             .build()
             .parse(re)
             .unwrap();
-        regex_atoms(&hir).map(|v| {
+        // The set searched for: the rarest.
+        regex_clauses(&hir).pop().map(|v| {
             v.into_iter()
                 .map(|a| (String::from_utf8(a.bytes).unwrap(), a.nocase))
                 .collect()
@@ -296,7 +308,18 @@ mod tests {
 
     #[test]
     fn prefix_inner_and_suffix_literals() {
-        assert_eq!(atoms(r"eval\s*\(\s*\$_POST"), one("$_POST", false));
+        // `$_POST` is in nearly every PHP file, `eval` is not: the rarer one is searched for,
+        // the other only gates.
+        assert_eq!(atoms(r"eval\s*\(\s*\$_POST"), one("eval", false));
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(r"eval\s*\(\s*\$_POST")
+            .unwrap();
+        let clauses: Vec<Vec<Vec<u8>>> = regex_clauses(&hir)
+            .into_iter()
+            .map(|c| c.into_iter().map(|a| a.bytes).collect())
+            .collect();
+        assert_eq!(clauses, [vec![b"$_POST".to_vec()], vec![b"eval".to_vec()]]);
         assert_eq!(atoms(r"\w+\.ValidationKey"), one(".ValidationKey", false));
         assert_eq!(atoms(r"[a-z]{3}Runtime\d"), one("Runtime", false));
     }

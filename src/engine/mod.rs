@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use globset::GlobSet;
 use regex_automata::meta::Regex;
+use regex_syntax::hir::Hir;
 
 use crate::rules::{PatternKind, Pos, Rule, Scope};
 
@@ -119,6 +120,7 @@ impl Engine {
         };
         let mut files = AtomSetBuilder::new(nocase(Scope::File));
         let mut records = AtomSetBuilder::new(nocase(Scope::Log));
+        let mut compiled = compile_regexes(&rules).into_iter();
 
         for (ri, rule) in rules.iter().enumerate() {
             let set = match rule.scope {
@@ -145,23 +147,12 @@ impl Engine {
                         }
                         None
                     }
-                    PatternKind::Regex(src) => {
-                        let hir = regex_syntax::ParserBuilder::new()
-                            .unicode(false)
-                            .utf8(false)
-                            .case_insensitive(p.nocase)
-                            .build()
-                            .parse(src)
-                            .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
+                    PatternKind::Regex(_) => {
+                        let (hir, regex) = compiled
+                            .next()
+                            .expect("one compiled regex per regex pattern")
+                            .map_err(|e| pattern_error(rule, &p.name, e))?;
                         let max_len = hir.properties().maximum_len();
-                        let regex = Regex::builder()
-                            .syntax(
-                                regex_automata::util::syntax::Config::new()
-                                    .unicode(false)
-                                    .utf8(false),
-                            )
-                            .build_from_hir(&hir)
-                            .map_err(|e| pattern_error(rule, &p.name, e.to_string()))?;
                         // Every match holds an atom of each required clause. The rarest
                         // clause places the verification windows; the others only gate.
                         let mut clauses = atoms::regex_clauses(&hir);
@@ -268,6 +259,63 @@ impl Engine {
     pub fn atom_count(&self) -> usize {
         self.files.len() + self.records.len()
     }
+}
+
+/// Parses and compiles every regex pattern, in rule and pattern order, on a few threads:
+/// at start-up this is most of the work, and a sweep of a small folder should start at once.
+fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
+    let jobs: Vec<(&str, bool)> = rules
+        .iter()
+        .flat_map(|r| &r.patterns)
+        .filter_map(|p| match &p.kind {
+            PatternKind::Regex(src) => Some((src.as_str(), p.nocase)),
+            PatternKind::Literal(_) => None,
+        })
+        .collect();
+    let compile = |&(src, nocase): &(&str, bool)| -> Result<(Hir, Regex), String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .case_insensitive(nocase)
+            .build()
+            .parse(src)
+            .map_err(|e| e.to_string())?;
+        // Only match bounds are used, and verification runs near atom hits already: no
+        // capture groups and no literal prefilter of the regex's own, which makes the
+        // build several times faster.
+        let regex = Regex::builder()
+            .configure(
+                Regex::config()
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                    .auto_prefilter(false),
+            )
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .build_from_hir(&hir)
+            .map_err(|e| e.to_string())?;
+        Ok((hir, regex))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || jobs.len() < 16 {
+        return jobs.iter().map(compile).collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(per)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(compile).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("compiling panicked".into()); per])
+            })
+            .collect()
+    })
 }
 
 fn pattern_error(rule: &Rule, pattern: &str, message: String) -> BuildError {
@@ -407,6 +455,26 @@ mod tests {
         assert_eq!(e.slow_patterns().len(), 1);
         assert!(run(&e, &[b'A'; 50]).is_some());
         assert!(run(&e, &[b'A'; 30]).is_none());
+        // A bounded regex without atoms is searched everywhere too, not only near hits.
+        let bounded = engine("      a: { regex: '\\d{3}-\\d{4}' }\n", "a");
+        assert_eq!(bounded.slow_patterns().len(), 1);
+        assert!(run(&bounded, b"call 555-0199 now").is_some());
+        assert!(run(&bounded, b"call 55-0199 now").is_none());
+    }
+
+    #[test]
+    fn regexes_wait_for_every_required_literal() {
+        // `eval` places the windows; `$_POST` must also be somewhere in the file.
+        let e = engine("      a: { regex: 'eval\\(\\$_POST' }\n", "a");
+        assert!(run(&e, b"<?php eval($_POST['x']);").is_some());
+        assert!(run(&e, b"<?php eval($_GET['x']);").is_none());
+        // Regexes of a rule that its literals already ruled out are not needed.
+        let e = engine(
+            "      lit: needle\n      re: { regex: 'eval\\(\\$_POST' }\n",
+            "lit and re",
+        );
+        assert!(run(&e, b"needle eval($_POST)").is_some());
+        assert!(run(&e, b"eval($_POST)").is_none());
     }
 
     #[test]

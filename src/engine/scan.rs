@@ -214,7 +214,9 @@ impl Engine {
             // input there is none.
             let clauses_seen = re.gates & !s.gates_seen[pi] == 0;
             let needed = clauses_seen
-                && self.rules[p.rule].condition.may_hold(&known, buf.len() as u64);
+                && self.rules[p.rule]
+                    .condition
+                    .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
             if !needed {
                 let mut hits = hits;

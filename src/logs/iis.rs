@@ -100,9 +100,10 @@ impl IisColumns {
         // Each field in one column (the usual case): find the spaces up to the last of
         // them, then cut the values out.
         let cols = fields.map(|f| self.single[f as usize].map(usize::from));
-        let duplicated = fields.iter().zip(&cols).any(|(f, c)| {
-            c.is_none() && self.columns.iter().any(|col| *col == Column::Known(*f))
-        });
+        let duplicated = fields
+            .iter()
+            .zip(&cols)
+            .any(|(f, c)| c.is_none() && self.columns.contains(&Column::Known(*f)));
         if !duplicated {
             let Some(last) = cols.iter().flatten().max().copied() else {
                 return out;
@@ -316,10 +317,16 @@ mod tests {
         }
         assert_eq!(IisColumns::default().pick(b"x", [Field::Host]), [None]);
         // Lines past the short-line limit take the field walk, with the same result.
-        let long = format!("2025-07-19 07:13:02 10.0.0.1 GET 10.0.0.2 {}", "x".repeat(2000));
+        let long = format!(
+            "2025-07-19 07:13:02 10.0.0.1 GET 10.0.0.2 {}",
+            "x".repeat(2000)
+        );
         let r = cols.parse(long.as_bytes());
         let [ip, xff] = cols.pick(long.as_bytes(), [Field::ClientIp, Field::ForwardedFor]);
-        assert_eq!((ip, xff), (r.get(Field::ClientIp), r.get(Field::ForwardedFor)));
+        assert_eq!(
+            (ip, xff),
+            (r.get(Field::ClientIp), r.get(Field::ForwardedFor))
+        );
         let mut spaces = [0; 8];
         assert_eq!(spaces_up_to(b"a b  c", 7, &mut spaces), Some(3));
         assert_eq!(spaces[..3], [1, 3, 4]);

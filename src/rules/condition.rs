@@ -806,7 +806,13 @@ mod tests {
         assert!(may("#b > 4"));
         assert!(!may("#c > 4 and b"));
         // Whatever b turns out to be, partial evaluation agrees with full evaluation.
-        for cond in ["a and b", "b or not c", "any of (a, b)", "#b >= 2 and c", "not (a or b)"] {
+        for cond in [
+            "a and b",
+            "b or not c",
+            "any of (a, b)",
+            "#b >= 2 and c",
+            "not (a or b)",
+        ] {
             let e = parse(cond, &ns).unwrap();
             for b in 0..4 {
                 let full = e.eval(&F(vec![0, b, 2], 100));
