@@ -47,6 +47,24 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
     if errors == 0 {
         match Engine::new(loader.rules().to_vec()) {
             Ok(engine) => {
+                for rule in engine.ungated_log_rules() {
+                    // Rules carry no position of their own: point at their first selection.
+                    let pos = rule
+                        .selections
+                        .first()
+                        .map(|s| s.pos)
+                        .or(rule.patterns.first().map(|p| p.pos))
+                        .unwrap_or_default();
+                    diagnostics.push(loader.diagnostic(
+                        &rule.source,
+                        pos,
+                        Level::Warning,
+                        format!(
+                            "rule {}: the condition can hold for a log line that holds none of the rule's literals (a `not`, a `null`, `exists` or `cidr` test, or a regex without a literal), so every line of every log is parsed while it is loaded (slow; see docs/RULES.md)",
+                            rule.id
+                        ),
+                    ));
+                }
                 for slow in engine.slow_patterns() {
                     diagnostics.push(loader.diagnostic(
                         &slow.source,

@@ -255,6 +255,16 @@ impl Engine {
             .collect()
     }
 
+    /// Log rules that can match a line holding none of their literals (see `gate`): while
+    /// one is loaded, every line of every log is parsed.
+    pub fn ungated_log_rules(&self) -> Vec<&Rule> {
+        self.log_rules
+            .iter()
+            .map(|&ri| &self.rules[ri])
+            .filter(|r| gate::rule_gate(r).is_none())
+            .collect()
+    }
+
     /// The number of distinct atoms in the automata.
     pub fn atom_count(&self) -> usize {
         self.files.len() + self.records.len()
