@@ -65,8 +65,9 @@ pub fn parse(line: &[u8]) -> Option<Record<'_>> {
 }
 
 /// The client address field of a line (several tokens when a proxy wrote a list), found
-/// without parsing the rest, and its time; `None` exactly when [`parse`] gives `None`.
-pub fn client_and_time(line: &[u8]) -> Option<(&[u8], Option<jiff::Timestamp>)> {
+/// without parsing the rest, and its time when `with_time`; `None` exactly when [`parse`]
+/// gives `None`.
+pub fn client_and_time(line: &[u8], with_time: bool) -> Option<(&[u8], Option<jiff::Timestamp>)> {
     let open = find(line, b" [")?;
     let close = open + 2 + line[open + 2..].iter().position(|&b| b == b']')?;
     let prefix = &line[..open];
@@ -86,7 +87,12 @@ pub fn client_and_time(line: &[u8]) -> Option<(&[u8], Option<jiff::Timestamp>)> 
     });
     let clients = &prefix[start?..end];
     quoted(line[close + 1..].trim_ascii_start())?;
-    Some((clients, clf_time(&line[open + 2..close])))
+    let time = if with_time {
+        clf_time(&line[open + 2..close])
+    } else {
+        None
+    };
+    Some((clients, time))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -228,7 +234,7 @@ mod tests {
             br#"10.0.0.1 - - [19/Jul/2025:09:14:03 +0200] "GET /"#,
             b"",
         ] {
-            let fast = client_and_time(line);
+            let fast = client_and_time(line, true);
             let full = parse(line);
             assert_eq!(fast.is_some(), full.is_some(), "{line:?}");
             if let (Some((clients, time)), Some(r)) = (fast, full) {

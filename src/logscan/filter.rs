@@ -185,7 +185,7 @@ impl LineFilter {
                     .pick(line, [Field::ClientIp, Field::ForwardedFor]);
                 (ip.map(|ip| (ip, xff)), time)
             }
-            _ => match combined_client_and_time(line) {
+            _ => match combined_client_and_time(line, !lookup.window.is_open()) {
                 Some((clients, time)) => (Some((clients, None)), time),
                 None => (None, None),
             },

@@ -18,8 +18,8 @@ use crate::logs::{
     Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, parse_combined,
 };
 use crate::read::LineReader;
-
 use crate::rules::Severity;
+
 use filter::{Lookup, Marks, Verdict};
 
 /// How logs are read and matched.
