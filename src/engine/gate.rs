@@ -49,27 +49,19 @@ pub(crate) fn rule_gate(rule: &Rule) -> Option<Vec<Clause>> {
     (!clauses.is_empty()).then_some(clauses)
 }
 
-/// Pieces of text that a large share of the lines of ordinary web server logs hold:
-/// methods, status codes, common path parts and user-agent tokens. A literal made mostly of
-/// them would let most lines through, so other clauses are preferred.
-const COMMON: &[&str] = &[
+/// Pieces of text that ordinary web server logs are full of: methods, status codes, common
+/// path parts and user-agent tokens, in two tiers. A literal made mostly of them would let
+/// many lines through, so other clauses are preferred.
+///
+/// Held by a large share of all lines.
+const EVERYWHERE: &[&str] = &[
     "get",
     "post",
-    "head",
     "http",
     "https",
     "www",
     "200",
-    "204",
-    "206",
-    "301",
-    "302",
     "304",
-    "400",
-    "401",
-    "403",
-    "404",
-    "500",
     "mozilla",
     "windows",
     "win64",
@@ -77,26 +69,40 @@ const COMMON: &[&str] = &[
     "nt",
     "10.0",
     "5.0",
-    "6.1",
     "gecko",
-    "20100101",
     "like",
     "khtml",
     "applewebkit",
     "safari",
     "chrome",
+    "compatible",
+    "/_layouts/",
+    ".aspx",
+    ".js",
+    ".css",
+];
+
+/// Held by a good share of lines, in some logs more than in others.
+const COMMON: &[&str] = &[
+    "head",
+    "204",
+    "206",
+    "301",
+    "302",
+    "400",
+    "401",
+    "403",
+    "404",
+    "500",
+    "6.1",
+    "20100101",
     "firefox",
     "msie",
     "trident",
-    "compatible",
-    "/_layouts/",
     "/_vti_bin/",
     "/sites/",
-    ".aspx",
     ".asp",
     ".php",
-    ".js",
-    ".css",
     ".png",
     ".jpg",
     ".gif",
@@ -115,30 +121,40 @@ const COMMON: &[&str] = &[
     "ver",
 ];
 
-/// How selective a clause is likely to be in a web server log; higher is better. First its
-/// weakest literal's length once common pieces of four bytes or more are taken out (none
-/// is left of a literal inside a common piece; short pieces such as `get` are only weak
-/// alone, `wget` is rare), then fewer literals, then its shortest literal's length.
-pub fn selectivity(clause: &[Vec<u8>]) -> (usize, usize, usize) {
-    let residual = |lit: &[u8]| {
-        if COMMON
+/// How selective a clause is likely to be in a web server log, as (weakest literal,
+/// fewer literals, shortest literal); higher is better. A literal counts by its length once
+/// common pieces of four bytes or more are taken out (none is left of a literal inside a
+/// common piece; short pieces such as `get` are only weak alone, `wget` is rare), and
+/// among literals with nothing left, one inside a merely [`COMMON`] piece beats one inside
+/// a piece found [`EVERYWHERE`].
+pub fn selectivity(clause: &[Vec<u8>]) -> Selectivity {
+    let inside = |pieces: &[&str], lit: &[u8]| {
+        pieces
             .iter()
             .any(|c| memchr::memmem::find(c.as_bytes(), lit).is_some())
-        {
-            return 0;
+    };
+    let score = |lit: &[u8]| {
+        if inside(EVERYWHERE, lit) {
+            return (0, 0);
+        }
+        if inside(COMMON, lit) {
+            return (0, 1);
         }
         let mut rest = lit.to_vec();
-        for common in COMMON.iter().filter(|c| c.len() >= 4) {
+        for common in EVERYWHERE.iter().chain(COMMON).filter(|c| c.len() >= 4) {
             while let Some(i) = memchr::memmem::find(&rest, common.as_bytes()) {
                 rest.drain(i..i + common.len());
             }
         }
-        rest.len()
+        (rest.len(), 2)
     };
-    let weakest = clause.iter().map(|l| residual(l)).min().unwrap_or(0);
+    let weakest = clause.iter().map(|l| score(l)).min().unwrap_or((0, 0));
     let shortest = clause.iter().map(Vec::len).min().unwrap_or(0);
     (weakest, usize::MAX - clause.len(), shortest)
 }
+
+/// See [`selectivity`].
+pub type Selectivity = ((usize, u8), usize, usize);
 
 /// Parts all of which hold (an `and`): every clause of every part that has one.
 fn all(parts: impl Iterator<Item = Option<Vec<Clause>>>) -> Option<Vec<Clause>> {
@@ -268,6 +284,8 @@ fn regex_literals(src: &str, nocase: bool, split: bool) -> Option<Vec<Clause>> {
     let score = |set: &[Atom]| {
         let lits: Vec<Vec<u8>> = set.iter().map(|a| a.bytes.to_ascii_lowercase()).collect();
         let (weakest, fewer, shortest) = selectivity(&lits);
+        // (Residual length and tier, in one number that orders the same.)
+        let weakest = weakest.0 * 4 + usize::from(weakest.1);
         (shortest >= MIN_GATE_LEN, weakest, fewer, shortest)
     };
     let clauses: Vec<Clause> = required_clauses(&hir, MIN_GATE_LEN, &score)
@@ -324,6 +342,24 @@ mod tests {
                 .map(|c| c.iter().map(|s| s.to_string()).collect())
                 .collect(),
         )
+    }
+
+    #[test]
+    fn rarer_pieces_rank_higher() {
+        let sel = |lits: &[&str]| {
+            selectivity(
+                &lits
+                    .iter()
+                    .map(|l| l.as_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        // A method in every other line < a path part in many < a word found in few.
+        assert!(sel(&["post"]) < sel(&["image", "upload"]));
+        assert!(sel(&["image", "upload"]) < sel(&["upload"]));
+        // What is left once common pieces are taken out counts, not the whole length.
+        assert!(sel(&["firefox/120.0"]) < sel(&["rv:120.0)"]));
+        assert!(sel(&["wget"]) > sel(&["get"]));
     }
 
     #[test]

@@ -64,6 +64,10 @@ impl Hasher for AddrHasher {
 #[derive(Debug, Default, Clone)]
 pub struct IpSet {
     exact: Map<IpAddr>,
+    /// One bit per IPv4 /20, set where some entry may match (empty while there is no
+    /// IPv4 entry). Nearly every logged address is in no list, and this rules it out with
+    /// one read of a table that stays in cache (128 KiB), before any hashing.
+    v4_blocks: Vec<u64>,
     /// (prefix length, network with host bits cleared) -> indicator, per family.
     v4: PrefixTable<u32>,
     v6: PrefixTable<u128>,
@@ -84,6 +88,11 @@ impl<T> Default for PrefixTable<T> {
         }
     }
 }
+
+/// IPv4 addresses are grouped in blocks of 2^12 (/20 networks) for [`IpSet::may_hold_v4`].
+const V4_BLOCK_BITS: u32 = 20;
+const V4_BLOCK_SHIFT: u32 = 32 - V4_BLOCK_BITS;
+const V4_BLOCKS: usize = 1 << V4_BLOCK_BITS;
 
 fn mask_v4(a: u32, len: u8) -> u32 {
     if len == 0 {
@@ -112,7 +121,30 @@ impl IpSet {
 
     /// Adds an address; the first indicator given for a value is kept.
     pub fn insert_addr(&mut self, addr: IpAddr, indicator: usize) {
-        self.exact.entry(canonical(addr)).or_insert(indicator);
+        let addr = canonical(addr);
+        if let IpAddr::V4(a) = addr {
+            self.mark_v4(u32::from(a), 32);
+        }
+        self.exact.entry(addr).or_insert(indicator);
+    }
+
+    /// Sets the bits of the /20 blocks that the network `net`/`len` overlaps.
+    fn mark_v4(&mut self, net: u32, len: u8) {
+        if self.v4_blocks.is_empty() {
+            self.v4_blocks = vec![0; V4_BLOCKS / 64];
+        }
+        let first = (net >> V4_BLOCK_SHIFT) as usize;
+        let count = 1usize << (V4_BLOCK_BITS.saturating_sub(u32::from(len)));
+        for b in first..first + count {
+            self.v4_blocks[b / 64] |= 1 << (b % 64);
+        }
+    }
+
+    fn may_hold_v4(&self, a: u32) -> bool {
+        let b = (a >> V4_BLOCK_SHIFT) as usize;
+        self.v4_blocks
+            .get(b / 64)
+            .is_some_and(|w| w & (1 << (b % 64)) != 0)
     }
 
     /// Adds a network. A full-length prefix is stored as an address.
@@ -128,7 +160,11 @@ impl IpSet {
         match addr {
             IpAddr::V4(a) if len >= 32 => self.insert_addr(IpAddr::V4(a), indicator),
             IpAddr::V6(a) if len >= 128 => self.insert_addr(IpAddr::V6(a), indicator),
-            IpAddr::V4(a) => insert(&mut self.v4, len, mask_v4(u32::from(a), len), indicator),
+            IpAddr::V4(a) => {
+                let net = mask_v4(u32::from(a), len);
+                self.mark_v4(net, len);
+                insert(&mut self.v4, len, net, indicator);
+            }
             IpAddr::V6(a) => insert(&mut self.v6, len, mask_v6(u128::from(a), len), indicator),
         }
     }
@@ -137,6 +173,11 @@ impl IpSet {
     /// matching network.
     pub fn lookup(&self, addr: IpAddr) -> Option<usize> {
         let addr = canonical(addr);
+        if let IpAddr::V4(a) = addr
+            && !self.may_hold_v4(u32::from(a))
+        {
+            return None;
+        }
         if let Some(&i) = self.exact.get(&addr) {
             return Some(i);
         }
@@ -201,25 +242,28 @@ pub fn parse_logged_addr(text: &[u8]) -> Option<IpAddr> {
 /// exactly what `Ipv4Addr::from_str` accepts (no leading zeros, no sign), else `None`.
 fn dotted_quad(text: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = text.split(|&b| b == b'.');
-    for octet in &mut octets {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p[0] == b'0') {
+    let mut i = 0;
+    for (k, octet) in octets.iter_mut().enumerate() {
+        let start = i;
+        let mut v: u16 = 0;
+        while i - start < 3
+            && let Some(d) = text.get(i).filter(|b| b.is_ascii_digit())
+        {
+            v = v * 10 + u16::from(d - b'0');
+            i += 1;
+        }
+        if i == start || (i - start > 1 && text[start] == b'0') {
             return None;
         }
-        let mut v: u16 = 0;
-        for &b in p {
-            if !b.is_ascii_digit() {
+        *octet = u8::try_from(v).ok()?;
+        if k < 3 {
+            if text.get(i) != Some(&b'.') {
                 return None;
             }
-            v = v * 10 + u16::from(b - b'0');
+            i += 1;
         }
-        *octet = u8::try_from(v).ok()?;
     }
-    parts
-        .next()
-        .is_none()
-        .then_some(std::net::Ipv4Addr::from(octets))
+    (i == text.len()).then(|| std::net::Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@
 //!   literals of the log rules (see `engine::gate`) and of the IOC domains, URLs and file
 //!   names. A line is parsed when, for some rule, it holds a literal of every one of the
 //!   rule's clauses;
-//! - a line with percent escapes is also searched decoded once, twice and three times,
-//!   the forms `decoded` tests and Apache paths compare;
+//! - a line with percent escapes is also read decoded once, twice and three times, the
+//!   forms `decoded` tests and Apache paths compare. A literal that only decoding brings
+//!   in holds a decoded byte, so only the literals holding such a byte are compared there,
+//!   and a line whose escapes decode to nothing any literal holds is not decoded at all;
 //! - otherwise, when IOC addresses are loaded, only the client address fields are cut out
 //!   and looked up.
 //!
@@ -42,11 +44,17 @@ struct Gate {
     /// lowercased text, which lets the search use its SIMD prefilter (it has none for ASCII
     /// case-insensitive searches).
     primary: Vec<Primary>,
+    /// Per byte value: where it occurs in the primary literals, as (searcher, literal,
+    /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
+    /// decoded lines are checked only around those.
+    by_byte: Vec<Vec<(u8, u32, usize)>>,
     /// Stage two, per rule: its second most selective clause (`None` for a rule of one
     /// clause), searched in lines that hold the rule's primary literal.
-    second: Vec<Option<AhoCorasick>>,
+    second: Vec<Option<(AhoCorasick, ByteSet)>>,
     /// Stage three: every literal, searched with overlaps.
     all: AhoCorasick,
+    all_bytes: ByteSet,
+    primary_bytes: ByteSet,
     /// Per literal of `all`: the clauses it satisfies.
     literal_clauses: Vec<Vec<u32>>,
     /// Per rule (and one for the IOC literals): its clauses, all of which must be satisfied.
@@ -56,19 +64,48 @@ struct Gate {
 
 struct Primary {
     searcher: AhoCorasick,
+    literals: Vec<Vec<u8>>,
     /// Per literal: the rules whose primary clause has a literal holding it.
     rules: Vec<Vec<u32>>,
+    /// Per literal: the offsets inside it where another literal may start (its suffix there
+    /// is a prefix of one).
+    probes: Vec<Vec<usize>>,
 }
 
 impl Primary {
+    fn new(group: Vec<(Vec<u8>, Vec<u32>)>) -> Option<Primary> {
+        let (literals, mut rules): (Vec<Vec<u8>>, Vec<Vec<u32>>) = group.into_iter().unzip();
+        for r in &mut rules {
+            r.sort_unstable();
+            r.dedup();
+        }
+        let probes = literals
+            .iter()
+            .map(|lit| {
+                (1..lit.len())
+                    .filter(|&j| literals.iter().any(|x| x.starts_with(&lit[j..])))
+                    .collect()
+            })
+            .collect();
+        Some(Primary {
+            searcher: searcher(&literals)?,
+            literals,
+            rules,
+            probes,
+        })
+    }
+
     /// Every occurrence of every literal in `text`, as (start, literal). The search does not
-    /// report overlapping matches, so each position inside a match is also tried anchored:
-    /// no literal is a prefix of another, so at most one starts at a position, and a line
-    /// holding a rule's primary literal is always attributed to that rule.
+    /// report overlapping matches, so the positions inside a match where another literal
+    /// may start are also tried anchored: no literal is a prefix of another, so at most one
+    /// starts at a position, and a line holding a rule's primary literal is always
+    /// attributed to that rule.
     fn occurrences(&self, text: &[u8], mut f: impl FnMut(usize, usize)) {
         for m in self.searcher.find_iter(text) {
-            f(m.start(), m.pattern().as_usize());
-            for p in m.start() + 1..m.end() {
+            let lit = m.pattern().as_usize();
+            f(m.start(), lit);
+            for &j in &self.probes[lit] {
+                let p = m.start() + j;
                 let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
                 if let Some(h) = self.searcher.find(input) {
                     f(p, h.pattern().as_usize());
@@ -76,6 +113,16 @@ impl Primary {
             }
         }
     }
+}
+
+/// A searcher for the leftmost literals, anchored or not. Building one never fails for
+/// plain literals; a gate that could not be built parses every line rather than none.
+fn searcher(lits: &[Vec<u8>]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .start_kind(StartKind::Both)
+        .build(lits)
+        .ok()
 }
 
 /// A thread's working space for one log.
@@ -92,6 +139,8 @@ pub struct Marks {
     next_hit: usize,
     satisfied: Vec<bool>,
     views: [Vec<u8>; 2],
+    /// Offsets of the bytes the last decoding round decoded.
+    decoded_at: Vec<u32>,
 }
 
 impl LineFilter {
@@ -242,15 +291,6 @@ impl Gate {
         let mut second = Vec::new();
         let mut rules = Vec::new();
         let mut clause_count = 0u32;
-        // A gate that cannot be built (it never fails for plain literals) parses every line
-        // rather than none.
-        let searcher = |lits: &[Vec<u8>]| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .start_kind(StartKind::Both)
-                .build(lits)
-                .ok()
-        };
         for (r, clauses) in gates.iter().enumerate() {
             let mut ids = Vec::new();
             for clause in clauses {
@@ -281,7 +321,7 @@ impl Gate {
                 (weakest, shortest, fewer)
             });
             second.push(match next {
-                Some(next) => Some(searcher(next)?),
+                Some(next) => Some((searcher(next)?, ByteSet::of(next.iter()))),
                 None => None,
             });
             rules.push(ids);
@@ -306,24 +346,28 @@ impl Gate {
         let mut stage_one = Vec::new();
         for group in [short, long] {
             if !group.is_empty() {
-                let (lits, mut rules): (Vec<Vec<u8>>, Vec<Vec<u32>>) = group.into_iter().unzip();
-                for r in &mut rules {
-                    r.sort_unstable();
-                    r.dedup();
-                }
-                stage_one.push(Primary {
-                    searcher: searcher(&lits)?,
-                    rules,
-                });
+                stage_one.push(Primary::new(group)?);
             }
         }
+        let mut by_byte = vec![Vec::new(); 256];
+        for (k, p) in stage_one.iter().enumerate() {
+            for (i, lit) in p.literals.iter().enumerate() {
+                for (j, &b) in lit.iter().enumerate() {
+                    by_byte[usize::from(b)].push((k as u8, i as u32, j));
+                }
+            }
+        }
+        let primary_bytes = ByteSet::of(stage_one.iter().flat_map(|p| &p.literals));
         Some(Gate {
             primary: stage_one,
+            by_byte,
+            primary_bytes,
             second,
             all: AhoCorasick::builder()
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok()?,
+            all_bytes: ByteSet::of(&literals),
             literal_clauses,
             rules,
             clause_count: clause_count as usize,
@@ -353,9 +397,18 @@ impl Gate {
         }
         let escaped = memchr::memchr(b'%', line).is_some();
         if escaped {
-            self.in_decoded(line, marks, |view| {
-                for p in &self.primary {
-                    p.occurrences(view, |_, lit| candidates.extend_from_slice(&p.rules[lit]));
+            // A primary literal that only decoding brings into the line holds a byte
+            // decoded in that round (earlier rounds and the chunk search found the rest):
+            // compare the literals holding that byte around it.
+            self.in_decoded(line, &self.primary_bytes, marks, |view, decoded| {
+                for &d in decoded {
+                    let d = d as usize;
+                    for &(k, lit, j) in &self.by_byte[usize::from(view[d])] {
+                        let p = &self.primary[usize::from(k)];
+                        if d >= j && view[d - j..].starts_with(&p.literals[lit as usize]) {
+                            candidates.extend_from_slice(&p.rules[lit as usize]);
+                        }
+                    }
                 }
                 false
             });
@@ -366,19 +419,44 @@ impl Gate {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let lower: Vec<u8> = usize::try_from(offset - marks.base)
+        // The line lowercased: from the marked chunk, which it normally lies in.
+        let chunk = std::mem::take(&mut marks.lower);
+        let copy;
+        let lower = match usize::try_from(offset - marks.base)
             .ok()
-            .and_then(|at| marks.lower.get(at..at + line.len()))
-            .map_or_else(|| line.to_ascii_lowercase(), <[u8]>::to_vec);
+            .and_then(|at| chunk.get(at..at + line.len()))
+        {
+            Some(lower) => lower,
+            None => {
+                copy = line.to_ascii_lowercase();
+                &copy
+            }
+        };
+        let pass = self.confirm(line, lower, escaped, &candidates, marks);
+        marks.lower = chunk;
+        marks.candidates = candidates;
+        pass
+    }
+
+    /// Stages two and three for a line (and `lower`, the line lowercased) that holds the
+    /// primary literal of each rule of `candidates`.
+    fn confirm(
+        &self,
+        line: &[u8],
+        lower: &[u8],
+        escaped: bool,
+        candidates: &[u32],
+        marks: &mut Marks,
+    ) -> bool {
         // Stage two: their second clauses.
-        let mut pass = candidates.iter().any(|&r| match &self.second[r as usize] {
+        let pass = candidates.iter().any(|&r| match &self.second[r as usize] {
             None => true,
-            Some(second) => {
-                second.is_match(&lower[..])
-                    || (escaped && self.in_decoded(line, marks, |view| second.is_match(view)))
+            Some((second, bytes)) => {
+                second.is_match(lower)
+                    || (escaped
+                        && self.in_decoded(line, bytes, marks, |view, _| second.is_match(view)))
             }
         });
-        marks.candidates = candidates;
         if !pass {
             return false;
         }
@@ -386,7 +464,7 @@ impl Gate {
         marks.satisfied.clear();
         marks.satisfied.resize(self.clause_count, false);
         let mut satisfied = std::mem::take(&mut marks.satisfied);
-        let mut mark = |text: &[u8]| {
+        let mut mark = |text: &[u8], _: &[u32]| {
             for m in self.all.find_overlapping_iter(text) {
                 for &c in &self.literal_clauses[m.pattern().as_usize()] {
                     satisfied[c as usize] = true;
@@ -394,11 +472,11 @@ impl Gate {
             }
             false
         };
-        mark(&lower);
+        mark(lower, &[]);
         if escaped {
-            self.in_decoded(line, marks, &mut mark);
+            self.in_decoded(line, &self.all_bytes, marks, &mut mark);
         }
-        pass = self
+        let pass = self
             .rules
             .iter()
             .any(|clauses| clauses.iter().all(|&c| satisfied[c as usize]));
@@ -407,59 +485,103 @@ impl Gate {
     }
 
     /// Calls `f` on the line percent-decoded once, twice and three times (while escapes
-    /// remain) and lowercased, until it returns true. Apache paths are decoded once, and a
-    /// `decoded` test decodes up to twice more.
-    fn in_decoded(&self, line: &[u8], marks: &mut Marks, mut f: impl FnMut(&[u8]) -> bool) -> bool {
+    /// remain) and lowercased, with the offsets of the bytes that round decoded, until it
+    /// returns true. Apache paths are decoded once, and a `decoded` test decodes up to
+    /// twice more.
+    ///
+    /// `f` looks for literals made of the bytes in `bytes`. Unless decoding gives one of
+    /// those, or a `%` or hex digit that could form an escape for the next round, the
+    /// decoded lines hold only what the line holds, and `f` is not called.
+    fn in_decoded(
+        &self,
+        line: &[u8],
+        bytes: &ByteSet,
+        marks: &mut Marks,
+        mut f: impl FnMut(&[u8], &[u32]) -> bool,
+    ) -> bool {
+        let matters = |b: u8| b == b'%' || b.is_ascii_hexdigit() || bytes.has(b);
+        if !escapes(line).any(|(_, b)| matters(b)) {
+            return false;
+        }
         let [mut cur, mut next] = std::mem::take(&mut marks.views);
-        let mut decoded = percent_decode_into(line, &mut cur);
+        let mut at = std::mem::take(&mut marks.decoded_at);
+        let mut decoded = percent_decode_into(line, &mut cur, &mut at);
         let mut found = false;
         for round in 0..3 {
             if !decoded {
                 break;
             }
-            if f(&cur) {
+            if f(&cur, &at) {
                 found = true;
                 break;
             }
             if round < 2 {
-                decoded = percent_decode_into(&cur, &mut next);
+                decoded = percent_decode_into(&cur, &mut next, &mut at);
                 std::mem::swap(&mut cur, &mut next);
             }
         }
         marks.views = [cur, next];
+        marks.decoded_at = at;
         found
     }
 }
 
-/// Decodes `%hh` escapes of `from` into `to`, lowercased; false (and `to` untouched) when
-/// there are none. (Hex digits read the same in either case, so decoding lowercased text
-/// again gives the lowercased second decoding.)
-fn percent_decode_into(from: &[u8], to: &mut Vec<u8>) -> bool {
-    let is_escape = |i: usize| {
-        from[i] == b'%'
-            && from.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && from.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-    };
-    let mut escapes = memchr::memchr_iter(b'%', from)
-        .filter(|&i| is_escape(i))
-        .peekable();
+/// Decodes `%hh` escapes of `from` into `to`, lowercased, and puts the offsets in `to` of
+/// the decoded bytes in `at`; false (and `to` and `at` untouched) when there are none.
+/// (Hex digits read the same in either case, so decoding lowercased text again gives the
+/// lowercased second decoding.)
+fn percent_decode_into(from: &[u8], to: &mut Vec<u8>, at: &mut Vec<u32>) -> bool {
+    let mut escapes = escapes(from).peekable();
     if escapes.peek().is_none() {
         return false;
     }
     to.clear();
-    let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    at.clear();
     let mut copied = 0;
-    for i in escapes {
-        // `%%41`: the first `%` is no escape, and an escape's digits are not the next one.
-        if i < copied {
-            continue;
-        }
+    for (i, b) in escapes {
         to.extend(from[copied..i].iter().map(u8::to_ascii_lowercase));
-        to.push((hex(from[i + 1]) << 4 | hex(from[i + 2])).to_ascii_lowercase());
+        at.push(to.len() as u32);
+        to.push(b);
         copied = i + 3;
     }
     to.extend(from[copied..].iter().map(u8::to_ascii_lowercase));
     true
+}
+
+/// The `%hh` escapes of `text`, as (offset, decoded byte lowercased), left to right as one
+/// decoding pass takes them: in `%%41` the first `%` is no escape, and an escape's digits
+/// never start the next one.
+fn escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut next = 0;
+    memchr::memchr_iter(b'%', text).filter_map(move |i| {
+        if i < next {
+            return None;
+        }
+        let hi = hex(*text.get(i + 1)?)?;
+        let lo = hex(*text.get(i + 2)?)?;
+        next = i + 3;
+        Some((i, (hi << 4 | lo).to_ascii_lowercase()))
+    })
+}
+
+/// A set of byte values.
+struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    fn of<'a>(literals: impl IntoIterator<Item = &'a Vec<u8>>) -> ByteSet {
+        let mut set = [false; 256];
+        for lit in literals {
+            for &b in lit {
+                set[usize::from(b)] = true;
+            }
+        }
+        ByteSet(set)
+    }
+
+    fn has(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
 }
 
 /// Literals one of which a line holds when an IOC domain, URL or file name can match it;
@@ -510,11 +632,12 @@ mod tests {
 
     #[test]
     fn percent_decoding_rounds() {
-        let mut to = Vec::new();
-        assert!(!percent_decode_into(b"a%zz%4", &mut to));
-        assert!(percent_decode_into(b"x=%2541%41", &mut to));
+        let (mut to, mut at) = (Vec::new(), Vec::new());
+        assert!(!percent_decode_into(b"a%zz%4", &mut to, &mut at));
+        assert!(percent_decode_into(b"x=%2541%41", &mut to, &mut at));
         assert_eq!(to, b"x=%41a");
-        assert!(percent_decode_into(b"%%41%4%25%", &mut to));
+        assert_eq!(at, [2, 5]);
+        assert!(percent_decode_into(b"%%41%4%25%", &mut to, &mut at));
         assert_eq!(
             to,
             crate::logs::percent_decode(b"%%41%4%25%").to_ascii_lowercase()
@@ -685,32 +808,44 @@ mod tests {
 2025-07-19 07:13:02 10.0.0.1 POST /_layouts/15/ToolPane.aspx %44isplay%4Dode=%45dit&a=/ToolPane.aspx 443 10.1.2.3 - %2F_layouts%2FSignOut.aspx 200\n\
 2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.1.2.3 - - 200\n\
 2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.9.9.9,203.0.113.77 - - 200\n\
-2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.9.9.9 - - 200 10.0.0.1,198.51.100.20\n";
-        let got = findings(&filter, engine, iocs, LogFormat::Iis, log);
+2025-07-19 07:13:02 10.0.0.1 GET /ok.aspx - 443 10.9.9.9 - - 200 10.0.0.1,198.51.100.20\n\
+2025-07-19 07:13:02 10.0.0.1 GET /a.aspx x=%%377hoami 443 10.1.2.3 - - 200\n";
+        // The last: `%77` (w) appears only once a `7` is decoded.
+        let want = [
+            "2 SSW-LOG-WEBSHELL-001 ",
+            "3 SSW-LOG-TOOLSHELL-002 ",
+            "5 SSW-IOC-IP 203.0.113.77",
+            "6 SSW-IOC-IP 198.51.100.0/24",
+            "7 SSW-LOG-WEBSHELL-001 ",
+        ];
+        let reference = LineFilter::every_line();
         assert_eq!(
-            got,
-            [
-                "2 SSW-LOG-WEBSHELL-001 ",
-                "3 SSW-LOG-TOOLSHELL-002 ",
-                "5 SSW-IOC-IP 203.0.113.77",
-                "6 SSW-IOC-IP 198.51.100.0/24",
-            ],
+            findings(&reference, engine, iocs, LogFormat::Iis, log),
+            want
         );
+        assert_eq!(findings(&filter, engine, iocs, LogFormat::Iis, log), want);
     }
 
     #[test]
     fn overlapping_primary_literals_are_all_found() {
-        let primary = Primary {
-            searcher: AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .start_kind(StartKind::Both)
-                .build(["xcm", "cmd=", "d=c"])
-                .unwrap(),
-            rules: vec![vec![0], vec![1], vec![2]],
-        };
+        let lits = ["xcm", "cmd=", "d=c", "=q"];
+        let primary = Primary::new(
+            lits.iter()
+                .enumerate()
+                .map(|(r, l)| (l.as_bytes().to_vec(), vec![r as u32, r as u32]))
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(primary.rules[1], [1]);
+        // Probes only where another literal can start: `xcm` at `cm`, `cmd=` at `d=` and
+        // `=`, `d=c` at `c`; not `d=c` at `=c` (no literal starts so).
+        assert_eq!(primary.probes, [vec![1], vec![2, 3], vec![2], vec![]]);
         let mut found = Vec::new();
         primary.occurrences(b"a xcmd=c", |at, lit| found.push((at, lit)));
         assert_eq!(found, [(2, 0), (3, 1), (5, 2)]);
+        found.clear();
+        primary.occurrences(b"cmd=q", |at, lit| found.push((at, lit)));
+        assert_eq!(found, [(0, 1), (3, 3)]);
     }
 
     #[test]
