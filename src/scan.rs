@@ -338,59 +338,95 @@ impl Worker {
         start: Start,
     ) -> Result<(), String> {
         let cfg = Arc::clone(&self.config);
-        let parts = split::plan(
-            file,
-            bom + start.offset,
-            meta.stamp.size,
-            cfg.walk.threads,
-            start.line,
-            start.iis_fields.clone(),
-        )
-        .map_err(|e| format!("reading log: {e}"))?;
+        let (begin, end) = (bom + start.offset, meta.stamp.size);
+        let threads = cfg.walk.threads;
+        let cuts = split::cuts(file, begin, end, split::part_count(end - begin, threads))
+            .map_err(|e| format!("reading log: {e}"))?;
+        let part_count = cuts.len() + 1;
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let hold_partial = start.hold_partial;
         let (engine, filter, stats, cfg_ref) = (&self.engine, &self.filter, &self.stats, &cfg);
-        let results: Vec<io::Result<LogOutcome>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .iter()
-                .enumerate()
-                .map(|(k, part)| {
+        // Parts go to the threads in order as the numbering pass reaches them; each thread
+        // takes the next when it is done with one.
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, split::Part)>();
+        let rx = std::sync::Mutex::new(rx);
+        let mut numbering = Ok(());
+        let mut results: Vec<(usize, io::Result<LogOutcome>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads.min(part_count))
+                .map(|_| {
                     let sink = self.sink.clone();
-                    let last = k + 1 == parts.len();
+                    let rx = &rx;
                     scope.spawn(move || {
                         let mut scratch = engine.scratch();
                         let mut emit = |f: Vec<Finding>| deliver(stats, &cfg_ref.allow, &sink, f);
-                        let st = Start {
-                            line: part.line,
-                            offset: part.begin - bom,
-                            hold_partial: hold_partial && last,
-                            iis_fields: part.iis_fields.clone(),
-                        };
-                        let src = split::ReadAt::new(file, part.begin, part.end);
-                        scan_log(
-                            engine,
-                            filter,
-                            &cfg_ref.iocs,
-                            &cfg_ref.logs,
-                            &mut scratch,
-                            path,
-                            format,
-                            &[],
-                            src,
-                            st,
-                            &mut emit,
-                        )
+                        let mut done = Vec::new();
+                        loop {
+                            let next = rx
+                                .lock()
+                                .map_err(|_| ())
+                                .and_then(|r| r.recv().map_err(|_| ()));
+                            let Ok((k, part)) = next else { break };
+                            let st = Start {
+                                line: part.line,
+                                offset: part.begin - bom,
+                                hold_partial: hold_partial && k + 1 == part_count,
+                                iis_fields: part.iis_fields,
+                            };
+                            let src = split::ReadAt::new(file, part.begin, part.end);
+                            let outcome = scan_log(
+                                engine,
+                                filter,
+                                &cfg_ref.iocs,
+                                &cfg_ref.logs,
+                                &mut scratch,
+                                path,
+                                format,
+                                &[],
+                                src,
+                                st,
+                                &mut emit,
+                            );
+                            done.push((k, outcome));
+                        }
+                        done
                     })
                 })
                 .collect();
+            let mut k = 0;
+            numbering = split::number(
+                file,
+                begin,
+                end,
+                &cuts,
+                start.line,
+                start.iis_fields.clone(),
+                |part| {
+                    // The threads outlive the channel's sender, so this never fails.
+                    let _ = tx.send((k, part));
+                    k += 1;
+                },
+            );
+            drop(tx);
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(io::Error::other("a log-scanning thread panicked")))
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![(
+                            usize::MAX,
+                            Err(io::Error::other("a log-scanning thread panicked")),
+                        )]
+                    })
                 })
                 .collect()
         });
+        numbering.map_err(|e| {
+            format!("reading log: {e} (findings of the parts before were reported)")
+        })?;
+        if results.len() < part_count {
+            return Err("reading log: a log-scanning thread panicked".to_string());
+        }
+        results.sort_by_key(|(k, _)| *k);
+        let results = results.into_iter().map(|(_, r)| r);
         let mut total = LogOutcome::default();
         for r in results {
             let o = r.map_err(|e| {

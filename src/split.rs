@@ -1,15 +1,25 @@
 //! Splitting one large uncompressed log into line-aligned ranges that threads scan side by
 //! side, so a single 10 GB log uses every core.
 //!
-//! A quick pass (newline counting and a search for `#Fields:` directives, both memchr-speed)
-//! gives each range the line number it starts at and, for IIS logs, the column layout in
-//! force there; the ranges are then read with positioned reads, independently.
+//! The log is cut into several ranges per thread, which threads take one at a time as they
+//! finish the last, so they all finish close together. A quick pass (newline counting and a
+//! search for `#Fields:` directives, both memchr-speed) gives each range the line number it
+//! starts at and, for IIS logs, the column layout in force there, as it goes: the first
+//! range is scanned at once, and each next one as soon as the pass has reached it. The
+//! ranges are read with positioned reads, independently.
 
 use std::fs::File;
 use std::io::{self, Read};
 
 /// Logs smaller than this are read by one thread: splitting would not pay for the pass.
 pub const SPLIT_MIN: u64 = 32 << 20;
+
+/// Ranges per thread: enough that one slow range does not leave the other threads idle at
+/// the end, few enough that each is megabytes long.
+pub const PARTS_PER_THREAD: usize = 4;
+
+/// Ranges are at least this long.
+const PART_MIN: u64 = 4 << 20;
 
 /// One line-aligned stretch of a log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,10 +33,11 @@ pub struct Part {
     pub iis_fields: Option<Vec<u8>>,
 }
 
-const BLOCK: usize = 4 << 20;
+const BLOCK: usize = 256 << 10;
 
 /// Cuts `[begin, end)` of `file` into at most `parts` line-aligned ranges. `first_line` is
 /// the number of the line at `begin`; `fields` the directive in force there.
+#[cfg(test)]
 pub fn plan(
     file: &File,
     begin: u64,
@@ -35,10 +46,24 @@ pub fn plan(
     first_line: u64,
     fields: Option<Vec<u8>>,
 ) -> io::Result<Vec<Part>> {
+    let cuts = cuts(file, begin, end, parts)?;
+    let mut out = Vec::new();
+    number(file, begin, end, &cuts, first_line, fields, |p| out.push(p))?;
+    Ok(out)
+}
+
+/// How many ranges to cut a log of `len` bytes into for `threads` threads.
+pub fn part_count(len: u64, threads: usize) -> usize {
+    let by_size = usize::try_from(len / PART_MIN).unwrap_or(usize::MAX);
+    (threads * PARTS_PER_THREAD).min(by_size).max(1)
+}
+
+/// Where to cut `[begin, end)` into at most `parts` line-aligned ranges: the first line
+/// start at or after each even share. Only a few small reads.
+pub fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>> {
     let parts = parts.max(1) as u64;
     let len = end.saturating_sub(begin);
-    // Split points: the first line start at or after each even cut.
-    let mut cuts = Vec::new();
+    let mut cuts: Vec<u64> = Vec::new();
     for k in 1..parts {
         let t = begin + len * k / parts;
         if let Some(p) = next_line_start(file, t, end)?
@@ -48,54 +73,80 @@ pub fn plan(
             cuts.push(p);
         }
     }
-    // One pass to the last cut: newlines and directives before each cut.
-    let mut out = Vec::new();
+    Ok(cuts)
+}
+
+/// Hands `to` the ranges between `cuts` in order, each with its first line's number and the
+/// directive in force there, from one pass to the last cut that counts newlines and looks
+/// for `#Fields:`. The first range is handed over before the pass starts, each next one as
+/// soon as the pass reaches it.
+pub fn number(
+    file: &File,
+    begin: u64,
+    end: u64,
+    cuts: &[u64],
+    first_line: u64,
+    fields: Option<Vec<u8>>,
+    to: impl FnMut(Part),
+) -> io::Result<()> {
+    number_in_blocks(file, begin, end, cuts, first_line, fields, BLOCK, to)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn number_in_blocks(
+    file: &File,
+    begin: u64,
+    end: u64,
+    cuts: &[u64],
+    first_line: u64,
+    fields: Option<Vec<u8>>,
+    block_size: usize,
+    mut to: impl FnMut(Part),
+) -> io::Result<()> {
+    to(Part {
+        begin,
+        end: cuts.first().copied().unwrap_or(end),
+        line: first_line,
+        iis_fields: fields.clone(),
+    });
     let (mut pos, mut line, mut last_fields) = (begin, first_line, fields);
-    let mut range_begin = begin;
-    let mut range_line = first_line;
-    let mut range_fields = last_fields.clone();
     // The first line itself may be a directive: it rules the lines after it.
     if !cuts.is_empty() && peek_is_fields(file, begin)? {
         last_fields = Some(read_line(file, begin, end)?);
     }
-    let mut buf = vec![0u8; BLOCK];
-    for &cut in &cuts {
+    let mut buf = vec![0u8; block_size];
+    for (k, &cut) in cuts.iter().enumerate() {
         while pos < cut {
-            let want = ((cut - pos) as usize).min(BLOCK);
+            let want = ((cut - pos) as usize).min(block_size);
             let n = read_at(file, &mut buf[..want], pos)?;
             if n == 0 {
                 break;
             }
             let block = &buf[..n];
-            for nl in memchr::memchr_iter(b'\n', block) {
-                line += 1;
-                let line_start = pos + nl as u64 + 1;
-                // Only a line that starts with `#` can be a directive; past the block's end
-                // the byte is unknown and read.
-                let maybe = block.get(nl + 1).is_none_or(|&b| b == b'#');
-                if maybe && line_start < end && peek_is_fields(file, line_start)? {
-                    last_fields = Some(read_line(file, line_start, end)?);
+            line += memchr::memchr_iter(b'\n', block).count() as u64;
+            // Directives start lines and lines start after a newline: `\n#` inside the
+            // block, or a newline that ends it (the next byte is read).
+            let mut starts: Vec<u64> = memchr::memmem::find_iter(block, b"\n#")
+                .map(|nl| pos + nl as u64 + 1)
+                .collect();
+            if block.last() == Some(&b'\n') {
+                starts.push(pos + n as u64);
+            }
+            for at in starts {
+                if at < end && peek_is_fields(file, at)? {
+                    last_fields = Some(read_line(file, at, end)?);
                 }
             }
             pos += n as u64;
         }
-        out.push(Part {
-            begin: range_begin,
-            end: cut,
-            line: range_line,
-            iis_fields: range_fields,
+        to(Part {
+            begin: cut,
+            end: cuts.get(k + 1).copied().unwrap_or(end),
+            line,
+            iis_fields: last_fields.clone(),
         });
-        range_begin = cut;
-        range_line = line;
-        range_fields = last_fields.clone();
     }
-    out.push(Part {
-        begin: range_begin,
-        end,
-        line: range_line,
-        iis_fields: range_fields,
-    });
-    Ok(out)
+    Ok(())
 }
 
 /// Whether the line at `at` is an IIS `#Fields:` directive (one positioned read of 8 bytes).
@@ -216,6 +267,46 @@ mod tests {
                 .map(|i| before[i..].lines().next().unwrap().as_bytes().to_vec());
             assert_eq!(p.iis_fields, want, "part {i}");
         }
+    }
+
+    #[test]
+    fn numbering_does_not_depend_on_where_blocks_end() {
+        let mut f = tempfile::tempfile().unwrap();
+        let text = "#Fields: a\nx\n#Fields: b\n#Fields: c\ny\n#Other\n\n#Fields: d\nz\n";
+        f.write_all(text.as_bytes()).unwrap();
+        let end = text.len() as u64;
+        let cuts: Vec<u64> = (1..end)
+            .filter(|&i| text.as_bytes()[i as usize - 1] == b'\n')
+            .collect();
+        let numbered = |block| {
+            let mut parts = Vec::new();
+            number_in_blocks(&f, 0, end, &cuts, 1, None, block, |p| parts.push(p)).unwrap();
+            parts
+        };
+        let want = numbered(1 << 20);
+        assert_eq!(want.len(), cuts.len() + 1);
+        // Every line starts a part. Its directive is the last one that starts at or before
+        // it (the first part's is the one given).
+        for (p, line) in want.iter().zip(1..) {
+            assert_eq!(p.line, line);
+            let fields = text
+                .match_indices("#Fields:")
+                .map(|(i, _)| i)
+                .filter(|&i| i <= p.begin as usize && p.begin > 0)
+                .last()
+                .map(|i| text[i..].lines().next().unwrap().as_bytes().to_vec());
+            assert_eq!(p.iis_fields, fields, "{p:?}");
+        }
+        for block in 1..=12 {
+            assert_eq!(numbered(block), want, "block size {block}");
+        }
+    }
+
+    #[test]
+    fn several_parts_per_thread_but_none_tiny() {
+        assert_eq!(part_count(1 << 30, 2), 2 * PARTS_PER_THREAD);
+        assert_eq!(part_count(SPLIT_MIN, 2), (SPLIT_MIN / PART_MIN) as usize);
+        assert_eq!(part_count(100, 2), 1);
     }
 
     #[test]
