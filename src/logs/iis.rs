@@ -108,8 +108,13 @@ impl IisColumns {
             let Some(last) = cols.iter().flatten().max().copied() else {
                 return out;
             };
+            // The spaces around each wanted column: the one before it and the one after.
+            let need = cols
+                .iter()
+                .flatten()
+                .fold(0u64, |m, &c| m | (1 << c) | (1 << c >> 1));
             let mut spaces = [0u32; 64];
-            if let Some(found) = spaces_up_to(line, last, &mut spaces) {
+            if let Some(found) = spaces_up_to(line, last, need, &mut spaces) {
                 for (k, col) in cols.iter().enumerate() {
                     let Some(col) = *col else { continue };
                     let start = if col == 0 {
@@ -156,11 +161,13 @@ impl IisColumns {
     }
 }
 
-/// Fills `spaces` with the positions of the first spaces of `line`, up to `last + 1` of
-/// them, and says how many it found; `None` when a column that far is past `spaces`.
-fn spaces_up_to(line: &[u8], last: usize, spaces: &mut [u32]) -> Option<usize> {
+/// Counts the first spaces of `line`, up to `last + 1` of them, and says how many it found;
+/// `None` when a column that far is past `spaces`. Sets `spaces[i]` to the position of
+/// space `i` for each bit `i` of `need` (and maybe others): blocks without a needed space
+/// are only counted.
+fn spaces_up_to(line: &[u8], last: usize, need: u64, spaces: &mut [u32]) -> Option<usize> {
     let want = last + 1;
-    if want > spaces.len() {
+    if want > spaces.len() || want > 64 {
         return None;
     }
     let mut found = 0;
@@ -173,6 +180,14 @@ fn spaces_up_to(line: &[u8], last: usize, spaces: &mut [u32]) -> Option<usize> {
                 .enumerate()
                 .fold(0u64, |m, (i, &b)| m | (u64::from(b == b' ') << i)),
         };
+        let count = mask.count_ones() as usize;
+        // `found < want <= 64` here; spaces `found..found + count` are in this block.
+        let here = (need >> found) & (u64::MAX >> (64 - count.clamp(1, 64)));
+        if count > 0 && here == 0 && found + count < want {
+            found += count;
+            at += 32;
+            continue;
+        }
         while mask != 0 {
             spaces[found] = at as u32 + mask.trailing_zeros();
             mask &= mask - 1;
@@ -258,11 +273,36 @@ mod tests {
         // Across block boundaries and in the tail, every space and only spaces.
         let line = b"a bb  ccc dddddddddddddddddddddddddddddddddd e f g h i j k";
         let mut spaces = [0; 64];
-        let found = spaces_up_to(line, 63, &mut spaces).unwrap();
+        let found = spaces_up_to(line, 63, u64::MAX, &mut spaces).unwrap();
         let want: Vec<u32> = (0..line.len() as u32)
             .filter(|&i| line[i as usize] == b' ')
             .collect();
         assert_eq!(spaces[..found], want[..]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the layout and however many spaces a line has, `pick` cuts out what
+        /// `parse` would: the client columns anywhere (also twice), values across blocks.
+        #[test]
+        fn pick_agrees_with_parse_everywhere(
+            layout in proptest::collection::vec(0usize..5, 1..70),
+            tokens in proptest::collection::vec(("[a-z0-9.,-]{0,40}", 1usize..3), 0..80),
+        ) {
+            let names = ["c-ip", "X-Forwarded-For", "date", "time", "cs-uri-stem"];
+            let directive: Vec<&str> = layout.iter().map(|&k| names[k]).collect();
+            let cols = IisColumns::from_directive(format!("#Fields: {}", directive.join(" ")).as_bytes())
+                .unwrap();
+            let line: String = tokens
+                .iter()
+                .map(|(t, gap)| format!("{t}{}", " ".repeat(*gap)))
+                .collect();
+            let r = cols.parse(line.as_bytes());
+            let [ip, xff] = cols.pick(line.as_bytes(), [Field::ClientIp, Field::ForwardedFor]);
+            proptest::prop_assert_eq!(ip, r.get(Field::ClientIp));
+            proptest::prop_assert_eq!(xff, r.get(Field::ForwardedFor));
+            let [stem] = cols.pick(line.as_bytes(), [Field::UriStem]);
+            proptest::prop_assert_eq!(stem, r.get(Field::UriStem));
+        }
     }
 
     #[test]
@@ -297,10 +337,10 @@ mod tests {
             (r.get(Field::ClientIp), r.get(Field::ForwardedFor))
         );
         let mut spaces = [0; 8];
-        assert_eq!(spaces_up_to(b"a b  c", 7, &mut spaces), Some(3));
+        assert_eq!(spaces_up_to(b"a b  c", 7, u64::MAX, &mut spaces), Some(3));
         assert_eq!(spaces[..3], [1, 3, 4]);
-        assert_eq!(spaces_up_to(b"a b  c", 1, &mut spaces), Some(2));
-        assert_eq!(spaces_up_to(b"a b  c", 8, &mut spaces), None);
+        assert_eq!(spaces_up_to(b"a b  c", 1, u64::MAX, &mut spaces), Some(2));
+        assert_eq!(spaces_up_to(b"a b  c", 8, u64::MAX, &mut spaces), None);
     }
 
     #[test]
