@@ -2,6 +2,7 @@
 //!
 //! Lookups are hash probes: one for exact addresses, then one per distinct prefix length in
 //! the list (at most 33 for IPv4, 129 for IPv6), so 100,000 entries cost about what 100 do.
+//! An IPv4 address in no listed /20 is ruled out by one bit before any of them.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
