@@ -91,6 +91,8 @@ pub struct LineReader<R> {
     /// Unconsumed bytes are `buf[start..end]`.
     start: usize,
     end: usize,
+    /// `buf[start..searched]` holds no line break: the search resumes there.
+    searched: usize,
     eof: bool,
     next_number: u64,
     next_offset: u64,
@@ -103,6 +105,11 @@ pub struct LineReader<R> {
 
 const CHUNK: usize = 256 * 1024;
 
+/// A refill reads until it has this much (or the stream ends): a source that hands out a
+/// few bytes per read (a pipe, a decoder) must not make every pass over the buffered text
+/// run once per read.
+const FILL_MIN: usize = 64 * 1024;
+
 impl<R: Read> LineReader<R> {
     /// `prefix` holds bytes already read from the decoded stream (the sniffed head).
     pub fn new(src: R, prefix: &[u8], max_line: usize) -> LineReader<R> {
@@ -113,6 +120,7 @@ impl<R: Read> LineReader<R> {
             end: buf.len(),
             buf,
             start: 0,
+            searched: 0,
             eof: false,
             next_number: 1,
             next_offset: 0,
@@ -160,9 +168,14 @@ impl<R: Read> LineReader<R> {
         chunk(&self.buf[self.start..self.end], self.next_offset);
         loop {
             // Hand out every complete line in the buffer.
-            while let Some(nl) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
-                let line_end = self.start + nl;
-                let consumed = nl + 1;
+            loop {
+                let from = self.searched.max(self.start);
+                let Some(nl) = memchr::memchr(b'\n', &self.buf[from..self.end]) else {
+                    self.searched = self.end;
+                    break;
+                };
+                let line_end = from + nl;
+                let consumed = line_end + 1 - self.start;
                 if self.skipping {
                     self.skipping = false;
                 } else {
@@ -225,26 +238,26 @@ impl<R: Read> LineReader<R> {
     fn fill(&mut self) -> io::Result<()> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
+            self.searched = self.searched.saturating_sub(self.start);
             self.end -= self.start;
             self.start = 0;
         }
         if self.buf.len() < self.end + CHUNK {
             self.buf.resize(self.end + CHUNK, 0);
         }
-        loop {
+        let before = self.end;
+        while self.end - before < FILL_MIN && self.end < self.buf.len() {
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(());
+                    break;
                 }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
+                Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         }
+        Ok(())
     }
 }
 
@@ -264,6 +277,45 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    /// Hands out one byte per read.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn tiny_reads_are_gathered_before_the_text_is_looked_at() {
+        let mut data = Vec::new();
+        for i in 0..20_000 {
+            data.extend(format!("line {i} {}\n", "x".repeat(i % 300)).as_bytes());
+        }
+        data.extend(b"last, unterminated");
+        let mut chunks = 0;
+        let mut got = Vec::new();
+        LineReader::new(Trickle(&data), b"", 1 << 20)
+            .for_each_in_chunks(
+                |_, _| chunks += 1,
+                |l| {
+                    got.push((l.number, l.offset, l.bytes.to_vec()));
+                    true
+                },
+            )
+            .unwrap();
+        let want: Vec<_> = lines(&data, 0, 1 << 20)
+            .into_iter()
+            .map(|(n, o, b, _)| (n, o, b))
+            .collect();
+        assert_eq!(got, want);
+        // One look per 64 KiB gathered, not one per byte read.
+        assert!(chunks <= data.len() / FILL_MIN + 2, "{chunks} chunks");
     }
 
     #[test]
