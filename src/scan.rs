@@ -340,8 +340,13 @@ impl Worker {
         let cfg = Arc::clone(&self.config);
         let (begin, end) = (bom + start.offset, meta.stamp.size);
         let threads = cfg.walk.threads;
-        let cuts = split::cuts(file, begin, end, split::part_count(end - begin, threads))
-            .map_err(|e| format!("reading log: {e}"))?;
+        let cuts = split::cuts(
+            file,
+            begin,
+            end,
+            split::part_count(end.saturating_sub(begin), threads),
+        )
+        .map_err(|e| format!("reading log: {e}"))?;
         let part_count = cuts.len() + 1;
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let hold_partial = start.hold_partial;

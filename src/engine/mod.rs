@@ -271,6 +271,9 @@ impl Engine {
     }
 }
 
+/// Regexes whose matches may be longer than this get a literal prefilter.
+const PREFILTER_LEN: usize = 128;
+
 /// Parses and compiles every regex pattern, in rule and pattern order, on a few threads:
 /// at start-up this is most of the work, and a sweep of a small folder should start at once.
 fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
@@ -290,14 +293,21 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
             .build()
             .parse(src)
             .map_err(|e| e.to_string())?;
-        // Only match bounds are used, and verification runs near atom hits already: no
-        // capture groups and no literal prefilter of the regex's own, which makes the
-        // build several times faster.
+        // Only match bounds are used, so no capture groups. Verification runs near atom
+        // hits already, so most regexes go without a literal prefilter of their own, which
+        // makes the build several times faster. A case-sensitive regex whose matches may be
+        // long gets one: its windows around atom hits are wide, often the whole file, and
+        // its literals are few (case-insensitive ones multiply and cost start-up time).
+        let long = !nocase
+            && hir
+                .properties()
+                .maximum_len()
+                .is_none_or(|n| n > PREFILTER_LEN);
         let regex = Regex::builder()
             .configure(
                 Regex::config()
                     .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
-                    .auto_prefilter(false),
+                    .auto_prefilter(long),
             )
             .syntax(
                 regex_automata::util::syntax::Config::new()
