@@ -422,9 +422,10 @@ impl Gate {
         // The line lowercased: from the marked chunk, which it normally lies in.
         let chunk = std::mem::take(&mut marks.lower);
         let copy;
-        let lower = match usize::try_from(offset - marks.base)
-            .ok()
-            .and_then(|at| chunk.get(at..at + line.len()))
+        let lower = match offset
+            .checked_sub(marks.base)
+            .and_then(|at| usize::try_from(at).ok())
+            .and_then(|at| chunk.get(at..at.checked_add(line.len())?))
         {
             Some(lower) => lower,
             None => {
