@@ -4,7 +4,7 @@
 //! (every match contains one literal of each set): the rarest set's hits say where to run
 //! the regex, the others only whether to run it at all. A regex without such a set (or with
 //! atoms too short to be selective) is reported as slow and runs over every file its rule
-//! applies to.
+//! applies to. A single rare byte every match holds (a backtick) gates a regex too.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -39,6 +39,74 @@ pub(crate) fn regex_clauses(hir: &Hir) -> Vec<Vec<Atom>> {
     }
     clauses.sort_by_key(|c| content_score(c));
     clauses
+}
+
+/// A byte every match of the regex holds that source files seldom do (a backtick, say),
+/// when there is one: a file without it needs no verification. This catches what atoms
+/// cannot, a single distinctive byte.
+pub(crate) fn rare_required_byte(hir: &Hir) -> Option<u8> {
+    let mut required = [false; 256];
+    required_bytes(hir, &mut required);
+    (0..=255u8)
+        .filter(|&b| required[usize::from(b)] && !COMMON_BYTES.contains(&b))
+        .max_by_key(|b| RARE_BYTES.iter().position(|r| r == b).unwrap_or(usize::MAX))
+}
+
+/// Bytes too common in source code and markup to be worth a look for.
+const COMMON_BYTES: &[u8] = b" \t\r\n\
+    abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\
+    !\"#$%&'()*+,-./:;<=>?@[\\]_{|}";
+
+/// The remaining printable bytes, rarest last; bytes not listed (control and high bytes)
+/// rank rarest of all.
+const RARE_BYTES: &[u8] = b"^~`";
+
+/// Sets `out[b]` for each byte `b` that every match of `hir` holds.
+fn required_bytes(hir: &Hir, out: &mut [bool; 256]) {
+    match hir.kind() {
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter() {
+                out[usize::from(b)] = true;
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            if let [r] = c.ranges()
+                && r.start() == r.end()
+            {
+                out[usize::from(r.start())] = true;
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            if let [r] = c.ranges()
+                && r.start() == r.end()
+                && let Ok(b) = u8::try_from(u32::from(r.start()))
+                && b.is_ascii()
+            {
+                out[usize::from(b)] = true;
+            }
+        }
+        HirKind::Repetition(r) if r.min >= 1 => required_bytes(&r.sub, out),
+        HirKind::Capture(c) => required_bytes(&c.sub, out),
+        HirKind::Concat(parts) => {
+            for p in parts {
+                required_bytes(p, out);
+            }
+        }
+        HirKind::Alternation(alts) if !alts.is_empty() => {
+            let mut common = [true; 256];
+            for alt in alts {
+                let mut one = [false; 256];
+                required_bytes(alt, &mut one);
+                for (c, o) in common.iter_mut().zip(one) {
+                    *c &= o;
+                }
+            }
+            for (o, c) in out.iter_mut().zip(common) {
+                *o |= c;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Pieces nearly every web application file holds: a literal made of them would verify
@@ -286,6 +354,29 @@ fn unit(class: &Class) -> Option<(u8, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rare_bytes_every_match_holds() {
+        let rare = |re: &str| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(re)
+                .unwrap();
+            rare_required_byte(&hir)
+        };
+        assert_eq!(rare("a`b"), Some(b'`'));
+        assert_eq!(rare("(?:x`)+y"), Some(b'`'));
+        assert_eq!(rare("(`a|b`)c"), Some(b'`'));
+        assert_eq!(rare(r"\^x`"), Some(b'`'));
+        assert_eq!(rare(r"a\x01~"), Some(1));
+        // Not in every match, or too common to be worth a look.
+        assert_eq!(rare("(?:x`)*y"), None);
+        assert_eq!(rare("a(`|~)b"), None);
+        assert_eq!(rare("a[`~]b"), None);
+        assert_eq!(rare(r"\$_GET\[x\]\("), None);
+    }
 
     fn atoms(re: &str) -> Option<Vec<(String, bool)>> {
         let hir = regex_syntax::ParserBuilder::new()

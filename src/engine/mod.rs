@@ -90,6 +90,8 @@ pub(crate) struct CompiledRegex {
     /// One bit per required clause besides the one whose hits place the windows: the regex
     /// is verified only when the input holds all of them.
     gates: u64,
+    /// A byte every match holds and files seldom do: without it in the input, no match.
+    rare_byte: Option<u8>,
 }
 
 /// Which rules apply to which files, by extension and path glob.
@@ -175,6 +177,7 @@ impl Engine {
                             regex,
                             max_len,
                             gates,
+                            rare_byte: atoms::rare_required_byte(&hir),
                         })
                     }
                 };

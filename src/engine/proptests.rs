@@ -63,6 +63,30 @@ proptest! {
         }
     }
 
+    /// A regex that needs a rare byte (`~`) no atom can stand for is still found exactly
+    /// where a whole-buffer search finds it.
+    #[test]
+    fn rare_byte_gated_regexes_match_a_whole_buffer_search(
+        lit in "[a-c]{3,5}",
+        gap in 0usize..40,
+        rare_first in any::<bool>(),
+        hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'\n'), Just(b'~')], 0..300),
+    ) {
+        let re = if rare_first {
+            format!("~[^\\n]{{0,{gap}}}{lit}")
+        } else {
+            format!("{lit}[^\\n]{{0,{gap}}}~")
+        };
+        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
+        let mut l = Loader::new();
+        l.add_text("p.yml", &text);
+        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+        let mut scratch = engine.scratch();
+        let fired = !engine.scan(Path::new("f"), &hay, &mut scratch).is_empty();
+        let reference = regex::bytes::Regex::new(&re).unwrap().is_match(&hay);
+        prop_assert_eq!(fired, reference, "regex {}", re);
+    }
+
     #[test]
     fn regex_verdicts_match_a_whole_buffer_search(
         lit in "[a-c]{3,5}",

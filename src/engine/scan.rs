@@ -199,6 +199,8 @@ impl Engine {
         for &pi in &todo {
             s.pending[pi] = true;
         }
+        // Whether the input holds a byte, looked up once per byte some regex requires.
+        let mut rare_present = [None::<bool>; 256];
         for &pi in &todo {
             let p = &self.patterns[pi];
             let re = p.regex.as_ref().expect("only regex patterns are triggered");
@@ -214,6 +216,10 @@ impl Engine {
             // input there is none.
             let clauses_seen = re.gates & !s.gates_seen[pi] == 0;
             let needed = clauses_seen
+                && re.rare_byte.is_none_or(|b| {
+                    *rare_present[usize::from(b)]
+                        .get_or_insert_with(|| memchr::memchr(b, buf).is_some())
+                })
                 && self.rules[p.rule]
                     .condition
                     .may_hold(&known, buf.len() as u64);
