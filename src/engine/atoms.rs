@@ -355,17 +355,18 @@ fn unit(class: &Class) -> Option<(u8, bool)> {
 mod tests {
     use super::*;
 
+    fn parse(re: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(re)
+            .unwrap()
+    }
+
     #[test]
     fn rare_bytes_every_match_holds() {
-        let rare = |re: &str| {
-            let hir = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(re)
-                .unwrap();
-            rare_required_byte(&hir)
-        };
+        let rare = |re: &str| rare_required_byte(&parse(re));
         assert_eq!(rare("a`b"), Some(b'`'));
         assert_eq!(rare("(?:x`)+y"), Some(b'`'));
         assert_eq!(rare("(`a|b`)c"), Some(b'`'));
@@ -379,14 +380,8 @@ mod tests {
     }
 
     fn atoms(re: &str) -> Option<Vec<(String, bool)>> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(re)
-            .unwrap();
         // The set searched for: the rarest.
-        regex_clauses(&hir).pop().map(|v| {
+        regex_clauses(&parse(re)).pop().map(|v| {
             v.into_iter()
                 .map(|a| (String::from_utf8(a.bytes).unwrap(), a.nocase))
                 .collect()
@@ -402,11 +397,7 @@ mod tests {
         // `$_POST` is in nearly every PHP file, `eval` is not: the rarer one is searched for,
         // the other only gates.
         assert_eq!(atoms(r"eval\s*\(\s*\$_POST"), one("eval", false));
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(r"eval\s*\(\s*\$_POST")
-            .unwrap();
-        let clauses: Vec<Vec<Vec<u8>>> = regex_clauses(&hir)
+        let clauses: Vec<Vec<Vec<u8>>> = regex_clauses(&parse(r"eval\s*\(\s*\$_POST"))
             .into_iter()
             .map(|c| c.into_iter().map(|a| a.bytes).collect())
             .collect();
