@@ -5,6 +5,7 @@
 //! becomes, and [`output`] writes findings for people and SIEMs.
 
 pub mod allow;
+pub(crate) mod canon;
 pub mod cli;
 pub mod engine;
 pub mod finding;
