@@ -22,6 +22,7 @@ const RULE_KEYS: &[&str] = &[
     "patterns",
     "selections",
     "raises",
+    "hunt",
     "condition",
 ];
 const PATTERN_KEYS: &[&str] = &[
@@ -176,6 +177,7 @@ fn load_rule(
         },
     };
     let raises = get("raises").is_some_and(|v| flag(sink, v, "raises"));
+    let hunt = get("hunt").is_some_and(|v| flag(sink, v, "hunt"));
     let optional_text =
         |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
     let description = optional_text(sink, "description");
@@ -265,6 +267,7 @@ fn load_rule(
         patterns,
         selections,
         raises,
+        hunt,
         condition: condition?,
     })
 }

@@ -178,5 +178,8 @@ pub struct Rule {
     /// A weak signal that raises the severity of the other findings on the same file by one
     /// step (`raises: true`).
     pub raises: bool,
+    /// A hunting-grade signal that also fires on routine requests: loaded only with
+    /// `--hunt`, so a default scan reports what needs a look (`hunt: true`).
+    pub hunt: bool,
     pub condition: Expr,
 }
