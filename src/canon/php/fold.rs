@@ -1,0 +1,577 @@
+//! Constant folding on the token stream: joined literals, evaluated calls of string functions
+//! on literals, and variables that hold one literal. Each round is one left-to-right pass with
+//! a stack of open brackets (reductions happen at the tail, as in a shift-reduce parser), so a
+//! round is linear and deep nesting costs no recursion.
+
+use std::collections::HashMap;
+
+use super::eval;
+use super::lex::{Kind, Tok};
+
+/// Each round can only shorten the stream or resolve one more level of variables; chains
+/// deeper than this are not worth more passes over a hostile file.
+const ROUNDS: usize = 6;
+
+/// A variable's literal is put where it is used only when it is this short: names and
+/// pieces of names, not payloads copied into every use.
+const MAX_VALUE: usize = 1024;
+
+/// Keywords after which `(` opens a plain expression, not a call.
+const EXPR_KEYWORDS: [&[u8]; 15] = [
+    b"echo",
+    b"print",
+    b"return",
+    b"and",
+    b"or",
+    b"xor",
+    b"case",
+    b"include",
+    b"include_once",
+    b"require",
+    b"require_once",
+    b"yield",
+    b"throw",
+    b"else",
+    b"clone",
+];
+
+const ASSIGN: [&[u8]; 16] = [
+    b"=", b".=", b"+=", b"-=", b"*=", b"/=", b"%=", b"&=", b"|=", b"^=", b"<<=", b">>=", b"??=",
+    b"**=", b"++", b"--",
+];
+
+pub(super) fn fold(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize) -> Vec<Tok> {
+    for _ in 0..ROUNDS {
+        let (next, folded) = pass(raw, toks, &mut budget);
+        toks = next;
+        let resolved = variables(raw, &mut toks, &mut budget);
+        if !folded && !resolved {
+            break;
+        }
+    }
+    toks
+}
+
+fn expr_keyword(raw: &[u8], t: &Tok) -> bool {
+    t.kind == Kind::Ident
+        && EXPR_KEYWORDS
+            .iter()
+            .any(|k| t.text(raw).eq_ignore_ascii_case(k))
+}
+
+/// Whether `(` after `t` calls `t` (so the parentheses are not just grouping).
+fn is_callee(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_some_and(|t| match t.kind {
+        Kind::Var | Kind::Str | Kind::IStr => true,
+        Kind::Ident => !expr_keyword(raw, t),
+        Kind::Punct => matches!(t.text(raw), b")" | b"]" | b"}"),
+        Kind::Raw | Kind::Num => false,
+    })
+}
+
+/// `[A-Za-z_\\][A-Za-z0-9_\\]*`: a literal that can stand as a called name.
+pub(super) fn fn_name(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && (s[0].is_ascii_alphabetic() || s[0] == b'_' || s[0] == b'\\')
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'\\')
+}
+
+fn var_name(s: &[u8]) -> bool {
+    fn_name(s) && !s.contains(&b'\\')
+}
+
+fn str_tok(like: &Tok, end: u32, val: Vec<u8>) -> Tok {
+    Tok {
+        kind: Kind::Str,
+        gap: like.gap,
+        exact: false,
+        gap_at: like.gap_at,
+        start: like.start,
+        end,
+        base: like.start,
+        val: Some(val),
+    }
+}
+
+/// Whether an operator after a literal binds it tighter than `.` does (or makes it not a
+/// plain operand), so the literal must not be joined with the one before it yet.
+fn binds_tighter_than_concat(raw: &[u8], next: Option<&Tok>) -> bool {
+    next.is_some_and(|t| {
+        t.kind == Kind::Punct
+            && matches!(
+                t.text(raw),
+                b"[" | b"("
+                    | b"{"
+                    | b"->"
+                    | b"?->"
+                    | b"::"
+                    | b"+"
+                    | b"-"
+                    | b"*"
+                    | b"/"
+                    | b"%"
+                    | b"**"
+                    | b"<<"
+                    | b">>"
+            )
+    })
+}
+
+/// Whether a literal with `t` on its left side is a whole operand of `^` (nothing on that side
+/// binds tighter than `^`).
+fn xor_left(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_none_or(|t| match t.kind {
+        Kind::Raw => true,
+        Kind::Ident => expr_keyword(raw, t),
+        Kind::Punct => {
+            matches!(
+                t.text(raw),
+                b"(" | b","
+                    | b"["
+                    | b";"
+                    | b"{"
+                    | b"}"
+                    | b"?"
+                    | b":"
+                    | b"=>"
+                    | b"|"
+                    | b"||"
+                    | b"&&"
+                    | b"??"
+                    | b"@"
+            ) || ASSIGN[..14].iter().any(|a| t.text(raw) == *a)
+        }
+        _ => false,
+    })
+}
+
+fn xor_right(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_none_or(|t| match t.kind {
+        Kind::Raw => true,
+        Kind::Ident => matches!(
+            t.text(raw).to_ascii_lowercase().as_slice(),
+            b"and" | b"or" | b"xor" | b"as"
+        ),
+        Kind::Punct => matches!(
+            t.text(raw),
+            b")" | b","
+                | b"]"
+                | b";"
+                | b"}"
+                | b"?"
+                | b":"
+                | b"=>"
+                | b"|"
+                | b"||"
+                | b"&&"
+                | b"??"
+                | b"^"
+        ),
+        _ => false,
+    })
+}
+
+struct Pass<'a> {
+    raw: &'a [u8],
+    out: Vec<Tok>,
+    /// Offsets in `out` of the `(` and `[` not closed yet.
+    opens: Vec<usize>,
+    budget: &'a mut usize,
+    changed: bool,
+}
+
+fn pass(raw: &[u8], toks: Vec<Tok>, budget: &mut usize) -> (Vec<Tok>, bool) {
+    let mut p = Pass {
+        raw,
+        out: Vec::with_capacity(toks.len()),
+        opens: Vec::new(),
+        budget,
+        changed: false,
+    };
+    let mut it = toks.into_iter().peekable();
+    while let Some(t) = it.next() {
+        p.push(t, it.peek());
+    }
+    (p.out, p.changed)
+}
+
+impl Pass<'_> {
+    fn push(&mut self, t: Tok, next: Option<&Tok>) {
+        let raw = self.raw;
+        if t.kind != Kind::Punct {
+            self.out.push(t);
+            self.reduce_tail(next);
+            return;
+        }
+        match t.text(raw) {
+            open @ (b"(" | b"[") => {
+                if open == b"(" {
+                    // A literal that is called is the function it names: `'assert'($x)`.
+                    if let Some(last) = self.out.last_mut()
+                        && last.kind == Kind::Str
+                        && fn_name(last.text(raw))
+                    {
+                        last.kind = Kind::Ident;
+                        self.changed = true;
+                    }
+                }
+                self.opens.push(self.out.len());
+                self.out.push(t);
+            }
+            close @ (b")" | b"]") => {
+                let want: &[u8] = if close == b")" { b"(" } else { b"[" };
+                let open = self.opens.pop();
+                self.out.push(t);
+                match open {
+                    Some(o) if self.out[o].punct(raw, want) => {
+                        if want == b"(" {
+                            self.group(o, next);
+                        } else if o > 0 {
+                            self.index(o - 1, next);
+                        }
+                    }
+                    _ => self.opens.clear(),
+                }
+            }
+            b"}" => {
+                // `${'name'}` is the variable `$name`.
+                let n = self.out.len();
+                if n >= 3
+                    && self.out[n - 3].punct(raw, b"$")
+                    && self.out[n - 2].punct(raw, b"{")
+                    && self.out[n - 1].kind == Kind::Str
+                    && var_name(self.out[n - 1].text(raw))
+                {
+                    let name = self.out.pop().and_then(|s| s.val).unwrap_or_default();
+                    self.out.pop();
+                    let dollar = self.out.last_mut().expect("three tokens");
+                    let mut v = vec![b'$'];
+                    v.extend_from_slice(&name);
+                    dollar.kind = Kind::Var;
+                    dollar.val = Some(v);
+                    dollar.end = t.end;
+                    self.changed = true;
+                } else {
+                    self.out.push(t);
+                    if n >= 3 && self.out[n - 2].punct(raw, b"{") {
+                        self.index(n - 3, next);
+                    } else if n >= 4 && self.out[n - 3].punct(raw, b"{") {
+                        self.index(n - 4, next);
+                    }
+                }
+            }
+            _ => self.out.push(t),
+        }
+    }
+
+    /// `out[o]` is a `(` just closed: a call on literals evaluated, or grouping parentheses
+    /// around one literal dropped.
+    fn group(&mut self, o: usize, next: Option<&Tok>) {
+        let raw = self.raw;
+        let n = self.out.len();
+        let callee = o.checked_sub(1).map(|i| &self.out[i]);
+        if let Some(c) = callee.filter(|c| c.kind == Kind::Ident) {
+            let method = o.checked_sub(2).map(|i| &self.out[i]).is_some_and(|p| {
+                matches!(p.text(raw), b"->" | b"?->" | b"::")
+                    || p.is(raw, Kind::Ident, b"function")
+                    || p.is(raw, Kind::Ident, b"fn")
+            });
+            if !method {
+                if let Some(v) = eval::call(raw, c.text(raw), &self.out[o + 1..n - 1])
+                    && v.len() <= *self.budget
+                {
+                    *self.budget -= v.len();
+                    let s = str_tok(c, self.out[n - 1].end, v);
+                    self.out.truncate(o - 1);
+                    self.out.push(s);
+                    self.changed = true;
+                    self.reduce_tail(next);
+                    return;
+                }
+                if let Some(v) = eval::call_num(raw, c.text(raw), &self.out[o + 1..n - 1]) {
+                    let mut num = str_tok(c, self.out[n - 1].end, v.to_string().into_bytes());
+                    num.kind = Kind::Num;
+                    self.out.truncate(o - 1);
+                    self.out.push(num);
+                    self.changed = true;
+                    return;
+                }
+            }
+        }
+        if n == o + 3
+            && matches!(self.out[o + 1].kind, Kind::Str | Kind::Num)
+            && !is_callee(raw, callee)
+        {
+            let mut inner = self.out.swap_remove(o + 1);
+            inner.gap = self.out[o].gap;
+            inner.gap_at = self.out[o].gap_at;
+            self.out.truncate(o);
+            self.out.push(inner);
+            self.changed = true;
+            self.reduce_tail(next);
+        }
+    }
+
+    /// `out[s..]` is `'abc'[N]` or `'abc'{N}`: the one character, as php 7.1+ reads it.
+    fn index(&mut self, s: usize, next: Option<&Tok>) {
+        let raw = self.raw;
+        let n = self.out.len();
+        let neg = n == s + 5 && self.out[s + 2].punct(raw, b"-");
+        if (n != s + 4 && !neg)
+            || self.out[s].kind != Kind::Str
+            || self.out[n - 2].kind != Kind::Num
+        {
+            return;
+        }
+        let text = self.out[s].text(raw);
+        let Some(k) = eval::number(self.out[n - 2].text(raw)) else {
+            return;
+        };
+        let k = if neg { -k } else { k };
+        let k = if k < 0 { k + text.len() as i64 } else { k };
+        let Some(&c) = usize::try_from(k).ok().and_then(|k| text.get(k)) else {
+            return;
+        };
+        let t = str_tok(&self.out[s], self.out[n - 1].end, vec![c]);
+        self.out.truncate(s);
+        self.out.push(t);
+        self.changed = true;
+        self.reduce_tail(next);
+    }
+
+    /// Joins `'a' . 'b'` and evaluates `'a' ^ 'b'` at the end of the output, as long as the
+    /// token after them does not bind the last literal tighter.
+    fn reduce_tail(&mut self, next: Option<&Tok>) {
+        let raw = self.raw;
+        loop {
+            let n = self.out.len();
+            if n < 3 || self.out[n - 1].kind != Kind::Str || self.out[n - 3].kind != Kind::Str {
+                return;
+            }
+            let op = &self.out[n - 2];
+            if op.punct(raw, b".") && !binds_tighter_than_concat(raw, next) {
+                let right = self.out.pop().expect("three tokens");
+                let (end, right) = (right.end, right.val.unwrap_or_default());
+                self.out.pop();
+                let left = self.out.last_mut().expect("three tokens");
+                left.val
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(&right);
+                left.exact = false;
+                left.end = end;
+            } else if op.punct(raw, b"^")
+                && xor_left(raw, n.checked_sub(4).map(|i| &self.out[i]))
+                && xor_right(raw, next)
+            {
+                let right = self.out.pop().and_then(|t| t.val).unwrap_or_default();
+                self.out.pop();
+                let left = self.out.last_mut().expect("three tokens");
+                let l = left.val.take().unwrap_or_default();
+                left.val = Some(l.iter().zip(&right).map(|(a, b)| a ^ b).collect());
+                left.exact = false;
+            } else {
+                return;
+            }
+            self.changed = true;
+        }
+    }
+}
+
+/// What the file does to one variable.
+#[derive(Default)]
+struct Uses {
+    /// The literals it is given: by one `=`, then by `.=` before it is read.
+    lits: Vec<usize>,
+    /// Read since its first literal.
+    read: bool,
+    /// Written otherwise, or given literals in a way that has no single value.
+    other: bool,
+}
+
+/// Puts the literal of every variable assigned exactly one literal (or one and appended
+/// literals before any use) where the variable is called, named (`$$v`) or joined; true when
+/// it changed something.
+fn variables(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bool {
+    let mut uses: HashMap<&[u8], Uses> = HashMap::new();
+    // Parameters, `list(...)` and `catch (...)` bind what is inside their parentheses.
+    let mut binder_pending = false;
+    let mut binder_depth = 0usize;
+    for i in 0..toks.len() {
+        let t = &toks[i];
+        match t.kind {
+            Kind::Ident => {
+                let w = t.text(raw).to_ascii_lowercase();
+                if matches!(w.as_slice(), b"function" | b"fn" | b"list" | b"catch") {
+                    binder_pending = true;
+                }
+                continue;
+            }
+            Kind::Punct => {
+                match t.text(raw) {
+                    b"(" if binder_pending => {
+                        binder_pending = false;
+                        binder_depth = 1;
+                    }
+                    b"(" if binder_depth > 0 => binder_depth += 1,
+                    b")" if binder_depth > 0 => binder_depth -= 1,
+                    b"{" | b";" => binder_pending = false,
+                    _ => {}
+                }
+                continue;
+            }
+            Kind::Var => {}
+            _ => continue,
+        }
+        let prev = i.checked_sub(1).map(|k| &toks[k]);
+        if prev.is_some_and(|p| p.punct(raw, b"$")) {
+            continue;
+        }
+        let next = toks.get(i + 1);
+        let literal = |op: &[u8]| {
+            next.is_some_and(|n| n.punct(raw, op))
+                && toks.get(i + 2).is_some_and(|v| v.kind == Kind::Str)
+                && toks.get(i + 3).is_none_or(|e| {
+                    e.kind == Kind::Raw || matches!(e.text(raw), b";" | b")" | b",")
+                })
+        };
+        let punct_at = |k: usize, s: &[&[u8]]| {
+            toks.get(k)
+                .is_some_and(|t| t.kind == Kind::Punct && s.contains(&t.text(raw)))
+        };
+        let write = binder_depth > 0
+            || punct_at(i + 1, &ASSIGN)
+            || (punct_at(i + 1, &[b"["]) && punct_at(i + 2, &[b"]"]))
+            || (punct_at(i + 1, &[b"[", b"{"])
+                && punct_at(i + 3, &[b"]", b"}"])
+                && punct_at(i + 4, &ASSIGN))
+            || prev.is_some_and(|p| {
+                matches!(p.text(raw), b"++" | b"--" | b"&")
+                    || (p.kind == Kind::Ident
+                        && !expr_keyword(raw, p)
+                        && !matches!(
+                            p.text(raw).to_ascii_lowercase().as_slice(),
+                            b"global" | b"static" | b"new" | b"instanceof"
+                        ))
+            })
+            || (prev.is_some_and(|p| p.punct(raw, b"=>"))
+                && i >= 3
+                && toks[i - 3].is(raw, Kind::Ident, b"as"));
+        let u = uses.entry(t.text(raw)).or_default();
+        if binder_depth > 0 {
+            u.other = true;
+        } else if literal(b"=") {
+            u.other |= !u.lits.is_empty();
+            u.lits.push(i + 2);
+        } else if literal(b".=") {
+            u.other |= u.lits.is_empty() || u.read;
+            u.lits.push(i + 2);
+        } else if write {
+            u.other = true;
+        } else if !u.lits.is_empty() {
+            u.read = true;
+        }
+    }
+    let values: HashMap<Vec<u8>, Vec<u8>> = uses
+        .into_iter()
+        .filter(|(_, u)| !u.other && !u.lits.is_empty())
+        .filter_map(|(name, u)| {
+            let v: Vec<u8> = u
+                .lits
+                .iter()
+                .flat_map(|&k| toks[k].text(raw))
+                .copied()
+                .collect();
+            (v.len() <= MAX_VALUE).then(|| (name.to_vec(), v))
+        })
+        .collect();
+    if values.is_empty() {
+        return false;
+    }
+    substitute(raw, toks, &values, budget)
+}
+
+fn substitute(
+    raw: &[u8],
+    toks: &mut Vec<Tok>,
+    values: &HashMap<Vec<u8>, Vec<u8>>,
+    budget: &mut usize,
+) -> bool {
+    let mut changed = false;
+    let mut out = Vec::with_capacity(toks.len());
+    let old = std::mem::take(toks);
+    let mut i = 0;
+    while i < old.len() {
+        let t = &old[i];
+        let prev = out.last();
+        let next = old.get(i + 1);
+        let value = |t: &Tok| {
+            (t.kind == Kind::Var)
+                .then(|| values.get(t.text(raw)))
+                .flatten()
+        };
+        // `$$v` names the variable whose name `$v` holds.
+        if t.punct(raw, b"$")
+            && let Some(v) = next
+                .and_then(value)
+                .filter(|v| var_name(v) && v.len() < *budget)
+        {
+            *budget -= v.len() + 1;
+            let n = &old[i + 1];
+            let mut name = vec![b'$'];
+            name.extend_from_slice(v);
+            let mut var = t.clone();
+            var.kind = Kind::Var;
+            var.val = Some(name);
+            var.end = n.end;
+            out.push(var);
+            changed = true;
+            i += 2;
+            continue;
+        }
+        let v = if prev.is_some_and(|p: &Tok| p.punct(raw, b"$")) {
+            None
+        } else {
+            value(t)
+        };
+        let Some(v) = v.filter(|v| v.len() <= *budget) else {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        let is_p = |t: Option<&Tok>, s: &[&[u8]]| {
+            t.is_some_and(|t| t.kind == Kind::Punct && s.contains(&t.text(raw)))
+        };
+        let after = |k: usize| old.get(i + k);
+        let assigned = is_p(next, &ASSIGN)
+            || (is_p(next, &[b"["]) && is_p(after(2), &[b"]"]))
+            || (is_p(next, &[b"[", b"{"]) && is_p(after(4), &ASSIGN));
+        let indexed = is_p(next, &[b"[", b"{"])
+            && after(2).is_some_and(|t| t.kind == Kind::Num)
+            && is_p(after(3), &[b"]", b"}"]);
+        let mut new = t.clone();
+        if assigned {
+        } else if is_p(next, &[b"("]) && fn_name(v) {
+            *budget -= v.len();
+            new.kind = Kind::Ident;
+            new.val = Some(v.clone());
+        } else if (is_p(prev, &[b".", b"^"]) || is_p(next, &[b".", b"^"]))
+            && !is_p(next, &[b"[", b"->", b"?->", b"::", b"{"])
+            || (is_p(prev, &[b"(", b","]) && is_p(next, &[b")", b","]))
+            || (is_p(prev, &[b"["]) && is_p(next, &[b"]"]))
+            || (is_p(prev, &[b"="]) && is_p(next, &[b";"]))
+            || indexed
+        {
+            *budget -= v.len();
+            new = str_tok(t, t.end, v.clone());
+        }
+        if new.kind != t.kind {
+            changed = true;
+        }
+        out.push(new);
+        i += 1;
+    }
+    *toks = out;
+    changed
+}
