@@ -139,7 +139,7 @@ fn parse_args<'a>(raw: &'a [u8], toks: &'a [Tok]) -> Option<Vec<Arg<'a>>> {
 }
 
 /// `[-]N (+|- N)*` from the start of `toks`: the value and the tokens used.
-fn sum(raw: &[u8], toks: &[Tok]) -> Option<(i64, usize)> {
+pub(super) fn sum(raw: &[u8], toks: &[Tok]) -> Option<(i64, usize)> {
     let mut total = 0i64;
     let mut i = 0;
     let mut sign = 1;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::eval;
-use super::lex::{Kind, Tok};
+use super::lex::{self, Gap, Kind, Tok};
 
 /// Each round can only shorten the stream or resolve one more level of variables; chains
 /// deeper than this are not worth more passes over a hostile file.
@@ -15,6 +15,10 @@ const ROUNDS: usize = 6;
 /// A variable's literal is put where it is used only when it is this short: names and
 /// pieces of names, not payloads copied into every use.
 const MAX_VALUE: usize = 1024;
+
+/// Code given to `eval` longer than this stays a literal: inlining is for the short stages
+/// of a decoder chain, and a long one still shows as the decoded text.
+const MAX_INLINE: usize = 256 << 10;
 
 /// Keywords after which `(` opens a plain expression, not a call.
 const EXPR_KEYWORDS: [&[u8]; 15] = [
@@ -271,13 +275,17 @@ impl Pass<'_> {
     fn group(&mut self, o: usize, next: Option<&Tok>) {
         let raw = self.raw;
         let n = self.out.len();
+        let method = o.checked_sub(2).map(|i| &self.out[i]).is_some_and(|p| {
+            matches!(p.text(raw), b"->" | b"?->" | b"::")
+                || p.is(raw, Kind::Ident, b"function")
+                || p.is(raw, Kind::Ident, b"fn")
+        });
+        let named = o > 0 && self.out[o - 1].kind == Kind::Ident && !method;
+        if named && self.inline(o) {
+            return;
+        }
         let callee = o.checked_sub(1).map(|i| &self.out[i]);
         if let Some(c) = callee.filter(|c| c.kind == Kind::Ident) {
-            let method = o.checked_sub(2).map(|i| &self.out[i]).is_some_and(|p| {
-                matches!(p.text(raw), b"->" | b"?->" | b"::")
-                    || p.is(raw, Kind::Ident, b"function")
-                    || p.is(raw, Kind::Ident, b"fn")
-            });
             if !method {
                 if let Some(v) = eval::call(raw, c.text(raw), &self.out[o + 1..n - 1])
                     && v.len() <= *self.budget
@@ -300,18 +308,83 @@ impl Pass<'_> {
                 }
             }
         }
+        let after_word = callee.is_some_and(|c| c.kind == Kind::Ident);
+        // `(163-126)`: integer arithmetic that `chr` chains hide their codes in.
+        if n > o + 3 && !is_callee(raw, callee) {
+            let inner = &self.out[o + 1..n - 1];
+            if let Some((v, used)) = eval::sum(raw, inner)
+                && used == inner.len()
+            {
+                let mut num = str_tok(
+                    &self.out[o],
+                    self.out[n - 1].end,
+                    v.to_string().into_bytes(),
+                );
+                num.kind = Kind::Num;
+                self.out.truncate(o);
+                self.out.push(num);
+                self.changed = true;
+                return;
+            }
+        }
         if n == o + 3
             && matches!(self.out[o + 1].kind, Kind::Str | Kind::Num)
             && !is_callee(raw, callee)
         {
             let mut inner = self.out.swap_remove(o + 1);
-            inner.gap = self.out[o].gap;
-            inner.gap_at = self.out[o].gap_at;
+            let paren = &self.out[o];
+            (inner.gap, inner.gap_at) = match (paren.gap, after_word) {
+                // `echo('x')` reads `echo 'x'`.
+                (Gap::None, true) => (Gap::Space, paren.start),
+                (gap, _) => (gap, paren.gap_at),
+            };
             self.out.truncate(o);
             self.out.push(inner);
             self.changed = true;
             self.reduce_tail(next);
         }
+    }
+
+    /// `out[o]` is the just closed `(` of `eval('code')`, `assert('code')` or
+    /// `create_function('args', 'code')`: the code is put in place of the literal, so that
+    /// the next rounds fold it like the file's own and rules see it unquoted.
+    fn inline(&mut self, o: usize) -> bool {
+        let raw = self.raw;
+        let n = self.out.len();
+        let name = self.out[o - 1].text(raw);
+        let name = name
+            .strip_prefix(b"\\")
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        let arity = match name.as_slice() {
+            b"eval" | b"assert" => 1,
+            b"create_function" => 2,
+            _ => return false,
+        };
+        let args = &self.out[o + 1..n - 1];
+        let shape = match arity {
+            1 => args.len() == 1,
+            _ => args.len() == 3 && args[0].kind == Kind::Str && args[1].punct(raw, b","),
+        };
+        let code = &self.out[n - 2];
+        if !shape || code.kind != Kind::Str {
+            return false;
+        }
+        let text = code.text(raw);
+        if text.len() > MAX_INLINE || text.len() > *self.budget {
+            return false;
+        }
+        *self.budget -= text.len();
+        let mut inner = lex::lex_code(text, code.start);
+        if let Some(first) = inner.first_mut() {
+            (first.gap, first.gap_at) = (code.gap, code.gap_at);
+        }
+        let close = self.out.pop().expect("a group");
+        self.out.pop();
+        self.out.extend(inner);
+        self.out.push(close);
+        self.changed = true;
+        true
     }
 
     /// `out[s..]` is `'abc'[N]` or `'abc'{N}`: the one character, as php 7.1+ reads it.

@@ -98,11 +98,35 @@ pub(super) fn lex(raw: &[u8]) -> Vec<Tok> {
     };
     if memchr::memmem::find(raw, b"<?").is_none() {
         lx.php();
-    } else {
-        while lx.pos < raw.len() {
-            lx.html();
-            lx.php();
+    }
+    while lx.pos < raw.len() {
+        lx.html();
+        lx.php();
+    }
+    lx.toks
+}
+
+/// Lexes code given to `eval`, which starts inside a php block; every token stands for
+/// `origin` (the literal that held the code) and carries its own text.
+pub(super) fn lex_code(code: &[u8], origin: u32) -> Vec<Tok> {
+    let mut lx = Lexer {
+        raw: code,
+        pos: 0,
+        toks: Vec::new(),
+        gap: Gap::None,
+        gap_at: 0,
+    };
+    lx.php();
+    while lx.pos < code.len() {
+        lx.html();
+        lx.php();
+    }
+    for t in &mut lx.toks {
+        if t.val.is_none() {
+            t.val = Some(t.text(code).to_vec());
         }
+        t.exact = false;
+        (t.start, t.end, t.base, t.gap_at) = (origin, origin + 1, origin, origin);
     }
     lx.toks
 }

@@ -64,7 +64,7 @@ fn text_outside_php_is_copied() {
 
 #[test]
 fn a_file_without_an_open_tag_is_code() {
-    assert_eq!(v("eval( 'as'.'sert' ); // x"), "eval( 'assert' );");
+    assert_eq!(v("echo( 'as'.'sert' ); // x"), "echo 'assert';");
 }
 
 #[test]
@@ -96,8 +96,8 @@ fn strings_with_variables_stay_double_quoted() {
 #[test]
 fn heredocs_and_nowdocs() {
     assert_eq!(
-        v("<?php eval(<<<EOT\nsys\\x74em(1);\nEOT\n);"),
-        "<?php eval('system(1);'\n);"
+        v("<?php $a = f(<<<EOT\nsys\\x74em(1);\nEOT\n);"),
+        "<?php $a = f('system(1);'\n);"
     );
     assert_eq!(v("<?php $a = <<<'E'\n\\x41\n  E;"), "<?php $a = '\\\\x41';");
     assert_eq!(v("<?php $a = <<<E\n$x\nE;"), "<?php $a = <<<E\n$x\nE;");
@@ -150,6 +150,14 @@ fn chr_chains_and_xor() {
         "<?php $f = chr(ord($x)-1);"
     );
     assert_eq!(v("<?php $f = chr('116').chr(' 97');"), "<?php $f = 'ta';");
+    assert_eq!(
+        v("<?php $f = chr((163-126)).chr((-1+98));"),
+        "<?php $f = '%a';"
+    );
+    assert_eq!(
+        v("<?php $f = f(1-2) + (1-$x);"),
+        "<?php $f = f(1-2) + (1-$x);"
+    );
     assert_eq!(v("<?php $f = ('ab'^'  ').'c';"), "<?php $f = 'ABc';");
     assert_eq!(v("<?php $f = 'abc'^'   x';"), "<?php $f = 'ABC';");
     // `.` binds tighter than `^`.
@@ -189,12 +197,32 @@ fn string_functions_on_literals() {
 #[test]
 fn base64_of_text_is_decoded_and_binary_is_not() {
     assert_eq!(
-        v("<?php eval(base64_decode('c3lzdGVtKCRfR0VUWydjJ10pOw=='));"),
-        "<?php eval('system($_GET[\\'c\\']);');"
+        v("<?php $a = base64_decode('c3lzdGVtKCRfR0VUWydjJ10pOw==');"),
+        "<?php $a = 'system($_GET[\\'c\\']);';"
     );
     assert_eq!(
         v("<?php base64_decode('/w==');"),
         "<?php base64_decode('/w==');"
+    );
+}
+
+#[test]
+fn code_given_to_eval_is_viewed_as_code() {
+    // base64 of `$f = 'sys'.'tem'; $f($_GET['c']);`
+    let src = "<?php eval(base64_decode('JGYgPSAnc3lzJy4ndGVtJzsgJGYoJF9HRVRbJ2MnXSk7'));";
+    assert_eq!(v(src), "<?php eval($f = 'system'; system($_GET['c']););");
+    assert_eq!(origin_of(src, "system("), src.find("base64").unwrap());
+    assert_eq!(
+        v("<?php assert('ev'.'al(\\'1\\');');"),
+        "<?php assert(eval(1););"
+    );
+    assert_eq!(
+        v("<?php $g = create_function('$a', 'return \"x\";');"),
+        "<?php $g = create_function('$a', return 'x';);"
+    );
+    assert_eq!(
+        v("<?php eval('?>html<?php x();');"),
+        "<?php eval(?>html<?php x(););"
     );
 }
 
@@ -228,9 +256,9 @@ fn a_variable_holding_one_literal_is_resolved_where_called() {
         v("<?php $c='cmd'; $a='assert'; $b=$a; system($_GET[$c]); $b($x);")
             .ends_with("system($_GET['cmd']); assert($x);")
     );
-    assert!(
-        v("<?php $c='eval($_POST[1]);'; $f=create_function('', $c);")
-            .ends_with("$f=create_function('', 'eval($_POST[1]);');")
+    assert_eq!(
+        v("<?php $c='eval($_POST[1]);'; $f=create_function('', $c);"),
+        "<?php $c='eval($_POST[1]);'; $f=create_function('', eval($_POST[1]););"
     );
     let src = "<?php $f = 'assert';\n$f($x);";
     assert_eq!(origin_of(src, "assert($x)"), src.rfind("$f").unwrap());
