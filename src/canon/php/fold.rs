@@ -285,27 +285,25 @@ impl Pass<'_> {
             return;
         }
         let callee = o.checked_sub(1).map(|i| &self.out[i]);
-        if let Some(c) = callee.filter(|c| c.kind == Kind::Ident) {
-            if !method {
-                if let Some(v) = eval::call(raw, c.text(raw), &self.out[o + 1..n - 1])
-                    && v.len() <= *self.budget
-                {
-                    *self.budget -= v.len();
-                    let s = str_tok(c, self.out[n - 1].end, v);
-                    self.out.truncate(o - 1);
-                    self.out.push(s);
-                    self.changed = true;
-                    self.reduce_tail(next);
-                    return;
-                }
-                if let Some(v) = eval::call_num(raw, c.text(raw), &self.out[o + 1..n - 1]) {
-                    let mut num = str_tok(c, self.out[n - 1].end, v.to_string().into_bytes());
-                    num.kind = Kind::Num;
-                    self.out.truncate(o - 1);
-                    self.out.push(num);
-                    self.changed = true;
-                    return;
-                }
+        if let Some(c) = callee.filter(|c| c.kind == Kind::Ident && !method) {
+            if let Some(v) = eval::call(raw, c.text(raw), &self.out[o + 1..n - 1])
+                && v.len() <= *self.budget
+            {
+                *self.budget -= v.len();
+                let s = str_tok(c, self.out[n - 1].end, v);
+                self.out.truncate(o - 1);
+                self.out.push(s);
+                self.changed = true;
+                self.reduce_tail(next);
+                return;
+            }
+            if let Some(v) = eval::call_num(raw, c.text(raw), &self.out[o + 1..n - 1]) {
+                let mut num = str_tok(c, self.out[n - 1].end, v.to_string().into_bytes());
+                num.kind = Kind::Num;
+                self.out.truncate(o - 1);
+                self.out.push(num);
+                self.changed = true;
+                return;
             }
         }
         let after_word = callee.is_some_and(|c| c.kind == Kind::Ident);
