@@ -9,6 +9,7 @@ mod fold;
 mod lex;
 #[cfg(test)]
 mod tests;
+mod vars;
 
 use super::{Builder, MAX_OUTPUT, View};
 use lex::{Gap, Kind, Tok};

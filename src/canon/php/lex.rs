@@ -258,6 +258,20 @@ impl Lexer<'_> {
                         self.pos += 1;
                     }
                     self.push(Kind::Ident, start, None, 0);
+                    if raw[start..self.pos].eq_ignore_ascii_case(b"__halt_compiler") {
+                        // What follows is data (a phar's archive, a packed payload), not
+                        // code: it is copied as is.
+                        let end = memchr::memchr(b';', &raw[self.pos..])
+                            .map_or(raw.len(), |k| self.pos + k + 1);
+                        for to in [end, raw.len()] {
+                            if to > self.pos {
+                                let from = self.pos;
+                                self.pos = to;
+                                self.push(Kind::Raw, from, None, 0);
+                            }
+                        }
+                        return;
+                    }
                 }
                 _ => {
                     let rest = &raw[start..];

@@ -56,6 +56,12 @@ fn white_space_collapses_and_newlines_survive() {
 }
 
 #[test]
+fn data_after_halt_compiler_is_copied() {
+    let src = "<?php  x(); __HALT_COMPILER(); 'a'.'b' /* \0\x7f";
+    assert_eq!(v(src), "<?php x(); __HALT_COMPILER(); 'a'.'b' /* \0\x7f");
+}
+
+#[test]
 fn text_outside_php_is_copied() {
     let src = "<html>  # not a comment 'x'.'y'\n<?= $a ?>\n  tail // too";
     assert_eq!(v(src), src);
