@@ -34,8 +34,9 @@ pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bo
         let t = &toks[i];
         match t.kind {
             Kind::Ident => {
-                let w = t.text(raw).to_ascii_lowercase();
-                if matches!(w.as_slice(), b"function" | b"fn" | b"list" | b"catch") {
+                let w = t.text(raw);
+                let binders: [&[u8]; 4] = [b"function", b"fn", b"list", b"catch"];
+                if binders.iter().any(|b| w.eq_ignore_ascii_case(b)) {
                     binder_pending = true;
                 }
                 continue;
