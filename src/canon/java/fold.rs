@@ -1,0 +1,723 @@
+//! Constant folding on a token list: literal concatenation, `chr`-style calls, casts of
+//! numbers to chars, string constructors of literal arrays, literal Base64, reversal and
+//! replacement of literals. Each round is one streaming pass; a few rounds reach nested forms.
+
+use super::tok::{Dialect, Kind, Tok, push_cp};
+
+/// Rounds of folding; each catches one more level of nesting (`new String(("a"+"b"))`).
+const ROUNDS: usize = 6;
+/// Longest qualified name / call chain looked at (`System.Text.Encoding.UTF8.GetString`).
+const MAX_CHAIN: usize = 12;
+/// Nesting of parentheses in a constant integer expression.
+const MAX_DEPTH: usize = 24;
+
+pub(crate) fn fold(mut toks: Vec<Tok>, d: Dialect) -> Vec<Tok> {
+    for _ in 0..ROUNDS {
+        let (next, changed) = pass(toks, d);
+        toks = next;
+        if !changed {
+            break;
+        }
+    }
+    toks
+}
+
+fn pass(mut toks: Vec<Tok>, d: Dialect) -> (Vec<Tok>, bool) {
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let (tok, j) = match rewrite(&toks, i, &out, d) {
+            Some(r) => {
+                changed = true;
+                r
+            }
+            None => (std::mem::take(&mut toks[i]), i + 1),
+        };
+        changed |= push(&mut out, tok, toks.get(j), d);
+        i = j;
+    }
+    (out, changed)
+}
+
+fn is_concat(t: &Tok, d: Dialect) -> bool {
+    t.is_p(b'+') || (d == Dialect::Vb && t.is_p(b'&'))
+}
+
+/// Appends `t`, joining it to a literal string before it across a concatenation operator when
+/// nothing binds tighter on either side.
+fn push(out: &mut Vec<Tok>, t: Tok, next: Option<&Tok>, d: Dialect) -> bool {
+    let n = out.len();
+    let lit = |k: Kind| k == Kind::Str || k == Kind::Char;
+    let joinable = n >= 2
+        && lit(t.kind)
+        && lit(out[n - 2].kind)
+        && (t.kind == Kind::Str || out[n - 2].kind == Kind::Str)
+        && is_concat(&out[n - 1], d)
+        && !next.is_some_and(|x| x.is_p(b'.') || x.is_p(b'[') || x.is_p(b'('));
+    if joinable {
+        let pre = n.checked_sub(3).map(|k| &out[k]);
+        let tight: &[u8] = if out[n - 1].is_p(b'&') {
+            b".-*/%\\^+"
+        } else {
+            b".-*/%\\^"
+        };
+        let ok = match pre {
+            None => true,
+            Some(p) if p.kind == Kind::Punct => {
+                !tight.contains(&p.p)
+                    && (out[n - 2].kind == Kind::Str || b"(=,;{?:[".contains(&p.p))
+            }
+            Some(p) => out[n - 2].kind == Kind::Str && !p.is_id("mod"),
+        };
+        if ok {
+            out.pop();
+            let l = out.last_mut().expect("n >= 2");
+            l.kind = Kind::Str;
+            l.text.extend_from_slice(&t.text);
+            return true;
+        }
+    }
+    out.push(t);
+    false
+}
+
+/// A rewrite of the tokens from `i`: the literal they fold to and the index past them.
+fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)> {
+    let prev = out.last();
+    let at = |k: usize| t.get(k);
+    let first = &t[i];
+    match first.kind {
+        Kind::Punct if first.p == b'(' => {
+            // `("a")` where it is not a call argument list.
+            let bare = match prev {
+                None => true,
+                Some(p) if p.kind == Kind::Punct => !matches!(p.p, b')' | b']'),
+                Some(p) => ["return", "then", "case", "else"]
+                    .iter()
+                    .any(|k| p.is_id(k)),
+            };
+            let inner = at(i + 1)?;
+            if bare && matches!(inner.kind, Kind::Str | Kind::Char) && at(i + 2)?.is_p(b')') {
+                return Some((Tok::lit(inner.kind, inner.text.clone(), first), i + 3));
+            }
+            // `(char) N`, `(string) "a"`.
+            if d == Dialect::Vb || at(i + 1)?.kind != Kind::Ident || !at(i + 2)?.is_p(b')') {
+                return None;
+            }
+            let ty = at(i + 1)?;
+            if ty.is_id("char") {
+                let (v, j) = int_atom(t, i + 3, 0)?;
+                let mut s = Vec::new();
+                push_cp(&mut s, u32::try_from(v).ok()?);
+                return Some((Tok::lit(Kind::Char, s, first), j));
+            }
+            if ty.is_id("string") && at(i + 3)?.kind == Kind::Str {
+                return Some((Tok::lit(Kind::Str, at(i + 3)?.text.clone(), first), i + 4));
+            }
+            None
+        }
+        Kind::Str if at(i + 1)?.is_p(b'.') => {
+            let (v, j) = methods(t, i, d)?;
+            Some((Tok::lit(Kind::Str, v, first), j))
+        }
+        Kind::Ident if !prev.is_some_and(|p| p.is_p(b'.')) => {
+            let (key, p) = chain(t, i)?;
+            let (kind, v, j) = call(t, &key, p, d)?;
+            Some((Tok::lit(kind, v, first), j))
+        }
+        _ => None,
+    }
+}
+
+/// A qualified name with empty calls, from an identifier: `new a.B().c` gives `new a.b().c`
+/// (lower case) and the index after it, which must be an opening parenthesis or bracket.
+fn chain(t: &[Tok], mut i: usize) -> Option<(String, usize)> {
+    let mut key = String::new();
+    let new = t[i].is_id("new");
+    if new {
+        key.push_str("new ");
+        i += 1;
+    }
+    for n in 0..MAX_CHAIN {
+        let id = t.get(i).filter(|x| x.kind == Kind::Ident)?;
+        key.push_str(&String::from_utf8_lossy(&id.text).to_ascii_lowercase());
+        i += 1;
+        // `new A().b` is a call on the new object: the chain ends at the constructor.
+        while !new && t.get(i)?.is_p(b'(') && t.get(i + 1)?.is_p(b')') && t.get(i + 2)?.is_p(b'.') {
+            key.push_str("()");
+            i += 2;
+        }
+        if !t.get(i)?.is_p(b'.') || n + 1 == MAX_CHAIN {
+            return (t.get(i)?.is_p(b'(') || t.get(i)?.is_p(b'[')).then_some((key, i));
+        }
+        key.push('.');
+        i += 1;
+    }
+    None
+}
+
+/// `key` is `name` or ends with `.name`.
+fn named(key: &str, name: &str) -> bool {
+    key == name || (key.ends_with(name) && key[..key.len() - name.len()].ends_with('.'))
+}
+
+/// Literal arguments `( a, b, ... )` from `t[p] == '('`: the tokens and the index past `)`.
+fn lit_args(t: &[Tok], p: usize) -> Option<(Vec<&Tok>, usize)> {
+    if !t.get(p)?.is_p(b'(') {
+        return None;
+    }
+    let mut args = Vec::new();
+    let mut i = p + 1;
+    if t.get(i)?.is_p(b')') {
+        return Some((args, i + 1));
+    }
+    loop {
+        let a = t.get(i)?;
+        if !matches!(a.kind, Kind::Str | Kind::Char | Kind::Num) {
+            return None;
+        }
+        args.push(a);
+        let s = t.get(i + 1)?;
+        i += 2;
+        if s.is_p(b')') {
+            return Some((args, i));
+        }
+        if !s.is_p(b',') {
+            return None;
+        }
+    }
+}
+
+fn strs<'a>(args: &[&'a Tok], n: usize) -> Option<Vec<&'a [u8]>> {
+    (args.len() == n && args.iter().all(|a| a.kind == Kind::Str))
+        .then(|| args.iter().map(|a| a.text.as_slice()).collect())
+}
+
+/// The call at `t[p]` (an opening parenthesis or bracket) of the chain `key`.
+fn call(t: &[Tok], key: &str, p: usize, d: Dialect) -> Option<(Kind, Vec<u8>, usize)> {
+    let str_ = |v: Vec<u8>, j: usize| Some((Kind::Str, v, j));
+    if let Some(rest) = key.strip_prefix("new ") {
+        if named(rest, "string") {
+            return new_string(t, p);
+        }
+        if named(rest, "stringbuilder") || named(rest, "stringbuffer") {
+            return builder(t, p).map(|(v, j)| (Kind::Str, v, j));
+        }
+        return None;
+    }
+    let vb_fn = |name: &str| {
+        d == Dialect::Vb && (key == name || key == format!("strings.{name}"))
+            || key == format!("microsoft.visualbasic.strings.{name}")
+    };
+    if ["chr", "chrw", "chrb", "chr$", "chrw$", "chrb$"]
+        .iter()
+        .any(|n| vb_fn(n))
+    {
+        let (vals, j) = int_args(t, p)?;
+        let &[v] = vals.as_slice() else { return None };
+        let v = if key.contains("chrw") && v < 0 {
+            v + 0x10000
+        } else {
+            v
+        };
+        let mut s = Vec::new();
+        push_cp(&mut s, u32::try_from(v).ok().filter(|&v| v < 0x11_0000)?);
+        return str_(s, j);
+    }
+    if named(key, "fromcharcode") {
+        let (vals, j) = int_args(t, p)?;
+        let mut s = Vec::new();
+        for v in vals {
+            push_cp(&mut s, u32::try_from(v & 0xffff).ok()?);
+        }
+        return str_(s, j);
+    }
+    if named(key, "convert.tochar") {
+        let (vals, j) = int_args(t, p)?;
+        let &[v] = vals.as_slice() else { return None };
+        let mut s = Vec::new();
+        push_cp(&mut s, u32::try_from(v).ok()?);
+        return Some((Kind::Char, s, j));
+    }
+    if named(key, "getstring") && key.contains("encoding.") {
+        let (v, j) = bytes(t, p + 1)?;
+        return (t.get(j)?.is_p(b')') && printable(&v)).then_some((Kind::Str, v, j + 1));
+    }
+    if named(key, "string.valueof")
+        || named(key, "string.copyvalueof")
+        || named(key, "character.tostring")
+    {
+        if let Some((v, j)) = chars(t, p + 1) {
+            return t.get(j)?.is_p(b')').then_some((Kind::Str, v, j + 1));
+        }
+        let (args, j) = lit_args(t, p)?;
+        let [a] = args.as_slice() else { return None };
+        return (a.kind != Kind::Num).then(|| (Kind::Str, a.text.clone(), j));
+    }
+    let known = named(key, "string.concat")
+        || (d == Dialect::Vb && key == "concat")
+        || ["strreverse", "replace", "lcase", "ucase"]
+            .iter()
+            .any(|n| vb_fn(n))
+        || key == "unescape";
+    if !known {
+        return None;
+    }
+    let (args, j) = lit_args(t, p)?;
+    if named(key, "string.concat") || (d == Dialect::Vb && key == "concat") {
+        let mut v = Vec::new();
+        for a in &args {
+            if a.kind == Kind::Num {
+                return None;
+            }
+            v.extend_from_slice(&a.text);
+        }
+        return str_(v, j);
+    }
+    if vb_fn("strreverse") {
+        let s = strs(&args, 1)?;
+        return str_(s[0].iter().rev().copied().collect(), j);
+    }
+    if vb_fn("replace") {
+        let s = strs(&args, 3)?;
+        return str_(replace(s[0], s[1], s[2], usize::MAX)?, j);
+    }
+    if vb_fn("lcase") || vb_fn("ucase") {
+        let s = strs(&args, 1)?;
+        let low = key.ends_with("lcase");
+        return str_(
+            s[0].iter()
+                .map(|c| {
+                    if low {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c.to_ascii_uppercase()
+                    }
+                })
+                .collect(),
+            j,
+        );
+    }
+    if key == "unescape" {
+        let s = strs(&args, 1)?;
+        return str_(unescape(s[0]), j);
+    }
+    None
+}
+
+/// `new String(...)`: of a literal, of a char array, of bytes (Base64, byte array).
+fn new_string(t: &[Tok], p: usize) -> Option<(Kind, Vec<u8>, usize)> {
+    if !t.get(p)?.is_p(b'(') {
+        return None;
+    }
+    let a = t.get(p + 1)?;
+    if a.kind == Kind::Str && t.get(p + 2)?.is_p(b')') {
+        return Some((Kind::Str, a.text.clone(), p + 3));
+    }
+    // C#: new string("dmc".Reverse().ToArray())
+    if a.kind == Kind::Str {
+        let (k, q) = chain_from(t, p + 2)?;
+        if k == ".reverse().toarray"
+            && t.get(q)?.is_p(b'(')
+            && t.get(q + 1)?.is_p(b')')
+            && t.get(q + 2)?.is_p(b')')
+        {
+            return Some((Kind::Str, a.text.iter().rev().copied().collect(), q + 3));
+        }
+    }
+    if let Some((v, j)) = chars(t, p + 1) {
+        return t.get(j)?.is_p(b')').then_some((Kind::Str, v, j + 1));
+    }
+    let (v, mut j) = bytes(t, p + 1)?;
+    if t.get(j)?.is_p(b',') {
+        // A charset: a literal or a constant such as `StandardCharsets.UTF_8`.
+        j += 1;
+        while t
+            .get(j)
+            .is_some_and(|x| x.kind != Kind::Punct || x.is_p(b'.'))
+        {
+            j += 1;
+        }
+    }
+    (t.get(j)?.is_p(b')') && printable(&v)).then_some((Kind::Str, v, j + 1))
+}
+
+/// `.a().b` from `t[i] == '.'`, lower case, ending before a `(`.
+fn chain_from(t: &[Tok], i: usize) -> Option<(String, usize)> {
+    if !t.get(i)?.is_p(b'.') || t.get(i + 1)?.kind != Kind::Ident {
+        return None;
+    }
+    let (k, q) = chain(t, i + 1)?;
+    Some((format!(".{k}"), q))
+}
+
+/// `new StringBuilder("a").append("b").reverse().toString()`.
+fn builder(t: &[Tok], p: usize) -> Option<(Vec<u8>, usize)> {
+    let (args, mut j) = lit_args(t, p)?;
+    let mut v = match args.as_slice() {
+        [] => Vec::new(),
+        [a] if a.kind == Kind::Str => a.text.clone(),
+        _ => return None,
+    };
+    for _ in 0..256 {
+        if !t.get(j)?.is_p(b'.') {
+            return None;
+        }
+        let m = t.get(j + 1).filter(|x| x.kind == Kind::Ident)?;
+        let (args, k) = lit_args(t, j + 2)?;
+        j = k;
+        match (m.text.to_ascii_lowercase().as_slice(), args.as_slice()) {
+            (b"append", [a]) if a.kind != Kind::Num => v.extend_from_slice(&a.text),
+            (b"reverse", []) => v = reverse_chars(&v),
+            (b"tostring", []) => return Some((v, j)),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn reverse_chars(v: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(v) {
+        Ok(s) => s.chars().rev().collect::<String>().into_bytes(),
+        Err(_) => v.iter().rev().copied().collect(),
+    }
+}
+
+/// Method calls on a literal: `"a".concat("b")`, `.replace`, `.toLowerCase()`, JScript's
+/// `.split("").reverse().join("")`.
+fn methods(t: &[Tok], i: usize, d: Dialect) -> Option<(Vec<u8>, usize)> {
+    let mut v = t[i].text.clone();
+    let mut j = i + 1;
+    let mut any = false;
+    for _ in 0..64 {
+        let Some(m) = t
+            .get(j + 1)
+            .filter(|x| t[j].is_p(b'.') && x.kind == Kind::Ident)
+        else {
+            break;
+        };
+        let Some((args, k)) = lit_args(t, j + 2) else {
+            break;
+        };
+        let Some((r, k)) = method(t, &m.text.to_ascii_lowercase(), &args, k, &v, d) else {
+            break;
+        };
+        v = r;
+        j = k;
+        any = true;
+    }
+    any.then_some((v, j))
+}
+
+fn method(
+    t: &[Tok],
+    name: &[u8],
+    args: &[&Tok],
+    k: usize,
+    v: &[u8],
+    d: Dialect,
+) -> Option<(Vec<u8>, usize)> {
+    let none = args.is_empty();
+    let r = match name {
+        b"concat" => {
+            let mut r = v.to_vec();
+            for a in strs(args, args.len())? {
+                r.extend_from_slice(a);
+            }
+            r
+        }
+        b"replace" if args.len() == 2 && args.iter().all(|a| a.kind != Kind::Num) => {
+            let once = if d == Dialect::JScript { 1 } else { usize::MAX };
+            replace(v, &args[0].text, &args[1].text, once)?
+        }
+        b"replaceall" => {
+            let a = strs(args, 2)?;
+            let meta = a[0].iter().any(|c| b"\\^$.|?*+()[]{}".contains(c))
+                || a[1].iter().any(|c| b"$\\".contains(c));
+            if meta {
+                return None;
+            }
+            replace(v, a[0], a[1], usize::MAX)?
+        }
+        b"tostring" | b"intern" if none => v.to_vec(),
+        b"tolowercase" | b"tolower" | b"tolowerinvariant" if none => v.to_ascii_lowercase(),
+        b"touppercase" | b"toupper" | b"toupperinvariant" if none => v.to_ascii_uppercase(),
+        b"split" if strs(args, 1)?[0].is_empty() => {
+            let (k2, q) = chain_from(t, k)?;
+            let (a2, q2) = lit_args(t, q)?;
+            if k2 != ".reverse().join" || !strs(&a2, 1)?[0].is_empty() {
+                return None;
+            }
+            return Some((reverse_chars(v), q2));
+        }
+        _ => return None,
+    };
+    Some((r, k))
+}
+
+fn replace(s: &[u8], from: &[u8], to: &[u8], max: usize) -> Option<Vec<u8>> {
+    if from.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let (mut i, mut n) = (0, 0);
+    while i < s.len() {
+        if n < max && s[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+            n += 1;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// JScript/VBScript `unescape`: `%XX` and `%uXXXX`.
+fn unescape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if s.get(i + 1) == Some(&b'u') {
+                if let Some(v) = s.get(i + 2..i + 6).and_then(super::tok::hex_val) {
+                    push_cp(&mut out, v);
+                    i += 6;
+                    continue;
+                }
+            } else if let Some(v) = s.get(i + 1..i + 3).and_then(super::tok::hex_val) {
+                push_cp(&mut out, v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Decoded bytes are worth showing as a string: UTF-8 text without control bytes.
+fn printable(v: &[u8]) -> bool {
+    !v.is_empty()
+        && std::str::from_utf8(v).is_ok()
+        && v.iter()
+            .all(|&c| c >= 0x20 && c != 0x7f || matches!(c, b'\t' | b'\n' | b'\r'))
+}
+
+/// A `new T[] { ... }` array of constants from `t[i]` (`new`): its values and the index past it.
+fn array(t: &[Tok], i: usize, ty: &str) -> Option<(Vec<i64>, usize)> {
+    if !t.get(i)?.is_id("new") || !t.get(i + 1)?.is_id(ty) {
+        return None;
+    }
+    if !t.get(i + 2)?.is_p(b'[') || !t.get(i + 3)?.is_p(b']') || !t.get(i + 4)?.is_p(b'{') {
+        return None;
+    }
+    let mut vals = Vec::new();
+    let mut j = i + 5;
+    loop {
+        if t.get(j)?.is_p(b'}') {
+            return Some((vals, j + 1));
+        }
+        let (v, k) = int_expr(t, j, 0)?;
+        vals.push(v);
+        j = k;
+        if t.get(j)?.is_p(b',') {
+            j += 1;
+        } else if !t.get(j)?.is_p(b'}') {
+            return None;
+        }
+    }
+}
+
+/// A char array of constants: `new char[]{'a', 98}` or `"ab".toCharArray()`.
+fn chars(t: &[Tok], i: usize) -> Option<(Vec<u8>, usize)> {
+    if let Some((vals, j)) = array(t, i, "char") {
+        let mut s = Vec::new();
+        for v in vals {
+            push_cp(&mut s, u32::try_from(v & 0xffff).ok()?);
+        }
+        return Some((s, j));
+    }
+    let a = t.get(i).filter(|a| a.kind == Kind::Str)?;
+    let (k, q) = chain_from(t, i + 1)?;
+    let (args, j) = lit_args(t, q)?;
+    (k == ".tochararray" && args.is_empty()).then(|| (a.text.clone(), j))
+}
+
+/// A byte array of constants: a literal array, a literal's bytes, or decoded Base64.
+fn bytes(t: &[Tok], i: usize) -> Option<(Vec<u8>, usize)> {
+    if let Some((vals, j)) = array(t, i, "byte") {
+        return Some((vals.iter().map(|&v| (v & 0xff) as u8).collect(), j));
+    }
+    let a = t.get(i)?;
+    if a.kind == Kind::Str {
+        let (k, q) = chain_from(t, i + 1)?;
+        let (args, j) = lit_args(t, q)?;
+        return (k == ".getbytes" && args.len() <= 1).then(|| (a.text.clone(), j));
+    }
+    if a.kind != Kind::Ident {
+        return None;
+    }
+    let (mut key, mut q) = chain(t, i)?;
+    if key.starts_with("new ") {
+        // `new BASE64Decoder().decodeBuffer(...)`
+        if !t.get(q)?.is_p(b'(') || !t.get(q + 1)?.is_p(b')') {
+            return None;
+        }
+        let (k2, q2) = chain_from(t, q + 2)?;
+        key = format!("{}(){k2}", &key[4..]);
+        q = q2;
+    }
+    let (args, j) = lit_args(t, q)?;
+    let s = strs(&args, 1)?[0];
+    let b64 = [
+        "base64.getdecoder().decode",
+        "base64.getmimedecoder().decode",
+        "base64.geturldecoder().decode",
+        "base64decoder().decodebuffer",
+        "base64.decodebase64",
+        "base64.decode",
+        "datatypeconverter.parsebase64binary",
+        "convert.frombase64string",
+    ];
+    if b64.iter().any(|n| named(&key, n)) {
+        return Some((base64(s)?, j));
+    }
+    (named(&key, "getbytes") && key.contains("encoding.")).then(|| (s.to_vec(), j))
+}
+
+/// Decodes standard or URL-safe Base64, ignoring white space; padding is optional.
+pub(crate) fn base64(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+pub(crate) fn parse_num(s: &[u8]) -> Option<i64> {
+    let s: Vec<u8> = s.iter().copied().filter(|&c| c != b'_').collect();
+    let s = s
+        .strip_suffix(b"L")
+        .or_else(|| s.strip_suffix(b"l"))
+        .unwrap_or(&s);
+    let lower = s.to_ascii_lowercase();
+    let (digits, radix) = if let Some(h) = lower
+        .strip_prefix(b"0x")
+        .or_else(|| lower.strip_prefix(b"&h"))
+    {
+        (h, 16)
+    } else if let Some(o) = lower.strip_prefix(b"&o") {
+        (o, 8)
+    } else if let Some(b) = lower.strip_prefix(b"0b") {
+        (b, 2)
+    } else if lower.len() > 1 && lower[0] == b'0' {
+        (&lower[1..], 8)
+    } else {
+        (&lower[..], 10)
+    };
+    i64::from_str_radix(std::str::from_utf8(digits).ok()?, radix).ok()
+}
+
+/// Comma-separated constant integer arguments `(e, e, ...)` from `t[p] == '('`.
+fn int_args(t: &[Tok], p: usize) -> Option<(Vec<i64>, usize)> {
+    if !t.get(p)?.is_p(b'(') {
+        return None;
+    }
+    let mut vals = Vec::new();
+    let mut j = p + 1;
+    loop {
+        let (v, k) = int_expr(t, j, 0)?;
+        vals.push(v);
+        match t.get(k)? {
+            x if x.is_p(b')') => return Some((vals, k + 1)),
+            x if x.is_p(b',') => j = k + 1,
+            _ => return None,
+        }
+    }
+}
+
+/// A constant integer expression of `+ - * / %`: its value and the index past it.
+fn int_expr(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
+    let (mut v, mut j) = int_term(t, i, depth)?;
+    while let Some(op) = t.get(j).filter(|x| x.is_p(b'+') || x.is_p(b'-')) {
+        let (r, k) = int_term(t, j + 1, depth)?;
+        v = if op.p == b'+' {
+            v.checked_add(r)?
+        } else {
+            v.checked_sub(r)?
+        };
+        j = k;
+    }
+    Some((v, j))
+}
+
+fn int_term(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
+    let (mut v, mut j) = int_atom(t, i, depth)?;
+    loop {
+        let op = t.get(j)?;
+        let div = op.is_p(b'/') || op.is_p(b'\\');
+        if !(op.is_p(b'*') || div || op.is_p(b'%') || op.is_id("mod")) {
+            return Some((v, j));
+        }
+        let (r, k) = int_atom(t, j + 1, depth)?;
+        v = if op.is_p(b'*') {
+            v.checked_mul(r)?
+        } else if div {
+            v.checked_div(r)?
+        } else {
+            v.checked_rem(r)?
+        };
+        j = k;
+    }
+}
+
+fn int_atom(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let a = t.get(i)?;
+    match a.kind {
+        Kind::Num => Some((parse_num(&a.text)?, i + 1)),
+        Kind::Char => {
+            let c = std::str::from_utf8(&a.text).ok()?.chars().next()?;
+            Some((i64::from(u32::from(c)), i + 1))
+        }
+        Kind::Punct if a.p == b'-' => {
+            let (v, j) = int_atom(t, i + 1, depth + 1)?;
+            Some((v.checked_neg()?, j))
+        }
+        Kind::Punct if a.p == b'(' => {
+            // A cast such as `(byte)` or `(int)` is skipped.
+            let ty = t.get(i + 1)?;
+            let cast = ["char", "byte", "int", "short", "long"]
+                .iter()
+                .any(|n| ty.is_id(n));
+            if cast && t.get(i + 2)?.is_p(b')') {
+                return int_atom(t, i + 3, depth + 1);
+            }
+            let (v, j) = int_expr(t, i + 1, depth + 1)?;
+            t.get(j)?.is_p(b')').then_some((v, j + 1))
+        }
+        _ => None,
+    }
+}
