@@ -3,6 +3,7 @@
 //! literal expressions fold (see `fold`). In a JSP page only the scriptlets are code; the
 //! template text is copied with its white space collapsed.
 
+mod consts;
 pub(crate) mod fold;
 pub(crate) mod tok;
 
@@ -209,6 +210,8 @@ pub(crate) fn segments(raw: &[u8], jsp: bool) -> Vec<Seg> {
     segs
 }
 
+const MAX_TAG: usize = 1024;
+
 /// A `<script runat="server">` (or JSP `<jsp:scriptlet>`) element at `lt`: the end of its
 /// opening tag and the start of its closing tag.
 fn server_tag(raw: &[u8], lt: usize, jsp: bool) -> Option<(usize, usize)> {
@@ -229,7 +232,9 @@ fn server_tag(raw: &[u8], lt: usize, jsp: bool) -> Option<(usize, usize)> {
     if !ok {
         return None;
     }
-    let open_end = tok::memchr(b'>', raw, lt)? + 1;
+    // An opening tag is short; not looking further keeps `<script<script...` linear.
+    let window = &raw[..raw.len().min(lt + MAX_TAG)];
+    let open_end = tok::memchr(b'>', window, lt)? + 1;
     let tag = &raw[lt..open_end];
     if close_pat == b"</script" && find_ci(tag, b"runat", 0).is_none() {
         return None;

@@ -2,14 +2,13 @@
 //! numbers to chars, string constructors of literal arrays, literal Base64, reversal and
 //! replacement of literals. Each round is one streaming pass; a few rounds reach nested forms.
 
+use super::consts::{base64, int_args, int_atom, int_expr, printable, replace, unescape};
 use super::tok::{Dialect, Kind, Tok, push_cp};
 
 /// Rounds of folding; each catches one more level of nesting (`new String(("a"+"b"))`).
 const ROUNDS: usize = 6;
 /// Longest qualified name / call chain looked at (`System.Text.Encoding.UTF8.GetString`).
 const MAX_CHAIN: usize = 12;
-/// Nesting of parentheses in a constant integer expression.
-const MAX_DEPTH: usize = 24;
 
 pub(crate) fn fold(mut toks: Vec<Tok>, d: Dialect) -> Vec<Tok> {
     for _ in 0..ROUNDS {
@@ -456,57 +455,6 @@ fn method(
     Some((r, k))
 }
 
-fn replace(s: &[u8], from: &[u8], to: &[u8], max: usize) -> Option<Vec<u8>> {
-    if from.is_empty() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(s.len());
-    let (mut i, mut n) = (0, 0);
-    while i < s.len() {
-        if n < max && s[i..].starts_with(from) {
-            out.extend_from_slice(to);
-            i += from.len();
-            n += 1;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-/// JScript/VBScript `unescape`: `%XX` and `%uXXXX`.
-fn unescape(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%' {
-            if s.get(i + 1) == Some(&b'u') {
-                if let Some(v) = s.get(i + 2..i + 6).and_then(super::tok::hex_val) {
-                    push_cp(&mut out, v);
-                    i += 6;
-                    continue;
-                }
-            } else if let Some(v) = s.get(i + 1..i + 3).and_then(super::tok::hex_val) {
-                push_cp(&mut out, v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    out
-}
-
-/// Decoded bytes are worth showing as a string: UTF-8 text without control bytes.
-fn printable(v: &[u8]) -> bool {
-    !v.is_empty()
-        && std::str::from_utf8(v).is_ok()
-        && v.iter()
-            .all(|&c| c >= 0x20 && c != 0x7f || matches!(c, b'\t' | b'\n' | b'\r'))
-}
-
 /// A `new T[] { ... }` array of constants from `t[i]` (`new`): its values and the index past it.
 fn array(t: &[Tok], i: usize, ty: &str) -> Option<(Vec<i64>, usize)> {
     if !t.get(i)?.is_id("new") || !t.get(i + 1)?.is_id(ty) {
@@ -587,137 +535,4 @@ fn bytes(t: &[Tok], i: usize) -> Option<(Vec<u8>, usize)> {
         return Some((base64(s)?, j));
     }
     (named(&key, "getbytes") && key.contains("encoding.")).then(|| (s.to_vec(), j))
-}
-
-/// Decodes standard or URL-safe Base64, ignoring white space; padding is optional.
-pub(crate) fn base64(s: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in s {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-pub(crate) fn parse_num(s: &[u8]) -> Option<i64> {
-    let s: Vec<u8> = s.iter().copied().filter(|&c| c != b'_').collect();
-    let s = s
-        .strip_suffix(b"L")
-        .or_else(|| s.strip_suffix(b"l"))
-        .unwrap_or(&s);
-    let lower = s.to_ascii_lowercase();
-    let (digits, radix) = if let Some(h) = lower
-        .strip_prefix(b"0x")
-        .or_else(|| lower.strip_prefix(b"&h"))
-    {
-        (h, 16)
-    } else if let Some(o) = lower.strip_prefix(b"&o") {
-        (o, 8)
-    } else if let Some(b) = lower.strip_prefix(b"0b") {
-        (b, 2)
-    } else if lower.len() > 1 && lower[0] == b'0' {
-        (&lower[1..], 8)
-    } else {
-        (&lower[..], 10)
-    };
-    i64::from_str_radix(std::str::from_utf8(digits).ok()?, radix).ok()
-}
-
-/// Comma-separated constant integer arguments `(e, e, ...)` from `t[p] == '('`.
-fn int_args(t: &[Tok], p: usize) -> Option<(Vec<i64>, usize)> {
-    if !t.get(p)?.is_p(b'(') {
-        return None;
-    }
-    let mut vals = Vec::new();
-    let mut j = p + 1;
-    loop {
-        let (v, k) = int_expr(t, j, 0)?;
-        vals.push(v);
-        match t.get(k)? {
-            x if x.is_p(b')') => return Some((vals, k + 1)),
-            x if x.is_p(b',') => j = k + 1,
-            _ => return None,
-        }
-    }
-}
-
-/// A constant integer expression of `+ - * / %`: its value and the index past it.
-fn int_expr(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
-    let (mut v, mut j) = int_term(t, i, depth)?;
-    while let Some(op) = t.get(j).filter(|x| x.is_p(b'+') || x.is_p(b'-')) {
-        let (r, k) = int_term(t, j + 1, depth)?;
-        v = if op.p == b'+' {
-            v.checked_add(r)?
-        } else {
-            v.checked_sub(r)?
-        };
-        j = k;
-    }
-    Some((v, j))
-}
-
-fn int_term(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
-    let (mut v, mut j) = int_atom(t, i, depth)?;
-    loop {
-        let op = t.get(j)?;
-        let div = op.is_p(b'/') || op.is_p(b'\\');
-        if !(op.is_p(b'*') || div || op.is_p(b'%') || op.is_id("mod")) {
-            return Some((v, j));
-        }
-        let (r, k) = int_atom(t, j + 1, depth)?;
-        v = if op.is_p(b'*') {
-            v.checked_mul(r)?
-        } else if div {
-            v.checked_div(r)?
-        } else {
-            v.checked_rem(r)?
-        };
-        j = k;
-    }
-}
-
-fn int_atom(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let a = t.get(i)?;
-    match a.kind {
-        Kind::Num => Some((parse_num(&a.text)?, i + 1)),
-        Kind::Char => {
-            let c = std::str::from_utf8(&a.text).ok()?.chars().next()?;
-            Some((i64::from(u32::from(c)), i + 1))
-        }
-        Kind::Punct if a.p == b'-' => {
-            let (v, j) = int_atom(t, i + 1, depth + 1)?;
-            Some((v.checked_neg()?, j))
-        }
-        Kind::Punct if a.p == b'(' => {
-            // A cast such as `(byte)` or `(int)` is skipped.
-            let ty = t.get(i + 1)?;
-            let cast = ["char", "byte", "int", "short", "long"]
-                .iter()
-                .any(|n| ty.is_id(n));
-            if cast && t.get(i + 2)?.is_p(b')') {
-                return int_atom(t, i + 3, depth + 1);
-            }
-            let (v, j) = int_expr(t, i + 1, depth + 1)?;
-            t.get(j)?.is_p(b')').then_some((v, j + 1))
-        }
-        _ => None,
-    }
 }

@@ -186,6 +186,10 @@ fn hostile_input_is_bounded() {
     bounded(nested.as_bytes());
     let parens = "(char)(".repeat(100_000);
     bounded(parens.as_bytes());
+    for open in ["<script", "<jsp:scriptlet", "<%", "<%--", "<"] {
+        bounded(open.repeat(100_000).as_bytes());
+    }
+    bounded("<script runat=server>".repeat(50_000).as_bytes());
     let mut x = 0x2545_f491_u32;
     let random: Vec<u8> = (0..200_000)
         .map(|_| {

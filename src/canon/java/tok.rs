@@ -304,7 +304,10 @@ pub(crate) fn lex_c(src: &Src, d: Dialect) -> (Vec<Tok>, Ws) {
             }
             // A C# verbatim identifier `@class` is the identifier itself.
             b'@' if d == Dialect::CSharp && is_ident_start(next) => i += 1,
-            _ if is_ident_start(c) || (d == Dialect::CSharp && cs_ident_escape(b, i).is_some()) => {
+            // `$` is a name character except in C#, where it starts an interpolated string.
+            _ if (is_ident_start(c) && !(c == b'$' && d == Dialect::CSharp))
+                || (d == Dialect::CSharp && cs_ident_escape(b, i).is_some()) =>
+            {
                 let mut v = Vec::new();
                 let mut j = i;
                 let mut exact = true;
