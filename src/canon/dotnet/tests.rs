@@ -50,6 +50,10 @@ fn vb_comments_and_continuations() {
     );
     assert_eq!(v("<% x = \"it\"\"s\" %>"), "<% x=\"it\\\"s\" %>");
     assert_eq!(v("<% x = [Execute](y) %>"), "<% x=Execute(y) %>");
+    assert_eq!(
+        v("<% x = \"a\"&Hex(1) & \"b\"c %>"),
+        "<% x=\"a\"&Hex(1)&\"b\" %>"
+    );
 }
 
 #[test]

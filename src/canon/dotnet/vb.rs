@@ -62,6 +62,13 @@ pub(crate) fn lex(src: &Src) -> (Vec<Tok>, Ws) {
                     v.push(b[j]);
                     j += 1;
                 }
+                // VB.NET's char literal `"c"c` is a one-character string here.
+                if b.get(j).is_some_and(|c| c.eq_ignore_ascii_case(&b'c'))
+                    && !b.get(j + 1).is_some_and(|&c| is_ident(c))
+                    && b[j - 1] == b'"'
+                {
+                    j += 1;
+                }
                 toks.push(lit_tok(src, Kind::Str, v, i, ws));
                 ws = Ws::None;
                 i = j;
@@ -72,6 +79,13 @@ pub(crate) fn lex(src: &Src) -> (Vec<Tok>, Ws) {
                 let mut j = i + 2;
                 while j < n && b[j].is_ascii_hexdigit() {
                     j += 1;
+                }
+                if b.get(j).is_some_and(|&c| c.is_ascii_alphabetic()) {
+                    // `"a"&Hex(x)`: a concatenation, not a number.
+                    toks.push(punct(src, i, ws));
+                    ws = Ws::None;
+                    i += 1;
+                    continue;
                 }
                 toks.push(src.word(Kind::Num, i, j, ws));
                 ws = Ws::None;

@@ -116,7 +116,7 @@ fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)>
             }
             None
         }
-        Kind::Str if at(i + 1)?.is_p(b'.') => {
+        Kind::Str | Kind::Char if at(i + 1)?.is_p(b'.') => {
             let (v, j) = methods(t, i, d)?;
             Some((Tok::lit(Kind::Str, v, first), j))
         }
@@ -143,9 +143,15 @@ fn chain(t: &[Tok], mut i: usize) -> Option<(String, usize)> {
         key.push_str(&String::from_utf8_lossy(&id.text).to_ascii_lowercase());
         i += 1;
         // `new A().b` is a call on the new object: the chain ends at the constructor.
-        while !new && t.get(i)?.is_p(b'(') && t.get(i + 1)?.is_p(b')') && t.get(i + 2)?.is_p(b'.') {
+        // A call with literal arguments inside the chain: `Encoding.GetEncoding(936).GetString`.
+        while !new && t.get(i)?.is_p(b'(') {
+            let Some((_, j)) =
+                lit_args(t, i).filter(|&(_, j)| t.get(j).is_some_and(|x| x.is_p(b'.')))
+            else {
+                break;
+            };
             key.push_str("()");
-            i += 2;
+            i = j;
         }
         if !t.get(i)?.is_p(b'.') || n + 1 == MAX_CHAIN {
             return (t.get(i)?.is_p(b'(') || t.get(i)?.is_p(b'[')).then_some((key, i));

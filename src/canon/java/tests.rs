@@ -227,6 +227,7 @@ fn dump() {
     let Ok(list) = std::env::var("CANON_DUMP") else {
         return;
     };
+    let list = std::fs::read_to_string(list).unwrap();
     for path in list.lines() {
         let raw = std::fs::read(path).unwrap();
         let t = std::time::Instant::now();
