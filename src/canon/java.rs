@@ -29,10 +29,19 @@ pub(crate) fn render(raw: &[u8], file: Dialect, jsp: bool) -> View {
                 flush(&mut b, &mut pending);
                 let d = lang.filter(|_| !jsp).unwrap_or(file);
                 if d == Dialect::Java {
-                    let (bytes, map) = unicode(&raw[seg.start..seg.end], seg.start);
+                    let seg_bytes = &raw[seg.start..seg.end];
+                    // `<jsp:scriptlet>` bodies are XML: entities and CDATA first.
+                    let (xml, xml_map) = if lang == Some(Dialect::Java) {
+                        let (v, m) = xml_decode(seg_bytes, seg.start);
+                        (Some(v), Some(m))
+                    } else {
+                        (None, None)
+                    };
+                    let at = |k: usize| xml_map.as_ref().map_or((seg.start + k) as u32, |m| m[k]);
+                    let (bytes, map) = unicode(xml.as_deref().unwrap_or(seg_bytes), at);
                     let src = Src {
                         bytes: &bytes,
-                        map: map.as_deref(),
+                        map: map.as_deref().or(xml_map.as_deref()),
                         base: seg.start,
                     };
                     code(&src, d, seg.end, &mut b);
@@ -179,7 +188,12 @@ pub(crate) fn segments(raw: &[u8], jsp: bool) -> Vec<Seg> {
             (text_from, i, any) = (end, after.max(lt + 2), true);
         } else if let Some(tag_end) = server_tag(raw, lt, jsp) {
             let (open_end, close) = tag_end;
-            let lang = lang_attr(&raw[lt..open_end]);
+            let tag = &raw[lt..open_end];
+            let lang = if tag.starts_with(b"<jsp:") {
+                Some(Dialect::Java)
+            } else {
+                lang_attr(tag)
+            };
             cut(
                 &mut segs,
                 text_from,
@@ -245,7 +259,7 @@ fn server_tag(raw: &[u8], lt: usize, jsp: bool) -> Option<(usize, usize)> {
 
 /// Decodes Java's `\uXXXX` (and `\uuuuXXXX`) escapes where the backslash is not itself
 /// escaped. Returns the decoded bytes and the raw offset of each, or no map if nothing changed.
-fn unicode(seg: &[u8], base: usize) -> (Vec<u8>, Option<Vec<u32>>) {
+fn unicode(seg: &[u8], at: impl Fn(usize) -> u32) -> (Vec<u8>, Option<Vec<u32>>) {
     let Some(mut first) = tok::find(seg, b"\\u", 0) else {
         return (seg.to_vec(), None);
     };
@@ -253,7 +267,7 @@ fn unicode(seg: &[u8], base: usize) -> (Vec<u8>, Option<Vec<u32>>) {
         first -= 1;
     }
     let mut out = seg[..first].to_vec();
-    let mut map: Vec<u32> = (0..first).map(|k| (base + k) as u32).collect();
+    let mut map: Vec<u32> = (0..first).map(&at).collect();
     let mut slashes = 0usize;
     let mut i = first;
     let escape_at = |i: usize| -> Option<(u32, usize)> {
@@ -283,17 +297,57 @@ fn unicode(seg: &[u8], base: usize) -> (Vec<u8>, Option<Vec<u32>>) {
                 j = k;
             }
             tok::push_cp(&mut out, cp);
-            map.resize(out.len(), (base + i) as u32);
+            map.resize(out.len(), at(i));
             slashes = 0;
             i = j;
             continue;
         }
         slashes = if c == b'\\' { slashes + 1 } else { 0 };
         out.push(c);
-        map.push((base + i) as u32);
+        map.push(at(i));
         i += 1;
     }
     (out, Some(map))
+}
+
+/// Decodes XML entities and drops CDATA markers in a JSPX code element.
+fn xml_decode(seg: &[u8], base: usize) -> (Vec<u8>, Vec<u32>) {
+    let mut out = Vec::with_capacity(seg.len());
+    let mut map = Vec::with_capacity(seg.len());
+    let mut i = 0;
+    while i < seg.len() {
+        let rest = &seg[i..];
+        if rest.starts_with(b"<![CDATA[") || rest.starts_with(b"]]>") {
+            i += if rest[0] == b'<' { 9 } else { 3 };
+            continue;
+        }
+        let entity = (rest[0] == b'&')
+            .then(|| tok::memchr(b';', &rest[..rest.len().min(12)], 1))
+            .flatten()
+            .and_then(|e| {
+                let cp = match &rest[1..e] {
+                    b"lt" => u32::from(b'<'),
+                    b"gt" => u32::from(b'>'),
+                    b"amp" => u32::from(b'&'),
+                    b"quot" => u32::from(b'"'),
+                    b"apos" => u32::from(b'\''),
+                    [b'#', b'x' | b'X', h @ ..] => tok::hex_val(h)?,
+                    [b'#', d @ ..] => std::str::from_utf8(d).ok()?.parse().ok()?,
+                    _ => return None,
+                };
+                Some((cp, e + 1))
+            });
+        if let Some((cp, len)) = entity {
+            tok::push_cp(&mut out, cp);
+            map.resize(out.len(), (base + i) as u32);
+            i += len;
+        } else {
+            out.push(seg[i]);
+            map.push((base + i) as u32);
+            i += 1;
+        }
+    }
+    (out, map)
 }
 
 #[cfg(test)]

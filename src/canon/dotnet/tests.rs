@@ -140,6 +140,15 @@ fn jscript_folds() {
         " x=\"eval\"; %>"
     );
     assert_eq!(run("x = 'aXa'.replace('a', '');"), " x=\"Xa\"; %>");
+    assert_eq!(run("x = ['ev', 'al'].join('');"), " x=\"eval\"; %>");
+    assert_eq!(
+        run("x = ['al', 'ev'].reverse().join('');"),
+        " x=\"eval\"; %>"
+    );
+    assert_eq!(
+        run("x = a['b'].join('');"),
+        " x=a['b'].join(''); %>".replace('\'', "\"")
+    );
 }
 
 #[test]

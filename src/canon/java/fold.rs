@@ -87,6 +87,34 @@ fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)>
     let at = |k: usize| t.get(k);
     let first = &t[i];
     match first.kind {
+        // JScript: `["e", "val"].join("")`, `[...].reverse().join("")`.
+        Kind::Punct
+            if first.p == b'['
+                && d == Dialect::JScript
+                && !prev.is_some_and(|p| p.kind != Kind::Punct || p.is_p(b')') || p.is_p(b']')) =>
+        {
+            let mut items = Vec::new();
+            let mut j = i + 1;
+            loop {
+                let a = at(j).filter(|a| a.kind == Kind::Str)?;
+                items.push(a.text.as_slice());
+                j += 2;
+                match at(j - 1)? {
+                    x if x.is_p(b']') => break,
+                    x if x.is_p(b',') => {}
+                    _ => return None,
+                }
+            }
+            let (key, q) = chain_from(t, j)?;
+            let (args, k) = lit_args(t, q)?;
+            let sep = strs(&args, 1)?[0];
+            match key.as_str() {
+                ".join" => {}
+                ".reverse().join" => items.reverse(),
+                _ => return None,
+            }
+            Some((Tok::lit(Kind::Str, items.join(sep), first), k))
+        }
         Kind::Punct if first.p == b'(' => {
             // `("a")` where it is not a call argument list.
             let bare = match prev {

@@ -134,6 +134,12 @@ fn jsp_template_text_is_copied_and_scriptlets_are_code() {
     );
     let raw = "<jsp:scriptlet>x = \"a\" + \"b\";</jsp:scriptlet>";
     assert_eq!(v(raw), "<jsp:scriptlet>x=\"ab\";</jsp:scriptlet>");
+    let raw = "<jsp:scriptlet><![CDATA[x = \"a\" +\n &quot;b&#x22;; if (a &lt; b &amp;&amp; c) f();]]></jsp:scriptlet>";
+    assert_eq!(
+        v(raw),
+        "<jsp:scriptlet>x=\"ab\";if(a<b&&c)f();</jsp:scriptlet>"
+    );
+    assert_eq!(origin_of(raw, "if("), raw.find("if (").unwrap());
 }
 
 #[test]
