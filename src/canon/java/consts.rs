@@ -188,3 +188,40 @@ pub(crate) fn int_atom(t: &[Tok], i: usize, depth: usize) -> Option<(i64, usize)
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_every_notation() {
+        assert_eq!(parse_num(b"101"), Some(101));
+        assert_eq!(parse_num(b"0x41"), Some(65));
+        assert_eq!(parse_num(b"&H41"), Some(65));
+        assert_eq!(parse_num(b"&o101"), Some(65));
+        assert_eq!(parse_num(b"0101"), Some(65));
+        assert_eq!(parse_num(b"0b1000001"), Some(65));
+        assert_eq!(parse_num(b"1_000L"), Some(1000));
+        assert_eq!(parse_num(b"1.5"), None);
+        assert_eq!(parse_num(b"0x"), None);
+        assert_eq!(parse_num(b"99999999999999999999"), None);
+    }
+
+    #[test]
+    fn base64_unescape_and_replace() {
+        assert_eq!(base64(b"Y21kLmV4ZQ==").as_deref(), Some(&b"cmd.exe"[..]));
+        assert_eq!(base64(b"Y21k\nLmV4ZQ").as_deref(), Some(&b"cmd.exe"[..]));
+        assert_eq!(base64(b"-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(base64(b"Y2*k"), None);
+        assert_eq!(unescape(b"%65v%u0061l%"), b"eval%");
+        assert_eq!(
+            replace(b"axbxc", b"x", b"", usize::MAX),
+            Some(b"abc".to_vec())
+        );
+        assert_eq!(replace(b"axbxc", b"x", b"", 1), Some(b"abxc".to_vec()));
+        assert_eq!(replace(b"abc", b"", b"x", 1), None);
+        assert!(printable(b"cmd /c dir\r\n"));
+        assert!(!printable(b"\xca\xfe\xba\xbe"));
+        assert!(!printable(b""));
+    }
+}

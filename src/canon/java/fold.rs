@@ -12,48 +12,51 @@ const MAX_CHAIN: usize = 12;
 
 pub(crate) fn fold(mut toks: Vec<Tok>, d: Dialect) -> Vec<Tok> {
     for _ in 0..ROUNDS {
-        let (next, changed) = pass(toks, d);
-        toks = next;
-        if !changed {
+        if !pass(&mut toks, d) {
             break;
         }
     }
     toks
 }
 
-fn pass(mut toks: Vec<Tok>, d: Dialect) -> (Vec<Tok>, bool) {
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+/// One round, in place: the output is a prefix of the list, never longer than what was read.
+fn pass(toks: &mut Vec<Tok>, d: Dialect) -> bool {
     let mut changed = false;
-    let mut i = 0;
+    let (mut i, mut w) = (0, 0);
     while i < toks.len() {
-        let (tok, j) = match rewrite(&toks, i, &out, d) {
+        let (tok, j) = match rewrite(toks, i, &toks[..w], d) {
             Some(r) => {
                 changed = true;
                 r
             }
             None => (std::mem::take(&mut toks[i]), i + 1),
         };
-        changed |= push(&mut out, tok, toks.get(j), d);
+        let tight = toks
+            .get(j)
+            .is_some_and(|x| x.is_p(b'.') || x.is_p(b'[') || x.is_p(b'('));
+        changed |= push(toks, &mut w, tok, tight, d);
         i = j;
     }
-    (out, changed)
+    toks.truncate(w);
+    changed
 }
 
 fn is_concat(t: &Tok, d: Dialect) -> bool {
     t.is_p(b'+') || (d == Dialect::Vb && t.is_p(b'&'))
 }
 
-/// Appends `t`, joining it to a literal string before it across a concatenation operator when
-/// nothing binds tighter on either side.
-fn push(out: &mut Vec<Tok>, t: Tok, next: Option<&Tok>, d: Dialect) -> bool {
-    let n = out.len();
+/// Writes `t` at `w`, joining it to a literal string before it across a concatenation
+/// operator when nothing binds tighter on either side (`tight`: a member access or index
+/// follows).
+fn push(out: &mut [Tok], w: &mut usize, t: Tok, tight: bool, d: Dialect) -> bool {
+    let n = *w;
     let lit = |k: Kind| k == Kind::Str || k == Kind::Char;
     let joinable = n >= 2
+        && !tight
         && lit(t.kind)
         && lit(out[n - 2].kind)
         && (t.kind == Kind::Str || out[n - 2].kind == Kind::Str)
-        && is_concat(&out[n - 1], d)
-        && !next.is_some_and(|x| x.is_p(b'.') || x.is_p(b'[') || x.is_p(b'('));
+        && is_concat(&out[n - 1], d);
     if joinable {
         let pre = n.checked_sub(3).map(|k| &out[k]);
         let tight: &[u8] = if out[n - 1].is_p(b'&') {
@@ -70,14 +73,15 @@ fn push(out: &mut Vec<Tok>, t: Tok, next: Option<&Tok>, d: Dialect) -> bool {
             Some(p) => out[n - 2].kind == Kind::Str && !p.is_id("mod"),
         };
         if ok {
-            out.pop();
-            let l = out.last_mut().expect("n >= 2");
+            *w -= 1;
+            let l = &mut out[n - 2];
             l.kind = Kind::Str;
             l.text.extend_from_slice(&t.text);
             return true;
         }
     }
-    out.push(t);
+    out[n] = t;
+    *w += 1;
     false
 }
 

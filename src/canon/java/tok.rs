@@ -41,7 +41,7 @@ pub(crate) struct Tok {
     /// The punctuation byte of a `Punct`.
     pub(crate) p: u8,
     /// Raw offset of the token's first byte.
-    pub(crate) at: usize,
+    pub(crate) at: u32,
     /// `text` is the raw bytes from `at` on, so each byte can map to its own offset.
     pub(crate) exact: bool,
     pub(crate) ws: Ws,
@@ -91,7 +91,7 @@ impl Src<'_> {
             kind,
             text: self.bytes[s..e].to_vec(),
             p: 0,
-            at: self.raw(s),
+            at: self.raw(s) as u32,
             exact: self.contiguous(s, e),
             ws,
         }
@@ -369,7 +369,7 @@ pub(crate) fn punct(src: &Src, i: usize, ws: Ws) -> Tok {
         kind: Kind::Punct,
         text: Vec::new(),
         p: src.bytes[i],
-        at: src.raw(i),
+        at: src.raw(i) as u32,
         exact: true,
         ws,
     }
@@ -380,7 +380,7 @@ pub(crate) fn lit_tok(src: &Src, kind: Kind, text: Vec<u8>, i: usize, ws: Ws) ->
         kind,
         text,
         p: 0,
-        at: src.raw(i),
+        at: src.raw(i) as u32,
         exact: false,
         ws,
     }
@@ -456,6 +456,7 @@ fn wordy(t: &Tok) -> bool {
 pub(crate) fn emit(toks: &[Tok], tail: Ws, tail_at: usize, b: &mut Builder) {
     let mut prev: Option<&Tok> = None;
     for t in toks {
+        let at = t.at as usize;
         if b.is_full() {
             return;
         }
@@ -471,18 +472,18 @@ pub(crate) fn emit(toks: &[Tok], tail: Ws, tail_at: usize, b: &mut Builder) {
             (Ws::Space, None) => Some(b' '),
         };
         if let Some(s) = sep {
-            b.push(s, t.at);
+            b.push(s, at);
         }
         match t.kind {
-            Kind::Punct => b.push(t.p, t.at),
-            Kind::Str => quote(b, b'"', &t.text, t.at),
-            Kind::Char => quote(b, b'\'', &t.text, t.at),
+            Kind::Punct => b.push(t.p, at),
+            Kind::Str => quote(b, b'"', &t.text, at),
+            Kind::Char => quote(b, b'\'', &t.text, at),
             _ if t.exact => {
                 for (k, &c) in t.text.iter().enumerate() {
-                    b.push(c, t.at + k);
+                    b.push(c, at + k);
                 }
             }
-            _ => b.push_all(&t.text, t.at),
+            _ => b.push_all(&t.text, at),
         }
         prev = Some(t);
     }
