@@ -225,27 +225,25 @@ proptest! {
             }
         }
     }
-}
 
-#[test]
-#[ignore]
-fn dump() {
-    let Ok(list) = std::env::var("CANON_DUMP") else {
-        return;
-    };
-    let list = std::fs::read_to_string(list).unwrap();
-    for path in list.lines() {
-        let raw = std::fs::read(path).unwrap();
-        let t = std::time::Instant::now();
-        let jsp = path.ends_with(".jsp") || path.ends_with(".java") || path.ends_with(".jspx");
-        let view = if jsp {
-            view(&raw)
-        } else {
-            crate::canon::dotnet::view(&raw)
-        };
-        let el = t.elapsed();
-        let out = format!("/tmp/canon-dump/{}", path.replace('/', "_"));
-        std::fs::write(&out, view.text()).unwrap();
-        println!("{el:?} {} -> {} {path}", raw.len(), view.text().len());
+    #[test]
+    fn folding_fragments_never_panic(
+        parts in proptest::collection::vec(proptest::sample::select(vec![
+            "\"a\"", "'b'", "+", "&", "(", ")", "[", "]", "{", "}", ",", ".", " ", "\n",
+            "new ", "String", "char", "byte", "StringBuilder", "append", "reverse", "toString",
+            "Chr", "ChrW", "&H41", "99", "-", "*", "0", "String.fromCharCode", "Base64",
+            "getDecoder()", "decode", "Encoding.UTF8.GetString", "Convert.FromBase64String",
+            "\"Y21k\"", "replace", "Replace", "StrReverse", "split(\"\")", "join", "<%",
+            "%>", "<%@ Language=VB %>", "<%@ Language=C# %>", "<%@ Language=JScript %>",
+            "\\u0041", "/*", "*/", "//", "'", "_\n", "Rem ", "\"\"",
+        ]), 0..60)
+    ) {
+        let raw = parts.concat();
+        for view in [view(raw.as_bytes()), crate::canon::dotnet::view(raw.as_bytes())] {
+            prop_assert!(view.text().len() <= 4 * raw.len() + 4);
+            for i in 0..view.text().len() {
+                prop_assert!(view.origin(i, raw.len()) < raw.len());
+            }
+        }
     }
 }
