@@ -76,6 +76,14 @@ fn vb_chr_chains_and_functions_fold() {
         v("<% x = LCase(\"EXEC\") & \"ute\" %>"),
         "<% x=\"execute\" %>"
     );
+    assert_eq!(
+        v("<% x = Mid(\"xxExecute\", 3, 7) & Left(\"abc\", 2) & Right(\"abc\", 1) %>"),
+        "<% x=\"Executeabc\" %>"
+    );
+    assert_eq!(
+        v("<%@ Language=\"VB\" %><% x = \"xxcmdxx\".Substring(2, 3) %>"),
+        "<%@ Language=\"VB\" %><% x=\"cmd\" %>"
+    );
     // A user method that happens to be called Replace is left alone.
     assert_eq!(
         v("<% x = o.Replace(\"a\", \"b\", \"c\") %>"),

@@ -2,7 +2,9 @@
 //! numbers to chars, string constructors of literal arrays, literal Base64, reversal and
 //! replacement of literals. Each round is one streaming pass; a few rounds reach nested forms.
 
-use super::consts::{base64, int_args, int_atom, int_expr, printable, replace, unescape};
+use super::consts::{
+    base64, int_args, int_atom, int_expr, parse_num, printable, replace, unescape,
+};
 use super::tok::{Dialect, Kind, Tok, push_cp};
 
 /// Rounds of folding; each catches one more level of nesting (`new String(("a"+"b"))`).
@@ -294,9 +296,18 @@ fn call(t: &[Tok], key: &str, p: usize, d: Dialect) -> Option<(Kind, Vec<u8>, us
     }
     let known = named(key, "string.concat")
         || (d == Dialect::Vb && key == "concat")
-        || ["strreverse", "replace", "lcase", "ucase"]
-            .iter()
-            .any(|n| vb_fn(n))
+        || named(key, "string.join")
+        || [
+            "strreverse",
+            "replace",
+            "lcase",
+            "ucase",
+            "mid",
+            "left",
+            "right",
+        ]
+        .iter()
+        .any(|n| vb_fn(n))
         || key == "unescape";
     if !known {
         return None;
@@ -310,6 +321,31 @@ fn call(t: &[Tok], key: &str, p: usize, d: Dialect) -> Option<(Kind, Vec<u8>, us
             }
             v.extend_from_slice(&a.text);
         }
+        return str_(v, j);
+    }
+    if named(key, "string.join") {
+        let s = strs(&args, args.len())?;
+        let (sep, items) = s.split_first()?;
+        return str_(items.join(*sep), j);
+    }
+    if vb_fn("mid") || vb_fn("left") || vb_fn("right") {
+        // 1-based start and a length; ASCII only, so that bytes are characters.
+        let (s, n) = match args.as_slice() {
+            [s, n] | [s, _, n] if s.kind == Kind::Str && s.text.is_ascii() => (&s.text, n),
+            _ => return None,
+        };
+        let num = |a: &Tok| (a.kind == Kind::Num).then(|| parse_num(&a.text)).flatten();
+        let len = usize::try_from(num(n)?).ok()?.min(s.len());
+        let v = if key.ends_with("left") {
+            s[..len].to_vec()
+        } else if key.ends_with("right") {
+            s[s.len() - len..].to_vec()
+        } else {
+            let start = usize::try_from(num(args.get(1).filter(|_| args.len() == 3)?)? - 1)
+                .ok()?
+                .min(s.len());
+            s[start..(start + len).min(s.len())].to_vec()
+        };
         return str_(v, j);
     }
     if vb_fn("strreverse") {
@@ -478,6 +514,21 @@ fn method(
             replace(v, a[0], a[1], usize::MAX)?
         }
         b"tostring" | b"intern" if none => v.to_vec(),
+        // Java/JScript `substring(begin[, end])`, C# `Substring(start[, length])`; ASCII only.
+        b"substring" if v.is_ascii() && args.iter().all(|a| a.kind == Kind::Num) => {
+            let n: Vec<usize> = args
+                .iter()
+                .map(|a| usize::try_from(parse_num(&a.text)?).ok())
+                .collect::<Option<_>>()?;
+            let cs = matches!(d, Dialect::CSharp | Dialect::Vb);
+            let (from, to) = match n.as_slice() {
+                [a] => (*a, v.len()),
+                [a, l] if cs => (*a, a.checked_add(*l)?),
+                [a, b] => (*a, *b),
+                _ => return None,
+            };
+            v.get(from..to)?.to_vec()
+        }
         b"tolowercase" | b"tolower" | b"tolowerinvariant" if none => v.to_ascii_lowercase(),
         b"touppercase" | b"toupper" | b"toupperinvariant" if none => v.to_ascii_uppercase(),
         b"split" if strs(args, 1)?[0].is_empty() => {

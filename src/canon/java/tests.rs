@@ -104,6 +104,16 @@ fn builders_reverse_and_methods_fold() {
         r#"m="eecc";"#
     );
     assert_eq!(v(r#"m = "EXEC".toLowerCase();"#), r#"m="exec";"#);
+    assert_eq!(v(r#"m = "xxexecxx".substring(2, 6);"#), r#"m="exec";"#);
+    assert_eq!(
+        v(r#"m = "xxexec".substring(2) + "ute";"#),
+        r#"m="execute";"#
+    );
+    assert_eq!(
+        v(r#"m = "ab".substring(1, 9);"#),
+        r#"m="ab".substring(1,9);"#
+    );
+    assert_eq!(v(r#"m = String.join("", "ex", "ec");"#), r#"m="exec";"#);
     assert_eq!(
         v(r#"m = "e.xec".replaceAll(".", "");"#),
         r#"m="e.xec".replaceAll(".","");"#
