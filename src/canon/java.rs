@@ -5,6 +5,7 @@
 
 mod consts;
 pub(crate) mod fold;
+mod methods;
 pub(crate) mod tok;
 
 use super::{Builder, View};

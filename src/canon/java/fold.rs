@@ -151,7 +151,7 @@ fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)>
             None
         }
         Kind::Str | Kind::Char if at(i + 1)?.is_p(b'.') => {
-            let (v, j) = methods(t, i, d)?;
+            let (v, j) = super::methods::methods(t, i, d)?;
             Some((Tok::lit(Kind::Str, v, first), j))
         }
         Kind::Ident if !prev.is_some_and(|p| p.is_p(b'.')) => {
@@ -202,7 +202,7 @@ fn named(key: &str, name: &str) -> bool {
 }
 
 /// Literal arguments `( a, b, ... )` from `t[p] == '('`: the tokens and the index past `)`.
-fn lit_args(t: &[Tok], p: usize) -> Option<(Vec<&Tok>, usize)> {
+pub(super) fn lit_args(t: &[Tok], p: usize) -> Option<(Vec<&Tok>, usize)> {
     if !t.get(p)?.is_p(b'(') {
         return None;
     }
@@ -228,7 +228,7 @@ fn lit_args(t: &[Tok], p: usize) -> Option<(Vec<&Tok>, usize)> {
     }
 }
 
-fn strs<'a>(args: &[&'a Tok], n: usize) -> Option<Vec<&'a [u8]>> {
+pub(super) fn strs<'a>(args: &[&'a Tok], n: usize) -> Option<Vec<&'a [u8]>> {
     (args.len() == n && args.iter().all(|a| a.kind == Kind::Str))
         .then(|| args.iter().map(|a| a.text.as_slice()).collect())
 }
@@ -417,7 +417,7 @@ fn new_string(t: &[Tok], p: usize) -> Option<(Kind, Vec<u8>, usize)> {
 }
 
 /// `.a().b` from `t[i] == '.'`, lower case, ending before a `(`.
-fn chain_from(t: &[Tok], i: usize) -> Option<(String, usize)> {
+pub(super) fn chain_from(t: &[Tok], i: usize) -> Option<(String, usize)> {
     if !t.get(i)?.is_p(b'.') || t.get(i + 1)?.kind != Kind::Ident {
         return None;
     }
@@ -450,98 +450,11 @@ fn builder(t: &[Tok], p: usize) -> Option<(Vec<u8>, usize)> {
     None
 }
 
-fn reverse_chars(v: &[u8]) -> Vec<u8> {
+pub(super) fn reverse_chars(v: &[u8]) -> Vec<u8> {
     match std::str::from_utf8(v) {
         Ok(s) => s.chars().rev().collect::<String>().into_bytes(),
         Err(_) => v.iter().rev().copied().collect(),
     }
-}
-
-/// Method calls on a literal: `"a".concat("b")`, `.replace`, `.toLowerCase()`, JScript's
-/// `.split("").reverse().join("")`.
-fn methods(t: &[Tok], i: usize, d: Dialect) -> Option<(Vec<u8>, usize)> {
-    let mut v = t[i].text.clone();
-    let mut j = i + 1;
-    let mut any = false;
-    for _ in 0..64 {
-        let Some(m) = t
-            .get(j + 1)
-            .filter(|x| t[j].is_p(b'.') && x.kind == Kind::Ident)
-        else {
-            break;
-        };
-        let Some((args, k)) = lit_args(t, j + 2) else {
-            break;
-        };
-        let Some((r, k)) = method(t, &m.text.to_ascii_lowercase(), &args, k, &v, d) else {
-            break;
-        };
-        v = r;
-        j = k;
-        any = true;
-    }
-    any.then_some((v, j))
-}
-
-fn method(
-    t: &[Tok],
-    name: &[u8],
-    args: &[&Tok],
-    k: usize,
-    v: &[u8],
-    d: Dialect,
-) -> Option<(Vec<u8>, usize)> {
-    let none = args.is_empty();
-    let r = match name {
-        b"concat" => {
-            let mut r = v.to_vec();
-            for a in strs(args, args.len())? {
-                r.extend_from_slice(a);
-            }
-            r
-        }
-        b"replace" if args.len() == 2 && args.iter().all(|a| a.kind != Kind::Num) => {
-            let once = if d == Dialect::JScript { 1 } else { usize::MAX };
-            replace(v, &args[0].text, &args[1].text, once)?
-        }
-        b"replaceall" => {
-            let a = strs(args, 2)?;
-            let meta = a[0].iter().any(|c| b"\\^$.|?*+()[]{}".contains(c))
-                || a[1].iter().any(|c| b"$\\".contains(c));
-            if meta {
-                return None;
-            }
-            replace(v, a[0], a[1], usize::MAX)?
-        }
-        b"tostring" | b"intern" if none => v.to_vec(),
-        // Java/JScript `substring(begin[, end])`, C# `Substring(start[, length])`; ASCII only.
-        b"substring" if v.is_ascii() && args.iter().all(|a| a.kind == Kind::Num) => {
-            let n: Vec<usize> = args
-                .iter()
-                .map(|a| usize::try_from(parse_num(&a.text)?).ok())
-                .collect::<Option<_>>()?;
-            let cs = matches!(d, Dialect::CSharp | Dialect::Vb);
-            let (from, to) = match n.as_slice() {
-                [a] => (*a, v.len()),
-                [a, l] if cs => (*a, a.checked_add(*l)?),
-                [a, b] => (*a, *b),
-                _ => return None,
-            };
-            v.get(from..to)?.to_vec()
-        }
-        b"tolowercase" | b"tolower" | b"tolowerinvariant" if none => v.to_ascii_lowercase(),
-        b"touppercase" | b"toupper" | b"toupperinvariant" if none => v.to_ascii_uppercase(),
-        b"split" if strs(args, 1)?[0].is_empty() => {
-            let (k2, q) = chain_from(t, k)?;
-            let (a2, q2) = lit_args(t, q)?;
-            if k2 != ".reverse().join" || !strs(&a2, 1)?[0].is_empty() {
-                return None;
-            }
-            return Some((reverse_chars(v), q2));
-        }
-        _ => return None,
-    };
-    Some((r, k))
 }
 
 /// A `new T[] { ... }` array of constants from `t[i]` (`new`): its values and the index past it.
