@@ -1,7 +1,14 @@
-//! The canonical view of JSP and Java code. Java decodes `\uXXXX` escapes before it lexes, so
-//! they are decoded first, everywhere in code; then comments go, white space collapses and
-//! literal expressions fold (see `fold`). In a JSP page only the scriptlets are code; the
-//! template text is copied with its white space collapsed.
+//! The canonical view of JSP and Java code, and the machinery it shares with the ASP view.
+//! Java decodes `\uXXXX` escapes before it lexes, so they are decoded first, everywhere in
+//! code; then comments go, white space collapses and literal expressions fold (see `fold`).
+//! In a server page only the code is lexed (`<% %>`, `<jsp:scriptlet>`, `<script
+//! runat="server">`); template text is copied with its white space collapsed.
+//!
+//! The form rules can rely on in code: every string literal, whatever its quotes or escapes
+//! in the source, is written `"..."` with `\"`, `\\`, `\n`, `\r`, `\t` and `\xHH` for other
+//! control bytes (a char literal likewise in single quotes); a space only between two words
+//! (`exec (` is `exec(`, `a = b` is `a=b`, `return x` keeps its space); a line break where
+//! there was one, except next to `.`, brackets and separators; no comments.
 
 mod consts;
 pub(crate) mod fold;

@@ -1,6 +1,13 @@
-//! Constant folding on a token list: literal concatenation, `chr`-style calls, casts of
-//! numbers to chars, string constructors of literal arrays, literal Base64, reversal and
-//! replacement of literals. Each round is one streaming pass; a few rounds reach nested forms.
+//! Constant folding on a token list. Folded, when every operand is a literal: concatenation
+//! (`+`, VB `&`) of strings and chars; `(char)N`, `Convert.ToChar(N)`, VB `Chr/ChrW/ChrB(N)`
+//! and JScript `String.fromCharCode(N, ...)` with N a constant integer expression;
+//! `new String(...)` of a literal, a char or byte array, `"..".getBytes()` or literal Base64
+//! (when the bytes are printable text), likewise `Encoding.X.GetString(...)`;
+//! `String.valueOf`, `string.Concat`, `String.join`; `new StringBuilder(..).append(..)
+//! .reverse().toString()`; VB `StrReverse`, `Replace`, `LCase`, `UCase`, `Mid`, `Left`,
+//! `Right`; `unescape`; method calls on literals (see `methods`); parentheses around a lone
+//! literal; JScript `[..].join(..)`. Each round is one streaming pass, in place; a few rounds
+//! reach nested forms.
 
 use super::consts::{
     base64, int_args, int_atom, int_expr, parse_num, printable, replace, unescape,
