@@ -86,7 +86,10 @@ fn code(src: &Src, d: Dialect, end: usize, b: &mut Builder) {
         Dialect::Vb => super::dotnet::vb::lex(src),
         _ => tok::lex_c(src, d),
     };
-    let toks = fold::fold(toks, d);
+    let (toks, folded) = fold::fold(toks, d);
+    if folded {
+        b.mark_deobfuscated();
+    }
     tok::emit(&toks, tail, end.saturating_sub(1), b);
 }
 

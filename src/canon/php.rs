@@ -15,8 +15,11 @@ use super::{Builder, MAX_OUTPUT, View};
 use lex::{Gap, Kind, Tok};
 
 pub(super) fn view(raw: &[u8]) -> View {
-    let toks = fold::fold(raw, lex::lex(raw), MAX_OUTPUT);
+    let (toks, folded) = fold::fold(raw, lex::lex(raw), MAX_OUTPUT);
     let mut b = Builder::with_capacity(raw.len());
+    if folded {
+        b.mark_deobfuscated();
+    }
     render(raw, &toks, &mut b);
     b.finish()
 }

@@ -19,13 +19,16 @@ const ROUNDS: usize = 6;
 /// Longest qualified name / call chain looked at (`System.Text.Encoding.UTF8.GetString`).
 const MAX_CHAIN: usize = 12;
 
-pub(crate) fn fold(mut toks: Vec<Tok>, d: Dialect) -> Vec<Tok> {
+/// Folds until nothing changes (bounded); says whether anything did.
+pub(crate) fn fold(mut toks: Vec<Tok>, d: Dialect) -> (Vec<Tok>, bool) {
+    let mut any = false;
     for _ in 0..ROUNDS {
         if !pass(&mut toks, d) {
             break;
         }
+        any = true;
     }
-    toks
+    (toks, any)
 }
 
 /// One round, in place: the output is a prefix of the list, never longer than what was read.

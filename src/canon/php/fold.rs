@@ -37,7 +37,9 @@ pub(super) const ASSIGN: [&[u8]; 16] = [
     b"**=", b"++", b"--",
 ];
 
-pub(super) fn fold(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize) -> Vec<Tok> {
+/// Folds and resolves until nothing changes (bounded); says whether anything did.
+pub(super) fn fold(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize) -> (Vec<Tok>, bool) {
+    let mut any = false;
     for _ in 0..ROUNDS {
         let (next, folded) = pass(raw, toks, &mut budget);
         toks = next;
@@ -45,8 +47,9 @@ pub(super) fn fold(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize) -> Vec<Tok
         if !folded && !resolved {
             break;
         }
+        any = true;
     }
-    toks
+    (toks, any)
 }
 
 pub(super) fn expr_keyword(raw: &[u8], t: &Tok) -> bool {
