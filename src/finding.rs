@@ -196,10 +196,11 @@ pub struct Finding {
 /// A file's findings combine into one score, as THOR and Loki do: the sum of the scores of
 /// the distinct rules that fired, capped at 100. Its band (40 medium, 60 high, 80 critical)
 /// lifts every finding below it, so weak signals that agree become an alert while each alone
-/// stays low. See docs/RULES.md ("Scores").
+/// stays low. IOC findings keep the severity their list gives and take no part: an
+/// indicator is a verdict, not a signal to weigh. See docs/RULES.md ("Scores").
 pub fn score_combined(findings: &mut [Finding]) {
     let mut seen: Vec<(&str, u8)> = Vec::new();
-    for f in findings.iter() {
+    for f in findings.iter().filter(|f| f.indicator.is_none()) {
         if !seen.iter().any(|(id, _)| *id == f.rule.id) {
             seen.push((&f.rule.id, f.rule.score));
         }
@@ -211,7 +212,7 @@ pub fn score_combined(findings: &mut [Finding]) {
         .min(100);
     let band = Severity::from_score(total);
     let contributors: Vec<String> = seen.iter().map(|(id, _)| (*id).to_owned()).collect();
-    for f in findings.iter_mut() {
+    for f in findings.iter_mut().filter(|f| f.indicator.is_none()) {
         f.file_score = total;
         if band > f.rule_severity {
             f.rule.severity = band;
