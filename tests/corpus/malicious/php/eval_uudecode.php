@@ -1,0 +1,3 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+eval(convert_uudecode($payload));

@@ -1,0 +1,4 @@
+<?php exit; /* shellsweep test sample: inert, never functional */ ?>
+<?php
+function pick() { return $_GET['f']; }
+pick()($_GET[2]);
