@@ -42,7 +42,8 @@ pub struct RuleInfo {
     pub ruleset: String,
     pub tags: Vec<String>,
     pub severity: Severity,
-    pub raises: bool,
+    /// What a finding of this rule adds to its file's score.
+    pub score: u8,
 }
 
 impl RuleInfo {
@@ -56,7 +57,7 @@ impl RuleInfo {
             ruleset: r.ruleset.to_string(),
             tags: r.tags.clone(),
             severity: r.severity,
-            raises: r.raises,
+            score: r.score,
         }
     }
 
@@ -103,7 +104,7 @@ impl RuleInfo {
             ruleset: "ioc".into(),
             tags: Vec::new(),
             severity,
-            raises: false,
+            score: severity.default_score(),
         }
     }
 }
@@ -184,33 +185,42 @@ pub struct Finding {
     /// For log rules: the selections that held.
     pub selections: Vec<String>,
     pub indicator: Option<IndicatorHit>,
-    /// Rules (`raises: true`) whose findings on the same file raised this one's severity.
+    /// The other rules whose scores, summed with this one's, raised its severity.
     pub raised_by: Vec<String>,
+    /// The summed score of the file's findings (file findings only; 0 otherwise).
+    pub file_score: u32,
     /// The severity the rule itself gives, before any raise.
     pub rule_severity: Severity,
 }
 
-/// Weak signals combine: when a rule marked `raises: true` fires on a file, every other
-/// finding on that file is raised one step (once, however many such rules fired). See
-/// docs/RULES.md.
-pub fn raise_combined(findings: &mut [Finding]) {
-    let raisers: Vec<String> = findings
-        .iter()
-        .filter(|f| f.rule.raises)
-        .map(|f| f.rule.id.clone())
-        .collect();
-    if raisers.is_empty() {
-        return;
+/// A file's findings combine into one score, as THOR and Loki do: the sum of the scores of
+/// the distinct rules that fired, capped at 100. Its band (40 medium, 60 high, 80 critical)
+/// lifts every finding below it, so weak signals that agree become an alert while each alone
+/// stays low. IOC findings keep the severity their list gives and take no part: an
+/// indicator is a verdict, not a signal to weigh. See docs/RULES.md ("Scores").
+pub fn score_combined(findings: &mut [Finding]) {
+    let mut seen: Vec<(&str, u8)> = Vec::new();
+    for f in findings.iter().filter(|f| f.indicator.is_none()) {
+        if !seen.iter().any(|(id, _)| *id == f.rule.id) {
+            seen.push((&f.rule.id, f.rule.score));
+        }
     }
-    for f in findings.iter_mut() {
-        let by: Vec<String> = raisers
-            .iter()
-            .filter(|r| **r != f.rule.id)
-            .cloned()
-            .collect();
-        if !by.is_empty() {
-            f.rule.severity = f.rule_severity.raised();
-            f.raised_by = by;
+    let total = seen
+        .iter()
+        .map(|&(_, s)| u32::from(s))
+        .sum::<u32>()
+        .min(100);
+    let band = Severity::from_score(total);
+    let contributors: Vec<String> = seen.iter().map(|(id, _)| (*id).to_owned()).collect();
+    for f in findings.iter_mut().filter(|f| f.indicator.is_none()) {
+        f.file_score = total;
+        if band > f.rule_severity {
+            f.rule.severity = band;
+            f.raised_by = contributors
+                .iter()
+                .filter(|id| **id != f.rule.id)
+                .cloned()
+                .collect();
         }
     }
 }
@@ -266,6 +276,7 @@ impl Finding {
             timestamp: jiff::Timestamp::now(),
             rule_severity: rule.severity,
             raised_by: Vec::new(),
+            file_score: 0,
             rule,
             subject,
             matches: Vec::new(),
@@ -321,13 +332,17 @@ impl Finding {
             .matches
             .iter()
             .map(|m| {
-                json!({
+                let mut doc = json!({
                     "pattern": m.pattern,
                     "offset": m.offset,
                     "length": m.length,
                     "line": m.line,
                     "excerpt": escape_bytes(&m.excerpt),
-                })
+                });
+                if let Some(view) = &m.view_excerpt {
+                    doc["view_excerpt"] = escape_bytes(view).into();
+                }
+                doc
             })
             .collect();
         if !matches.is_empty() {
@@ -336,6 +351,9 @@ impl Finding {
         }
         if !self.selections.is_empty() {
             ext.insert("selections".into(), self.selections.clone().into());
+        }
+        if self.file_score > 0 {
+            ext.insert("score".into(), self.file_score.into());
         }
         if !self.raised_by.is_empty() {
             ext.insert("raised_by".into(), self.raised_by.clone().into());
@@ -649,7 +667,7 @@ pub fn sha256_hex(buf: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn finding(id: &str, severity: Severity, raises: bool) -> Finding {
+    fn finding(id: &str, severity: Severity, score: u8) -> Finding {
         let rule = RuleInfo {
             id: id.into(),
             name: id.into(),
@@ -659,7 +677,7 @@ mod tests {
             ruleset: String::new(),
             tags: Vec::new(),
             severity,
-            raises,
+            score,
         };
         let hit = RuleHit {
             rule: &LEAKED_RULE,
@@ -688,25 +706,59 @@ mod tests {
         l.finish().unwrap().0.remove(0)
     });
 
+    fn severities(fs: &[Finding]) -> Vec<Severity> {
+        fs.iter().map(Finding::severity).collect()
+    }
+
     #[test]
-    fn weak_signals_raise_the_other_findings_once() {
+    fn weak_signals_add_up_to_the_files_severity() {
+        // 10 + 15 + 20 = 45: medium, which lifts the two weaker findings.
         let mut fs = vec![
-            finding("GENERIC", Severity::Medium, false),
-            finding("OBFUSCATED", Severity::Low, true),
-            finding("UPLOADS", Severity::Medium, true),
+            finding("ENTROPY", Severity::Low, 10),
+            finding("UPLOADS", Severity::Low, 15),
+            finding("GENERIC", Severity::Low, 20),
         ];
-        raise_combined(&mut fs);
-        let sev: Vec<Severity> = fs.iter().map(|f| f.severity()).collect();
-        assert_eq!(sev, [Severity::High, Severity::Medium, Severity::High]);
-        assert_eq!(fs[0].raised_by, ["OBFUSCATED", "UPLOADS"]);
-        assert_eq!(fs[1].raised_by, ["UPLOADS"]);
-        let mut alone = vec![finding("OBFUSCATED", Severity::Low, true)];
-        raise_combined(&mut alone);
-        assert_eq!(
-            alone[0].severity(),
-            Severity::Low,
-            "a weak signal alone stays weak"
-        );
+        score_combined(&mut fs);
+        assert_eq!(severities(&fs), [Severity::Medium; 3]);
+        assert_eq!(fs[0].raised_by, ["UPLOADS", "GENERIC"]);
+        assert_eq!(fs[0].rule_severity, Severity::Low);
+        assert!(fs.iter().all(|f| f.file_score == 45));
+
+        // Two weak signals stay weak; one rule alone keeps its own level.
+        let mut weak = vec![
+            finding("ENTROPY", Severity::Low, 10),
+            finding("UPLOADS", Severity::Low, 15),
+        ];
+        score_combined(&mut weak);
+        assert_eq!(severities(&weak), [Severity::Low; 2]);
+        assert!(weak[0].raised_by.is_empty());
+        let mut alone = vec![finding("HIGH", Severity::High, 60)];
+        score_combined(&mut alone);
+        assert_eq!(severities(&alone), [Severity::High]);
+    }
+
+    #[test]
+    fn a_rule_counts_once_and_the_score_is_capped() {
+        // The same rule twice (two findings) adds its score once.
+        let mut twice = vec![
+            finding("A", Severity::Low, 30),
+            finding("A", Severity::Low, 30),
+        ];
+        score_combined(&mut twice);
+        assert_eq!(twice[0].file_score, 30);
+        assert_eq!(severities(&twice), [Severity::Low; 2]);
+
+        // A severity above the band is kept; the sum never passes 100.
+        let mut fs = vec![
+            finding("CRIT", Severity::Critical, 80),
+            finding("HIGH", Severity::High, 60),
+            finding("MED", Severity::Medium, 40),
+        ];
+        score_combined(&mut fs);
+        assert_eq!(fs[0].file_score, 100);
+        assert_eq!(severities(&fs), [Severity::Critical; 3]);
+        assert!(fs[0].raised_by.is_empty(), "critical was not raised");
+        assert_eq!(fs[2].raised_by, ["CRIT", "HIGH"]);
     }
 
     #[test]

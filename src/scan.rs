@@ -11,7 +11,7 @@ use std::sync::mpsc::SyncSender;
 use crate::allow::Allowlist;
 use crate::engine::{Engine, Scratch};
 use crate::finding::{
-    FileSubject, Finding, IndicatorHit, Subject, hex, raise_combined, sha256_hex,
+    FileSubject, Finding, IndicatorHit, Subject, hex, score_combined, sha256_hex,
 };
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
@@ -488,7 +488,7 @@ impl Worker {
     /// File rules, hash and name IOCs over a file read whole into `self.buf`.
     fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hits: Vec<IndicatorHit>) {
         let cfg = Arc::clone(&self.config);
-        let hits = self.engine.scan(path, &self.buf, &mut self.scratch);
+        let hits = self.engine.scan_file(path, &self.buf, &mut self.scratch);
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
         if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
             return;
@@ -514,8 +514,9 @@ impl Worker {
                 }
             }
         }
-        // Raise before filtering: a weak signal may lift a finding over --min-severity.
-        raise_combined(&mut findings);
+        // Score before filtering: weak signals together may lift a finding over
+        // --min-severity.
+        score_combined(&mut findings);
         findings.retain(|f| {
             let keep = f.severity() >= cfg.min_severity;
             if !keep {

@@ -10,6 +10,7 @@ mod gate;
 mod records;
 mod scan;
 mod stats;
+mod view;
 
 use std::collections::HashMap;
 

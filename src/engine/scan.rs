@@ -23,6 +23,9 @@ pub struct Match {
     pub line: u64,
     /// Raw bytes around the match, bounded; escaping is the writer's job.
     pub excerpt: Vec<u8>,
+    /// For a match in a script's canonical view: the view's text around it (the raw
+    /// `excerpt` shows where it came from, this what the rule saw).
+    pub view_excerpt: Option<Vec<u8>>,
 }
 
 /// A rule whose condition held on a buffer.
@@ -330,6 +333,7 @@ impl Engine {
                 length: (sp.end - sp.start) as u64,
                 line: lines.line_at(buf, sp.start),
                 excerpt: excerpt::excerpt(buf, sp.start, sp.end, sp.wide),
+                view_excerpt: None,
             })
             .collect()
     }

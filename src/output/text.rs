@@ -102,6 +102,16 @@ pub(crate) fn write_finding(w: &mut dyn Write, f: &Finding, color: bool) -> io::
             for_terminal(&m.excerpt),
             p.wrap(DIM, &format!("({})", names.join(", ")))
         )?;
+        // What the rule saw once the obfuscation was undone, under the raw line.
+        if let Some(view) = &m.view_excerpt {
+            writeln!(
+                w,
+                "    {:>width$} {} {}",
+                "",
+                p.wrap(DIM, "= deobfuscated:"),
+                for_terminal(view)
+            )?;
+        }
     }
     let shown = f.matches.len() as u64;
     if f.match_count > shown {

@@ -21,6 +21,7 @@ const RULE_KEYS: &[&str] = &[
     "files",
     "patterns",
     "selections",
+    "score",
     "raises",
     "condition",
 ];
@@ -175,7 +176,14 @@ fn load_rule(
             None => None,
         },
     };
-    let raises = get("raises").is_some_and(|v| flag(sink, v, "raises"));
+    // Rule files written for the one-step raise still load; the score model replaces it.
+    if let Some(v) = get("raises") {
+        sink.warning(
+            v.pos,
+            "`raises` is no longer used: findings on a file add up by `score:` (see docs/RULES.md)",
+        );
+    }
+    let score = get("score").and_then(|v| score(sink, v));
     let optional_text =
         |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
     let description = optional_text(sink, "description");
@@ -264,7 +272,7 @@ fn load_rule(
         files,
         patterns,
         selections,
-        raises,
+        score: score.unwrap_or_else(|| severity.map_or(0, Severity::default_score)),
         condition: condition?,
     })
 }
@@ -505,6 +513,21 @@ fn scalar(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
     }
 }
 
+/// A rule's `score:`, a whole number from 1 to 100.
+fn score(sink: &mut Sink<'_>, node: &Node) -> Option<u8> {
+    let text = scalar(sink, node, "score")?;
+    match text.parse::<u8>() {
+        Ok(n @ 1..=100) => Some(n),
+        _ => {
+            sink.error(
+                node.pos,
+                format!("`score` must be a whole number from 1 to 100, found `{text}`"),
+            );
+            None
+        }
+    }
+}
+
 fn flag(sink: &mut Sink<'_>, node: &Node, key: &str) -> bool {
     match node.as_str() {
         Some("true") => true,
@@ -625,6 +648,33 @@ rules:
         let (_, diags) = load(text);
         let d = diags.into_iter().find(|d| d.is_error()).expect("an error");
         (d.pos, d.message)
+    }
+
+    #[test]
+    fn score_defaults_to_the_severity_and_is_checked() {
+        let (rules, _) = load(GOOD);
+        assert_eq!(rules[0].score, 60, "high without a score: 60");
+        let (rules, diags) = load(&GOOD.replace("severity: high", "severity: low\n    score: 15"));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!((rules[0].severity, rules[0].score), (Severity::Low, 15));
+        for bad in ["0", "101", "high", "1.5"] {
+            let text = GOOD.replace(
+                "severity: high",
+                &format!("severity: high\n    score: {bad}"),
+            );
+            let (pos, msg) = first_error(&text);
+            assert_eq!(pos, Pos::new(7, 12), "{bad}");
+            assert!(msg.contains("from 1 to 100"), "{msg}");
+        }
+        // The former one-step raise still loads, with a warning that says what replaced it.
+        let (rules, diags) =
+            load(&GOOD.replace("severity: high", "severity: high\n    raises: true"));
+        assert_eq!(rules.len(), 1);
+        assert!(diags.iter().all(|d| !d.is_error()));
+        assert!(
+            diags.iter().any(|d| d.message.contains("`score:`")),
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -42,12 +42,25 @@ impl Severity {
         }
     }
 
-    /// One step up, at most critical.
-    pub fn raised(self) -> Severity {
+    /// The score a rule of this severity adds to its file when it gives none (`score:`):
+    /// the lowest score of the level, so that one rule alone keeps its own severity.
+    pub fn default_score(self) -> u8 {
         match self {
-            Severity::Low => Severity::Medium,
-            Severity::Medium => Severity::High,
-            Severity::High | Severity::Critical => Severity::Critical,
+            Severity::Low => 20,
+            Severity::Medium => 40,
+            Severity::High => 60,
+            Severity::Critical => 80,
+        }
+    }
+
+    /// The level of a file's summed score: the THOR/Loki bands (40 medium, 60 high, 80
+    /// critical), so that weak signals only count when several agree.
+    pub fn from_score(score: u32) -> Severity {
+        match score {
+            80.. => Severity::Critical,
+            60..=79 => Severity::High,
+            40..=59 => Severity::Medium,
+            _ => Severity::Low,
         }
     }
 
@@ -175,8 +188,7 @@ pub struct Rule {
     pub patterns: Vec<Pattern>,
     /// Log rules only. The condition names patterns first, then selections.
     pub selections: Vec<Selection>,
-    /// A weak signal that raises the severity of the other findings on the same file by one
-    /// step (`raises: true`).
-    pub raises: bool,
+    /// What a finding of this rule adds to its file's score (`score:`, else by severity).
+    pub score: u8,
     pub condition: Expr,
 }

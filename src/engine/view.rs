@@ -1,0 +1,110 @@
+//! Rules over the canonical view of a script (see `canon`), reported at the raw bytes.
+
+use std::path::Path;
+
+use super::excerpt::{self, LineCounter};
+use super::{Engine, RuleHit, Scratch};
+use crate::canon::{self, Lang, View};
+
+impl Engine {
+    /// Scans a file's bytes and, for scripts, their canonical view too. A rule that holds on
+    /// the raw bytes is reported from them; one that holds only on the view (the obfuscation
+    /// hid it) is reported from the view.
+    pub fn scan_file<'e>(
+        &'e self,
+        path: &Path,
+        raw: &[u8],
+        scratch: &mut Scratch,
+    ) -> Vec<RuleHit<'e>> {
+        let mut hits = self.scan(path, raw, scratch);
+        let Some(lang) = Lang::of(path) else {
+            return hits;
+        };
+        if !self.applies_to(path, scratch) {
+            return hits;
+        }
+        let Some(view) = canon::view(lang, raw) else {
+            return hits;
+        };
+        for hit in self.scan_view(path, raw, &view, scratch) {
+            if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
+                hits.push(hit);
+            }
+        }
+        hits
+    }
+
+    /// Scans `view`, the canonical text of `raw`, and moves every reported match back to the
+    /// raw token it came from: a person reads the file, not the view, so offset, line and
+    /// excerpt are the raw file's; the view's excerpt goes along as `view_excerpt`, which is
+    /// what the rule actually saw once the obfuscation was undone.
+    pub(crate) fn scan_view<'e>(
+        &'e self,
+        path: &Path,
+        raw: &[u8],
+        view: &View,
+        scratch: &mut Scratch,
+    ) -> Vec<RuleHit<'e>> {
+        let mut hits = self.scan(path, view.text(), scratch);
+        let mut lines = LineCounter::new();
+        for hit in &mut hits {
+            for m in &mut hit.matches {
+                let first = m.offset as usize;
+                let last = first + (m.length as usize).max(1) - 1;
+                // Folding may reorder origins inside a match: span from the least to the
+                // greatest raw offset it stands for.
+                let (a, b) = (view.origin(first, raw.len()), view.origin(last, raw.len()));
+                let start = a.min(b).min(raw.len().saturating_sub(1));
+                let end = (a.max(b) + 1).clamp(start, raw.len());
+                m.view_excerpt = Some(std::mem::take(&mut m.excerpt));
+                m.offset = start as u64;
+                m.length = (end - start) as u64;
+                m.line = lines.line_at(raw, start);
+                m.excerpt = excerpt::excerpt(raw, start, end, false);
+            }
+            hit.matches.sort_by_key(|m| m.offset);
+        }
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::canon::Builder;
+    use crate::engine::Engine;
+    use crate::rules::Loader;
+
+    fn engine() -> Engine {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: 'assert\\(\\$_POST' }\n",
+        );
+        Engine::new(l.finish().unwrap().0).unwrap()
+    }
+
+    #[test]
+    fn view_matches_are_reported_at_the_raw_line_they_came_from() {
+        // Raw: the name is split over line 2 and the call is on line 3. The view below is
+        // what a folding pass makes of it: `assert` stands for the first piece at offset 9.
+        let raw = b"<?php\n$f='as'\n.'sert';\n$f($_POST[1]);\n";
+        let mut b = Builder::with_capacity(64);
+        b.copy(raw, 0, 6);
+        b.push_all(b"assert", 9);
+        b.copy(raw, 25, raw.len());
+        let view = b.finish();
+        let e = engine();
+        let mut s = e.scratch();
+        assert!(e.scan(Path::new("x.php"), raw, &mut s).is_empty());
+        let hits = e.scan_view(Path::new("x.php"), raw, &view, &mut s);
+        assert_eq!(hits.len(), 1);
+        let m = &hits[0].matches[0];
+        assert_eq!(m.line, 2, "the line of the first piece of the name");
+        assert_eq!(m.offset, 9);
+        assert!(m.length as usize <= raw.len() - 9);
+        assert_eq!(m.excerpt, b"$f='as'");
+        assert_eq!(m.view_excerpt.as_deref(), Some(&b"assert($_POST[1]);"[..]));
+    }
+}
