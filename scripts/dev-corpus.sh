@@ -69,8 +69,16 @@ for entry in "${SETS[@]}"; do
   fi
   tmp="$dest.tmp"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  # Snapshots may lack their largest blobs, so files are written one by one and the absent
-  # ones counted rather than failing the whole set.
+  spec=(HEAD); [ "$sub" = "." ] || spec=(HEAD "$sub")
+  if git --git-dir="$gd" archive --format=tar "${spec[@]}" 2>/dev/null | tar -x -C "$tmp" 2>/dev/null; then
+    find "$tmp" \( -name .git -o -name .github -o -name .idea \) -prune -exec rm -rf {} +
+    find "$tmp" -type f \( -iname 'README*' -o -iname 'LICENSE*' -o -iname '*.md' \) -delete
+    mv "$tmp" "$dest"
+    continue
+  fi
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  # Snapshots may lack their largest blobs, so then files are written one by one and the
+  # absent ones counted rather than failing the whole set.
   absent=0
   while IFS= read -r -d '' line; do
     mode_type_oid="${line%%$'\t'*}"

@@ -10,15 +10,34 @@ use serde_json::Value;
 
 const IOC: &str = "fixtures/iocs/toolshell.txt";
 
-fn expected() -> BTreeSet<(String, String, u64, String)> {
+/// Log rules marked `hunt: true`: loaded only with `--hunt`. Their rows in
+/// logs-expected.tsv are expected only then.
+const HUNT_RULES: &[&str] = &[
+    "SSW-LOG-TOOLSHELL-004",
+    "SSW-LOG-TOOLSHELL-007",
+    "SSW-LOG-WEBSHELL-007",
+];
+
+/// The rows of fixtures/logs-expected.tsv, all of them (`hunt`) or those of the default rules.
+fn expected_rows(hunt: bool) -> BTreeSet<(String, String, u64, String)> {
     let text = std::fs::read_to_string(repo().join("fixtures/logs-expected.tsv")).unwrap();
     text.lines()
         .skip(1)
         .map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            (c[0].into(), c[1].into(), c[2].parse().unwrap(), c[3].into())
+            (
+                c[0].to_owned(),
+                c[1].to_owned(),
+                c[2].parse().unwrap(),
+                c[3].to_owned(),
+            )
         })
+        .filter(|(_, id, _, _)| hunt || !HUNT_RULES.contains(&id.as_str()))
         .collect()
+}
+
+fn expected() -> BTreeSet<(String, String, u64, String)> {
+    expected_rows(false)
 }
 
 fn rows(findings: &[Value]) -> BTreeSet<(String, String, u64, String)> {
@@ -52,7 +71,7 @@ fn every_planted_line_is_found_at_its_line_and_nothing_else() {
     assert_eq!(rows(&findings), expected());
     assert_eq!(findings.len(), expected().len(), "no duplicates");
     let s = &summary["shellsweep"]["summary"];
-    assert_eq!(s["logs"]["logs_scanned"], 4);
+    assert_eq!(s["logs"]["logs_scanned"], 6);
     assert_eq!(s["indicators_loaded"], 8);
     assert_eq!(s["ioc_lines_rejected"], 1);
     assert!(
@@ -60,6 +79,30 @@ fn every_planted_line_is_found_at_its_line_and_nothing_else() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn hunting_rules_load_only_with_hunt() {
+    let listed = |extra: &[&str]| {
+        let mut args = vec!["rules", "list"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (default, hunt) = (listed(&[]), listed(&["--hunt"]));
+    for id in HUNT_RULES {
+        assert!(!default.contains(id), "{id} listed without --hunt");
+        assert!(hunt.contains(id), "{id} not listed with --hunt");
+    }
+    // Every planted line of a hunting rule is found with --hunt, and only then; the
+    // default rules find the same as without it.
+    let (findings, _, out) = scan_logs(&["--hunt", "fixtures/logs"]);
+    assert_eq!(code(&out), 1);
+    let all = expected_rows(true);
+    assert!(all.len() > expected().len());
+    assert_eq!(rows(&findings), all);
+    assert_eq!(findings.len(), all.len(), "no duplicates");
 }
 
 #[test]
@@ -410,4 +453,244 @@ fn a_large_log_split_across_threads_gives_the_same_findings() {
     let first_attack = one.iter().find(|r| r.0 == "SSW-LOG-WEBSHELL-001").unwrap();
     assert_eq!(first_attack.2, "/p25000.aspx");
     assert_eq!(first_attack.1, 25_000 + 2);
+}
+
+type ByLine = std::collections::BTreeMap<(String, u64), BTreeSet<String>>;
+
+/// Scans `files` (relative path, contents) written to a temporary folder with the bundled
+/// rules; returns (file name, line) -> rule ids, and the number of log records read.
+fn findings_by_line(files: &[(&str, Vec<u8>)], extra: &[&str]) -> (ByLine, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, body) in files {
+        write(dir.path(), rel, body);
+    }
+    let mut args: Vec<std::ffi::OsString> = vec!["scan".into(), "--format".into(), "jsonl".into()];
+    args.extend(extra.iter().map(Into::into));
+    args.push(dir.path().into());
+    let out = run(&args);
+    let (findings, summary) = findings_and_summary(&out);
+    assert_eq!(summary["shellsweep"]["summary"]["errors"], 0, "{summary}");
+    let mut by_line = std::collections::BTreeMap::<_, BTreeSet<String>>::new();
+    for f in &findings {
+        let path = f["log"]["file"]["path"].as_str().unwrap();
+        let name = std::path::Path::new(path).file_name().unwrap();
+        by_line
+            .entry((
+                name.to_string_lossy().into_owned(),
+                f["shellsweep"]["log"]["line"].as_u64().unwrap(),
+            ))
+            .or_default()
+            .insert(f["rule"]["id"].as_str().unwrap().to_owned());
+    }
+    let records = summary["shellsweep"]["summary"]["logs"]["records"]
+        .as_u64()
+        .unwrap();
+    (by_line, records)
+}
+
+#[test]
+fn command_chains_are_found_in_combined_and_iis_logs() {
+    const ONE: &str = "SSW-LOG-WEBSHELL-001";
+    const TWO: &str = "SSW-LOG-WEBSHELL-002";
+    // (request target, rules expected on that line).
+    let combined: &[(&str, &[&str])] = &[
+        (
+            "/wp-content/uploads/2025/07/x.php?cmd=id;uname+-a",
+            &[ONE, TWO],
+        ),
+        (
+            "/wp-content/uploads/2025/07/x.php?cmd=id%3Buname%20-a",
+            &[ONE, TWO],
+        ),
+        ("/x.php?cmd=id|base64", &[TWO]),
+        ("/x.php?cmd=id%26%26pwd", &[TWO]),
+        ("/x.php?cmd=ls%0aid", &[TWO]),
+        ("/x.php?c=cd+/tmp;id", &[TWO]),
+        ("/x.php?x=%24%28id%29", &[TWO]),
+        ("/x.php?file=a.jpg%60whoami%60", &[ONE]),
+        ("/x.php?f=$(cat+/etc/passwd)", &[ONE]),
+        ("/ping.php?host=127.0.0.1;whoami", &[ONE]),
+        ("/ping.php?ip=1.1.1.1|cat%20/etc/passwd", &[ONE]),
+        ("/ping.php?ip=1.1.1.1%0d%0anet+user", &[ONE]),
+        ("/x.php?cmd=uname${IFS}-a", &[ONE]),
+        ("/x.php?s=foo;whoami", &[ONE]),
+        ("/x.php?cmd=whoami", &[ONE]),
+        // Ordinary requests that look a little like the above.
+        ("/?s=whoami", &[]),
+        ("/?s=uname+-a+output", &[]),
+        ("/search?q=cat+/etc/passwd+format", &[]),
+        ("/shop/list.php?orderby=id&page=2", &[]),
+        ("/api/items?fields=title;id&sort=id|desc", &[]),
+        ("/elfinder/connector.php?cmd=ls&target=l1_VXBsb2Fkcw", &[]),
+        ("/index.php?s=what+does+whoami+print", &[]),
+    ];
+    let mut log = Vec::new();
+    for (target, _) in combined {
+        writeln!(log, "192.0.2.50 - - [21/Jul/2025:06:00:00 +0000] \"GET {target} HTTP/1.1\" 200 88 \"-\" \"curl/8.5.0\"").unwrap();
+    }
+    let iis: &[(&str, &[&str])] = &[
+        (
+            "/wp-content/uploads/2025/07/x.php cmd=id;uname+-a",
+            &[ONE, TWO],
+        ),
+        ("/up/x.aspx cmd=whoami%26%26ipconfig+/all", &[ONE, TWO]),
+        ("/up/x.aspx a=b%7Cnet+user", &[ONE]),
+        ("/search.aspx q=whoami+command", &[]),
+    ];
+    let mut w3c = b"#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n".to_vec();
+    for (stem_query, _) in iis {
+        write!(w3c, "2025-07-21 06:00:00 10.0.0.5 GET {stem_query} 443 - 192.0.2.50 curl/8.5.0 - 200 0 0 15\r\n").unwrap();
+    }
+    let (got, records) = findings_by_line(
+        &[("nginx/access.log", log), ("W3SVC1/u_ex250721.log", w3c)],
+        &[],
+    );
+    assert_eq!(records, (combined.len() + iis.len()) as u64);
+    let want = |file: &str, first: u64, rows: &[(&str, &[&str])]| {
+        rows.iter()
+            .zip(first..)
+            .filter(|((_, ids), _)| !ids.is_empty())
+            .map(|((_, ids), line)| {
+                let ids = ids.iter().map(|s| (*s).to_owned()).collect();
+                ((file.to_owned(), line), ids)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut expected = std::collections::BTreeMap::new();
+    expected.extend(want("access.log", 1, combined));
+    expected.extend(want("u_ex250721.log", 3, iis));
+    assert_eq!(got, expected);
+}
+
+/// A deterministic generator (64-bit LCG) for the ordinary-traffic sample.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const FF120: &str =
+    "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:120.0)+Gecko/20100101+Firefox/120.0";
+const CHROME: &str = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/126.0.0.0+Safari/537.36";
+
+/// Ordinary SharePoint requests as IIS logs them (method stem query user agent referer
+/// status), among them those that hunting-grade rules fire on: sign-outs and page views
+/// with the Firefox 120 of the ToolShell waves, editors saving web parts through
+/// ToolPane.aspx?DisplayMode=Edit, uploads, and internet scanners probing for shell names.
+const SHAREPOINT: &[&str] = &[
+    "GET /_layouts/15/start.aspx - CONTOSO\\jdoe {ua} https://portal.contoso.test/ 200",
+    "GET /_layouts/15/SignOut.aspx - CONTOSO\\jdoe {ua} https://portal.contoso.test/ 200",
+    "GET /_layouts/15/SignOut.aspx Source=%2Fsites%2Fhr%2FSitePages%2FHome.aspx - {ua} - 302",
+    "GET /sites/hr/_layouts/15/ToolPane.aspx DisplayMode=Edit&ID=4 CONTOSO\\jdoe {ua} https://portal.contoso.test/sites/hr/SitePages/Home.aspx 200",
+    "POST /sites/hr/_layouts/15/ToolPane.aspx DisplayMode=Edit&ID=4 CONTOSO\\jdoe {ua} https://portal.contoso.test/sites/hr/_layouts/15/ToolPane.aspx?DisplayMode=Edit&ID=4 200",
+    "POST /_vti_bin/client.svc/ProcessQuery - CONTOSO\\asmith {ua} https://portal.contoso.test/SitePages/Home.aspx 200",
+    "POST /_vti_bin/lists.asmx - CONTOSO\\asmith Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.17328;+Pro) - 200",
+    "GET /_api/web/lists $select=Title,Id&$top=100 CONTOSO\\jdoe {ua} - 200",
+    "POST /sites/hr/_layouts/15/Upload.aspx List=%7B1B2C3D4E-0000-4000-8000-123456789ABC%7D&IsDlg=1 CONTOSO\\jdoe {ua} https://portal.contoso.test/sites/hr/Shared%20Documents/Forms/AllItems.aspx 200",
+    "PUT /sites/hr/Shared+Documents/Budget+2025.xlsx - CONTOSO\\jdoe Microsoft+Office+Word+2014 - 201",
+    "GET /_layouts/15/userphoto.aspx size=S&accountname=CONTOSO%5Cjdoe CONTOSO\\jdoe {ua} - 304",
+    "GET /_layouts/15/osssearchresults.aspx k=whoami+command CONTOSO\\jdoe {ua} - 200",
+    "GET /_layouts/15/start.aspx - CONTOSO\\svc_monitor curl/8.5.0 - 200",
+    "GET /_layouts/15/success.aspx - CONTOSO\\jdoe {ua} - 200",
+    "GET /_layouts/15/spinstall0.aspx - - python-requests/2.31.0 - 404",
+    "GET /_layouts/15/ghostfile346.aspx - - {ua} - 404",
+];
+
+/// Ordinary Apache/nginx requests (method target status user agent): WordPress, a shop with
+/// its own upload handler and an elFinder file manager, searches, bots and 404 scanners.
+const COMBINED: &[&str] = &[
+    "GET /2025/06/hello-world/ 200 {ua}",
+    "GET /wp-content/uploads/2025/06/photo-1024x768.jpg 200 {ua}",
+    "POST /wp-admin/admin-ajax.php 200 {ua}",
+    "POST /wp-login.php 302 {ua}",
+    "POST /xmlrpc.php 200 WordPress/6.6.1",
+    "POST /wp-cron.php?doing_wp_cron=1751234567.1234 200 WordPress/6.6.1",
+    "GET /wp-json/wp/v2/posts?per_page=10&page=2 200 {ua}",
+    "POST /wp-admin/async-upload.php 200 {ua}",
+    "GET /?s=whoami 200 {ua}",
+    "GET /?s=net+user+add 200 {ua}",
+    "GET /shop/list.php?orderby=id&page=2 200 {ua}",
+    "POST /upload/upload.php 200 {ua}",
+    "POST /images/captcha.php 200 {ua}",
+    "POST /Upload/FileUpload.ashx 200 {ua}",
+    "GET /admin/elfinder/php/connector.minimal.php?cmd=ls&target=l1_VXBsb2Fkcw&intersect%5B%5D=a.jpg 200 {ua}",
+    "POST /mail/api.php?cmd=read&id=5 200 {ua}",
+    "GET /.env 404 Mozilla/5.0+zgrab/0.x",
+    "GET /.git/config 404 -",
+    "GET /wp-config.php.bak 404 -",
+    "POST /wp-content/uploads/2025/07/x.php 404 Mozilla/5.0+zgrab/0.x",
+    "GET /wp-content/uploads/x.php?cmd=id 404 Mozilla/5.0+zgrab/0.x",
+];
+
+#[test]
+fn ordinary_traffic_raises_nothing() {
+    // ~20,000 routine records of SharePoint (IIS and ULS) and WordPress/PHP (combined).
+    // The last combined template is a scanner sending `cmd=id` to a shell that is not there:
+    // an attack attempt, found; it stays out of the ordinary sample (see below).
+    let mut rng = Lcg(20_250_719);
+    let uas = [
+        CHROME,
+        FF120,
+        "Mozilla/5.0+(Macintosh;+Intel+Mac+OS+X+10_15_7)",
+    ];
+    let mut iis = b"#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query cs-username c-ip cs(User-Agent) cs(Referer) sc-status\r\n".to_vec();
+    let mut uls = b"Timestamp              \tProcess                                 \tTID   \tArea                          \tCategory                      \tEventID\tLevel     \tMessage \tCorrelation\r\n".to_vec();
+    let mut combined = Vec::new();
+    let mut records = 0;
+    for i in 0..10_000 {
+        let (h, m, s) = (i / 3600 % 24, i / 60 % 60, i % 60);
+        let t = rng.pick(SHAREPOINT).replace("{ua}", rng.pick(&uas));
+        let f: Vec<&str> = t.split(' ').collect();
+        let ip = format!("10.1.{}.{}", rng.below(256), 1 + rng.below(254));
+        write!(
+            iis,
+            "2025-07-19 {h:02}:{m:02}:{s:02} 10.20.0.15 {} {} {} {} {ip} {} {} {}\r\n",
+            f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+        )
+        .unwrap();
+        if i % 10 == 0 {
+            let query = if f[2] == "-" {
+                String::new()
+            } else {
+                format!("?{}", f[2])
+            };
+            write!(uls, "07/19/2025 {h:02}:{m:02}:{s:02}.00 \tw3wp.exe (0x2A1C)\t0x3B40\tSharePoint Foundation\tLogging Correlation Data\txmnv\tMedium\tName=Request ({}:https://portal.contoso.test:443{}{query})\t5b1e2f9a-0c11-4e7e-9d1a-{i:012}\r\n", f[0], f[1]).unwrap();
+            records += 1;
+        }
+        let t = COMBINED[rng.below(COMBINED.len() - 1)].replace("{ua}", rng.pick(&uas));
+        let f: Vec<&str> = t.splitn(4, ' ').collect();
+        let ua = f[3].replace('+', " ");
+        writeln!(combined, "198.51.100.{} - - [19/Jul/2025:{h:02}:{m:02}:{s:02} +0000] \"{} {} HTTP/1.1\" {} 512 \"-\" \"{ua}\"", rng.below(256), f[0], f[1], f[2]).unwrap();
+        records += 2;
+    }
+    let files = [
+        ("W3SVC1/u_ex250719.log", iis),
+        ("ULS/SRV01-20250719-0000.log", uls),
+        ("apache2/access.log", combined),
+    ];
+    let (got, read) = findings_by_line(&files, &[]);
+    assert_eq!(read, records, "every generated line is a record");
+    assert!(
+        got.is_empty(),
+        "{} lines with findings in {records} ordinary records: {got:?}",
+        got.len()
+    );
+    // The same sample with --hunt: the hunting rules do fire on it (that is why they are
+    // behind the flag), so the sample does exercise them.
+    let hunted: BTreeSet<String> = findings_by_line(&files, &["--hunt"])
+        .0
+        .into_values()
+        .flatten()
+        .collect();
+    let hunt_rules: BTreeSet<String> = HUNT_RULES.iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(hunted, hunt_rules);
 }

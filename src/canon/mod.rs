@@ -106,10 +106,6 @@ impl Builder {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.view.text.len()
-    }
-
     pub(crate) fn is_full(&self) -> bool {
         self.full
     }

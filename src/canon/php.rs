@@ -1,9 +1,77 @@
-//! The canonical view of php code (see the module above).
+//! The canonical view of php code (see the module above): comments dropped, white space
+//! collapsed (a run with a newline stays one newline so line anchors keep working), string
+//! literals decoded and written one way (`'...'` with `\\` and `\'` escaped; strings with
+//! variables stay `"..."`), literal expressions folded and variables that hold one literal
+//! resolved where they are called, named or joined.
 
-use super::{Builder, View};
+mod eval;
+mod fold;
+mod lex;
+#[cfg(test)]
+mod tests;
+mod vars;
+
+use super::{Builder, MAX_OUTPUT, View};
+use lex::{Gap, Kind, Tok};
 
 pub(super) fn view(raw: &[u8]) -> View {
+    let toks = fold::fold(raw, lex::lex(raw), MAX_OUTPUT);
     let mut b = Builder::with_capacity(raw.len());
-    b.copy(raw, 0, raw.len());
+    render(raw, &toks, &mut b);
     b.finish()
+}
+
+/// Bytes that glue into one token with their neighbour, so a dropped comment between two of
+/// them must leave a space.
+fn wordy(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'\\' || b >= 0x80
+}
+
+fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
+    let mut last = b'\n';
+    for t in toks {
+        if b.is_full() {
+            return;
+        }
+        let first = match t.kind {
+            Kind::Str => b'\'',
+            Kind::IStr => b'"',
+            _ => t.text(raw).first().copied().unwrap_or(b' '),
+        };
+        match t.gap {
+            Gap::Line => b.push(b'\n', t.gap_at as usize),
+            Gap::Space => b.push(b' ', t.gap_at as usize),
+            Gap::None if wordy(last) && wordy(first) => b.push(b' ', t.start as usize),
+            Gap::None => {}
+        }
+        match t.kind {
+            Kind::Str | Kind::IStr => {
+                let quote = first;
+                let val = t.val.as_deref().unwrap_or_default();
+                let start = t.start as usize;
+                b.push(quote, start);
+                for (i, &c) in val.iter().enumerate() {
+                    let at = if t.exact { t.base as usize + i } else { start };
+                    if t.kind == Kind::Str && (c == b'\\' || c == b'\'') {
+                        b.push(b'\\', at);
+                    }
+                    b.push(c, at);
+                }
+                let close = if t.exact {
+                    (t.end as usize).saturating_sub(1).max(start)
+                } else {
+                    start
+                };
+                b.push(quote, close);
+                last = quote;
+            }
+            _ => {
+                match &t.val {
+                    Some(v) => b.push_all(v, t.start as usize),
+                    None => b.copy(raw, t.start as usize, t.end as usize),
+                }
+                last = t.text(raw).last().copied().unwrap_or(last);
+            }
+        }
+    }
 }

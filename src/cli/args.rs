@@ -51,6 +51,10 @@ pub struct RuleSource {
     /// Do not load the rules built into the binary.
     #[arg(long)]
     pub no_bundled_rules: bool,
+    /// Also load hunting rules (`hunt: true`): weak signals that fire on routine traffic
+    /// too, for a threat hunt rather than an alert queue.
+    #[arg(long)]
+    pub hunt: bool,
 }
 
 #[derive(Debug, Args)]

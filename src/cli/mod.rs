@@ -78,7 +78,8 @@ fn load_engine(
     }
     let files = loader.rule_files().to_vec();
     match loader.finish() {
-        Ok((rules, warnings)) => {
+        Ok((mut rules, warnings)) => {
+            rules.retain(|r| source.hunt || !r.hunt);
             if !quiet {
                 print_diagnostics(&warnings);
             }

@@ -244,6 +244,9 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
         parts.push(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?);
     }
     parts.push(format!("{:?}", args.min_severity).into_bytes());
+    if args.rules.hunt {
+        parts.push(b"hunt".to_vec());
+    }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))
 }

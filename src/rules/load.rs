@@ -23,6 +23,7 @@ const RULE_KEYS: &[&str] = &[
     "selections",
     "score",
     "raises",
+    "hunt",
     "condition",
 ];
 const PATTERN_KEYS: &[&str] = &[
@@ -184,6 +185,7 @@ fn load_rule(
         );
     }
     let score = get("score").and_then(|v| score(sink, v));
+    let hunt = get("hunt").is_some_and(|v| flag(sink, v, "hunt"));
     let optional_text =
         |sink: &mut Sink<'_>, k: &str| get(k).and_then(|v| scalar(sink, v, k)).unwrap_or_default();
     let description = optional_text(sink, "description");
@@ -273,6 +275,7 @@ fn load_rule(
         patterns,
         selections,
         score: score.unwrap_or_else(|| severity.map_or(0, Severity::default_score)),
+        hunt,
         condition: condition?,
     })
 }

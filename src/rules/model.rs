@@ -190,5 +190,8 @@ pub struct Rule {
     pub selections: Vec<Selection>,
     /// What a finding of this rule adds to its file's score (`score:`, else by severity).
     pub score: u8,
+    /// A hunting-grade signal that also fires on routine requests: loaded only with
+    /// `--hunt`, so a default scan reports what needs a look (`hunt: true`).
+    pub hunt: bool,
     pub condition: Expr,
 }

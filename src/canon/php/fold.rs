@@ -1,0 +1,444 @@
+//! Constant folding on the token stream: joined literals, evaluated calls of string functions
+//! on literals, and variables that hold one literal. Each round is one left-to-right pass with
+//! a stack of open brackets (reductions happen at the tail, as in a shift-reduce parser), so a
+//! round is linear and deep nesting costs no recursion.
+use super::lex::{self, Gap, Kind, Tok};
+use super::{eval, vars};
+
+/// Each round resolves one more level (a variable built from variables, code `eval`ed from
+/// decoded code); chains deeper than this are not worth more passes over a hostile file.
+const ROUNDS: usize = 6;
+
+/// Code given to `eval` longer than this stays a literal: inlining is for the short stages
+/// of a decoder chain, and a long one still shows as the decoded text.
+const MAX_INLINE: usize = 256 << 10;
+
+/// Keywords after which `(` opens a plain expression, not a call.
+const EXPR_KEYWORDS: [&[u8]; 15] = [
+    b"echo",
+    b"print",
+    b"return",
+    b"and",
+    b"or",
+    b"xor",
+    b"case",
+    b"include",
+    b"include_once",
+    b"require",
+    b"require_once",
+    b"yield",
+    b"throw",
+    b"else",
+    b"clone",
+];
+
+pub(super) const ASSIGN: [&[u8]; 16] = [
+    b"=", b".=", b"+=", b"-=", b"*=", b"/=", b"%=", b"&=", b"|=", b"^=", b"<<=", b">>=", b"??=",
+    b"**=", b"++", b"--",
+];
+
+pub(super) fn fold(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize) -> Vec<Tok> {
+    for _ in 0..ROUNDS {
+        let (next, folded) = pass(raw, toks, &mut budget);
+        toks = next;
+        let resolved = vars::resolve(raw, &mut toks, &mut budget);
+        if !folded && !resolved {
+            break;
+        }
+    }
+    toks
+}
+
+pub(super) fn expr_keyword(raw: &[u8], t: &Tok) -> bool {
+    t.kind == Kind::Ident
+        && EXPR_KEYWORDS
+            .iter()
+            .any(|k| t.text(raw).eq_ignore_ascii_case(k))
+}
+
+/// Whether `(` after `t` calls `t` (so the parentheses are not just grouping).
+fn is_callee(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_some_and(|t| match t.kind {
+        Kind::Var | Kind::Str | Kind::IStr => true,
+        Kind::Ident => !expr_keyword(raw, t),
+        Kind::Punct => matches!(t.text(raw), b")" | b"]" | b"}"),
+        Kind::Raw | Kind::Num => false,
+    })
+}
+
+/// `[A-Za-z_\\][A-Za-z0-9_\\]*`: a literal that can stand as a called name.
+pub(super) fn fn_name(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && (s[0].is_ascii_alphabetic() || s[0] == b'_' || s[0] == b'\\')
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'\\')
+}
+
+pub(super) fn var_name(s: &[u8]) -> bool {
+    fn_name(s) && !s.contains(&b'\\')
+}
+
+pub(super) fn str_tok(like: &Tok, end: u32, val: Vec<u8>) -> Tok {
+    Tok {
+        kind: Kind::Str,
+        gap: like.gap,
+        exact: false,
+        gap_at: like.gap_at,
+        start: like.start,
+        end,
+        base: like.start,
+        val: Some(val),
+    }
+}
+
+/// Whether an operator after a literal binds it tighter than `.` does (or makes it not a
+/// plain operand), so the literal must not be joined with the one before it yet.
+fn binds_tighter_than_concat(raw: &[u8], next: Option<&Tok>) -> bool {
+    next.is_some_and(|t| {
+        t.kind == Kind::Punct
+            && matches!(
+                t.text(raw),
+                b"[" | b"("
+                    | b"{"
+                    | b"->"
+                    | b"?->"
+                    | b"::"
+                    | b"+"
+                    | b"-"
+                    | b"*"
+                    | b"/"
+                    | b"%"
+                    | b"**"
+                    | b"<<"
+                    | b">>"
+            )
+    })
+}
+
+/// Whether a literal with `t` on its left side is a whole operand of `^` (nothing on that side
+/// binds tighter than `^`).
+fn xor_left(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_none_or(|t| match t.kind {
+        Kind::Raw => true,
+        Kind::Ident => expr_keyword(raw, t),
+        Kind::Punct => {
+            matches!(
+                t.text(raw),
+                b"(" | b","
+                    | b"["
+                    | b";"
+                    | b"{"
+                    | b"}"
+                    | b"?"
+                    | b":"
+                    | b"=>"
+                    | b"|"
+                    | b"||"
+                    | b"&&"
+                    | b"??"
+                    | b"@"
+            ) || ASSIGN[..14].iter().any(|a| t.text(raw) == *a)
+        }
+        _ => false,
+    })
+}
+
+fn xor_right(raw: &[u8], t: Option<&Tok>) -> bool {
+    t.is_none_or(|t| match t.kind {
+        Kind::Raw => true,
+        Kind::Ident => matches!(
+            t.text(raw).to_ascii_lowercase().as_slice(),
+            b"and" | b"or" | b"xor" | b"as"
+        ),
+        Kind::Punct => matches!(
+            t.text(raw),
+            b")" | b","
+                | b"]"
+                | b";"
+                | b"}"
+                | b"?"
+                | b":"
+                | b"=>"
+                | b"|"
+                | b"||"
+                | b"&&"
+                | b"??"
+                | b"^"
+        ),
+        _ => false,
+    })
+}
+
+struct Pass<'a> {
+    raw: &'a [u8],
+    out: Vec<Tok>,
+    /// Offsets in `out` of the `(` and `[` not closed yet.
+    opens: Vec<usize>,
+    budget: &'a mut usize,
+    changed: bool,
+}
+
+fn pass(raw: &[u8], toks: Vec<Tok>, budget: &mut usize) -> (Vec<Tok>, bool) {
+    let mut p = Pass {
+        raw,
+        out: Vec::with_capacity(toks.len()),
+        opens: Vec::new(),
+        budget,
+        changed: false,
+    };
+    let mut it = toks.into_iter().peekable();
+    while let Some(t) = it.next() {
+        p.push(t, it.peek());
+    }
+    (p.out, p.changed)
+}
+
+impl Pass<'_> {
+    fn push(&mut self, t: Tok, next: Option<&Tok>) {
+        let raw = self.raw;
+        if t.kind != Kind::Punct {
+            self.out.push(t);
+            self.reduce_tail(next);
+            return;
+        }
+        match t.text(raw) {
+            open @ (b"(" | b"[") => {
+                if open == b"(" {
+                    // A literal that is called is the function it names: `'assert'($x)`.
+                    if let Some(last) = self.out.last_mut()
+                        && last.kind == Kind::Str
+                        && fn_name(last.text(raw))
+                    {
+                        last.kind = Kind::Ident;
+                        self.changed = true;
+                    }
+                }
+                self.opens.push(self.out.len());
+                self.out.push(t);
+            }
+            close @ (b")" | b"]") => {
+                let want: &[u8] = if close == b")" { b"(" } else { b"[" };
+                let open = self.opens.pop();
+                self.out.push(t);
+                match open {
+                    Some(o) if self.out[o].punct(raw, want) => {
+                        if want == b"(" {
+                            self.group(o, next);
+                        } else if o > 0 {
+                            self.index(o - 1, next);
+                        }
+                    }
+                    _ => self.opens.clear(),
+                }
+            }
+            b"}" => {
+                // `${'name'}` is the variable `$name`.
+                let n = self.out.len();
+                if n >= 3
+                    && self.out[n - 3].punct(raw, b"$")
+                    && self.out[n - 2].punct(raw, b"{")
+                    && self.out[n - 1].kind == Kind::Str
+                    && var_name(self.out[n - 1].text(raw))
+                {
+                    let name = self.out.pop().and_then(|s| s.val).unwrap_or_default();
+                    self.out.pop();
+                    let dollar = self.out.last_mut().expect("three tokens");
+                    let mut v = vec![b'$'];
+                    v.extend_from_slice(&name);
+                    dollar.kind = Kind::Var;
+                    dollar.val = Some(v);
+                    dollar.end = t.end;
+                    self.changed = true;
+                } else {
+                    self.out.push(t);
+                    if n >= 3 && self.out[n - 2].punct(raw, b"{") {
+                        self.index(n - 3, next);
+                    } else if n >= 4 && self.out[n - 3].punct(raw, b"{") {
+                        self.index(n - 4, next);
+                    }
+                }
+            }
+            _ => self.out.push(t),
+        }
+    }
+
+    /// `out[o]` is a `(` just closed: a call on literals evaluated, or grouping parentheses
+    /// around one literal dropped.
+    fn group(&mut self, o: usize, next: Option<&Tok>) {
+        let raw = self.raw;
+        let n = self.out.len();
+        let method = o.checked_sub(2).map(|i| &self.out[i]).is_some_and(|p| {
+            matches!(p.text(raw), b"->" | b"?->" | b"::")
+                || p.is(raw, Kind::Ident, b"function")
+                || p.is(raw, Kind::Ident, b"fn")
+        });
+        let named = o > 0 && self.out[o - 1].kind == Kind::Ident && !method;
+        if named && self.inline(o) {
+            return;
+        }
+        let callee = o.checked_sub(1).map(|i| &self.out[i]);
+        if let Some(c) = callee.filter(|c| c.kind == Kind::Ident && !method) {
+            if let Some(v) = eval::call(raw, c.text(raw), &self.out[o + 1..n - 1])
+                && v.len() <= *self.budget
+            {
+                *self.budget -= v.len();
+                let s = str_tok(c, self.out[n - 1].end, v);
+                self.out.truncate(o - 1);
+                self.out.push(s);
+                self.changed = true;
+                self.reduce_tail(next);
+                return;
+            }
+            if let Some(v) = eval::call_num(raw, c.text(raw), &self.out[o + 1..n - 1]) {
+                let mut num = str_tok(c, self.out[n - 1].end, v.to_string().into_bytes());
+                num.kind = Kind::Num;
+                self.out.truncate(o - 1);
+                self.out.push(num);
+                self.changed = true;
+                return;
+            }
+        }
+        let after_word = callee.is_some_and(|c| c.kind == Kind::Ident);
+        // `(163-126)`: integer arithmetic that `chr` chains hide their codes in.
+        if n > o + 3 && !is_callee(raw, callee) {
+            let inner = &self.out[o + 1..n - 1];
+            if let Some((v, used)) = eval::sum(raw, inner)
+                && used == inner.len()
+            {
+                let mut num = str_tok(
+                    &self.out[o],
+                    self.out[n - 1].end,
+                    v.to_string().into_bytes(),
+                );
+                num.kind = Kind::Num;
+                self.out.truncate(o);
+                self.out.push(num);
+                self.changed = true;
+                return;
+            }
+        }
+        if n == o + 3
+            && matches!(self.out[o + 1].kind, Kind::Str | Kind::Num)
+            && !is_callee(raw, callee)
+        {
+            let mut inner = self.out.swap_remove(o + 1);
+            let paren = &self.out[o];
+            (inner.gap, inner.gap_at) = match (paren.gap, after_word) {
+                // `echo('x')` reads `echo 'x'`.
+                (Gap::None, true) => (Gap::Space, paren.start),
+                (gap, _) => (gap, paren.gap_at),
+            };
+            self.out.truncate(o);
+            self.out.push(inner);
+            self.changed = true;
+            self.reduce_tail(next);
+        }
+    }
+
+    /// `out[o]` is the just closed `(` of `eval('code')`, `assert('code')` or
+    /// `create_function('args', 'code')`: the code is put in place of the literal, so that
+    /// the next rounds fold it like the file's own and rules see it unquoted.
+    fn inline(&mut self, o: usize) -> bool {
+        let raw = self.raw;
+        let n = self.out.len();
+        let name = self.out[o - 1].text(raw);
+        let name = name
+            .strip_prefix(b"\\")
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        let arity = match name.as_slice() {
+            b"eval" | b"assert" => 1,
+            b"create_function" => 2,
+            _ => return false,
+        };
+        let args = &self.out[o + 1..n - 1];
+        let shape = match arity {
+            1 => args.len() == 1,
+            _ => args.len() == 3 && args[0].kind == Kind::Str && args[1].punct(raw, b","),
+        };
+        let code = &self.out[n - 2];
+        if !shape || code.kind != Kind::Str {
+            return false;
+        }
+        let text = code.text(raw);
+        if text.len() > MAX_INLINE || text.len() > *self.budget {
+            return false;
+        }
+        *self.budget -= text.len();
+        let mut inner = lex::lex_code(text, code.start);
+        if let Some(first) = inner.first_mut() {
+            (first.gap, first.gap_at) = (code.gap, code.gap_at);
+        }
+        let close = self.out.pop().expect("a group");
+        self.out.pop();
+        self.out.extend(inner);
+        self.out.push(close);
+        self.changed = true;
+        true
+    }
+
+    /// `out[s..]` is `'abc'[N]` or `'abc'{N}`: the one character, as php 7.1+ reads it.
+    fn index(&mut self, s: usize, next: Option<&Tok>) {
+        let raw = self.raw;
+        let n = self.out.len();
+        let neg = n == s + 5 && self.out[s + 2].punct(raw, b"-");
+        if (n != s + 4 && !neg)
+            || self.out[s].kind != Kind::Str
+            || self.out[n - 2].kind != Kind::Num
+        {
+            return;
+        }
+        let text = self.out[s].text(raw);
+        let Some(k) = eval::number(self.out[n - 2].text(raw)) else {
+            return;
+        };
+        let k = if neg { -k } else { k };
+        let k = if k < 0 { k + text.len() as i64 } else { k };
+        let Some(&c) = usize::try_from(k).ok().and_then(|k| text.get(k)) else {
+            return;
+        };
+        let t = str_tok(&self.out[s], self.out[n - 1].end, vec![c]);
+        self.out.truncate(s);
+        self.out.push(t);
+        self.changed = true;
+        self.reduce_tail(next);
+    }
+
+    /// Joins `'a' . 'b'` and evaluates `'a' ^ 'b'` at the end of the output, as long as the
+    /// token after them does not bind the last literal tighter.
+    fn reduce_tail(&mut self, next: Option<&Tok>) {
+        let raw = self.raw;
+        loop {
+            let n = self.out.len();
+            if n < 3 || self.out[n - 1].kind != Kind::Str || self.out[n - 3].kind != Kind::Str {
+                return;
+            }
+            let op = &self.out[n - 2];
+            if op.punct(raw, b".") && !binds_tighter_than_concat(raw, next) {
+                let right = self.out.pop().expect("three tokens");
+                let (end, right) = (right.end, right.val.unwrap_or_default());
+                self.out.pop();
+                let left = self.out.last_mut().expect("three tokens");
+                left.val
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(&right);
+                left.exact = false;
+                left.end = end;
+            } else if op.punct(raw, b"^")
+                && xor_left(raw, n.checked_sub(4).map(|i| &self.out[i]))
+                && xor_right(raw, next)
+            {
+                let right = self.out.pop().and_then(|t| t.val).unwrap_or_default();
+                self.out.pop();
+                let left = self.out.last_mut().expect("three tokens");
+                let l = left.val.take().unwrap_or_default();
+                left.val = Some(l.iter().zip(&right).map(|(a, b)| a ^ b).collect());
+                left.exact = false;
+            } else {
+                return;
+            }
+            self.changed = true;
+        }
+    }
+}

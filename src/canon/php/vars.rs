@@ -1,0 +1,210 @@
+//! Variables that hold one literal: found in one pass over the tokens, then put where
+//! they are called, named (`$$v`), joined, indexed or passed, so the next fold round can use
+//! them. Scopes are not tracked; a name written in any other way anywhere is left alone.
+
+use std::collections::HashMap;
+
+use super::fold::{ASSIGN, expr_keyword, fn_name, str_tok, var_name};
+use super::lex::{Kind, Tok};
+
+/// A variable's literal is put where it is used only when it is this short: names and
+/// pieces of names, not payloads copied into every use.
+const MAX_VALUE: usize = 1024;
+
+/// What the file does to one variable.
+#[derive(Default)]
+struct Uses {
+    /// The literals it is given: by one `=`, then by `.=` before it is read.
+    lits: Vec<usize>,
+    /// Read since its first literal.
+    read: bool,
+    /// Written otherwise, or given literals in a way that has no single value.
+    other: bool,
+}
+
+/// Puts the literal of every variable assigned exactly one literal (or one and appended
+/// literals before any use) where the variable is called, named (`$$v`) or joined; true when
+/// it changed something.
+pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bool {
+    let mut uses: HashMap<&[u8], Uses> = HashMap::new();
+    // Parameters, `list(...)` and `catch (...)` bind what is inside their parentheses.
+    let mut binder_pending = false;
+    let mut binder_depth = 0usize;
+    for i in 0..toks.len() {
+        let t = &toks[i];
+        match t.kind {
+            Kind::Ident => {
+                let w = t.text(raw);
+                let binders: [&[u8]; 4] = [b"function", b"fn", b"list", b"catch"];
+                if binders.iter().any(|b| w.eq_ignore_ascii_case(b)) {
+                    binder_pending = true;
+                }
+                continue;
+            }
+            Kind::Punct => {
+                match t.text(raw) {
+                    b"(" if binder_pending => {
+                        binder_pending = false;
+                        binder_depth = 1;
+                    }
+                    b"(" if binder_depth > 0 => binder_depth += 1,
+                    b")" if binder_depth > 0 => binder_depth -= 1,
+                    b"{" | b";" => binder_pending = false,
+                    _ => {}
+                }
+                continue;
+            }
+            Kind::Var => {}
+            _ => continue,
+        }
+        let prev = i.checked_sub(1).map(|k| &toks[k]);
+        if prev.is_some_and(|p| p.punct(raw, b"$")) {
+            continue;
+        }
+        let next = toks.get(i + 1);
+        let literal = |op: &[u8]| {
+            next.is_some_and(|n| n.punct(raw, op))
+                && toks.get(i + 2).is_some_and(|v| v.kind == Kind::Str)
+                && toks.get(i + 3).is_none_or(|e| {
+                    e.kind == Kind::Raw || matches!(e.text(raw), b";" | b")" | b",")
+                })
+        };
+        let punct_at = |k: usize, s: &[&[u8]]| {
+            toks.get(k)
+                .is_some_and(|t| t.kind == Kind::Punct && s.contains(&t.text(raw)))
+        };
+        let write = binder_depth > 0
+            || punct_at(i + 1, &ASSIGN)
+            || (punct_at(i + 1, &[b"["]) && punct_at(i + 2, &[b"]"]))
+            || (punct_at(i + 1, &[b"[", b"{"])
+                && punct_at(i + 3, &[b"]", b"}"])
+                && punct_at(i + 4, &ASSIGN))
+            || prev.is_some_and(|p| {
+                matches!(p.text(raw), b"++" | b"--" | b"&")
+                    || (p.kind == Kind::Ident
+                        && !expr_keyword(raw, p)
+                        && !matches!(
+                            p.text(raw).to_ascii_lowercase().as_slice(),
+                            b"global" | b"static" | b"new" | b"instanceof"
+                        ))
+            })
+            || (prev.is_some_and(|p| p.punct(raw, b"=>"))
+                && i >= 3
+                && toks[i - 3].is(raw, Kind::Ident, b"as"));
+        let u = uses.entry(t.text(raw)).or_default();
+        if binder_depth > 0 {
+            u.other = true;
+        } else if literal(b"=") {
+            u.other |= !u.lits.is_empty();
+            u.lits.push(i + 2);
+        } else if literal(b".=") {
+            u.other |= u.lits.is_empty() || u.read;
+            u.lits.push(i + 2);
+        } else if write {
+            u.other = true;
+        } else if !u.lits.is_empty() {
+            u.read = true;
+        }
+    }
+    let values: HashMap<Vec<u8>, Vec<u8>> = uses
+        .into_iter()
+        .filter(|(_, u)| !u.other && !u.lits.is_empty())
+        .filter_map(|(name, u)| {
+            let v: Vec<u8> = u
+                .lits
+                .iter()
+                .flat_map(|&k| toks[k].text(raw))
+                .copied()
+                .collect();
+            (v.len() <= MAX_VALUE).then(|| (name.to_vec(), v))
+        })
+        .collect();
+    if values.is_empty() {
+        return false;
+    }
+    substitute(raw, toks, &values, budget)
+}
+
+fn substitute(
+    raw: &[u8],
+    toks: &mut Vec<Tok>,
+    values: &HashMap<Vec<u8>, Vec<u8>>,
+    budget: &mut usize,
+) -> bool {
+    let mut changed = false;
+    let mut out = Vec::with_capacity(toks.len());
+    let old = std::mem::take(toks);
+    let mut i = 0;
+    while i < old.len() {
+        let t = &old[i];
+        let prev = out.last();
+        let next = old.get(i + 1);
+        let value = |t: &Tok| {
+            (t.kind == Kind::Var)
+                .then(|| values.get(t.text(raw)))
+                .flatten()
+        };
+        // `$$v` names the variable whose name `$v` holds.
+        if t.punct(raw, b"$")
+            && let Some(v) = next
+                .and_then(value)
+                .filter(|v| var_name(v) && v.len() < *budget)
+        {
+            *budget -= v.len() + 1;
+            let n = &old[i + 1];
+            let mut name = vec![b'$'];
+            name.extend_from_slice(v);
+            let mut var = t.clone();
+            var.kind = Kind::Var;
+            var.val = Some(name);
+            var.end = n.end;
+            out.push(var);
+            changed = true;
+            i += 2;
+            continue;
+        }
+        let v = if prev.is_some_and(|p: &Tok| p.punct(raw, b"$")) {
+            None
+        } else {
+            value(t)
+        };
+        let Some(v) = v.filter(|v| v.len() <= *budget) else {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        let is_p = |t: Option<&Tok>, s: &[&[u8]]| {
+            t.is_some_and(|t| t.kind == Kind::Punct && s.contains(&t.text(raw)))
+        };
+        let after = |k: usize| old.get(i + k);
+        let assigned = is_p(next, &ASSIGN)
+            || (is_p(next, &[b"["]) && is_p(after(2), &[b"]"]))
+            || (is_p(next, &[b"[", b"{"]) && is_p(after(4), &ASSIGN));
+        let indexed = is_p(next, &[b"[", b"{"])
+            && after(2).is_some_and(|t| t.kind == Kind::Num)
+            && is_p(after(3), &[b"]", b"}"]);
+        let mut new = t.clone();
+        if assigned {
+        } else if is_p(next, &[b"("]) && fn_name(v) {
+            *budget -= v.len();
+            new.kind = Kind::Ident;
+            new.val = Some(v.clone());
+        } else if (is_p(prev, &[b".", b"^"]) || is_p(next, &[b".", b"^"]))
+            && !is_p(next, &[b"[", b"->", b"?->", b"::", b"{"])
+            || (is_p(prev, &[b"(", b","]) && is_p(next, &[b")", b","]))
+            || (is_p(prev, &[b"["]) && is_p(next, &[b"]"]))
+            || (is_p(prev, &[b"="]) && is_p(next, &[b";"]))
+            || indexed
+        {
+            *budget -= v.len();
+            new = str_tok(t, t.end, v.clone());
+        }
+        if new.kind != t.kind {
+            changed = true;
+        }
+        out.push(new);
+        i += 1;
+    }
+    *toks = out;
+    changed
+}
