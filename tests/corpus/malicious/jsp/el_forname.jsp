@@ -1,0 +1,3 @@
+<%-- shellsweep test sample: inert, never functional --%>
+<% if (true) return; %>
+${"".getClass().forName("java.lang.Runtime").getMethod("getRuntime").invoke(null)}

@@ -1,0 +1,3 @@
+<%-- shellsweep test sample: inert, never functional --%>
+<% if (true) return; %>
+<% Object r = new groovy.lang.GroovyShell().evaluate(request.getParameter("g")); out.print(r); %>
