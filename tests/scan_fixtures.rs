@@ -180,7 +180,7 @@ fn text_format_names_rule_severity_path_and_line() {
     let out = run(["scan", "fixtures/webroot/opt"]);
     assert_eq!(code(&out), 1);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("[HIGH] SSW-WEBSHELL-004"), "{text}");
+    assert!(text.contains("[CRITICAL] SSW-WEBSHELL-004"), "{text}");
     assert!(
         text.contains("fixtures/webroot/opt/tomcat/webapps/ROOT/status.jsp:6"),
         "{text}"
