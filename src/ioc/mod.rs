@@ -5,6 +5,7 @@ mod formats;
 mod ip;
 mod paths;
 mod plain;
+mod tokens;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,7 +15,8 @@ pub use domain::DomainSet;
 pub use formats::ListFormat;
 pub use ip::{IpSet, parse_logged_addr};
 pub use paths::PathIocs;
-pub use plain::{classify, parse_plain, refang};
+pub use plain::{classify, is_wildcard_domain, parse_plain, refang};
+use tokens::TokenIndex;
 
 use crate::rules::Severity;
 
@@ -53,6 +55,37 @@ pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
         None => max,
     };
     Some((addr, len))
+}
+
+/// The text of a list file. Windows PowerShell 5.1 writes UTF-16 (`>`, `Out-File`), with a
+/// byte-order mark; Notepad and Excel add a UTF-8 one. Without a mark, text whose second and
+/// fourth bytes are NUL is read as UTF-16LE too (ASCII written as UTF-16). Anything else is
+/// UTF-8, invalid bytes replaced.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let utf16 = |body: &[u8], le: bool| {
+        let units = body.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+            .into()
+    };
+    if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(body, true)
+    } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(body, false)
+    } else if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(body)
+    } else if bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[2] != 0 && bytes[3] == 0 {
+        utf16(bytes, true)
+    } else {
+        String::from_utf8_lossy(bytes)
+    }
 }
 
 /// What an indicator is.
@@ -214,6 +247,8 @@ pub struct IocSet {
     pub file_names: HashMap<String, usize>,
     /// Path regexes and globs, compiled by [`IocSet::prepare`].
     pub paths: PathIocs,
+    /// What a log line must hold for a domain, URL or file name to match in it.
+    tokens: TokenIndex,
 }
 
 impl IocSet {
@@ -228,7 +263,7 @@ impl IocSet {
             path: path.display().to_string(),
             source,
         })?;
-        let text = String::from_utf8_lossy(&bytes);
+        let text = decode_text(&bytes);
         Ok(self.load_text(&path.display().to_string(), &text))
     }
 
@@ -274,8 +309,12 @@ impl IocSet {
                     _ => return,
                 }
             }
-            Kind::Domain => self.domains.insert(&v, i),
+            Kind::Domain => {
+                self.domains.insert(&v, i);
+                self.tokens.add_domain(&v);
+            }
             Kind::Url => {
+                self.tokens.add_url(&v);
                 self.urls
                     .entry(v.trim_end_matches('/').to_owned())
                     .or_insert(i);
@@ -284,6 +323,7 @@ impl IocSet {
                 self.hashes.entry(v).or_insert(i);
             }
             Kind::FileName => {
+                self.tokens.add_file_name(&v);
                 self.file_names.entry(v).or_insert(i);
             }
             Kind::PathRegex | Kind::PathGlob => {}
@@ -300,6 +340,34 @@ impl IocSet {
         let mut v: Vec<(Kind, usize)> = m.into_iter().collect();
         v.sort();
         v
+    }
+
+    /// Wildcard domains (`*.evil.example`) among the indicators.
+    pub fn wildcard_domains(&self) -> usize {
+        self.indicators
+            .iter()
+            .filter(|i| i.kind == Kind::Domain && is_wildcard_domain(&i.value))
+            .count()
+    }
+
+    /// Literals a log line must hold for the domains, URLs and file names that
+    /// [`IocSet::line_may_match`] cannot check by their tokens (a URL on an IPv6 host, a file
+    /// name with a space); `None` when one has no literal to search for.
+    pub fn gate_literals(&self) -> Option<Vec<Vec<u8>>> {
+        self.tokens.literals()
+    }
+
+    /// Whether a log line may hold one of the domains, URLs or file names (other than those
+    /// [`IocSet::gate_literals`] stand for). Never false when the line, or the line
+    /// percent-decoded once, has a host-like token that the matcher would find: a few hash
+    /// probes per dotted token, whatever the size of the lists.
+    pub fn line_may_match(&self, line: &[u8]) -> bool {
+        self.tokens.line_may_match(line, &self.domains)
+    }
+
+    /// Whether [`IocSet::line_may_match`] has anything to look for.
+    pub fn has_line_tokens(&self) -> bool {
+        self.tokens.has_tokens()
     }
 
     pub fn has_hashes(&self) -> bool {
