@@ -75,17 +75,22 @@ pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
             .collect::<String>()
             .into()
     };
-    if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
+    if !is_utf16(bytes) {
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+    } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
         utf16(body, true)
     } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
         utf16(body, false)
-    } else if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        String::from_utf8_lossy(body)
-    } else if bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[2] != 0 && bytes[3] == 0 {
-        utf16(bytes, true)
     } else {
-        String::from_utf8_lossy(bytes)
+        utf16(bytes, true)
     }
+}
+
+/// UTF-16 by its byte-order mark, or ASCII written as UTF-16LE without one.
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+        || (bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[2] != 0 && bytes[3] == 0)
 }
 
 /// What an indicator is.
@@ -259,20 +264,43 @@ impl IocSet {
     /// Loads a list file, detecting its format; unusable entries are reported, the rest is
     /// kept. Call [`IocSet::prepare`] after the last list.
     pub fn load_file(&mut self, path: &Path) -> Result<LoadReport, IocError> {
-        let bytes = std::fs::read(path).map_err(|source| IocError::Read {
-            path: path.display().to_string(),
+        use std::io::Read;
+        let name = path.display().to_string();
+        let err = |source| IocError::Read {
+            path: name.clone(),
             source,
-        })?;
+        };
+        let mut file = std::fs::File::open(path).map_err(err)?;
+        // The format is told from the head; a STIX bundle (threat-intel exports run to
+        // hundreds of megabytes) is then read as a stream, anything else as a whole.
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(64 << 10)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
+        if !is_utf16(&bytes) && formats::detect(&name, &decode_text(&bytes)) == ListFormat::Stix {
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let head = std::io::Cursor::new(&bytes[bom..]);
+            let reader = std::io::BufReader::new(head.chain(file));
+            let list: Arc<str> = Arc::from(name.as_str());
+            let (indicators, problems) = formats::stix_reader(&list, reader);
+            return Ok(self.add_all(ListFormat::Stix, indicators, problems));
+        }
+        file.read_to_end(&mut bytes).map_err(err)?;
         let text = decode_text(&bytes);
-        Ok(self.load_text(&path.display().to_string(), &text))
+        Ok(self.load_text(&name, &text))
     }
 
-    /// Loads a list from text; `list` names it in findings and problems (and, for Loki
-    /// lists, its name says whether it holds hashes, file names or C2 addresses).
-    pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
-        let name: Arc<str> = Arc::from(list);
-        let format = formats::detect(list, text);
-        let (indicators, problems) = formats::parse(format, &name, text);
+    fn add_all(
+        &mut self,
+        format: ListFormat,
+        indicators: Vec<Indicator>,
+        problems: Vec<IocProblem>,
+    ) -> LoadReport {
         let loaded = indicators.len();
         for ind in indicators {
             self.add(ind);
@@ -282,6 +310,15 @@ impl IocSet {
             loaded,
             problems,
         }
+    }
+
+    /// Loads a list from text; `list` names it in findings and problems (and, for Loki
+    /// lists, its name says whether it holds hashes, file names or C2 addresses).
+    pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
+        let name: Arc<str> = Arc::from(list);
+        let format = formats::detect(list, text);
+        let (indicators, problems) = formats::parse(format, &name, text);
+        self.add_all(format, indicators, problems)
     }
 
     /// Compiles the path regexes and globs of all loaded lists.

@@ -170,7 +170,7 @@ pub fn is_wildcard_domain(value: &str) -> bool {
     value.starts_with("*.")
 }
 
-fn is_domain(s: &str) -> bool {
+pub(crate) fn is_domain(s: &str) -> bool {
     let s = s.trim_end_matches('.');
     let labels: Vec<&str> = s.split('.').collect();
     labels.len() >= 2
@@ -235,9 +235,8 @@ mod tests {
 
     #[test]
     fn wildcard_domains_and_file_globs() {
-        let (ind, probs) = kinds(
-            "*.Evil.example\n.evil.example\n*.shell.aspx\n*.aspx\n.user.ini\n*.*.example\n",
-        );
+        let (ind, probs) =
+            kinds("*.Evil.example\n.evil.example\n*.shell.aspx\n*.aspx\n.user.ini\n*.*.example\n");
         assert!(probs.is_empty(), "{probs:?}");
         let got: Vec<(Kind, &str)> = ind.iter().map(|(k, v, _)| (*k, v.as_str())).collect();
         assert_eq!(
