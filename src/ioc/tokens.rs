@@ -21,6 +21,9 @@ use super::DomainSet;
 pub(crate) struct TokenIndex {
     /// Last labels of every domain, URL host and file name checked here.
     tails: HashSet<Box<[u8]>>,
+    /// The same as bits, by a cheap hash: most tokens of ordinary traffic (address octets,
+    /// version numbers, `aspx`) are ruled out by one bit, before any hashing of `tails`.
+    tail_bits: Vec<u64>,
     /// URL hosts (lowercase, port removed) and file names (lowercase), matched whole.
     whole: HashSet<Box<[u8]>>,
     /// Lowercase literals for the filter's literal search.
@@ -34,6 +37,17 @@ pub(crate) struct TokenIndex {
 /// plus `_`.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'
+}
+
+const TAIL_BITS: usize = 1 << 16;
+
+/// FNV-1a of the lowercased bytes, folded to a bit index.
+fn tail_bit(tail: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in tail {
+        h = (h ^ u32::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
+    }
+    ((h >> 16) ^ h) as usize % TAIL_BITS
 }
 
 fn tail(token: &[u8]) -> &[u8] {
@@ -87,6 +101,11 @@ impl TokenIndex {
             && !tail(token).is_empty()
         {
             self.tails.insert(tail(token).into());
+            if self.tail_bits.is_empty() {
+                self.tail_bits = vec![0; TAIL_BITS / 64];
+            }
+            let bit = tail_bit(tail(token));
+            self.tail_bits[bit / 64] |= 1 << (bit % 64);
             if whole {
                 self.whole.insert(token.into());
             }
@@ -107,24 +126,62 @@ impl TokenIndex {
         if self.text_may_match(line, domains) {
             return true;
         }
-        // Apache and nginx paths are matched percent-decoded.
+        // Apache and nginx paths are matched percent-decoded once. An escape that decodes
+        // to a byte that is not a token byte (`%2F`, `%20`) only splits runs, which the
+        // raw pass allows for; one that decodes to a token byte needs the decoded line.
         memchr::memchr(b'%', line).is_some()
+            && escapes_to_token_byte(line)
             && self.text_may_match(&crate::logs::percent_decode(line), domains)
     }
 
+    /// Every run of token bytes that holds a dot, found from its dots (`memchr`), so that
+    /// the bytes of a line are looked at about twice, whatever the lists hold.
     fn text_may_match(&self, text: &[u8], domains: &DomainSet) -> bool {
-        super::runs(text, is_token_byte).any(|r| {
-            let wide = &text[r];
-            memchr::memchr(b'.', wide).is_some()
-                && (self.token_may_match(wide, domains)
-                    || (memchr::memchr(b'_', wide).is_some()
-                        && wide
-                            .split(|&b| b == b'_')
-                            .any(|t| t.contains(&b'.') && self.token_may_match(t, domains))))
-        })
+        let mut done = 0;
+        for dot in memchr::memchr_iter(b'.', text) {
+            if dot < done {
+                continue;
+            }
+            let mut start = dot;
+            while start > 0 && is_token_byte(text[start - 1]) {
+                start -= 1;
+            }
+            let mut end = dot + 1;
+            while end < text.len() && is_token_byte(text[end]) {
+                end += 1;
+            }
+            done = end;
+            let wide = &text[start..end];
+            if self.run_may_match(wide, domains) {
+                return true;
+            }
+            // After `%`, the run's first two hex digits are an escape's (`%2Fevil.example`
+            // is `/evil.example` decoded).
+            if start > 0
+                && text[start - 1] == b'%'
+                && wide.len() > 2
+                && wide[..2].iter().all(u8::is_ascii_hexdigit)
+                && self.run_may_match(&wide[2..], domains)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn run_may_match(&self, wide: &[u8], domains: &DomainSet) -> bool {
+        self.token_may_match(wide, domains)
+            || (memchr::memchr(b'_', wide).is_some()
+                && wide
+                    .split(|&b| b == b'_')
+                    .any(|t| t.contains(&b'.') && self.token_may_match(t, domains)))
     }
 
     fn token_may_match(&self, token: &[u8], domains: &DomainSet) -> bool {
+        let bit = tail_bit(tail(token));
+        if self.tail_bits[bit / 64] & (1 << (bit % 64)) == 0 {
+            return false;
+        }
         // Most tokens stop here, so their last label is lowercased without allocating.
         let mut buf = [0u8; 64];
         let t = tail(token);
@@ -153,6 +210,27 @@ impl TokenIndex {
             || self.whole.contains(token.as_slice())
             || self.whole.contains(trimmed)
     }
+}
+
+/// Whether some `%hh` escape of `line` decodes to a token byte.
+fn escapes_to_token_byte(line: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut next = 0;
+    memchr::memchr_iter(b'%', line).any(|i| {
+        if i < next {
+            return false;
+        }
+        match (
+            line.get(i + 1).and_then(|&b| hex(b)),
+            line.get(i + 2).and_then(|&b| hex(b)),
+        ) {
+            (Some(h), Some(l)) => {
+                next = i + 3;
+                is_token_byte((h << 4 | l) as u8)
+            }
+            _ => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -191,6 +269,13 @@ mod tests {
             may("GET /_layouts/15/spinstall0%2Easpx 200"),
             "decoded once"
         );
+        assert!(
+            may("GET /_layouts/15%2Fspinstall0.aspx 200"),
+            "after an escape"
+        );
+        assert!(may("GET /x%2F%2541.%2Fspinstall0.aspx 200"));
+        assert!(may("GET /x/spin%73tall0.aspx 200"));
+        assert!(!may("GET /x/spin%2573tall0.aspx 200"), "decoded once only");
         assert!(may("Referer: http://c2.example.org:8080/x"));
         assert!(!may("GET /notevil.example/ 200 evil.example.com"));
         assert!(!may("GET /x/my_spinstall0.aspx.bak Mozilla/5.0 10.0.0.1"));
