@@ -270,8 +270,13 @@ impl Summary {
         }
         if self.run.ioc_lines_rejected > 0 {
             s.push_str(&format!(
-                ", {} IOC list entries rejected",
-                self.run.ioc_lines_rejected
+                ", {} IOC list {} rejected",
+                self.run.ioc_lines_rejected,
+                if self.run.ioc_lines_rejected == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
             ));
         }
         if self.findings_allowed > 0 {
