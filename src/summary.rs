@@ -144,6 +144,8 @@ pub struct RunInfo {
     /// Output stopped early because the reader went away (`| head`).
     pub interrupted: bool,
     pub indicators_loaded: usize,
+    /// Indicators loaded, by kind (`ipv4`, `domain`, `sha256`, ...): what the lists gave.
+    pub indicators: BTreeMap<&'static str, usize>,
     /// IOC list lines that could not be used (each reported on stderr).
     pub ioc_lines_rejected: usize,
 }
@@ -213,6 +215,7 @@ impl Summary {
                 "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
                 "indicators_loaded": self.run.indicators_loaded,
+                "indicators": self.run.indicators,
                 "ioc_lines_rejected": self.run.ioc_lines_rejected,
                 "duration_ms": self.run.duration_ms,
                 "threads": self.run.threads,
@@ -250,6 +253,30 @@ impl Summary {
                 self.logs.logs_scanned,
                 self.logs.records,
                 human_bytes(self.logs.bytes)
+            ));
+        }
+        if self.run.indicators_loaded > 0 {
+            let kinds: Vec<String> = self
+                .run
+                .indicators
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            s.push_str(&format!(
+                ", {} indicators ({})",
+                self.run.indicators_loaded,
+                kinds.join(", ")
+            ));
+        }
+        if self.run.ioc_lines_rejected > 0 {
+            s.push_str(&format!(
+                ", {} IOC list {} rejected",
+                self.run.ioc_lines_rejected,
+                if self.run.ioc_lines_rejected == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
             ));
         }
         if self.findings_allowed > 0 {

@@ -69,6 +69,16 @@ fn load_engine(
     source: &RuleSource,
     quiet: bool,
 ) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+    load_engine_with(source, quiet, false)
+}
+
+/// [`load_engine`], where `iocs_given` allows no rules at all: an IOC list is enough to
+/// sweep with (Fenrir-style, `--no-bundled-rules --ioc LIST`).
+fn load_engine_with(
+    source: &RuleSource,
+    quiet: bool,
+    iocs_given: bool,
+) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
     let mut loader = Loader::new();
     if !source.no_bundled_rules {
         loader.add_bundled();
@@ -83,8 +93,11 @@ fn load_engine(
             if !quiet {
                 print_diagnostics(&warnings);
             }
-            if rules.is_empty() {
+            if rules.is_empty() && !iocs_given {
                 anyhow::bail!("no rules loaded (--no-bundled-rules without --rules?)");
+            }
+            if rules.is_empty() && !quiet {
+                eprintln!("shellsweep: no rules loaded; matching the IOC lists only");
             }
             Ok(Some((Engine::new(rules)?, files)))
         }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::args::{ScanArgs, parse_utc_offset};
-use super::{Status, load_engine};
+use super::{Status, load_engine_with};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
 use crate::ioc::IocSet;
@@ -25,9 +25,13 @@ use crate::walk::{Excludes, WalkConfig};
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
-    let Some((engine, rule_files)) = load_engine(&args.rules, args.quiet)? else {
+    let Some((engine, rule_files)) =
+        load_engine_with(&args.rules, args.quiet, !args.iocs.is_empty())?
+    else {
         return Ok(Status::Trouble);
     };
+    // Before any output: a list that gives nothing to match stops the run.
+    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let engine = Arc::new(engine);
     let excludes = Excludes::new(&args.exclude).context("bad --exclude glob")?;
     let threads = args
@@ -59,7 +63,6 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     own_files.extend(args.output.as_deref().and_then(file_id));
     own_files.extend(std::env::current_exe().ok().as_deref().and_then(file_id));
 
-    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let mut allow = Allowlist::default();
     for p in &args.allow {
         match allow.load_file(p) {
@@ -187,6 +190,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         excludes: excludes.patterns().to_vec(),
         interrupted: stopped,
         indicators_loaded: config.iocs.indicators.len(),
+        indicators: config
+            .iocs
+            .counts()
+            .into_iter()
+            .map(|(k, n)| (k.as_str(), n))
+            .collect(),
         ioc_lines_rejected: ioc_rejected,
     });
     let outcome = output.finish(summary).context("writing output")?;
@@ -207,13 +216,35 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
 }
 
 /// Loads every `--ioc` list. Lines that cannot be used are reported on stderr with their
-/// line number (and counted in the summary); the rest of the list is used.
+/// line number (and counted in the summary); the rest of the list is used. A list that
+/// gives no indicator at all (empty, or every line rejected: a wrong file, an encoding
+/// not recognised) stops the run: a sweep without it would report "clean" for what the
+/// list was meant to find.
 fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
     let mut set = IocSet::default();
     let mut rejected = 0;
     let mut problems = Vec::new();
+    let mut useless = Vec::new();
     for p in paths {
-        problems.extend(set.load_file(p)?.problems);
+        let report = set.load_file(p)?;
+        if report.loaded == 0 {
+            let name = for_terminal(p.display().to_string().as_bytes());
+            useless.push(if report.problems.is_empty() {
+                format!("{name}: the IOC list holds no indicator (empty, or only comments)")
+            } else {
+                format!(
+                    "{name}: no usable indicator in the IOC list ({} {} rejected, see above; \
+                     `shellsweep ioc check` shows what each line is read as)",
+                    report.problems.len(),
+                    if report.problems.len() == 1 {
+                        "entry"
+                    } else {
+                        "entries"
+                    }
+                )
+            });
+        }
+        problems.extend(report.problems);
     }
     problems.extend(set.prepare());
     for pr in &problems {
@@ -229,6 +260,9 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
             for_terminal(pr.message.as_bytes())
         );
         rejected += 1;
+    }
+    if !useless.is_empty() {
+        anyhow::bail!("{}", useless.join("\nshellsweep: "));
     }
     Ok((set, rejected))
 }
