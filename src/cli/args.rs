@@ -87,7 +87,9 @@ pub struct ScanArgs {
     /// notice).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Follow symbolic links (loops and dangling links are reported and passed).
+    /// Follow symbolic links inside the trees (loops and dangling links are reported and
+    /// passed). Paths named here are followed anyway; without this option, links inside the
+    /// trees are named in the summary and leave the run incomplete.
     #[arg(long)]
     pub follow_symlinks: bool,
     /// Report only findings of this severity or above (others are counted).

@@ -20,9 +20,15 @@ pub fn parse_time_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| {
-        format!("`{s}` is neither RFC 3339, a date (and time), nor an age like 7d or 12h")
-    })?;
+    let neither = || {
+        format!(
+            "`{s}` is neither RFC 3339, a date like 2025-07-19 (with a time like 09:00 after it), nor an age like 7d or 12h"
+        )
+    };
+    if unit.is_empty() {
+        return Err(neither());
+    }
+    let n: i64 = digits.parse().map_err(|_| neither())?;
     let span = match unit {
         "s" => Span::new().seconds(n),
         "m" => Span::new().minutes(n),
@@ -95,7 +101,7 @@ fn parse_civil_utc(t: &str) -> Result<Timestamp, String> {
     };
     if !well_formed {
         return Err(format!(
-            "`{clock}` is not a time of day like 09:00 or 09:00:30 (add Z or an offset such as +02:00 for a zone)"
+            "`{clock}` is not a time of day like 09:00 or 09:00:30 (a zone goes right after it: 09:00Z, 09:00+02:00)"
         ));
     }
     let time: jiff::civil::Time = clock.parse().map_err(|e: jiff::Error| e.to_string())?;
@@ -201,6 +207,10 @@ mod tests {
             Ok(ts("2025-07-18T08:00:00Z"))
         );
         assert!(parse_time_arg("yesterday", now).is_err());
+        for no_unit in ["20250719", "7"] {
+            let e = parse_time_arg(no_unit, now).unwrap_err();
+            assert!(e.contains("neither"), "{no_unit}: {e}");
+        }
         // A time without a zone is UTC and keeps its time of day.
         assert_eq!(
             parse_time_arg("2025-07-19 23:59", now),
