@@ -4,6 +4,8 @@
 //! why, so a run that could not look at everything never reads as "clean".
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde_json::{Value, json};
@@ -45,9 +47,10 @@ impl Skip {
         Skip::ALL.iter().position(|s| *s == self).expect("listed")
     }
 
-    /// Skips that leave content unexamined that should have been examined.
+    /// Skips that leave content unexamined that should have been examined. A link not
+    /// followed may lead to the web root's real files (a deploy folder, an upload share).
     fn leaves_gap(self) -> bool {
-        matches!(self, Skip::TooLarge)
+        matches!(self, Skip::TooLarge | Skip::Walk(SkipReason::Symlink))
     }
 }
 
@@ -74,11 +77,28 @@ pub struct Stats {
     pub log_records: AtomicU64,
     pub log_records_outside_window: AtomicU64,
     pub log_lines_truncated: AtomicU64,
+    /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
+    symlinks_not_followed: Mutex<Vec<String>>,
 }
+
+/// How many links not followed the summary names; the rest are counted.
+pub const LISTED_SYMLINKS: usize = 100;
 
 impl Stats {
     pub fn skip(&self, why: Skip) {
         self.skipped[why.index()].fetch_add(1, Relaxed);
+    }
+
+    /// Records a link that was not followed; true when it is among those the summary names.
+    pub fn symlink_not_followed(&self, path: &Path) -> bool {
+        let Ok(mut list) = self.symlinks_not_followed.lock() else {
+            return false;
+        };
+        if list.len() >= LISTED_SYMLINKS {
+            return false;
+        }
+        list.push(path.to_string_lossy().into_owned());
+        true
     }
 
     pub fn finding(&self, severity: Severity) {
@@ -127,6 +147,15 @@ impl Stats {
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
             },
             complete: !self.incomplete(),
+            symlinks_not_followed: {
+                let mut list = self
+                    .symlinks_not_followed
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default();
+                list.sort();
+                list
+            },
             run,
         }
     }
@@ -165,6 +194,8 @@ pub struct Summary {
     pub files_unchanged: u64,
     pub logs: LogCounts,
     pub complete: bool,
+    /// The first links not followed, sorted (their count is `files_skipped["symlink"]`).
+    pub symlinks_not_followed: Vec<String>,
     pub run: RunInfo,
 }
 
@@ -222,6 +253,10 @@ impl Summary {
                 "paths": self.run.paths,
                 "excludes": self.run.excludes,
                 "complete": self.complete,
+                "symlinks_not_followed": {
+                    "count": self.files_skipped.get("symlink").copied().unwrap_or(0),
+                    "paths": self.symlinks_not_followed,
+                },
                 "interrupted": self.run.interrupted,
             }},
         })
@@ -331,12 +366,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn size_skips_make_a_run_incomplete_but_excludes_do_not() {
+    fn size_and_link_skips_make_a_run_incomplete_but_excludes_do_not() {
         let s = Stats::default();
         s.skip(Skip::Walk(SkipReason::Excluded));
-        s.skip(Skip::Walk(SkipReason::Symlink));
         assert!(!s.incomplete());
         s.skip(Skip::TooLarge);
+        assert!(s.incomplete());
+        let s = Stats::default();
+        s.skip(Skip::Walk(SkipReason::Symlink));
         assert!(s.incomplete());
     }
 

@@ -48,7 +48,10 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
-        Command::Rules(RulesCommand::Check { paths }) => rules_cmd::check(&paths),
+        Command::Rules(RulesCommand::Check {
+            paths,
+            no_bundled_rules,
+        }) => rules_cmd::check(&paths, no_bundled_rules),
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
@@ -56,11 +59,28 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "shellsweep: {}",
-                crate::output::for_terminal(format!("{e:#}").as_bytes())
+                crate::output::for_terminal(error_text(&e).as_bytes())
             );
             Status::Trouble.into()
         }
     }
+}
+
+/// The error and its causes, each said once: an error that already quotes its cause (`PATH:
+/// CAUSE`) does not get the cause appended again.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors

@@ -33,17 +33,25 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
 }
 
 /// Checks rule files as a scan would load them, plus the engine's slow-pattern warnings.
-pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
+/// Files are loaded after the bundled rules, as `scan --rules` loads them, so an id that
+/// repeats a bundled one fails here and not first in a scan; only the files' own
+/// diagnostics are shown.
+pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result<Status> {
     let mut loader = Loader::new();
-    if paths.is_empty() {
+    if paths.is_empty() || !no_bundled_rules {
         loader.add_bundled();
     }
+    let bundled = if paths.is_empty() {
+        0
+    } else {
+        loader.rules().len()
+    };
     for p in paths {
         loader.add_path(p);
     }
     let mut diagnostics = loader.diagnostics().to_vec();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let rule_count = loader.rules().len();
+    let rule_count = loader.rules().len() - bundled;
     if errors == 0 {
         match Engine::new(loader.rules().to_vec()) {
             Ok(engine) => {
@@ -83,7 +91,20 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
             }
         }
     }
+    if bundled > 0 {
+        // The bundled set's own warnings belong to its check, not to the user's files.
+        diagnostics.retain(|d| !d.file.starts_with("bundled:"));
+    }
     print_diagnostics(&diagnostics);
+    if diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.message.contains("first defined in bundled:"))
+    {
+        eprintln!(
+            "shellsweep: rules meant to replace the bundled set are checked (and scanned) with --no-bundled-rules"
+        );
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     eprintln!("shellsweep: {rule_count} rules checked, {errors} errors, {warnings} warnings");
     Ok(if errors > 0 {

@@ -12,7 +12,7 @@ use super::{Status, load_engine_with};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
 use crate::ioc::IocSet;
-use crate::logs::{Window, parse_time_arg};
+use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
@@ -25,6 +25,31 @@ use crate::walk::{Excludes, WalkConfig};
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
+    // Usage errors first, before any work or output.
+    let now = jiff::Timestamp::now();
+    let window = Window {
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--since")?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_until_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--until")?,
+    };
+    if let (Some(since), Some(until)) = (window.since, window.until)
+        && since > until
+    {
+        anyhow::bail!(
+            "--since ({since}) is after --until ({until}): no record could be in the window"
+        );
+    }
     let Some((engine, rule_files)) =
         load_engine_with(&args.rules, args.quiet, !args.iocs.is_empty())?
     else {
@@ -34,10 +59,17 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let engine = Arc::new(engine);
     let excludes = Excludes::new(&args.exclude).context("bad --exclude glob")?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = threads_for(args.threads, cpus);
+    if let Some(asked) = args.threads
+        && asked > threads
+        && !args.quiet
+    {
+        eprintln!(
+            "shellsweep: -j {asked} is more than this machine can use: using {threads} threads \
+             ({THREADS_PER_CPU} per CPU, {cpus} CPUs)"
+        );
+    }
 
     let stats = Arc::new(Stats::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -105,23 +137,6 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             collector: Default::default(),
         }));
     }
-    let now = jiff::Timestamp::now();
-    let window = Window {
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_time_arg(s, now))
-            .transpose()
-            .map_err(anyhow::Error::msg)
-            .context("--since")?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_time_arg(s, now))
-            .transpose()
-            .map_err(anyhow::Error::msg)
-            .context("--until")?,
-    };
     let (uls_zone, uls_zone_label) = match &args.uls_utc_offset {
         Some(o) => {
             let offset = parse_utc_offset(o)
@@ -170,6 +185,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         allow: Arc::new(allow),
         hash_all: args.hash,
         state: sweep.clone(),
+        stdin_name: args.stdin_name.clone(),
     };
     let config = Arc::new(config);
     let sink = output.sender();
@@ -213,6 +229,17 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     } else {
         Status::Clean
     })
+}
+
+/// Threads beyond this many per CPU only add memory (each holds its stack, scratch space
+/// and buffers) and contention; waits on slow disks are covered well below it.
+const THREADS_PER_CPU: usize = 4;
+
+/// The thread count to use: as asked, at least one, at most [`THREADS_PER_CPU`] per CPU.
+fn threads_for(asked: Option<usize>, cpus: usize) -> usize {
+    asked
+        .unwrap_or(cpus)
+        .clamp(1, cpus.max(1).saturating_mul(THREADS_PER_CPU))
 }
 
 /// Loads every `--ioc` list. Lines that cannot be used are reported on stderr with their
@@ -283,4 +310,18 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_counts_are_capped_per_cpu() {
+        assert_eq!(threads_for(None, 8), 8);
+        assert_eq!(threads_for(Some(0), 8), 1);
+        assert_eq!(threads_for(Some(20), 8), 20);
+        assert_eq!(threads_for(Some(100_000), 2), 8);
+        assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
+    }
 }
