@@ -22,8 +22,8 @@ use crate::read::{
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
-use crate::state::{Collector, Previous};
-use crate::summary::{Skip, Stats};
+use crate::state::{Carried, Collector, Previous, to_carry};
+use crate::summary::{ScanEvent, Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
 /// Everything a scan needs besides the engine and the writer.
@@ -43,6 +43,8 @@ pub struct ScanConfig {
     pub hash_all: bool,
     /// For incremental sweeps (`--state`).
     pub state: Option<Arc<Sweep>>,
+    /// `--skip-missing`: a root that does not exist is a skip, not an error.
+    pub skip_missing: bool,
 }
 
 /// The previous sweep's state and what this one learns.
@@ -65,7 +67,8 @@ pub fn run(
     stop: &Arc<AtomicBool>,
 ) {
     let filter = Arc::new(LineFilter::new(engine, &config.iocs));
-    walk::walk(&config.roots, &config.walk, || {
+    let roots = present_roots(config, sink, stats);
+    walk::walk(&roots, &config.walk, || {
         let mut worker = Worker {
             engine: Arc::clone(engine),
             filter: Arc::clone(&filter),
@@ -84,6 +87,46 @@ pub fn run(
             Flow::Continue
         }
     });
+}
+
+/// The roots to walk. With `--skip-missing`, a root that does not exist is left out with a
+/// notice and a skip event (a schedule can list the log folders of both nginx and Apache and
+/// run on a host that has one); when none exists at all, that is an error, so a sweep that
+/// can look at nothing never passes as clean.
+fn present_roots(config: &ScanConfig, sink: &SyncSender<Message>, stats: &Stats) -> Vec<PathBuf> {
+    if !config.skip_missing {
+        return config.roots.clone();
+    }
+    // `-` is standard input, never a path on disk.
+    let missing = |r: &PathBuf| {
+        r.as_os_str() != "-"
+            && std::fs::symlink_metadata(r).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+    };
+    let (gone, present): (Vec<PathBuf>, Vec<PathBuf>) =
+        config.roots.iter().cloned().partition(missing);
+    for path in &gone {
+        stats.skip(Skip::Missing);
+        send_event(
+            stats,
+            sink,
+            ScanEvent::skipped(
+                path.clone(),
+                Skip::Missing,
+                "does not exist (--skip-missing)",
+            ),
+        );
+        let _ = sink.send(Message::Notice(
+            Some(path.clone()),
+            "skipped: does not exist (--skip-missing)".into(),
+        ));
+    }
+    if present.is_empty() && !gone.is_empty() {
+        let message = "none of the paths to scan exist";
+        stats.errors.fetch_add(1, Relaxed);
+        send_event(stats, sink, ScanEvent::error(None, message));
+        let _ = sink.send(Message::FileError(None, message.into()));
+    }
+    present
 }
 
 /// One scanning thread's state.
@@ -106,13 +149,24 @@ impl Worker {
 
     fn error(&self, path: &Path, message: String) {
         self.stats.errors.fetch_add(1, Relaxed);
+        self.event(ScanEvent::error(Some(path.to_path_buf()), message.clone()));
         self.send(Message::FileError(Some(path.to_path_buf()), message));
+    }
+
+    /// The JSON event line of an error or skip, while the run's budget for them lasts.
+    fn event(&self, event: ScanEvent) {
+        send_event(&self.stats, &self.sink, event);
     }
 
     fn entry(&mut self, entry: Entry<'_>) {
         match entry {
             Entry::Skipped(path, reason) => {
                 self.stats.skip(Skip::Walk(reason));
+                self.event(ScanEvent::skipped(
+                    path.to_path_buf(),
+                    Skip::Walk(reason),
+                    "",
+                ));
                 if matches!(
                     reason,
                     SkipReason::SymlinkLoop | SkipReason::DanglingSymlink
@@ -125,6 +179,7 @@ impl Worker {
             }
             Entry::Error(path, message) => {
                 self.stats.errors.fetch_add(1, Relaxed);
+                self.event(ScanEvent::error(path.map(PathBuf::from), message.clone()));
                 self.send(Message::FileError(path.map(PathBuf::from), message));
             }
             Entry::File(path) => self.file(path),
@@ -148,10 +203,13 @@ impl Worker {
             Err(e) => return self.not_read(path, e),
         };
         if let Some(state) = &cfg.state
-            && state.previous.unchanged_file(path, &meta.stamp).is_some()
+            && let Some(previous) = state.previous.unchanged_file(path, &meta.stamp)
         {
             self.stats.files_unchanged.fetch_add(1, Relaxed);
-            state.collector.file(path, meta.stamp);
+            self.carry(path, &previous.findings);
+            state
+                .collector
+                .file(path, meta.stamp, previous.findings.clone());
             return;
         }
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
@@ -181,9 +239,28 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        self.match_file(path, &meta, name_hits);
+        let found = self.match_file(path, &meta, name_hits);
         if let Some(state) = &cfg.state {
-            state.collector.file(path, meta.stamp);
+            state.collector.file(path, meta.stamp, found);
+        }
+    }
+
+    /// Reports again what an earlier sweep found in a file that has not changed since: the
+    /// webshell is still there. An allowlist applies as to new findings.
+    fn carry(&self, path: &Path, found: &[Carried]) {
+        let allow = &self.config.allow;
+        let mut report = Vec::new();
+        for c in found {
+            if !allow.is_empty() && allow.allows_parts(path, c.sha256(), c.rule_id()) {
+                self.stats.findings_allowed.fetch_add(1, Relaxed);
+                continue;
+            }
+            self.stats.finding(c.severity());
+            self.stats.findings_carried_over.fetch_add(1, Relaxed);
+            report.push(c.clone());
+        }
+        if !report.is_empty() {
+            self.send(Message::Carried(path.to_path_buf(), report));
         }
     }
 
@@ -471,27 +548,44 @@ impl Worker {
         match e {
             NotRead::TooLarge(size) => {
                 self.stats.skip(Skip::TooLarge);
+                let detail = format!(
+                    "{size} bytes is over --max-filesize ({} bytes)",
+                    self.config.read.max_size
+                );
+                let mut event = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, &detail);
+                event.size = Some(size);
+                self.event(event);
                 self.send(Message::Notice(
                     Some(path.to_path_buf()),
-                    format!(
-                        "skipped: {size} bytes is over --max-filesize ({} bytes)",
-                        self.config.read.max_size
-                    ),
+                    format!("skipped: {detail}"),
                 ));
             }
-            NotRead::NotRegular => self.stats.skip(Skip::Walk(SkipReason::Special)),
-            NotRead::Own => self.stats.skip(Skip::OwnFile),
+            NotRead::NotRegular => {
+                let why = Skip::Walk(SkipReason::Special);
+                self.stats.skip(why);
+                self.event(ScanEvent::skipped(path.to_path_buf(), why, ""));
+            }
+            NotRead::Own => {
+                self.stats.skip(Skip::OwnFile);
+                self.event(ScanEvent::skipped(path.to_path_buf(), Skip::OwnFile, ""));
+            }
             NotRead::Io(e) => self.error(path, e.to_string()),
         }
     }
 
-    /// File rules, hash and name IOCs over a file read whole into `self.buf`.
-    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hits: Vec<IndicatorHit>) {
+    /// File rules, hash and name IOCs over a file read whole into `self.buf`. Returns what an
+    /// incremental sweep keeps of the findings (before any allowlist), to carry them over.
+    fn match_file(
+        &mut self,
+        path: &Path,
+        meta: &FileMeta,
+        name_hits: Vec<IndicatorHit>,
+    ) -> Vec<Carried> {
         let cfg = Arc::clone(&self.config);
         let hits = self.engine.scan_file(path, &self.buf, &mut self.scratch);
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
         if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
-            return;
+            return Vec::new();
         }
         let sha256 = sha256_hex(&self.buf);
         let mut findings: Vec<Finding> = hits
@@ -524,7 +618,13 @@ impl Worker {
             }
             keep
         });
+        let kept = if cfg.state.is_some() {
+            to_carry(&findings)
+        } else {
+            Vec::new()
+        };
         deliver(&self.stats, &cfg.allow, &self.sink, findings);
+        kept
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
@@ -539,6 +639,15 @@ impl Worker {
             Subject::File(file_subject(path, meta, meta.size, sha256)),
         );
         deliver(&self.stats, &self.config.allow, &self.sink, vec![f]);
+    }
+}
+
+/// Hands an event line to the writer unless the run's budget for its kind is spent (then it
+/// is only counted, and the summary says how many were left out).
+fn send_event(stats: &Stats, sink: &SyncSender<Message>, event: ScanEvent) {
+    if stats.event_slot(&event) {
+        // The writer only goes away when output failed, and then `stop` is raised.
+        let _ = sink.send(Message::Event(Box::new(event)));
     }
 }
 

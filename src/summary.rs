@@ -4,11 +4,13 @@
 //! why, so a run that could not look at everything never reads as "clean".
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::finding::{Observer, rfc3339};
+use crate::finding::{Observer, escape_bytes, path_bytes, rfc3339};
 use crate::rules::Severity;
 use crate::walk::SkipReason;
 
@@ -20,6 +22,8 @@ pub enum Skip {
     TooLarge,
     /// One of the scanner's own files (output, rules, binary).
     OwnFile,
+    /// A path argument that does not exist, with `--skip-missing`.
+    Missing,
 }
 
 impl Skip {
@@ -28,10 +32,11 @@ impl Skip {
             Skip::Walk(r) => r.as_str(),
             Skip::TooLarge => "too_large",
             Skip::OwnFile => "own_file",
+            Skip::Missing => "missing",
         }
     }
 
-    const ALL: [Skip; 7] = [
+    const ALL: [Skip; 8] = [
         Skip::Walk(SkipReason::Excluded),
         Skip::Walk(SkipReason::Symlink),
         Skip::Walk(SkipReason::SymlinkLoop),
@@ -39,6 +44,7 @@ impl Skip {
         Skip::Walk(SkipReason::Special),
         Skip::TooLarge,
         Skip::OwnFile,
+        Skip::Missing,
     ];
 
     fn index(self) -> usize {
@@ -46,7 +52,7 @@ impl Skip {
     }
 
     /// Skips that leave content unexamined that should have been examined.
-    fn leaves_gap(self) -> bool {
+    pub fn leaves_gap(self) -> bool {
         matches!(self, Skip::TooLarge)
     }
 }
@@ -58,12 +64,15 @@ pub struct Stats {
     pub bytes_scanned: AtomicU64,
     /// Files to which no loaded rule applies (by extension or path); not read.
     pub files_without_rules: AtomicU64,
-    skipped: [AtomicU64; 7],
+    skipped: [AtomicU64; 8],
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,
     /// Findings an allowlist entry silenced.
     pub findings_allowed: AtomicU64,
+    /// Findings of unchanged files reported again from the state (`--state`); also counted
+    /// by severity.
+    pub findings_carried_over: AtomicU64,
     pub logs_scanned: AtomicU64,
     /// Files skipped by an incremental sweep as unchanged since the last one.
     pub files_unchanged: AtomicU64,
@@ -74,11 +83,36 @@ pub struct Stats {
     pub log_records: AtomicU64,
     pub log_records_outside_window: AtomicU64,
     pub log_lines_truncated: AtomicU64,
+    /// Event lines for gaps (errors, skips that leave content unexamined) and for other
+    /// skips, each bounded by [`MAX_EVENTS`]; what is over the bound is only counted.
+    gap_events: AtomicU64,
+    other_events: AtomicU64,
 }
+
+/// Event lines of one kind (gaps, other skips) written per run; the rest are counted in the
+/// summary. Two budgets, so that thousands of excluded paths cannot crowd out an error.
+pub const MAX_EVENTS: u64 = 1000;
 
 impl Stats {
     pub fn skip(&self, why: Skip) {
         self.skipped[why.index()].fetch_add(1, Relaxed);
+    }
+
+    /// Whether an event line for `event` may still be written (and counts it either way).
+    pub fn event_slot(&self, event: &ScanEvent) -> bool {
+        let counter = if event.is_gap() {
+            &self.gap_events
+        } else {
+            &self.other_events
+        };
+        counter.fetch_add(1, Relaxed) < MAX_EVENTS
+    }
+
+    fn events_left_out(&self) -> u64 {
+        [&self.gap_events, &self.other_events]
+            .iter()
+            .map(|c| c.load(Relaxed).saturating_sub(MAX_EVENTS))
+            .sum()
     }
 
     pub fn finding(&self, severity: Severity) {
@@ -117,7 +151,9 @@ impl Stats {
             findings_total: self.findings_total(),
             findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
             findings_allowed: self.findings_allowed.load(Relaxed),
+            findings_carried_over: self.findings_carried_over.load(Relaxed),
             files_unchanged: self.files_unchanged.load(Relaxed),
+            events_left_out: self.events_left_out(),
             logs: LogCounts {
                 logs_scanned: self.logs_scanned.load(Relaxed),
                 resumed: self.logs_resumed.load(Relaxed),
@@ -160,7 +196,10 @@ pub struct Summary {
     pub findings_total: u64,
     pub findings_below_min_severity: u64,
     pub findings_allowed: u64,
+    pub findings_carried_over: u64,
     pub files_unchanged: u64,
+    /// Error and skip event lines not written (over [`MAX_EVENTS`]); counted above.
+    pub events_left_out: u64,
     pub logs: LogCounts,
     pub complete: bool,
     pub run: RunInfo,
@@ -209,7 +248,9 @@ impl Summary {
                 "findings_total": self.findings_total,
                 "findings_below_min_severity": self.findings_below_min_severity,
                 "findings_allowed": self.findings_allowed,
+                "findings_carried_over": self.findings_carried_over,
                 "files_unchanged": self.files_unchanged,
+                "events_left_out": self.events_left_out,
                 "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
                 "indicators_loaded": self.run.indicators_loaded,
@@ -262,6 +303,12 @@ impl Summary {
                 self.files_unchanged
             ));
         }
+        if self.findings_carried_over > 0 {
+            s.push_str(&format!(
+                " ({} findings in them carried over: still there)",
+                self.findings_carried_over
+            ));
+        }
         if self.files_without_rules > 0 {
             s.push_str(&format!(
                 ", {} files no rule applies to",
@@ -280,6 +327,110 @@ impl Summary {
             s.push_str(" — INCOMPLETE: not everything could be scanned");
         }
         s
+    }
+}
+
+/// What a scan could not look at, or chose not to: one JSON event line each, so that a SIEM
+/// sees which paths a run left out and why, not only a count.
+#[derive(Clone, Debug)]
+pub struct ScanEvent {
+    pub path: Option<PathBuf>,
+    pub what: EventKind,
+    /// The file's size, when it is why (`too_large`).
+    pub size: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    /// Something could not be read or walked: the message says why.
+    Error(String),
+    /// Passed over, for this reason; `detail` says more for people (may be empty).
+    Skipped { why: Skip, detail: String },
+}
+
+impl ScanEvent {
+    pub fn error(path: Option<PathBuf>, message: impl Into<String>) -> ScanEvent {
+        ScanEvent {
+            path,
+            what: EventKind::Error(message.into()),
+            size: None,
+        }
+    }
+
+    pub fn skipped(path: PathBuf, why: Skip, detail: impl Into<String>) -> ScanEvent {
+        ScanEvent {
+            path: Some(path),
+            what: EventKind::Skipped {
+                why,
+                detail: detail.into(),
+            },
+            size: None,
+        }
+    }
+
+    /// Errors, and skips that leave a gap, make a run incomplete: their outcome is a failure.
+    pub fn is_gap(&self) -> bool {
+        match &self.what {
+            EventKind::Error(_) => true,
+            EventKind::Skipped { why, .. } => why.leaves_gap(),
+        }
+    }
+
+    pub fn to_ecs(&self, observer: &Observer) -> Value {
+        let shown = self
+            .path
+            .as_deref()
+            .map(|p| escape_bytes(&path_bytes(p)))
+            .unwrap_or_default();
+        let (action, reason, message) = match &self.what {
+            EventKind::Error(m) => ("file_error", "error", format!("scan error: {m}")),
+            EventKind::Skipped { why, detail } => {
+                let what = why.as_str().replace('_', " ");
+                let text = if detail.is_empty() {
+                    format!("skipped: {what}")
+                } else {
+                    format!("skipped: {what}: {detail}")
+                };
+                ("file_skipped", why.as_str(), text)
+            }
+        };
+        let gap = self.is_gap();
+        let mut doc = json!({
+            "@timestamp": rfc3339(jiff::Timestamp::now()),
+            "message": if shown.is_empty() { message } else { format!("{shown}: {message}") },
+            "event": {
+                "kind": "event",
+                "category": ["file"],
+                "type": [if matches!(self.what, EventKind::Error(_)) { "error" } else { "info" }],
+                "action": action,
+                "reason": reason,
+                "module": "shellsweep",
+                "dataset": "shellsweep.scan",
+                "outcome": if gap { "failure" } else { "unknown" },
+            },
+            "host": { "name": observer.host_name },
+            "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
+            "shellsweep": { "gap": gap },
+        });
+        if let EventKind::Error(m) = &self.what {
+            doc["error"] = json!({ "message": m });
+        }
+        if let Some(p) = &self.path {
+            let mut file = json!({ "path": p.to_string_lossy() });
+            if let Some(name) = p.file_name() {
+                file["name"] = name.to_string_lossy().into();
+            }
+            if let Some(size) = self.size {
+                file["size"] = size.into();
+            }
+            doc["file"] = file;
+            if p.to_str().is_none() {
+                doc["shellsweep"]["path_bytes"] = base64::engine::general_purpose::STANDARD
+                    .encode(path_bytes(p))
+                    .into();
+            }
+        }
+        doc
     }
 }
 

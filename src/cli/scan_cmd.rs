@@ -89,7 +89,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         _lock = Some(lock);
         ruleset = ruleset_of(&args, &rule_files)?;
         let previous = match Previous::load(state_path, &ruleset) {
-            Ok(p) => p,
+            Ok(p) => {
+                if let Some(n) = &p.notice {
+                    eprintln!("shellsweep: {}", for_terminal(n.as_bytes()));
+                }
+                p
+            }
             Err(e) => {
                 eprintln!(
                     "shellsweep: {e}; starting afresh (repeated findings keep their event.id)"
@@ -167,6 +172,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         allow: Arc::new(allow),
         hash_all: args.hash,
         state: sweep.clone(),
+        skip_missing: args.skip_missing,
     };
     let config = Arc::new(config);
     let sink = output.sender();
@@ -233,14 +239,16 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
     Ok((set, rejected))
 }
 
-/// The hash of everything that decides findings: rule files (bundled and added), IOC lists,
-/// allowlists and the severity floor. A change makes the next sweep rescan everything.
+/// The hash of everything that decides findings: rule files (bundled and added), IOC lists
+/// and the severity floor. A change makes the next sweep rescan everything.
 fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     if !args.rules.no_bundled_rules {
         parts.extend(crate::rules::Loader::bundled_texts().map(|t| t.as_bytes().to_vec()));
     }
-    for p in rule_files.iter().chain(&args.iocs).chain(&args.allow) {
+    // Allowlists are left out: the state keeps findings before any allowlist and applies the
+    // current one to what it carries over, so editing an allowlist needs no rescan.
+    for p in rule_files.iter().chain(&args.iocs) {
         parts.push(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?);
     }
     parts.push(format!("{:?}", args.min_severity).into_bytes());
