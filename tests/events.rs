@@ -22,7 +22,10 @@ struct Lines {
 }
 
 fn lines(out: &Output) -> Lines {
-    let mut all = json_lines(out);
+    lines_of(json_lines(out))
+}
+
+fn lines_of(mut all: Vec<Value>) -> Lines {
     let summary = all.pop().expect("at least the summary line");
     assert_eq!(summary["event"]["action"], "scan_completed", "{summary}");
     let (events, findings): (Vec<Value>, Vec<Value>) =
@@ -230,6 +233,33 @@ fn every_skip_reason_and_error_kind_is_an_event_line_naming_its_path() {
     if locked_out {
         event_for(&l, &locked, "error");
     }
+
+    // Followed links: a loop back to an ancestor and a link to nothing; and the scanner's
+    // own output file inside the tree (written with -o, so read from there).
+    let loop_link = www.join("loop");
+    std::os::unix::fs::symlink("..", &loop_link).unwrap();
+    let dead = www.join("dead.php");
+    std::os::unix::fs::symlink("no-such-file.php", &dead).unwrap();
+    let own = www.join("findings.php");
+    let out = scan(&[
+        "--follow-symlinks".as_ref(),
+        "--exclude".as_ref(),
+        "cache".as_ref(),
+        "-o".as_ref(),
+        own.as_os_str(),
+        www.as_os_str(),
+    ]);
+    let written: Vec<Value> = std::fs::read_to_string(&own)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let l = lines_of(written);
+    check_exit_code_table(&out, &l);
+    event_for(&l, &loop_link, "symlink_loop");
+    event_for(&l, &dead, "dangling_symlink");
+    event_for(&l, &own, "own_file");
+    event_for(&l, &log, "error");
 }
 
 #[test]
