@@ -465,6 +465,49 @@ mod tests {
     }
 
     #[test]
+    fn errors_keep_their_own_event_budget() {
+        let s = Stats::default();
+        let skip = ScanEvent::skipped("a".into(), Skip::Walk(SkipReason::Excluded), "");
+        let error = ScanEvent::error(None, "boom");
+        for _ in 0..MAX_EVENTS + 5 {
+            s.event_slot(&skip);
+        }
+        assert!(!s.event_slot(&skip));
+        assert!(
+            s.event_slot(&error),
+            "skips do not use up the errors' budget"
+        );
+        assert_eq!(s.events_left_out(), 6);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn event_lines_keep_a_non_utf8_path_exactly() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"/w/a\xff\x1b.php"));
+        let mut e = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, "big");
+        e.size = Some(7);
+        let observer = Observer {
+            host_name: "h".into(),
+            version: "0",
+        };
+        let doc = e.to_ecs(&observer);
+        assert_eq!(doc["event"]["outcome"], "failure");
+        assert_eq!(doc["event"]["reason"], "too_large");
+        assert_eq!(doc["file"]["size"], 7);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(doc["shellsweep"]["path_bytes"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(raw, b"/w/a\xff\x1b.php");
+        assert!(
+            doc["message"]
+                .as_str()
+                .unwrap()
+                .contains("a\\xff\u{1b}.php")
+        );
+    }
+
+    #[test]
     fn human_sizes() {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
