@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::args::{ScanArgs, parse_utc_offset};
+use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
 use super::{Status, load_engine};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
@@ -239,8 +239,8 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
     Ok((set, rejected))
 }
 
-/// The hash of everything that decides findings: rule files (bundled and added), IOC lists
-/// and the severity floor. A change makes the next sweep rescan everything.
+/// The hash of everything that decides findings: rule files (bundled and added), IOC lists,
+/// the severity floor and options that change what a finding says. A change makes the next sweep rescan everything.
 fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     if !args.rules.no_bundled_rules {
@@ -254,6 +254,15 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
     parts.push(format!("{:?}", args.min_severity).into_bytes());
     if args.rules.hunt {
         parts.push(b"hunt".to_vec());
+    }
+    // Carried-over findings keep what they said when found: the IOC severity and the extra
+    // hashes. Options at their defaults add nothing, so states from before they counted
+    // stay valid.
+    if !matches!(args.ioc_severity, SeverityArg::High) {
+        parts.push(format!("ioc-severity {:?}", args.ioc_severity).into_bytes());
+    }
+    if args.hash {
+        parts.push(b"hash".to_vec());
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))

@@ -6,8 +6,9 @@
 //! decoded text and by the offset and number of the next line to read: a grown log resumes
 //! there, a log that shrank (copytruncate) starts again, and a log renamed or compressed by
 //! logrotate is recognised by its fingerprint and not read twice. Any change to the rules,
-//! IOC lists or severity floor (the ruleset hash) starts afresh; allowlists are not part of
-//! it, as they are applied to carried-over findings too.
+//! IOC lists, severity floor or options that change what a finding says (the ruleset hash)
+//! starts afresh; allowlists are not part of it, as they are applied to carried-over
+//! findings too.
 //!
 //! An unchanged file is not read again, but what was found in it is still there: the state
 //! keeps each file's findings (their ECS documents, bounded in number and size), and a sweep
