@@ -22,8 +22,8 @@ use crate::read::{
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
-use crate::state::{Collector, Previous};
-use crate::summary::{Skip, Stats};
+use crate::state::{Carried, Collector, Previous, to_carry};
+use crate::summary::{ScanEvent, Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
 /// Everything a scan needs besides the engine and the writer.
@@ -43,6 +43,8 @@ pub struct ScanConfig {
     pub hash_all: bool,
     /// For incremental sweeps (`--state`).
     pub state: Option<Arc<Sweep>>,
+    /// `--skip-missing`: a root that does not exist is a skip, not an error.
+    pub skip_missing: bool,
     /// `--stdin-name`: the name standard input (a `-` root) goes by, for the rules and in
     /// findings. Without it, every file rule sees it and findings name it [`STDIN`].
     pub stdin_name: Option<PathBuf>,
@@ -76,6 +78,9 @@ pub fn run(
     stop: &Arc<AtomicBool>,
 ) {
     let filter = Arc::new(LineFilter::new(engine, &config.iocs));
+    let (stdin, roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        config.roots.iter().partition(|r| is_stdin(r));
+    let roots = present_roots(&roots, config, sink, stats);
     let worker = || Worker {
         engine: Arc::clone(engine),
         filter: Arc::clone(&filter),
@@ -85,9 +90,6 @@ pub fn run(
         scratch: engine.scratch(),
         buf: Vec::new(),
     };
-    let (stdin, roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        config.roots.iter().partition(|r| is_stdin(r));
-    let roots: Vec<PathBuf> = roots.into_iter().cloned().collect();
     walk::walk(&roots, &config.walk, || {
         let mut worker = worker();
         let stop = Arc::clone(stop);
@@ -103,6 +105,50 @@ pub fn run(
     if !stdin.is_empty() && !stop.load(Relaxed) {
         worker().stdin();
     }
+}
+
+/// The roots to walk. With `--skip-missing`, a root that does not exist is left out with a
+/// notice and a skip event (a schedule can list the log folders of both nginx and Apache and
+/// run on a host that has one); when none exists at all, that is an error, so a sweep that
+/// can look at nothing never passes as clean.
+fn present_roots(
+    roots: &[&PathBuf],
+    config: &ScanConfig,
+    sink: &SyncSender<Message>,
+    stats: &Stats,
+) -> Vec<PathBuf> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| (*r).clone()).collect();
+    if !config.skip_missing {
+        return roots;
+    }
+    // Standard input (`-`) is split off before this.
+    let missing = |r: &PathBuf| {
+        std::fs::symlink_metadata(r).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+    };
+    let (gone, present): (Vec<PathBuf>, Vec<PathBuf>) = roots.into_iter().partition(missing);
+    for path in &gone {
+        stats.skip(Skip::Missing);
+        send_event(
+            stats,
+            sink,
+            ScanEvent::skipped(
+                path.clone(),
+                Skip::Missing,
+                "does not exist (--skip-missing)",
+            ),
+        );
+        let _ = sink.send(Message::Notice(
+            Some(path.clone()),
+            "skipped: does not exist (--skip-missing)".into(),
+        ));
+    }
+    if present.is_empty() && !gone.is_empty() {
+        let message = "none of the paths to scan exist";
+        stats.errors.fetch_add(1, Relaxed);
+        send_event(stats, sink, ScanEvent::error(None, message));
+        let _ = sink.send(Message::FileError(None, message.into()));
+    }
+    present
 }
 
 /// One scanning thread's state.
@@ -125,7 +171,13 @@ impl Worker {
 
     fn error(&self, path: &Path, message: String) {
         self.stats.errors.fetch_add(1, Relaxed);
+        self.event(ScanEvent::error(Some(path.to_path_buf()), message.clone()));
         self.send(Message::FileError(Some(path.to_path_buf()), message));
+    }
+
+    /// The JSON event line of an error or skip, while the run's budget for them lasts.
+    fn event(&self, event: ScanEvent) {
+        send_event(&self.stats, &self.sink, event);
     }
 
     fn entry(&mut self, entry: Entry<'_>) {
@@ -138,6 +190,11 @@ impl Worker {
                         "skipped: symlink not followed (--follow-symlinks follows links)".into(),
                     ));
                 }
+                self.event(ScanEvent::skipped(
+                    path.to_path_buf(),
+                    Skip::Walk(reason),
+                    "",
+                ));
                 if matches!(
                     reason,
                     SkipReason::SymlinkLoop | SkipReason::DanglingSymlink
@@ -150,6 +207,7 @@ impl Worker {
             }
             Entry::Error(path, message) => {
                 self.stats.errors.fetch_add(1, Relaxed);
+                self.event(ScanEvent::error(path.map(PathBuf::from), message.clone()));
                 self.send(Message::FileError(path.map(PathBuf::from), message));
             }
             Entry::File(path) => self.file(path),
@@ -184,10 +242,13 @@ impl Worker {
             Err(e) => return self.not_read(path, e),
         };
         if let Some(state) = &cfg.state
-            && state.previous.unchanged_file(path, &meta.stamp).is_some()
+            && let Some(previous) = state.previous.unchanged_file(path, &meta.stamp)
         {
             self.stats.files_unchanged.fetch_add(1, Relaxed);
-            state.collector.file(path, meta.stamp);
+            self.carry(path, &previous.findings);
+            state
+                .collector
+                .file(path, meta.stamp, previous.findings.clone());
             return;
         }
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
@@ -217,9 +278,28 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        self.match_file(path, &meta, name_hits);
+        let found = self.match_file(path, &meta, name_hits);
         if let Some(state) = &cfg.state {
-            state.collector.file(path, meta.stamp);
+            state.collector.file(path, meta.stamp, found);
+        }
+    }
+
+    /// Reports again what an earlier sweep found in a file that has not changed since: the
+    /// webshell is still there. An allowlist applies as to new findings.
+    fn carry(&self, path: &Path, found: &[Carried]) {
+        let allow = &self.config.allow;
+        let mut report = Vec::new();
+        for c in found {
+            if !allow.is_empty() && allow.allows_parts(path, c.sha256(), c.rule_id()) {
+                self.stats.findings_allowed.fetch_add(1, Relaxed);
+                continue;
+            }
+            self.stats.finding(c.severity());
+            self.stats.findings_carried_over.fetch_add(1, Relaxed);
+            report.push(c.clone());
+        }
+        if !report.is_empty() {
+            self.send(Message::Carried(path.to_path_buf(), report));
         }
     }
 
@@ -612,6 +692,13 @@ impl Worker {
         match e {
             NotRead::TooLarge(size) => {
                 self.stats.skip(Skip::TooLarge);
+                let detail = format!(
+                    "{size} bytes is over --max-filesize ({} bytes)",
+                    self.config.read.max_size
+                );
+                let mut event = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, &detail);
+                event.size = Some(size);
+                self.event(event);
                 self.send(Message::Notice(
                     Some(path.to_path_buf()),
                     format!(
@@ -621,15 +708,28 @@ impl Worker {
                     ),
                 ));
             }
-            NotRead::NotRegular => self.stats.skip(Skip::Walk(SkipReason::Special)),
-            NotRead::Own => self.stats.skip(Skip::OwnFile),
+            NotRead::NotRegular => {
+                let why = Skip::Walk(SkipReason::Special);
+                self.stats.skip(why);
+                self.event(ScanEvent::skipped(path.to_path_buf(), why, ""));
+            }
+            NotRead::Own => {
+                self.stats.skip(Skip::OwnFile);
+                self.event(ScanEvent::skipped(path.to_path_buf(), Skip::OwnFile, ""));
+            }
             NotRead::Io(e) => self.error(path, e.to_string()),
         }
     }
 
-    /// File rules, hash and name IOCs over a file read whole into `self.buf`.
-    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hits: Vec<IndicatorHit>) {
-        self.match_as(path, &[path.to_path_buf()], meta, name_hits);
+    /// File rules, hash and name IOCs over a file read whole into `self.buf`. Returns what an
+    /// incremental sweep keeps of the findings (before any allowlist), to carry them over.
+    fn match_file(
+        &mut self,
+        path: &Path,
+        meta: &FileMeta,
+        name_hits: Vec<IndicatorHit>,
+    ) -> Vec<Carried> {
+        self.match_as(path, &[path.to_path_buf()], meta, name_hits)
     }
 
     /// As [`Worker::match_file`], with the rules that apply to any of `names` (a rule that
@@ -640,7 +740,7 @@ impl Worker {
         names: &[PathBuf],
         meta: &FileMeta,
         name_hits: Vec<IndicatorHit>,
-    ) {
+    ) -> Vec<Carried> {
         let cfg = Arc::clone(&self.config);
         let engine = Arc::clone(&self.engine);
         let mut hits: Vec<crate::engine::RuleHit<'_>> = Vec::new();
@@ -653,7 +753,7 @@ impl Worker {
         }
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
         if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
-            return;
+            return Vec::new();
         }
         let sha256 = sha256_hex(&self.buf);
         let mut findings: Vec<Finding> = hits
@@ -686,7 +786,13 @@ impl Worker {
             }
             keep
         });
+        let kept = if cfg.state.is_some() {
+            to_carry(&findings)
+        } else {
+            Vec::new()
+        };
         deliver(&self.stats, &cfg.allow, &self.sink, findings);
+        kept
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
@@ -701,6 +807,15 @@ impl Worker {
             Subject::File(file_subject(path, meta, meta.size, sha256)),
         );
         deliver(&self.stats, &self.config.allow, &self.sink, vec![f]);
+    }
+}
+
+/// Hands an event line to the writer unless the run's budget for its kind is spent (then it
+/// is only counted, and the summary says how many were left out).
+fn send_event(stats: &Stats, sink: &SyncSender<Message>, event: ScanEvent) {
+    if stats.event_slot(&event) {
+        // The writer only goes away when output failed, and then `stop` is raised.
+        let _ = sink.send(Message::Event(Box::new(event)));
     }
 }
 

@@ -132,6 +132,10 @@ pub struct ScanArgs {
     /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
     #[arg(long, requires = "state")]
     pub wait: bool,
+    /// A PATH that does not exist is skipped with a notice (and counted), not an error: for
+    /// schedules that list the folders of several web servers. When none exists, exit 2.
+    #[arg(long)]
+    pub skip_missing: bool,
     /// Stop reading a compressed log past this many decompressed bytes (and report it).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
     pub max_decompressed_size: u64,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::args::{ScanArgs, parse_utc_offset};
+use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
 use super::{Status, load_engine_with};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
@@ -124,7 +124,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         _lock = Some(lock);
         ruleset = ruleset_of(&args, &rule_files)?;
         let previous = match Previous::load(state_path, &ruleset) {
-            Ok(p) => p,
+            Ok(p) => {
+                if let Some(n) = &p.notice {
+                    eprintln!("shellsweep: {}", for_terminal(n.as_bytes()));
+                }
+                p
+            }
             Err(e) => {
                 eprintln!(
                     "shellsweep: {e}; starting afresh (repeated findings keep their event.id)"
@@ -186,6 +191,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         hash_all: args.hash,
         state: sweep.clone(),
         stdin_name: args.stdin_name.clone(),
+        skip_missing: args.skip_missing,
     };
     let config = Arc::new(config);
     let sink = output.sender();
@@ -295,18 +301,29 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
 }
 
 /// The hash of everything that decides findings: rule files (bundled and added), IOC lists,
-/// allowlists and the severity floor. A change makes the next sweep rescan everything.
+/// the severity floor and options that change what a finding says. A change makes the next sweep rescan everything.
 fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     if !args.rules.no_bundled_rules {
         parts.extend(crate::rules::Loader::bundled_texts().map(|t| t.as_bytes().to_vec()));
     }
-    for p in rule_files.iter().chain(&args.iocs).chain(&args.allow) {
+    // Allowlists are left out: the state keeps findings before any allowlist and applies the
+    // current one to what it carries over, so editing an allowlist needs no rescan.
+    for p in rule_files.iter().chain(&args.iocs) {
         parts.push(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?);
     }
     parts.push(format!("{:?}", args.min_severity).into_bytes());
     if args.rules.hunt {
         parts.push(b"hunt".to_vec());
+    }
+    // Carried-over findings keep what they said when found: the IOC severity and the extra
+    // hashes. Options at their defaults add nothing, so states from before they counted
+    // stay valid.
+    if !matches!(args.ioc_severity, SeverityArg::High) {
+        parts.push(format!("ioc-severity {:?}", args.ioc_severity).into_bytes());
+    }
+    if args.hash {
+        parts.push(b"hash".to_vec());
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))

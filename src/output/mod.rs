@@ -16,8 +16,9 @@ use std::time::Duration;
 
 pub use escape::{for_terminal, path_for_terminal};
 
-use crate::finding::{Finding, Observer};
-use crate::summary::{Stats, Summary};
+use crate::finding::{Finding, Observer, rfc3339};
+use crate::state::Carried;
+use crate::summary::{ScanEvent, Stats, Summary};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +47,11 @@ pub enum Message {
     FileError(Option<PathBuf>, String),
     /// A note on stderr (shown unless `--quiet`).
     Notice(Option<PathBuf>, String),
+    /// An error or skip as a JSON event line (JSONL only; people read `FileError` and
+    /// `Notice` on stderr). Senders respect [`Stats::event_slot`].
+    Event(Box<ScanEvent>),
+    /// Findings of an unchanged file, reported again from the state of an earlier sweep.
+    Carried(PathBuf, Vec<Carried>),
 }
 
 /// How the writer ended.
@@ -151,6 +157,41 @@ fn open_append(path: &Path) -> io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// A carried-over finding as written now: its stored document, stamped with this run's time,
+/// host and version, and marked with when it was first reported.
+fn carried_ecs(c: &Carried, observer: &Observer) -> serde_json::Value {
+    let mut doc = c.doc.clone();
+    doc["@timestamp"] = rfc3339(jiff::Timestamp::now()).into();
+    doc["host"] = serde_json::json!({ "name": observer.host_name });
+    doc["observer"] = serde_json::json!({
+        "product": "shellsweep", "vendor": "shellsweep", "version": observer.version
+    });
+    if !doc["shellsweep"].is_object() {
+        doc["shellsweep"] = serde_json::json!({});
+    }
+    doc["shellsweep"]["carried_over"] = true.into();
+    doc["shellsweep"]["first_seen"] = c.first_seen.clone().into();
+    doc
+}
+
+/// Text for a carried-over finding: what the state holds is its JSON document, not the
+/// finding, so this says which rule, where and since when, and not the matches again.
+fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
+    let name = c.doc["rule"]["name"].as_str().unwrap_or_default();
+    let location = match c.doc["shellsweep"]["line"].as_u64() {
+        Some(line) => format!("{}:{line}", path_for_terminal(path)),
+        None => path_for_terminal(path),
+    };
+    writeln!(
+        w,
+        "[{}] {}  {}\n  {location}\n    (carried over: the file is unchanged since the sweep of {})\n",
+        c.severity().as_str().to_ascii_uppercase(),
+        for_terminal(c.rule_id().as_bytes()),
+        for_terminal(name.as_bytes()),
+        for_terminal(c.first_seen.as_bytes()),
+    )
+}
+
 struct Writer {
     sink: Box<dyn Write + Send>,
     format: Format,
@@ -190,6 +231,29 @@ impl Writer {
                     self.stderr_line(path.as_deref(), &message);
                 }
                 Ok(())
+            }
+            Message::Carried(path, found) => {
+                if self.broken {
+                    return Ok(());
+                }
+                self.clear_progress();
+                for c in &found {
+                    match self.format {
+                        Format::Jsonl => {
+                            serde_json::to_writer(&mut self.sink, &carried_ecs(c, &self.observer))?;
+                            self.sink.write_all(b"\n")?;
+                        }
+                        Format::Text => carried_text(&mut self.sink, &path, c)?,
+                    }
+                }
+                self.sink.flush()
+            }
+            Message::Event(event) => {
+                if self.broken || self.format != Format::Jsonl {
+                    return Ok(());
+                }
+                serde_json::to_writer(&mut self.sink, &event.to_ecs(&self.observer))?;
+                self.sink.write_all(b"\n")
             }
         }
     }
