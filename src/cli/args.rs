@@ -73,9 +73,18 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Append output to FILE instead of writing to stdout.
+    /// Append output to FILE instead of writing to stdout (the text summary still goes to
+    /// stderr, unless --quiet).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Sort JSON lines by path, then line, as text output always is (findings are held
+    /// until the scan ends instead of streamed).
+    #[arg(long)]
+    pub sort: bool,
+    /// Print only the path of each file (or log) with findings, one per line, sorted; the
+    /// summary goes to stderr. The exit code is unchanged.
+    #[arg(short = 'l', long, conflicts_with_all = ["format", "sort"])]
+    pub files_with_findings: bool,
     /// Skip paths matching GLOB (repeatable). Without `/` it matches a name anywhere; with
     /// `/` it matches the whole path. A matching folder is not entered.
     #[arg(long, value_name = "GLOB")]
@@ -145,6 +154,14 @@ pub struct ScanArgs {
 pub enum RulesCommand {
     /// Print the loaded rules: id, severity, scope, name.
     List(RuleSource),
+    /// Print one rule in full: every field, its patterns and condition, and where it is
+    /// defined. Exits 2 when no loaded rule has this id.
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        source: RuleSource,
+    },
     /// Validate rule files as `scan` would load them, beside the bundled rules (a repeated
     /// rule id is an error); exits 2 on any error. Without PATH, checks the bundled rules.
     Check {

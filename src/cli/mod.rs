@@ -48,6 +48,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
+        Command::Rules(RulesCommand::Show { id, source }) => rules_cmd::show(&id, &source),
         Command::Rules(RulesCommand::Check {
             paths,
             no_bundled_rules,

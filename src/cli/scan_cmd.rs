@@ -77,6 +77,9 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         format: args.format,
         file: args.output.clone(),
         quiet: args.quiet,
+        sort: args.sort,
+        files_only: args.files_with_findings,
+        min_severity: args.min_severity.into(),
     };
     let output = Output::start(
         output_config,
