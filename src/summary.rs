@@ -312,12 +312,14 @@ impl Summary {
             self.run.rules_loaded,
             self.findings_total
         );
-        let by_sev: Vec<String> = self
-            .findings
+        // Most severe first; the map itself is ordered by name.
+        let by_sev: Vec<String> = Severity::ALL
             .iter()
             .rev()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{n} {k}"))
+            .filter_map(|s| {
+                let n = self.findings.get(s.as_str()).copied().unwrap_or(0);
+                (n > 0).then(|| format!("{n} {}", s.as_str()))
+            })
             .collect();
         if !by_sev.is_empty() {
             s.push_str(&format!(" ({})", by_sev.join(", ")));

@@ -51,6 +51,17 @@ fn every_sample_is_found_by_its_rule_at_its_line_and_nothing_else() {
     );
     assert_eq!(summary["shellsweep"]["summary"]["errors"], 0);
     assert_eq!(summary["shellsweep"]["summary"]["complete"], true);
+    // The summary's sentence names severities most severe first.
+    let message = summary["message"].as_str().unwrap();
+    let at = |s: &str| {
+        message
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} in {message}"))
+    };
+    assert!(
+        at(" critical") < at(" high") && at(" high") < at(" medium"),
+        "{message}"
+    );
 }
 
 #[test]

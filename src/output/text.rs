@@ -464,9 +464,16 @@ pub(crate) fn write_summary(
         thousands(s.run.duration_ms)
     ));
     if s.run.indicators_loaded > 0 {
+        let kinds: Vec<String> = s
+            .run
+            .indicators
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         lines.push(format!(
-            "  {} loaded from IOC lists",
-            count(s.run.indicators_loaded as u64, "indicator", "indicators")
+            "  {} ({}) loaded from IOC lists",
+            count(s.run.indicators_loaded as u64, "indicator", "indicators"),
+            kinds.join(", ")
         ));
     }
     let mut findings = if s.findings_total == 0 {
