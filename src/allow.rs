@@ -80,13 +80,19 @@ impl Allowlist {
 
     /// Whether an entry silences this finding (and counts it for that entry).
     pub fn allows(&self, f: &Finding) -> bool {
-        let path = f.subject.path().to_string_lossy().replace('\\', "/");
         let sha = match &f.subject {
             Subject::File(file) => Some(file.sha256.as_str()),
             Subject::Log(_) => None,
         };
+        self.allows_parts(f.subject.path(), sha, &f.rule.id)
+    }
+
+    /// The same test on a finding's parts: for findings carried over from an earlier sweep,
+    /// which the state keeps as JSON, so that an allowlist added later silences them too.
+    pub fn allows_parts(&self, path: &Path, sha: Option<&str>, rule: &str) -> bool {
+        let path = path.to_string_lossy().replace('\\', "/");
         let hit = self.entries.iter().find(|e| {
-            e.rule.as_ref().is_none_or(|r| *r == f.rule.id)
+            e.rule.as_ref().is_none_or(|r| *r == rule)
                 && e.sha256.as_ref().is_none_or(|h| sha == Some(h.as_str()))
                 && e.path.as_ref().is_none_or(|g| g.is_match(&path))
         });

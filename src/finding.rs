@@ -191,6 +191,8 @@ pub struct Finding {
     pub file_score: u32,
     /// The severity the rule itself gives, before any raise.
     pub rule_severity: Severity,
+    /// File statistics the rule's condition compared (entropy, longest word, ...).
+    pub measures: Vec<(crate::rules::Stat, f64)>,
 }
 
 /// A file's findings combine into one score, as THOR and Loki do: the sum of the scores of
@@ -257,6 +259,7 @@ impl Finding {
         f.matches = hit.matches;
         f.match_count = hit.match_count;
         f.selections = hit.selections.into_iter().map(str::to_owned).collect();
+        f.measures = hit.measures;
         f
     }
 
@@ -283,6 +286,7 @@ impl Finding {
             match_count: 0,
             selections: Vec::new(),
             indicator: None,
+            measures: Vec::new(),
         }
     }
 
@@ -351,6 +355,14 @@ impl Finding {
         }
         if !self.selections.is_empty() {
             ext.insert("selections".into(), self.selections.clone().into());
+        }
+        if !self.measures.is_empty() {
+            let m: Map<String, Value> = self
+                .measures
+                .iter()
+                .map(|(s, v)| (s.name().to_owned(), json!(v)))
+                .collect();
+            ext.insert("measures".into(), Value::Object(m));
         }
         if self.file_score > 0 {
             ext.insert("score".into(), self.file_score.into());
@@ -684,6 +696,7 @@ mod tests {
             matches: Vec::new(),
             match_count: 0,
             selections: Vec::new(),
+            measures: Vec::new(),
         };
         let subject = Subject::File(FileSubject {
             path: "x.php".into(),

@@ -22,8 +22,8 @@ use crate::read::{
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
-use crate::state::{Collector, Previous};
-use crate::summary::{Skip, Stats};
+use crate::state::{Carried, Collector, Previous, to_carry};
+use crate::summary::{ScanEvent, Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
 /// Everything a scan needs besides the engine and the writer.
@@ -43,6 +43,19 @@ pub struct ScanConfig {
     pub hash_all: bool,
     /// For incremental sweeps (`--state`).
     pub state: Option<Arc<Sweep>>,
+    /// `--skip-missing`: a root that does not exist is a skip, not an error.
+    pub skip_missing: bool,
+    /// `--stdin-name`: the name standard input (a `-` root) goes by, for the rules and in
+    /// findings. Without it, every file rule sees it and findings name it [`STDIN`].
+    pub stdin_name: Option<PathBuf>,
+}
+
+/// How findings name standard input read without `--stdin-name`.
+pub const STDIN: &str = "<stdin>";
+
+/// A root of `-` is standard input, as for clamscan, grep and rg (`./-` names a file `-`).
+pub fn is_stdin(root: &Path) -> bool {
+    root.as_os_str() == "-"
 }
 
 /// The previous sweep's state and what this one learns.
@@ -65,16 +78,20 @@ pub fn run(
     stop: &Arc<AtomicBool>,
 ) {
     let filter = Arc::new(LineFilter::new(engine, &config.iocs));
-    walk::walk(&config.roots, &config.walk, || {
-        let mut worker = Worker {
-            engine: Arc::clone(engine),
-            filter: Arc::clone(&filter),
-            config: Arc::clone(config),
-            stats: Arc::clone(stats),
-            sink: sink.clone(),
-            scratch: engine.scratch(),
-            buf: Vec::new(),
-        };
+    let (stdin, roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        config.roots.iter().partition(|r| is_stdin(r));
+    let roots = present_roots(&roots, config, sink, stats);
+    let worker = || Worker {
+        engine: Arc::clone(engine),
+        filter: Arc::clone(&filter),
+        config: Arc::clone(config),
+        stats: Arc::clone(stats),
+        sink: sink.clone(),
+        scratch: engine.scratch(),
+        buf: Vec::new(),
+    };
+    walk::walk(&roots, &config.walk, || {
+        let mut worker = worker();
         let stop = Arc::clone(stop);
         move |entry: Entry<'_>| {
             if stop.load(Relaxed) {
@@ -84,6 +101,54 @@ pub fn run(
             Flow::Continue
         }
     });
+    // Read once, however often `-` was named: a second read would find it empty.
+    if !stdin.is_empty() && !stop.load(Relaxed) {
+        worker().stdin();
+    }
+}
+
+/// The roots to walk. With `--skip-missing`, a root that does not exist is left out with a
+/// notice and a skip event (a schedule can list the log folders of both nginx and Apache and
+/// run on a host that has one); when none exists at all, that is an error, so a sweep that
+/// can look at nothing never passes as clean.
+fn present_roots(
+    roots: &[&PathBuf],
+    config: &ScanConfig,
+    sink: &SyncSender<Message>,
+    stats: &Stats,
+) -> Vec<PathBuf> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| (*r).clone()).collect();
+    if !config.skip_missing {
+        return roots;
+    }
+    // Standard input (`-`) is split off before this.
+    let missing = |r: &PathBuf| {
+        std::fs::symlink_metadata(r).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+    };
+    let (gone, present): (Vec<PathBuf>, Vec<PathBuf>) = roots.into_iter().partition(missing);
+    for path in &gone {
+        stats.skip(Skip::Missing);
+        send_event(
+            stats,
+            sink,
+            ScanEvent::skipped(
+                path.clone(),
+                Skip::Missing,
+                "does not exist (--skip-missing)",
+            ),
+        );
+        let _ = sink.send(Message::Notice(
+            Some(path.clone()),
+            "skipped: does not exist (--skip-missing)".into(),
+        ));
+    }
+    if present.is_empty() && !gone.is_empty() {
+        let message = "none of the paths to scan exist";
+        stats.errors.fetch_add(1, Relaxed);
+        send_event(stats, sink, ScanEvent::error(None, message));
+        let _ = sink.send(Message::FileError(None, message.into()));
+    }
+    present
 }
 
 /// One scanning thread's state.
@@ -106,13 +171,30 @@ impl Worker {
 
     fn error(&self, path: &Path, message: String) {
         self.stats.errors.fetch_add(1, Relaxed);
+        self.event(ScanEvent::error(Some(path.to_path_buf()), message.clone()));
         self.send(Message::FileError(Some(path.to_path_buf()), message));
+    }
+
+    /// The JSON event line of an error or skip, while the run's budget for them lasts.
+    fn event(&self, event: ScanEvent) {
+        send_event(&self.stats, &self.sink, event);
     }
 
     fn entry(&mut self, entry: Entry<'_>) {
         match entry {
             Entry::Skipped(path, reason) => {
                 self.stats.skip(Skip::Walk(reason));
+                if reason == SkipReason::Symlink && self.stats.symlink_not_followed(path) {
+                    self.send(Message::Notice(
+                        Some(path.to_path_buf()),
+                        "skipped: symlink not followed (--follow-symlinks follows links)".into(),
+                    ));
+                }
+                self.event(ScanEvent::skipped(
+                    path.to_path_buf(),
+                    Skip::Walk(reason),
+                    "",
+                ));
                 if matches!(
                     reason,
                     SkipReason::SymlinkLoop | SkipReason::DanglingSymlink
@@ -125,6 +207,7 @@ impl Worker {
             }
             Entry::Error(path, message) => {
                 self.stats.errors.fetch_add(1, Relaxed);
+                self.event(ScanEvent::error(path.map(PathBuf::from), message.clone()));
                 self.send(Message::FileError(path.map(PathBuf::from), message));
             }
             Entry::File(path) => self.file(path),
@@ -143,15 +226,29 @@ impl Worker {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
-        let (mut file, meta) = match open_file(path, &cfg.read) {
+        // A path named on the command line is followed even when it is a link: the user
+        // asked for it by name (links inside the trees are another matter).
+        let opened = if !cfg.read.follow_symlinks && cfg.roots.iter().any(|r| r == path) {
+            let policy = ReadPolicy {
+                follow_symlinks: true,
+                ..cfg.read.clone()
+            };
+            open_file(path, &policy)
+        } else {
+            open_file(path, &cfg.read)
+        };
+        let (mut file, meta) = match opened {
             Ok(x) => x,
             Err(e) => return self.not_read(path, e),
         };
         if let Some(state) = &cfg.state
-            && state.previous.unchanged_file(path, &meta.stamp).is_some()
+            && let Some(previous) = state.previous.unchanged_file(path, &meta.stamp)
         {
             self.stats.files_unchanged.fetch_add(1, Relaxed);
-            state.collector.file(path, meta.stamp);
+            self.carry(path, &previous.findings);
+            state
+                .collector
+                .file(path, meta.stamp, previous.findings.clone());
             return;
         }
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
@@ -181,9 +278,28 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        self.match_file(path, &meta, name_hits);
+        let found = self.match_file(path, &meta, name_hits);
         if let Some(state) = &cfg.state {
-            state.collector.file(path, meta.stamp);
+            state.collector.file(path, meta.stamp, found);
+        }
+    }
+
+    /// Reports again what an earlier sweep found in a file that has not changed since: the
+    /// webshell is still there. An allowlist applies as to new findings.
+    fn carry(&self, path: &Path, found: &[Carried]) {
+        let allow = &self.config.allow;
+        let mut report = Vec::new();
+        for c in found {
+            if !allow.is_empty() && allow.allows_parts(path, c.sha256(), c.rule_id()) {
+                self.stats.findings_allowed.fetch_add(1, Relaxed);
+                continue;
+            }
+            self.stats.finding(c.severity());
+            self.stats.findings_carried_over.fetch_add(1, Relaxed);
+            report.push(c.clone());
+        }
+        if !report.is_empty() {
+            self.send(Message::Carried(path.to_path_buf(), report));
         }
     }
 
@@ -239,11 +355,18 @@ impl Worker {
         let raw = Cursor::new(self.buf.clone()).chain(reopened);
         let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
         let mut head = Vec::new();
-        let sniffed = (&mut stream)
-            .take(HEAD as u64)
-            .read_to_end(&mut head)
-            .ok()
-            .and_then(|_| sniff(&head, path));
+        let head_read = (&mut stream).take(HEAD as u64).read_to_end(&mut head);
+        let sniffed = sniff(&head, path);
+        if let Err(e) = &head_read
+            && e.kind() == io::ErrorKind::FileTooLarge
+            && sniffed.is_none()
+        {
+            // The limit cut the head short of telling: this is a gap, not a file to pass on
+            // to the file engine as raw compressed bytes.
+            return Err(format!("reading compressed file: {e}"));
+        }
+        // A head that is a log despite a read error goes on to the log scanner, which meets
+        // the error again and reports it with the findings made until then.
         let Some(format) = sniffed else {
             // Not a log after all: back to the start, for the file engine.
             file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
@@ -445,17 +568,7 @@ impl Worker {
 
     /// Adds what scanning a log did to the counters, and to the state of a sweep.
     fn account(&self, path: &Path, meta: &FileMeta, text_head: &[u8], outcome: &LogOutcome) {
-        self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
-        self.stats.log_records.fetch_add(outcome.records, Relaxed);
-        self.stats
-            .log_records_outside_window
-            .fetch_add(outcome.outside_window, Relaxed);
-        self.stats
-            .log_lines_truncated
-            .fetch_add(outcome.truncated_lines, Relaxed);
-        self.stats
-            .findings_below_min_severity
-            .fetch_add(outcome.findings_below_min_severity, Relaxed);
+        self.count_log(outcome);
         if let Some(state) = &self.config.state {
             state.collector.log(
                 path,
@@ -467,31 +580,180 @@ impl Worker {
         }
     }
 
+    fn count_log(&self, outcome: &LogOutcome) {
+        self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
+        self.stats.log_records.fetch_add(outcome.records, Relaxed);
+        self.stats
+            .log_records_outside_window
+            .fetch_add(outcome.outside_window, Relaxed);
+        self.stats
+            .log_lines_truncated
+            .fetch_add(outcome.truncated_lines, Relaxed);
+        self.stats
+            .findings_below_min_severity
+            .fetch_add(outcome.findings_below_min_severity, Relaxed);
+    }
+
+    /// Standard input, scanned as one file: a log when its content says so (streamed, gzip
+    /// and UTF-16 decoded), otherwise read whole (up to `--max-filesize`) and matched by the
+    /// file rules for `--stdin-name`, or by every file rule without it. It is not part of an
+    /// incremental sweep's state: it has no identity to compare with next time.
+    fn stdin(&mut self) {
+        let cfg = Arc::clone(&self.config);
+        let named = cfg.stdin_name.is_some();
+        let path = cfg
+            .stdin_name
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STDIN));
+        let mut head = Vec::new();
+        if let Err(e) = io::stdin().take(HEAD as u64).read_to_end(&mut head) {
+            return self.error(&path, format!("reading standard input: {e}"));
+        }
+        let gzip = is_gzip(&head);
+        let encoded = gzip || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let mut src: Box<dyn Read + Send> = if encoded {
+            let raw = Cursor::new(std::mem::take(&mut head)).chain(io::stdin());
+            let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
+            if let Err(e) = (&mut stream).take(HEAD as u64).read_to_end(&mut head)
+                && sniff(&head, &path).is_none()
+            {
+                return self.error(&path, format!("reading standard input: {e}"));
+            }
+            Box::new(stream)
+        } else {
+            Box::new(io::stdin())
+        };
+        let logs_enabled = self.engine.has_log_rules() || !cfg.iocs.is_empty();
+        if logs_enabled && let Some(format) = sniff(&head, &path) {
+            let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let sink = self.sink.clone();
+            let stats = Arc::clone(&self.stats);
+            let mut emit = |findings: Vec<Finding>| deliver(&stats, &cfg.allow, &sink, findings);
+            self.stats.logs_scanned.fetch_add(1, Relaxed);
+            let result = scan_log(
+                &self.engine,
+                &self.filter,
+                &cfg.iocs,
+                &cfg.logs,
+                &mut self.scratch,
+                &path,
+                format,
+                &head[bom..],
+                src,
+                Start::default(),
+                &mut emit,
+            );
+            match result {
+                Ok(outcome) => self.count_log(&outcome),
+                Err(e) => self.error(
+                    &path,
+                    format!("reading log: {e} (findings up to this point were reported)"),
+                ),
+            }
+            return;
+        }
+        self.buf = head;
+        let max = cfg.read.max_size;
+        if let Err(e) = (&mut src)
+            .take((max + 1).saturating_sub(self.buf.len() as u64))
+            .read_to_end(&mut self.buf)
+        {
+            return self.error(&path, format!("reading standard input: {e}"));
+        }
+        if self.buf.len() as u64 > max {
+            let size = self.buf.len() as u64;
+            self.buf.clear();
+            return self.not_read(&path, NotRead::TooLarge(size));
+        }
+        let meta = FileMeta {
+            size: self.buf.len() as u64,
+            modified: None,
+            id: None,
+            stamp: Default::default(),
+        };
+        self.stats.files_scanned.fetch_add(1, Relaxed);
+        self.stats
+            .bytes_scanned
+            .fetch_add(self.buf.len() as u64, Relaxed);
+        let names = if named {
+            vec![path.clone()]
+        } else {
+            self.engine.nameless_input_names()
+        };
+        let name_hits = path_indicators(&cfg.iocs, &path);
+        self.match_as(&path, &names, &meta, name_hits);
+    }
+
     fn not_read(&self, path: &Path, e: NotRead) {
         match e {
             NotRead::TooLarge(size) => {
                 self.stats.skip(Skip::TooLarge);
+                let detail = format!(
+                    "{size} bytes is over --max-filesize ({} bytes)",
+                    self.config.read.max_size
+                );
+                let mut event = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, &detail);
+                event.size = Some(size);
+                self.event(event);
                 self.send(Message::Notice(
                     Some(path.to_path_buf()),
                     format!(
-                        "skipped: {size} bytes is over --max-filesize ({} bytes)",
+                        "skipped: {size} bytes is over --max-filesize ({} bytes); raise \
+                         --max-filesize to scan it, or leave it out with --exclude",
                         self.config.read.max_size
                     ),
                 ));
             }
-            NotRead::NotRegular => self.stats.skip(Skip::Walk(SkipReason::Special)),
-            NotRead::Own => self.stats.skip(Skip::OwnFile),
+            NotRead::NotRegular => {
+                let why = Skip::Walk(SkipReason::Special);
+                self.stats.skip(why);
+                self.event(ScanEvent::skipped(path.to_path_buf(), why, ""));
+            }
+            NotRead::Own => {
+                self.stats.skip(Skip::OwnFile);
+                self.event(ScanEvent::skipped(path.to_path_buf(), Skip::OwnFile, ""));
+            }
             NotRead::Io(e) => self.error(path, e.to_string()),
         }
     }
 
-    /// File rules, hash and name IOCs over a file read whole into `self.buf`.
-    fn match_file(&mut self, path: &Path, meta: &FileMeta, name_hits: Vec<IndicatorHit>) {
+    /// File rules, hash and name IOCs over a file read whole into `self.buf`. Returns what an
+    /// incremental sweep keeps of the findings (before any allowlist), to carry them over.
+    fn match_file(
+        &mut self,
+        path: &Path,
+        meta: &FileMeta,
+        name_hits: Vec<IndicatorHit>,
+    ) -> Vec<Carried> {
+        self.match_as(path, &[path.to_path_buf()], meta, name_hits)
+    }
+
+    /// As [`Worker::match_file`], with the rules that apply to any of `names` (a rule that
+    /// fires under several names is reported once).
+    fn match_as(
+        &mut self,
+        path: &Path,
+        names: &[PathBuf],
+        meta: &FileMeta,
+        name_hits: Vec<IndicatorHit>,
+    ) -> Vec<Carried> {
         let cfg = Arc::clone(&self.config);
-        let hits = self.engine.scan_file(path, &self.buf, &mut self.scratch);
+        let engine = Arc::clone(&self.engine);
+        let mut hits: Vec<crate::engine::RuleHit<'_>> = Vec::new();
+        for name in names {
+            for hit in engine.scan_file(name, &self.buf, &mut self.scratch) {
+                if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
+                    hits.push(hit);
+                }
+            }
+        }
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
         if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
-            return;
+            return Vec::new();
         }
         let sha256 = sha256_hex(&self.buf);
         let mut findings: Vec<Finding> = hits
@@ -524,7 +786,13 @@ impl Worker {
             }
             keep
         });
+        let kept = if cfg.state.is_some() {
+            to_carry(&findings)
+        } else {
+            Vec::new()
+        };
         deliver(&self.stats, &cfg.allow, &self.sink, findings);
+        kept
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {
@@ -539,6 +807,15 @@ impl Worker {
             Subject::File(file_subject(path, meta, meta.size, sha256)),
         );
         deliver(&self.stats, &self.config.allow, &self.sink, vec![f]);
+    }
+}
+
+/// Hands an event line to the writer unless the run's budget for its kind is spent (then it
+/// is only counted, and the summary says how many were left out).
+fn send_event(stats: &Stats, sink: &SyncSender<Message>, event: ScanEvent) {
+    if stats.event_slot(&event) {
+        // The writer only goes away when output failed, and then `stop` is raised.
+        let _ = sink.send(Message::Event(Box::new(event)));
     }
 }
 

@@ -4,11 +4,14 @@
 //! why, so a run that could not look at everything never reads as "clean".
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::finding::{Observer, rfc3339};
+use crate::finding::{Observer, escape_bytes, path_bytes, rfc3339};
 use crate::rules::Severity;
 use crate::walk::SkipReason;
 
@@ -20,6 +23,8 @@ pub enum Skip {
     TooLarge,
     /// One of the scanner's own files (output, rules, binary).
     OwnFile,
+    /// A path argument that does not exist, with `--skip-missing`.
+    Missing,
 }
 
 impl Skip {
@@ -28,10 +33,11 @@ impl Skip {
             Skip::Walk(r) => r.as_str(),
             Skip::TooLarge => "too_large",
             Skip::OwnFile => "own_file",
+            Skip::Missing => "missing",
         }
     }
 
-    const ALL: [Skip; 7] = [
+    const ALL: [Skip; 8] = [
         Skip::Walk(SkipReason::Excluded),
         Skip::Walk(SkipReason::Symlink),
         Skip::Walk(SkipReason::SymlinkLoop),
@@ -39,15 +45,17 @@ impl Skip {
         Skip::Walk(SkipReason::Special),
         Skip::TooLarge,
         Skip::OwnFile,
+        Skip::Missing,
     ];
 
     fn index(self) -> usize {
         Skip::ALL.iter().position(|s| *s == self).expect("listed")
     }
 
-    /// Skips that leave content unexamined that should have been examined.
-    fn leaves_gap(self) -> bool {
-        matches!(self, Skip::TooLarge)
+    /// Skips that leave content unexamined that should have been examined. A link not
+    /// followed may lead to the web root's real files (a deploy folder, an upload share).
+    pub fn leaves_gap(self) -> bool {
+        matches!(self, Skip::TooLarge | Skip::Walk(SkipReason::Symlink))
     }
 }
 
@@ -58,12 +66,15 @@ pub struct Stats {
     pub bytes_scanned: AtomicU64,
     /// Files to which no loaded rule applies (by extension or path); not read.
     pub files_without_rules: AtomicU64,
-    skipped: [AtomicU64; 7],
+    skipped: [AtomicU64; 8],
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,
     /// Findings an allowlist entry silenced.
     pub findings_allowed: AtomicU64,
+    /// Findings of unchanged files reported again from the state (`--state`); also counted
+    /// by severity.
+    pub findings_carried_over: AtomicU64,
     pub logs_scanned: AtomicU64,
     /// Files skipped by an incremental sweep as unchanged since the last one.
     pub files_unchanged: AtomicU64,
@@ -74,11 +85,53 @@ pub struct Stats {
     pub log_records: AtomicU64,
     pub log_records_outside_window: AtomicU64,
     pub log_lines_truncated: AtomicU64,
+    /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
+    symlinks_not_followed: Mutex<Vec<String>>,
+    /// Event lines for gaps (errors, skips that leave content unexamined) and for other
+    /// skips, each bounded by [`MAX_EVENTS`]; what is over the bound is only counted.
+    gap_events: AtomicU64,
+    other_events: AtomicU64,
 }
+
+/// Event lines of one kind (gaps, other skips) written per run; the rest are counted in the
+/// summary. Two budgets, so that thousands of excluded paths cannot crowd out an error.
+pub const MAX_EVENTS: u64 = 1000;
+
+/// How many links not followed the summary names; the rest are counted.
+pub const LISTED_SYMLINKS: usize = 100;
 
 impl Stats {
     pub fn skip(&self, why: Skip) {
         self.skipped[why.index()].fetch_add(1, Relaxed);
+    }
+
+    /// Records a link that was not followed; true when it is among those the summary names.
+    pub fn symlink_not_followed(&self, path: &Path) -> bool {
+        let Ok(mut list) = self.symlinks_not_followed.lock() else {
+            return false;
+        };
+        if list.len() >= LISTED_SYMLINKS {
+            return false;
+        }
+        list.push(path.to_string_lossy().into_owned());
+        true
+    }
+
+    /// Whether an event line for `event` may still be written (and counts it either way).
+    pub fn event_slot(&self, event: &ScanEvent) -> bool {
+        let counter = if event.is_gap() {
+            &self.gap_events
+        } else {
+            &self.other_events
+        };
+        counter.fetch_add(1, Relaxed) < MAX_EVENTS
+    }
+
+    fn events_left_out(&self) -> u64 {
+        [&self.gap_events, &self.other_events]
+            .iter()
+            .map(|c| c.load(Relaxed).saturating_sub(MAX_EVENTS))
+            .sum()
     }
 
     pub fn finding(&self, severity: Severity) {
@@ -117,7 +170,9 @@ impl Stats {
             findings_total: self.findings_total(),
             findings_below_min_severity: self.findings_below_min_severity.load(Relaxed),
             findings_allowed: self.findings_allowed.load(Relaxed),
+            findings_carried_over: self.findings_carried_over.load(Relaxed),
             files_unchanged: self.files_unchanged.load(Relaxed),
+            events_left_out: self.events_left_out(),
             logs: LogCounts {
                 logs_scanned: self.logs_scanned.load(Relaxed),
                 resumed: self.logs_resumed.load(Relaxed),
@@ -127,6 +182,15 @@ impl Stats {
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
             },
             complete: !self.incomplete(),
+            symlinks_not_followed: {
+                let mut list = self
+                    .symlinks_not_followed
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default();
+                list.sort();
+                list
+            },
             run,
         }
     }
@@ -144,6 +208,8 @@ pub struct RunInfo {
     /// Output stopped early because the reader went away (`| head`).
     pub interrupted: bool,
     pub indicators_loaded: usize,
+    /// Indicators loaded, by kind (`ipv4`, `domain`, `sha256`, ...): what the lists gave.
+    pub indicators: BTreeMap<&'static str, usize>,
     /// IOC list lines that could not be used (each reported on stderr).
     pub ioc_lines_rejected: usize,
 }
@@ -160,9 +226,14 @@ pub struct Summary {
     pub findings_total: u64,
     pub findings_below_min_severity: u64,
     pub findings_allowed: u64,
+    pub findings_carried_over: u64,
     pub files_unchanged: u64,
+    /// Error and skip event lines not written (over [`MAX_EVENTS`]); counted above.
+    pub events_left_out: u64,
     pub logs: LogCounts,
     pub complete: bool,
+    /// The first links not followed, sorted (their count is `files_skipped["symlink"]`).
+    pub symlinks_not_followed: Vec<String>,
     pub run: RunInfo,
 }
 
@@ -209,16 +280,23 @@ impl Summary {
                 "findings_total": self.findings_total,
                 "findings_below_min_severity": self.findings_below_min_severity,
                 "findings_allowed": self.findings_allowed,
+                "findings_carried_over": self.findings_carried_over,
                 "files_unchanged": self.files_unchanged,
+                "events_left_out": self.events_left_out,
                 "logs": self.logs,
                 "rules_loaded": self.run.rules_loaded,
                 "indicators_loaded": self.run.indicators_loaded,
+                "indicators": self.run.indicators,
                 "ioc_lines_rejected": self.run.ioc_lines_rejected,
                 "duration_ms": self.run.duration_ms,
                 "threads": self.run.threads,
                 "paths": self.run.paths,
                 "excludes": self.run.excludes,
                 "complete": self.complete,
+                "symlinks_not_followed": {
+                    "count": self.files_skipped.get("symlink").copied().unwrap_or(0),
+                    "paths": self.symlinks_not_followed,
+                },
                 "interrupted": self.run.interrupted,
             }},
         })
@@ -234,12 +312,14 @@ impl Summary {
             self.run.rules_loaded,
             self.findings_total
         );
-        let by_sev: Vec<String> = self
-            .findings
+        // Most severe first; the map itself is ordered by name.
+        let by_sev: Vec<String> = Severity::ALL
             .iter()
             .rev()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{n} {k}"))
+            .filter_map(|s| {
+                let n = self.findings.get(s.as_str()).copied().unwrap_or(0);
+                (n > 0).then(|| format!("{n} {}", s.as_str()))
+            })
             .collect();
         if !by_sev.is_empty() {
             s.push_str(&format!(" ({})", by_sev.join(", ")));
@@ -252,6 +332,30 @@ impl Summary {
                 human_bytes(self.logs.bytes)
             ));
         }
+        if self.run.indicators_loaded > 0 {
+            let kinds: Vec<String> = self
+                .run
+                .indicators
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            s.push_str(&format!(
+                ", {} indicators ({})",
+                self.run.indicators_loaded,
+                kinds.join(", ")
+            ));
+        }
+        if self.run.ioc_lines_rejected > 0 {
+            s.push_str(&format!(
+                ", {} IOC list {} rejected",
+                self.run.ioc_lines_rejected,
+                if self.run.ioc_lines_rejected == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
+            ));
+        }
         if self.findings_allowed > 0 {
             s.push_str(&format!(", {} allowed by allowlist", self.findings_allowed));
         }
@@ -260,6 +364,12 @@ impl Summary {
             s.push_str(&format!(
                 ", {} unchanged since the last sweep",
                 self.files_unchanged
+            ));
+        }
+        if self.findings_carried_over > 0 {
+            s.push_str(&format!(
+                " ({} findings in them carried over: still there)",
+                self.findings_carried_over
             ));
         }
         if self.files_without_rules > 0 {
@@ -280,6 +390,110 @@ impl Summary {
             s.push_str(" — INCOMPLETE: not everything could be scanned");
         }
         s
+    }
+}
+
+/// What a scan could not look at, or chose not to: one JSON event line each, so that a SIEM
+/// sees which paths a run left out and why, not only a count.
+#[derive(Clone, Debug)]
+pub struct ScanEvent {
+    pub path: Option<PathBuf>,
+    pub what: EventKind,
+    /// The file's size, when it is why (`too_large`).
+    pub size: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    /// Something could not be read or walked: the message says why.
+    Error(String),
+    /// Passed over, for this reason; `detail` says more for people (may be empty).
+    Skipped { why: Skip, detail: String },
+}
+
+impl ScanEvent {
+    pub fn error(path: Option<PathBuf>, message: impl Into<String>) -> ScanEvent {
+        ScanEvent {
+            path,
+            what: EventKind::Error(message.into()),
+            size: None,
+        }
+    }
+
+    pub fn skipped(path: PathBuf, why: Skip, detail: impl Into<String>) -> ScanEvent {
+        ScanEvent {
+            path: Some(path),
+            what: EventKind::Skipped {
+                why,
+                detail: detail.into(),
+            },
+            size: None,
+        }
+    }
+
+    /// Errors, and skips that leave a gap, make a run incomplete: their outcome is a failure.
+    pub fn is_gap(&self) -> bool {
+        match &self.what {
+            EventKind::Error(_) => true,
+            EventKind::Skipped { why, .. } => why.leaves_gap(),
+        }
+    }
+
+    pub fn to_ecs(&self, observer: &Observer) -> Value {
+        let shown = self
+            .path
+            .as_deref()
+            .map(|p| escape_bytes(&path_bytes(p)))
+            .unwrap_or_default();
+        let (action, reason, message) = match &self.what {
+            EventKind::Error(m) => ("file_error", "error", format!("scan error: {m}")),
+            EventKind::Skipped { why, detail } => {
+                let what = why.as_str().replace('_', " ");
+                let text = if detail.is_empty() {
+                    format!("skipped: {what}")
+                } else {
+                    format!("skipped: {what}: {detail}")
+                };
+                ("file_skipped", why.as_str(), text)
+            }
+        };
+        let gap = self.is_gap();
+        let mut doc = json!({
+            "@timestamp": rfc3339(jiff::Timestamp::now()),
+            "message": if shown.is_empty() { message } else { format!("{shown}: {message}") },
+            "event": {
+                "kind": "event",
+                "category": ["file"],
+                "type": [if matches!(self.what, EventKind::Error(_)) { "error" } else { "info" }],
+                "action": action,
+                "reason": reason,
+                "module": "shellsweep",
+                "dataset": "shellsweep.scan",
+                "outcome": if gap { "failure" } else { "unknown" },
+            },
+            "host": { "name": observer.host_name },
+            "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
+            "shellsweep": { "gap": gap },
+        });
+        if let EventKind::Error(m) = &self.what {
+            doc["error"] = json!({ "message": m });
+        }
+        if let Some(p) = &self.path {
+            let mut file = json!({ "path": p.to_string_lossy() });
+            if let Some(name) = p.file_name() {
+                file["name"] = name.to_string_lossy().into();
+            }
+            if let Some(size) = self.size {
+                file["size"] = size.into();
+            }
+            doc["file"] = file;
+            if p.to_str().is_none() {
+                doc["shellsweep"]["path_bytes"] = base64::engine::general_purpose::STANDARD
+                    .encode(path_bytes(p))
+                    .into();
+            }
+        }
+        doc
     }
 }
 
@@ -304,13 +518,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn size_skips_make_a_run_incomplete_but_excludes_do_not() {
+    fn size_and_link_skips_make_a_run_incomplete_but_excludes_do_not() {
         let s = Stats::default();
         s.skip(Skip::Walk(SkipReason::Excluded));
-        s.skip(Skip::Walk(SkipReason::Symlink));
         assert!(!s.incomplete());
         s.skip(Skip::TooLarge);
         assert!(s.incomplete());
+        let s = Stats::default();
+        s.skip(Skip::Walk(SkipReason::Symlink));
+        assert!(s.incomplete());
+    }
+
+    #[test]
+    fn errors_keep_their_own_event_budget() {
+        let s = Stats::default();
+        let skip = ScanEvent::skipped("a".into(), Skip::Walk(SkipReason::Excluded), "");
+        let error = ScanEvent::error(None, "boom");
+        for _ in 0..MAX_EVENTS + 5 {
+            s.event_slot(&skip);
+        }
+        assert!(!s.event_slot(&skip));
+        assert!(
+            s.event_slot(&error),
+            "skips do not use up the errors' budget"
+        );
+        assert_eq!(s.events_left_out(), 6);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn event_lines_keep_a_non_utf8_path_exactly() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"/w/a\xff\x1b.php"));
+        let mut e = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, "big");
+        e.size = Some(7);
+        let observer = Observer {
+            host_name: "h".into(),
+            version: "0",
+        };
+        let doc = e.to_ecs(&observer);
+        assert_eq!(doc["event"]["outcome"], "failure");
+        assert_eq!(doc["event"]["reason"], "too_large");
+        assert_eq!(doc["file"]["size"], 7);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(doc["shellsweep"]["path_bytes"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(raw, b"/w/a\xff\x1b.php");
+        assert!(
+            doc["message"]
+                .as_str()
+                .unwrap()
+                .contains("a\\xff\u{1b}.php")
+        );
     }
 
     #[test]

@@ -259,7 +259,7 @@ fn output_file_is_appended_to_and_never_scanned() {
         .collect();
     let summaries: Vec<&serde_json::Value> = lines
         .iter()
-        .filter(|l| l["event"]["kind"] == "event")
+        .filter(|l| l["event"]["action"] == "scan_completed")
         .collect();
     assert_eq!(summaries.len(), 2, "two runs appended");
     for s in summaries {

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 use sha2::Digest;
 
 #[test]
@@ -209,4 +210,247 @@ fn hash_adds_md5_and_sha1_to_file_findings() {
         findings[0]["file"]["hash"]["md5"].is_null(),
         "only SHA-256 without --hash"
     );
+}
+
+/// Runs the binary under test, or the one `SHELLSWEEP_BIN` names (to check that a test
+/// fails on an older build).
+fn sweep<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    match std::env::var_os("SHELLSWEEP_BIN") {
+        Some(b) => std::process::Command::new(b)
+            .current_dir(repo())
+            .args(args)
+            .output()
+            .expect("run shellsweep"),
+        None => run(args),
+    }
+}
+
+/// An nginx log whose one record has `cdn.evil.example` as its referer.
+fn referer_log(dir: &std::path::Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "logs/access.log",
+        b"192.0.2.7 - - [21/Jul/2025:06:00:01 +0000] \"GET /index.html HTTP/1.1\" 200 88 \"https://cdn.evil.example/x\" \"Mozilla/5.0\"\n",
+    );
+    dir.join("logs")
+}
+
+/// `(exit code, indicator values matched, summary)` of a JSONL scan of `target` with `list`.
+fn ioc_scan(list: &std::path::Path, target: &std::path::Path) -> (i32, Vec<String>, Value) {
+    let out = sweep([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--ioc".as_ref(),
+        list.as_os_str(),
+        target.as_os_str(),
+    ]);
+    let (findings, summary) = findings_and_summary(&out);
+    let matched = findings
+        .iter()
+        .filter_map(|f| {
+            f["shellsweep"]["ioc"]["matched"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    (code(&out), matched, summary)
+}
+
+#[test]
+fn wildcard_domains_match_subdomains_and_ioc_check_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = referer_log(dir.path());
+    for line in ["*.evil.example", ".evil.example", "*.EVIL.example."] {
+        let list = write(dir.path(), "wild.txt", format!("{line}\n").as_bytes());
+        let (c, matched, summary) = ioc_scan(&list, &logs);
+        assert_eq!(c, 1, "{line}");
+        assert_eq!(matched, ["cdn.evil.example"], "{line}");
+        assert_eq!(summary["shellsweep"]["summary"]["indicators"]["domain"], 1);
+        let out = sweep(["ioc".as_ref(), "check".as_ref(), list.as_os_str()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(code(&out), 0, "{text}");
+        assert!(
+            text.contains("1 indicators: domain 1, 0 malformed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 wildcard domain") && text.contains("every subdomain"),
+            "{text}"
+        );
+    }
+    // A wildcard over a file extension stays a path glob; a sibling domain is no match.
+    let list = write(dir.path(), "wild.txt", b"*.shell.aspx\n*.notevil.example\n");
+    let out = sweep(["ioc".as_ref(), "check".as_ref(), list.as_os_str()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("domain 1, path_glob 1"), "{text}");
+    let (c, matched, _) = ioc_scan(&list, &logs);
+    assert_eq!((c, matched.len()), (0, 0));
+}
+
+#[test]
+fn a_list_that_gives_no_indicator_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = referer_log(dir.path());
+    for (name, body, says) in [
+        (
+            "bad.txt",
+            &b"nothing here\nneither\n"[..],
+            "no usable indicator in the IOC list (2 entries rejected",
+        ),
+        ("empty.txt", b"", "holds no indicator"),
+        (
+            "comments.txt",
+            b"# only a comment\n\n",
+            "holds no indicator",
+        ),
+    ] {
+        let list = write(dir.path(), name, body);
+        let out = sweep([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "--ioc".as_ref(),
+            list.as_os_str(),
+            logs.as_os_str(),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{name}: {err}");
+        assert!(err.contains(name) && err.contains(says), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "refused before scanning: {name}");
+        let out = sweep(["ioc".as_ref(), "check".as_ref(), list.as_os_str()]);
+        assert_eq!(code(&out), 2, "{name}");
+    }
+    // One usable line is enough: the rest is reported and counted.
+    let list = write(dir.path(), "mixed.txt", b"nothing here\nevil.example\n");
+    let (c, matched, summary) = ioc_scan(&list, &logs);
+    assert_eq!((c, matched.len()), (1, 1));
+    assert_eq!(summary["shellsweep"]["summary"]["ioc_lines_rejected"], 1);
+}
+
+#[test]
+fn utf16_and_bom_lists_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = referer_log(dir.path());
+    let text = "# from PowerShell\r\n192.0.2.7\r\nevil.example\r\n";
+    let utf16 = |le: bool, bom: bool| {
+        let mut b: Vec<u8> = Vec::new();
+        let units = (if bom { Some(0xFEFFu16) } else { None })
+            .into_iter()
+            .chain(text.encode_utf16());
+        for u in units {
+            b.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        b
+    };
+    let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
+    utf8_bom.extend(text.as_bytes());
+    for (name, body) in [
+        ("utf16le.txt", utf16(true, true)),
+        ("utf16be.txt", utf16(false, true)),
+        ("utf16le-nobom.txt", utf16(true, false)),
+        ("utf8bom.txt", utf8_bom),
+    ] {
+        let list = write(dir.path(), name, &body);
+        let out = sweep(["ioc".as_ref(), "check".as_ref(), list.as_os_str()]);
+        let checked = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(code(&out), 0, "{name}: {checked}");
+        assert!(
+            checked.contains("2 indicators: ipv4 1, domain 1, 0 malformed"),
+            "{name}: {checked}"
+        );
+        let (c, mut matched, summary) = ioc_scan(&list, &logs);
+        matched.sort();
+        assert_eq!(c, 1, "{name}");
+        assert_eq!(matched, ["192.0.2.7", "cdn.evil.example"], "{name}");
+        assert_eq!(
+            summary["shellsweep"]["summary"]["indicators"],
+            serde_json::json!({"ipv4": 1, "domain": 1}),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_summary_counts_indicators_by_kind() {
+    let out = sweep([
+        "scan",
+        "--format",
+        "jsonl",
+        "--ioc",
+        "fixtures/iocs/toolshell.txt",
+        "--ioc",
+        "fixtures/iocs/hash-iocs.txt",
+        "fixtures/logs/nginx",
+    ]);
+    let (_, summary) = findings_and_summary(&out);
+    assert_eq!(
+        summary["shellsweep"]["summary"]["indicators"],
+        serde_json::json!({"ipv4": 3, "cidr": 2, "domain": 2, "sha256": 3})
+    );
+    assert_eq!(summary["shellsweep"]["summary"]["indicators_loaded"], 10);
+    let out = sweep([
+        "scan",
+        "--ioc",
+        "fixtures/iocs/toolshell.txt",
+        "fixtures/logs/nginx",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert!(
+        text.contains("8 indicators (cidr 2, domain 2, ipv4 3, sha256 1)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_ioc_list_alone_is_enough_to_sweep_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = referer_log(dir.path());
+    let body = b"<% inert sample for hash matching %>\n";
+    write(dir.path(), "site/a.aspx", body);
+    write(dir.path(), "site/spinstall0.aspx", b"x");
+    let list = write(
+        dir.path(),
+        "iocs.txt",
+        format!(
+            "{}\nspinstall0.aspx\n*.evil.example\n",
+            hex(&sha2::Sha256::digest(body))
+        )
+        .as_bytes(),
+    );
+    let out = sweep([
+        "scan".as_ref(),
+        "--no-bundled-rules".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--ioc".as_ref(),
+        list.as_os_str(),
+        logs.as_os_str(),
+        dir.path().join("site").as_os_str(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, summary) = findings_and_summary(&out);
+    let mut rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"]["id"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        ["SSW-IOC-DOMAIN", "SSW-IOC-FILENAME", "SSW-IOC-HASH"]
+    );
+    assert_eq!(summary["shellsweep"]["summary"]["rules_loaded"], 0);
+    assert!(stderr(&out).contains("matching the IOC lists only"));
+    // Without a list there is still nothing to sweep with.
+    let out = sweep([
+        "scan".as_ref(),
+        "--no-bundled-rules".as_ref(),
+        logs.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no rules loaded"));
 }

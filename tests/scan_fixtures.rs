@@ -51,6 +51,17 @@ fn every_sample_is_found_by_its_rule_at_its_line_and_nothing_else() {
     );
     assert_eq!(summary["shellsweep"]["summary"]["errors"], 0);
     assert_eq!(summary["shellsweep"]["summary"]["complete"], true);
+    // The summary's sentence names severities most severe first.
+    let message = summary["message"].as_str().unwrap();
+    let at = |s: &str| {
+        message
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} in {message}"))
+    };
+    assert!(
+        at(" critical") < at(" high") && at(" high") < at(" medium"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -180,22 +191,46 @@ fn text_format_names_rule_severity_path_and_line() {
     let out = run(["scan", "fixtures/webroot/opt"]);
     assert_eq!(code(&out), 1);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("[CRITICAL] SSW-WEBSHELL-004"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    // One block for the file, headed by its combined severity and path; its rules under it.
+    let path = "fixtures/webroot/opt/tomcat/webapps/ROOT/status.jsp";
+    let headers: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].ends_with(&format!("] {path}")))
+        .collect();
+    assert_eq!(headers.len(), 1, "one block per file: {text}");
+    let at = headers[0];
+    assert_eq!(lines[at], format!("[CRITICAL] {path}"));
+    assert!(lines[at + 1].starts_with("  score 100 ("), "{text}");
+    let block: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    let rule = block
+        .iter()
+        .position(|l| l.starts_with("  [CRITICAL] SSW-WEBSHELL-004  "))
+        .unwrap_or_else(|| panic!("SSW-WEBSHELL-004 under {path}: {text}"));
+    let rest = &block[rule + 1..];
     assert!(
-        text.contains("fixtures/webroot/opt/tomcat/webapps/ROOT/status.jsp:6"),
-        "{text}"
+        rest[0].starts_with("    raised from high by "),
+        "why the severity changed: {rest:?}"
     );
-    assert!(text.contains("exec(request.getParameter"), "{text}");
+    assert!(
+        rest.iter()
+            .take_while(|l| !l.starts_with("  ["))
+            .any(|l| l.trim_start().starts_with("6 | ") && l.contains("exec(request.getParameter")),
+        "the matching line 6: {rest:?}"
+    );
     assert!(
         !text.contains('\x1b'),
         "no colour when stdout is not a terminal"
     );
-    assert!(
-        text.lines()
-            .last()
-            .unwrap()
-            .starts_with("shellsweep: scanned")
-    );
+    let summary = lines
+        .iter()
+        .position(|l| l.starts_with("shellsweep: scanned"))
+        .expect("summary");
+    assert!(summary > at);
+    assert!(lines.last().unwrap().ends_with("; complete"), "{text}");
 }
 
 #[test]

@@ -247,3 +247,149 @@ fn a_resumed_iis_log_keeps_its_field_layout() {
     assert_eq!(found[0]["shellsweep"]["log"]["line"], 4);
     assert_eq!(found[0]["url"]["path"], "/b.aspx");
 }
+
+/// One `--state` sweep of `paths` with extra `args`: exit code, findings, summary, stderr.
+fn state_sweep(
+    state: &Path,
+    args: &[&std::ffi::OsStr],
+    paths: &[&Path],
+) -> (i32, Vec<serde_json::Value>, serde_json::Value, String) {
+    let mut all: Vec<&std::ffi::OsStr> = vec![
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--state".as_ref(),
+        state.as_os_str(),
+    ];
+    all.extend_from_slice(args);
+    all.extend(paths.iter().map(|p| p.as_os_str()));
+    let out = run(all);
+    let (findings, summary) = findings_and_summary(&out);
+    (code(&out), findings, summary, stderr(&out))
+}
+
+#[test]
+fn a_webshell_found_before_is_reported_again_until_it_is_gone_or_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    write(&www, "index.php", b"<?php echo 'hello';\n");
+    let shell = write(&www, "up/cache.php", PHP_SHELL);
+    let state = dir.path().join("s.json");
+
+    let (c1, first, sum1, _) = state_sweep(&state, &[], &[&www]);
+    assert_eq!(c1, 1);
+    assert!(!first.is_empty());
+    assert!(
+        first
+            .iter()
+            .all(|f| f["shellsweep"]["carried_over"].is_null())
+    );
+
+    // Nothing changed: nothing is read again, but the webshell is still there.
+    let (c2, again, sum2, _) = state_sweep(&state, &[], &[&www]);
+    let s2 = &sum2["shellsweep"]["summary"];
+    assert_eq!(c2, 1, "{s2}");
+    assert_eq!(s2["files_unchanged"], 2);
+    assert_eq!(s2["files_scanned"], 0);
+    assert_eq!(
+        s2["findings_total"],
+        sum1["shellsweep"]["summary"]["findings_total"]
+    );
+    assert_eq!(
+        s2["findings_carried_over"].as_u64().unwrap(),
+        again.len() as u64
+    );
+    assert_eq!(s2["complete"], true);
+    assert_eq!(again.len(), first.len());
+    for (old, new) in first.iter().zip(&again) {
+        assert_eq!(new["event"]["id"], old["event"]["id"], "the same finding");
+        assert_eq!(new["rule"]["id"], old["rule"]["id"]);
+        assert_eq!(new["file"]["path"], shell.display().to_string());
+        assert_eq!(new["shellsweep"]["carried_over"], true);
+        assert_eq!(new["shellsweep"]["first_seen"], old["@timestamp"]);
+        assert_ne!(new["@timestamp"], old["@timestamp"], "written now");
+        assert_eq!(new["host"], old["host"]);
+    }
+
+    // An allowlist added later silences carried findings like new ones...
+    let allow = write(
+        dir.path(),
+        "allow.yml",
+        b"allow:\n  - path: '**/up/cache.php'\n    reason: test fixture\n",
+    );
+    let (c3, silenced, sum3, _) =
+        state_sweep(&state, &["--allow".as_ref(), allow.as_os_str()], &[&www]);
+    assert_eq!(c3, 0, "{sum3}");
+    assert!(silenced.is_empty());
+    assert_eq!(
+        sum3["shellsweep"]["summary"]["findings_allowed"]
+            .as_u64()
+            .unwrap(),
+        first.len() as u64
+    );
+    assert_eq!(
+        sum3["shellsweep"]["summary"]["files_unchanged"], 2,
+        "no rescan for it"
+    );
+    // ...and without it they are back.
+    let (c4, back, _, _) = state_sweep(&state, &[], &[&www]);
+    assert_eq!((c4, back.len()), (1, first.len()));
+
+    // A changed file is scanned again and its old findings dropped.
+    std::fs::write(&shell, b"<?php echo 'cleaned';\n").unwrap();
+    let (c5, none, sum5, _) = state_sweep(&state, &[], &[&www]);
+    assert_eq!(c5, 0, "{none:?}");
+    assert_eq!(sum5["shellsweep"]["summary"]["files_scanned"], 1);
+
+    // A file that is gone takes its findings along.
+    std::fs::write(&shell, PHP_SHELL).unwrap();
+    assert_eq!(state_sweep(&state, &[], &[&www]).0, 1);
+    assert_eq!(state_sweep(&state, &[], &[&www]).0, 1);
+    std::fs::remove_file(&shell).unwrap();
+    let (c6, gone, _, _) = state_sweep(&state, &[], &[&www]);
+    assert_eq!((c6, gone.len()), (0, 0));
+}
+
+#[test]
+fn a_state_file_of_the_earlier_version_loads_with_a_notice_and_rescans_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    write(&www, "shell.php", PHP_SHELL);
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    append(
+        &logs.join("access.log"),
+        &format!("{}\n{}\n", line("L1", true), line("l0", false)),
+    );
+    let state = dir.path().join("s.json");
+    let (c1, _, _, _) = state_sweep(&state, &[], &[&www, &logs]);
+    assert_eq!(c1, 1);
+    // What version 1 wrote: the same entries, without findings.
+    let mut old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    old["version"] = 1.into();
+    for f in old["files"].as_array_mut().unwrap() {
+        f.as_object_mut().unwrap().remove("findings");
+    }
+    std::fs::write(&state, old.to_string()).unwrap();
+
+    let (c2, found, sum2, err) = state_sweep(&state, &[], &[&www, &logs]);
+    assert!(err.contains("earlier version"), "{err}");
+    assert_eq!(c2, 1, "the webshell is reported again: {err}");
+    let s = &sum2["shellsweep"]["summary"];
+    assert_eq!(s["files_unchanged"], 0, "{s}");
+    assert_eq!(s["logs"]["resumed"], 1, "logs keep their place: {s}");
+    assert!(
+        found
+            .iter()
+            .all(|f| f["event"]["dataset"] == "shellsweep.file"),
+        "log lines are not reported twice: {found:?}"
+    );
+    // And it is a version-2 state again.
+    let (c3, _, sum3, err) = state_sweep(&state, &[], &[&www, &logs]);
+    assert_eq!(c3, 1);
+    assert!(!err.contains("earlier version"), "{err}");
+    let s3 = &sum3["shellsweep"]["summary"];
+    assert!(s3["findings_carried_over"].as_u64().unwrap() > 0, "{s3}");
+    assert_eq!(s3["findings_carried_over"], s3["findings_total"]);
+}

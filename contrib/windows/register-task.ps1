@@ -38,13 +38,15 @@ if (-not (Test-Path -LiteralPath $Exe)) { throw "shellsweep not found at $Exe (u
 New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
 icacls $DataDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' | Out-Null
 
-$existing = $Paths | Where-Object { Test-Path -LiteralPath $_ }
+# Every path stays in the task, with --skip-missing: a folder that is missing today (IIS logs
+# before the first request, a SharePoint hive installed later) is passed over with an event
+# line in findings.jsonl instead of failing the sweep, and scanned once it exists.
 $missing  = $Paths | Where-Object { -not (Test-Path -LiteralPath $_) }
-foreach ($m in $missing) { Write-Warning "not found, left out: $m" }
-if (-not $existing) { throw 'none of the paths exist; pass -Paths' }
+foreach ($m in $missing) { Write-Warning "not found now, skipped until it exists: $m" }
+if (@($missing).Count -eq @($Paths).Count) { throw 'none of the paths exist; pass -Paths' }
 
-$quoted = ($existing | ForEach-Object { '"{0}"' -f $_ }) -join ' '
-$arguments = ('scan --state "{0}\state.json" --format jsonl -o "{0}\findings.jsonl" -q {1} {2}' -f $DataDir, $ExtraArgs, $quoted)
+$quoted = ($Paths | ForEach-Object { '"{0}"' -f $_ }) -join ' '
+$arguments = ('scan --state "{0}\state.json" --format jsonl -o "{0}\findings.jsonl" -q --skip-missing {1} {2}' -f $DataDir, $ExtraArgs, $quoted)
 
 $action   = New-ScheduledTaskAction -Execute $Exe -Argument $arguments -WorkingDirectory $DataDir
 $trigger  = New-ScheduledTaskTrigger -Daily -At $At -RandomDelay $RandomDelay

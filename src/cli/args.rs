@@ -59,17 +59,32 @@ pub struct RuleSource {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and folders to scan.
+    /// Files and folders to scan; `-` reads standard input as one file (`./-` is a file
+    /// named `-`).
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
+    /// The name standard input goes by: the rules for that name apply (by extension and
+    /// path glob) and findings show it. Without it, every file rule applies and findings
+    /// show `<stdin>`.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_name: Option<PathBuf>,
     #[command(flatten)]
     pub rules: RuleSource,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Append output to FILE instead of writing to stdout.
+    /// Append output to FILE instead of writing to stdout (the text summary still goes to
+    /// stderr, unless --quiet).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Sort JSON lines by path, then line, as text output always is (findings are held
+    /// until the scan ends instead of streamed).
+    #[arg(long)]
+    pub sort: bool,
+    /// Print only the path of each file (or log) with findings, one per line, sorted; the
+    /// summary goes to stderr. The exit code is unchanged.
+    #[arg(short = 'l', long, conflicts_with_all = ["format", "sort"])]
+    pub files_with_findings: bool,
     /// Skip paths matching GLOB (repeatable). Without `/` it matches a name anywhere; with
     /// `/` it matches the whole path. A matching folder is not entered.
     #[arg(long, value_name = "GLOB")]
@@ -77,10 +92,13 @@ pub struct ScanArgs {
     /// Skip (and count) files larger than SIZE, e.g. 512K, 20M, 1G.
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_filesize: u64,
-    /// Scanning threads (default: one per CPU).
+    /// Scanning threads (default: one per CPU; at most 4 per CPU, more are capped with a
+    /// notice).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Follow symbolic links (loops and dangling links are reported and passed).
+    /// Follow symbolic links inside the trees (loops and dangling links are reported and
+    /// passed). Paths named here are followed anyway; without this option, links inside the
+    /// trees are named in the summary and leave the run incomplete.
     #[arg(long)]
     pub follow_symlinks: bool,
     /// Report only findings of this severity or above (others are counted).
@@ -103,10 +121,13 @@ pub struct ScanArgs {
     /// Severity of IOC findings.
     #[arg(long, value_enum, default_value_t = SeverityArg::High)]
     pub ioc_severity: SeverityArg,
-    /// Only log records at or after this time: RFC 3339, a date, or an age like 7d, 12h.
+    /// Only log records at or after this time: RFC 3339 (2025-07-19T09:00:00+02:00), a date
+    /// and time without a zone, read as UTC ("2025-07-19 09:00", 2025-07-19T09:00:30), a date
+    /// (midnight UTC at its start), or an age like 7d, 12h. Anything else is an error.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only log records at or before this time (same forms as --since).
+    /// Only log records at or before this time (same forms as --since; a date alone means
+    /// the end of that day, so `--until 2025-07-19` includes the 19th).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// UTC offset of SharePoint ULS timestamps, which carry none (e.g. +02:00, -5, 0).
@@ -120,6 +141,10 @@ pub struct ScanArgs {
     /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
     #[arg(long, requires = "state")]
     pub wait: bool,
+    /// A PATH that does not exist is skipped with a notice (and counted), not an error: for
+    /// schedules that list the folders of several web servers. When none exists, exit 2.
+    #[arg(long)]
+    pub skip_missing: bool,
     /// Stop reading a compressed log past this many decompressed bytes (and report it).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
     pub max_decompressed_size: u64,
@@ -129,10 +154,22 @@ pub struct ScanArgs {
 pub enum RulesCommand {
     /// Print the loaded rules: id, severity, scope, name.
     List(RuleSource),
-    /// Validate rule files; exits 2 on any error. Without PATH, checks the bundled rules.
+    /// Print one rule in full: every field, its patterns and condition, and where it is
+    /// defined. Exits 2 when no loaded rule has this id.
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        source: RuleSource,
+    },
+    /// Validate rule files as `scan` would load them, beside the bundled rules (a repeated
+    /// rule id is an error); exits 2 on any error. Without PATH, checks the bundled rules.
     Check {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Check the files on their own, as `scan --no-bundled-rules` would load them.
+        #[arg(long)]
+        no_bundled_rules: bool,
     },
 }
 

@@ -31,6 +31,22 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
             if kinds.is_empty() { "" } else { ": " },
             kinds.join(", "),
         )?;
+        let wildcards = set.wildcard_domains();
+        if wildcards > 0 {
+            writeln!(
+                out,
+                "{name}: {wildcards} wildcard {} (`*.evil.example`, `.evil.example`): \
+                 each matches the domain and every subdomain",
+                if wildcards == 1 { "domain" } else { "domains" }
+            )?;
+        }
+        if set.indicators.is_empty() {
+            writeln!(
+                out,
+                "{name}: no usable indicator: `scan --ioc` refuses this list"
+            )?;
+            malformed += 1;
+        }
         for pr in &problems {
             let what = if pr.unsupported {
                 "unsupported"

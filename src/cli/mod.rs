@@ -48,7 +48,11 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(RulesCommand::List(source)) => rules_cmd::list(&source),
-        Command::Rules(RulesCommand::Check { paths }) => rules_cmd::check(&paths),
+        Command::Rules(RulesCommand::Show { id, source }) => rules_cmd::show(&id, &source),
+        Command::Rules(RulesCommand::Check {
+            paths,
+            no_bundled_rules,
+        }) => rules_cmd::check(&paths, no_bundled_rules),
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
@@ -56,11 +60,28 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "shellsweep: {}",
-                crate::output::for_terminal(format!("{e:#}").as_bytes())
+                crate::output::for_terminal(error_text(&e).as_bytes())
             );
             Status::Trouble.into()
         }
     }
+}
+
+/// The error and its causes, each said once: an error that already quotes its cause (`PATH:
+/// CAUSE`) does not get the cause appended again.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
@@ -68,6 +89,16 @@ pub fn main() -> ExitCode {
 fn load_engine(
     source: &RuleSource,
     quiet: bool,
+) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+    load_engine_with(source, quiet, false)
+}
+
+/// [`load_engine`], where `iocs_given` allows no rules at all: an IOC list is enough to
+/// sweep with (Fenrir-style, `--no-bundled-rules --ioc LIST`).
+fn load_engine_with(
+    source: &RuleSource,
+    quiet: bool,
+    iocs_given: bool,
 ) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
     let mut loader = Loader::new();
     if !source.no_bundled_rules {
@@ -83,8 +114,11 @@ fn load_engine(
             if !quiet {
                 print_diagnostics(&warnings);
             }
-            if rules.is_empty() {
+            if rules.is_empty() && !iocs_given {
                 anyhow::bail!("no rules loaded (--no-bundled-rules without --rules?)");
+            }
+            if rules.is_empty() && !quiet {
+                eprintln!("shellsweep: no rules loaded; matching the IOC lists only");
             }
             Ok(Some((Engine::new(rules)?, files)))
         }

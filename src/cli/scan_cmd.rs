@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::args::{ScanArgs, parse_utc_offset};
-use super::{Status, load_engine};
+use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
+use super::{Status, load_engine_with};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
 use crate::ioc::IocSet;
-use crate::logs::{Window, parse_time_arg};
+use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
@@ -25,15 +25,51 @@ use crate::walk::{Excludes, WalkConfig};
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
-    let Some((engine, rule_files)) = load_engine(&args.rules, args.quiet)? else {
+    // Usage errors first, before any work or output.
+    let now = jiff::Timestamp::now();
+    let window = Window {
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--since")?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_until_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("--until")?,
+    };
+    if let (Some(since), Some(until)) = (window.since, window.until)
+        && since > until
+    {
+        anyhow::bail!(
+            "--since ({since}) is after --until ({until}): no record could be in the window"
+        );
+    }
+    let Some((engine, rule_files)) =
+        load_engine_with(&args.rules, args.quiet, !args.iocs.is_empty())?
+    else {
         return Ok(Status::Trouble);
     };
+    // Before any output: a list that gives nothing to match stops the run.
+    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let engine = Arc::new(engine);
     let excludes = Excludes::new(&args.exclude).context("bad --exclude glob")?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = threads_for(args.threads, cpus);
+    if let Some(asked) = args.threads
+        && asked > threads
+        && !args.quiet
+    {
+        eprintln!(
+            "shellsweep: -j {asked} is more than this machine can use: using {threads} threads \
+             ({THREADS_PER_CPU} per CPU, {cpus} CPUs)"
+        );
+    }
 
     let stats = Arc::new(Stats::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -41,6 +77,9 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         format: args.format,
         file: args.output.clone(),
         quiet: args.quiet,
+        sort: args.sort,
+        files_only: args.files_with_findings,
+        min_severity: args.min_severity.into(),
     };
     let output = Output::start(
         output_config,
@@ -59,7 +98,6 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     own_files.extend(args.output.as_deref().and_then(file_id));
     own_files.extend(std::env::current_exe().ok().as_deref().and_then(file_id));
 
-    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let mut allow = Allowlist::default();
     for p in &args.allow {
         match allow.load_file(p) {
@@ -89,7 +127,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         _lock = Some(lock);
         ruleset = ruleset_of(&args, &rule_files)?;
         let previous = match Previous::load(state_path, &ruleset) {
-            Ok(p) => p,
+            Ok(p) => {
+                if let Some(n) = &p.notice {
+                    eprintln!("shellsweep: {}", for_terminal(n.as_bytes()));
+                }
+                p
+            }
             Err(e) => {
                 eprintln!(
                     "shellsweep: {e}; starting afresh (repeated findings keep their event.id)"
@@ -102,23 +145,6 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             collector: Default::default(),
         }));
     }
-    let now = jiff::Timestamp::now();
-    let window = Window {
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_time_arg(s, now))
-            .transpose()
-            .map_err(anyhow::Error::msg)
-            .context("--since")?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_time_arg(s, now))
-            .transpose()
-            .map_err(anyhow::Error::msg)
-            .context("--until")?,
-    };
     let (uls_zone, uls_zone_label) = match &args.uls_utc_offset {
         Some(o) => {
             let offset = parse_utc_offset(o)
@@ -167,6 +193,8 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         allow: Arc::new(allow),
         hash_all: args.hash,
         state: sweep.clone(),
+        stdin_name: args.stdin_name.clone(),
+        skip_missing: args.skip_missing,
     };
     let config = Arc::new(config);
     let sink = output.sender();
@@ -187,6 +215,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         excludes: excludes.patterns().to_vec(),
         interrupted: stopped,
         indicators_loaded: config.iocs.indicators.len(),
+        indicators: config
+            .iocs
+            .counts()
+            .into_iter()
+            .map(|(k, n)| (k.as_str(), n))
+            .collect(),
         ioc_lines_rejected: ioc_rejected,
     });
     let outcome = output.finish(summary).context("writing output")?;
@@ -206,14 +240,47 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     })
 }
 
+/// Threads beyond this many per CPU only add memory (each holds its stack, scratch space
+/// and buffers) and contention; waits on slow disks are covered well below it.
+const THREADS_PER_CPU: usize = 4;
+
+/// The thread count to use: as asked, at least one, at most [`THREADS_PER_CPU`] per CPU.
+fn threads_for(asked: Option<usize>, cpus: usize) -> usize {
+    asked
+        .unwrap_or(cpus)
+        .clamp(1, cpus.max(1).saturating_mul(THREADS_PER_CPU))
+}
+
 /// Loads every `--ioc` list. Lines that cannot be used are reported on stderr with their
-/// line number (and counted in the summary); the rest of the list is used.
+/// line number (and counted in the summary); the rest of the list is used. A list that
+/// gives no indicator at all (empty, or every line rejected: a wrong file, an encoding
+/// not recognised) stops the run: a sweep without it would report "clean" for what the
+/// list was meant to find.
 fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
     let mut set = IocSet::default();
     let mut rejected = 0;
     let mut problems = Vec::new();
+    let mut useless = Vec::new();
     for p in paths {
-        problems.extend(set.load_file(p)?.problems);
+        let report = set.load_file(p)?;
+        if report.loaded == 0 {
+            let name = for_terminal(p.display().to_string().as_bytes());
+            useless.push(if report.problems.is_empty() {
+                format!("{name}: the IOC list holds no indicator (empty, or only comments)")
+            } else {
+                format!(
+                    "{name}: no usable indicator in the IOC list ({} {} rejected, see above; \
+                     `shellsweep ioc check` shows what each line is read as)",
+                    report.problems.len(),
+                    if report.problems.len() == 1 {
+                        "entry"
+                    } else {
+                        "entries"
+                    }
+                )
+            });
+        }
+        problems.extend(report.problems);
     }
     problems.extend(set.prepare());
     for pr in &problems {
@@ -230,23 +297,51 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
         );
         rejected += 1;
     }
+    if !useless.is_empty() {
+        anyhow::bail!("{}", useless.join("\nshellsweep: "));
+    }
     Ok((set, rejected))
 }
 
 /// The hash of everything that decides findings: rule files (bundled and added), IOC lists,
-/// allowlists and the severity floor. A change makes the next sweep rescan everything.
+/// the severity floor and options that change what a finding says. A change makes the next sweep rescan everything.
 fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let mut parts: Vec<Vec<u8>> = Vec::new();
     if !args.rules.no_bundled_rules {
         parts.extend(crate::rules::Loader::bundled_texts().map(|t| t.as_bytes().to_vec()));
     }
-    for p in rule_files.iter().chain(&args.iocs).chain(&args.allow) {
+    // Allowlists are left out: the state keeps findings before any allowlist and applies the
+    // current one to what it carries over, so editing an allowlist needs no rescan.
+    for p in rule_files.iter().chain(&args.iocs) {
         parts.push(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?);
     }
     parts.push(format!("{:?}", args.min_severity).into_bytes());
     if args.rules.hunt {
         parts.push(b"hunt".to_vec());
     }
+    // Carried-over findings keep what they said when found: the IOC severity and the extra
+    // hashes. Options at their defaults add nothing, so states from before they counted
+    // stay valid.
+    if !matches!(args.ioc_severity, SeverityArg::High) {
+        parts.push(format!("ioc-severity {:?}", args.ioc_severity).into_bytes());
+    }
+    if args.hash {
+        parts.push(b"hash".to_vec());
+    }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_counts_are_capped_per_cpu() {
+        assert_eq!(threads_for(None, 8), 8);
+        assert_eq!(threads_for(Some(0), 8), 1);
+        assert_eq!(threads_for(Some(20), 8), 20);
+        assert_eq!(threads_for(Some(100_000), 2), 8);
+        assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
+    }
 }

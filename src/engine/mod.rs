@@ -273,6 +273,28 @@ impl Engine {
     pub fn atom_count(&self) -> usize {
         self.files.len() + self.records.len()
     }
+
+    /// File names under which every file rule sees an input that has no name (stdin): one
+    /// per distinct set of rules an extension selects and canonical view it gets, plus one
+    /// without an extension. Rules limited to path globs match none of them.
+    pub fn nameless_input_names(&self) -> Vec<std::path::PathBuf> {
+        let mut exts: Vec<&String> = self.filters.by_extension.keys().collect();
+        exts.sort();
+        let mut seen: Vec<(&Vec<usize>, Option<crate::canon::Lang>)> = Vec::new();
+        let mut names = vec![std::path::PathBuf::from("stdin")];
+        for ext in exts {
+            let name = std::path::PathBuf::from(format!("stdin.{ext}"));
+            let key = (
+                &self.filters.by_extension[ext],
+                crate::canon::Lang::of(&name),
+            );
+            if !seen.contains(&key) {
+                seen.push(key);
+                names.push(name);
+            }
+        }
+        names
+    }
 }
 
 /// Regexes whose matches may be longer than this get a literal prefilter.

@@ -82,6 +82,7 @@ impl Engine {
                 matches: self.collect_matches(ri, raw, s, &mut LineCounter::new()),
                 match_count,
                 selections: held,
+                measures: super::scan::measured(&rule.condition, &stats),
             });
         }
         reset(s);

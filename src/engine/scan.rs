@@ -8,7 +8,7 @@ use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
 use super::stats::StatCache;
 use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
-use crate::rules::{Facts, Rule, Stat};
+use crate::rules::{Expr, Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
 pub(crate) const REPORTED_MATCHES_PER_RULE: usize = 8;
@@ -38,6 +38,9 @@ pub struct RuleHit<'e> {
     pub match_count: u64,
     /// For log rules: the selections that held.
     pub selections: Vec<&'e str>,
+    /// The file statistics the condition compared, as measured: a statistics-only rule
+    /// has no match to show, so these are its evidence.
+    pub measures: Vec<(Stat, f64)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -304,6 +307,7 @@ impl Engine {
                 matches: self.collect_matches(ri, buf, s, &mut lines),
                 match_count: facts.counts.iter().sum(),
                 selections: Vec::new(),
+                measures: measured(&rule.condition, &stats),
             });
         }
         out
@@ -337,6 +341,26 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// The statistics `condition` names that were measured while it was evaluated (a
+/// short-circuited comparison was not, and is left out rather than computed for show).
+pub(crate) fn measured(condition: &Expr, stats: &StatCache<'_>) -> Vec<(Stat, f64)> {
+    fn walk(e: &Expr, out: &mut Vec<Stat>) {
+        match e {
+            Expr::Stat(stat, ..) if !out.contains(stat) => out.push(*stat),
+            Expr::Not(e) => walk(e, out),
+            Expr::And(es) | Expr::Or(es) => es.iter().for_each(|e| walk(e, out)),
+            _ => {}
+        }
+    }
+    let mut named = Vec::new();
+    walk(condition, &mut named);
+    named.sort_by_key(|s| *s as usize);
+    named
+        .into_iter()
+        .filter_map(|s| stats.known(s).map(|v| (s, v)))
+        .collect()
 }
 
 /// Clears what a scan left in the scratch, touching only what it used.

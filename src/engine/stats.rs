@@ -22,6 +22,11 @@ impl<'a> StatCache<'a> {
         }
     }
 
+    /// The value if something already asked for it.
+    pub(crate) fn known(&self, stat: Stat) -> Option<f64> {
+        self.values[stat as usize].get()
+    }
+
     pub(crate) fn get(&self, stat: Stat) -> f64 {
         let slot = &self.values[stat as usize];
         if let Some(v) = slot.get() {

@@ -23,8 +23,11 @@ impl DomainSet {
         self.names.keys().map(String::as_str)
     }
 
+    /// Adds a domain; a wildcard (`*.evil.example`) is its base domain, which already
+    /// matches every name under it.
     pub fn insert(&mut self, domain: &str, indicator: usize) {
-        let d = domain.trim_end_matches('.').to_ascii_lowercase();
+        let d = domain.trim_start_matches("*.");
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
         self.names.entry(d).or_insert(indicator);
     }
 

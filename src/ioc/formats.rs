@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::plain::{classify, parse_plain, refang};
+use super::plain::{classify, is_domain, parse_plain, refang};
 use super::{Indicator, IocProblem, Kind, severity_from_score};
 use crate::rules::Severity;
 
@@ -356,7 +356,15 @@ fn csv_list(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProblem>) {
             if t.ends_with("|port") && i == 1 {
                 continue;
             }
-            match classify(part) {
+            // The type column settles what a plain list must guess: `evil.pl` typed
+            // `domain` is a Polish domain, not a Perl file name.
+            let classified = match classify(part) {
+                Ok((Kind::FileName, v)) if want == Some(Kind::Domain) && is_domain(&v) => {
+                    Ok((Kind::Domain, v))
+                }
+                other => other,
+            };
+            match classified {
                 Ok((kind, v)) if want.is_none() || compatible(want, kind) => {
                     let mut ind = Indicator::new(kind, v, list, line);
                     ind.severity = severity;
@@ -390,81 +398,307 @@ fn compatible(want: Option<Kind>, got: Kind) -> bool {
 /// comparisons on addresses, domains, URLs, file names and file hashes. Anything else in a
 /// pattern is reported as unsupported, never dropped silently.
 fn stix(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProblem>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let doc: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
-        Ok(v) => v,
-        Err(e) => {
-            return (
-                out,
-                vec![IocProblem::invalid(list, e.line(), format!("JSON: {e}"))],
-            );
-        }
+    stix_reader(list, text.trim_start_matches('\u{feff}').as_bytes())
+}
+
+/// Reads a STIX bundle as a stream: each object of `objects` is read, used and dropped
+/// before the next, so a feed export of hundreds of megabytes takes memory for its
+/// indicators, not for its JSON tree. A bundle that is not valid JSON to its end gives
+/// nothing but the error (a truncated download must not pass for a shorter list).
+pub(crate) fn stix_reader(
+    list: &Arc<str>,
+    reader: impl std::io::Read,
+) -> (Vec<Indicator>, Vec<IocProblem>) {
+    use serde::de::DeserializeSeed;
+    let ctx = stix_stream::Ctx::new(list);
+    let counting = stix_stream::Counting {
+        inner: reader,
+        newlines: &ctx.newlines,
     };
-    let objects: Vec<&Value> = match (&doc["type"], doc["objects"].as_array()) {
-        (Value::String(t), Some(objs)) if t == "bundle" => objs.iter().collect(),
-        (Value::String(t), _) if t == "indicator" => vec![&doc],
-        _ => {
-            return (
-                out,
+    let mut de = serde_json::Deserializer::from_reader(counting);
+    let top = stix_stream::Top(&ctx)
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top));
+    let mut out = ctx.out.into_inner();
+    let mut problems = ctx.problems.into_inner();
+    match top {
+        Err(e) => (
+            Vec::new(),
+            vec![IocProblem::invalid(list, e.line(), format!("JSON: {e}"))],
+        ),
+        Ok(top) => match top.fields.ty.as_deref() {
+            Some("bundle") if top.saw_objects => (out, problems),
+            Some("indicator") => {
+                stix_object(list, &top.fields, &mut out, &mut problems);
+                (out, problems)
+            }
+            _ => (
+                Vec::new(),
                 vec![IocProblem::invalid(
                     list,
                     1,
                     "not a STIX 2.1 bundle or indicator".into(),
                 )],
-            );
-        }
+            ),
+        },
+    }
+}
+
+/// The members of a STIX object that matter here, and the line of its `id`.
+#[derive(Default)]
+struct StixFields {
+    ty: Option<String>,
+    id: Option<String>,
+    line: usize,
+    pattern_type: Option<Value>,
+    pattern: Option<Value>,
+    name: Option<Value>,
+    description: Option<Value>,
+}
+
+fn stix_object(
+    list: &Arc<str>,
+    obj: &StixFields,
+    out: &mut Vec<Indicator>,
+    problems: &mut Vec<IocProblem>,
+) {
+    if obj.ty.as_deref() != Some("indicator") {
+        return;
+    }
+    let id = obj.id.as_deref().unwrap_or("?");
+    let line = obj.line;
+    if let Some(t) = obj.pattern_type.as_ref().and_then(Value::as_str)
+        && t != "stix"
+    {
+        problems.push(IocProblem::unsupported(
+            list,
+            line,
+            format!("{id}: pattern_type `{t}` is not stix"),
+        ));
+        return;
+    }
+    let Some(pattern) = obj.pattern.as_ref().and_then(Value::as_str) else {
+        problems.push(IocProblem::invalid(list, line, format!("{id}: no pattern")));
+        return;
     };
-    for obj in objects {
-        if obj["type"] != "indicator" {
-            continue;
-        }
-        let id = obj["id"].as_str().unwrap_or("?");
-        let line = text
-            .find(id)
-            .map_or(1, |at| text[..at].lines().count().max(1));
-        if obj["pattern_type"].as_str().is_some_and(|t| t != "stix") {
-            problems.push(IocProblem::unsupported(
-                list,
-                line,
-                format!(
-                    "{id}: pattern_type `{}` is not stix",
-                    obj["pattern_type"].as_str().unwrap_or("")
-                ),
-            ));
-            continue;
-        }
-        let Some(pattern) = obj["pattern"].as_str() else {
-            problems.push(IocProblem::invalid(list, line, format!("{id}: no pattern")));
-            continue;
-        };
-        let description = obj["name"]
-            .as_str()
-            .or(obj["description"].as_str())
-            .map(str::to_owned);
-        match stix_pattern(pattern) {
-            Ok(comparisons) => {
-                for (path, value) in comparisons {
-                    match stix_indicator(&path, &value) {
-                        Ok((kind, v)) => {
-                            let mut ind = Indicator::new(kind, v, list, line);
-                            ind.description = description.clone();
-                            out.push(ind);
-                        }
-                        Err(e) => {
-                            problems.push(IocProblem::unsupported(list, line, format!("{id}: {e}")))
-                        }
+    let description = obj
+        .name
+        .as_ref()
+        .and_then(Value::as_str)
+        .or(obj.description.as_ref().and_then(Value::as_str))
+        .map(str::to_owned);
+    match stix_pattern(pattern) {
+        Ok(comparisons) => {
+            for (path, value) in comparisons {
+                match stix_indicator(&path, &value) {
+                    Ok((kind, v)) => {
+                        let mut ind = Indicator::new(kind, v, list, line);
+                        ind.description = description.clone();
+                        out.push(ind);
+                    }
+                    Err(e) => {
+                        problems.push(IocProblem::unsupported(list, line, format!("{id}: {e}")))
                     }
                 }
             }
-            Err(e) => problems.push(IocProblem::unsupported(
-                list,
-                line,
-                format!("{id}: {e}: `{pattern}`"),
-            )),
+        }
+        Err(e) => problems.push(IocProblem::unsupported(
+            list,
+            line,
+            format!("{id}: {e}: `{pattern}`"),
+        )),
+    }
+}
+
+/// The serde visitors of the streaming STIX reader.
+mod stix_stream {
+    use std::cell::{Cell, RefCell};
+    use std::fmt;
+    use std::sync::Arc;
+
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    use super::{Indicator, IocProblem, StixFields, stix_object};
+
+    pub(super) struct Ctx {
+        list: Arc<str>,
+        /// Newlines the parser has read so far: serde_json reads a reader byte by byte, so
+        /// this is the line it is on, less one.
+        pub(super) newlines: Cell<usize>,
+        pub(super) out: RefCell<Vec<Indicator>>,
+        pub(super) problems: RefCell<Vec<IocProblem>>,
+    }
+
+    impl Ctx {
+        pub(super) fn new(list: &Arc<str>) -> Ctx {
+            Ctx {
+                list: list.clone(),
+                newlines: Cell::new(0),
+                out: RefCell::default(),
+                problems: RefCell::default(),
+            }
+        }
+
+        fn line(&self) -> usize {
+            self.newlines.get() + 1
         }
     }
-    (out, problems)
+
+    pub(super) struct Counting<'a, R> {
+        pub(super) inner: R,
+        pub(super) newlines: &'a Cell<usize>,
+    }
+
+    impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            let lines = memchr::memchr_iter(b'\n', &buf[..n]).count();
+            self.newlines.set(self.newlines.get() + lines);
+            Ok(n)
+        }
+    }
+
+    /// The top-level value: a bundle (whose objects are used as they are read) or a lone
+    /// indicator.
+    pub(super) struct Top<'a>(pub(super) &'a Ctx);
+
+    pub(super) struct TopValue {
+        pub(super) fields: StixFields,
+        pub(super) saw_objects: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = TopValue;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TopValue, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = TopValue;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a STIX 2.1 bundle or indicator")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopValue, A::Error> {
+            let mut top = TopValue {
+                fields: StixFields {
+                    line: 1,
+                    ..StixFields::default()
+                },
+                saw_objects: false,
+            };
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "objects" {
+                    map.next_value_seed(Objects(self.0))?;
+                    top.saw_objects = true;
+                } else {
+                    field(self.0, &key, &mut map, &mut top.fields)?;
+                }
+            }
+            Ok(top)
+        }
+    }
+
+    /// One member of an object: kept when it matters, skipped without building it if not.
+    fn field<'de, A: MapAccess<'de>>(
+        ctx: &Ctx,
+        key: &str,
+        map: &mut A,
+        f: &mut StixFields,
+    ) -> Result<(), A::Error> {
+        let string = |v: Value| v.as_str().map(str::to_owned);
+        match key {
+            "type" => f.ty = string(map.next_value()?),
+            "id" => {
+                f.line = ctx.line();
+                f.id = string(map.next_value()?);
+            }
+            "pattern_type" => f.pattern_type = Some(map.next_value()?),
+            "pattern" => f.pattern = Some(map.next_value()?),
+            "name" => f.name = Some(map.next_value()?),
+            "description" => f.description = Some(map.next_value()?),
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+
+    struct Objects<'a>(&'a Ctx);
+
+    impl<'de> DeserializeSeed<'de> for Objects<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Objects<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of STIX objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Object(self.0))?.is_some() {}
+            Ok(())
+        }
+    }
+
+    struct Object<'a>(&'a Ctx);
+
+    impl<'de> DeserializeSeed<'de> for Object<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Object<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a STIX object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut fields = StixFields {
+                line: self.0.line(),
+                ..StixFields::default()
+            };
+            while let Some(key) = map.next_key::<String>()? {
+                field(self.0, &key, &mut map, &mut fields)?;
+            }
+            stix_object(
+                &self.0.list,
+                &fields,
+                &mut self.0.out.borrow_mut(),
+                &mut self.0.problems.borrow_mut(),
+            );
+            Ok(())
+        }
+        // Anything but an object in `objects` is no indicator; it is skipped as before.
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
 }
 
 fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), String> {
@@ -727,6 +961,34 @@ mod tests {
         assert!(probs[1].2.contains("FOLLOWEDBY"), "{}", probs[1].2);
         assert!(probs[2].2.contains("MATCHES"), "{}", probs[2].2);
         assert_eq!(probs[0].0, 5, "line of the indicator's id");
+    }
+
+    #[test]
+    fn a_csv_type_settles_domain_or_file_name() {
+        let (_, ind, probs) = load("x.csv", "type,value\ndomain,evil.pl\n,evil.pl\n");
+        assert!(probs.is_empty(), "{probs:?}");
+        let got: Vec<Kind> = ind.iter().map(|i| i.0).collect();
+        assert_eq!(got, [Kind::Domain, Kind::FileName]);
+    }
+
+    #[test]
+    fn stix_streams_lone_indicators_and_refuses_truncated_bundles() {
+        let one = r#"{"type":"indicator","id":"indicator--z","pattern":"[ipv4-addr:value = '192.0.2.1']"}"#;
+        let (f, ind, probs) = load("one.json", one);
+        assert_eq!((f, ind.len(), probs.len()), (ListFormat::Stix, 1, 0));
+        let odd = "{\"objects\":[1,\"x\",[2],null,\n{\"id\":\"indicator--y\",\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'evil.example']\"}],\"type\":\"bundle\"}";
+        let (_, ind, probs) = load("odd.json", odd);
+        assert_eq!(ind.len(), 1, "{probs:?}");
+        assert_eq!(ind[0].2, 2, "line of the id, read as a stream");
+        let cut = &odd[..odd.len() - 3];
+        let (_, ind, probs) = load("cut.json", cut);
+        assert!(ind.is_empty());
+        assert!(probs[0].2.starts_with("JSON:"), "{probs:?}");
+        let (_, ind, probs) = load("x.json", r#"{"type":"malware","objects":[]}"#);
+        assert!(
+            ind.is_empty() && probs[0].2.contains("not a STIX"),
+            "{probs:?}"
+        );
     }
 
     #[test]

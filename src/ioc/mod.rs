@@ -5,6 +5,7 @@ mod formats;
 mod ip;
 mod paths;
 mod plain;
+mod tokens;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,7 +15,8 @@ pub use domain::DomainSet;
 pub use formats::ListFormat;
 pub use ip::{IpSet, parse_logged_addr};
 pub use paths::PathIocs;
-pub use plain::{classify, parse_plain, refang};
+pub use plain::{classify, is_wildcard_domain, parse_plain, refang};
+use tokens::TokenIndex;
 
 use crate::rules::Severity;
 
@@ -53,6 +55,42 @@ pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
         None => max,
     };
     Some((addr, len))
+}
+
+/// The text of a list file. Windows PowerShell 5.1 writes UTF-16 (`>`, `Out-File`), with a
+/// byte-order mark; Notepad and Excel add a UTF-8 one. Without a mark, text whose second and
+/// fourth bytes are NUL is read as UTF-16LE too (ASCII written as UTF-16). Anything else is
+/// UTF-8, invalid bytes replaced.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let utf16 = |body: &[u8], le: bool| {
+        let units = body.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+            .into()
+    };
+    if !is_utf16(bytes) {
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+    } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(body, true)
+    } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(body, false)
+    } else {
+        utf16(bytes, true)
+    }
+}
+
+/// UTF-16 by its byte-order mark, or ASCII written as UTF-16LE without one.
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+        || (bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[2] != 0 && bytes[3] == 0)
 }
 
 /// What an indicator is.
@@ -214,6 +252,8 @@ pub struct IocSet {
     pub file_names: HashMap<String, usize>,
     /// Path regexes and globs, compiled by [`IocSet::prepare`].
     pub paths: PathIocs,
+    /// What a log line must hold for a domain, URL or file name to match in it.
+    tokens: TokenIndex,
 }
 
 impl IocSet {
@@ -224,20 +264,43 @@ impl IocSet {
     /// Loads a list file, detecting its format; unusable entries are reported, the rest is
     /// kept. Call [`IocSet::prepare`] after the last list.
     pub fn load_file(&mut self, path: &Path) -> Result<LoadReport, IocError> {
-        let bytes = std::fs::read(path).map_err(|source| IocError::Read {
-            path: path.display().to_string(),
+        use std::io::Read;
+        let name = path.display().to_string();
+        let err = |source| IocError::Read {
+            path: name.clone(),
             source,
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        Ok(self.load_text(&path.display().to_string(), &text))
+        };
+        let mut file = std::fs::File::open(path).map_err(err)?;
+        // The format is told from the head; a STIX bundle (threat-intel exports run to
+        // hundreds of megabytes) is then read as a stream, anything else as a whole.
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(64 << 10)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
+        if !is_utf16(&bytes) && formats::detect(&name, &decode_text(&bytes)) == ListFormat::Stix {
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let head = std::io::Cursor::new(&bytes[bom..]);
+            let reader = std::io::BufReader::new(head.chain(file));
+            let list: Arc<str> = Arc::from(name.as_str());
+            let (indicators, problems) = formats::stix_reader(&list, reader);
+            return Ok(self.add_all(ListFormat::Stix, indicators, problems));
+        }
+        file.read_to_end(&mut bytes).map_err(err)?;
+        let text = decode_text(&bytes);
+        Ok(self.load_text(&name, &text))
     }
 
-    /// Loads a list from text; `list` names it in findings and problems (and, for Loki
-    /// lists, its name says whether it holds hashes, file names or C2 addresses).
-    pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
-        let name: Arc<str> = Arc::from(list);
-        let format = formats::detect(list, text);
-        let (indicators, problems) = formats::parse(format, &name, text);
+    fn add_all(
+        &mut self,
+        format: ListFormat,
+        indicators: Vec<Indicator>,
+        problems: Vec<IocProblem>,
+    ) -> LoadReport {
         let loaded = indicators.len();
         for ind in indicators {
             self.add(ind);
@@ -247,6 +310,15 @@ impl IocSet {
             loaded,
             problems,
         }
+    }
+
+    /// Loads a list from text; `list` names it in findings and problems (and, for Loki
+    /// lists, its name says whether it holds hashes, file names or C2 addresses).
+    pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
+        let name: Arc<str> = Arc::from(list);
+        let format = formats::detect(list, text);
+        let (indicators, problems) = formats::parse(format, &name, text);
+        self.add_all(format, indicators, problems)
     }
 
     /// Compiles the path regexes and globs of all loaded lists.
@@ -274,8 +346,12 @@ impl IocSet {
                     _ => return,
                 }
             }
-            Kind::Domain => self.domains.insert(&v, i),
+            Kind::Domain => {
+                self.domains.insert(&v, i);
+                self.tokens.add_domain(&v);
+            }
             Kind::Url => {
+                self.tokens.add_url(&v);
                 self.urls
                     .entry(v.trim_end_matches('/').to_owned())
                     .or_insert(i);
@@ -284,6 +360,7 @@ impl IocSet {
                 self.hashes.entry(v).or_insert(i);
             }
             Kind::FileName => {
+                self.tokens.add_file_name(&v);
                 self.file_names.entry(v).or_insert(i);
             }
             Kind::PathRegex | Kind::PathGlob => {}
@@ -300,6 +377,34 @@ impl IocSet {
         let mut v: Vec<(Kind, usize)> = m.into_iter().collect();
         v.sort();
         v
+    }
+
+    /// Wildcard domains (`*.evil.example`) among the indicators.
+    pub fn wildcard_domains(&self) -> usize {
+        self.indicators
+            .iter()
+            .filter(|i| i.kind == Kind::Domain && is_wildcard_domain(&i.value))
+            .count()
+    }
+
+    /// Literals a log line must hold for the domains, URLs and file names that
+    /// [`IocSet::line_may_match`] cannot check by their tokens (a URL on an IPv6 host, a file
+    /// name with a space); `None` when one has no literal to search for.
+    pub fn gate_literals(&self) -> Option<Vec<Vec<u8>>> {
+        self.tokens.literals()
+    }
+
+    /// Whether a log line may hold one of the domains, URLs or file names (other than those
+    /// [`IocSet::gate_literals`] stand for). Never false when the line, or the line
+    /// percent-decoded once, has a host-like token that the matcher would find: a few hash
+    /// probes per dotted token, whatever the size of the lists.
+    pub fn line_may_match(&self, line: &[u8]) -> bool {
+        self.tokens.line_may_match(line, &self.domains)
+    }
+
+    /// Whether [`IocSet::line_may_match`] has anything to look for.
+    pub fn has_line_tokens(&self) -> bool {
+        self.tokens.has_tokens()
     }
 
     pub fn has_hashes(&self) -> bool {

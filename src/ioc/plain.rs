@@ -11,7 +11,7 @@ const FILE_EXTENSIONS: &[&str] = &[
     "php4", "php5", "php7", "phtml", "phar", "inc", "jsp", "jspx", "jspf", "cfm", "cfc", "pl",
     "cgi", "py", "sh", "bat", "cmd", "ps1", "psm1", "vbs", "hta", "js", "dll", "exe", "sys", "war",
     "jar", "class", "txt", "log", "css", "html", "htm", "xml", "json", "png", "jpg", "gif", "ico",
-    "zip", "rar", "7z", "gz", "tar", "msi", "lnk", "so", "elf",
+    "zip", "rar", "7z", "gz", "tar", "msi", "lnk", "so", "elf", "ini", "htaccess",
 ];
 
 /// Parses a plain list. Lines that cannot be used come back as problems with their line.
@@ -121,6 +121,14 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
         };
     }
     let lower = v.to_ascii_lowercase();
+    // `*.evil.example`: a domain and everything under it (DNS wildcard notation), unless
+    // what follows the `*.` ends in a file extension (`*.shell.php` is a path glob).
+    if let Some(base) = lower.strip_prefix("*.")
+        && is_domain(base)
+        && !has_file_extension(base)
+    {
+        return Ok((Kind::Domain, wildcard(base)));
+    }
     // A glob over paths: `*/LAYOUTS/spinstall?.aspx`, `C:\\inetpub\\**\\*.ashx`.
     if v.contains(['*', '?']) && (v.contains(['/', '\\']) || v.contains('.')) {
         return match globset::Glob::new(&v.replace('\\', "/")) {
@@ -128,11 +136,15 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
             Err(e) => Err(format!("bad path glob: {}", e.kind())),
         };
     }
-    if let Some((_, ext)) = lower.rsplit_once('.')
-        && FILE_EXTENSIONS.contains(&ext)
-        && !lower.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|'])
+    if has_file_extension(&lower) && !lower.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|'])
     {
         return Ok((Kind::FileName, lower));
+    }
+    // `.evil.example`: the same wildcard as `*.evil.example`, as some DNS block lists write it.
+    if let Some(base) = lower.strip_prefix('.')
+        && is_domain(base)
+    {
+        return Ok((Kind::Domain, wildcard(base)));
     }
     if is_domain(&lower) {
         return Ok((Kind::Domain, lower.trim_end_matches('.').to_owned()));
@@ -140,7 +152,25 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
     Err("not a recognised indicator (IP, CIDR, domain, URL, MD5/SHA-1/SHA-256 or file name)".into())
 }
 
-fn is_domain(s: &str) -> bool {
+fn has_file_extension(lower: &str) -> bool {
+    lower
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext))
+}
+
+/// The value a wildcard domain keeps: written as `*.base`, so that findings show the
+/// indicator as the list meant it. It matches `base` and every name under it, as every
+/// domain indicator does.
+fn wildcard(base: &str) -> String {
+    format!("*.{}", base.trim_end_matches('.'))
+}
+
+/// Whether a domain indicator was written as a wildcard (`*.evil.example`, `.evil.example`).
+pub fn is_wildcard_domain(value: &str) -> bool {
+    value.starts_with("*.")
+}
+
+pub(crate) fn is_domain(s: &str) -> bool {
     let s = s.trim_end_matches('.');
     let labels: Vec<&str> = s.split('.').collect();
     labels.len() >= 2
@@ -199,6 +229,25 @@ mod tests {
                 (Kind::Md5, "63a9f0ea7bb98050796b649e85481845", 11),
                 (Kind::Ipv6, "2001:db8::1", 12),
                 (Kind::PathGlob, "*/LAYOUTS/ghostfile*.aspx", 13),
+            ]
+        );
+    }
+
+    #[test]
+    fn wildcard_domains_and_file_globs() {
+        let (ind, probs) =
+            kinds("*.Evil.example\n.evil.example\n*.shell.aspx\n*.aspx\n.user.ini\n*.*.example\n");
+        assert!(probs.is_empty(), "{probs:?}");
+        let got: Vec<(Kind, &str)> = ind.iter().map(|(k, v, _)| (*k, v.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Kind::Domain, "*.evil.example"),
+                (Kind::Domain, "*.evil.example"),
+                (Kind::PathGlob, "*.shell.aspx"),
+                (Kind::PathGlob, "*.aspx"),
+                (Kind::FileName, ".user.ini"),
+                (Kind::PathGlob, "*.*.example"),
             ]
         );
     }

@@ -16,5 +16,5 @@ pub use fields::Field;
 pub use iis::IisColumns;
 pub use record::Record;
 pub use sniff::{LogFormat, looks_like_log_path, sniff};
-pub use time::{Window, iis_time, parse_time_arg};
+pub use time::{Window, iis_time, parse_time_arg, parse_until_arg};
 pub use uls::{Stitcher, UlsRecord};

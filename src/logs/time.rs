@@ -4,23 +4,31 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
-/// Parses `--since`/`--until`: RFC 3339 (`2025-07-18T00:00:00Z`), a date (`2025-07-18`,
-/// midnight UTC), or an age relative to `now` (`7d`, `12h`, `30m`, `2w`).
+/// Parses `--since`/`--until`: RFC 3339 (`2025-07-18T00:00:00Z`, `2025-07-18 10:00+02:00`),
+/// a date and time without a zone (`2025-07-18T10:00`, `2025-07-18 10:00:30`), read as UTC
+/// as log times are reported, a date (`2025-07-18`, midnight UTC at its start), or an age
+/// relative to `now` (`7d`, `12h`, `30m`, `2w`). Anything not taken whole is an error: a
+/// window silently cut at the wrong place hides records.
 pub fn parse_time_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     let t = s.trim();
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts);
     }
-    if let Ok(d) = t.parse::<jiff::civil::Date>() {
-        return TimeZone::UTC
-            .to_timestamp(d.at(0, 0, 0, 0))
-            .map_err(|e| e.to_string());
+    if looks_like_date(t) {
+        return parse_civil_utc(t)
+            .map_err(|why| format!("`{s}` is not a valid date or time: {why}"));
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}` is neither RFC 3339, a date, nor an age like 7d or 12h"))?;
+    let neither = || {
+        format!(
+            "`{s}` is neither RFC 3339, a date like 2025-07-19 (with a time like 09:00 after it), nor an age like 7d or 12h"
+        )
+    };
+    if unit.is_empty() {
+        return Err(neither());
+    }
+    let n: i64 = digits.parse().map_err(|_| neither())?;
     let span = match unit {
         "s" => Span::new().seconds(n),
         "m" => Span::new().minutes(n),
@@ -30,6 +38,76 @@ pub fn parse_time_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
         _ => return Err(format!("unknown unit in `{s}` (use s, m, h, d or w)")),
     };
     now.checked_sub(span).map_err(|e| e.to_string())
+}
+
+/// `--until`: as [`parse_time_arg`], except that a date alone means the end of that day, so
+/// `--since 2025-07-19 --until 2025-07-19` is the whole of the 19th, as a person means it.
+pub fn parse_until_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let start = parse_time_arg(s, now)?;
+    let t = s.trim();
+    if t.len() == 10 && looks_like_date(t) {
+        let last = start
+            .checked_add(Span::new().hours(24))
+            .and_then(|next| next.checked_sub(Span::new().nanoseconds(1)))
+            .map_err(|e| e.to_string())?;
+        return Ok(last);
+    }
+    Ok(start)
+}
+
+/// `YYYY-MM-DD` at the start: the user meant a calendar date, so a failure is about the
+/// date, not an age unit.
+fn looks_like_date(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM`, `HH:MM:SS` or
+/// `HH:MM:SS.fraction`, as UTC. The grammar is checked here because jiff's civil parsers
+/// accept more than they keep (a date parser drops a time of day, a date-time parser an
+/// offset or a zone annotation).
+fn parse_civil_utc(t: &str) -> Result<Timestamp, String> {
+    let (date, time) = (&t[..10], &t[10..]);
+    let d: jiff::civil::Date = date.parse().map_err(|e: jiff::Error| e.to_string())?;
+    if time.is_empty() {
+        return TimeZone::UTC
+            .to_timestamp(d.at(0, 0, 0, 0))
+            .map_err(|e| e.to_string());
+    }
+    let clock = time
+        .strip_prefix('T')
+        .or_else(|| time.strip_prefix('t'))
+        .or_else(|| time.strip_prefix(' '))
+        .ok_or("expected `T` or a space and a time of day after the date")?;
+    let well_formed = {
+        let b = clock.as_bytes();
+        let digits =
+            |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+        let hm = b.len() >= 5 && digits(0..2) && b[2] == b':' && digits(3..5);
+        let rest = &b[b.len().min(5)..];
+        hm && (rest.is_empty()
+            || (rest.len() >= 3
+                && rest[0] == b':'
+                && rest[1..3].iter().all(u8::is_ascii_digit)
+                && (rest.len() == 3
+                    || ((rest[3] == b'.' || rest[3] == b',')
+                        && rest.len() > 4
+                        && rest[4..].iter().all(u8::is_ascii_digit)))))
+    };
+    if !well_formed {
+        return Err(format!(
+            "`{clock}` is not a time of day like 09:00 or 09:00:30 (a zone goes right after it: 09:00Z, 09:00+02:00)"
+        ));
+    }
+    let time: jiff::civil::Time = clock.parse().map_err(|e: jiff::Error| e.to_string())?;
+    TimeZone::UTC
+        .to_timestamp(d.to_datetime(time))
+        .map_err(|e| e.to_string())
 }
 
 /// A time window; either end may be open.
@@ -129,6 +207,46 @@ mod tests {
             Ok(ts("2025-07-18T08:00:00Z"))
         );
         assert!(parse_time_arg("yesterday", now).is_err());
+        for no_unit in ["20250719", "7"] {
+            let e = parse_time_arg(no_unit, now).unwrap_err();
+            assert!(e.contains("neither"), "{no_unit}: {e}");
+        }
+        // A time without a zone is UTC and keeps its time of day.
+        assert_eq!(
+            parse_time_arg("2025-07-19 23:59", now),
+            Ok(ts("2025-07-19T23:59:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2025-07-19T09:00", now),
+            Ok(ts("2025-07-19T09:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2025-07-19 09:00:30.5", now),
+            Ok(ts("2025-07-19T09:00:30.5Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2025-07-19 10:00+02:00", now),
+            Ok(ts("2025-07-19T08:00:00Z"))
+        );
+        assert_eq!(
+            parse_until_arg("2025-07-19", now),
+            Ok(ts("2025-07-19T23:59:59.999999999Z"))
+        );
+        assert_eq!(
+            parse_until_arg("2025-07-19 12:00", now),
+            Ok(ts("2025-07-19T12:00:00Z"))
+        );
+        for bad in [
+            "2025-13-45",
+            "2025-07-19 25:00",
+            "2025-07-19 9",
+            "2025-07-19T09:00[Europe/Paris]",
+            "2025-07-19 09:00 tomorrow",
+            "2025-07-19x",
+        ] {
+            let e = parse_time_arg(bad, now).unwrap_err();
+            assert!(e.contains("not a valid date or time"), "{bad}: {e}");
+        }
         let w = Window {
             since: Some(ts("2025-07-19T00:00:00Z")),
             until: Some(ts("2025-07-19T23:59:59Z")),

@@ -5,9 +5,10 @@
 //! slow, so IIS and Apache/nginx lines first go through this filter:
 //!
 //! - one case-insensitive Aho-Corasick search over each chunk of text finds the gate
-//!   literals of the log rules (see `engine::gate`) and of the IOC domains, URLs and file
-//!   names. A line is parsed when, for some rule, it holds a literal of every one of the
-//!   rule's clauses;
+//!   literals of the log rules (see `engine::gate`) and of the few IOC domains, URLs and
+//!   file names that are not made of host bytes; the others are looked up token by token
+//!   in hash sets (`ioc::tokens`), which stays linear in the size of the lists. A line
+//!   is parsed when, for some rule, it holds a literal of every one of the rule's clauses;
 //! - a line with percent escapes is also read decoded once, twice and three times, the
 //!   forms `decoded` tests and Apache paths compare. A literal that only decoding brings
 //!   in holds a decoded byte, so only the literals holding such a byte are compared there,
@@ -32,6 +33,9 @@ pub struct LineFilter {
     /// IOC addresses are loaded, so lines the gate passes over still get their client
     /// address looked up.
     check_ips: bool,
+    /// IOC domains, URLs or file names are loaded: lines the gate passes over still get
+    /// their tokens looked up (see `ioc::tokens`).
+    check_tokens: bool,
 }
 
 /// Three stages, each run only on what the one before let through: a line must hold a
@@ -150,15 +154,18 @@ impl LineFilter {
         LineFilter {
             gate: None,
             check_ips: false,
+            check_tokens: false,
         }
     }
 
     pub fn new(engine: &Engine, iocs: &IocSet) -> LineFilter {
         let check_ips = !iocs.ips.is_empty();
+        let check_tokens = iocs.has_line_tokens();
         let Some(rule_gates) = engine.record_gate() else {
             return LineFilter {
                 gate: None,
                 check_ips,
+                check_tokens,
             };
         };
         let mut gates: Vec<Vec<Vec<Vec<u8>>>> = rule_gates.to_vec();
@@ -169,12 +176,14 @@ impl LineFilter {
                 return LineFilter {
                     gate: None,
                     check_ips,
+                    check_tokens,
                 };
             }
         }
         LineFilter {
             gate: Gate::new(&gates),
             check_ips,
+            check_tokens,
         }
     }
 
@@ -219,7 +228,12 @@ impl LineFilter {
         let Some(gate) = &self.gate else {
             return Verdict::Parse;
         };
-        if gate.passes(line, offset, lookup.format, marks) {
+        if gate.passes(line, offset, lookup.format, marks)
+            || (self.check_tokens
+                && ((lookup.format == LogFormat::Combined
+                    && memchr::memchr(b'\\', line).is_some())
+                    || lookup.iocs.line_may_match(line)))
+        {
             return Verdict::Parse;
         }
         let (clients, time) = match lookup.format {
@@ -585,38 +599,11 @@ impl ByteSet {
     }
 }
 
-/// Literals one of which a line holds when an IOC domain, URL or file name can match it;
-/// `None` when some such indicator has no usable literal.
+/// Literals one of which a line holds when an IOC domain, URL or file name that
+/// [`IocSet::line_may_match`] does not check can match it; `None` when some such indicator
+/// has no usable literal.
 fn ioc_literals(iocs: &IocSet) -> Option<Vec<Vec<u8>>> {
-    let mut out: Vec<Vec<u8>> = iocs
-        .domains
-        .names()
-        .map(|d| d.as_bytes().to_vec())
-        .collect();
-    for url in iocs.urls.keys() {
-        // The host, without scheme, credentials or port: the part cs-host or the referer holds.
-        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = authority.rsplit('@').next().unwrap_or("");
-        let host = match host.rsplit_once(':') {
-            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => host,
-        };
-        if host.len() < 2 {
-            return None;
-        }
-        out.push(host.as_bytes().to_vec());
-    }
-    for name in iocs.file_names.keys() {
-        if name.is_empty() {
-            return None;
-        }
-        out.push(name.as_bytes().to_vec());
-    }
-    for lit in &mut out {
-        lit.make_ascii_lowercase();
-    }
-    Some(out)
+    iocs.gate_literals()
 }
 
 #[cfg(test)]
@@ -645,7 +632,7 @@ mod tests {
         );
     }
 
-    const IOCS: &str = "203.0.113.77\n198.51.100.0/24\nevil.example\nspinstall9.aspx\nhttp://portal.contoso.test/_layouts/15/bad.aspx\n";
+    const IOCS: &str = "203.0.113.77\n198.51.100.0/24\nevil.example\nspinstall9.aspx\nhttp://portal.contoso.test/_layouts/15/bad.aspx\n*.wild.test\nx_y.bad.test\n";
 
     /// Pieces that make up log lines: ordinary traffic and what the bundled rules and the
     /// IOCs above look for, so that random lines hit, nearly hit and miss.
@@ -699,6 +686,8 @@ mod tests {
         "https://portal.contoso.test/_layouts/15/SignOut.aspx",
         "https://a.evil.example/",
         "https://portal.contoso.test/",
+        "https://cdn.WILD.test/p",
+        "http://x_y.bad.test/",
     ];
     const CLIENTS: &[&str] = &[
         "10.1.2.3",

@@ -5,6 +5,7 @@ mod escape;
 mod progress;
 mod text;
 
+use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,14 +16,18 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use escape::{for_terminal, path_for_terminal};
+pub(crate) use text::wrap as wrap_text;
 
-use crate::finding::{Finding, Observer};
-use crate::summary::{Stats, Summary};
+use crate::finding::{Finding, Observer, Subject, path_bytes, rfc3339};
+use crate::rules::Severity;
+use crate::state::Carried;
+use crate::summary::{ScanEvent, Stats, Summary};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// For people: a block per finding, and a summary.
+    /// For people: a block per file (or log record) with every finding on it, sorted by
+    /// path and line, and a summary.
     Text,
     /// One ECS-shaped JSON object per line; the last line is the summary.
     Jsonl,
@@ -35,6 +40,12 @@ pub struct OutputConfig {
     /// Append to this file instead of writing to stdout.
     pub file: Option<PathBuf>,
     pub quiet: bool,
+    /// Sort JSON lines by path and line too (text is always sorted).
+    pub sort: bool,
+    /// `-l`: only the path of each file with findings, once.
+    pub files_only: bool,
+    /// `--min-severity`, named in the summary beside what it left out.
+    pub min_severity: Severity,
 }
 
 /// What scanning threads send to the writer.
@@ -46,6 +57,11 @@ pub enum Message {
     FileError(Option<PathBuf>, String),
     /// A note on stderr (shown unless `--quiet`).
     Notice(Option<PathBuf>, String),
+    /// An error or skip as a JSON event line (JSONL only; people read `FileError` and
+    /// `Notice` on stderr). Senders respect [`Stats::event_slot`].
+    Event(Box<ScanEvent>),
+    /// Findings of an unchanged file, reported again from the state of an earlier sweep.
+    Carried(PathBuf, Vec<Carried>),
 }
 
 /// How the writer ended.
@@ -84,6 +100,7 @@ impl Output {
         let progress = (!config.quiet && stderr_tty).then(|| progress::Progress::new(stats));
         let (tx, rx) = mpsc::sync_channel::<Message>(1024);
         let (summary_tx, summary_rx) = mpsc::channel::<Summary>();
+        let buffered = config.files_only || config.format == Format::Text || config.sort;
         let mut w = Writer {
             sink,
             format: config.format,
@@ -92,6 +109,13 @@ impl Output {
             observer,
             progress,
             broken: false,
+            buffered,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            with_findings: BTreeMap::new(),
+            files_only: config.files_only,
+            summary_to_stderr: !config.quiet && (config.file.is_some() || config.files_only),
+            min_severity: config.min_severity,
         };
         let handle = std::thread::Builder::new()
             .name("shellsweep-writer".into())
@@ -113,6 +137,11 @@ impl Output {
                     }
                 }
                 w.clear_progress();
+                if let Err(e) = w.flush_pending()
+                    && !w.note_broken(&e)
+                {
+                    return Err(e);
+                }
                 if let Ok(summary) = summary_rx.recv()
                     && let Err(e) = w.summary(&summary)
                     && !w.note_broken(&e)
@@ -151,6 +180,41 @@ fn open_append(path: &Path) -> io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// A carried-over finding as written now: its stored document, stamped with this run's time,
+/// host and version, and marked with when it was first reported.
+fn carried_ecs(c: &Carried, observer: &Observer) -> serde_json::Value {
+    let mut doc = c.doc.clone();
+    doc["@timestamp"] = rfc3339(jiff::Timestamp::now()).into();
+    doc["host"] = serde_json::json!({ "name": observer.host_name });
+    doc["observer"] = serde_json::json!({
+        "product": "shellsweep", "vendor": "shellsweep", "version": observer.version
+    });
+    if !doc["shellsweep"].is_object() {
+        doc["shellsweep"] = serde_json::json!({});
+    }
+    doc["shellsweep"]["carried_over"] = true.into();
+    doc["shellsweep"]["first_seen"] = c.first_seen.clone().into();
+    doc
+}
+
+/// Text for a carried-over finding: what the state holds is its JSON document, not the
+/// finding, so this says which rule, where and since when, and not the matches again.
+fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
+    let name = c.doc["rule"]["name"].as_str().unwrap_or_default();
+    let location = match c.doc["shellsweep"]["line"].as_u64() {
+        Some(line) => format!("{}:{line}", path_for_terminal(path)),
+        None => path_for_terminal(path),
+    };
+    writeln!(
+        w,
+        "[{}] {}  {}\n  {location}\n    (carried over: the file is unchanged since the sweep of {})\n",
+        c.severity().as_str().to_ascii_uppercase(),
+        for_terminal(c.rule_id().as_bytes()),
+        for_terminal(name.as_bytes()),
+        for_terminal(c.first_seen.as_bytes()),
+    )
+}
+
 struct Writer {
     sink: Box<dyn Write + Send>,
     format: Format,
@@ -159,7 +223,22 @@ struct Writer {
     observer: Observer,
     progress: Option<progress::Progress>,
     broken: bool,
+    /// Findings are held and written sorted at the end (text, `--sort`, `-l`), so that the
+    /// order does not depend on which thread finished first.
+    buffered: bool,
+    pending: Vec<text::Block>,
+    pending_bytes: usize,
+    /// Every path with findings, and whether it is a log.
+    with_findings: BTreeMap<PathBuf, bool>,
+    files_only: bool,
+    /// With `-o` (or `-l`) the person at the terminal still gets the summary, on stderr.
+    summary_to_stderr: bool,
+    min_severity: Severity,
 }
+
+/// Held output beyond this is written out as it stands and the rest streamed unsorted, so a
+/// run with millions of findings cannot exhaust memory (said on stderr when it happens).
+const PENDING_MAX: usize = 256 << 20;
 
 impl Writer {
     fn handle(&mut self, msg: Message) -> io::Result<()> {
@@ -168,15 +247,50 @@ impl Writer {
                 if self.broken {
                     return Ok(());
                 }
-                self.clear_progress();
                 for f in &findings {
-                    match self.format {
-                        Format::Jsonl => {
-                            serde_json::to_writer(&mut self.sink, &f.to_ecs(&self.observer))?;
-                            self.sink.write_all(b"\n")?;
-                        }
-                        Format::Text => text::write_finding(&mut self.sink, f, self.color)?,
+                    let is_log = matches!(f.subject, Subject::Log(_));
+                    if !self.with_findings.contains_key(f.subject.path()) {
+                        self.with_findings
+                            .insert(f.subject.path().to_path_buf(), is_log);
                     }
+                }
+                if self.files_only {
+                    return Ok(());
+                }
+                let blocks = match self.format {
+                    Format::Text => text::blocks(&findings, self.color),
+                    Format::Jsonl => findings
+                        .iter()
+                        .enumerate()
+                        .map(|(rank, f)| {
+                            let mut line = serde_json::to_string(&f.to_ecs(&self.observer))
+                                .map_err(io::Error::other)?;
+                            line.push('\n');
+                            Ok(text::Block {
+                                path: path_bytes(f.subject.path()).into_owned(),
+                                line: f.line().unwrap_or(0),
+                                rank,
+                                text: line,
+                            })
+                        })
+                        .collect::<io::Result<Vec<_>>>()?,
+                };
+                if self.buffered {
+                    self.pending_bytes += blocks.iter().map(|b| b.text.len()).sum::<usize>();
+                    self.pending.extend(blocks);
+                    if self.pending_bytes > PENDING_MAX {
+                        self.stderr_line(
+                            None,
+                            "over 256 MiB of findings held for sorting: writing them now, and the rest as found (unsorted); --format jsonl streams without holding",
+                        );
+                        self.flush_pending()?;
+                        self.buffered = false;
+                    }
+                    return Ok(());
+                }
+                self.clear_progress();
+                for b in &blocks {
+                    self.sink.write_all(b.text.as_bytes())?;
                 }
                 // Findings are rare and someone may be tailing: hand them over at once.
                 self.sink.flush()
@@ -191,6 +305,29 @@ impl Writer {
                 }
                 Ok(())
             }
+            Message::Carried(path, found) => {
+                if self.broken {
+                    return Ok(());
+                }
+                self.clear_progress();
+                for c in &found {
+                    match self.format {
+                        Format::Jsonl => {
+                            serde_json::to_writer(&mut self.sink, &carried_ecs(c, &self.observer))?;
+                            self.sink.write_all(b"\n")?;
+                        }
+                        Format::Text => carried_text(&mut self.sink, &path, c)?,
+                    }
+                }
+                self.sink.flush()
+            }
+            Message::Event(event) => {
+                if self.broken || self.format != Format::Jsonl {
+                    return Ok(());
+                }
+                serde_json::to_writer(&mut self.sink, &event.to_ecs(&self.observer))?;
+                self.sink.write_all(b"\n")
+            }
         }
     }
 
@@ -204,18 +341,74 @@ impl Writer {
         let _ = io::stderr().write_all(line.as_bytes());
     }
 
+    /// Writes what was held, sorted by path, then line (then the order within the file's
+    /// message, then text, so that blocks of one path and line come in the same order
+    /// every run).
+    fn flush_pending(&mut self) -> io::Result<()> {
+        let mut pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        if self.files_only {
+            for (path, _) in self.with_findings_paths() {
+                if self.broken {
+                    break;
+                }
+                let line = text::path_line(&path);
+                self.sink.write_all(line.as_bytes())?;
+                self.sink.write_all(b"\n")?;
+            }
+            return self.sink.flush();
+        }
+        if pending.is_empty() || self.broken {
+            return Ok(());
+        }
+        pending.sort_by(|a, b| {
+            (&a.path, a.line, a.rank, &a.text).cmp(&(&b.path, b.line, b.rank, &b.text))
+        });
+        self.clear_progress();
+        for b in &pending {
+            self.sink.write_all(b.text.as_bytes())?;
+        }
+        self.sink.flush()
+    }
+
+    /// The paths with findings in byte order, for `-l`.
+    fn with_findings_paths(&self) -> Vec<(PathBuf, bool)> {
+        let mut v: Vec<(PathBuf, bool)> = self
+            .with_findings
+            .iter()
+            .map(|(p, l)| (p.clone(), *l))
+            .collect();
+        v.sort_by(|a, b| path_bytes(&a.0).cmp(&path_bytes(&b.0)));
+        v
+    }
+
     fn summary(&mut self, summary: &Summary) -> io::Result<()> {
+        let seen = text::Seen {
+            files: self.with_findings.values().filter(|l| !**l).count() as u64,
+            logs: self.with_findings.values().filter(|l| **l).count() as u64,
+        };
+        if self.summary_to_stderr {
+            let color = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut buf = Vec::new();
+            text::write_summary(&mut buf, summary, self.min_severity, &seen, color)?;
+            let _ = io::stderr().write_all(&buf);
+        }
         if self.broken {
             return Ok(());
         }
         match self.format {
+            _ if self.files_only => {}
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.sink, &summary.to_ecs(&self.observer))?;
                 self.sink.write_all(b"\n")?;
             }
-            Format::Text if !self.quiet => {
-                text::write_summary(&mut self.sink, summary, self.color)?
-            }
+            Format::Text if !self.quiet => text::write_summary(
+                &mut self.sink,
+                summary,
+                self.min_severity,
+                &seen,
+                self.color,
+            )?,
             Format::Text => {}
         }
         self.sink.flush()

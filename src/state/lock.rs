@@ -37,7 +37,12 @@ impl Lock {
             .write(true)
             .open(&path)
             .map_err(|source| LockError::Io {
-                path: path.clone(),
+                // A missing folder is the state file's: the user named it, not its lock.
+                path: if source.kind() == std::io::ErrorKind::NotFound {
+                    state.to_path_buf()
+                } else {
+                    path.clone()
+                },
                 source,
             })?;
         lock(&file, wait).map_err(|e| match e.kind() {

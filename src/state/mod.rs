@@ -6,7 +6,16 @@
 //! decoded text and by the offset and number of the next line to read: a grown log resumes
 //! there, a log that shrank (copytruncate) starts again, and a log renamed or compressed by
 //! logrotate is recognised by its fingerprint and not read twice. Any change to the rules,
-//! IOC lists or allowlists (the ruleset hash) starts afresh.
+//! IOC lists, severity floor or options that change what a finding says (the ruleset hash)
+//! starts afresh; allowlists are not part of it, as they are applied to carried-over
+//! findings too.
+//!
+//! An unchanged file is not read again, but what was found in it is still there: the state
+//! keeps each file's findings (their ECS documents, bounded in number and size), and a sweep
+//! reports them again, marked as carried over, until the file changes (it is rescanned and
+//! its old findings dropped), goes away, or an allowlist silences them. So a second sweep
+//! over a web root with a webshell still exits 1. Log findings are reported once: they are
+//! past requests, and a log is never read twice.
 //!
 //! The state is written only after the findings it covers were written, to a temporary file
 //! renamed over the old one; a run killed before that leaves the old state, so the next run
@@ -25,10 +34,17 @@ use sha2::{Digest, Sha256};
 
 pub use lock::{Lock, LockError};
 
-use crate::finding::{hex, path_bytes};
+use crate::finding::{Finding, Observer, Subject, hex, path_bytes, rfc3339};
 use crate::read::Stamp;
+use crate::rules::Severity;
 
-const VERSION: u32 = 1;
+/// 2: files carry their findings. A version-1 state has none, so its files are scanned
+/// again (its logs resume: log findings are not carried).
+const VERSION: u32 = 2;
+/// At most this many findings of one file are kept for carrying over...
+const MAX_CARRIED: usize = 100;
+/// ...and at most this many bytes of their JSON, so a hostile file cannot bloat the state.
+const MAX_CARRIED_BYTES: usize = 256 * 1024;
 /// How much of a log's decoded text makes its fingerprint.
 pub const FINGERPRINT_LEN: usize = 1024;
 
@@ -53,6 +69,72 @@ pub struct FileEntry {
     /// The path's exact bytes, base64.
     pub path: String,
     pub stamp: Stamp,
+    /// What was found in the file when it was scanned (before any allowlist).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Carried>,
+}
+
+/// A finding kept in the state, to be reported again while its file is unchanged.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Carried {
+    /// When the finding was first reported (RFC 3339).
+    pub first_seen: String,
+    /// Its ECS document, without `@timestamp`, `host` and `observer` (set when written).
+    pub doc: serde_json::Value,
+}
+
+impl Carried {
+    pub fn rule_id(&self) -> &str {
+        self.doc["rule"]["id"].as_str().unwrap_or_default()
+    }
+
+    pub fn sha256(&self) -> Option<&str> {
+        self.doc["file"]["hash"]["sha256"].as_str()
+    }
+
+    /// Its severity; a document this version cannot read counts as high, so that it is not
+    /// lost or played down.
+    pub fn severity(&self) -> Severity {
+        let name = self.doc["event"]["severity_name"].as_str();
+        Severity::ALL
+            .iter()
+            .copied()
+            .find(|s| Some(s.as_str()) == name)
+            .unwrap_or(Severity::High)
+    }
+}
+
+/// The findings of one file in the form the state keeps, most severe first, within the
+/// bounds. Only file findings: log findings are reported once.
+pub fn to_carry(findings: &[Finding]) -> Vec<Carried> {
+    let placeholder = Observer {
+        host_name: String::new(),
+        version: "",
+    };
+    let mut sorted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f.subject, Subject::File(_)))
+        .collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    for f in sorted.into_iter().take(MAX_CARRIED) {
+        let mut doc = f.to_ecs(&placeholder);
+        if let Some(o) = doc.as_object_mut() {
+            for k in ["@timestamp", "host", "observer"] {
+                o.remove(k);
+            }
+        }
+        bytes += doc.to_string().len();
+        if bytes > MAX_CARRIED_BYTES && !out.is_empty() {
+            break;
+        }
+        out.push(Carried {
+            first_seen: rfc3339(f.timestamp),
+            doc,
+        });
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -85,6 +167,8 @@ pub struct Previous {
     logs: HashMap<(usize, String), LogEntry>,
     /// Distinct fingerprint lengths, for logs that were shorter than a KiB last time.
     lengths: Vec<usize>,
+    /// Why less than the whole state could be used, for a notice.
+    pub notice: Option<String>,
 }
 
 impl Previous {
@@ -100,13 +184,36 @@ impl Previous {
                 });
             }
         };
-        let state: StateFile =
+        let mut state: StateFile =
             serde_json::from_slice(&text).map_err(|source| StateError::Corrupt {
                 path: path.display().to_string(),
                 source,
             })?;
-        if state.version != VERSION || state.ruleset != ruleset {
-            return Ok(Previous::default());
+        let shown = path.display();
+        let mut notice = None;
+        match state.version {
+            VERSION => {}
+            1 => {
+                notice = Some(format!(
+                    "{shown}: state of an earlier version (no findings kept): files are scanned \
+                     again, logs resume"
+                ));
+                state.files.clear();
+            }
+            v => {
+                return Ok(Previous {
+                    notice: Some(format!(
+                        "{shown}: state version {v} is not known to this shellsweep: starting afresh"
+                    )),
+                    ..Previous::default()
+                });
+            }
+        }
+        if state.ruleset != ruleset {
+            return Ok(Previous {
+                notice,
+                ..Previous::default()
+            });
         }
         let mut lengths: Vec<usize> = state.logs.iter().map(|l| l.fingerprint_len).collect();
         lengths.sort_unstable();
@@ -123,6 +230,7 @@ impl Previous {
                 .map(|l| ((l.fingerprint_len, l.fingerprint.clone()), l))
                 .collect(),
             lengths,
+            notice,
         })
     }
 
@@ -156,10 +264,11 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn file(&self, path: &Path, stamp: Stamp) {
+    pub fn file(&self, path: &Path, stamp: Stamp, findings: Vec<Carried>) {
         self.files.lock().expect("state lock").push(FileEntry {
             path: path_key(path),
             stamp,
+            findings,
         });
     }
 
@@ -267,7 +376,15 @@ mod tests {
             mtime_ns: 4,
             ctime_ns: 5,
         };
-        c.file(Path::new("/w/a.php"), stamp);
+        let carried = Carried {
+            first_seen: "2025-07-19T10:00:00.000Z".into(),
+            doc: serde_json::json!({
+                "rule": { "id": "R-1" },
+                "event": { "severity_name": "critical" },
+                "file": { "hash": { "sha256": "ab" } },
+            }),
+        };
+        c.file(Path::new("/w/a.php"), stamp, vec![carried]);
         c.log(
             Path::new("/l/access.log"),
             stamp,
@@ -284,7 +401,16 @@ mod tests {
         );
         c.save(&state, "R").unwrap();
         let p = Previous::load(&state, "R").unwrap();
-        assert!(p.unchanged_file(Path::new("/w/a.php"), &stamp).is_some());
+        let kept = &p
+            .unchanged_file(Path::new("/w/a.php"), &stamp)
+            .unwrap()
+            .findings;
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].rule_id(), kept[0].sha256(), kept[0].severity()),
+            ("R-1", Some("ab"), Severity::Critical)
+        );
+        assert!(p.notice.is_none());
         assert!(
             p.unchanged_file(Path::new("/w/a.php"), &Stamp { size: 9, ..stamp })
                 .is_none()
@@ -297,6 +423,20 @@ mod tests {
         );
         assert!(p.log(b"other\n").is_none());
         assert!(Previous::load(&state, "other rules").unwrap().is_empty());
+
+        // Version 1 kept no findings: its files are dropped (scanned again), its logs kept.
+        let mut v1: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        v1["version"] = 1.into();
+        std::fs::write(&state, v1.to_string()).unwrap();
+        let old = Previous::load(&state, "R").unwrap();
+        assert!(old.notice.is_some());
+        assert!(old.unchanged_file(Path::new("/w/a.php"), &stamp).is_none());
+        assert!(old.log(b"line one\nline two\n").is_some());
+        v1["version"] = 99.into();
+        std::fs::write(&state, v1.to_string()).unwrap();
+        let future = Previous::load(&state, "R").unwrap();
+        assert!(future.is_empty() && future.notice.is_some());
         std::fs::write(&state, b"{not json").unwrap();
         assert!(matches!(
             Previous::load(&state, "R"),
