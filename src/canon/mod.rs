@@ -71,6 +71,34 @@ const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(
 const JAVA_FOLDS: &str = r#"["')]\s*\+\s*["'(]|\(\s*char\s*\)|new\s+String\s*\(|StringBu(?:ilder|ffer)|[Bb]ase64|BASE64|fromCharCode|\.reverse\s*\(|\.concat\s*\(|valueOf\s*\(\s*["']"#;
 const DOTNET_FOLDS: &str = r#"(?i)["')]\s*[&+]\s*["'(c]|\bchr[wb]?\$?\s*\(|strreverse|frombase64string|\(\s*char\s*\)|fromcharcode|string\.concat|new\s+string\s*\(|unescape\s*\(|\beval\s*\(|\bexecute(?:global)?\b"#;
 
+/// Decodes standard or URL-safe Base64 (padding optional). `lenient` skips bytes outside the
+/// alphabet, as PHP's `base64_decode` does; otherwise only white space and `=` are skipped
+/// and any other byte means the text is not Base64, as Java's and .NET's decoders say.
+pub(crate) fn base64(s: &[u8], lenient: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ if lenient => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// The canonical text of a script and, for each of its bytes, where it came from.
 #[derive(Debug, Default)]
 pub(crate) struct View {

@@ -228,26 +228,7 @@ fn printable(v: Vec<u8>) -> Option<Vec<u8>> {
 
 /// php's lenient `base64_decode`: characters outside the alphabet are skipped.
 fn base64(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &b in s {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
+    crate::canon::base64(s, true).unwrap_or_default()
 }
 
 fn unhex(s: &[u8]) -> Option<Vec<u8>> {
