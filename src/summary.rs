@@ -181,7 +181,8 @@ impl Stats {
                 records_outside_window: self.log_records_outside_window.load(Relaxed),
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
             },
-            complete: !self.incomplete(),
+            // A run stopped early did not look at everything.
+            complete: !self.incomplete() && !run.interrupted,
             symlinks_not_followed: {
                 let mut list = self
                     .symlinks_not_followed

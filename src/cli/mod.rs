@@ -4,6 +4,7 @@ mod args;
 mod ioc_cmd;
 mod rules_cmd;
 mod scan_cmd;
+mod signals;
 
 use std::process::ExitCode;
 

@@ -1,14 +1,16 @@
 //! `shellsweep scan`.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
 use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
-use super::{Status, load_engine_with};
+use super::{Status, load_engine_with, signals};
 use crate::allow::{AllowError, Allowlist};
 use crate::finding::Observer;
 use crate::ioc::IocSet;
@@ -22,9 +24,44 @@ use crate::state::{Lock, Previous, ruleset_hash};
 use crate::summary::{RunInfo, Stats};
 use crate::walk::{Excludes, WalkConfig};
 
+/// What the main thread waits for while the scan runs.
+enum Wake {
+    Done,
+    Signal(&'static str),
+}
+
+/// Sends [`Wake::Done`] when the scanning thread ends, returning or panicking.
+struct DoneOnDrop(mpsc::Sender<Wake>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(Wake::Done);
+    }
+}
+
+/// After a signal, how long scanning threads get to finish the file in hand, so that what
+/// they found is written; one blocked on a pipe is left behind.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
+    // Before any thread starts, so that all leave the signals to the signal thread. Until
+    // the scan starts, nothing is in flight and a signal ends the process as it would have.
+    let stop = Arc::new(AtomicBool::new(false));
+    let scanning = Arc::new(AtomicBool::new(false));
+    let (wake_tx, wake) = mpsc::channel::<Wake>();
+    {
+        let (stop, scanning, wake_tx) = (Arc::clone(&stop), Arc::clone(&scanning), wake_tx.clone());
+        signals::watch(move |name| {
+            if !scanning.load(Ordering::SeqCst) {
+                eprintln!("shellsweep: {name}: stopped before scanning");
+                std::process::exit(Status::Trouble as i32);
+            }
+            stop.store(true, Ordering::SeqCst);
+            let _ = wake_tx.send(Wake::Signal(name));
+        });
+    }
     // Usage errors first, before any work or output.
     let now = jiff::Timestamp::now();
     let window = Window {
@@ -72,30 +109,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     }
 
     let stats = Arc::new(Stats::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let output_config = OutputConfig {
-        format: args.format,
-        file: args.output.clone(),
-        quiet: args.quiet,
-        sort: args.sort,
-        files_only: args.files_with_findings,
-        min_severity: args.min_severity.into(),
-    };
-    let output = Output::start(
-        output_config,
-        Observer::here(),
-        Arc::clone(&stats),
-        Arc::clone(&stop),
-    )
-    .with_context(|| match &args.output {
-        Some(p) => format!("cannot open output file {}", p.display()),
-        None => "cannot start the output writer".into(),
-    })?;
 
     // The scanner's own files are never findings, even inside the scanned tree: its output
     // (which quotes what it found), its rule files (which hold the signatures) and itself.
     let mut own_files: HashSet<(u64, u64)> = rule_files.iter().filter_map(|p| file_id(p)).collect();
-    own_files.extend(args.output.as_deref().and_then(file_id));
     own_files.extend(std::env::current_exe().ok().as_deref().and_then(file_id));
 
     let mut allow = Allowlist::default();
@@ -122,6 +139,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let mut ruleset = String::new();
     if let Some(state_path) = &args.state {
         let lock = Lock::acquire(state_path, args.wait)?;
+        check_state_writable(state_path)?;
         own_files.extend(file_id(&lock.path));
         own_files.extend(file_id(state_path));
         _lock = Some(lock);
@@ -167,6 +185,28 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         }
     };
     own_files.extend(args.iocs.iter().filter_map(|p| file_id(p)));
+    // Opened last of what is checked before scanning (state, lock, output), so that a run
+    // refused for its state leaves the output file as it was.
+    let output_config = OutputConfig {
+        format: args.format,
+        file: args.output.clone(),
+        quiet: args.quiet,
+        sort: args.sort,
+        files_only: args.files_with_findings,
+        min_severity: args.min_severity.into(),
+        sync: args.state.is_some(),
+    };
+    let output = Output::start(
+        output_config,
+        Observer::here(),
+        Arc::clone(&stats),
+        Arc::clone(&stop),
+    )
+    .with_context(|| match &args.output {
+        Some(p) => format!("cannot open output file {}", p.display()),
+        None => "cannot write to standard output".into(),
+    })?;
+    own_files.extend(args.output.as_deref().and_then(file_id));
     let config = ScanConfig {
         roots: args.paths.clone(),
         walk: WalkConfig {
@@ -197,11 +237,48 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         skip_missing: args.skip_missing,
     };
     let config = Arc::new(config);
-    let sink = output.sender();
-    scan::run(&engine, &config, &sink, &stats, &stop);
-    drop(sink);
+    scanning.store(true, Ordering::SeqCst);
+    let scanner = {
+        let (engine, config, stats, stop) = (
+            Arc::clone(&engine),
+            Arc::clone(&config),
+            Arc::clone(&stats),
+            Arc::clone(&stop),
+        );
+        let sink = output.sender();
+        let done = DoneOnDrop(wake_tx);
+        std::thread::Builder::new()
+            .name("shellsweep-scan".into())
+            // As much as the main thread it replaces (standard input is scanned on it).
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let _done = done;
+                scan::run(&engine, &config, &sink, &stats, &stop);
+            })
+            .context("cannot start the scan")?
+    };
+    let signalled = match wake.recv() {
+        Ok(Wake::Signal(name)) => Some(name),
+        Ok(Wake::Done) | Err(_) => None,
+    };
+    let finished = match signalled {
+        None => true,
+        Some(_) => {
+            let deadline = Instant::now() + SIGNAL_GRACE;
+            loop {
+                match wake.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(Wake::Done) | Err(mpsc::RecvTimeoutError::Disconnected) => break true,
+                    Ok(Wake::Signal(_)) => {}
+                    Err(mpsc::RecvTimeoutError::Timeout) => break false,
+                }
+            }
+        }
+    };
+    if finished && let Err(panic) = scanner.join() {
+        std::panic::resume_unwind(panic);
+    }
 
-    let stopped = stop.load(std::sync::atomic::Ordering::Relaxed);
+    let stopped = stop.load(Ordering::Relaxed);
     let summary = stats.snapshot(RunInfo {
         started,
         duration_ms: clock.elapsed().as_millis() as u64,
@@ -223,12 +300,33 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .collect(),
         ioc_lines_rejected: ioc_rejected,
     });
-    let outcome = output.finish(summary).context("writing output")?;
-    // The state moves forward only once the findings it covers are written.
+    // A write that failed (a full disk, a closed or failing output) ends the run here, with
+    // the state not saved: the next sweep reports again what may not have been written.
+    let outcome = output.finish(summary).context(if args.state.is_some() {
+        "writing output (the state was not saved)"
+    } else {
+        "writing output"
+    })?;
+    let not_saved = if args.state.is_some() {
+        "; the state was not saved (the next sweep looks at the same again)"
+    } else {
+        ""
+    };
+    if let Some(name) = signalled {
+        eprintln!("shellsweep: interrupted by {name}: the scan stopped early{not_saved}");
+    }
+    // The state moves forward only once the findings it covers are written and synced.
     if let (Some(path), Some(sweep)) = (&args.state, &sweep)
         && !stopped
     {
+        let _no_forced_exit = signals::critical();
         sweep.collector.save(path, &ruleset)?;
+    }
+    if outcome.broken_pipe && args.state.is_some() {
+        eprintln!(
+            "shellsweep: the reader of standard output went away before all was written{not_saved}"
+        );
+        return Ok(Status::Trouble);
     }
     let found = stats.findings_total() > 0;
     Ok(if found {
@@ -238,6 +336,51 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     } else {
         Status::Clean
     })
+}
+
+/// Checked before scanning, with the lock held, so that a state that could not be saved
+/// stops the run now and not after the whole scan: the state must be a file (or not exist
+/// yet) in a folder where the state can be written. Temporary files left by a run killed
+/// while saving (`STATE.tmp.PID`; only the lock holder writes them) are removed.
+fn check_state_writable(path: &Path) -> anyhow::Result<()> {
+    let shown = for_terminal(path.display().to_string().as_bytes());
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        anyhow::bail!("{shown}: the state is not a regular file, so it could not be saved");
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp_prefix = format!("{name}.tmp.");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let file_name = e.file_name();
+            let left = file_name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&tmp_prefix))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+            if left {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    // The same name the save uses, so this tries just what it will do.
+    let probe = dir.join(format!("{tmp_prefix}{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(|| {
+            format!(
+                "{}: the state could not be saved there (checked before scanning)",
+                for_terminal(dir.display().to_string().as_bytes())
+            )
+        })?;
+    std::fs::remove_file(&probe).with_context(|| format!("removing {}", probe.display()))?;
+    Ok(())
 }
 
 /// Threads beyond this many per CPU only add memory (each holds its stack, scratch space

@@ -6,8 +6,8 @@ mod progress;
 mod text;
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +46,19 @@ pub struct OutputConfig {
     pub files_only: bool,
     /// `--min-severity`, named in the summary beside what it left out.
     pub min_severity: Severity,
+    /// Sync the output to disk before [`Output::finish`] returns: a `--state` sweep saves
+    /// its state only once what it covers cannot be lost to a crash.
+    pub sync: bool,
+}
+
+/// Set once, before `main`, when the process started with standard output closed (the
+/// standard library then puts `/dev/null` there, so writes would "succeed" into nothing).
+static STDOUT_CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// For `main`: standard output was closed when the process started. Findings written there
+/// would be lost, so a scan that writes to standard output refuses to start.
+pub fn stdout_closed_at_start() {
+    STDOUT_CLOSED_AT_START.store(true, Ordering::Relaxed);
 }
 
 /// What scanning threads send to the writer.
@@ -62,6 +75,9 @@ pub enum Message {
     Event(Box<ScanEvent>),
     /// Findings of an unchanged file, reported again from the state of an earlier sweep.
     Carried(PathBuf, Vec<Carried>),
+    /// Write what is held and the summary now, even if scanning threads still hold senders
+    /// (an interrupted run does not wait for a thread stuck reading a pipe).
+    End,
 }
 
 /// How the writer ended.
@@ -87,13 +103,19 @@ impl Output {
         stats: Arc<Stats>,
         stop: Arc<AtomicBool>,
     ) -> io::Result<Output> {
-        let (sink, is_tty): (Box<dyn Write + Send>, bool) = match &config.file {
-            Some(path) => (Box::new(BufWriter::new(open_append(path)?)), false),
+        let (dest, is_tty) = match &config.file {
+            Some(path) => (Dest::File(open_append(path)?), false),
             None => {
+                if STDOUT_CLOSED_AT_START.load(Ordering::Relaxed) {
+                    return Err(io::Error::other(
+                        "standard output is closed: the findings would be lost (use -o FILE)",
+                    ));
+                }
                 let tty = io::stdout().is_terminal();
-                (Box::new(BufWriter::new(io::stdout())), tty)
+                (Dest::Stdout(io::stdout()), tty)
             }
         };
+        let sink = LineSink::new(dest);
         let stderr_tty = io::stderr().is_terminal();
         let color =
             is_tty && config.format == Format::Text && std::env::var_os("NO_COLOR").is_none();
@@ -116,6 +138,7 @@ impl Output {
             files_only: config.files_only,
             summary_to_stderr: !config.quiet && (config.file.is_some() || config.files_only),
             min_severity: config.min_severity,
+            sync: config.sync,
         };
         let handle = std::thread::Builder::new()
             .name("shellsweep-writer".into())
@@ -123,6 +146,7 @@ impl Output {
                 let tick = Duration::from_millis(150);
                 loop {
                     match rx.recv_timeout(tick) {
+                        Ok(Message::End) => break,
                         Ok(msg) => {
                             if let Err(e) = w.handle(msg) {
                                 stop.store(true, Ordering::Relaxed);
@@ -148,6 +172,10 @@ impl Output {
                 {
                     return Err(e);
                 }
+                if w.sync && !w.broken {
+                    w.sink.flush()?;
+                    w.sink.inner.sync()?;
+                }
                 Ok(WriterOutcome {
                     broken_pipe: w.broken,
                 })
@@ -164,10 +192,13 @@ impl Output {
         self.tx.clone().expect("output is running")
     }
 
-    /// Closes the findings stream (every sender must be dropped by now) and writes the
-    /// summary last.
+    /// Closes the findings stream and writes the summary last. Messages sent after this
+    /// (by a scanning thread an interrupted run did not wait for) are not written.
     pub fn finish(mut self, summary: Summary) -> io::Result<WriterOutcome> {
-        drop(self.tx.take());
+        if let Some(tx) = self.tx.take() {
+            // Fails only when the writer already stopped on an error, returned below.
+            let _ = tx.send(Message::End);
+        }
         let _ = self.summary_tx.send(summary);
         self.handle
             .join()
@@ -175,9 +206,195 @@ impl Output {
     }
 }
 
-/// `--output` appends, so a SIEM shipper that tails the file never sees it shrink.
-fn open_append(path: &Path) -> io::Result<std::fs::File> {
-    OpenOptions::new().create(true).append(true).open(path)
+/// `--output` appends, so a SIEM shipper that tails the file never sees it shrink. A file
+/// left ending in a torn line (a writer killed or out of space mid-line) first gets the
+/// newline it lacks, so the torn line stays alone and the next ones parse.
+fn open_append(path: &Path) -> io::Result<File> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    // Another run's write in progress can show as a torn line (the size grows page by page
+    // while it copies), and two runs starting on a torn file would each add a newline: the
+    // lock waits out writes (each takes it shared) and makes the second see the first's.
+    let locked = lock(&file, Lock::Exclusive);
+    if ends_in_torn_line(path) {
+        file.write_all(b"\n")?;
+    }
+    if locked {
+        unlock(&file);
+    }
+    Ok(file)
+}
+
+/// True when the file is not empty and its last byte is not a newline. A file this process
+/// may append to but not read is taken as whole.
+fn ends_in_torn_line(path: &Path) -> bool {
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::End(-1)).is_ok() && f.read_exact(&mut last).is_ok() && last[0] != b'\n'
+}
+
+#[derive(Clone, Copy)]
+enum Lock {
+    /// While appending (runs append at once; the kernel keeps each write whole).
+    Shared,
+    /// While looking for a torn line and mending it.
+    Exclusive,
+}
+
+/// Best effort: on a file system without locks, output is written unlocked.
+#[cfg(unix)]
+fn lock(file: &File, how: Lock) -> bool {
+    use std::os::fd::AsRawFd;
+    let op = match how {
+        Lock::Shared => libc::LOCK_SH,
+        Lock::Exclusive => libc::LOCK_EX,
+    };
+    // SAFETY: flock on a descriptor this process owns; no memory is passed.
+    unsafe { libc::flock(file.as_raw_fd(), op) == 0 }
+}
+
+#[cfg(unix)]
+fn unlock(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: as above.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+}
+
+#[cfg(not(unix))]
+fn lock(file: &File, how: Lock) -> bool {
+    match how {
+        Lock::Shared => file.lock_shared().is_ok(),
+        Lock::Exclusive => file.lock().is_ok(),
+    }
+}
+
+#[cfg(not(unix))]
+fn unlock(file: &File) {
+    let _ = file.unlock();
+}
+
+/// Where the output goes.
+enum Dest {
+    Stdout(io::Stdout),
+    File(File),
+}
+
+impl Dest {
+    /// Puts what was written on disk, when it is a file (a pipe or terminal has nothing to
+    /// sync).
+    fn sync(&mut self) -> io::Result<()> {
+        match self {
+            Dest::File(f) => f.sync_data(),
+            Dest::Stdout(s) => {
+                s.flush()?;
+                match stdout_file(s) {
+                    Some(f) if f.metadata().is_ok_and(|m| m.is_file()) => f.sync_data(),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// A second handle on standard output, to sync it when it was redirected to a file.
+#[cfg(unix)]
+fn stdout_file(s: &io::Stdout) -> Option<File> {
+    use std::os::fd::AsFd;
+    s.as_fd().try_clone_to_owned().ok().map(File::from)
+}
+
+#[cfg(windows)]
+fn stdout_file(s: &io::Stdout) -> Option<File> {
+    use std::os::windows::io::AsHandle;
+    s.as_handle().try_clone_to_owned().ok().map(File::from)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn stdout_file(_: &io::Stdout) -> Option<File> {
+    None
+}
+
+impl Write for Dest {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Dest::Stdout(s) => s.write(buf),
+            Dest::File(f) => f.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Dest::Stdout(s) => s.write_all(buf),
+            Dest::File(f) => {
+                let locked = lock(f, Lock::Shared);
+                let result = f.write_all(buf);
+                if locked {
+                    unlock(f);
+                }
+                result
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Dest::Stdout(s) => s.flush(),
+            Dest::File(f) => f.flush(),
+        }
+    }
+}
+
+/// Hands whole lines to the destination, each batch in one `write`: with `O_APPEND`, runs
+/// appending to one file at once then never interleave parts of their lines, and a writer
+/// killed between writes leaves no half line. (Serializers write a line in many small
+/// pieces; a plain buffer would pass a line's head and tail in two writes when it fills.)
+struct LineSink<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+/// Whole lines held beyond this go out without waiting for a flush.
+const LINE_BATCH: usize = 64 * 1024;
+
+impl<W: Write> LineSink<W> {
+    fn new(inner: W) -> LineSink<W> {
+        LineSink {
+            inner,
+            buf: Vec::with_capacity(LINE_BATCH),
+        }
+    }
+
+    /// Writes the held whole lines; a line not finished yet stays.
+    fn write_lines(&mut self) -> io::Result<()> {
+        let Some(end) = memchr::memrchr(b'\n', &self.buf).map(|i| i + 1) else {
+            return Ok(());
+        };
+        let result = self.inner.write_all(&self.buf[..end]);
+        // After a failure nothing is written again: the run is stopping on the error.
+        self.buf.drain(..end);
+        result
+    }
+}
+
+impl<W: Write> Write for LineSink<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= LINE_BATCH {
+            self.write_lines()?;
+        }
+        Ok(data.len())
+    }
+
+    /// Writes everything held; callers flush at the end of a line.
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_lines()?;
+        if !self.buf.is_empty() {
+            let rest = std::mem::take(&mut self.buf);
+            self.inner.write_all(&rest)?;
+        }
+        self.inner.flush()
+    }
 }
 
 /// A carried-over finding as written now: its stored document, stamped with this run's time,
@@ -216,7 +433,7 @@ fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
 }
 
 struct Writer {
-    sink: Box<dyn Write + Send>,
+    sink: LineSink<Dest>,
     format: Format,
     color: bool,
     quiet: bool,
@@ -234,6 +451,7 @@ struct Writer {
     /// With `-o` (or `-l`) the person at the terminal still gets the summary, on stderr.
     summary_to_stderr: bool,
     min_severity: Severity,
+    sync: bool,
 }
 
 /// Held output beyond this is written out as it stands and the rest streamed unsorted, so a
@@ -328,6 +546,7 @@ impl Writer {
                 serde_json::to_writer(&mut self.sink, &event.to_ecs(&self.observer))?;
                 self.sink.write_all(b"\n")
             }
+            Message::End => Ok(()),
         }
     }
 

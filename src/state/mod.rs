@@ -328,8 +328,28 @@ impl Collector {
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-        result.map_err(io)
+        result.map_err(io)?;
+        // The rename is durable only once the folder is synced: a crash could otherwise
+        // bring back the old state after the output of this run was written.
+        sync_dir(path);
+        Ok(())
     }
+}
+
+/// Best effort: not every system or file system can sync a folder.
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
