@@ -46,15 +46,21 @@ const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let started = jiff::Timestamp::now();
     let clock = Instant::now();
-    // Before any thread starts, so that all leave the signals to the signal thread. Until
-    // the scan starts, nothing is in flight and a signal ends the process as it would have.
+    // Before any thread starts, so that all leave the signals to the signal thread. From
+    // here on a signal stops the run with an interrupted summary, except while it waits
+    // without end (for the lock with --wait, for a FIFO given to -o): then it ends the
+    // process as it would have without this, as nothing is in flight.
     let stop = Arc::new(AtomicBool::new(false));
-    let scanning = Arc::new(AtomicBool::new(false));
+    let exit_at_once = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake) = mpsc::channel::<Wake>();
     {
-        let (stop, scanning, wake_tx) = (Arc::clone(&stop), Arc::clone(&scanning), wake_tx.clone());
+        let (stop, exit_at_once, wake_tx) = (
+            Arc::clone(&stop),
+            Arc::clone(&exit_at_once),
+            wake_tx.clone(),
+        );
         signals::watch(move |name| {
-            if !scanning.load(Ordering::SeqCst) {
+            if exit_at_once.load(Ordering::SeqCst) {
                 eprintln!("shellsweep: {name}: stopped before scanning");
                 std::process::exit(Status::Trouble as i32);
             }
@@ -138,7 +144,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let mut sweep: Option<Arc<Sweep>> = None;
     let mut ruleset = String::new();
     if let Some(state_path) = &args.state {
-        let lock = Lock::acquire(state_path, args.wait)?;
+        exit_at_once.store(true, Ordering::SeqCst);
+        let lock = Lock::acquire(state_path, args.wait);
+        exit_at_once.store(false, Ordering::SeqCst);
+        let lock = lock?;
         check_state_writable(state_path)?;
         own_files.extend(file_id(&lock.path));
         own_files.extend(file_id(state_path));
@@ -196,13 +205,15 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         min_severity: args.min_severity.into(),
         sync: args.state.is_some(),
     };
+    exit_at_once.store(true, Ordering::SeqCst);
     let output = Output::start(
         output_config,
         Observer::here(),
         Arc::clone(&stats),
         Arc::clone(&stop),
-    )
-    .with_context(|| match &args.output {
+    );
+    exit_at_once.store(false, Ordering::SeqCst);
+    let output = output.with_context(|| match &args.output {
         Some(p) => format!("cannot open output file {}", p.display()),
         None => "cannot write to standard output".into(),
     })?;
@@ -237,7 +248,6 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         skip_missing: args.skip_missing,
     };
     let config = Arc::new(config);
-    scanning.store(true, Ordering::SeqCst);
     let scanner = {
         let (engine, config, stats, stop) = (
             Arc::clone(&engine),

@@ -653,3 +653,63 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps each `write` call apart.
+    struct Calls(Vec<Vec<u8>>);
+
+    impl Write for Calls {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_write_holds_only_whole_lines() {
+        let mut sink = LineSink::new(Calls(Vec::new()));
+        let mut expected = Vec::new();
+        for i in 0..5000 {
+            let line = format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 300));
+            // In small pieces, as a serializer writes them, and flushed now and then.
+            for piece in line.as_bytes().chunks(7) {
+                sink.write_all(piece).unwrap();
+            }
+            if i % 700 == 0 {
+                sink.flush().unwrap();
+            }
+            expected.extend_from_slice(line.as_bytes());
+        }
+        sink.flush().unwrap();
+        let calls = &sink.inner.0;
+        assert!(calls.len() > 10, "{} writes", calls.len());
+        for c in calls {
+            assert!(c.ends_with(b"\n") && c.len() <= LINE_BATCH + 400);
+        }
+        assert_eq!(calls.concat(), expected);
+    }
+
+    #[test]
+    fn only_a_file_ending_mid_line_is_torn() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("o.jsonl");
+        assert!(!ends_in_torn_line(&p), "missing");
+        std::fs::write(&p, b"").unwrap();
+        assert!(!ends_in_torn_line(&p), "empty");
+        std::fs::write(&p, b"{}\n").unwrap();
+        assert!(!ends_in_torn_line(&p));
+        std::fs::write(&p, b"{}\n{\"a\":").unwrap();
+        assert!(ends_in_torn_line(&p));
+        open_append(&p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n{\"a\":\n");
+        open_append(&p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n{\"a\":\n", "mended once");
+    }
+}
