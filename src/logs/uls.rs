@@ -184,9 +184,28 @@ impl Stitcher {
 
     /// Completes every pending record (at the end of the file), in line order.
     pub fn finish(&mut self, out: &mut Vec<UlsRecord>) {
-        let mut rest: Vec<UlsRecord> = self.pending.drain().map(|(_, r)| r).collect();
+        self.finish_where(|_| true, out);
+    }
+
+    /// Completes the pending records `done` picks, in line order; the others stay open
+    /// (a sweep of a log still being written leaves them to the next one).
+    pub fn finish_where(&mut self, done: impl Fn(&UlsRecord) -> bool, out: &mut Vec<UlsRecord>) {
+        let keys: Vec<Vec<u8>> = self
+            .pending
+            .iter()
+            .filter(|(_, r)| done(r))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut rest: Vec<UlsRecord> = keys.iter().filter_map(|k| self.pending.remove(k)).collect();
         rest.sort_by_key(|r| r.line);
         out.extend(rest);
+    }
+
+    /// The line number and offset of each record still open, in line order.
+    pub fn pending_starts(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = self.pending.values().map(|r| (r.line, r.offset)).collect();
+        v.sort_unstable();
+        v
     }
 }
 
