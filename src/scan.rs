@@ -656,10 +656,11 @@ impl Worker {
             total.lines_pending += o.lines_pending;
             total.before_since += o.before_since;
             total.reported_since = o.reported_since;
-            total.tail = o.tail;
-            // The first part that must be read again decides where the next sweep resumes.
-            if total.resume.is_none() && o.resume.is_some() {
+            // The first part that must be read again decides where the next sweep resumes
+            // (and so which text before that point makes the fingerprint).
+            if total.resume.is_none() {
                 total.resume = o.resume;
+                total.tail = o.tail;
             }
         }
         self.account(path, meta, text_head, total, before);
