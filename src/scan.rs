@@ -458,7 +458,7 @@ impl Worker {
         let stamp = &meta.stamp;
         let found = state
             .previous
-            .log_candidates(stamp, head)
+            .log_candidates(stamp, path, head)
             .into_iter()
             .find(|&(e, own)| {
                 e.offset <= available

@@ -275,6 +275,26 @@ mod tests {
     }
 
     #[test]
+    fn open_records_can_be_left_open_or_finished_by_where_they_start() {
+        let mut s = Stitcher::new(TimeZone::UTC);
+        let mut out = Vec::new();
+        let lines = [
+            "07/19/2025 09:13:05.11 \tp\t1\ta\tc\te\tl\tfirst...\tx",
+            "07/19/2025 09:13:05.11 \tp\t2\ta\tc\te\tl\twhole\tx",
+            "07/19/2025 09:13:05.12 \tp\t3\ta\tc\te\tl\tsecond...\tx",
+        ];
+        for (i, l) in lines.iter().enumerate() {
+            s.push(l.as_bytes(), i as u64 + 1, i as u64 * 100, &mut out);
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(s.pending_starts(), vec![(1, 0), (3, 200)]);
+        s.finish_where(|r| r.offset < 100, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].record.get(Field::Message), Some(&b"first..."[..]));
+        assert_eq!(s.pending_starts(), vec![(3, 200)]);
+    }
+
+    #[test]
     fn an_unfinished_record_is_completed_at_the_end() {
         let out = feed(&["07/19/2025 09:13:05.11 \tp\tt\ta\tc\te\tl\tcut off...\tx"]);
         assert_eq!(out.len(), 1);

@@ -247,8 +247,8 @@ struct StateFile {
 pub struct Previous {
     files: HashMap<String, FileEntry>,
     logs: Vec<LogEntry>,
-    /// Indexes into `logs` by device and inode...
-    by_id: HashMap<(u64, u64), usize>,
+    /// Indexes into `logs` by identity (see [`identity`])...
+    by_id: HashMap<(u64, u64, String), usize>,
     /// ...and by head fingerprint (length, hash), for copies under a new inode.
     by_head: HashMap<(usize, String), Vec<usize>>,
     /// Distinct fingerprint lengths, for logs that were shorter than a KiB last time.
@@ -318,7 +318,7 @@ impl Previous {
         let mut by_id = HashMap::new();
         let mut by_head: HashMap<(usize, String), Vec<usize>> = HashMap::new();
         for (i, l) in state.logs.iter().enumerate() {
-            by_id.insert((l.stamp.dev, l.stamp.ino), i);
+            by_id.insert(identity(&l.stamp, &l.path), i);
             by_head
                 .entry((l.fingerprint_len, l.fingerprint.clone()))
                 .or_default()
@@ -353,12 +353,15 @@ impl Previous {
     /// from, best first: its own inode's (if it still starts the same), then those of logs
     /// it may be a copy of (same start, another inode, with a tail fingerprint to check),
     /// furthest first. Each is only a candidate until the text before its offset matches.
-    pub fn log_candidates(&self, stamp: &Stamp, head: &[u8]) -> Vec<(&LogEntry, bool)> {
+    pub fn log_candidates(
+        &self,
+        stamp: &Stamp,
+        path: &Path,
+        head: &[u8],
+    ) -> Vec<(&LogEntry, bool)> {
         let mut out = Vec::new();
-        let own = self
-            .by_id
-            .get(&(stamp.dev, stamp.ino))
-            .map(|&i| &self.logs[i]);
+        let id = identity(stamp, &path_key(path));
+        let own = self.by_id.get(&id).map(|&i| &self.logs[i]);
         if let Some(e) = own.filter(|e| e.head_matches(head)) {
             out.push((e, true));
         }
@@ -369,7 +372,7 @@ impl Previous {
             .filter_map(|&len| self.by_head.get(&(len, fingerprint(&head[..len]))))
             .flatten()
             .map(|&i| &self.logs[i])
-            .filter(|e| (e.stamp.dev, e.stamp.ino) != (stamp.dev, stamp.ino) && e.tail.is_some())
+            .filter(|e| identity(&e.stamp, &e.path) != id && e.tail.is_some())
             .collect();
         copies.sort_by_key(|e| std::cmp::Reverse(e.offset));
         out.extend(copies.into_iter().map(|e| (e, false)));
@@ -422,9 +425,9 @@ impl Collector {
     /// Writes the state atomically: a temporary file beside it, synced, renamed over it.
     pub fn save(&self, path: &Path, ruleset: &str) -> Result<(), StateError> {
         let mut logs = self.logs.lock().expect("state lock").clone();
-        // One entry per inode (a log named twice, or by a hard link): the one read furthest.
-        logs.sort_by_key(|l| (l.stamp.dev, l.stamp.ino, std::cmp::Reverse(l.offset)));
-        logs.dedup_by_key(|l| (l.stamp.dev, l.stamp.ino));
+        // One entry per file (a log named twice, or by a hard link): the one read furthest.
+        logs.sort_by_key(|l| (identity(&l.stamp, &l.path), std::cmp::Reverse(l.offset)));
+        logs.dedup_by_key(|l| identity(&l.stamp, &l.path));
         let state = StateFile {
             version: VERSION,
             ruleset: ruleset.to_owned(),
@@ -457,6 +460,16 @@ fn tmp_path(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(format!(".tmp.{}", std::process::id()));
     path.with_file_name(name)
+}
+
+/// What tells one log file from another: its device and inode, or its path (as keyed) where
+/// the platform gives no inode (both are 0).
+fn identity(stamp: &Stamp, path_key: &str) -> (u64, u64, String) {
+    if stamp.dev == 0 && stamp.ino == 0 {
+        (0, 0, path_key.to_owned())
+    } else {
+        (stamp.dev, stamp.ino, String::new())
+    }
 }
 
 fn path_key(path: &Path) -> String {
@@ -549,7 +562,7 @@ mod tests {
                 .is_none()
         );
         let grown = b"line one\nline two\nline three\n";
-        let found = p.log_candidates(&stamp, grown);
+        let found = p.log_candidates(&stamp, Path::new("/l/access.log"), grown);
         assert_eq!(
             found.len(),
             2,
@@ -567,9 +580,34 @@ mod tests {
         assert!(!is_own && copy.is_at(Path::new("/l/other.log")));
         assert!(copy.tail_matches(&grown[..9]));
         // A new inode that starts alike may be a copy of either.
-        assert_eq!(p.log_candidates(&Stamp { ino: 9, ..stamp }, grown).len(), 2);
+        let elsewhere = Path::new("/l/x.log");
+        assert_eq!(
+            p.log_candidates(&Stamp { ino: 9, ..stamp }, elsewhere, grown)
+                .len(),
+            2
+        );
+        // Where the platform gives no inode, the path tells logs apart.
+        let c0 = Collector::default();
+        let none = Stamp {
+            dev: 0,
+            ino: 0,
+            ..stamp
+        };
+        for (name, next) in [("/l/a.log", (3, 18)), ("/l/b.log", (2, 9))] {
+            c0.log(
+                Path::new(name),
+                none,
+                head,
+                progress(next, &head[..next.1 as usize]),
+            );
+        }
+        let s0 = dir.path().join("s0.json");
+        c0.save(&s0, "R").unwrap();
+        let p0 = Previous::load(&s0, "R").unwrap();
+        let b = p0.log_candidates(&none, Path::new("/l/b.log"), grown);
+        assert_eq!((b.len(), b[0].1, b[0].0.offset), (2, true, 9));
         // An inode that starts otherwise now was rewritten: nothing to resume.
-        assert!(p.log_candidates(&other, b"other\n").is_empty());
+        assert!(p.log_candidates(&other, elsewhere, b"other\n").is_empty());
         assert!(Previous::load(&state, "other rules").unwrap().is_empty());
 
         // Version 1 kept no findings: its files are dropped (scanned again), its logs kept.
@@ -581,7 +619,7 @@ mod tests {
         assert!(old.notice.is_some());
         assert!(old.unchanged_file(Path::new("/w/a.php"), &stamp).is_none());
         // (and a log of an older state, without a tail fingerprint, only by its inode)
-        let found = old.log_candidates(&stamp, b"line one\nline two\n");
+        let found = old.log_candidates(&stamp, Path::new("/l/access.log"), b"line one\nline two\n");
         assert!(found.len() == 1 && found[0].1 && found[0].0.tail.is_none());
         v1["version"] = 99.into();
         std::fs::write(&state, v1.to_string()).unwrap();
