@@ -18,7 +18,10 @@
 //! reports them again, marked as carried over, until the file changes (it is rescanned and
 //! its old findings dropped), goes away, or an allowlist silences them. So a second sweep
 //! over a web root with a webshell still exits 1. Log findings are reported once: they are
-//! past requests, and a log is never read twice.
+//! past requests. A log's resume point never passes what could not be matched yet (an
+//! unterminated last line, a ULS record waiting for its continuation, a record after
+//! `--until`); what is read again to get back to it is not reported again (see
+//! docs/SCHEDULING.md).
 //!
 //! The state is written only after the findings it covers were written, to a temporary file
 //! renamed over the old one; a run killed before that leaves the old state, so the next run
