@@ -22,7 +22,7 @@ use crate::read::{
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
-use crate::state::{Carried, Collector, Previous, to_carry};
+use crate::state::{Carried, Collector, LogProgress, Previous, TAIL_LEN, to_carry};
 use crate::summary::{ScanEvent, Skip, Stats};
 use crate::walk::{self, Entry, Flow, SkipReason, WalkConfig};
 
@@ -63,6 +63,26 @@ pub fn is_stdin(root: &Path) -> bool {
 pub struct Sweep {
     pub previous: Previous,
     pub collector: Collector,
+}
+
+/// `len` bytes of `file` at `at`, leaving its position as it was.
+fn read_at(mut file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
+    let was = file.stream_position().ok()?;
+    let got = (|| {
+        file.seek(SeekFrom::Start(at)).ok()?;
+        let mut v = Vec::with_capacity(len);
+        file.take(len as u64).read_to_end(&mut v).ok()?;
+        (v.len() == len).then_some(v)
+    })();
+    file.seek(SeekFrom::Start(was)).ok()?;
+    got
+}
+
+/// A compressed or transcoded file's decoded text from its start (moves its position).
+fn decoded_from_start(file: &File, gzip: bool, max: u64) -> Option<Bounded<Box<dyn Read + Send>>> {
+    let mut f = file.try_clone().ok()?;
+    f.seek(SeekFrom::Start(0)).ok()?;
+    Some(Bounded::new(decoded(f, gzip), max))
 }
 
 /// How much of a file is read first, to tell logs from other files.
@@ -323,31 +343,43 @@ impl Worker {
                 0
             };
             let text = &head[bom..];
+            let before = |offset: u64, len: usize| -> Option<Vec<u8>> {
+                let len = len.min(usize::try_from(offset).unwrap_or(usize::MAX));
+                match usize::try_from(offset).ok().filter(|&o| o <= text.len()) {
+                    Some(o) => Some(text[o - len..o].to_vec()),
+                    None => read_at(file, bom as u64 + offset - len as u64, len),
+                }
+            };
             let start = self.resume_point(
+                path,
+                meta,
                 text,
                 meta.stamp.size.saturating_sub(bom as u64),
                 hold_partial,
+                &before,
             );
             let offset = start.offset;
             let remaining = meta.stamp.size.saturating_sub(bom as u64 + offset);
             if format != LogFormat::Uls && cfg.walk.threads > 1 && remaining >= SPLIT_MIN {
-                let result = self.log_split(path, meta, format, text, file, bom as u64, start);
+                let result =
+                    self.log_split(path, meta, format, text, file, bom as u64, start, &before);
                 self.buf = head;
                 return result.map(|()| true);
             }
             let prefix = match usize::try_from(offset).ok().and_then(|o| text.get(o..)) {
                 Some(rest) => rest,
                 None => {
-                    file.seek(SeekFrom::Start(bom as u64 + offset))
+                    (&*file)
+                        .seek(SeekFrom::Start(bom as u64 + offset))
                         .map_err(|e| e.to_string())?;
                     &[][..]
                 }
             };
             // Read what the log held when it was opened: lines written meanwhile belong to
             // the next sweep, and a writer faster than the reader cannot keep it busy forever.
-            let position = file.stream_position().map_err(|e| e.to_string())?;
+            let position = (&*file).stream_position().map_err(|e| e.to_string())?;
             let rest = (&*file).take(meta.stamp.size.saturating_sub(position));
-            let result = self.log(path, meta, format, text, prefix, rest, start);
+            let result = self.log(path, meta, format, text, prefix, rest, start, &before);
             self.buf = head;
             return result.map(|()| true);
         }
@@ -373,25 +405,49 @@ impl Worker {
             self.buf.clear();
             return Ok(false);
         };
-        let start = self.resume_point(&head, u64::MAX, hold_partial);
-        let offset = start.offset;
-        let prefix = match usize::try_from(offset).ok().and_then(|o| head.get(o..)) {
-            Some(rest) => rest.to_vec(),
-            None => {
-                let skip = offset - head.len() as u64;
-                io::copy(&mut (&mut stream).take(skip), &mut io::sink())
-                    .map_err(|e| format!("reading log: {e}"))?;
-                Vec::new()
-            }
+        // The decoded text before an offset: decoded again from the start (the stream is
+        // made anew below, as this moves the file's position).
+        let max = cfg.max_decompressed;
+        let before = |offset: u64, len: usize| -> Option<Vec<u8>> {
+            let len = len.min(usize::try_from(offset).unwrap_or(usize::MAX));
+            let mut s = decoded_from_start(file, gzip, max)?;
+            io::copy(&mut (&mut s).take(offset - len as u64), &mut io::sink()).ok()?;
+            let mut v = Vec::with_capacity(len);
+            (&mut s).take(len as u64).read_to_end(&mut v).ok()?;
+            (v.len() == len).then_some(v)
         };
-        self.log(path, meta, format, &head, &prefix, stream, start)
+        let start = self.resume_point(path, meta, &head, u64::MAX, hold_partial, &before);
+        let prefix = if cfg.state.is_some() {
+            // The tail checks move the file's position: the stream is made anew, and read
+            // up to where this sweep starts.
+            stream = decoded_from_start(file, gzip, max)
+                .ok_or_else(|| "reading log: cannot read it again".to_string())?;
+            io::copy(&mut (&mut stream).take(start.offset), &mut io::sink())
+                .map_err(|e| format!("reading log: {e}"))?;
+            Vec::new()
+        } else {
+            head.clone()
+        };
+        self.log(path, meta, format, &head, &prefix, stream, start, &before)
             .map(|()| true)
     }
 
     /// Where an incremental sweep resumes a log whose decoded text starts with `head` and
-    /// holds `available` bytes: the line after the last one read before, or the start when
-    /// the log is new to the state or shrank (copytruncate).
-    fn resume_point(&self, head: &[u8], available: u64, hold_partial: bool) -> Start {
+    /// holds `available` bytes: after what an earlier sweep read of this text, found by the
+    /// log's inode or, for a copy, by its first KiB, and only when the text before that
+    /// point (`before(offset, len)`) is still what was read; otherwise at the start. A log
+    /// still being written holds back what may still change (`hold_partial`), unless the
+    /// sweep before saw it at this size or under another name (rotated): then what was held
+    /// is matched as it is.
+    fn resume_point(
+        &self,
+        path: &Path,
+        meta: &FileMeta,
+        head: &[u8],
+        available: u64,
+        hold_partial: bool,
+        before: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
+    ) -> Start {
         let fresh = Start {
             hold_partial,
             ..Start::default()
@@ -399,18 +455,48 @@ impl Worker {
         let Some(state) = &self.config.state else {
             return fresh;
         };
-        match state.previous.log(head) {
-            Some(e) if e.offset <= available => {
-                self.stats.logs_resumed.fetch_add(1, Relaxed);
-                Start {
-                    line: e.next_line,
-                    offset: e.offset,
-                    hold_partial,
-                    iis_fields: e.iis_fields.as_ref().map(|f| f.as_bytes().to_vec()),
-                }
-            }
-            _ => fresh,
+        let stamp = &meta.stamp;
+        let found = state
+            .previous
+            .log_candidates(stamp, path, head)
+            .into_iter()
+            .find(|&(e, own)| {
+                e.offset <= available
+                    && ((own && (e.tail.is_none() || e.stamp == *stamp))
+                        || before(e.offset, e.tail_len).is_some_and(|t| e.tail_matches(&t)))
+            });
+        let Some((e, own)) = found else {
+            return fresh;
+        };
+        self.stats.logs_resumed.fetch_add(1, Relaxed);
+        let still_written = own && e.is_at(path) && e.stamp.size != stamp.size;
+        let window = &self.config.logs.window;
+        let reported = e.window();
+        let start = Start {
+            line: e.next_line,
+            offset: e.offset,
+            hold_partial: hold_partial && still_written,
+            iis_fields: e.iis_fields.as_ref().map(|f| f.as_bytes().to_vec()),
+            read_to: e.read_to(),
+            reported: Some(reported),
+            pending: e.pending.clone(),
+        };
+        // A window reaching further back than the one of the sweeps before: records before
+        // their `--since` were never reported, so the log is read again from its start
+        // (what they did report is not reported twice).
+        if window
+            .since
+            .is_some_and(|s| reported.since.is_some_and(|r| s < r))
+            || (window.since.is_none() && reported.since.is_some())
+        {
+            return Start {
+                line: 1,
+                offset: 0,
+                iis_fields: None,
+                ..start
+            };
         }
+        start
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -423,6 +509,7 @@ impl Worker {
         prefix: &[u8],
         src: impl Read,
         start: Start,
+        before: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
         let cfg = Arc::clone(&self.config);
         let sink = self.sink.clone();
@@ -444,7 +531,7 @@ impl Worker {
         );
         let outcome = result
             .map_err(|e| format!("reading log: {e} (findings up to this point were reported)"))?;
-        self.account(path, meta, text_head, &outcome);
+        self.account(path, meta, text_head, outcome, before);
         Ok(())
     }
 
@@ -459,6 +546,7 @@ impl Worker {
         file: &File,
         bom: u64,
         start: Start,
+        before: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
         let cfg = Arc::clone(&self.config);
         let (begin, end) = (bom + start.offset, meta.stamp.size);
@@ -474,6 +562,7 @@ impl Worker {
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let hold_partial = start.hold_partial;
         let (engine, filter, stats, cfg_ref) = (&self.engine, &self.filter, &self.stats, &cfg);
+        let start_ref = &start;
         // Parts go to the threads in order as the numbering pass reaches them; each thread
         // takes the next when it is done with one.
         let (tx, rx) = std::sync::mpsc::channel::<(usize, split::Part)>();
@@ -499,6 +588,9 @@ impl Worker {
                                 offset: part.begin - bom,
                                 hold_partial: hold_partial && k + 1 == part_count,
                                 iis_fields: part.iis_fields,
+                                read_to: start_ref.read_to,
+                                reported: start_ref.reported,
+                                pending: Vec::new(),
                             };
                             let src = split::ReadAt::new(file, part.begin, part.end);
                             let outcome = scan_log(
@@ -561,21 +653,51 @@ impl Worker {
             total.findings_below_min_severity += o.findings_below_min_severity;
             total.next = o.next;
             total.iis_fields = o.iis_fields;
+            total.lines_pending += o.lines_pending;
+            total.before_since += o.before_since;
+            total.reported_since = o.reported_since;
+            // The first part that must be read again decides where the next sweep resumes
+            // (and so which text before that point makes the fingerprint).
+            if total.resume.is_none() {
+                total.resume = o.resume;
+                total.tail = o.tail;
+            }
         }
-        self.account(path, meta, text_head, &total);
+        self.account(path, meta, text_head, total, before);
         Ok(())
     }
 
     /// Adds what scanning a log did to the counters, and to the state of a sweep.
-    fn account(&self, path: &Path, meta: &FileMeta, text_head: &[u8], outcome: &LogOutcome) {
-        self.count_log(outcome);
+    fn account(
+        &self,
+        path: &Path,
+        meta: &FileMeta,
+        text_head: &[u8],
+        outcome: LogOutcome,
+        before: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
+    ) {
+        self.count_log(&outcome);
         if let Some(state) = &self.config.state {
+            let (next, fields) = outcome.resume_point();
+            let tail = match &outcome.tail {
+                // A part that started past the resume point saw too little of the text.
+                Some(t) if t.len() >= TAIL_LEN.min(next.1 as usize) => Some(t.clone()),
+                _ => before(next.1, TAIL_LEN),
+            };
+            let window = &self.config.logs.window;
             state.collector.log(
                 path,
                 meta.stamp,
                 text_head,
-                outcome.next,
-                outcome.iis_fields.as_deref(),
+                LogProgress {
+                    next,
+                    read_to: outcome.next.1,
+                    iis_fields: fields.map(<[u8]>::to_vec),
+                    pending: outcome.pending.clone(),
+                    tail,
+                    since: outcome.since(window.since),
+                    until: window.until,
+                },
             );
         }
     }
@@ -589,6 +711,9 @@ impl Worker {
         self.stats
             .log_lines_truncated
             .fetch_add(outcome.truncated_lines, Relaxed);
+        self.stats
+            .log_lines_pending
+            .fetch_add(outcome.lines_pending, Relaxed);
         self.stats
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);

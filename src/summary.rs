@@ -85,6 +85,8 @@ pub struct Stats {
     pub log_records: AtomicU64,
     pub log_records_outside_window: AtomicU64,
     pub log_lines_truncated: AtomicU64,
+    /// Lines and ULS records an incremental sweep left to the next one (see [`LogCounts`]).
+    pub log_lines_pending: AtomicU64,
     /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
     symlinks_not_followed: Mutex<Vec<String>>,
     /// Event lines for gaps (errors, skips that leave content unexamined) and for other
@@ -180,6 +182,7 @@ impl Stats {
                 records: self.log_records.load(Relaxed),
                 records_outside_window: self.log_records_outside_window.load(Relaxed),
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
+                lines_pending: self.log_lines_pending.load(Relaxed),
             },
             // A run stopped early did not look at everything.
             complete: !self.incomplete() && !run.interrupted,
@@ -251,6 +254,10 @@ pub struct LogCounts {
     pub records_outside_window: u64,
     /// Lines longer than the line limit, matched on their head only.
     pub lines_truncated: u64,
+    /// Left to the next sweep (`--state`): an unterminated last line of a log still being
+    /// written, a ULS record still waiting for its continuation. They are matched once
+    /// finished, or by the next sweep that finds the log unchanged or rotated.
+    pub lines_pending: u64,
 }
 
 impl Summary {

@@ -184,9 +184,28 @@ impl Stitcher {
 
     /// Completes every pending record (at the end of the file), in line order.
     pub fn finish(&mut self, out: &mut Vec<UlsRecord>) {
-        let mut rest: Vec<UlsRecord> = self.pending.drain().map(|(_, r)| r).collect();
+        self.finish_where(|_| true, out);
+    }
+
+    /// Completes the pending records `done` picks, in line order; the others stay open
+    /// (a sweep of a log still being written leaves them to the next one).
+    pub fn finish_where(&mut self, done: impl Fn(&UlsRecord) -> bool, out: &mut Vec<UlsRecord>) {
+        let keys: Vec<Vec<u8>> = self
+            .pending
+            .iter()
+            .filter(|(_, r)| done(r))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut rest: Vec<UlsRecord> = keys.iter().filter_map(|k| self.pending.remove(k)).collect();
         rest.sort_by_key(|r| r.line);
         out.extend(rest);
+    }
+
+    /// The line number and offset of each record still open, in line order.
+    pub fn pending_starts(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = self.pending.values().map(|r| (r.line, r.offset)).collect();
+        v.sort_unstable();
+        v
     }
 }
 
@@ -253,6 +272,26 @@ mod tests {
             "\t\t\t\t\t\t\t\t",
         ]);
         assert!(out.len() <= 3);
+    }
+
+    #[test]
+    fn open_records_can_be_left_open_or_finished_by_where_they_start() {
+        let mut s = Stitcher::new(TimeZone::UTC);
+        let mut out = Vec::new();
+        let lines = [
+            "07/19/2025 09:13:05.11 \tp\t1\ta\tc\te\tl\tfirst...\tx",
+            "07/19/2025 09:13:05.11 \tp\t2\ta\tc\te\tl\twhole\tx",
+            "07/19/2025 09:13:05.12 \tp\t3\ta\tc\te\tl\tsecond...\tx",
+        ];
+        for (i, l) in lines.iter().enumerate() {
+            s.push(l.as_bytes(), i as u64 + 1, i as u64 * 100, &mut out);
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(s.pending_starts(), vec![(1, 0), (3, 200)]);
+        s.finish_where(|r| r.offset < 100, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].record.get(Field::Message), Some(&b"first..."[..]));
+        assert_eq!(s.pending_starts(), vec![(3, 200)]);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::logs::{
 };
 use crate::read::LineReader;
 use crate::rules::Severity;
+use crate::state::TAIL_LEN;
 
 use filter::{Lookup, Marks, Verdict};
 
@@ -35,6 +36,9 @@ pub struct LogOptions {
     pub min_severity: Severity,
 }
 
+/// A line's number and decoded offset.
+pub type Position = (u64, u64);
+
 /// What scanning one log did.
 #[derive(Clone, Debug, Default)]
 pub struct LogOutcome {
@@ -47,6 +51,44 @@ pub struct LogOutcome {
     pub next: (u64, u64),
     /// The IIS `#Fields` directive line in force at the end, for a later sweep.
     pub iis_fields: Option<Vec<u8>>,
+    /// Where a later sweep must resume when that is before `next`: the first record after
+    /// `--until` (it may be inside a later sweep's window) or a ULS record still waiting for
+    /// its continuation. With the `#Fields` directive in force there.
+    pub resume: Option<(Position, Option<Vec<u8>>)>,
+    /// Start offsets of the ULS records held open for a later sweep.
+    pub pending: Vec<u64>,
+    /// Lines left to a later sweep: an unterminated last line, ULS records held open.
+    pub lines_pending: u64,
+    /// Records left out for being before `--since`...
+    pub before_since: u64,
+    /// ...and the `--since` of the sweeps before, if resumed (see [`LogOutcome::since`]).
+    pub reported_since: Option<Option<jiff::Timestamp>>,
+    /// The decoded text before the resume point (up to [`TAIL_LEN`] bytes), when this run
+    /// still had it at hand.
+    pub tail: Option<Vec<u8>>,
+}
+
+impl LogOutcome {
+    /// The `--since` a later sweep may take as what was reported of the text before the
+    /// resume point: the earlier sweeps' when this one left out nothing for being before
+    /// its own (and that was earlier), else this one's.
+    pub fn since(&self, now: Option<jiff::Timestamp>) -> Option<jiff::Timestamp> {
+        match self.reported_since {
+            Some(before) if self.before_since == 0 => match (before, now) {
+                (Some(b), Some(n)) => Some(b.min(n)),
+                _ => None,
+            },
+            _ => now,
+        }
+    }
+
+    /// Where a later sweep resumes: line number, offset and `#Fields` directive.
+    pub fn resume_point(&self) -> ((u64, u64), Option<&[u8]>) {
+        match &self.resume {
+            Some((at, fields)) => (*at, fields.as_deref()),
+            None => (self.next, self.iis_fields.as_deref()),
+        }
+    }
 }
 
 /// Where to start reading a log, for incremental sweeps.
@@ -55,10 +97,17 @@ pub struct Start {
     /// Number and decoded offset of the first line `src` delivers.
     pub line: u64,
     pub offset: u64,
-    /// Leave an unterminated last line to a later sweep.
+    /// The log is still being written: leave an unterminated last line, and ULS records
+    /// whose continuation may still come, to a later sweep.
     pub hold_partial: bool,
     /// For IIS logs read from the middle: the `#Fields` directive line in force there.
     pub iis_fields: Option<Vec<u8>>,
+    /// Records starting before this offset were looked at by an earlier sweep, and those
+    /// inside `reported` were reported then (not again), except ULS records that were held
+    /// open (starting at an offset in `pending`).
+    pub read_to: u64,
+    pub reported: Option<Window>,
+    pub pending: Vec<u64>,
 }
 
 impl Default for Start {
@@ -68,7 +117,45 @@ impl Default for Start {
             offset: 0,
             hold_partial: false,
             iis_fields: None,
+            read_to: 0,
+            reported: None,
+            pending: Vec::new(),
         }
+    }
+}
+
+/// How much of the text last read is kept at hand, for the fingerprint before the resume
+/// point (which may lie behind a held line or record).
+const RECENT: usize = 64 * 1024;
+
+/// Counts what passes through and keeps the last [`RECENT`] bytes of it.
+struct Tally<R> {
+    inner: R,
+    total: u64,
+    recent: Vec<u8>,
+}
+
+impl<R> Tally<R> {
+    fn keep(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        if bytes.len() >= RECENT {
+            self.recent.clear();
+            self.recent
+                .extend_from_slice(&bytes[bytes.len() - RECENT..]);
+            return;
+        }
+        self.recent.extend_from_slice(bytes);
+        if self.recent.len() > 2 * RECENT {
+            self.recent.drain(..self.recent.len() - RECENT);
+        }
+    }
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.keep(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -98,7 +185,18 @@ pub fn scan_log(
         outcome: LogOutcome::default(),
         batch: Vec::new(),
         atoms_possible: true,
+        read_to: start.read_to,
+        reported: start.reported,
+        pending: &start.pending,
+        after_until: None,
     };
+    let mut resume_fields: Option<Option<Vec<u8>>> = None;
+    let mut tally = Tally {
+        inner: src,
+        total: 0,
+        recent: Vec::new(),
+    };
+    tally.keep(head);
     let mut fields_line = start.iis_fields.clone();
     let mut columns = fields_line
         .as_deref()
@@ -106,7 +204,7 @@ pub fn scan_log(
         .unwrap_or_default();
     let mut stitcher = Stitcher::new(opts.uls_zone.clone());
     let mut uls_done: Vec<UlsRecord> = Vec::new();
-    let mut reader = LineReader::new(src, head, opts.max_line)
+    let mut reader = LineReader::new(&mut tally, head, opts.max_line)
         .starting_at(start.line, start.offset)
         .holding_partial_line(start.hold_partial);
     let engine_ref = engine;
@@ -183,17 +281,52 @@ pub fn scan_log(
                     }
                 }
             }
+            if ctx.after_until.is_some() && resume_fields.is_none() {
+                resume_fields = Some(fields_line.clone());
+            }
             ctx.flush_if_full(emit);
             true
         },
     );
-    stitcher.finish(&mut uls_done);
+    let next = reader.position();
+    drop(reader);
+    let mut held: Vec<(u64, u64)> = Vec::new();
+    if start.hold_partial {
+        // Records already held open by the sweep before get no second wait.
+        stitcher.finish_where(|r| r.offset < start.read_to, &mut uls_done);
+        held = stitcher.pending_starts();
+    } else {
+        stitcher.finish(&mut uls_done);
+    }
     for r in uls_done.drain(..) {
         ctx.record(&r.raw, &r.record, r.line, r.offset);
     }
     ctx.flush(emit);
-    ctx.outcome.next = reader.position();
+    let end = start.offset + tally.total;
+    ctx.outcome.next = next;
     ctx.outcome.iis_fields = fields_line;
+    ctx.outcome.lines_pending = u64::from(end > next.1) + held.len() as u64;
+    ctx.outcome.pending = held.iter().map(|&(_, o)| o).collect();
+    ctx.outcome.reported_since = start.reported.map(|w| w.since);
+    let resume = ctx
+        .after_until
+        .into_iter()
+        .chain(held.iter().copied())
+        .filter(|&(_, o)| o < next.1)
+        .min_by_key(|&(_, o)| o);
+    if let Some(at) = resume {
+        // IIS records come in order: the directive in force at the first record after
+        // `--until` was the one in force when it was read. (ULS logs have none.)
+        ctx.outcome.resume = Some((at, resume_fields.flatten()));
+    }
+    let at = ctx.outcome.resume_point().0.1;
+    let kept_from = end - tally.recent.len() as u64;
+    let want = at.saturating_sub(TAIL_LEN as u64);
+    if want >= kept_from && at <= end {
+        let from = (want - kept_from) as usize;
+        let to = (at - kept_from) as usize;
+        ctx.outcome.tail = Some(tally.recent[from..to].to_vec());
+    }
     result.map(|()| ctx.outcome)
 }
 
@@ -211,13 +344,37 @@ struct Ctx<'a> {
     batch: Vec<Finding>,
     /// False when the current chunk holds no atom of any log rule's patterns.
     atoms_possible: bool,
+    /// What an earlier sweep reported (see [`Start`]).
+    read_to: u64,
+    reported: Option<Window>,
+    pending: &'a [u64],
+    /// The first record after `--until`: line number and offset.
+    after_until: Option<(u64, u64)>,
 }
 
 impl Ctx<'_> {
     fn record(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
+        if offset < self.read_to
+            && self.reported.is_some_and(|w| w.contains(rec.time))
+            && !self.pending.contains(&offset)
+        {
+            // Read again only to get back to a record held for this sweep: reported before.
+            return;
+        }
         self.outcome.records += 1;
         if !self.opts.window.contains(rec.time) {
             self.outcome.outside_window += 1;
+            if let (Some(since), Some(t)) = (self.opts.window.since, rec.time)
+                && t < since
+            {
+                self.outcome.before_since += 1;
+            }
+            if let (Some(until), Some(t)) = (self.opts.window.until, rec.time)
+                && t > until
+                && self.after_until.is_none_or(|(_, o)| offset < o)
+            {
+                self.after_until = Some((line, offset));
+            }
             return;
         }
         let hits = self
