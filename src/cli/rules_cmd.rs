@@ -56,7 +56,9 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let rule_count = loader.rules().len() - bundled;
     if errors == 0 {
-        match Engine::new(loader.rules().to_vec()) {
+        // A check compiles every regex, the bundled ones too (a scan leaves those until a
+        // file needs them).
+        match Engine::new(loader.rules().to_vec()).and_then(|e| e.compile_all().map(|()| e)) {
             Ok(engine) => {
                 for rule in engine.ungated_log_rules() {
                     // Rules carry no position of their own: point at their first selection.

@@ -177,6 +177,15 @@ fn content_score(set: &[Atom]) -> (bool, usize, usize, usize) {
     )
 }
 
+/// Whether a set is worth searching for only to gate a regex: each of its atoms keeps
+/// at least [`GATE_RESIDUAL`] bytes once the pieces every web file holds are taken out.
+/// `get`, `res` or `String` are in most files and would only add automaton hits.
+pub(crate) fn selective(set: &[Atom]) -> bool {
+    content_score(set).1 >= GATE_RESIDUAL
+}
+
+const GATE_RESIDUAL: usize = 4;
+
 /// Ranks candidate atom sets; the highest is kept.
 pub(crate) type Score<'a> = &'a dyn Fn(&[Atom]) -> (bool, usize, usize, usize);
 
@@ -224,30 +233,101 @@ fn required(hir: &Hir, score: Score<'_>) -> Option<Vec<Atom>> {
 /// set of literals (`(cmd|exec)=` gives `cmd=` and `exec=`), and other children may offer
 /// their own sets.
 fn concat_candidates(children: &[Hir], score: Score<'_>) -> Vec<Vec<Atom>> {
+    concat_spans(children, score)
+        .into_iter()
+        .map(|c| c.atoms)
+        .collect()
+}
+
+/// A required set of a concatenation and where in it the set's literals lie.
+struct Candidate {
+    atoms: Vec<Atom>,
+    /// The children the literals come from.
+    children: std::ops::Range<usize>,
+    /// True when each literal is exactly what those children match (a run of fixed
+    /// pieces); false when it lies somewhere inside one child.
+    exact: bool,
+}
+
+fn concat_spans(children: &[Hir], score: Score<'_>) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut run = empty_run();
-    let flush = |run: &mut Vec<Atom>, out: &mut Vec<Vec<Atom>>| {
+    let mut run_start = 0;
+    let flush = |run: &mut Vec<Atom>, from: usize, to: usize, out: &mut Vec<Candidate>| {
         let taken = std::mem::replace(run, empty_run());
         if taken.iter().all(|a| !a.bytes.is_empty()) {
-            out.push(taken);
+            out.push(Candidate {
+                atoms: taken,
+                children: from..to,
+                exact: true,
+            });
         }
     };
-    for child in children {
+    for (i, child) in children.iter().enumerate() {
         if let Some(next) = literal_choices(child).and_then(|c| extend(&run, &c)) {
+            if run.iter().all(|a| a.bytes.is_empty()) {
+                run_start = i;
+            }
             run = next;
             continue;
         }
-        flush(&mut run, &mut out);
+        flush(&mut run, run_start, i, &mut out);
         if let Some(set) = required(child, score) {
             // A literal alternation too large to multiply still starts a new run.
             if literal_choices(child).is_some() {
                 run = set.clone();
+                run_start = i;
             }
-            out.push(set);
+            out.push(Candidate {
+                atoms: set,
+                children: i..i + 1,
+                exact: false,
+            });
         }
     }
-    flush(&mut run, &mut out);
+    flush(&mut run, run_start, children.len(), &mut out);
     out
+}
+
+/// How far a match may reach before and after a hit of `clause`, one of the sets
+/// [`regex_clauses`] gave: the longest the regex's parts before the literal and after it
+/// can match. A regex built as `sink ... source` with its atom in the source needs looking
+/// at only the bytes before a hit, not a window of its whole length on both sides, which
+/// halves what verification reads. `None` when the regex is not a concatenation or a side
+/// is unbounded (the window is then the whole length both ways).
+pub(crate) fn clause_reach(hir: &Hir, clause: &[Atom]) -> Option<(usize, usize)> {
+    let children = match hir.kind() {
+        HirKind::Concat(children) => children,
+        HirKind::Capture(c) => return clause_reach(&c.sub, clause),
+        _ => return None,
+    };
+    let shortest = clause.iter().map(|a| a.bytes.len()).min()?;
+    let sum = |parts: &[Hir]| -> Option<usize> {
+        parts
+            .iter()
+            .try_fold(0usize, |n, p| n.checked_add(p.properties().maximum_len()?))
+    };
+    let mut reach: Option<(usize, usize)> = None;
+    // The same set can come from several places; every one must be covered.
+    for c in concat_spans(children, &content_score) {
+        if c.atoms != clause {
+            continue;
+        }
+        let (mut before, mut after) = (
+            sum(&children[..c.children.start])?,
+            sum(&children[c.children.end..])?,
+        );
+        if !c.exact {
+            let slack = sum(&children[c.children.clone()])?.saturating_sub(shortest);
+            before = before.checked_add(slack)?;
+            after = after.checked_add(slack)?;
+        }
+        reach = Some(match reach {
+            Some((b, a)) => (b.max(before), a.max(after)),
+            None => (before, after),
+        });
+    }
+    reach
 }
 
 /// Every set of atoms the expression requires (all of which a match contains), not only
@@ -386,6 +466,49 @@ mod tests {
                 .map(|a| (String::from_utf8(a.bytes).unwrap(), a.nocase))
                 .collect()
         })
+    }
+
+    fn reach(re: &str) -> Option<(usize, usize)> {
+        let hir = parse(re);
+        let primary = regex_clauses(&hir).pop()?;
+        clause_reach(&hir, &primary)
+    }
+
+    #[test]
+    fn reach_is_what_lies_before_and_after_the_atom() {
+        // `eval` starts the match; `\s{0,5}\(\s{0,5}\$_POST` may follow it.
+        assert_eq!(reach(r"eval\s{0,5}\(\s{0,5}\$_POST"), Some((0, 17)));
+        // The atom is a run of fixed pieces in the middle.
+        assert_eq!(reach(r"\w{1,4}(?:cmd|exec)=\d{1,2}"), Some((4, 2)));
+        // An atom inside a child may lie anywhere in it.
+        assert_eq!(reach(r"x{0,2}(a{0,3}system)y"), Some((2 + 3, 3 + 1)));
+        // Unbounded on one side, or not a concatenation: the caller falls back.
+        assert_eq!(reach(r"\w+eval\("), None);
+        assert_eq!(reach(r"evalx|systemy"), None);
+    }
+
+    #[test]
+    fn every_match_lies_in_the_window_reach_gives() {
+        use regex_automata::meta::Regex;
+        let cases = [
+            (r"eval\s{0,5}\(\s{0,5}\$_POST", "xx eval  (  $_POST yy"),
+            (r"\w{1,4}(?:cmd|exec)=\d{1,2}", "abcdexec=12"),
+            (r"x{0,2}(a{0,3}system)y", "xxaaasystemy"),
+        ];
+        for (re, text) in cases {
+            let hir = parse(re);
+            let primary = regex_clauses(&hir).pop().unwrap();
+            let (before, after) = clause_reach(&hir, &primary).unwrap();
+            let m = Regex::new(re).unwrap().find(text).unwrap();
+            for atom in &primary {
+                let Some(at) = memchr::memmem::find(text.as_bytes(), &atom.bytes) else {
+                    continue;
+                };
+                let end = at + atom.bytes.len();
+                assert!(m.start() >= at.saturating_sub(before), "{re}");
+                assert!(m.end() <= end + after, "{re}");
+            }
+        }
     }
 
     fn one(s: &str, nocase: bool) -> Option<Vec<(String, bool)>> {

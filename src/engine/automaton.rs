@@ -94,26 +94,82 @@ impl AtomSetBuilder {
     }
 
     pub(crate) fn build(self) -> Result<AtomSet, aho_corasick::BuildError> {
-        let automaton = if self.atoms.is_empty() {
-            None
-        } else {
-            // A full DFA is the fastest automaton to search with and, for the few thousand
-            // atoms rule sets have, small enough to build at start-up.
-            let kind = (self.atoms.len() <= DFA_MAX_ATOMS).then_some(AhoCorasickKind::DFA);
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .ascii_case_insensitive(self.nocase)
-                    .kind(kind)
-                    .build(&self.atoms)?,
-            )
-        };
-        Ok(AtomSet {
-            automaton,
-            listeners: self.listeners,
-            unfiltered: self.unfiltered,
-        })
+        build(self.nocase, self.atoms, self.listeners, self.unfiltered)
     }
+
+    /// Checks that every atom set [`AtomSetBuilder::build_subset`] can give will build:
+    /// the whole set as a non-contiguous NFA, which any subset's is no larger than.
+    pub(crate) fn check(&self) -> Result<(), aho_corasick::BuildError> {
+        if self.atoms.is_empty() {
+            return Ok(());
+        }
+        AhoCorasick::builder()
+            .ascii_case_insensitive(self.nocase)
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .build(&self.atoms)
+            .map(drop)
+    }
+
+    /// The set of the listeners whose pattern `keep` accepts; atoms nobody is left to
+    /// listen to are not searched for.
+    pub(crate) fn build_subset(
+        &self,
+        keep: impl Fn(usize) -> bool,
+    ) -> Result<AtomSet, aho_corasick::BuildError> {
+        let mut atoms = Vec::new();
+        let mut listeners = Vec::new();
+        for (atom, all) in self.atoms.iter().zip(&self.listeners) {
+            let kept: Vec<Listener> = all.iter().filter(|l| keep(l.pattern)).cloned().collect();
+            if !kept.is_empty() {
+                atoms.push(atom.clone());
+                listeners.push(kept);
+            }
+        }
+        let unfiltered = self
+            .unfiltered
+            .iter()
+            .copied()
+            .filter(|&p| keep(p))
+            .collect();
+        build(self.nocase, atoms, listeners, unfiltered)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.atoms.len()
+    }
+
+    pub(crate) fn unfiltered(&self) -> &[usize] {
+        &self.unfiltered
+    }
+}
+
+fn build(
+    nocase: bool,
+    atoms: Vec<Vec<u8>>,
+    listeners: Vec<Vec<Listener>>,
+    unfiltered: Vec<usize>,
+) -> Result<AtomSet, aho_corasick::BuildError> {
+    let automaton = if atoms.is_empty() {
+        None
+    } else {
+        // A full DFA is the fastest automaton to search with and, for the few thousand
+        // atoms rule sets have, small enough to build when first needed.
+        let builder = |kind| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(nocase)
+                .kind(kind)
+                .build(&atoms)
+        };
+        let dfa = (atoms.len() <= DFA_MAX_ATOMS).then_some(AhoCorasickKind::DFA);
+        // A DFA too large to build falls back to the automaton aho-corasick picks.
+        Some(builder(dfa).or_else(|_| builder(None))?)
+    };
+    Ok(AtomSet {
+        automaton,
+        listeners,
+        unfiltered,
+    })
 }
 
 pub(crate) struct AtomSet {

@@ -7,12 +7,14 @@ mod automaton;
 mod excerpt;
 mod fields;
 mod gate;
+mod partition;
 mod records;
 mod scan;
 mod stats;
 mod view;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use globset::GlobSet;
 use regex_automata::meta::Regex;
@@ -22,6 +24,7 @@ use crate::rules::{PatternKind, Pos, Rule, Scope};
 
 use automaton::{AtomSet, AtomSetBuilder};
 use fields::CompiledSelection;
+use partition::FileAtoms;
 
 pub use gate::{Clause, selectivity};
 pub use scan::{Match, RuleHit, Scratch};
@@ -61,8 +64,8 @@ pub struct Engine {
     /// Per rule: false when the condition can hold with no pattern matched.
     needs_hit: Vec<bool>,
     patterns: Vec<CompiledPattern>,
-    /// The atoms of file rules, searched over whole files.
-    files: AtomSet,
+    /// The atoms of file rules, searched over whole files, one automaton per extension.
+    files: FileAtoms,
     /// The atoms of log rules' raw-line patterns, searched over each record.
     records: AtomSet,
     filters: Filters,
@@ -85,14 +88,39 @@ pub(crate) struct CompiledPattern {
 }
 
 pub(crate) struct CompiledRegex {
-    regex: Regex,
+    /// Compiled when first needed (see [`compile_regexes`]).
+    regex: OnceLock<Regex>,
+    hir: Hir,
+    nocase: bool,
     /// The longest possible match, when bounded; lets verification look only near hits.
     max_len: Option<usize>,
+    /// How far a match reaches before and after a hit of the atoms that place the
+    /// windows, when both are bounded (see [`atoms::clause_reach`]).
+    reach: Option<(usize, usize)>,
     /// One bit per required clause besides the one whose hits place the windows: the regex
     /// is verified only when the input holds all of them.
     gates: u64,
     /// A byte every match holds and files seldom do: without it in the input, no match.
     rare_byte: Option<u8>,
+}
+
+impl CompiledRegex {
+    pub(crate) fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            build_regex(&self.hir, self.nocase)
+                .expect("bundled regexes are compiled by the test suite; others when they load")
+        })
+    }
+
+    /// How far before and after an atom hit verification must look, when bounded.
+    fn reach(&self) -> Option<(usize, usize)> {
+        self.reach.or(self.max_len.map(|m| (m, m)))
+    }
+
+    /// The width of the window one hit opens, when bounded.
+    fn span(&self) -> Option<usize> {
+        self.reach().map(|(b, a)| b.saturating_add(a))
+    }
 }
 
 /// Which rules apply to which files, by extension and path glob.
@@ -160,12 +188,17 @@ impl Engine {
                         // clause places the verification windows; the others only gate.
                         let mut clauses = atoms::regex_clauses(&hir);
                         let mut gates = 0u64;
+                        let mut reach = None;
                         match clauses.pop() {
                             Some(primary) => {
+                                reach = atoms::clause_reach(&hir, &primary);
                                 for atom in primary {
                                     set.add(atom.bytes, pi, atom.nocase, false, true);
                                 }
-                                for (bit, clause) in clauses.into_iter().take(64).enumerate() {
+                                // A clause of words most files hold gates nothing and
+                                // costs an automaton hit at each of them.
+                                let clauses = clauses.into_iter().filter(|c| atoms::selective(c));
+                                for (bit, clause) in clauses.take(64).enumerate() {
                                     gates |= 1 << bit;
                                     for atom in clause {
                                         set.add_gate(atom.bytes, pi, atom.nocase, bit as u8);
@@ -174,11 +207,15 @@ impl Engine {
                             }
                             None => set.unfiltered.push(pi),
                         }
+                        let rare_byte = atoms::rare_required_byte(&hir);
                         Some(CompiledRegex {
-                            regex,
+                            regex: regex.map(OnceLock::from).unwrap_or_default(),
+                            hir,
+                            nocase: p.nocase,
                             max_len,
+                            reach,
                             gates,
-                            rare_byte: atoms::rare_required_byte(&hir),
+                            rare_byte,
                         })
                     }
                 };
@@ -204,6 +241,12 @@ impl Engine {
         }
 
         let filters = Filters::new(&rules)?;
+        let files = FileAtoms::new(
+            files,
+            rules.len(),
+            &filters.any_extension,
+            &filters.by_extension,
+        )?;
         let record_gate = log_rules
             .iter()
             .map(|&ri| gate::rule_gate(&rules[ri]))
@@ -213,13 +256,31 @@ impl Engine {
             rule_patterns,
             needs_hit,
             patterns,
-            files: files.build()?,
+            files,
             records: records.build()?,
             filters,
             selections,
             log_rules,
             record_gate,
         })
+    }
+
+    /// Compiles every regex not compiled yet (bundled rules leave theirs until a file needs
+    /// them), so that a check reports what a scan could meet.
+    pub fn compile_all(&self) -> Result<(), BuildError> {
+        for (pi, p) in self.patterns.iter().enumerate() {
+            let Some(re) = &p.regex else { continue };
+            if re.regex.get().is_some() {
+                continue;
+            }
+            let built = build_regex(&re.hir, re.nocase).map_err(|e| {
+                let rule = &self.rules[p.rule];
+                let local = pi - self.rule_patterns[p.rule].start;
+                pattern_error(rule, &rule.patterns[local].name, e)
+            })?;
+            let _ = re.regex.set(built);
+        }
+        Ok(())
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -242,7 +303,7 @@ impl Engine {
     /// Regex patterns with no literal to prefilter on.
     pub fn slow_patterns(&self) -> Vec<SlowPattern> {
         self.files
-            .unfiltered
+            .unfiltered()
             .iter()
             .chain(&self.records.unfiltered)
             .map(|&pi| {
@@ -300,18 +361,25 @@ impl Engine {
 /// Regexes whose matches may be longer than this get a literal prefilter.
 const PREFILTER_LEN: usize = 128;
 
-/// Parses and compiles every regex pattern, in rule and pattern order, on a few threads:
-/// at start-up this is most of the work, and a sweep of a small folder should start at once.
-fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
-    let jobs: Vec<(&str, bool)> = rules
+/// Parses every regex pattern, in rule and pattern order, and compiles those of rules that
+/// did not come with shellsweep, on a few threads. Compiling is most of the start-up work,
+/// and a sweep of a small folder or one log should start at once: a bundled regex is
+/// compiled the first time a file needs it (the test suite compiles all of them, so none
+/// can fail then), while a user's rule file is compiled in full now, so that its errors
+/// show when it loads.
+fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), String>> {
+    let jobs: Vec<(&str, bool, bool)> = rules
         .iter()
-        .flat_map(|r| &r.patterns)
-        .filter_map(|p| match &p.kind {
-            PatternKind::Regex(src) => Some((src.as_str(), p.nocase)),
+        .flat_map(|r| {
+            let bundled = r.source.starts_with("bundled:");
+            r.patterns.iter().map(move |p| (p, bundled))
+        })
+        .filter_map(|(p, bundled)| match &p.kind {
+            PatternKind::Regex(src) => Some((src.as_str(), p.nocase, bundled)),
             PatternKind::Literal(_) => None,
         })
         .collect();
-    let compile = |&(src, nocase): &(&str, bool)| -> Result<(Hir, Regex), String> {
+    let compile = |&(src, nocase, bundled): &(&str, bool, bool)| {
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
@@ -319,33 +387,16 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
             .build()
             .parse(src)
             .map_err(|e| e.to_string())?;
-        // Only match bounds are used, so no capture groups. Verification runs near atom
-        // hits already, so most regexes go without a literal prefilter of their own, which
-        // makes the build several times faster. A case-sensitive regex whose matches may be
-        // long gets one: its windows around atom hits are wide, often the whole file, and
-        // its literals are few (case-insensitive ones multiply and cost start-up time).
-        let long = !nocase
-            && hir
-                .properties()
-                .maximum_len()
-                .is_none_or(|n| n > PREFILTER_LEN);
-        let regex = Regex::builder()
-            .configure(
-                Regex::config()
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
-                    .auto_prefilter(long),
-            )
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false),
-            )
-            .build_from_hir(&hir)
-            .map_err(|e| e.to_string())?;
+        let regex = if bundled {
+            None
+        } else {
+            Some(build_regex(&hir, nocase)?)
+        };
         Ok((hir, regex))
     };
+    let eager = jobs.iter().filter(|j| !j.2).count();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || jobs.len() < 16 {
+    if threads < 2 || eager < 16 {
         return jobs.iter().map(compile).collect();
     }
     let per = jobs.len().div_ceil(threads);
@@ -362,6 +413,32 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Regex), String>> {
             })
             .collect()
     })
+}
+
+fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, String> {
+    // Only match bounds are used, so no capture groups. Verification runs near atom hits
+    // already, so most regexes go without a literal prefilter of their own, which makes the
+    // build several times faster. A case-sensitive regex whose matches may be long gets
+    // one: its windows around atom hits are wide, often the whole file, and its literals
+    // are few (case-insensitive ones multiply and cost build time).
+    let long = !nocase
+        && hir
+            .properties()
+            .maximum_len()
+            .is_none_or(|n| n > PREFILTER_LEN);
+    Regex::builder()
+        .configure(
+            Regex::config()
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                .auto_prefilter(long),
+        )
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())
 }
 
 fn pattern_error(rule: &Rule, pattern: &str, message: String) -> BuildError {
@@ -432,6 +509,26 @@ mod tests {
                 .map(|m| (m.pattern.clone(), m.offset))
                 .collect()
         })
+    }
+
+    #[test]
+    fn every_bundled_regex_compiles() {
+        // Bundled regexes are compiled when a file first needs one, trusting this test.
+        let mut l = Loader::new();
+        l.add_bundled();
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        let e = Engine::new(rules).unwrap();
+        assert!(
+            e.patterns
+                .iter()
+                .any(|p| p.regex.as_ref().is_some_and(|r| r.regex.get().is_none()))
+        );
+        e.compile_all().unwrap();
+        assert!(
+            e.patterns
+                .iter()
+                .all(|p| p.regex.as_ref().is_none_or(|r| r.regex.get().is_some()))
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use regex_automata::{Anchored, Input};
 use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
 use super::stats::StatCache;
-use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
+use super::{CompiledPattern, CompiledRegex, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Expr, Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
@@ -54,6 +54,8 @@ struct Span {
 pub struct Scratch {
     pub(crate) applicable: Vec<bool>,
     any_applicable: bool,
+    /// The file-atom group of the file's extension (see `partition`).
+    group: usize,
     pub(crate) counts: Vec<u64>,
     kept: Vec<Vec<Span>>,
     touched: Vec<usize>,
@@ -80,6 +82,7 @@ impl Engine {
         Scratch {
             applicable: vec![false; r],
             any_applicable: false,
+            group: 0,
             counts: vec![0; p],
             kept: vec![Vec::new(); p],
             touched: Vec::new(),
@@ -112,8 +115,9 @@ impl Engine {
         if !scratch.any_applicable {
             return Vec::new();
         }
-        self.find_atoms(&self.files, buf, scratch);
-        self.verify_regexes(&self.files, buf, scratch);
+        let set = self.files.set(scratch.group, |pi| self.patterns[pi].rule);
+        self.find_atoms(set, buf, scratch);
+        self.verify_regexes(set, buf, scratch);
         let hits = self.evaluate(buf, scratch);
         reset(scratch);
         hits
@@ -127,6 +131,7 @@ impl Engine {
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
+        s.group = self.files.group(&ext);
         for &ri in f
             .any_extension
             .iter()
@@ -205,6 +210,22 @@ impl Engine {
         for &pi in &todo {
             s.pending[pi] = true;
         }
+        // Cheapest first: once they are known, a rule's condition often rules out its
+        // costly patterns (`(rare_a or rare_b) and $_POST`, `filesize < 4KB and ...`), and
+        // those are then never run. The cost is the bytes a pattern's search would cover.
+        if todo.len() > 1 {
+            todo.sort_by_cached_key(|&pi| {
+                let hits = s.windows[pi].len();
+                match self.patterns[pi]
+                    .regex
+                    .as_ref()
+                    .and_then(CompiledRegex::span)
+                {
+                    Some(w) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
+                    _ => buf.len(),
+                }
+            });
+        }
         // Whether the input holds a byte, looked up once per byte some regex requires.
         let mut rare_present = [None::<bool>; 256];
         for &pi in &todo {
@@ -236,10 +257,10 @@ impl Engine {
                 s.windows[pi] = hits;
                 continue;
             }
-            let windows = search_windows(&hits, re.max_len, buf.len());
+            let windows = search_windows(&hits, re.reach(), buf.len());
             for (from, to) in windows {
                 let mut input = Input::new(buf).range(from..to);
-                while let Some(m) = re.regex.search(&input) {
+                while let Some(m) = re.regex().search(&input) {
                     if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
                         record(
                             s,
@@ -387,16 +408,18 @@ fn record(s: &mut Scratch, pattern: usize, span: Span) {
 /// windows are merged so that no match is counted twice.
 fn search_windows(
     hits: &[(usize, usize)],
-    max_len: Option<usize>,
+    reach: Option<(usize, usize)>,
     len: usize,
 ) -> Vec<(usize, usize)> {
     // No hits: a regex without atoms, searched everywhere.
-    let Some(m) = max_len.filter(|&m| m <= 1 << 16 && !hits.is_empty()) else {
+    let Some((before, after)) =
+        reach.filter(|&(b, a)| b <= 1 << 16 && a <= 1 << 16 && !hits.is_empty())
+    else {
         return vec![(0, len)];
     };
     let mut windows: Vec<(usize, usize)> = hits
         .iter()
-        .map(|&(s, e)| (e.saturating_sub(m), (s + m).min(len)))
+        .map(|&(s, e)| (s.saturating_sub(before), e.saturating_add(after).min(len)))
         .collect();
     windows.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
@@ -464,7 +487,7 @@ pub(crate) fn pattern_matches_at(p: &CompiledPattern, buf: &[u8], offset: u64) -
     if let Some(re) = &p.regex {
         let input = Input::new(buf).range(at..).anchored(Anchored::Yes);
         return re
-            .regex
+            .regex()
             .search(&input)
             .is_some_and(|m| !p.fullword || is_whole_word(buf, m.start(), m.end(), false));
     }

@@ -1,0 +1,89 @@
+//! The atoms of file rules, split by file extension.
+//!
+//! Rules name the extensions they apply to, and most atoms belong to rules of one
+//! language: `list` or `String` for JSP, `request` for ASP.NET. In one automaton over all
+//! of them, every PHP, JavaScript or HTML file pays for a hit at each such word, only for
+//! the hit to be dropped because its rule does not apply. Each extension a rule names gets
+//! its own automaton over the atoms of the rules that can apply to it, built the first
+//! time a file with that extension is scanned, so start-up builds none and a sweep builds
+//! only those its files need.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::automaton::{AtomSet, AtomSetBuilder};
+
+pub(crate) struct FileAtoms {
+    all: AtomSetBuilder,
+    /// Per group, the rules it covers: group 0 is for extensions no rule names.
+    rules: Vec<Vec<bool>>,
+    sets: Vec<OnceLock<AtomSet>>,
+    group_of: HashMap<String, usize>,
+}
+
+impl FileAtoms {
+    /// `any_extension`: the rules without an extension list; `by_extension`: the others.
+    pub(crate) fn new(
+        all: AtomSetBuilder,
+        rule_count: usize,
+        any_extension: &[usize],
+        by_extension: &HashMap<String, Vec<usize>>,
+    ) -> Result<FileAtoms, aho_corasick::BuildError> {
+        // Whatever part of it a group builds, the whole set must build: checked now, so
+        // that a rule set that cannot be searched fails when it loads, not mid-sweep.
+        all.check()?;
+        let mut base = vec![false; rule_count];
+        for &ri in any_extension {
+            base[ri] = true;
+        }
+        let mut rules = vec![base.clone()];
+        let mut group_of = HashMap::new();
+        // Extensions that select the same rules share one automaton (php, php5, phtml).
+        let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
+        let mut names: Vec<&String> = by_extension.keys().collect();
+        names.sort();
+        for ext in names {
+            let mut mask = base.clone();
+            for &ri in &by_extension[ext] {
+                mask[ri] = true;
+            }
+            let g = *seen.entry(mask.clone()).or_insert_with(|| {
+                rules.push(mask);
+                rules.len() - 1
+            });
+            group_of.insert(ext.clone(), g);
+        }
+        let sets = rules.iter().map(|_| OnceLock::new()).collect();
+        Ok(FileAtoms {
+            all,
+            rules,
+            sets,
+            group_of,
+        })
+    }
+
+    /// The group for a file's lowercased extension.
+    pub(crate) fn group(&self, ext: &str) -> usize {
+        self.group_of.get(ext).copied().unwrap_or(0)
+    }
+
+    /// The atom set of `group`, built on first use; `rule_of` maps a pattern to its rule.
+    pub(crate) fn set(&self, group: usize, rule_of: impl Fn(usize) -> usize) -> &AtomSet {
+        self.sets[group].get_or_init(|| {
+            let rules = &self.rules[group];
+            self.all
+                .build_subset(|pi| rules[rule_of(pi)])
+                .expect("the whole set was checked to build when the rules loaded")
+        })
+    }
+
+    /// The number of distinct atoms over all groups.
+    pub(crate) fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    /// Regex patterns without atoms, over all groups.
+    pub(crate) fn unfiltered(&self) -> &[usize] {
+        self.all.unfiltered()
+    }
+}
