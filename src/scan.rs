@@ -18,7 +18,8 @@ use crate::logs::{LogFormat, looks_like_log_path, sniff};
 use crate::logscan::{LineFilter, LogOptions, LogOutcome, Start, scan_log};
 use crate::output::Message;
 use crate::read::{
-    Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
+    Bounded, FileMeta, NotRead, ReadPolicy, decoded_as, is_bare_utf16le, is_gzip, open_file,
+    read_head, read_rest,
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
@@ -308,8 +309,11 @@ impl Worker {
     fn try_log(&mut self, path: &Path, file: &mut File, meta: &FileMeta) -> Result<bool, String> {
         let cfg = Arc::clone(&self.config);
         let gzip = is_gzip(&self.buf);
-        let encoded =
-            gzip || self.buf.starts_with(&[0xFF, 0xFE]) || self.buf.starts_with(&[0xFE, 0xFF]);
+        let bare_utf16 = !gzip && is_bare_utf16le(&self.buf);
+        let encoded = gzip
+            || bare_utf16
+            || self.buf.starts_with(&[0xFF, 0xFE])
+            || self.buf.starts_with(&[0xFE, 0xFF]);
         let hold_partial = cfg.state.is_some() && !gzip;
         if !encoded {
             let Some(format) = sniff(&self.buf, path) else {
@@ -353,20 +357,20 @@ impl Worker {
         }
         let reopened = file.try_clone().map_err(|e| e.to_string())?;
         let raw = Cursor::new(self.buf.clone()).chain(reopened);
-        let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
+        let mut stream = Bounded::new(decoded_as(raw, gzip, bare_utf16), cfg.max_decompressed);
         let mut head = Vec::new();
         let head_read = (&mut stream).take(HEAD as u64).read_to_end(&mut head);
         let sniffed = sniff(&head, path);
         if let Err(e) = &head_read
-            && e.kind() == io::ErrorKind::FileTooLarge
             && sniffed.is_none()
         {
-            // The limit cut the head short of telling: this is a gap, not a file to pass on
-            // to the file engine as raw compressed bytes.
+            // The limit or damage cut the head short of telling: this is a gap, not a file
+            // to pass on to the file engine as raw compressed bytes.
             return Err(format!("reading compressed file: {e}"));
         }
         // A head that is a log despite a read error goes on to the log scanner, which meets
-        // the error again and reports it with the findings made until then.
+        // the error again (the decoded stream repeats it) and reports it with the findings
+        // made until then.
         let Some(format) = sniffed else {
             // Not a log after all: back to the start, for the file engine.
             file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
@@ -610,10 +614,14 @@ impl Worker {
             return self.error(&path, format!("reading standard input: {e}"));
         }
         let gzip = is_gzip(&head);
-        let encoded = gzip || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let bare_utf16 = !gzip && is_bare_utf16le(&head);
+        let encoded = gzip
+            || bare_utf16
+            || head.starts_with(&[0xFF, 0xFE])
+            || head.starts_with(&[0xFE, 0xFF]);
         let mut src: Box<dyn Read + Send> = if encoded {
             let raw = Cursor::new(std::mem::take(&mut head)).chain(io::stdin());
-            let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
+            let mut stream = Bounded::new(decoded_as(raw, gzip, bare_utf16), cfg.max_decompressed);
             if let Err(e) = (&mut stream).take(HEAD as u64).read_to_end(&mut head)
                 && sniff(&head, &path).is_none()
             {

@@ -142,9 +142,11 @@ impl Stats {
         self.findings.iter().map(|f| f.load(Relaxed)).sum()
     }
 
-    /// Something that should have been scanned was not: an error or a size skip.
+    /// Something that should have been scanned was not: an error, a size skip, or a log line
+    /// over the line limit (its fields were never parsed whole).
     pub fn incomplete(&self) -> bool {
         self.errors.load(Relaxed) > 0
+            || self.log_lines_truncated.load(Relaxed) > 0
             || Skip::ALL
                 .iter()
                 .any(|s| s.leaves_gap() && self.skipped[s.index()].load(Relaxed) > 0)
@@ -248,7 +250,8 @@ pub struct LogCounts {
     pub records: u64,
     /// Records left out by `--since`/`--until`.
     pub records_outside_window: u64,
-    /// Lines longer than the line limit, matched on their head only.
+    /// Lines longer than the line limit: their fields are parsed from their head only (the
+    /// rest is searched by the rules that match lines as logged), and the run is incomplete.
     pub lines_truncated: u64,
 }
 

@@ -33,8 +33,14 @@ const SNIFF_LINES: usize = 20;
 /// `None` when it is not a log. Unknown text counts as a log only where the path says so.
 pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    // Lines end in `\r` alone in a log with no `\n` (as the line reader reads it).
+    let term = if memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some() {
+        b'\r'
+    } else {
+        b'\n'
+    };
     let lines: Vec<&[u8]> = head
-        .split(|&b| b == b'\n')
+        .split(|&b| b == term)
         .take(SNIFF_LINES)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(|l| !l.trim_ascii().is_empty())

@@ -98,6 +98,7 @@ pub fn scan_log(
         outcome: LogOutcome::default(),
         batch: Vec::new(),
         atoms_possible: true,
+        long: None,
     };
     let mut fields_line = start.iis_fields.clone();
     let mut columns = fields_line
@@ -124,11 +125,23 @@ pub fn scan_log(
         },
         |line| {
             ctx.atoms_possible = may_match.get();
-            ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
+            ctx.outcome.bytes = line.at + line.bytes.len() as u64 - start.offset;
+            let bytes = line.bytes;
+            if line.continuation {
+                // A stretch from inside an over-long line: no parser can make fields of
+                // it, but the rules that match the line as logged, and IOC tokens, can.
+                ctx.stretch(bytes, line.number, line.offset);
+                ctx.flush_if_full(emit);
+                return true;
+            }
             if line.truncated {
                 ctx.outcome.truncated_lines += 1;
+                ctx.long = Some(LongLine {
+                    number: line.number,
+                    outside: false,
+                    reported: Vec::new(),
+                });
             }
-            let bytes = line.bytes;
             // Lines the filter rules out are counted, never parsed.
             let skip = |columns: &IisColumns, ctx: &mut Ctx<'_>| {
                 if !filtered || line.truncated {
@@ -211,6 +224,18 @@ struct Ctx<'a> {
     batch: Vec<Finding>,
     /// False when the current chunk holds no atom of any log rule's patterns.
     atoms_possible: bool,
+    /// The last over-long line, whose later stretches are still to come.
+    long: Option<LongLine>,
+}
+
+/// What was found in an over-long line's stretches so far: a rule or indicator that
+/// matches in the overlap of two stretches is reported once.
+struct LongLine {
+    number: u64,
+    /// Its head fell outside `--since`/`--until`: so do its stretches.
+    outside: bool,
+    /// Rule ids and indicator values reported for it.
+    reported: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -218,16 +243,46 @@ impl Ctx<'_> {
         self.outcome.records += 1;
         if !self.opts.window.contains(rec.time) {
             self.outcome.outside_window += 1;
+            if let Some(long) = self.long.as_mut().filter(|l| l.number == line) {
+                long.outside = true;
+            }
             return;
         }
-        let hits = self
+        self.matches(raw, rec, line, offset);
+    }
+
+    /// Matches a later stretch of the over-long line `line` (not a record of its own).
+    fn stretch(&mut self, raw: &[u8], line: u64, offset: u64) {
+        if self
+            .long
+            .as_ref()
+            .is_some_and(|l| l.number == line && l.outside)
+        {
+            return;
+        }
+        self.matches(raw, &Record::default(), line, offset);
+    }
+
+    fn matches(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
+        let mut hits = self
             .engine
             .scan_record(raw, rec, self.atoms_possible, self.scratch);
-        let indicators = if self.iocs.is_empty() {
+        let mut indicators = if self.iocs.is_empty() {
             Vec::new()
         } else {
             indicator_hits(self.iocs, rec, raw, self.format)
         };
+        if let Some(long) = self.long.as_mut().filter(|l| l.number == line) {
+            let mut fresh = |key: &str| {
+                let new = !long.reported.iter().any(|k| k == key);
+                if new {
+                    long.reported.push(key.to_owned());
+                }
+                new
+            };
+            hits.retain(|h| fresh(&h.rule.id));
+            indicators.retain(|i| fresh(&format!("ioc:{}", i.indicator.value)));
+        }
         if hits.is_empty() && indicators.is_empty() {
             return;
         }
