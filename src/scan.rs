@@ -561,6 +561,7 @@ impl Worker {
             total.records += o.records;
             total.outside_window += o.outside_window;
             total.truncated_lines += o.truncated_lines;
+            total.unparsed_lines += o.unparsed_lines;
             total.bytes += o.bytes;
             total.findings_below_min_severity += o.findings_below_min_severity;
             total.next = o.next;
@@ -593,6 +594,9 @@ impl Worker {
         self.stats
             .log_lines_truncated
             .fetch_add(outcome.truncated_lines, Relaxed);
+        self.stats
+            .log_lines_unparsed
+            .fetch_add(outcome.unparsed_lines, Relaxed);
         self.stats
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);

@@ -85,6 +85,7 @@ pub struct Stats {
     pub log_records: AtomicU64,
     pub log_records_outside_window: AtomicU64,
     pub log_lines_truncated: AtomicU64,
+    pub log_lines_unparsed: AtomicU64,
     /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
     symlinks_not_followed: Mutex<Vec<String>>,
     /// Event lines for gaps (errors, skips that leave content unexamined) and for other
@@ -182,6 +183,7 @@ impl Stats {
                 records: self.log_records.load(Relaxed),
                 records_outside_window: self.log_records_outside_window.load(Relaxed),
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
+                lines_unparsed: self.log_lines_unparsed.load(Relaxed),
             },
             complete: !self.incomplete(),
             symlinks_not_followed: {
@@ -253,6 +255,9 @@ pub struct LogCounts {
     /// Lines longer than the line limit: their fields are parsed from their head only (the
     /// rest is searched by the rules that match lines as logged), and the run is incomplete.
     pub lines_truncated: u64,
+    /// Lines of logs that no format's parser took (junk, or every line of a log of no known
+    /// format): matched as text, by the rules that match lines as logged and IOC tokens.
+    pub lines_unparsed: u64,
 }
 
 impl Summary {

@@ -236,3 +236,75 @@ fn a_utf16le_iis_log_without_a_bom_is_transcoded() {
     reads_as_the_iis_log("utf16le with a BOM", &with_bom);
     reads_as_the_iis_log("utf16le without a BOM", &wide);
 }
+
+/// A combined log of 30 lines, an attack on every third: the lines (counted from 1) found.
+fn combined_body() -> (String, Vec<u64>) {
+    let mut text = String::new();
+    let mut attacks = Vec::new();
+    for i in 0..30 {
+        if i % 3 == 0 {
+            text.push_str(&attack(i));
+            attacks.push(i as u64 + 1);
+        } else {
+            text.push_str(&ordinary(i));
+        }
+    }
+    (text, attacks)
+}
+
+/// Scans `before` + the combined log at `rel`; the field rules must find every attack line.
+fn finds_the_log_after(rel: &str, before: &str, junk_lines: u64) -> Run {
+    let (body, attacks) = combined_body();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), rel, format!("{before}{body}").as_bytes());
+    let r = scan(dir.path());
+    let want: Vec<u64> = attacks.iter().map(|l| l + junk_lines).collect();
+    assert_eq!(lines_found(&r), want, "{rel}: {:?}", r.found);
+    // Field rules, not only text ones: both command rules on each line.
+    assert_eq!(r.found.len(), 2 * want.len(), "{rel}: {:?}", r.found);
+    assert_eq!(r.summary["logs"]["lines_unparsed"], junk_lines, "{rel}");
+    assert_eq!(r.code, 1);
+    r
+}
+
+/// Case 10: a log that starts with a 100 KB line is still read as its format.
+#[test]
+fn a_log_starting_with_a_100_kb_line_is_parsed() {
+    let first = format!("{}\n", "X".repeat(100_000));
+    finds_the_log_after("logs/access.log", &first, 1);
+}
+
+/// Case 10: junk lines before a log, few (the head tells) or many (the format is told as the
+/// lines go), do not turn it into plain text; they are counted.
+#[test]
+fn junk_lines_before_a_log_are_counted_and_the_log_is_parsed() {
+    let junk = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("junk line {i}: rotated by cron, see /etc/logrotate.d\n"))
+            .collect()
+    };
+    finds_the_log_after("logs/access.log", &junk(5), 5);
+    finds_the_log_after("logs/access.log", &junk(15), 15);
+    finds_the_log_after("logs/access.log", &junk(40), 40);
+    // Outside a log folder, content alone tells once the head holds a run of log lines.
+    finds_the_log_after("data/export.txt", &junk(15), 15);
+    // An IIS log after junk: its directives say so.
+    let mut text = junk(40);
+    for l in iis_lines() {
+        text.push_str(&l);
+        text.push_str("\r\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "W3SVC1/u_ex250721.log", text.as_bytes());
+    let r = scan(dir.path());
+    let mut found = r.found.clone();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("SSW-LOG-WEBSHELL-001".to_owned(), 46),
+            ("SSW-LOG-WEBSHELL-002".to_owned(), 46)
+        ]
+    );
+    assert_eq!(r.summary["logs"]["lines_unparsed"], 40);
+}
