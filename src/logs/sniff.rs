@@ -201,10 +201,14 @@ mod tests {
 
     #[test]
     fn a_run_of_log_lines_after_junk_says_the_format() {
-        let line = "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\n";
+        let line =
+            "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\n";
         let junk = "junk before the log\n".repeat(14);
         let text = format!("{junk}{}", line.repeat(3));
-        assert_eq!(sniff(text.as_bytes(), p("data.txt")), Some(LogFormat::Combined));
+        assert_eq!(
+            sniff(text.as_bytes(), p("data.txt")),
+            Some(LogFormat::Combined)
+        );
         // Two such lines among junk are chance.
         let text = format!("{junk}{}{junk}", line.repeat(2));
         assert_eq!(sniff(text.as_bytes(), p("data.txt")), None);

@@ -300,7 +300,7 @@ impl Lines<'_, '_> {
                 self.columns = c;
                 self.fields_line = Some(bytes.to_vec());
             }
-        } else if !bytes.is_empty() && !(filterable && self.skip(bytes, offset)) {
+        } else if !(bytes.is_empty() || filterable && self.skip(bytes, offset)) {
             let rec = self.columns.parse(bytes);
             self.ctx.record(bytes, &rec, number, offset);
         }
