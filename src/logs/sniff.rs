@@ -200,6 +200,18 @@ mod tests {
     }
 
     #[test]
+    fn lines_ended_by_cr_alone_are_lines() {
+        let line =
+            "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\r";
+        // Read as one line, this would be junk.
+        let text = format!("export [v2] by tool\r{}", line.repeat(5));
+        assert_eq!(
+            sniff(text.as_bytes(), p("data.txt")),
+            Some(LogFormat::Combined)
+        );
+    }
+
+    #[test]
     fn a_run_of_log_lines_after_junk_says_the_format() {
         let line =
             "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\n";

@@ -347,7 +347,8 @@ impl Lines<'_, '_> {
 /// Whether a line has the bracketed time and quoted request every combined line has: cheap
 /// enough for the lines the filter passes over, which are never parsed.
 fn combined_shaped(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b" [").is_some_and(|i| memchr::memchr(b'"', &line[i..]).is_some())
+    memchr::memchr(b'[', line)
+        .is_some_and(|i| i > 0 && line[i - 1] == b' ' && memchr::memchr(b'"', &line[i..]).is_some())
 }
 
 /// Findings are handed to the writer in batches of this size.
