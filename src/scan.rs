@@ -573,7 +573,7 @@ impl Worker {
 
     /// Adds what scanning a log did to the counters, and to the state of a sweep.
     fn account(&self, path: &Path, meta: &FileMeta, text_head: &[u8], outcome: &LogOutcome) {
-        self.count_log(outcome);
+        self.count_log(path, outcome);
         if let Some(state) = &self.config.state {
             state.collector.log(
                 path,
@@ -585,7 +585,17 @@ impl Worker {
         }
     }
 
-    fn count_log(&self, outcome: &LogOutcome) {
+    fn count_log(&self, path: &Path, outcome: &LogOutcome) {
+        if outcome.truncated_lines > 0 {
+            // The run is incomplete for it: say which log.
+            self.send(Message::Notice(
+                Some(path.to_path_buf()),
+                format!(
+                    "{} line(s) over the line limit ({} bytes): fields parsed from the head only",
+                    outcome.truncated_lines, self.config.logs.max_line
+                ),
+            ));
+        }
         self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
         self.stats.log_records.fetch_add(outcome.records, Relaxed);
         self.stats
@@ -660,7 +670,7 @@ impl Worker {
                 &mut emit,
             );
             match result {
-                Ok(outcome) => self.count_log(&outcome),
+                Ok(outcome) => self.count_log(&path, &outcome),
                 Err(e) => self.error(
                     &path,
                     format!("reading log: {e} (findings up to this point were reported)"),

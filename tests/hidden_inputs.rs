@@ -159,6 +159,13 @@ fn the_tail_of_an_over_long_line_is_searched_and_the_run_is_incomplete() {
     let r = scan(dir.path());
     assert_eq!(r.summary["logs"]["lines_truncated"], 1);
     assert_eq!(r.summary["complete"], false);
+    // Which log made the run incomplete is said.
+    assert!(
+        r.stderr
+            .contains("access.log: 1 line(s) over the line limit"),
+        "{}",
+        r.stderr
+    );
     let on_long: Vec<&String> = r
         .found
         .iter()
