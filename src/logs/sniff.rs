@@ -34,7 +34,7 @@ const SNIFF_LINES: usize = 20;
 pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     // Lines end in `\r` alone in a log with no `\n` (as the line reader reads it).
-    let term = if memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some() {
+    let term = if crate::read::lines_end_in_cr(head) {
         b'\r'
     } else {
         b'\n'

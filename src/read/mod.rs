@@ -10,6 +10,7 @@ mod stream;
 
 pub use stream::{
     Bounded, DECOMPRESSED_LIMIT, Line, LineReader, decoded, decoded_as, is_bare_utf16le, is_gzip,
+    lines_end_in_cr,
 };
 
 use std::collections::HashSet;

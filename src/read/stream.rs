@@ -63,6 +63,19 @@ pub fn is_bare_utf16le(head: &[u8]) -> bool {
     ascii * 10 >= pairs * 9
 }
 
+/// Whether text whose start is `head` ends its lines with `\r` alone: no `\n` in it, and
+/// `\r`s as often as lines come (one stray `\r` in a long first line does not make an LF
+/// log read as one line per `\r`).
+pub fn lines_end_in_cr(head: &[u8]) -> bool {
+    memchr::memchr(b'\n', head).is_none() && {
+        let crs = memchr::memchr_iter(b'\r', head).count();
+        crs > 0 && crs * CR_LINE_MAX >= head.len()
+    }
+}
+
+/// A `\r`-ended log has a `\r` at least this often, on average.
+const CR_LINE_MAX: usize = 8 * 1024;
+
 /// Repeats the first read error (other than an interruption) on every later read.
 pub struct Sticky<R> {
     inner: R,
@@ -387,8 +400,7 @@ impl<R: Read> LineReader<R> {
         if self.end - self.start < FILL_MIN && !self.eof {
             self.fill();
         }
-        let text = &self.buf[self.start..self.end];
-        if memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some() {
+        if lines_end_in_cr(&self.buf[self.start..self.end]) {
             self.term = b'\r';
         }
     }
@@ -572,6 +584,20 @@ mod tests {
                 (4, 18, b"two".to_vec(), false)
             ]
         );
+        // One `\r` in a long line does not make a log `\r`-ended.
+        let mut long = vec![b'x'; 100_000];
+        long[50] = b'\r';
+        long.extend_from_slice(b"\nnext\n");
+        // Read a byte at a time: the first look sees 64 KiB without a `\n`.
+        let mut got = Vec::new();
+        LineReader::new(Trickle(&long), b"", 1 << 20)
+            .for_each(|l| {
+                got.push(l.bytes.to_vec());
+                true
+            })
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], b"next");
         // With a newline anywhere in the text at hand, a lone `\r` is part of a line.
         let got = lines(b"a\rb\nc\n", 0, 1 << 20);
         assert_eq!(got[0].2, b"a\rb");
