@@ -315,3 +315,54 @@ fn junk_lines_before_a_log_are_counted_and_the_log_is_parsed() {
     );
     assert_eq!(r.summary["logs"]["lines_unparsed"], 40);
 }
+
+/// Case 10 with `--state`: a sweep that gets only a line or two of a log whose head is junk
+/// still reads them as the log's format (they are not passed over as text for good).
+#[test]
+fn a_resumed_log_after_junk_reads_its_new_lines_as_its_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let logs = dir.path().join("logs");
+    let junk: String = (0..40).map(|i| format!("junk line {i}\n")).collect();
+    let log = write(
+        &logs,
+        "access.log",
+        format!("{junk}{}", ordinary(1)).as_bytes(),
+    );
+    let sweep = || {
+        let out = run([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "--state".as_ref(),
+            state.as_os_str(),
+            logs.as_os_str(),
+        ]);
+        let (findings, summary) = findings_and_summary(&out);
+        let found: Vec<(String, u64)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"]["id"].as_str().unwrap().to_owned(),
+                    f["shellsweep"]["log"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (found, summary)
+    };
+    let (found, _) = sweep();
+    assert!(found.is_empty(), "{found:?}");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(attack(2).as_bytes()).unwrap();
+    drop(f);
+    let (mut found, summary) = sweep();
+    assert_eq!(summary["shellsweep"]["summary"]["logs"]["resumed"], 1);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("SSW-LOG-WEBSHELL-001".to_owned(), 42),
+            ("SSW-LOG-WEBSHELL-002".to_owned(), 42)
+        ]
+    );
+}

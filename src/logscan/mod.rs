@@ -168,7 +168,7 @@ pub fn scan_log(
             true
         },
     );
-    lines.release_held();
+    lines.finish_held();
     let Lines {
         mut ctx,
         mut stitcher,
@@ -268,6 +268,18 @@ impl Lines<'_, '_> {
         if self.held.len() >= DETECT_RUN {
             self.switch(other);
             self.candidate = None;
+            for (number, offset, bytes) in std::mem::take(&mut self.held) {
+                self.line(&bytes, number, offset, false);
+            }
+        }
+    }
+
+    /// At the end of the text, a run cut short by the end (not broken by a line of another
+    /// kind) is read as its format: a resumed sweep may get only a line or two of a log
+    /// whose head is junk, and must not pass them over as text for good.
+    fn finish_held(&mut self) {
+        if let Some(format) = self.candidate.take() {
+            self.switch(format);
             for (number, offset, bytes) in std::mem::take(&mut self.held) {
                 self.line(&bytes, number, offset, false);
             }
