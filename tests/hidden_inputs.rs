@@ -366,3 +366,22 @@ fn a_resumed_log_after_junk_reads_its_new_lines_as_its_format() {
         ]
     );
 }
+
+/// Case 10: log lines with junk between them, never three in a row, are still matched by
+/// their fields.
+#[test]
+fn log_lines_among_junk_are_parsed_one_by_one() {
+    let mut text: String = (0..40).map(|i| format!("junk line {i}\n")).collect();
+    let mut want = Vec::new();
+    for i in 0..5 {
+        text.push_str(&attack(i));
+        want.push(41 + 2 * i as u64);
+        text.push_str(&format!("junk after {i}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "logs/access.log", text.as_bytes());
+    let r = scan(dir.path());
+    assert_eq!(lines_found(&r), want, "{:?}", r.found);
+    assert_eq!(r.found.len(), 2 * want.len(), "{:?}", r.found);
+    assert_eq!(r.summary["logs"]["lines_unparsed"], 45);
+}

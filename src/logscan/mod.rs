@@ -286,11 +286,20 @@ impl Lines<'_, '_> {
         }
     }
 
-    /// Lines held for a run that did not come: no parser took them.
+    /// Lines held for a run that did not come. A combined line says all it is by itself (its
+    /// parser took it, time included), so it is still matched by its fields; the others are
+    /// lines no parser took.
     fn release_held(&mut self) {
-        self.candidate = None;
+        let candidate = self.candidate.take();
         for (number, offset, bytes) in std::mem::take(&mut self.held) {
-            self.unparsed(&bytes, number, offset);
+            match parse_combined(&bytes).filter(|_| candidate == Some(LogFormat::Combined)) {
+                Some(rec) => {
+                    let format = std::mem::replace(&mut self.ctx.format, LogFormat::Combined);
+                    self.ctx.record(&bytes, &rec, number, offset);
+                    self.ctx.format = format;
+                }
+                None => self.unparsed(&bytes, number, offset),
+            }
         }
     }
 
