@@ -18,7 +18,8 @@ use crate::logs::{LogFormat, looks_like_log_path, sniff};
 use crate::logscan::{LineFilter, LogOptions, LogOutcome, Start, scan_log};
 use crate::output::Message;
 use crate::read::{
-    Bounded, FileMeta, NotRead, ReadPolicy, decoded, is_gzip, open_file, read_head, read_rest,
+    Bounded, FileMeta, NotRead, ReadPolicy, decoded_as, is_bare_utf16le, is_gzip, open_file,
+    read_head, read_rest,
 };
 use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
@@ -79,10 +80,15 @@ fn read_at(mut file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
 }
 
 /// A compressed or transcoded file's decoded text from its start (moves its position).
-fn decoded_from_start(file: &File, gzip: bool, max: u64) -> Option<Bounded<Box<dyn Read + Send>>> {
+fn decoded_from_start(
+    file: &File,
+    gzip: bool,
+    bare_utf16: bool,
+    max: u64,
+) -> Option<Bounded<Box<dyn Read + Send>>> {
     let mut f = file.try_clone().ok()?;
     f.seek(SeekFrom::Start(0)).ok()?;
-    Some(Bounded::new(decoded(f, gzip), max))
+    Some(Bounded::new(decoded_as(f, gzip, bare_utf16), max))
 }
 
 /// How much of a file is read first, to tell logs from other files.
@@ -328,8 +334,11 @@ impl Worker {
     fn try_log(&mut self, path: &Path, file: &mut File, meta: &FileMeta) -> Result<bool, String> {
         let cfg = Arc::clone(&self.config);
         let gzip = is_gzip(&self.buf);
-        let encoded =
-            gzip || self.buf.starts_with(&[0xFF, 0xFE]) || self.buf.starts_with(&[0xFE, 0xFF]);
+        let bare_utf16 = !gzip && is_bare_utf16le(&self.buf);
+        let encoded = gzip
+            || bare_utf16
+            || self.buf.starts_with(&[0xFF, 0xFE])
+            || self.buf.starts_with(&[0xFE, 0xFF]);
         let hold_partial = cfg.state.is_some() && !gzip;
         if !encoded {
             let Some(format) = sniff(&self.buf, path) else {
@@ -385,20 +394,20 @@ impl Worker {
         }
         let reopened = file.try_clone().map_err(|e| e.to_string())?;
         let raw = Cursor::new(self.buf.clone()).chain(reopened);
-        let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
+        let mut stream = Bounded::new(decoded_as(raw, gzip, bare_utf16), cfg.max_decompressed);
         let mut head = Vec::new();
         let head_read = (&mut stream).take(HEAD as u64).read_to_end(&mut head);
         let sniffed = sniff(&head, path);
         if let Err(e) = &head_read
-            && e.kind() == io::ErrorKind::FileTooLarge
             && sniffed.is_none()
         {
-            // The limit cut the head short of telling: this is a gap, not a file to pass on
-            // to the file engine as raw compressed bytes.
+            // The limit or damage cut the head short of telling: this is a gap, not a file
+            // to pass on to the file engine as raw compressed bytes.
             return Err(format!("reading compressed file: {e}"));
         }
         // A head that is a log despite a read error goes on to the log scanner, which meets
-        // the error again and reports it with the findings made until then.
+        // the error again (the decoded stream repeats it) and reports it with the findings
+        // made until then.
         let Some(format) = sniffed else {
             // Not a log after all: back to the start, for the file engine.
             file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
@@ -410,7 +419,7 @@ impl Worker {
         let max = cfg.max_decompressed;
         let before = |offset: u64, len: usize| -> Option<Vec<u8>> {
             let len = len.min(usize::try_from(offset).unwrap_or(usize::MAX));
-            let mut s = decoded_from_start(file, gzip, max)?;
+            let mut s = decoded_from_start(file, gzip, bare_utf16, max)?;
             io::copy(&mut (&mut s).take(offset - len as u64), &mut io::sink()).ok()?;
             let mut v = Vec::with_capacity(len);
             (&mut s).take(len as u64).read_to_end(&mut v).ok()?;
@@ -420,7 +429,7 @@ impl Worker {
         let prefix = if cfg.state.is_some() {
             // The tail checks move the file's position: the stream is made anew, and read
             // up to where this sweep starts.
-            stream = decoded_from_start(file, gzip, max)
+            stream = decoded_from_start(file, gzip, bare_utf16, max)
                 .ok_or_else(|| "reading log: cannot read it again".to_string())?;
             io::copy(&mut (&mut stream).take(start.offset), &mut io::sink())
                 .map_err(|e| format!("reading log: {e}"))?;
@@ -649,6 +658,7 @@ impl Worker {
             total.records += o.records;
             total.outside_window += o.outside_window;
             total.truncated_lines += o.truncated_lines;
+            total.unparsed_lines += o.unparsed_lines;
             total.bytes += o.bytes;
             total.findings_below_min_severity += o.findings_below_min_severity;
             total.next = o.next;
@@ -676,7 +686,7 @@ impl Worker {
         outcome: LogOutcome,
         before: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
     ) {
-        self.count_log(&outcome);
+        self.count_log(path, &outcome);
         if let Some(state) = &self.config.state {
             let (next, fields) = outcome.resume_point();
             let tail = match &outcome.tail {
@@ -702,7 +712,17 @@ impl Worker {
         }
     }
 
-    fn count_log(&self, outcome: &LogOutcome) {
+    fn count_log(&self, path: &Path, outcome: &LogOutcome) {
+        if outcome.truncated_lines > 0 {
+            // The run is incomplete for it: say which log.
+            self.send(Message::Notice(
+                Some(path.to_path_buf()),
+                format!(
+                    "{} line(s) over the line limit ({} bytes): fields parsed from the head only",
+                    outcome.truncated_lines, self.config.logs.max_line
+                ),
+            ));
+        }
         self.stats.log_bytes.fetch_add(outcome.bytes, Relaxed);
         self.stats.log_records.fetch_add(outcome.records, Relaxed);
         self.stats
@@ -714,6 +734,9 @@ impl Worker {
         self.stats
             .log_lines_pending
             .fetch_add(outcome.lines_pending, Relaxed);
+        self.stats
+            .log_lines_unparsed
+            .fetch_add(outcome.unparsed_lines, Relaxed);
         self.stats
             .findings_below_min_severity
             .fetch_add(outcome.findings_below_min_severity, Relaxed);
@@ -735,10 +758,14 @@ impl Worker {
             return self.error(&path, format!("reading standard input: {e}"));
         }
         let gzip = is_gzip(&head);
-        let encoded = gzip || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let bare_utf16 = !gzip && is_bare_utf16le(&head);
+        let encoded = gzip
+            || bare_utf16
+            || head.starts_with(&[0xFF, 0xFE])
+            || head.starts_with(&[0xFE, 0xFF]);
         let mut src: Box<dyn Read + Send> = if encoded {
             let raw = Cursor::new(std::mem::take(&mut head)).chain(io::stdin());
-            let mut stream = Bounded::new(decoded(raw, gzip), cfg.max_decompressed);
+            let mut stream = Bounded::new(decoded_as(raw, gzip, bare_utf16), cfg.max_decompressed);
             if let Err(e) = (&mut stream).take(HEAD as u64).read_to_end(&mut head)
                 && sniff(&head, &path).is_none()
             {
@@ -773,7 +800,7 @@ impl Worker {
                 &mut emit,
             );
             match result {
-                Ok(outcome) => self.count_log(&outcome),
+                Ok(outcome) => self.count_log(&path, &outcome),
                 Err(e) => self.error(
                     &path,
                     format!("reading log: {e} (findings up to this point were reported)"),

@@ -87,6 +87,7 @@ pub struct Stats {
     pub log_lines_truncated: AtomicU64,
     /// Lines and ULS records an incremental sweep left to the next one (see [`LogCounts`]).
     pub log_lines_pending: AtomicU64,
+    pub log_lines_unparsed: AtomicU64,
     /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
     symlinks_not_followed: Mutex<Vec<String>>,
     /// Event lines for gaps (errors, skips that leave content unexamined) and for other
@@ -144,9 +145,11 @@ impl Stats {
         self.findings.iter().map(|f| f.load(Relaxed)).sum()
     }
 
-    /// Something that should have been scanned was not: an error or a size skip.
+    /// Something that should have been scanned was not: an error, a size skip, or a log line
+    /// over the line limit (its fields were never parsed whole).
     pub fn incomplete(&self) -> bool {
         self.errors.load(Relaxed) > 0
+            || self.log_lines_truncated.load(Relaxed) > 0
             || Skip::ALL
                 .iter()
                 .any(|s| s.leaves_gap() && self.skipped[s.index()].load(Relaxed) > 0)
@@ -183,6 +186,7 @@ impl Stats {
                 records_outside_window: self.log_records_outside_window.load(Relaxed),
                 lines_truncated: self.log_lines_truncated.load(Relaxed),
                 lines_pending: self.log_lines_pending.load(Relaxed),
+                lines_unparsed: self.log_lines_unparsed.load(Relaxed),
             },
             // A run stopped early did not look at everything.
             complete: !self.incomplete() && !run.interrupted,
@@ -252,12 +256,16 @@ pub struct LogCounts {
     pub records: u64,
     /// Records left out by `--since`/`--until`.
     pub records_outside_window: u64,
-    /// Lines longer than the line limit, matched on their head only.
+    /// Lines longer than the line limit: their fields are parsed from their head only (the
+    /// rest is searched by the rules that match lines as logged), and the run is incomplete.
     pub lines_truncated: u64,
     /// Left to the next sweep (`--state`): an unterminated last line of a log still being
     /// written, a ULS record still waiting for its continuation. They are matched once
     /// finished, or by the next sweep that finds the log unchanged or rotated.
     pub lines_pending: u64,
+    /// Lines of logs that no format's parser took (junk, or every line of a log of no known
+    /// format): matched as text, by the rules that match lines as logged and IOC tokens.
+    pub lines_unparsed: u64,
 }
 
 impl Summary {

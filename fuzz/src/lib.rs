@@ -296,14 +296,24 @@ pub mod line_reader {
         let mut reader = LineReader::new(src, prefix, max_line);
         let mut expect_number = 1u64;
         let mut last_offset = 0u64;
+        let mut last_at = 0u64;
         reader
             .for_each(|line| {
-                assert_eq!(line.number, expect_number);
-                expect_number += 1;
-                assert!(line.offset >= last_offset, "offsets go back");
+                if line.continuation {
+                    // A later stretch of the over-long line just handed out.
+                    assert_eq!(line.number + 1, expect_number);
+                    assert_eq!(line.offset, last_offset);
+                    assert!(line.at > last_at, "stretches do not move on");
+                    assert!(line.bytes.len() <= max_line.max(1));
+                } else {
+                    assert_eq!(line.number, expect_number);
+                    expect_number += 1;
+                    assert!(line.offset >= last_offset, "offsets go back");
+                    assert_eq!(line.at, line.offset);
+                }
                 last_offset = line.offset;
-                assert!(!line.bytes.contains(&b'\n'));
-                let at = line.offset as usize;
+                last_at = line.at;
+                let at = line.at as usize;
                 let end = at + line.bytes.len();
                 assert!(end <= text.len(), "line past the end");
                 assert_eq!(
@@ -311,19 +321,23 @@ pub mod line_reader {
                     line.bytes,
                     "line is not the text at its offset"
                 );
-                if !line.truncated {
-                    // A whole line is followed by its terminator or the end of the text (a last
-                    // line's trailing CR is dropped too).
-                    let after = &text[end..];
+                let after = &text[end..];
+                // A log with no `\n` at its start has its lines ended by `\r` alone.
+                let cr_ended = after.starts_with(b"\r") && !after.starts_with(b"\r\n");
+                assert!(!line.bytes.contains(&b'\n') || cr_ended);
+                if line.truncated {
+                    assert_eq!(line.bytes.len(), max_line.max(1));
+                } else if !line.continuation || line.bytes.len() < max_line.max(1) {
+                    // A whole line (or an over-long line's last stretch) is followed by its
+                    // terminator or the end of the text (a last line's trailing CR is dropped
+                    // too).
                     assert!(
                         after.is_empty()
                             || after == b"\r"
                             || after.starts_with(b"\n")
-                            || after.starts_with(b"\r\n"),
+                            || after.starts_with(b"\r"),
                         "whole line not ended by a terminator"
                     );
-                } else {
-                    assert_eq!(line.bytes.len(), max_line.max(1));
                 }
                 true
             })

@@ -33,8 +33,14 @@ const SNIFF_LINES: usize = 20;
 /// `None` when it is not a log. Unknown text counts as a log only where the path says so.
 pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    // Lines end in `\r` alone in a log with no `\n` (as the line reader reads it).
+    let term = if crate::read::lines_end_in_cr(head) {
+        b'\r'
+    } else {
+        b'\n'
+    };
     let lines: Vec<&[u8]> = head
-        .split(|&b| b == b'\n')
+        .split(|&b| b == term)
         .take(SNIFF_LINES)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(|l| !l.trim_ascii().is_empty())
@@ -68,8 +74,50 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     if majority(&is_headerless_iis_line) {
         return Some(LogFormat::Iis);
     }
+    // A few junk lines before the log (or between its parts): a run of lines that one
+    // format's parser takes says what it is.
+    let mut run: Option<(LogFormat, usize)> = None;
+    for l in &data {
+        run = match (line_format(l), run) {
+            (Some((f, _)), Some((g, n))) if f == g => Some((f, n + 1)),
+            (Some((f, _)), _) => Some((f, 1)),
+            (None, _) => None,
+        };
+        if let Some((f, n)) = run
+            && n >= DETECT_RUN
+        {
+            return Some(f);
+        }
+    }
     let texty = !head.contains(&0);
     (texty && looks_like_log_path(path)).then_some(LogFormat::Raw)
+}
+
+/// How many lines in a row one format's parser must take before a log read as another (or
+/// as unknown text) is read as that format: one line of a kind is chance, three are a log.
+pub(crate) const DETECT_RUN: usize = 3;
+
+/// The format one line says its log has, and whether the line alone tells (an IIS
+/// directive, a ULS header) or only a run of such lines does.
+pub(crate) fn line_format(l: &[u8]) -> Option<(LogFormat, bool)> {
+    if [&b"#Software:"[..], b"#Version:", b"#Fields:", b"#Date:"]
+        .iter()
+        .any(|d| l.starts_with(d))
+    {
+        return Some((LogFormat::Iis, true));
+    }
+    if l.starts_with(b"Timestamp")
+        && UlsColumns::from_header(l).is_some_and(|_| l.windows(7).any(|w| w == b"Process"))
+    {
+        return Some((LogFormat::Uls, true));
+    }
+    if is_uls_line(l) {
+        return Some((LogFormat::Uls, false));
+    }
+    if combined::parse(l).is_some_and(|r| r.time.is_some()) {
+        return Some((LogFormat::Combined, false));
+    }
+    is_headerless_iis_line(l).then_some((LogFormat::Iis, false))
 }
 
 /// `07/19/2025 09:13:02.27 <tab>` or with `*`.
@@ -149,6 +197,33 @@ mod tests {
         assert_eq!(sniff(text, p("/srv/app/logs/x.txt")), Some(LogFormat::Raw));
         assert_eq!(sniff(text, p("/var/www/html/index.php")), None);
         assert_eq!(sniff(b"\0\x01binary", p("/var/log/wtmp")), None);
+    }
+
+    #[test]
+    fn lines_ended_by_cr_alone_are_lines() {
+        let line =
+            "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\r";
+        // Read as one line, this would be junk.
+        let text = format!("export [v2] by tool\r{}", line.repeat(5));
+        assert_eq!(
+            sniff(text.as_bytes(), p("data.txt")),
+            Some(LogFormat::Combined)
+        );
+    }
+
+    #[test]
+    fn a_run_of_log_lines_after_junk_says_the_format() {
+        let line =
+            "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"-\"\n";
+        let junk = "junk before the log\n".repeat(14);
+        let text = format!("{junk}{}", line.repeat(3));
+        assert_eq!(
+            sniff(text.as_bytes(), p("data.txt")),
+            Some(LogFormat::Combined)
+        );
+        // Two such lines among junk are chance.
+        let text = format!("{junk}{}{junk}", line.repeat(2));
+        assert_eq!(sniff(text.as_bytes(), p("data.txt")), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod filter;
 
 pub use filter::LineFilter;
 
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::net::IpAddr;
 use std::path::Path;
@@ -15,7 +16,8 @@ use crate::engine::{Engine, Scratch};
 use crate::finding::{Finding, IndicatorHit, LogSubject, ORIGINAL_MAX, Subject};
 use crate::ioc::{IocSet, parse_logged_addr};
 use crate::logs::{
-    Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, parse_combined,
+    DETECT_RUN, Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, line_format,
+    parse_combined,
 };
 use crate::read::LineReader;
 use crate::rules::Severity;
@@ -45,6 +47,8 @@ pub struct LogOutcome {
     pub records: u64,
     pub outside_window: u64,
     pub truncated_lines: u64,
+    /// Lines no parser took: junk in a log, or every line of a log of no known format.
+    pub unparsed_lines: u64,
     pub bytes: u64,
     pub findings_below_min_severity: u64,
     /// Where a later sweep resumes: the next line's number and decoded offset.
@@ -175,7 +179,7 @@ pub fn scan_log(
     start: Start,
     emit: &mut dyn FnMut(Vec<Finding>),
 ) -> io::Result<LogOutcome> {
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         engine,
         iocs,
         opts,
@@ -185,6 +189,7 @@ pub fn scan_log(
         outcome: LogOutcome::default(),
         batch: Vec::new(),
         atoms_possible: true,
+        long: None,
         read_to: start.read_to,
         reported: start.reported,
         pending: &start.pending,
@@ -197,97 +202,81 @@ pub fn scan_log(
         recent: Vec::new(),
     };
     tally.keep(head);
-    let mut fields_line = start.iis_fields.clone();
-    let mut columns = fields_line
+    let fields_line = start.iis_fields.clone();
+    let columns = fields_line
         .as_deref()
         .and_then(IisColumns::from_directive)
         .unwrap_or_default();
-    let mut stitcher = Stitcher::new(opts.uls_zone.clone());
-    let mut uls_done: Vec<UlsRecord> = Vec::new();
     let mut reader = LineReader::new(&mut tally, head, opts.max_line)
         .starting_at(start.line, start.offset)
         .holding_partial_line(start.hold_partial);
     let engine_ref = engine;
-    let may_match = std::cell::Cell::new(true);
-    let filtered = filter.applies(format);
-    let marks = std::cell::RefCell::new(Marks::default());
+    let may_match = Cell::new(true);
+    // The format can change as lines go (junk before the log, a log of unknown format
+    // that turns out to be one): the filter is used only in chunks marked for it.
+    let current = Cell::new(format);
+    let marked = Cell::new(false);
+    let marks = RefCell::new(Marks::default());
+    let mut lines = Lines {
+        ctx,
+        filter,
+        marks: &marks,
+        marked: &marked,
+        current: &current,
+        fields_line,
+        columns,
+        stitcher: Stitcher::new(opts.uls_zone.clone()),
+        uls_done: Vec::new(),
+        candidate: None,
+        held: Vec::new(),
+    };
     let result = reader.for_each_in_chunks(
         |chunk, base| {
+            let filtered = filter.applies(current.get());
             // The filter's literals include the raw patterns' atoms: lines it passes are
             // searched one by one.
             may_match.set(filtered || engine_ref.record_atoms_may_match(chunk));
+            marked.set(filtered);
             if filtered {
                 filter.mark_chunk(chunk, base, &mut marks.borrow_mut());
             }
         },
         |line| {
+            let ctx = &mut lines.ctx;
             ctx.atoms_possible = may_match.get();
-            ctx.outcome.bytes = line.offset + line.bytes.len() as u64 - start.offset;
+            ctx.outcome.bytes = line.at + line.bytes.len() as u64 - start.offset;
+            let bytes = line.bytes;
+            if line.continuation {
+                // A stretch from inside an over-long line: no parser can make fields of
+                // it, but the rules that match the line as logged, and IOC tokens, can.
+                ctx.stretch(bytes, line.number, line.offset);
+                ctx.flush_if_full(emit);
+                return true;
+            }
             if line.truncated {
                 ctx.outcome.truncated_lines += 1;
+                ctx.long = Some(LongLine {
+                    number: line.number,
+                    outside: false,
+                    reported: Vec::new(),
+                });
             }
-            let bytes = line.bytes;
-            // Lines the filter rules out are counted, never parsed.
-            let skip = |columns: &IisColumns, ctx: &mut Ctx<'_>| {
-                if !filtered || line.truncated {
-                    return false;
-                }
-                let lookup = Lookup {
-                    format,
-                    columns,
-                    window: &opts.window,
-                    iocs,
-                };
-                match filter.needs_parse(bytes, line.offset, lookup, &mut marks.borrow_mut()) {
-                    Verdict::Parse => false,
-                    Verdict::Skip => {
-                        ctx.outcome.records += 1;
-                        true
-                    }
-                    Verdict::OutsideWindow => {
-                        ctx.outcome.records += 1;
-                        ctx.outcome.outside_window += 1;
-                        true
-                    }
-                }
-            };
-            match format {
-                LogFormat::Iis => {
-                    if bytes.starts_with(b"#") {
-                        if let Some(c) = IisColumns::from_directive(bytes) {
-                            columns = c;
-                            fields_line = Some(bytes.to_vec());
-                        }
-                    } else if !bytes.is_empty() && !skip(&columns, &mut ctx) {
-                        let rec = columns.parse(bytes);
-                        ctx.record(bytes, &rec, line.number, line.offset);
-                    }
-                }
-                LogFormat::Combined => {
-                    if !bytes.is_empty() && !skip(&columns, &mut ctx) {
-                        let rec = parse_combined(bytes).unwrap_or_default();
-                        ctx.record(bytes, &rec, line.number, line.offset);
-                    }
-                }
-                LogFormat::Uls => {
-                    stitcher.push(bytes, line.number, line.offset, &mut uls_done);
-                    for r in uls_done.drain(..) {
-                        ctx.record(&r.raw, &r.record, r.line, r.offset);
-                    }
-                }
-                LogFormat::Raw => {
-                    if !bytes.is_empty() {
-                        ctx.record(bytes, &Record::default(), line.number, line.offset);
-                    }
-                }
+            lines.line(bytes, line.number, line.offset, line.truncated);
+            if lines.ctx.after_until.is_some() && resume_fields.is_none() {
+                resume_fields = Some(lines.fields_line.clone());
             }
-            if ctx.after_until.is_some() && resume_fields.is_none() {
-                resume_fields = Some(fields_line.clone());
-            }
-            ctx.flush_if_full(emit);
+            lines.ctx.flush_if_full(emit);
             true
         },
     );
+    lines.finish_held();
+    let Lines {
+        mut ctx,
+        mut stitcher,
+        mut uls_done,
+        fields_line,
+        ..
+    } = lines;
     let next = reader.position();
     drop(reader);
     let mut held: Vec<(u64, u64)> = Vec::new();
@@ -330,6 +319,192 @@ pub fn scan_log(
     result.map(|()| ctx.outcome)
 }
 
+/// Hands each line to its format's parser, and tells the format from the lines when the
+/// log starts with junk or was not recognised at its head.
+struct Lines<'a, 'c> {
+    ctx: Ctx<'c>,
+    filter: &'a LineFilter,
+    marks: &'a RefCell<Marks>,
+    /// The filter marked the current chunk (for the format then in force).
+    marked: &'a Cell<bool>,
+    current: &'a Cell<LogFormat>,
+    /// The IIS `#Fields` directive line in force, and its columns.
+    fields_line: Option<Vec<u8>>,
+    columns: IisColumns,
+    stitcher: Stitcher,
+    uls_done: Vec<UlsRecord>,
+    /// Lines that no parser of the current format took but `candidate`'s does, held until
+    /// [`DETECT_RUN`] of them in a row switch the log to it (or a line breaks the run, and
+    /// they are matched as unparsed text).
+    candidate: Option<LogFormat>,
+    held: Vec<(u64, u64, Vec<u8>)>,
+}
+
+impl Lines<'_, '_> {
+    fn line(&mut self, bytes: &[u8], number: u64, offset: u64, truncated: bool) {
+        let format = self.current.get();
+        match format {
+            LogFormat::Uls => self.uls(bytes, number, offset),
+            LogFormat::Iis => {
+                self.release_held();
+                self.iis(bytes, number, offset, !truncated);
+            }
+            LogFormat::Combined => {
+                if bytes.is_empty() {
+                    return;
+                }
+                if !truncated && self.skip(bytes, offset) {
+                    self.release_held();
+                    return;
+                }
+                match parse_combined(bytes) {
+                    Some(rec) => {
+                        self.release_held();
+                        self.ctx.record(bytes, &rec, number, offset);
+                    }
+                    None => self.not_taken(bytes, number, offset, truncated),
+                }
+            }
+            LogFormat::Raw => {
+                if !bytes.is_empty() {
+                    self.not_taken(bytes, number, offset, truncated);
+                }
+            }
+        }
+    }
+
+    /// A line the current format's parser does not take: the start of another format, or
+    /// text matched as it is.
+    fn not_taken(&mut self, bytes: &[u8], number: u64, offset: u64, truncated: bool) {
+        let format = self.current.get();
+        let other = if truncated {
+            None
+        } else {
+            line_format(bytes).filter(|(f, _)| *f != format)
+        };
+        let Some((other, alone)) = other else {
+            self.release_held();
+            self.unparsed(bytes, number, offset);
+            return;
+        };
+        if alone {
+            self.release_held();
+            self.switch(other);
+            self.line(bytes, number, offset, false);
+            return;
+        }
+        if self.candidate != Some(other) {
+            self.release_held();
+            self.candidate = Some(other);
+        }
+        self.held.push((number, offset, bytes.to_vec()));
+        if self.held.len() >= DETECT_RUN {
+            self.switch(other);
+            self.candidate = None;
+            for (number, offset, bytes) in std::mem::take(&mut self.held) {
+                self.line(&bytes, number, offset, false);
+            }
+        }
+    }
+
+    /// At the end of the text, a run cut short by the end (not broken by a line of another
+    /// kind) is read as its format: a resumed sweep may get only a line or two of a log
+    /// whose head is junk, and must not pass them over as text for good.
+    fn finish_held(&mut self) {
+        if let Some(format) = self.candidate.take() {
+            self.switch(format);
+            for (number, offset, bytes) in std::mem::take(&mut self.held) {
+                self.line(&bytes, number, offset, false);
+            }
+        }
+    }
+
+    /// Lines held for a run that did not come. A combined line says all it is by itself (its
+    /// parser took it, time included), so it is still matched by its fields; the others are
+    /// lines no parser took.
+    fn release_held(&mut self) {
+        let candidate = self.candidate.take();
+        for (number, offset, bytes) in std::mem::take(&mut self.held) {
+            match parse_combined(&bytes).filter(|_| candidate == Some(LogFormat::Combined)) {
+                Some(rec) => {
+                    let format = std::mem::replace(&mut self.ctx.format, LogFormat::Combined);
+                    self.ctx.record(&bytes, &rec, number, offset);
+                    self.ctx.format = format;
+                }
+                None => self.unparsed(&bytes, number, offset),
+            }
+        }
+    }
+
+    fn unparsed(&mut self, bytes: &[u8], number: u64, offset: u64) {
+        self.ctx.outcome.unparsed_lines += 1;
+        self.ctx.record(bytes, &Record::default(), number, offset);
+    }
+
+    fn switch(&mut self, format: LogFormat) {
+        self.current.set(format);
+        self.ctx.format = format;
+        // The chunk was not marked for this format: no filtering until the next one.
+        self.marked.set(false);
+    }
+
+    fn iis(&mut self, bytes: &[u8], number: u64, offset: u64, filterable: bool) {
+        if bytes.starts_with(b"#") {
+            if let Some(c) = IisColumns::from_directive(bytes) {
+                self.columns = c;
+                self.fields_line = Some(bytes.to_vec());
+            }
+        } else if !(bytes.is_empty() || filterable && self.skip(bytes, offset)) {
+            let rec = self.columns.parse(bytes);
+            self.ctx.record(bytes, &rec, number, offset);
+        }
+    }
+
+    fn uls(&mut self, bytes: &[u8], number: u64, offset: u64) {
+        self.stitcher
+            .push(bytes, number, offset, &mut self.uls_done);
+        for r in self.uls_done.drain(..) {
+            self.ctx.record(&r.raw, &r.record, r.line, r.offset);
+        }
+    }
+
+    /// Whether the filter rules the line out (it is counted, never parsed).
+    fn skip(&mut self, bytes: &[u8], offset: u64) -> bool {
+        let format = self.current.get();
+        if !self.marked.get() || !self.filter.applies(format) {
+            return false;
+        }
+        let lookup = Lookup {
+            format,
+            columns: &self.columns,
+            window: &self.ctx.opts.window,
+            iocs: self.ctx.iocs,
+        };
+        let verdict = self
+            .filter
+            .needs_parse(bytes, offset, lookup, &mut self.marks.borrow_mut());
+        if verdict == Verdict::Parse {
+            return false;
+        }
+        if format == LogFormat::Combined && !combined_shaped(bytes) {
+            // Junk the filter passes over is still a line no parser would take.
+            self.ctx.outcome.unparsed_lines += 1;
+        }
+        self.ctx.outcome.records += 1;
+        if verdict == Verdict::OutsideWindow {
+            self.ctx.outcome.outside_window += 1;
+        }
+        true
+    }
+}
+
+/// Whether a line has the bracketed time and quoted request every combined line has: cheap
+/// enough for the lines the filter passes over, which are never parsed.
+fn combined_shaped(line: &[u8]) -> bool {
+    memchr::memchr(b'[', line)
+        .is_some_and(|i| i > 0 && line[i - 1] == b' ' && memchr::memchr(b'"', &line[i..]).is_some())
+}
+
 /// Findings are handed to the writer in batches of this size.
 const BATCH: usize = 256;
 
@@ -344,12 +519,24 @@ struct Ctx<'a> {
     batch: Vec<Finding>,
     /// False when the current chunk holds no atom of any log rule's patterns.
     atoms_possible: bool,
+    /// The last over-long line, whose later stretches are still to come.
+    long: Option<LongLine>,
     /// What an earlier sweep reported (see [`Start`]).
     read_to: u64,
     reported: Option<Window>,
     pending: &'a [u64],
     /// The first record after `--until`: line number and offset.
     after_until: Option<(u64, u64)>,
+}
+
+/// What was found in an over-long line's stretches so far: a rule or indicator that
+/// matches in the overlap of two stretches is reported once.
+struct LongLine {
+    number: u64,
+    /// Its head fell outside `--since`/`--until`: so do its stretches.
+    outside: bool,
+    /// Rule ids and indicator values reported for it.
+    reported: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -375,16 +562,46 @@ impl Ctx<'_> {
             {
                 self.after_until = Some((line, offset));
             }
+            if let Some(long) = self.long.as_mut().filter(|l| l.number == line) {
+                long.outside = true;
+            }
             return;
         }
-        let hits = self
+        self.matches(raw, rec, line, offset);
+    }
+
+    /// Matches a later stretch of the over-long line `line` (not a record of its own).
+    fn stretch(&mut self, raw: &[u8], line: u64, offset: u64) {
+        if self
+            .long
+            .as_ref()
+            .is_some_and(|l| l.number == line && l.outside)
+        {
+            return;
+        }
+        self.matches(raw, &Record::default(), line, offset);
+    }
+
+    fn matches(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
+        let mut hits = self
             .engine
             .scan_record(raw, rec, self.atoms_possible, self.scratch);
-        let indicators = if self.iocs.is_empty() {
+        let mut indicators = if self.iocs.is_empty() {
             Vec::new()
         } else {
             indicator_hits(self.iocs, rec, raw, self.format)
         };
+        if let Some(long) = self.long.as_mut().filter(|l| l.number == line) {
+            let mut fresh = |key: &str| {
+                let new = !long.reported.iter().any(|k| k == key);
+                if new {
+                    long.reported.push(key.to_owned());
+                }
+                new
+            };
+            hits.retain(|h| fresh(&h.rule.id));
+            indicators.retain(|i| fresh(&format!("ioc:{}", i.indicator.value)));
+        }
         if hits.is_empty() && indicators.is_empty() {
             return;
         }

@@ -8,7 +8,10 @@
 
 mod stream;
 
-pub use stream::{Bounded, DECOMPRESSED_LIMIT, Line, LineReader, decoded, is_gzip};
+pub use stream::{
+    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, decoded, decoded_as, is_bare_utf16le, is_gzip,
+    lines_end_in_cr,
+};
 
 use std::collections::HashSet;
 use std::fs::{File, Metadata};
