@@ -5,61 +5,12 @@
 //! An IPv4 address in no listed /20 is ruled out by one bit before any of them.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
-/// The tables hash with a fixed, fast function: every line of a log is looked up, and the
-/// keys come from IOC lists, not from the logs, so nothing an attacker writes can crowd a
-/// bucket (a hostile lookup only probes).
-type Map<K> = HashMap<K, usize, BuildHasherDefault<AddrHasher>>;
-
-#[derive(Default, Clone, Copy)]
-struct AddrHasher(u64);
-
-impl AddrHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        // SplitMix64's finaliser: the table takes both low and high bits.
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        self.add(n as u64);
-        self.add((n >> 64) as u64);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
+/// The tables hash with foldhash's fixed-seed function: every line of a log is looked up,
+/// and the keys come from IOC lists, not from the logs, so nothing an attacker writes can
+/// crowd a bucket (a hostile lookup only probes) and no per-process random seed is needed.
+type Map<K> = HashMap<K, usize, foldhash::fast::FixedState>;
 
 /// A set of addresses and networks; each entry remembers which indicator it came from.
 #[derive(Debug, Default, Clone)]

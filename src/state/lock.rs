@@ -56,31 +56,15 @@ impl Lock {
     }
 }
 
-#[cfg(unix)]
-fn lock(file: &File, wait: bool) -> std::io::Result<()> {
-    use std::os::unix::io::AsRawFd;
-    let op = if wait {
-        libc::LOCK_EX
-    } else {
-        libc::LOCK_EX | libc::LOCK_NB
-    };
-    // SAFETY: flock on a file descriptor this process owns; no memory is passed.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), op) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(unix))]
+/// The standard library's advisory lock: `flock` on Unix, `LockFileEx` on Windows.
 fn lock(file: &File, wait: bool) -> std::io::Result<()> {
     if wait {
-        file.lock()
-    } else {
-        file.try_lock()
-            .map_err(|_| std::io::ErrorKind::WouldBlock.into())
+        return file.lock();
     }
+    file.try_lock().map_err(|e| match e {
+        std::fs::TryLockError::WouldBlock => std::io::ErrorKind::WouldBlock.into(),
+        std::fs::TryLockError::Error(e) => e,
+    })
 }
 
 #[cfg(test)]
