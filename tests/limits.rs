@@ -184,3 +184,66 @@ fn file_timeout_values_are_checked() {
     let (_, summary) = findings_and_summary(&out);
     assert_eq!(summary["shellsweep"]["summary"]["complete"], true);
 }
+
+/// 20,000 `--exclude` globs with alternatives used to fail with "error building NFA".
+#[test]
+fn twenty_thousand_exclude_globs_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let shell = b"<?php @eval($_POST['x']); ?>";
+    write(dir.path(), "web/a.php", shell);
+    write(dir.path(), "web/b.bak7", shell);
+    write(dir.path(), "web/cache/c.php", shell);
+    let mut cmd = bin();
+    cmd.args(["scan", "--format", "jsonl"]);
+    for i in 0..20_000 {
+        cmd.arg("--exclude").arg(format!("*.{{php,bak,old}}{i}*"));
+    }
+    cmd.args(["--exclude", "a.php", "--exclude"])
+        .arg(format!("{}/web/cache/**", dir.path().display()))
+        .arg(dir.path().join("web"));
+    let out = cmd.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (findings, summary) = findings_and_summary(&out);
+    assert!(findings.is_empty(), "{findings:?}");
+    // a.php by name, b.bak7 by `*.{php,bak,old}7*`, the cache folder by path.
+    assert_eq!(
+        summary["shellsweep"]["summary"]["files_skipped"]["excluded"], 3,
+        "{summary}"
+    );
+}
+
+/// STIX bundles load in time linear in their size (issue 13 case 14: 5 MB took 33 s and
+/// 10 MB 143 s while every indicator searched the text for its id). Issue 12 made the
+/// loader stream; this keeps it so: a 10 MB bundle loads in seconds even in a debug build.
+#[test]
+fn a_ten_megabyte_stix_bundle_loads_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [\n");
+    let mut i = 0;
+    while text.len() < 10 << 20 {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&format!(
+            "  {{\n    \"type\": \"indicator\",\n    \"spec_version\": \"2.1\",\n    \"id\": \"indicator--{i:08}-0000-4000-8000-000000000000\",\n    \"created\": \"2025-07-20T00:00:00.000Z\",\n    \"modified\": \"2025-07-20T00:00:00.000Z\",\n    \"name\": \"indicator {i}\",\n    \"pattern_type\": \"stix\",\n    \"pattern\": \"[ipv4-addr:value = '10.{}.{}.{}'] OR [domain-name:value = 'h{i}.example.com']\",\n    \"valid_from\": \"2025-07-20T00:00:00Z\"\n  }}",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        ));
+        i += 1;
+    }
+    text.push_str("\n]}\n");
+    let p = write(dir.path(), "feed.json", text.as_bytes());
+    let started = Instant::now();
+    let out = run(["ioc".as_ref(), "check".as_ref(), p.as_os_str()]);
+    let took = started.elapsed();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{} indicators", 2 * i))
+            || stderr(&out).contains(&format!("{} indicators", 2 * i)),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
