@@ -112,7 +112,8 @@ fn canon() {
 #[test]
 fn seeds_of_the_loader_targets() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    let targets: [(&str, fn(&[u8])); 4] = [
+    type Harness = fn(&[u8]);
+    let targets: [(&str, Harness); 4] = [
         ("ioc_formats", harness::ioc_formats::run),
         ("allowlist", harness::allowlist::run),
         ("state_file", harness::state_file::run),
