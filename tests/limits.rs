@@ -163,6 +163,35 @@ fn a_slow_file_is_given_up_at_the_file_timeout() {
         summary["shellsweep"]["summary"]["files_skipped"]["timed_out"],
         1
     );
+
+    // With --state, a file given up is not recorded as seen: the next sweep tries it again
+    // instead of passing it as unchanged.
+    let state = dir.path().join("state.json");
+    for _ in 0..2 {
+        let out = bin()
+            .args(["scan", "--no-bundled-rules", "--format", "jsonl", "-j", "1"])
+            .args(["--file-timeout", "0.2", "--state"])
+            .arg(&state)
+            .arg("--rules")
+            .arg(&rules)
+            .args([&slow, &quick])
+            .output()
+            .unwrap();
+        let (_, summary) = findings_and_summary(&out);
+        let s = &summary["shellsweep"]["summary"];
+        assert_eq!(s["files_skipped"]["timed_out"], 1, "{s}");
+    }
+    let out = bin()
+        .args(["scan", "--no-bundled-rules", "--format", "jsonl", "-j", "1"])
+        .args(["--file-timeout", "0.2", "--state"])
+        .arg(&state)
+        .arg("--rules")
+        .arg(&rules)
+        .arg(&quick)
+        .output()
+        .unwrap();
+    let (_, summary) = findings_and_summary(&out);
+    assert_eq!(summary["shellsweep"]["summary"]["files_unchanged"], 1);
 }
 
 #[test]
