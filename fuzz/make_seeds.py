@@ -143,5 +143,53 @@ for i, l in enumerate(lines(iis) + lines(combined) + ul[:4]):
 for h in HOSTILE[:16]:
     put("engine_scan", b"\x00" + h)
 
+# ioc_formats: byte 0 = name index (0..5) + 6 * prefix index (0..5); see fuzz/src/lib.rs.
+for p in sorted((FIX / "iocs").iterdir()):
+    b = p.read_bytes()
+    name = {"hash-iocs.txt": 1, "filename-iocs.txt": 2, "c2-iocs.txt": 3,
+            "misp-export.csv": 4, "toolshell-stix.json": 5}.get(p.name, 0)
+    put("ioc_formats", bytes([name]) + b)
+stix = (FIX / "iocs/toolshell-stix.json").read_bytes()
+put("ioc_formats", bytes([5]) + stix[: len(stix) // 2])  # truncated bundle
+put("ioc_formats", bytes([5]) + stix.replace(b"\n", b"\n\n"))
+put("ioc_formats", bytes([6 * 1]) + b'{"type":"indicator","pattern":"[ipv4-addr:value = \'203.0.113.7\']"}]}')
+put("ioc_formats", bytes([6 * 2]) + b"[domain-name:value = 'evil.example'] OR [url:value = 'http://x/y']\"}]}")
+put("ioc_formats", bytes([6 * 3]) + b"1,2,Network activity,ip-dst,203.0.113.7,c,1,2025\n3,4,Payload delivery,filename|sha256,a.aspx|" + b"a" * 64 + b",,1,\n")
+put("ioc_formats", bytes([6 * 4]) + b"ip,1.2.3.4\nsha256,zz\n,\n\"a,b\",c\n")
+for h in HOSTILE[:16]:
+    put("ioc_formats", bytes([6]) + h)
+
+# allowlist: the documented example and edge cases.
+put("allowlist", b"allow:\n  - sha256: " + b"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" + b"\n    reason: r\n  - path: /var/www/html/vendor/**\n    reason: r\n  - rule: SSW-WEBSHELL-003\n    path: /var/www/html/admin/tools/*.php\n    reason: r\n")
+put("allowlist", b"allow:\n  - path: '**/up/cache.php'\n    reason: test fixture\n")
+put("allowlist", b"allow:\n  - path: '[a-'\n  - sha256: XYZ\n  - {}\n  - rule: 7\n")
+put("allowlist", b"allow: &a\n  - *a\n")
+for h in HOSTILE[:16]:
+    put("allowlist", h)
+
+# state_file: a state of the shape `--state` writes, with the harness's rule-set hash.
+import json
+state = {"version": 3, "ruleset": "fuzz", "files": [{"path": "eC5waHA=", "stamp": {"dev": 1, "ino": 2, "size": 3, "mtime_ns": 4, "ctime_ns": 5}, "findings": [{"first_seen": "2026-01-01T00:00:00Z", "doc": {"rule": {"id": "SSW-X"}, "event": {"severity_name": "high"}, "file": {"hash": {"sha256": "ab"}}}}]}],
+         "logs": [{"path": "L3Zhci9sb2cvYQ==", "stamp": {"dev": 1, "ino": 2, "size": 3, "mtime_ns": 4, "ctime_ns": 5}, "fingerprint": "00", "fingerprint_len": 1, "next_line": 2, "offset": 10, "tail": "00", "tail_len": 1, "read_to": 12, "pending": [11]}]}
+put("state_file", json.dumps(state))
+put("state_file", json.dumps(dict(state, version=2)))
+put("state_file", json.dumps(dict(state, version=1)))
+put("state_file", json.dumps(dict(state, version=99)))
+put("state_file", json.dumps(dict(state, ruleset="other")))
+put("state_file", json.dumps(state)[:100])
+for h in HOSTILE[:16]:
+    put("state_file", h)
+
+# canon: byte 0 picks the script name (php, phtml, jsp, jspx, aspx, ashx, asmx, cs).
+script = {".php": 0, ".phtml": 1, ".jsp": 2, ".jspx": 3, ".aspx": 4, ".ashx": 5, ".asmx": 6, ".cs": 7}
+for p in web + ben:
+    if p.suffix.lower() in script and p.stat().st_size <= 64 * 1024:
+        put("canon", bytes([script[p.suffix.lower()]]) + p.read_bytes())
+for i, h in enumerate(HOSTILE[:16]):
+    put("canon", bytes([i % 8]) + b"<?php " + h)
+put("canon", b"\x00<?php $a='as'.'sert'; $b=\"\\x65\\x76\\x61\\x6c\"; $a(base64_decode('ZXZhbCgkX1BPU1RbMV0pOw=='));")
+put("canon", b"\x02<% String c = \"Run\" + \"time\"; Class.forName(\"java.lang.\" + c); %>\"\\u0065\\u0076")
+put("canon", b"\x04<%@ Page Language=\"C#\" %><% var t = \"Sys\" + \"tem.Diagnostics.Process\"; /* */ @\"x\"\"y\" %>")
+
 for t in sorted(os.listdir(OUT)):
     print(t, len(os.listdir(OUT / t)))

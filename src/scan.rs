@@ -49,6 +49,8 @@ pub struct ScanConfig {
     /// `--stdin-name`: the name standard input (a `-` root) goes by, for the rules and in
     /// findings. Without it, every file rule sees it and findings name it [`STDIN`].
     pub stdin_name: Option<PathBuf>,
+    /// `--file-timeout`: how long the rules may take on one file.
+    pub file_timeout: Option<std::time::Duration>,
 }
 
 /// How findings name standard input read without `--stdin-name`.
@@ -304,8 +306,10 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        let found = self.match_file(path, &meta, name_hits);
-        if let Some(state) = &cfg.state {
+        // A file given up at --file-timeout is not recorded: the next sweep looks again.
+        if let Some(found) = self.match_file(path, &meta, name_hits)
+            && let Some(state) = &cfg.state
+        {
             state.collector.file(path, meta.stamp, found);
         }
     }
@@ -874,13 +878,14 @@ impl Worker {
     }
 
     /// File rules, hash and name IOCs over a file read whole into `self.buf`. Returns what an
-    /// incremental sweep keeps of the findings (before any allowlist), to carry them over.
+    /// incremental sweep keeps of the findings (before any allowlist), to carry them over;
+    /// `None` when the rules were given up at `--file-timeout`.
     fn match_file(
         &mut self,
         path: &Path,
         meta: &FileMeta,
         name_hits: Vec<IndicatorHit>,
-    ) -> Vec<Carried> {
+    ) -> Option<Vec<Carried>> {
         self.match_as(path, &[path.to_path_buf()], meta, name_hits)
     }
 
@@ -892,20 +897,33 @@ impl Worker {
         names: &[PathBuf],
         meta: &FileMeta,
         name_hits: Vec<IndicatorHit>,
-    ) -> Vec<Carried> {
+    ) -> Option<Vec<Carried>> {
         let cfg = Arc::clone(&self.config);
         let engine = Arc::clone(&self.engine);
         let mut hits: Vec<crate::engine::RuleHit<'_>> = Vec::new();
+        self.scratch
+            .set_deadline(cfg.file_timeout.map(|t| std::time::Instant::now() + t));
         for name in names {
             for hit in engine.scan_file(name, &self.buf, &mut self.scratch) {
                 if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
                     hits.push(hit);
                 }
             }
+            if self.scratch.timed_out() {
+                break;
+            }
+        }
+        let timed_out = self.scratch.timed_out();
+        self.scratch.set_deadline(None);
+        if timed_out {
+            // Rules that held before the deadline may rest on patterns never verified (a
+            // `not`), so none is reported; hash and name indicators do not depend on them.
+            hits.clear();
+            self.timed_out(path, cfg.file_timeout.unwrap_or_default());
         }
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
         if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
-            return Vec::new();
+            return (!timed_out).then(Vec::new);
         }
         let sha256 = sha256_hex(&self.buf);
         let mut findings: Vec<Finding> = hits
@@ -944,7 +962,27 @@ impl Worker {
             Vec::new()
         };
         deliver(&self.stats, &cfg.allow, &self.sink, findings);
-        kept
+        (!timed_out).then_some(kept)
+    }
+
+    fn timed_out(&self, path: &Path, limit: std::time::Duration) {
+        self.stats.skip(Skip::TimedOut);
+        let detail = format!(
+            "the rules took longer than --file-timeout ({}s); no rule findings are reported for it",
+            limit.as_secs_f64()
+        );
+        self.event(ScanEvent::skipped(
+            path.to_path_buf(),
+            Skip::TimedOut,
+            &detail,
+        ));
+        self.send(Message::Notice(
+            Some(path.to_path_buf()),
+            format!(
+                "skipped: {detail}; scan it alone with a larger --file-timeout, or find the slow \
+                 rule with `shellsweep rules check`"
+            ),
+        ));
     }
 
     fn emit_file_indicator(&self, hit: IndicatorHit, path: &Path, meta: &FileMeta, sha256: String) {

@@ -25,6 +25,8 @@ pub enum Skip {
     OwnFile,
     /// A path argument that does not exist, with `--skip-missing`.
     Missing,
+    /// The rules took longer than `--file-timeout` on it.
+    TimedOut,
 }
 
 impl Skip {
@@ -34,10 +36,11 @@ impl Skip {
             Skip::TooLarge => "too_large",
             Skip::OwnFile => "own_file",
             Skip::Missing => "missing",
+            Skip::TimedOut => "timed_out",
         }
     }
 
-    const ALL: [Skip; 8] = [
+    const ALL: [Skip; 9] = [
         Skip::Walk(SkipReason::Excluded),
         Skip::Walk(SkipReason::Symlink),
         Skip::Walk(SkipReason::SymlinkLoop),
@@ -46,6 +49,7 @@ impl Skip {
         Skip::TooLarge,
         Skip::OwnFile,
         Skip::Missing,
+        Skip::TimedOut,
     ];
 
     fn index(self) -> usize {
@@ -55,7 +59,10 @@ impl Skip {
     /// Skips that leave content unexamined that should have been examined. A link not
     /// followed may lead to the web root's real files (a deploy folder, an upload share).
     pub fn leaves_gap(self) -> bool {
-        matches!(self, Skip::TooLarge | Skip::Walk(SkipReason::Symlink))
+        matches!(
+            self,
+            Skip::TooLarge | Skip::TimedOut | Skip::Walk(SkipReason::Symlink)
+        )
     }
 }
 
@@ -66,7 +73,7 @@ pub struct Stats {
     pub bytes_scanned: AtomicU64,
     /// Files to which no loaded rule applies (by extension or path); not read.
     pub files_without_rules: AtomicU64,
-    skipped: [AtomicU64; 8],
+    skipped: [AtomicU64; 9],
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,

@@ -86,3 +86,47 @@ fn line_reader() {
 fn engine_scan() {
     replay("engine_scan", harness::engine_scan::run);
 }
+
+#[test]
+fn ioc_formats() {
+    replay("ioc_formats", harness::ioc_formats::run);
+}
+
+#[test]
+fn allowlist() {
+    replay("allowlist", harness::allowlist::run);
+}
+
+#[test]
+fn state_file() {
+    replay("state_file", harness::state_file::run);
+}
+
+#[test]
+fn canon() {
+    replay("canon", harness::canon::run);
+}
+
+/// The targets added last are also run over their committed seeds, so that a harness that
+/// cannot run (or a seed that already fails) shows in `cargo test`, not first in a fuzz run.
+#[test]
+fn seeds_of_the_loader_targets() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    type Harness = fn(&[u8]);
+    let targets: [(&str, Harness); 4] = [
+        ("ioc_formats", harness::ioc_formats::run),
+        ("allowlist", harness::allowlist::run),
+        ("state_file", harness::state_file::run),
+        ("canon", harness::canon::run),
+    ];
+    for (target, run) in targets {
+        let mut n = 0;
+        for e in std::fs::read_dir(dir.join(target)).unwrap().flatten() {
+            let data = std::fs::read(e.path()).unwrap();
+            let outcome = std::panic::catch_unwind(|| run(&data));
+            assert!(outcome.is_ok(), "{} panicked", e.path().display());
+            n += 1;
+        }
+        assert!(n >= 10, "{target}: {n} seeds");
+    }
+}

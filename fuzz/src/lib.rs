@@ -480,3 +480,164 @@ pub mod engine_scan {
         let _ = engine.scan(path, buf, &mut scratch);
     }
 }
+
+/// IOC list files in every format, through `IocSet::load_file` (a STIX bundle is read as a
+/// stream there) and `load_text`. Byte 0 picks a file name (Loki lists are told apart by
+/// it) and a prefix that steers detection: none, a STIX bundle opening, a CSV header.
+pub mod ioc_formats {
+    use shellsweep::ioc::IocSet;
+
+    const NAMES: &[&str] = &[
+        "list.txt",
+        "hash-iocs.txt",
+        "filename-iocs.txt",
+        "c2-iocs.txt",
+        "misp-export.csv",
+        "bundle.json",
+    ];
+    const PREFIXES: &[&[u8]] = &[
+        b"",
+        b"{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[",
+        b"{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\",\"pattern_type\":\"stix\",\"pattern\":\"",
+        b"uuid,event_id,category,type,value,comment,to_ids,date\n",
+        b"type,value\n",
+        b"\xef\xbb\xbf",
+    ];
+
+    pub fn run(data: &[u8]) {
+        let Some((&sel, body)) = data.split_first() else {
+            return;
+        };
+        let name = NAMES[sel as usize % NAMES.len()];
+        let prefix = PREFIXES[(sel as usize / NAMES.len()) % PREFIXES.len()];
+        let mut bytes = prefix.to_vec();
+        bytes.extend_from_slice(body);
+
+        let dir = std::env::temp_dir().join(format!("shellsweep-fuzz-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(name);
+        if std::fs::write(&path, &bytes).is_ok() {
+            let mut set = IocSet::default();
+            if let Ok(report) = set.load_file(&path) {
+                assert!(report.loaded <= bytes.len());
+                let _ = set.prepare();
+                let _ = set.counts();
+                let _ = set.gate_literals();
+                let _ = set.line_may_match(body);
+                let _ = set.domains.lookup_in_text(body);
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let mut set = IocSet::default();
+        let report = set.load_text(name, &text);
+        for p in &report.problems {
+            assert!(
+                p.line <= text.lines().count().max(1) + 1,
+                "problem past the end"
+            );
+        }
+        let _ = set.prepare();
+    }
+}
+
+/// Allowlist files: parsed, then asked about a few findings.
+pub mod allowlist {
+    use std::path::Path;
+
+    use shellsweep::allow::Allowlist;
+
+    pub fn run(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let mut allow = Allowlist::default();
+        if allow.load_text("fuzz-allow.yml", &text).is_err() {
+            return;
+        }
+        for (path, sha, rule) in [
+            ("/var/www/html/x.php", Some("0".repeat(64)), "SSW-PHP-001"),
+            ("C:\\inetpub\\wwwroot\\a.aspx", None, "SSW-ASPX-001"),
+            ("", Some(String::new()), ""),
+        ] {
+            let _ = allow.allows_parts(Path::new(path), sha.as_deref(), rule);
+        }
+        let _ = allow.len();
+    }
+}
+
+/// State files (`--state`): any bytes as the previous sweep's state, for a fixed rule-set
+/// hash (the seeds use it, so that fuzzing reaches past the rule-set check).
+pub mod state_file {
+    use std::path::Path;
+
+    use shellsweep::read::Stamp;
+    use shellsweep::state::Previous;
+
+    pub const RULESET: &str = "fuzz";
+
+    pub fn run(data: &[u8]) {
+        let path =
+            std::env::temp_dir().join(format!("shellsweep-fuzz-state-{}.json", std::process::id()));
+        if std::fs::write(&path, data).is_err() {
+            return;
+        }
+        let Ok(prev) = Previous::load(&path, RULESET) else {
+            return;
+        };
+        let _ = prev.is_empty();
+        // The stamp the seeds use, and one no state holds.
+        let stamps = [
+            Stamp {
+                dev: 1,
+                ino: 2,
+                size: 3,
+                mtime_ns: 4,
+                ctime_ns: 5,
+            },
+            Stamp::default(),
+        ];
+        for stamp in &stamps {
+            let _ = prev.unchanged_file(Path::new("x.php"), stamp);
+            for head in [data, &data[..data.len().min(1024)]] {
+                let _ = prev.log_candidates(stamp, Path::new("/var/log/a"), head);
+            }
+        }
+    }
+}
+
+/// The canonical views (PHP, Java/JSP, .NET lexers and folds) under the bundled rules:
+/// byte 0 picks a script file name, the rest is the file.
+pub mod canon {
+    use std::path::Path;
+    use std::sync::LazyLock;
+
+    use shellsweep::engine::Engine;
+    use shellsweep::rules::Loader;
+
+    static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
+        let mut loader = Loader::new();
+        loader.add_bundled();
+        let (rules, _) = loader.finish().expect("bundled rules load");
+        Engine::new(rules).expect("bundled rules compile")
+    });
+    const PATHS: &[&str] = &[
+        "x.php", "x.phtml", "x.jsp", "x.jspx", "x.aspx", "x.ashx", "x.asmx", "x.cs",
+    ];
+
+    pub fn run(data: &[u8]) {
+        let Some((&sel, buf)) = data.split_first() else {
+            return;
+        };
+        let engine = &*ENGINE;
+        let mut scratch = engine.scratch();
+        let path = Path::new(PATHS[sel as usize % PATHS.len()]);
+        for hit in engine.scan_file(path, buf, &mut scratch) {
+            for m in &hit.matches {
+                // View matches are moved back onto the raw file.
+                assert!(
+                    m.offset + m.length <= buf.len() as u64,
+                    "match past the end"
+                );
+                assert!(m.line >= 1);
+            }
+        }
+    }
+}

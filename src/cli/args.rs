@@ -92,6 +92,12 @@ pub struct ScanArgs {
     /// Skip (and count) files larger than SIZE, e.g. 512K, 20M, 1G.
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_filesize: u64,
+    /// Give up on a file whose rules take longer than SECS seconds (fractions allowed; 0: no
+    /// limit). The file is named, counted as `timed_out` and leaves the run incomplete, so
+    /// one file crafted to be slow cannot stall a sweep. Logs, read line by line, have no
+    /// such limit.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    pub file_timeout: std::time::Duration,
     /// Scanning threads (default: one per CPU; at most 4 per CPU, more are capped with a
     /// notice).
     #[arg(long, short = 'j', value_name = "N")]
@@ -234,9 +240,33 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+/// `--file-timeout`: seconds, fractions allowed; `0` (zero) turns the limit off.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds like 60 or 0.5"))?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("`{s}` is not a number of seconds like 60 or 0.5"));
+    }
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts() {
+        use std::time::Duration;
+        assert_eq!(parse_timeout("60"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_timeout("0"), Ok(Duration::ZERO));
+        assert!(parse_timeout("-1").is_err());
+        assert!(parse_timeout("NaN").is_err());
+        assert!(parse_timeout("1e300").is_err());
+        assert!(parse_timeout("soon").is_err());
+    }
 
     #[test]
     fn sizes() {

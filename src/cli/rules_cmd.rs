@@ -9,7 +9,7 @@ use crate::engine::Engine;
 use crate::output::for_terminal;
 use crate::rules::{
     Cmp, Expr, FieldName, FieldOp, FieldTest, Level, Loader, Pattern, PatternKind, Quantity, Rule,
-    Scope,
+    Scope, regex_size_warning,
 };
 
 pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
@@ -77,6 +77,20 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
                             rule.id
                         ),
                     ));
+                }
+                for rule in loader.rules() {
+                    for p in &rule.patterns {
+                        if let PatternKind::Regex(src) = &p.kind
+                            && let Some(message) = regex_size_warning(src)
+                        {
+                            diagnostics.push(loader.diagnostic(
+                                &rule.source,
+                                p.pos,
+                                Level::Warning,
+                                format!("rule {}, pattern `{}`: {message}", rule.id, p.name),
+                            ));
+                        }
+                    }
                 }
                 for slow in engine.slow_patterns() {
                     diagnostics.push(loader.diagnostic(

@@ -246,6 +246,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         state: sweep.clone(),
         stdin_name: args.stdin_name.clone(),
         skip_missing: args.skip_missing,
+        file_timeout: Some(args.file_timeout).filter(|t| !t.is_zero()),
     };
     let config = Arc::new(config);
     let scanner = {

@@ -1,6 +1,7 @@
 //! Scanning one buffer: automaton pass, regex verification near hits, conditions.
 
 use std::path::Path;
+use std::time::Instant;
 
 use regex_automata::{Anchored, Input};
 
@@ -74,7 +75,42 @@ pub struct Scratch {
     pub(crate) log_mode: bool,
     /// Per-record memo of selection results, sized for the rule with the most selections.
     pub(crate) selection_memo: Vec<std::cell::Cell<Option<bool>>>,
+    /// When the file being scanned must be given up (`--file-timeout`).
+    deadline: Option<Instant>,
+    /// The deadline passed during a scan: its hits are incomplete and were dropped.
+    timed_out: bool,
 }
+
+impl Scratch {
+    /// Sets when the next scans must give up (`None`: never), and clears [`Scratch::timed_out`].
+    /// The deadline is checked between regex verifications and every [`VERIFY_CHUNK`] bytes
+    /// of one, so it is overrun by at most one such step.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+        self.timed_out = false;
+    }
+
+    /// Whether a scan since [`Scratch::set_deadline`] gave up at the deadline; its hits
+    /// were dropped (a partly verified file could satisfy a `not` it should not).
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    fn past_deadline(&mut self) -> bool {
+        if !self.timed_out && self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.timed_out = true;
+        }
+        self.timed_out
+    }
+}
+
+/// Bytes of a window one regex search covers before the deadline is checked again: a
+/// window is searched in steps of this, or of 32 times the longest match if that is more,
+/// each overlapping the next by the longest match. Small windows, the usual case, take one
+/// step. Steps much shorter cost dearly: each search warms the lazy DFA up again, and for
+/// a regex with a long counted repetition that is most of the work (16 KiB steps made
+/// `eval[\x00-\xff]{0,3000}q` 90 times slower).
+pub(crate) const VERIFY_CHUNK: usize = 256 * 1024;
 
 impl Engine {
     pub fn scratch(&self) -> Scratch {
@@ -99,6 +135,8 @@ impl Engine {
                 std::cell::Cell::new(None);
                 self.selections.iter().map(Vec::len).max().unwrap_or(0)
             ],
+            deadline: None,
+            timed_out: false,
         }
     }
 
@@ -118,7 +156,11 @@ impl Engine {
         let set = self.files.set(scratch.group, |pi| self.patterns[pi].rule);
         self.find_atoms(set, buf, scratch);
         self.verify_regexes(set, buf, scratch);
-        let hits = self.evaluate(buf, scratch);
+        let hits = if scratch.timed_out {
+            Vec::new()
+        } else {
+            self.evaluate(buf, scratch)
+        };
         reset(scratch);
         hits
     }
@@ -232,6 +274,14 @@ impl Engine {
             let p = &self.patterns[pi];
             let re = p.regex.as_ref().expect("only regex patterns are triggered");
             let hits = std::mem::take(&mut s.windows[pi]);
+            if s.past_deadline() {
+                // Given up: clear what is left for the next scan.
+                s.pending[pi] = false;
+                let mut hits = hits;
+                hits.clear();
+                s.windows[pi] = hits;
+                continue;
+            }
             // A regex whose rule can no longer hold, whatever it finds, is not run: the
             // literals and `filesize` often rule out a rule before its costly parts.
             let range = self.rule_patterns[p.rule].clone();
@@ -258,25 +308,42 @@ impl Engine {
                 continue;
             }
             let windows = search_windows(&hits, re.reach(), buf.len());
-            for (from, to) in windows {
-                let mut input = Input::new(buf).range(from..to);
-                while let Some(m) = re.regex().search(&input) {
-                    if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
-                        record(
-                            s,
-                            pi,
-                            Span {
-                                start: m.start(),
-                                end: m.end(),
-                                wide: false,
-                            },
-                        );
+            'windows: for (from, to) in windows {
+                let mut at = from;
+                while at < to {
+                    if s.past_deadline() {
+                        break 'windows;
                     }
-                    // Regexes that match the empty string are rejected when rules load, so
-                    // every match moves the search forward.
-                    input.set_start(m.end().max(m.start() + 1));
-                    if input.start() >= to {
-                        break;
+                    // With a bounded match length, a step finds every match that starts
+                    // before `step_end`, exactly as a search of the whole window would.
+                    let (step_end, search_end) = match re.max_len {
+                        Some(m) => {
+                            let step_end =
+                                to.min(at.saturating_add(VERIFY_CHUNK.max(m.saturating_mul(32))));
+                            (step_end, to.min(step_end.saturating_add(m)))
+                        }
+                        None => (to, to),
+                    };
+                    let input = Input::new(buf).range(at..search_end);
+                    match re.regex().search(&input) {
+                        Some(m) if m.start() < step_end => {
+                            if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
+                                record(
+                                    s,
+                                    pi,
+                                    Span {
+                                        start: m.start(),
+                                        end: m.end(),
+                                        wide: false,
+                                    },
+                                );
+                            }
+                            // Regexes that match the empty string are rejected when rules
+                            // load, so every match moves the search forward.
+                            at = m.end().max(m.start() + 1);
+                        }
+                        // A match starting past this step is found again by the next one.
+                        _ => at = step_end,
                     }
                 }
             }
@@ -502,4 +569,73 @@ pub(crate) fn pattern_matches_at(p: &CompiledPattern, buf: &[u8], offset: u64) -
         };
         equal && (!p.fullword || is_whole_word(buf, at, at + form.len(), *wide))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::rules::Loader;
+
+    fn engine(regex: &str) -> Engine {
+        let text = format!(
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: {{ regex: '{regex}' }}\n    condition: a\n"
+        );
+        let mut l = Loader::new();
+        l.add_text("t.yml", &text);
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        Engine::new(rules).unwrap()
+    }
+
+    /// A window longer than a step is searched in steps; every match is found once, also
+    /// those that straddle a step's end, as a search of the whole buffer finds them.
+    #[test]
+    fn stepped_verification_finds_what_one_search_finds() {
+        let e = engine(r"eval[\x00-\xff]{0,40}q");
+        let mut buf = Vec::new();
+        let mut expect = 0u64;
+        // Atoms every 30 bytes keep one merged window over the whole buffer; a `q` now and
+        // then, also right at and around every step boundary.
+        while buf.len() < 3 * VERIFY_CHUNK + 1000 {
+            buf.extend_from_slice(b"eval..........................");
+        }
+        for k in 1..=3 {
+            for d in [-45i64, -20, -1, 0, 1, 7, 39] {
+                let at = (k * VERIFY_CHUNK) as i64 + d;
+                buf[at as usize] = b'q';
+            }
+        }
+        buf[5000] = b'q';
+        // Leftmost-first with a greedy gap: count the matches the way the engine does.
+        let greedy = regex::bytes::Regex::new(r"(?s-u)eval[\x00-\xff]{0,40}q").unwrap();
+        let mut at = 0;
+        while let Some(m) = greedy.find_at(&buf, at) {
+            expect += 1;
+            at = m.end().max(m.start() + 1);
+        }
+        assert!(expect >= 6, "{expect}");
+        let mut s = e.scratch();
+        let hits = e.scan(Path::new("x.php"), &buf, &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, expect);
+        assert!(!s.timed_out());
+    }
+
+    #[test]
+    fn a_passed_deadline_drops_the_hits_and_says_so() {
+        let e = engine(r"eval[\x00-\xff]{0,40}q");
+        let mut s = e.scratch();
+        s.set_deadline(Some(Instant::now() - Duration::from_millis(1)));
+        assert!(e.scan(Path::new("x.php"), b"evalq", &mut s).is_empty());
+        assert!(s.timed_out());
+        // Cleared for the next file, and nothing stale is left behind in the scratch.
+        s.set_deadline(None);
+        assert!(!s.timed_out());
+        assert_eq!(e.scan(Path::new("x.php"), b"evalq", &mut s).len(), 1);
+        s.set_deadline(Some(Instant::now() + Duration::from_secs(3600)));
+        assert_eq!(e.scan(Path::new("x.php"), b"evalq", &mut s).len(), 1);
+        assert!(!s.timed_out());
+    }
 }

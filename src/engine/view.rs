@@ -17,6 +17,9 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> Vec<RuleHit<'e>> {
         let mut hits = self.scan(path, raw, scratch);
+        if scratch.timed_out() {
+            return hits;
+        }
         let Some(lang) = Lang::of(path) else {
             return hits;
         };

@@ -129,13 +129,21 @@ impl Stitcher {
         if continuation && let Some(mut rec) = self.pending.remove(&key) {
             let tail = message.strip_prefix(b"...").unwrap_or(message);
             let mut joined = rec.record.get(Field::Message).unwrap_or_default().to_vec();
-            let mut cut = rec.message_end;
+            // The parsed message and the raw line's message end need not agree after earlier
+            // joins: strip each one's own `...` (the raw end was once under 3 while the
+            // parsed message ended in `...`; found by the `uls_padded` fuzz target).
+            let mut cut = rec.message_end.min(rec.raw.len());
             if joined.ends_with(b"...") {
                 joined.truncate(joined.len() - 3);
+            }
+            if rec.raw[..cut].ends_with(b"...") {
                 cut -= 3;
             }
             joined.extend_from_slice(tail);
-            rec.raw.splice(cut..rec.message_end, tail.iter().copied());
+            rec.raw.splice(
+                cut..rec.message_end.min(rec.raw.len()),
+                tail.iter().copied(),
+            );
             rec.message_end = cut + tail.len();
             rec.record.set(Field::Message, joined);
             self.settle(key, rec, out);

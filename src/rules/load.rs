@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::condition::{self, ConditionError};
 use super::diag::{Pos, Sink};
 use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
-use super::selection;
 use super::yaml::{self, Node, Value};
+use super::{regex_size, selection};
 
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -470,7 +470,16 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
             );
             false
         }
-        Ok(_) => true,
+        Ok(_) => match regex_size::judge(s) {
+            // Large ones are warned about by `rules check` (see `rules::regex_size_warning`),
+            // not in every scan.
+            regex_size::Verdict::Fine | regex_size::Verdict::Slow(..) => true,
+            regex_size::Verdict::TooLarge(message, offset) => {
+                let at = s.get(..offset).map_or(0, |p| p.chars().count());
+                sink.error(offset_pos(node, s, at), message);
+                false
+            }
+        },
         Err(e) => {
             let (offset, message) = match &e {
                 regex_syntax::Error::Parse(p) => (p.span().start.offset, p.kind().to_string()),

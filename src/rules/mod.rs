@@ -4,6 +4,7 @@ mod condition;
 pub(crate) mod diag;
 mod load;
 mod model;
+mod regex_size;
 mod selection;
 pub(crate) mod yaml;
 
@@ -19,6 +20,15 @@ pub use model::{
 };
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
+
+/// Why a regex that loads is still large enough to be slow (see docs/RULES.md, "Regex
+/// size"); `rules check` shows it as a warning.
+pub fn regex_size_warning(src: &str) -> Option<String> {
+    match regex_size::judge(src) {
+        regex_size::Verdict::Slow(message, _) => Some(message),
+        _ => None,
+    }
+}
 
 /// The rule files failed to load; each diagnostic says where and why.
 #[derive(Debug, thiserror::Error)]

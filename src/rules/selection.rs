@@ -195,7 +195,13 @@ fn check_value(sink: &mut Sink<'_>, test: &FieldTest, pos: Pos, v: &str) -> bool
             .build()
             .parse(v)
         {
-            Ok(_) => true,
+            Ok(_) => match super::regex_size::judge(v) {
+                super::regex_size::Verdict::Fine | super::regex_size::Verdict::Slow(..) => true,
+                super::regex_size::Verdict::TooLarge(message, _) => {
+                    sink.error(pos, message);
+                    false
+                }
+            },
             Err(e) => {
                 sink.error(pos, format!("regex: {e}"));
                 false

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 /// Why an entry was passed over.
@@ -56,15 +56,50 @@ pub enum Flow {
 /// `/` matches the whole path (`/` and `\` both count as separators).
 #[derive(Clone, Debug)]
 pub struct Excludes {
-    names: GlobSet,
-    paths: GlobSet,
+    /// Several sets when the globs are too many for one (see [`glob_sets`]).
+    names: Vec<GlobSet>,
+    paths: Vec<GlobSet>,
     patterns: Vec<String>,
+}
+
+/// Globs compiled in one set at most; more are split over several sets.
+const GLOBS_PER_SET: usize = 1024;
+
+/// Compiles `globs` into as few sets as the regex size limit allows. One set of thousands of
+/// globs with `{a,b}` alternatives or classes fails to build ("error building NFA"; 20,000
+/// `*.{php,bak,old}N*` globs did), so they go in chunks, and a chunk that still fails is
+/// halved until it builds. Matching then asks each set in turn: literal names and
+/// extensions are hash look-ups within a set, so a long list of plain names stays cheap.
+fn glob_sets(globs: &[Glob]) -> Result<Vec<GlobSet>, globset::Error> {
+    fn build(globs: &[Glob], out: &mut Vec<GlobSet>) -> Result<(), globset::Error> {
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            b.add(g.clone());
+        }
+        match b.build() {
+            Ok(set) => {
+                out.push(set);
+                Ok(())
+            }
+            Err(_) if globs.len() > 1 => {
+                let (a, b) = globs.split_at(globs.len() / 2);
+                build(a, out)?;
+                build(b, out)
+            }
+            Err(e) => Err(e),
+        }
+    }
+    let mut out = Vec::new();
+    for chunk in globs.chunks(GLOBS_PER_SET) {
+        build(chunk, &mut out)?;
+    }
+    Ok(out)
 }
 
 impl Excludes {
     pub fn new(patterns: &[String]) -> Result<Excludes, globset::Error> {
-        let mut names = GlobSetBuilder::new();
-        let mut paths = GlobSetBuilder::new();
+        let mut names = Vec::new();
+        let mut paths = Vec::new();
         for p in patterns {
             let glob = GlobBuilder::new(p)
                 .literal_separator(true)
@@ -72,14 +107,14 @@ impl Excludes {
                 .case_insensitive(cfg!(windows))
                 .build()?;
             if p.contains('/') || p.contains('\\') {
-                paths.add(glob);
+                paths.push(glob);
             } else {
-                names.add(glob);
+                names.push(glob);
             }
         }
         Ok(Excludes {
-            names: names.build()?,
-            paths: paths.build()?,
+            names: glob_sets(&names)?,
+            paths: glob_sets(&paths)?,
             patterns: patterns.to_vec(),
         })
     }
@@ -94,12 +129,12 @@ impl Excludes {
         }
         let name_hit = path
             .file_name()
-            .is_some_and(|n| self.names.is_match(Path::new(n)));
-        name_hit
-            || (!self.paths.is_empty()
-                && self
-                    .paths
-                    .is_match(path.to_string_lossy().replace('\\', "/")))
+            .is_some_and(|n| self.names.iter().any(|s| s.is_match(Path::new(n))));
+        if name_hit || self.paths.is_empty() {
+            return name_hit;
+        }
+        let whole = path.to_string_lossy().replace('\\', "/");
+        self.paths.iter().any(|s| s.is_match(&whole))
     }
 }
 
@@ -229,5 +264,26 @@ mod tests {
         assert!(ex.matches(Path::new("/srv/www/cache/x/y.php")));
         assert!(!ex.matches(Path::new("/srv/www/html/cache.php")));
         assert!(!ex.matches(Path::new("/var/log/a.log.php")));
+    }
+
+    /// 20,000 globs with alternatives are too many for one set's NFA; they are split.
+    #[test]
+    fn twenty_thousand_globs_with_alternatives_build_and_match() {
+        let mut globs: Vec<String> = (0..20_000)
+            .map(|i| format!("*.{{php,bak,old}}{i}*"))
+            .collect();
+        globs.extend((0..20_000).map(|i| format!("/srv/{{a,b}}/c{i}/**")));
+        globs.push("keep-out.php".into());
+        let ex = Excludes::new(&globs).expect("builds");
+        assert!(ex.names.len() > 1, "split over several sets");
+        assert!(ex.matches(Path::new("/w/x.bak19999.txt")));
+        assert!(ex.matches(Path::new("/w/y.old0")));
+        assert!(ex.matches(Path::new("/w/keep-out.php")));
+        assert!(ex.matches(Path::new("/srv/b/c12345/d/e.php")));
+        assert!(!ex.matches(Path::new("/w/x.php")));
+        assert!(!ex.matches(Path::new("/w/x.txt20000")));
+        assert!(!ex.matches(Path::new("/srv/c/c1/e.php")));
+        // A bad glob is still an error.
+        assert!(Excludes::new(&["a[".into()]).is_err());
     }
 }
