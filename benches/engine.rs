@@ -11,11 +11,12 @@ use std::path::Path;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
 use jiff::tz::TimeZone;
+use shellsweep::common::severity::Severity;
 use shellsweep::engine::Engine;
 use shellsweep::ioc::IocSet;
 use shellsweep::logs::{IisColumns, LogFormat, Record, Window};
 use shellsweep::logscan::{LineFilter, LogOptions, Start, scan_log};
-use shellsweep::rules::{Loader, Severity};
+use shellsweep::rules::Loader;
 
 fn main() {
     divan::main();

@@ -9,7 +9,8 @@ use std::net::IpAddr;
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use shellsweep::ioc::{IocSet, parse_logged_addr};
+use shellsweep::common::net::parse_logged_addr;
+use shellsweep::ioc::IocSet;
 
 fn main() {
     divan::main();

@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use crate::common::diag::{Diagnostic, Sink};
+use crate::common::yaml::{self, Node, Value};
 use crate::finding::{Finding, Subject};
-use crate::rules::diag::{Diagnostic, Sink};
-use crate::rules::yaml::{self, Node, Value};
 
 #[derive(Debug)]
 struct Entry {

@@ -10,10 +10,12 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::common::bytes::{escape_bytes, hex, path_bytes, rfc3339};
+use crate::common::severity::Severity;
 use crate::engine::{Match, RuleHit};
 use crate::ioc::{Indicator, Kind};
 use crate::logs::{Field, LogFormat};
-use crate::rules::{Rule, Severity};
+use crate::rules::Rule;
 
 /// Who scanned where: the same for every finding of a run.
 #[derive(Clone, Debug)]
@@ -518,7 +520,7 @@ fn log_ecs(obj: &mut Map<String, Value>, ext: &mut Map<String, Value>, l: &LogSu
             .split(|&b| b == b',' || b == b' ')
             .find(|a| !a.is_empty())
             .unwrap_or(ip);
-        match crate::ioc::parse_logged_addr(first) {
+        match crate::common::net::parse_logged_addr(first) {
             Some(addr) => obj.insert("source".into(), json!({ "ip": addr.to_string() })),
             None => obj.insert("source".into(), json!({ "address": text(ip) })),
         };
@@ -632,47 +634,6 @@ fn attack_threat(tags: &[String]) -> Option<Value> {
         technique["subtechnique"] = json!({ "id": subtechniques });
     }
     Some(json!({ "framework": "MITRE ATT&CK", "technique": technique }))
-}
-
-/// RFC 3339 in UTC with millisecond precision.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
-    format!("{t:.3}")
-}
-
-/// The exact bytes of a path (lossy only where the platform has no byte form).
-pub fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
-    }
-    #[cfg(not(unix))]
-    {
-        std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
-    }
-}
-
-/// Bytes as a JSON-safe string without loss: valid UTF-8 is kept as is (the JSON encoder
-/// escapes control characters), each invalid byte becomes `\xNN`.
-pub fn escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a buffer, in lowercase hex.
-pub fn sha256_hex(buf: &[u8]) -> String {
-    hex(&Sha256::digest(buf))
 }
 
 #[cfg(test)]

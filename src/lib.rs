@@ -7,6 +7,7 @@
 pub mod allow;
 pub(crate) mod canon;
 pub mod cli;
+pub mod common;
 pub mod engine;
 pub mod finding;
 pub mod ioc;

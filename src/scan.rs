@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::SyncSender;
 
 use crate::allow::Allowlist;
+use crate::common::bytes::{hex, sha256_hex};
+use crate::common::severity::Severity;
 use crate::engine::{Engine, Scratch};
-use crate::finding::{
-    FileSubject, Finding, IndicatorHit, Subject, hex, score_combined, sha256_hex,
-};
+use crate::finding::{FileSubject, Finding, IndicatorHit, Subject, score_combined};
 use crate::ioc::{IocSet, Kind};
 use crate::logs::{LogFormat, looks_like_log_path, sniff};
 use crate::logscan::{LineFilter, LogOptions, LogOutcome, Start, scan_log};
@@ -21,7 +21,6 @@ use crate::read::{
     Bounded, FileMeta, NotRead, ReadPolicy, decoded_as, is_bare_utf16le, is_gzip, open_file,
     read_head, read_rest,
 };
-use crate::rules::Severity;
 use crate::split::{self, SPLIT_MIN};
 use crate::state::{Carried, Collector, LogProgress, Previous, TAIL_LEN, to_carry};
 use crate::summary::{ScanEvent, Skip, Stats};

@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::finding::{Observer, escape_bytes, path_bytes, rfc3339};
-use crate::rules::Severity;
+use crate::common::bytes::{escape_bytes, path_bytes, rfc3339};
+use crate::common::severity::Severity;
+use crate::finding::Observer;
 use crate::walk::SkipReason;
 
 /// Why a file was not scanned, beyond what the walker passes over.

@@ -5,7 +5,7 @@
 
 /// IIS W3C: `#Fields:` directives replace the column map, data lines are parsed with it.
 pub mod iis {
-    use shellsweep::ioc::parse_logged_addr;
+    use shellsweep::common::net::parse_logged_addr;
     use shellsweep::logs::{Field, IisColumns, percent_decode};
 
     pub fn run(data: &[u8]) {
@@ -47,7 +47,7 @@ pub mod iis {
 
 /// Apache/nginx combined: one record per line, percent-decoding of request parts.
 pub mod combined {
-    use shellsweep::ioc::parse_logged_addr;
+    use shellsweep::common::net::parse_logged_addr;
     use shellsweep::logs::{Field, parse_combined, percent_decode};
 
     pub fn run(data: &[u8]) {
@@ -157,7 +157,8 @@ pub mod sniff {
 
 /// IOC plain lists: classification, refanging, typed sets and their look-ups.
 pub mod ioc_plain {
-    use shellsweep::ioc::{IocSet, parse_cidr, parse_logged_addr};
+    use shellsweep::common::net::{parse_cidr, parse_logged_addr};
+    use shellsweep::ioc::IocSet;
 
     pub fn run(data: &[u8]) {
         let text = String::from_utf8_lossy(data);

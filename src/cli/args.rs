@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::common::severity::Severity;
 use crate::output::Format;
-use crate::rules::Severity;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use memchr::memmem;
 use regex_automata::meta::Regex;
 
-use crate::ioc::{IpSet, parse_cidr, parse_logged_addr};
+use crate::common::net::{parse_cidr, parse_logged_addr};
+use crate::ioc::IpSet;
 use crate::logs::{Record, percent_decode};
 use crate::rules::{FieldName, FieldOp, FieldTest, Selection};
 

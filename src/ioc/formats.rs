@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::plain::{classify, is_domain, parse_plain, refang};
 use super::{Indicator, IocProblem, Kind, severity_from_score};
-use crate::rules::Severity;
+use crate::common::severity::Severity;
 
 /// The formats an IOC list can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

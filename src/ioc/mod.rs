@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 pub use domain::DomainSet;
 pub use formats::ListFormat;
-pub use ip::{IpSet, parse_logged_addr};
+pub use ip::IpSet;
 pub use paths::PathIocs;
 pub use plain::{classify, is_wildcard_domain, parse_plain, refang};
 use tokens::TokenIndex;
 
-use crate::rules::Severity;
+use crate::common::severity::Severity;
 
 /// The maximal runs of bytes for which `inside` holds, as ranges: how host names and
 /// addresses are cut out of free text.
@@ -40,21 +40,6 @@ pub fn runs(
         }
         Some(start..i)
     })
-}
-
-/// Parses `10.0.0.0/8` or `2001:db8::/32` (a bare address is a full-length network).
-pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
-    let (a, l) = match s.trim().split_once('/') {
-        Some((a, l)) => (a, Some(l)),
-        None => (s.trim(), None),
-    };
-    let addr: std::net::IpAddr = a.parse().ok()?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let len = match l {
-        Some(l) => l.parse::<u8>().ok().filter(|&l| l <= max)?,
-        None => max,
-    };
-    Some((addr, len))
 }
 
 /// The text of a list file. Windows PowerShell 5.1 writes UTF-16 (`>`, `Out-File`), with a

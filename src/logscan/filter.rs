@@ -22,8 +22,9 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 
+use crate::common::net::parse_logged_addr;
 use crate::engine::{Engine, selectivity};
-use crate::ioc::{IocSet, parse_logged_addr};
+use crate::ioc::IocSet;
 use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time};
 
 /// Built once per scan and shared by every thread.
@@ -615,8 +616,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::common::severity::Severity;
     use crate::logscan::{LogOptions, Start, scan_log};
-    use crate::rules::{Loader, Severity};
+    use crate::rules::Loader;
 
     #[test]
     fn percent_decoding_rounds() {

@@ -12,15 +12,16 @@ use std::path::Path;
 
 use jiff::tz::TimeZone;
 
+use crate::common::net::parse_logged_addr;
+use crate::common::severity::Severity;
 use crate::engine::{Engine, Scratch};
 use crate::finding::{Finding, IndicatorHit, LogSubject, ORIGINAL_MAX, Subject};
-use crate::ioc::{IocSet, parse_logged_addr};
+use crate::ioc::IocSet;
 use crate::logs::{
     DETECT_RUN, Field, IisColumns, LogFormat, Record, Stitcher, UlsRecord, Window, line_format,
     parse_combined,
 };
 use crate::read::LineReader;
-use crate::rules::Severity;
 use crate::state::TAIL_LEN;
 
 use filter::{Lookup, Marks, Verdict};

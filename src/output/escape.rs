@@ -21,7 +21,7 @@ pub fn for_terminal(bytes: &[u8]) -> String {
 
 /// A printable rendering of a path.
 pub fn path_for_terminal(path: &std::path::Path) -> String {
-    for_terminal(&crate::finding::path_bytes(path))
+    for_terminal(&crate::common::bytes::path_bytes(path))
 }
 
 fn push_char(out: &mut String, c: char) {

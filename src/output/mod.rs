@@ -18,8 +18,9 @@ use std::time::Duration;
 pub use escape::{for_terminal, path_for_terminal};
 pub(crate) use text::wrap as wrap_text;
 
-use crate::finding::{Finding, Observer, Subject, path_bytes, rfc3339};
-use crate::rules::Severity;
+use crate::common::bytes::{path_bytes, rfc3339};
+use crate::common::severity::Severity;
+use crate::finding::{Finding, Observer, Subject};
 use crate::state::Carried;
 use crate::summary::{ScanEvent, Stats, Summary};
 

@@ -7,9 +7,11 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::escape::{for_terminal, path_for_terminal};
+use crate::common::bytes::path_bytes;
+use crate::common::severity::Severity;
 use crate::engine::Match;
-use crate::finding::{Finding, Subject, path_bytes};
-use crate::rules::{Severity, Stat};
+use crate::finding::{Finding, Subject};
+use crate::rules::Stat;
 use crate::summary::{Summary, human_bytes};
 
 const RESET: &str = "\x1b[0m";
@@ -141,7 +143,7 @@ fn render_block(group: &[&Finding], color: bool) -> String {
             );
             let time = l
                 .time
-                .map(|t| format!("{} ", crate::finding::rfc3339(t)))
+                .map(|t| format!("{} ", crate::common::bytes::rfc3339(t)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,

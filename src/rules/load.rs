@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use super::condition::{self, ConditionError};
-use super::diag::{Pos, Sink};
-use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope, Severity};
-use super::yaml::{self, Node, Value};
+use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope};
 use super::{regex_size, selection};
+use crate::common::diag::{Pos, Sink};
+use crate::common::severity::Severity;
+use crate::common::yaml::{self, Node, Value};
 
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -610,7 +611,7 @@ fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::diag::Diagnostic;
+    use crate::common::diag::Diagnostic;
 
     fn load(text: &str) -> (Vec<Rule>, Vec<Diagnostic>) {
         let mut sink = Sink::new("t.yml", text);

@@ -1,22 +1,20 @@
 //! Rule files: the model, loading with file:line:col diagnostics, and the bundled set.
 
 mod condition;
-pub(crate) mod diag;
 mod load;
 mod model;
 mod regex_size;
 mod selection;
-pub(crate) mod yaml;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::common::diag;
+pub use crate::common::diag::{Diagnostic, Level, Pos};
 pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
-pub use diag::{Diagnostic, Level, Pos};
 pub use model::{
     FieldName, FieldOp, FieldTest, FileFilter, Pattern, PatternKind, Rule, Scope, Selection,
-    Severity,
 };
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));

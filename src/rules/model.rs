@@ -1,79 +1,10 @@
 //! The rule model: plain data, validated and ready to compile.
 
-use std::fmt;
 use std::sync::Arc;
 
 use super::condition::Expr;
-use super::diag::Pos;
-
-/// Severity, ordered from least to most severe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// The number Elastic's detection engine maps to this level (`event.severity`).
-    pub fn ecs_score(self) -> u8 {
-        match self {
-            Severity::Low => 21,
-            Severity::Medium => 47,
-            Severity::High => 73,
-            Severity::Critical => 99,
-        }
-    }
-
-    /// The score a rule of this severity adds to its file when it gives none (`score:`):
-    /// the lowest score of the level, so that one rule alone keeps its own severity.
-    pub fn default_score(self) -> u8 {
-        match self {
-            Severity::Low => 20,
-            Severity::Medium => 40,
-            Severity::High => 60,
-            Severity::Critical => 80,
-        }
-    }
-
-    /// The level of a file's summed score: the THOR/Loki bands (40 medium, 60 high, 80
-    /// critical), so that weak signals only count when several agree.
-    pub fn from_score(score: u32) -> Severity {
-        match score {
-            80.. => Severity::Critical,
-            60..=79 => Severity::High,
-            40..=59 => Severity::Medium,
-            _ => Severity::Low,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::common::diag::Pos;
+use crate::common::severity::Severity;
 
 /// What a rule looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

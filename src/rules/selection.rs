@@ -16,9 +16,9 @@
 
 use crate::logs::Field;
 
-use super::diag::{Pos, Sink};
 use super::model::{FieldName, FieldOp, FieldTest, Selection};
-use super::yaml::{Node, Value};
+use crate::common::diag::{Pos, Sink};
+use crate::common::yaml::{Node, Value};
 
 pub(crate) fn selections(sink: &mut Sink<'_>, node: &Node) -> Vec<Selection> {
     let Value::Map(entries) = &node.value else {
@@ -207,7 +207,7 @@ fn check_value(sink: &mut Sink<'_>, test: &FieldTest, pos: Pos, v: &str) -> bool
                 false
             }
         },
-        FieldOp::Cidr => match crate::ioc::parse_cidr(v) {
+        FieldOp::Cidr => match crate::common::net::parse_cidr(v) {
             Some(_) => true,
             None => {
                 sink.error(

@@ -40,9 +40,10 @@ use sha2::{Digest, Sha256};
 
 pub use lock::{Lock, LockError};
 
-use crate::finding::{Finding, Observer, Subject, hex, path_bytes, rfc3339};
+use crate::common::bytes::{hex, path_bytes, rfc3339};
+use crate::common::severity::Severity;
+use crate::finding::{Finding, Observer, Subject};
 use crate::read::Stamp;
-use crate::rules::Severity;
 
 /// 2: files carry their findings. A version-1 state has none, so its files are scanned
 /// again (its logs resume: log findings are not carried).

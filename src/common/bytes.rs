@@ -1,0 +1,46 @@
+//! Byte and text helpers shared by findings, output and saved state.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// RFC 3339 in UTC with millisecond precision.
+pub fn rfc3339(t: jiff::Timestamp) -> String {
+    format!("{t:.3}")
+}
+
+/// The exact bytes of a path (lossy only where the platform has no byte form).
+pub fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
+    }
+}
+
+/// Bytes as a JSON-safe string without loss: valid UTF-8 is kept as is (the JSON encoder
+/// escapes control characters), each invalid byte becomes `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a buffer, in lowercase hex.
+pub fn sha256_hex(buf: &[u8]) -> String {
+    hex(&Sha256::digest(buf))
+}

@@ -1,0 +1,9 @@
+//! Pieces several stages share: severity, positioned YAML and its diagnostics, byte helpers
+//! and network-address parsing. They live here so that `rules`, `ioc`, `allow` and `state`
+//! need not reach into one another; nothing here imports another shellsweep module.
+
+pub mod bytes;
+pub mod diag;
+pub mod net;
+pub mod severity;
+pub(crate) mod yaml;
