@@ -174,28 +174,50 @@ fn file_diagnostic(path: &Path, message: String) -> Diagnostic {
     }
 }
 
+/// Every `*.yml`/`*.yaml` file below `dir`, hidden ones included; symlinked folders are not
+/// entered (a link loop cannot hang the loader), symlinked files are read.
 fn walk_rule_files(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = match std::fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) => {
-                diagnostics.push(file_diagnostic(&d, e.to_string()));
-                continue;
+    let walk = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .follow_links(false)
+        .build();
+    for result in walk {
+        match result {
+            Ok(entry) => {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let p = entry.into_path();
+                if !is_dir && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
+                {
+                    out.push(p);
+                }
             }
-        };
-        for entry in entries.flatten() {
-            let p = entry.path();
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if is_dir {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-                out.push(p);
+            Err(err) => {
+                let (path, message) = walk_error(&err);
+                diagnostics.push(file_diagnostic(path.unwrap_or(dir), message));
             }
         }
     }
     out
+}
+
+/// The folder and the plain I/O message of a walk error, worded as `read_dir` words it.
+fn walk_error(err: &ignore::Error) -> (Option<&Path>, String) {
+    let mut path = None;
+    let mut e = err;
+    loop {
+        match e {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert(p.as_path());
+                e = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err;
+            }
+            ignore::Error::Io(io) => return (path, io.to_string()),
+            other => return (path, other.to_string()),
+        }
+    }
 }
 
 /// Where `id: <id>` stands in a text, for duplicate-id errors (found after parsing).
@@ -241,5 +263,35 @@ mod tests {
         assert_eq!(d.pos, Pos::new(2, 9));
         assert!(d.message.contains("one.yml"));
         assert_eq!(l.rules().len(), 1);
+    }
+
+    #[test]
+    fn folders_give_every_rule_file_below_them_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "b/x.yml",
+            ".hidden/h.yaml",
+            "a.yml",
+            "b/c/y.yaml",
+            "b/notes.txt",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        let mut diagnostics = Vec::new();
+        let mut found = walk_rule_files(root, &mut diagnostics);
+        found.sort();
+        let rel: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap())
+            .collect();
+        let want: Vec<&Path> = [".hidden/h.yaml", "a.yml", "b/c/y.yaml", "b/x.yml"]
+            .into_iter()
+            .map(Path::new)
+            .collect();
+        assert_eq!(rel, want);
+        assert!(diagnostics.is_empty());
     }
 }
