@@ -76,14 +76,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .as_deref()
             .map(|s| parse_time_arg(s, now))
             .transpose()
-            .map_err(anyhow::Error::msg)
             .context("--since")?,
         until: args
             .until
             .as_deref()
             .map(|s| parse_until_arg(s, now))
             .transpose()
-            .map_err(anyhow::Error::msg)
             .context("--until")?,
     };
     if let (Some(since), Some(until)) = (window.since, window.until)

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use memchr::memmem;
 use regex_automata::meta::Regex;
 
+use super::PatternError;
 use crate::common::net::{parse_cidr, parse_logged_addr};
 use crate::ioc::IpSet;
 use crate::logs::{Record, percent_decode};
@@ -39,7 +40,7 @@ enum Op {
 }
 
 impl CompiledSelection {
-    pub(crate) fn new(sel: &Selection) -> Result<CompiledSelection, String> {
+    pub(crate) fn new(sel: &Selection) -> Result<CompiledSelection, PatternError> {
         let alternatives = sel
             .alternatives
             .iter()
@@ -60,7 +61,7 @@ impl CompiledSelection {
 }
 
 impl CompiledTest {
-    fn new(t: &FieldTest) -> Result<CompiledTest, String> {
+    fn new(t: &FieldTest) -> Result<CompiledTest, PatternError> {
         let fold = |v: &String| {
             if t.cased {
                 v.as_bytes().to_vec()
@@ -86,7 +87,10 @@ impl CompiledTest {
                                     .utf8(false),
                             )
                             .build(v)
-                            .map_err(|e| format!("regex `{v}`: {e}"))
+                            .map_err(|e| PatternError::FieldRegex {
+                                regex: v.clone(),
+                                error: Box::new(e),
+                            })
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
@@ -94,7 +98,7 @@ impl CompiledTest {
                 let mut set = IpSet::default();
                 for (i, v) in t.values.iter().enumerate() {
                     let (addr, len) =
-                        parse_cidr(v).ok_or_else(|| format!("`{v}` is not a CIDR network"))?;
+                        parse_cidr(v).ok_or_else(|| PatternError::NotCidr(v.clone()))?;
                     set.insert_net(addr, len, i);
                 }
                 Op::Cidr(set)

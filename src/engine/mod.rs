@@ -32,16 +32,40 @@ pub use scan::{Match, RuleHit, Scratch};
 /// The engine could not be built (a regex over the size limits, too many atoms, ...).
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("rule {rule}, pattern `{pattern}`: {message}")]
+    #[error("rule {rule}, pattern `{pattern}`: {error}")]
     Pattern {
         rule: String,
         pattern: String,
-        message: String,
+        error: PatternError,
     },
     #[error("building the literal automaton: {0}")]
     Automaton(#[from] aho_corasick::BuildError),
     #[error("compiling path filters: {0}")]
     Glob(#[from] globset::Error),
+}
+
+/// Why one pattern, or one test of a selection, does not compile. The messages are the
+/// regex crates' own, since rule authors search for them.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum PatternError {
+    /// The regex does not parse.
+    #[error("{0}")]
+    Syntax(Box<regex_syntax::Error>),
+    /// The regex parses but does not build (over the size limits, ...).
+    #[error("{0}")]
+    Build(Box<regex_automata::meta::BuildError>),
+    /// A selection's `re` value does not build.
+    #[error("regex `{regex}`: {error}")]
+    FieldRegex {
+        regex: String,
+        error: Box<regex_automata::meta::BuildError>,
+    },
+    /// A selection's `cidr` value is not a network.
+    #[error("`{0}` is not a CIDR network")]
+    NotCidr(String),
+    /// A compiling thread panicked.
+    #[error("compiling panicked")]
+    Panicked,
 }
 
 /// A pattern that cannot be prefiltered and so runs over every file its rule applies to.
@@ -367,7 +391,7 @@ const PREFILTER_LEN: usize = 128;
 /// compiled the first time a file needs it (the test suite compiles all of them, so none
 /// can fail then), while a user's rule file is compiled in full now, so that its errors
 /// show when it loads.
-fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), String>> {
+fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), PatternError>> {
     let jobs: Vec<(&str, bool, bool)> = rules
         .iter()
         .flat_map(|r| {
@@ -386,7 +410,7 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), String>> 
             .case_insensitive(nocase)
             .build()
             .parse(src)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| PatternError::Syntax(Box::new(e)))?;
         let regex = if bundled {
             None
         } else {
@@ -409,13 +433,13 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), String>> 
             .into_iter()
             .flat_map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| vec![Err("compiling panicked".into()); per])
+                    .unwrap_or_else(|_| vec![Err(PatternError::Panicked); per])
             })
             .collect()
     })
 }
 
-fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, String> {
+fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, PatternError> {
     // Only match bounds are used, so no capture groups. Verification runs near atom hits
     // already, so most regexes go without a literal prefilter of their own, which makes the
     // build several times faster. A case-sensitive regex whose matches may be long gets
@@ -438,14 +462,14 @@ fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, String> {
                 .utf8(false),
         )
         .build_from_hir(hir)
-        .map_err(|e| e.to_string())
+        .map_err(|e| PatternError::Build(Box::new(e)))
 }
 
-fn pattern_error(rule: &Rule, pattern: &str, message: String) -> BuildError {
+fn pattern_error(rule: &Rule, pattern: &str, error: PatternError) -> BuildError {
     BuildError::Pattern {
         rule: rule.id.clone(),
         pattern: pattern.to_owned(),
-        message,
+        error,
     }
 }
 

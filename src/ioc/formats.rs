@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::plain::{classify, is_domain, parse_plain, refang};
+use super::plain::{ClassifyError, classify, is_domain, parse_plain, refang};
 use super::{Indicator, IocProblem, Kind, severity_from_score};
 use crate::common::severity::Severity;
 
@@ -246,7 +246,7 @@ fn loki_c2(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProblem>) {
                 line,
                 format!("a {} in a C2 list", kind.as_str()),
             )),
-            Err(e) => problems.push(IocProblem::invalid(list, line, e)),
+            Err(e) => problems.push(IocProblem::invalid(list, line, e.to_string())),
         }
     }
     (out, problems)
@@ -376,7 +376,7 @@ fn csv_list(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProblem>) {
                     line,
                     format!("type `{t}` but the value looks like a {}", kind.as_str()),
                 )),
-                Err(e) => problems.push(IocProblem::invalid(list, line, e)),
+                Err(e) => problems.push(IocProblem::invalid(list, line, e.to_string())),
             }
         }
     }
@@ -701,7 +701,32 @@ mod stix_stream {
     }
 }
 
-fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), String> {
+/// Why a STIX pattern, or one comparison in it, is not loaded.
+#[derive(Debug, thiserror::Error)]
+enum StixError {
+    #[error("object path `{0}` is not supported")]
+    Path(String),
+    #[error("`{value}` does not fit `{path}`")]
+    DoesNotFit { value: String, path: String },
+    #[error(transparent)]
+    Value(#[from] ClassifyError),
+    #[error("expected `[`")]
+    ExpectedBracket,
+    #[error("`{0}` between observations is not supported (only OR)")]
+    Between(String),
+    #[error("incomplete comparison")]
+    Incomplete,
+    #[error("operator `{0}` is not supported (only =)")]
+    Operator(String),
+    #[error("expected a quoted value")]
+    ExpectedQuote,
+    #[error("unterminated string")]
+    Unterminated,
+    #[error("`{0}` inside an observation is not supported (only OR)")]
+    Inside(String),
+}
+
+fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), StixError> {
     let norm = path.replace(['\'', '"'], "").to_ascii_lowercase();
     let want = match norm.as_str() {
         "ipv4-addr:value" | "ipv6-addr:value" => None,
@@ -711,7 +736,7 @@ fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), String> {
         "file:hashes.md5" => Some(Kind::Md5),
         "file:hashes.sha-1" | "file:hashes.sha1" => Some(Kind::Sha1),
         "file:hashes.sha-256" | "file:hashes.sha256" => Some(Kind::Sha256),
-        _ => return Err(format!("object path `{path}` is not supported")),
+        _ => return Err(StixError::Path(path.to_owned())),
     };
     let (kind, v) = match want {
         Some(Kind::FileName) => (Kind::FileName, refang(value).to_ascii_lowercase()),
@@ -720,16 +745,19 @@ fn stix_indicator(path: &str, value: &str) -> Result<(Kind, String), String> {
     match (want, kind) {
         (None, Kind::Ipv4 | Kind::Ipv6 | Kind::Cidr) => Ok((kind, v)),
         (Some(w), k) if w == k => Ok((kind, v)),
-        _ => Err(format!("`{value}` does not fit `{path}`")),
+        _ => Err(StixError::DoesNotFit {
+            value: value.to_owned(),
+            path: path.to_owned(),
+        }),
     }
 }
 
 /// `[a:b = 'x'] OR [c:d = 'y' OR c:d = 'z']` into (path, value) pairs, or why not.
-fn stix_pattern(p: &str) -> Result<Comparisons, String> {
+fn stix_pattern(p: &str) -> Result<Comparisons, StixError> {
     let mut out = Vec::new();
     let mut rest = p.trim();
     loop {
-        let body = rest.strip_prefix('[').ok_or("expected `[`")?;
+        let body = rest.strip_prefix('[').ok_or(StixError::ExpectedBracket)?;
         let (comparisons, after) = bracket_body(body)?;
         for c in comparisons {
             out.push(c);
@@ -750,9 +778,7 @@ fn stix_pattern(p: &str) -> Result<Comparisons, String> {
             .chars()
             .take_while(|c| c.is_ascii_alphabetic())
             .collect();
-        return Err(format!(
-            "`{word}` between observations is not supported (only OR)"
-        ));
+        return Err(StixError::Between(word));
     }
 }
 
@@ -760,13 +786,13 @@ fn stix_pattern(p: &str) -> Result<Comparisons, String> {
 /// (object path, value) comparisons.
 type Comparisons = Vec<(String, String)>;
 
-fn bracket_body(s: &str) -> Result<(Comparisons, &str), String> {
+fn bracket_body(s: &str) -> Result<(Comparisons, &str), StixError> {
     let mut out = Vec::new();
     let mut rest = s.trim_start();
     loop {
         let path_end = rest
             .find(|c: char| c.is_whitespace() || c == '=' || c == '!')
-            .ok_or("incomplete comparison")?;
+            .ok_or(StixError::Incomplete)?;
         let path = &rest[..path_end];
         rest = rest[path_end..].trim_start();
         let Some(after_eq) = rest.strip_prefix('=') else {
@@ -774,12 +800,12 @@ fn bracket_body(s: &str) -> Result<(Comparisons, &str), String> {
                 .chars()
                 .take_while(|c| !c.is_whitespace() && *c != '\'')
                 .collect();
-            return Err(format!("operator `{op}` is not supported (only =)"));
+            return Err(StixError::Operator(op));
         };
         let v = after_eq
             .trim_start()
             .strip_prefix('\'')
-            .ok_or("expected a quoted value")?;
+            .ok_or(StixError::ExpectedQuote)?;
         let mut value = String::new();
         let mut chars = v.char_indices();
         let end = loop {
@@ -791,7 +817,7 @@ fn bracket_body(s: &str) -> Result<(Comparisons, &str), String> {
                 }
                 Some((i, '\'')) => break i,
                 Some((_, c)) => value.push(c),
-                None => return Err("unterminated string".into()),
+                None => return Err(StixError::Unterminated),
             }
         };
         out.push((path.to_owned(), value));
@@ -808,9 +834,7 @@ fn bracket_body(s: &str) -> Result<(Comparisons, &str), String> {
             .chars()
             .take_while(|c| c.is_ascii_alphabetic())
             .collect();
-        return Err(format!(
-            "`{word}` inside an observation is not supported (only OR)"
-        ));
+        return Err(StixError::Inside(word));
     }
 }
 

@@ -15,7 +15,7 @@ pub use domain::DomainSet;
 pub use formats::ListFormat;
 pub use ip::IpSet;
 pub use paths::PathIocs;
-pub use plain::{classify, is_wildcard_domain, parse_plain, refang};
+pub use plain::{ClassifyError, classify, is_wildcard_domain, parse_plain, refang};
 use tokens::TokenIndex;
 
 use crate::common::severity::Severity;

@@ -68,11 +68,31 @@ pub fn refang(s: &str) -> String {
     t
 }
 
+/// Why a value is not an indicator.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("not a single indicator (contains spaces)")]
+    Spaces,
+    #[error("bad CIDR prefix length (0 to {max})")]
+    PrefixLength { max: u8 },
+    #[error("bad URL scheme")]
+    UrlScheme,
+    #[error("hex of length {0} is not an MD5, SHA-1 or SHA-256")]
+    HexLength(usize),
+    /// Hex digits that are neither a hash nor anything else.
+    #[error("not a recognised indicator")]
+    Hex,
+    #[error("bad path glob: {0}")]
+    Glob(globset::ErrorKind),
+    #[error("not a recognised indicator (IP, CIDR, domain, URL, MD5/SHA-1/SHA-256 or file name)")]
+    Unrecognised,
+}
+
 /// Detects the kind of one value and normalises it.
-pub fn classify(raw: &str) -> Result<(Kind, String), String> {
+pub fn classify(raw: &str) -> Result<(Kind, String), ClassifyError> {
     let v = refang(raw.trim());
     if v.contains(char::is_whitespace) {
-        return Err("not a single indicator (contains spaces)".into());
+        return Err(ClassifyError::Spaces);
     }
     if let Ok(a) = v.parse::<IpAddr>() {
         return Ok((
@@ -86,7 +106,7 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
         let max = if a.is_ipv4() { 32 } else { 128 };
         return match len.parse::<u8>() {
             Ok(l) if l <= max => Ok((Kind::Cidr, format!("{a}/{l}"))),
-            _ => Err(format!("bad CIDR prefix length (0 to {max})")),
+            _ => Err(ClassifyError::PrefixLength { max }),
         };
     }
     if let Some(scheme_end) = v.find("://") {
@@ -96,7 +116,7 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-')
         {
-            return Err("bad URL scheme".into());
+            return Err(ClassifyError::UrlScheme);
         }
         let rest = &v[scheme_end + 3..];
         let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -113,11 +133,10 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
             32 => Ok((Kind::Md5, v.to_ascii_lowercase())),
             40 => Ok((Kind::Sha1, v.to_ascii_lowercase())),
             64 => Ok((Kind::Sha256, v.to_ascii_lowercase())),
-            _ if v.chars().any(|c| c.is_ascii_digit()) && !v.contains('.') => Err(format!(
-                "hex of length {} is not an MD5, SHA-1 or SHA-256",
-                v.len()
-            )),
-            _ => Err("not a recognised indicator".into()),
+            _ if v.chars().any(|c| c.is_ascii_digit()) && !v.contains('.') => {
+                Err(ClassifyError::HexLength(v.len()))
+            }
+            _ => Err(ClassifyError::Hex),
         };
     }
     let lower = v.to_ascii_lowercase();
@@ -133,7 +152,7 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
     if v.contains(['*', '?']) && (v.contains(['/', '\\']) || v.contains('.')) {
         return match globset::Glob::new(&v.replace('\\', "/")) {
             Ok(_) => Ok((Kind::PathGlob, v)),
-            Err(e) => Err(format!("bad path glob: {}", e.kind())),
+            Err(e) => Err(ClassifyError::Glob(e.kind().clone())),
         };
     }
     if has_file_extension(&lower) && !lower.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|'])
@@ -149,7 +168,7 @@ pub fn classify(raw: &str) -> Result<(Kind, String), String> {
     if is_domain(&lower) {
         return Ok((Kind::Domain, lower.trim_end_matches('.').to_owned()));
     }
-    Err("not a recognised indicator (IP, CIDR, domain, URL, MD5/SHA-1/SHA-256 or file name)".into())
+    Err(ClassifyError::Unrecognised)
 }
 
 fn has_file_extension(lower: &str) -> bool {

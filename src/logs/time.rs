@@ -4,52 +4,73 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
+/// Why a `--since`/`--until` value was refused; the text names the value and what would do.
+#[derive(Debug, thiserror::Error)]
+pub enum TimeArgError {
+    #[error("`{arg}` is not a valid date or time: {why}")]
+    BadDate { arg: String, why: Box<TimeArgError> },
+    #[error(
+        "`{0}` is neither RFC 3339, a date like 2025-07-19 (with a time like 09:00 after it), nor an age like 7d or 12h"
+    )]
+    Neither(String),
+    #[error("unknown unit in `{0}` (use s, m, h, d or w)")]
+    UnknownUnit(String),
+    #[error("expected `T` or a space and a time of day after the date")]
+    NoTimeOfDay,
+    #[error(
+        "`{0}` is not a time of day like 09:00 or 09:00:30 (a zone goes right after it: 09:00Z, 09:00+02:00)"
+    )]
+    BadTimeOfDay(String),
+    /// jiff refused the date or time, or the result is out of its range.
+    #[error("{0}")]
+    Jiff(#[from] jiff::Error),
+}
+
 /// Parses `--since`/`--until`: RFC 3339 (`2025-07-18T00:00:00Z`, `2025-07-18 10:00+02:00`),
 /// a date and time without a zone (`2025-07-18T10:00`, `2025-07-18 10:00:30`), read as UTC
 /// as log times are reported, a date (`2025-07-18`, midnight UTC at its start), or an age
 /// relative to `now` (`7d`, `12h`, `30m`, `2w`). Anything not taken whole is an error: a
 /// window silently cut at the wrong place hides records.
-pub fn parse_time_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
+pub fn parse_time_arg(s: &str, now: Timestamp) -> Result<Timestamp, TimeArgError> {
     let t = s.trim();
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts);
     }
     if looks_like_date(t) {
-        return parse_civil_utc(t)
-            .map_err(|why| format!("`{s}` is not a valid date or time: {why}"));
+        return parse_civil_utc(t).map_err(|why| TimeArgError::BadDate {
+            arg: s.to_owned(),
+            why: Box::new(why),
+        });
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let neither = || {
-        format!(
-            "`{s}` is neither RFC 3339, a date like 2025-07-19 (with a time like 09:00 after it), nor an age like 7d or 12h"
-        )
-    };
+    let neither = || TimeArgError::Neither(s.to_owned());
     if unit.is_empty() {
         return Err(neither());
     }
     let n: i64 = digits.parse().map_err(|_| neither())?;
     let span = match unit {
-        "s" => Span::new().seconds(n),
-        "m" => Span::new().minutes(n),
-        "h" => Span::new().hours(n),
-        "d" => Span::new().hours(n.saturating_mul(24)),
-        "w" => Span::new().hours(n.saturating_mul(24 * 7)),
-        _ => return Err(format!("unknown unit in `{s}` (use s, m, h, d or w)")),
+        // The `try_` forms: an age past jiff's range (`999999999999d`) is an error, not a
+        // panic.
+        "s" => Span::new().try_seconds(n)?,
+        "m" => Span::new().try_minutes(n)?,
+        "h" => Span::new().try_hours(n)?,
+        "d" => Span::new().try_hours(n.saturating_mul(24))?,
+        "w" => Span::new().try_hours(n.saturating_mul(24 * 7))?,
+        _ => return Err(TimeArgError::UnknownUnit(s.to_owned())),
     };
-    now.checked_sub(span).map_err(|e| e.to_string())
+    Ok(now.checked_sub(span)?)
 }
 
 /// `--until`: as [`parse_time_arg`], except that a date alone means the end of that day, so
 /// `--since 2025-07-19 --until 2025-07-19` is the whole of the 19th, as a person means it.
-pub fn parse_until_arg(s: &str, now: Timestamp) -> Result<Timestamp, String> {
+pub fn parse_until_arg(s: &str, now: Timestamp) -> Result<Timestamp, TimeArgError> {
     let start = parse_time_arg(s, now)?;
     let t = s.trim();
     if t.len() == 10 && looks_like_date(t) {
         let last = start
             .checked_add(Span::new().hours(24))
-            .and_then(|next| next.checked_sub(Span::new().nanoseconds(1)))
-            .map_err(|e| e.to_string())?;
+            .and_then(|next| next.checked_sub(Span::new().nanoseconds(1)))?;
         return Ok(last);
     }
     Ok(start)
@@ -71,19 +92,17 @@ fn looks_like_date(t: &str) -> bool {
 /// `HH:MM:SS.fraction`, as UTC. The grammar is checked here because jiff's civil parsers
 /// accept more than they keep (a date parser drops a time of day, a date-time parser an
 /// offset or a zone annotation).
-fn parse_civil_utc(t: &str) -> Result<Timestamp, String> {
+fn parse_civil_utc(t: &str) -> Result<Timestamp, TimeArgError> {
     let (date, time) = (&t[..10], &t[10..]);
-    let d: jiff::civil::Date = date.parse().map_err(|e: jiff::Error| e.to_string())?;
+    let d: jiff::civil::Date = date.parse()?;
     if time.is_empty() {
-        return TimeZone::UTC
-            .to_timestamp(d.at(0, 0, 0, 0))
-            .map_err(|e| e.to_string());
+        return Ok(TimeZone::UTC.to_timestamp(d.at(0, 0, 0, 0))?);
     }
     let clock = time
         .strip_prefix('T')
         .or_else(|| time.strip_prefix('t'))
         .or_else(|| time.strip_prefix(' '))
-        .ok_or("expected `T` or a space and a time of day after the date")?;
+        .ok_or(TimeArgError::NoTimeOfDay)?;
     let well_formed = {
         let b = clock.as_bytes();
         let digits =
@@ -100,14 +119,10 @@ fn parse_civil_utc(t: &str) -> Result<Timestamp, String> {
                         && rest[4..].iter().all(u8::is_ascii_digit)))))
     };
     if !well_formed {
-        return Err(format!(
-            "`{clock}` is not a time of day like 09:00 or 09:00:30 (a zone goes right after it: 09:00Z, 09:00+02:00)"
-        ));
+        return Err(TimeArgError::BadTimeOfDay(clock.to_owned()));
     }
-    let time: jiff::civil::Time = clock.parse().map_err(|e: jiff::Error| e.to_string())?;
-    TimeZone::UTC
-        .to_timestamp(d.to_datetime(time))
-        .map_err(|e| e.to_string())
+    let time: jiff::civil::Time = clock.parse()?;
+    Ok(TimeZone::UTC.to_timestamp(d.to_datetime(time))?)
 }
 
 /// A time window; either end may be open.
@@ -196,45 +211,52 @@ mod tests {
     #[test]
     fn arguments_and_window() {
         let now = ts("2025-07-20T00:00:00Z");
-        assert_eq!(parse_time_arg("7d", now), Ok(ts("2025-07-13T00:00:00Z")));
-        assert_eq!(parse_time_arg("12h", now), Ok(ts("2025-07-19T12:00:00Z")));
         assert_eq!(
-            parse_time_arg("2025-07-18", now),
-            Ok(ts("2025-07-18T00:00:00Z"))
+            parse_time_arg("7d", now).ok(),
+            Some(ts("2025-07-13T00:00:00Z"))
         );
         assert_eq!(
-            parse_time_arg("2025-07-18T10:00:00+02:00", now),
-            Ok(ts("2025-07-18T08:00:00Z"))
+            parse_time_arg("12h", now).ok(),
+            Some(ts("2025-07-19T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2025-07-18", now).ok(),
+            Some(ts("2025-07-18T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2025-07-18T10:00:00+02:00", now).ok(),
+            Some(ts("2025-07-18T08:00:00Z"))
         );
         assert!(parse_time_arg("yesterday", now).is_err());
+        assert!(parse_time_arg("999999999999d", now).is_err());
         for no_unit in ["20250719", "7"] {
-            let e = parse_time_arg(no_unit, now).unwrap_err();
+            let e = parse_time_arg(no_unit, now).unwrap_err().to_string();
             assert!(e.contains("neither"), "{no_unit}: {e}");
         }
         // A time without a zone is UTC and keeps its time of day.
         assert_eq!(
-            parse_time_arg("2025-07-19 23:59", now),
-            Ok(ts("2025-07-19T23:59:00Z"))
+            parse_time_arg("2025-07-19 23:59", now).ok(),
+            Some(ts("2025-07-19T23:59:00Z"))
         );
         assert_eq!(
-            parse_time_arg("2025-07-19T09:00", now),
-            Ok(ts("2025-07-19T09:00:00Z"))
+            parse_time_arg("2025-07-19T09:00", now).ok(),
+            Some(ts("2025-07-19T09:00:00Z"))
         );
         assert_eq!(
-            parse_time_arg("2025-07-19 09:00:30.5", now),
-            Ok(ts("2025-07-19T09:00:30.5Z"))
+            parse_time_arg("2025-07-19 09:00:30.5", now).ok(),
+            Some(ts("2025-07-19T09:00:30.5Z"))
         );
         assert_eq!(
-            parse_time_arg("2025-07-19 10:00+02:00", now),
-            Ok(ts("2025-07-19T08:00:00Z"))
+            parse_time_arg("2025-07-19 10:00+02:00", now).ok(),
+            Some(ts("2025-07-19T08:00:00Z"))
         );
         assert_eq!(
-            parse_until_arg("2025-07-19", now),
-            Ok(ts("2025-07-19T23:59:59.999999999Z"))
+            parse_until_arg("2025-07-19", now).ok(),
+            Some(ts("2025-07-19T23:59:59.999999999Z"))
         );
         assert_eq!(
-            parse_until_arg("2025-07-19 12:00", now),
-            Ok(ts("2025-07-19T12:00:00Z"))
+            parse_until_arg("2025-07-19 12:00", now).ok(),
+            Some(ts("2025-07-19T12:00:00Z"))
         );
         for bad in [
             "2025-13-45",
@@ -244,7 +266,7 @@ mod tests {
             "2025-07-19 09:00 tomorrow",
             "2025-07-19x",
         ] {
-            let e = parse_time_arg(bad, now).unwrap_err();
+            let e = parse_time_arg(bad, now).unwrap_err().to_string();
             assert!(e.contains("not a valid date or time"), "{bad}: {e}");
         }
         let w = Window {
