@@ -8,7 +8,7 @@ use super::{Status, load_engine, print_diagnostics};
 use crate::engine::Engine;
 use crate::output::for_terminal;
 use crate::rules::{
-    Cmp, Expr, FieldName, FieldOp, FieldTest, Level, Loader, Pattern, PatternKind, Quantity, Rule,
+    Cmp, Code, Expr, FieldName, FieldOp, FieldTest, Loader, Pattern, PatternKind, Quantity, Rule,
     Scope, regex_size_warning,
 };
 
@@ -71,7 +71,7 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
                     diagnostics.push(loader.diagnostic(
                         &rule.source,
                         pos,
-                        Level::Warning,
+                        Code::UngatedLogRule,
                         format!(
                             "rule {}: the condition can hold for a log line that holds none of the rule's literals (a `not`, a `null`, `exists` or `cidr` test, or a regex without a literal), so every line of every log is parsed while it is loaded (slow; see docs/RULES.md)",
                             rule.id
@@ -86,7 +86,7 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
                             diagnostics.push(loader.diagnostic(
                                 &rule.source,
                                 p.pos,
-                                Level::Warning,
+                                Code::RegexLarge,
                                 format!("rule {}, pattern `{}`: {message}", rule.id, p.name),
                             ));
                         }
@@ -96,7 +96,7 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
                     diagnostics.push(loader.diagnostic(
                         &slow.source,
                         slow.pos,
-                        Level::Warning,
+                        Code::NoRegexLiteral,
                         format!(
                             "rule {}, pattern `{}`: the regex has no literal of 3 or more bytes that every match contains, so it runs over every file the rule applies to (slow)",
                             slow.rule, slow.pattern

@@ -31,6 +31,9 @@ pub enum Level {
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub level: Level,
+    /// A stable code for the kind of problem (`SSW-E017`; see docs/RULES.md), so that a
+    /// reader can look it up and a script can match it whatever the wording.
+    pub code: Option<&'static str>,
     pub file: String,
     pub pos: Pos,
     pub message: String,
@@ -55,6 +58,11 @@ impl fmt::Display for Diagnostic {
             "{}:{}:{}: {}: {}",
             self.file, self.pos.line, self.pos.col, level, self.message
         )?;
+        // At the end of the first line, as compilers print a warning's flag: the
+        // `FILE:LINE:COL: error: MESSAGE` form that editors parse stays intact.
+        if let Some(code) = self.code {
+            write!(f, " [{code}]")?;
+        }
         if let Some(line) = &self.source_line {
             let shown = printable_line(line);
             // Pad with the line's own tabs so the caret lines up in any tab width.
@@ -93,18 +101,25 @@ impl<'a> Sink<'a> {
     }
 
     pub(crate) fn error(&mut self, pos: Pos, message: impl Into<String>) {
-        self.push(Level::Error, pos, message.into());
+        self.push(Level::Error, None, pos, message.into());
     }
 
-    pub(crate) fn warning(&mut self, pos: Pos, message: impl Into<String>) {
-        self.push(Level::Warning, pos, message.into());
+    /// A diagnostic with a code; the code decides whether it is an error or a warning.
+    pub(crate) fn report(
+        &mut self,
+        level: Level,
+        code: &'static str,
+        pos: Pos,
+        message: impl Into<String>,
+    ) {
+        self.push(level, Some(code), pos, message.into());
     }
 
     pub(crate) fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    fn push(&mut self, level: Level, pos: Pos, message: String) {
+    fn push(&mut self, level: Level, code: Option<&'static str>, pos: Pos, message: String) {
         let source_line = pos
             .line
             .checked_sub(1)
@@ -112,6 +127,7 @@ impl<'a> Sink<'a> {
             .map(str::to_owned);
         self.diagnostics.push(Diagnostic {
             level,
+            code,
             file: self.file.to_owned(),
             pos,
             message,
@@ -137,10 +153,22 @@ mod tests {
     }
 
     #[test]
+    fn the_code_ends_the_first_line() {
+        let text = "rules:\n  - id: x\n";
+        let mut sink = Sink::new("r.yml", text);
+        sink.report(Level::Warning, "SSW-W001", Pos::new(2, 5), "odd");
+        let shown = sink.diagnostics[0].to_string();
+        assert_eq!(
+            shown,
+            "r.yml:2:5: warning: odd [SSW-W001]\n      - id: x\n        ^"
+        );
+    }
+
+    #[test]
     fn control_characters_in_the_line_are_not_printed() {
         let text = "id: \u{1b}[31mred\n";
         let mut sink = Sink::new("r.yml", text);
-        sink.warning(Pos::new(1, 5), "odd");
+        sink.report(Level::Warning, "SSW-W999", Pos::new(1, 5), "odd");
         assert!(!sink.diagnostics[0].to_string().contains('\u{1b}'));
     }
 }

@@ -15,6 +15,8 @@
 
 use std::cmp::Ordering;
 
+use super::codes::Code;
+
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmp {
@@ -253,6 +255,7 @@ impl Expr {
 pub struct ConditionError {
     pub offset: usize,
     pub message: String,
+    pub code: Code,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -365,6 +368,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
                     ('>', true) => Tok::Cmp(Cmp::Ge),
                     _ => {
                         return Err(ConditionError {
+                            code: Code::ConditionSyntax,
                             offset: start,
                             message: format!(
                                 "`{c}` is not an operator; comparisons are == != < <= > >="
@@ -403,6 +407,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
                     "GB" => 1 << 30,
                     _ => {
                         return Err(ConditionError {
+                            code: Code::ConditionSyntax,
                             offset: unit_start,
                             message: format!("unknown size unit `{unit}` (use B, KB, MB or GB)"),
                         });
@@ -413,6 +418,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
                     .ok()
                     .and_then(|n| n.checked_mul(scale))
                     .ok_or_else(|| ConditionError {
+                        code: Code::ConditionSyntax,
                         offset: start,
                         message: "number too large".into(),
                     })?;
@@ -431,6 +437,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
             }
             _ => {
                 return Err(ConditionError {
+                    code: Code::ConditionSyntax,
                     offset: start,
                     message: format!("unexpected character `{}`", c.escape_default()),
                 });
@@ -453,7 +460,15 @@ struct ConditionParser<'a> {
 
 impl ConditionParser<'_> {
     fn err_at(&self, offset: usize, message: String) -> ConditionError {
-        ConditionError { offset, message }
+        self.err_code(Code::ConditionSyntax, offset, message)
+    }
+
+    fn err_code(&self, code: Code, offset: usize, message: String) -> ConditionError {
+        ConditionError {
+            offset,
+            message,
+            code,
+        }
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -589,7 +604,8 @@ impl ConditionParser<'_> {
                 let set = self.set()?;
                 let n = usize::try_from(n).unwrap_or(usize::MAX);
                 if n > set.len() {
-                    return Err(self.err_at(
+                    return Err(self.err_code(
+                        Code::NeverTrue,
                         set_at,
                         format!("`{n} of` a set of {} can never be true", set.len()),
                     ));
@@ -669,9 +685,11 @@ impl ConditionParser<'_> {
                             .map(|(i, _)| i),
                     );
                     if out.len() == before {
-                        return Err(
-                            self.err_at(offset, format!("no pattern name starts with `{prefix}`"))
-                        );
+                        return Err(self.err_code(
+                            Code::UnknownPatternName,
+                            offset,
+                            format!("no pattern name starts with `{prefix}`"),
+                        ));
                     }
                 } else {
                     out.push(self.resolve(&w, offset)?);
@@ -695,7 +713,11 @@ impl ConditionParser<'_> {
             } else {
                 format!("known: {}", self.names.join(", "))
             };
-            self.err_at(offset, format!("unknown pattern `{name}` ({known})"))
+            self.err_code(
+                Code::UnknownPatternName,
+                offset,
+                format!("unknown pattern `{name}` ({known})"),
+            )
         })
     }
 }

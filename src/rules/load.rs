@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::codes::{Code, Report};
 use super::condition::{self, ConditionError};
 use super::model::{FileFilter, Pattern, PatternKind, Rule, Scope};
 use super::{regex_size, selection};
@@ -42,16 +43,21 @@ pub(crate) fn load_text(
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,
         Ok(None) => {
-            sink.error(Pos::new(1, 1), "the rule file is empty");
+            sink.report_code(Code::EmptyFile, Pos::new(1, 1), "the rule file is empty");
             return Vec::new();
         }
         Err(e) => {
-            sink.error(e.pos, format!("YAML syntax: {}", e.message));
+            sink.report_code(
+                Code::YamlSyntax,
+                e.pos,
+                format!("YAML syntax: {}", e.message),
+            );
             return Vec::new();
         }
     };
     let Value::Map(top) = &root.value else {
-        sink.error(
+        sink.report_code(
+            Code::NoRulesList,
             root.pos,
             format!(
                 "expected a mapping with `rules:`, found {}",
@@ -70,18 +76,20 @@ pub(crate) fn load_text(
                 }
             }
             "rules" => rules_node = Some(value),
-            other => sink.error(
+            other => sink.report_code(
+                Code::UnknownTopKey,
                 key.pos,
                 format!("unknown key `{other}` (expected `ruleset` or `rules`)"),
             ),
         }
     }
     let Some(rules_node) = rules_node else {
-        sink.error(root.pos, "missing `rules:` list");
+        sink.report_code(Code::NoRulesList, root.pos, "missing `rules:` list");
         return Vec::new();
     };
     let Value::Seq(items) = &rules_node.value else {
-        sink.error(
+        sink.report_code(
+            Code::NoRulesList,
             rules_node.pos,
             format!("`rules` must be a list, found {}", rules_node.kind_name()),
         );
@@ -105,7 +113,8 @@ fn load_rule(
     source: &Arc<str>,
 ) -> Option<Rule> {
     let Value::Map(entries) = &node.value else {
-        sink.error(
+        sink.report_code(
+            Code::WrongType,
             node.pos,
             format!("a rule must be a mapping, found {}", node.kind_name()),
         );
@@ -120,7 +129,8 @@ fn load_rule(
     for (key, _) in entries {
         let k = key.as_str().unwrap_or_default();
         if !RULE_KEYS.contains(&k) {
-            sink.error(
+            sink.report_code(
+                Code::UnknownRuleKey,
                 key.pos,
                 format!("unknown rule key `{k}` (known: {})", RULE_KEYS.join(", ")),
             );
@@ -131,12 +141,12 @@ fn load_rule(
             Some(v) => scalar(sink, v, k).filter(|s| {
                 let ok = !s.trim().is_empty();
                 if !ok {
-                    sink.error(v.pos, format!("`{k}` must not be empty"));
+                    sink.report_code(Code::EmptyValue, v.pos, format!("`{k}` must not be empty"));
                 }
                 ok
             }),
             None => {
-                sink.error(node.pos, format!("rule is missing `{k}`"));
+                sink.report_code(Code::MissingKey, node.pos, format!("rule is missing `{k}`"));
                 None
             }
         }
@@ -147,7 +157,8 @@ fn load_rule(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        sink.error(
+        sink.report_code(
+            Code::BadRuleId,
             v.pos,
             format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"),
         );
@@ -156,7 +167,8 @@ fn load_rule(
     let severity = required(sink, "severity").and_then(|s| {
         let sev = Severity::parse(&s);
         if sev.is_none() {
-            sink.error(
+            sink.report_code(
+                Code::UnknownSeverity,
                 get("severity").map_or(node.pos, |v| v.pos),
                 format!("unknown severity `{s}` (use low, medium, high or critical)"),
             );
@@ -169,7 +181,8 @@ fn load_rule(
             Some("file") => Some(Scope::File),
             Some("log") => Some(Scope::Log),
             Some(other) => {
-                sink.error(
+                sink.report_code(
+                    Code::UnknownScope,
                     v.pos,
                     format!("unknown scope `{other}` (use `file` or `log`)"),
                 );
@@ -180,7 +193,8 @@ fn load_rule(
     };
     // Rule files written for the one-step raise still load; the score model replaces it.
     if let Some(v) = get("raises") {
-        sink.warning(
+        sink.report_code(
+            Code::RaisesUnused,
             v.pos,
             "`raises` is no longer used: findings on a file add up by `score:` (see docs/RULES.md)",
         );
@@ -207,13 +221,18 @@ fn load_rule(
     let selections = match get("selections") {
         Some(v) if scope == Some(Scope::Log) => selection::selections(sink, v),
         Some(v) => {
-            sink.error(v.pos, "`selections` are for `scope: log` rules");
+            sink.report_code(
+                Code::WrongScope,
+                v.pos,
+                "`selections` are for `scope: log` rules",
+            );
             Vec::new()
         }
         None => Vec::new(),
     };
     if scope == Some(Scope::Log) && !files.extensions.is_empty() {
-        sink.error(
+        sink.report_code(
+            Code::WrongScope,
             get("files").map_or(node.pos, |v| v.pos),
             "`files: extensions` do not apply to log rules",
         );
@@ -221,12 +240,14 @@ fn load_rule(
     let mut names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
     for s in &selections {
         if names.contains(&s.name) {
-            sink.error(
+            sink.report_code(
+                Code::NameClash,
                 s.pos,
                 format!("`{}` names both a pattern and a selection", s.name),
             );
         } else if condition::is_keyword(&s.name) {
-            sink.error(
+            sink.report_code(
+                Code::BadName,
                 s.pos,
                 format!(
                     "`{}` is a condition keyword and cannot name a selection",
@@ -238,7 +259,8 @@ fn load_rule(
     }
     let condition = match get("condition") {
         None if names.is_empty() => {
-            sink.error(
+            sink.report_code(
+                Code::NoPatterns,
                 node.pos,
                 "a rule needs `patterns` (or, for log rules, `selections`)",
             );
@@ -251,8 +273,13 @@ fn load_rule(
         Some(v) => {
             scalar(sink, v, "condition").and_then(|text| match condition::parse(&text, &names) {
                 Ok(expr) => Some(expr),
-                Err(ConditionError { offset, message }) => {
-                    sink.error(
+                Err(ConditionError {
+                    offset,
+                    message,
+                    code,
+                }) => {
+                    sink.report_code(
+                        code,
                         offset_pos(v, &text, offset),
                         format!("condition: {message}"),
                     );
@@ -283,7 +310,8 @@ fn load_rule(
 
 fn patterns(sink: &mut Sink<'_>, node: &Node) -> Vec<Pattern> {
     let Value::Map(entries) = &node.value else {
-        sink.error(
+        sink.report_code(
+            Code::WrongType,
             node.pos,
             format!(
                 "`patterns` must be a mapping of name to pattern, found {}",
@@ -301,11 +329,12 @@ fn patterns(sink: &mut Sink<'_>, node: &Node) -> Vec<Pattern> {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            sink.error(key.pos, format!("pattern name `{name}` must start with a letter or `_` and hold only letters, digits and `_`"));
+            sink.report_code(Code::BadName, key.pos, format!("pattern name `{name}` must start with a letter or `_` and hold only letters, digits and `_`"));
             continue;
         }
         if condition::is_keyword(name) {
-            sink.error(
+            sink.report_code(
+                Code::BadName,
                 key.pos,
                 format!("`{name}` is a condition keyword and cannot name a pattern"),
             );
@@ -331,7 +360,11 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
     let entries = match &node.value {
         Value::Scalar { text, .. } => {
             if text.is_empty() {
-                sink.error(node.pos, format!("pattern `{name}` is empty"));
+                sink.report_code(
+                    Code::EmptyPattern,
+                    node.pos,
+                    format!("pattern `{name}` is empty"),
+                );
                 return None;
             }
             p.kind = PatternKind::Literal(text.as_bytes().to_vec());
@@ -339,7 +372,8 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         }
         Value::Map(entries) => entries,
         Value::Seq(_) => {
-            sink.error(
+            sink.report_code(
+                Code::PatternKind,
                 node.pos,
                 format!(
                     "pattern `{name}` must be a string or a mapping with `text`, `hex` or `regex`"
@@ -356,7 +390,8 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         match k {
             "text" | "hex" | "regex" => {
                 if kind.is_some() {
-                    sink.error(
+                    sink.report_code(
+                        Code::PatternKind,
                         key.pos,
                         format!("pattern `{name}` has more than one of `text`, `hex`, `regex`"),
                     );
@@ -366,7 +401,11 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
                     continue;
                 };
                 if s.is_empty() {
-                    sink.error(value.pos, format!("pattern `{name}` is empty"));
+                    sink.report_code(
+                        Code::EmptyPattern,
+                        value.pos,
+                        format!("pattern `{name}` is empty"),
+                    );
                     continue;
                 }
                 let parsed = match k {
@@ -382,7 +421,8 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
             "fullword" => p.fullword = flag(sink, value, k),
             "wide" => p.wide = flag(sink, value, k),
             "ascii" => ascii_given = Some((flag(sink, value, k), key.pos)),
-            _ => sink.error(
+            _ => sink.report_code(
+                Code::UnknownPatternKey,
                 key.pos,
                 format!(
                     "unknown pattern key `{k}` (known: {})",
@@ -393,7 +433,8 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
     }
     let Some((kind, pos)) = kind else {
         if ok_before && !sink.has_errors() {
-            sink.error(
+            sink.report_code(
+                Code::PatternKind,
                 node.pos,
                 format!("pattern `{name}` needs one of `text`, `hex` or `regex`"),
             );
@@ -404,14 +445,16 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
     // As in YARA: `wide` alone means only the wide form; `ascii: true` adds the plain one.
     p.ascii = ascii_given.map_or(!p.wide, |(a, _)| a);
     if !p.ascii && !p.wide {
-        sink.error(
+        sink.report_code(
+            Code::ModifierConflict,
             ascii_given.map_or(node.pos, |(_, pos)| pos),
             format!("pattern `{name}` with `ascii: false` and no `wide` can never match"),
         );
     }
     match &kind {
         PatternKind::Regex(_) if p.wide => {
-            sink.error(
+            sink.report_code(
+                Code::ModifierConflict,
                 pos,
                 format!("pattern `{name}`: `wide` is not supported for regex patterns"),
             );
@@ -419,7 +462,8 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         PatternKind::Literal(_)
             if p.nocase && entries.iter().any(|(k, _)| k.as_str() == Some("hex")) =>
         {
-            sink.error(
+            sink.report_code(
+                Code::ModifierConflict,
                 pos,
                 format!("pattern `{name}`: `nocase` does not apply to hex bytes"),
             );
@@ -438,7 +482,8 @@ fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
             continue;
         }
         let Some(d) = c.to_digit(16) else {
-            sink.error(
+            sink.report_code(
+                Code::BadHex,
                 offset_pos(node, s, i),
                 format!("`{}` is not a hex digit", c.escape_default()),
             );
@@ -450,7 +495,11 @@ fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
         }
     }
     if high.is_some() {
-        sink.error(node.pos, "hex pattern has an odd number of digits");
+        sink.report_code(
+            Code::BadHex,
+            node.pos,
+            "hex pattern has an odd number of digits",
+        );
         return None;
     }
     Some(out)
@@ -465,7 +514,8 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
         .parse(s)
     {
         Ok(hir) if hir.properties().minimum_len() == Some(0) => {
-            sink.error(
+            sink.report_code(
+                Code::RegexMatchesEmpty,
                 node.pos,
                 "regex can match the empty string, so it would match everywhere",
             );
@@ -477,7 +527,7 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
             regex_size::Verdict::Fine | regex_size::Verdict::Slow(..) => true,
             regex_size::Verdict::TooLarge(message, offset) => {
                 let at = s.get(..offset).map_or(0, |p| p.chars().count());
-                sink.error(offset_pos(node, s, at), message);
+                sink.report_code(Code::RegexTooLarge, offset_pos(node, s, at), message);
                 false
             }
         },
@@ -488,7 +538,8 @@ fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
                 other => (0, other.to_string()),
             };
             let char_offset = s.get(..offset).map_or(0, |p| p.chars().count());
-            sink.error(
+            sink.report_code(
+                Code::RegexSyntax,
                 offset_pos(node, s, char_offset),
                 format!("regex: {message}"),
             );
@@ -512,12 +563,13 @@ fn scalar(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
     match node.as_str() {
         Some(s) if node.is_null() => {
             let _ = s;
-            sink.error(node.pos, format!("`{key}` has no value"));
+            sink.report_code(Code::EmptyValue, node.pos, format!("`{key}` has no value"));
             None
         }
         Some(s) => Some(s.to_owned()),
         None => {
-            sink.error(
+            sink.report_code(
+                Code::WrongType,
                 node.pos,
                 format!("`{key}` must be a string, found {}", node.kind_name()),
             );
@@ -532,7 +584,8 @@ fn score(sink: &mut Sink<'_>, node: &Node) -> Option<u8> {
     match text.parse::<u8>() {
         Ok(n @ 1..=100) => Some(n),
         _ => {
-            sink.error(
+            sink.report_code(
+                Code::BadScore,
                 node.pos,
                 format!("`score` must be a whole number from 1 to 100, found `{text}`"),
             );
@@ -546,7 +599,11 @@ fn flag(sink: &mut Sink<'_>, node: &Node, key: &str) -> bool {
         Some("true") => true,
         Some("false") => false,
         _ => {
-            sink.error(node.pos, format!("`{key}` must be true or false"));
+            sink.report_code(
+                Code::WrongType,
+                node.pos,
+                format!("`{key}` must be true or false"),
+            );
             false
         }
     }
@@ -557,7 +614,11 @@ fn string_list(sink: &mut Sink<'_>, node: &Node, key: &str) -> Vec<String> {
         Value::Seq(items) => items.iter().filter_map(|i| scalar(sink, i, key)).collect(),
         Value::Scalar { .. } => scalar(sink, node, key).into_iter().collect(),
         Value::Map(_) => {
-            sink.error(node.pos, format!("`{key}` must be a list of strings"));
+            sink.report_code(
+                Code::WrongType,
+                node.pos,
+                format!("`{key}` must be a list of strings"),
+            );
             Vec::new()
         }
     }
@@ -566,7 +627,8 @@ fn string_list(sink: &mut Sink<'_>, node: &Node, key: &str) -> Vec<String> {
 fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
     let mut filter = FileFilter::default();
     let Value::Map(entries) = &node.value else {
-        sink.error(
+        sink.report_code(
+            Code::WrongType,
             node.pos,
             "`files` must be a mapping with `extensions` and/or `paths`",
         );
@@ -595,11 +657,16 @@ fn file_filter(sink: &mut Sink<'_>, node: &Node) -> FileFilter {
                         .build()
                     {
                         Ok(g) => filter.paths.push(g),
-                        Err(e) => sink.error(item.pos, format!("bad path glob: {}", e.kind())),
+                        Err(e) => sink.report_code(
+                            Code::BadGlob,
+                            item.pos,
+                            format!("bad path glob: {}", e.kind()),
+                        ),
                     }
                 }
             }
-            other => sink.error(
+            other => sink.report_code(
+                Code::UnknownFilesKey,
                 key.pos,
                 format!("unknown `files` key `{other}` (use `extensions` or `paths`)"),
             ),

@@ -1,5 +1,6 @@
 //! Rule files: the model, loading with file:line:col diagnostics, and the bundled set.
 
+mod codes;
 mod condition;
 mod load;
 mod model;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 
 use crate::common::diag;
 pub use crate::common::diag::{Diagnostic, Level, Pos};
+pub use codes::Code;
+use codes::Report;
 pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
 pub use model::{
     FieldName, FieldOp, FieldTest, FileFilter, Pattern, PatternKind, Rule, Scope, Selection,
@@ -69,6 +72,7 @@ impl Loader {
             if found.is_empty() {
                 self.diagnostics.push(file_diagnostic(
                     path,
+                    Code::NoRuleFiles,
                     "no *.yml or *.yaml rule files in this folder".into(),
                 ));
             }
@@ -89,10 +93,14 @@ impl Loader {
                 }
                 Err(e) => self.diagnostics.push(file_diagnostic(
                     path,
+                    Code::NotUtf8,
                     format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
                 )),
             },
-            Err(e) => self.diagnostics.push(file_diagnostic(path, e.to_string())),
+            Err(e) => {
+                self.diagnostics
+                    .push(file_diagnostic(path, Code::Unreadable, e.to_string()));
+            }
         }
     }
 
@@ -114,7 +122,8 @@ impl Loader {
         for rule in rules {
             if let Some(&first) = seen.get(&rule.id) {
                 let pos = id_position(text, &rule.id);
-                sink.error(
+                sink.report_code(
+                    Code::DuplicateRuleId,
                     pos,
                     format!(
                         "duplicate rule id `{}` (first defined in {})",
@@ -144,13 +153,10 @@ impl Loader {
 
     /// A diagnostic pointing into a loaded source, for problems found after loading (for
     /// example by the engine compiler).
-    pub fn diagnostic(&self, source: &str, pos: Pos, level: Level, message: String) -> Diagnostic {
+    pub fn diagnostic(&self, source: &str, pos: Pos, code: Code, message: String) -> Diagnostic {
         let text = self.sources.get(source).map(|t| &**t).unwrap_or("");
         let mut sink = diag::Sink::new(source, text);
-        match level {
-            Level::Error => sink.error(pos, message),
-            Level::Warning => sink.warning(pos, message),
-        }
+        sink.report_code(code, pos, message);
         sink.diagnostics.pop().expect("one diagnostic")
     }
 
@@ -164,9 +170,10 @@ impl Loader {
     }
 }
 
-fn file_diagnostic(path: &Path, message: String) -> Diagnostic {
+fn file_diagnostic(path: &Path, code: Code, message: String) -> Diagnostic {
     Diagnostic {
-        level: Level::Error,
+        level: code.level(),
+        code: Some(code.as_str()),
         file: path.display().to_string(),
         pos: Pos::new(1, 1),
         message,
@@ -194,7 +201,11 @@ fn walk_rule_files(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf
             }
             Err(err) => {
                 let (path, message) = walk_error(&err);
-                diagnostics.push(file_diagnostic(path.unwrap_or(dir), message));
+                diagnostics.push(file_diagnostic(
+                    path.unwrap_or(dir),
+                    Code::Unreadable,
+                    message,
+                ));
             }
         }
     }

@@ -16,13 +16,15 @@
 
 use crate::logs::Field;
 
+use super::codes::{Code, Report};
 use super::model::{FieldName, FieldOp, FieldTest, Selection};
 use crate::common::diag::{Pos, Sink};
 use crate::common::yaml::{Node, Value};
 
 pub(crate) fn selections(sink: &mut Sink<'_>, node: &Node) -> Vec<Selection> {
     let Value::Map(entries) = &node.value else {
-        sink.error(
+        sink.report_code(
+            Code::WrongType,
             node.pos,
             format!(
                 "`selections` must be a mapping of name to field tests, found {}",
@@ -38,14 +40,15 @@ pub(crate) fn selections(sink: &mut Sink<'_>, node: &Node) -> Vec<Selection> {
             Value::Map(_) => vec![value],
             Value::Seq(items) if !items.is_empty() => items.iter().collect(),
             _ => {
-                sink.error(value.pos, format!("selection `{name}` must be a mapping of field tests, or a list of such mappings"));
+                sink.report_code(Code::WrongType, value.pos, format!("selection `{name}` must be a mapping of field tests, or a list of such mappings"));
                 continue;
             }
         };
         let mut alts = Vec::new();
         for alt in alternatives {
             let Value::Map(tests) = &alt.value else {
-                sink.error(
+                sink.report_code(
+                    Code::WrongType,
                     alt.pos,
                     format!(
                         "selection `{name}`: each alternative must be a mapping of field tests"
@@ -54,7 +57,8 @@ pub(crate) fn selections(sink: &mut Sink<'_>, node: &Node) -> Vec<Selection> {
                 continue;
             };
             if tests.is_empty() {
-                sink.error(
+                sink.report_code(
+                    Code::BadFieldValue,
                     alt.pos,
                     format!("selection `{name}` has an empty alternative"),
                 );
@@ -90,7 +94,11 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
             FieldName::Custom(field_name.to_ascii_lowercase())
         }
         None => {
-            sink.error(key.pos, format!("`{field_name}` is not a field name"));
+            sink.report_code(
+                Code::BadFieldName,
+                key.pos,
+                format!("`{field_name}` is not a field name"),
+            );
             return None;
         }
     };
@@ -129,13 +137,14 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
                 None
             }
             other => {
-                sink.error(pos, format!("unknown modifier `{other}` (contains, startswith, endswith, re, cidr, exists, all, cased, decoded)"));
+                sink.report_code(Code::UnknownModifier, pos, format!("unknown modifier `{other}` (contains, startswith, endswith, re, cidr, exists, all, cased, decoded)"));
                 return None;
             }
         };
         if let Some(op) = op {
             if op_set {
-                sink.error(
+                sink.report_code(
+                    Code::TwoOperators,
                     pos,
                     "only one of contains, startswith, endswith, re, cidr, exists per test",
                 );
@@ -149,7 +158,11 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
         Value::Seq(items) => items.iter().collect(),
         Value::Scalar { .. } => vec![value],
         Value::Map(_) => {
-            sink.error(value.pos, "a field test takes a value or a list of values");
+            sink.report_code(
+                Code::BadFieldValue,
+                value.pos,
+                "a field test takes a value or a list of values",
+            );
             return None;
         }
     };
@@ -161,7 +174,11 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
                 Some(test)
             }
             _ => {
-                sink.error(value.pos, "`exists` takes true or false");
+                sink.report_code(
+                    Code::BadFieldValue,
+                    value.pos,
+                    "`exists` takes true or false",
+                );
                 None
             }
         };
@@ -172,7 +189,7 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
             continue;
         }
         let Some(v) = item.as_str() else {
-            sink.error(item.pos, "values must be strings");
+            sink.report_code(Code::BadFieldValue, item.pos, "values must be strings");
             return None;
         };
         if !check_value(sink, &test, item.pos, v) {
@@ -181,7 +198,11 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
         test.values.push(v.to_owned());
     }
     if test.values.is_empty() && !test.null {
-        sink.error(value.pos, "a field test needs at least one value");
+        sink.report_code(
+            Code::BadFieldValue,
+            value.pos,
+            "a field test needs at least one value",
+        );
         return None;
     }
     Some(test)
@@ -198,19 +219,20 @@ fn check_value(sink: &mut Sink<'_>, test: &FieldTest, pos: Pos, v: &str) -> bool
             Ok(_) => match super::regex_size::judge(v) {
                 super::regex_size::Verdict::Fine | super::regex_size::Verdict::Slow(..) => true,
                 super::regex_size::Verdict::TooLarge(message, _) => {
-                    sink.error(pos, message);
+                    sink.report_code(Code::RegexTooLarge, pos, message);
                     false
                 }
             },
             Err(e) => {
-                sink.error(pos, format!("regex: {e}"));
+                sink.report_code(Code::RegexSyntax, pos, format!("regex: {e}"));
                 false
             }
         },
         FieldOp::Cidr => match crate::common::net::parse_cidr(v) {
             Some(_) => true,
             None => {
-                sink.error(
+                sink.report_code(
+                    Code::BadCidr,
                     pos,
                     format!("`{v}` is not a CIDR network (like 10.0.0.0/8 or 2001:db8::/32)"),
                 );
@@ -218,7 +240,8 @@ fn check_value(sink: &mut Sink<'_>, test: &FieldTest, pos: Pos, v: &str) -> bool
             }
         },
         _ if v.is_empty() => {
-            sink.error(
+            sink.report_code(
+                Code::BadFieldValue,
                 pos,
                 "empty value; use `null` to test that a field is absent",
             );
