@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::ids::PatternId;
+
 /// Above this many atoms the automaton kind is left to aho-corasick (a DFA's memory grows
 /// with the number of states).
 const DFA_MAX_ATOMS: usize = 5_000;
@@ -11,7 +13,7 @@ const DFA_MAX_ATOMS: usize = 5_000;
 /// One consumer of an automaton hit.
 #[derive(Clone, Debug)]
 pub(crate) struct Listener {
-    pub(crate) pattern: usize,
+    pub(crate) pattern: PatternId,
     /// The exact bytes, compared when the automaton is case-insensitive but this atom is not.
     pub(crate) exact: Option<Vec<u8>>,
     pub(crate) wide: bool,
@@ -27,7 +29,7 @@ pub(crate) struct AtomSetBuilder {
     index: HashMap<Vec<u8>, usize>,
     atoms: Vec<Vec<u8>>,
     listeners: Vec<Vec<Listener>>,
-    pub(crate) unfiltered: Vec<usize>,
+    pub(crate) unfiltered: Vec<PatternId>,
 }
 
 impl AtomSetBuilder {
@@ -47,7 +49,7 @@ impl AtomSetBuilder {
     pub(crate) fn add(
         &mut self,
         bytes: Vec<u8>,
-        pattern: usize,
+        pattern: PatternId,
         nocase: bool,
         wide: bool,
         trigger: bool,
@@ -56,14 +58,20 @@ impl AtomSetBuilder {
     }
 
     /// Adds an atom of a regex's required clause `clause` (see [`Listener::gate`]).
-    pub(crate) fn add_gate(&mut self, bytes: Vec<u8>, pattern: usize, nocase: bool, clause: u8) {
+    pub(crate) fn add_gate(
+        &mut self,
+        bytes: Vec<u8>,
+        pattern: PatternId,
+        nocase: bool,
+        clause: u8,
+    ) {
         self.add_listener(bytes, pattern, nocase, false, false, Some(clause));
     }
 
     fn add_listener(
         &mut self,
         bytes: Vec<u8>,
-        pattern: usize,
+        pattern: PatternId,
         nocase: bool,
         wide: bool,
         trigger: bool,
@@ -114,7 +122,7 @@ impl AtomSetBuilder {
     /// listen to are not searched for.
     pub(crate) fn build_subset(
         &self,
-        keep: impl Fn(usize) -> bool,
+        keep: impl Fn(PatternId) -> bool,
     ) -> Result<AtomSet, aho_corasick::BuildError> {
         let mut atoms = Vec::new();
         let mut listeners = Vec::new();
@@ -138,7 +146,7 @@ impl AtomSetBuilder {
         self.atoms.len()
     }
 
-    pub(crate) fn unfiltered(&self) -> &[usize] {
+    pub(crate) fn unfiltered(&self) -> &[PatternId] {
         &self.unfiltered
     }
 }
@@ -147,7 +155,7 @@ fn build(
     nocase: bool,
     atoms: Vec<Vec<u8>>,
     listeners: Vec<Vec<Listener>>,
-    unfiltered: Vec<usize>,
+    unfiltered: Vec<PatternId>,
 ) -> Result<AtomSet, aho_corasick::BuildError> {
     let automaton = if atoms.is_empty() {
         None
@@ -178,7 +186,7 @@ pub(crate) struct AtomSet {
     pub(crate) listeners: Vec<Vec<Listener>>,
     /// Regex patterns without atoms: verified over the whole input whenever their rule
     /// applies.
-    pub(crate) unfiltered: Vec<usize>,
+    pub(crate) unfiltered: Vec<PatternId>,
 }
 
 impl AtomSet {

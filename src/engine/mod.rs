@@ -7,6 +7,7 @@ mod automaton;
 mod excerpt;
 mod fields;
 mod gate;
+mod ids;
 mod partition;
 mod records;
 mod scan;
@@ -24,6 +25,7 @@ use crate::rules::{PatternKind, Pos, Rule, Scope};
 
 use automaton::{AtomSet, AtomSetBuilder};
 use fields::CompiledSelection;
+use ids::{IdVec, PatternId, PatternRange, RuleId};
 use partition::FileAtoms;
 
 pub use gate::{Clause, selectivity};
@@ -82,28 +84,28 @@ pub(crate) const KEPT_MATCHES_PER_PATTERN: usize = 16;
 
 /// A compiled rule set, shared read-only by all scanning threads.
 pub struct Engine {
-    rules: Vec<Rule>,
-    /// Per rule: index range into `patterns`.
-    rule_patterns: Vec<std::ops::Range<usize>>,
+    rules: IdVec<RuleId, Rule>,
+    /// Per rule: its patterns in `patterns`.
+    rule_patterns: IdVec<RuleId, PatternRange>,
     /// Per rule: false when the condition can hold with no pattern matched.
-    needs_hit: Vec<bool>,
-    patterns: Vec<CompiledPattern>,
+    needs_hit: IdVec<RuleId, bool>,
+    patterns: IdVec<PatternId, CompiledPattern>,
     /// The atoms of file rules, searched over whole files, one automaton per extension.
     files: FileAtoms,
     /// The atoms of log rules' raw-line patterns, searched over each record.
     records: AtomSet,
     filters: Filters,
     /// Per rule: compiled selections (log rules only).
-    selections: Vec<Vec<CompiledSelection>>,
-    /// Indices of log rules.
-    log_rules: Vec<usize>,
+    selections: IdVec<RuleId, Vec<CompiledSelection>>,
+    /// The log rules.
+    log_rules: Vec<RuleId>,
     /// Literals one of which every log line a log rule can match holds (see `gate`);
     /// `None` when some log rule can match without one.
     record_gate: Option<Vec<Vec<gate::Clause>>>,
 }
 
 pub(crate) struct CompiledPattern {
-    rule: usize,
+    rule: RuleId,
     fullword: bool,
     nocase: bool,
     /// For literal patterns: each form searched for, and whether it is the wide one.
@@ -150,21 +152,22 @@ impl CompiledRegex {
 /// Which rules apply to which files, by extension and path glob.
 struct Filters {
     /// File rules without an extension filter.
-    any_extension: Vec<usize>,
-    by_extension: HashMap<String, Vec<usize>>,
-    /// Rules with path globs, and the globs (rule index per glob).
+    any_extension: Vec<RuleId>,
+    by_extension: HashMap<String, Vec<RuleId>>,
+    /// Rules with path globs, and the globs (rule per glob).
     globs: GlobSet,
-    glob_rule: Vec<usize>,
-    has_globs: Vec<bool>,
+    glob_rule: Vec<RuleId>,
+    has_globs: IdVec<RuleId, bool>,
 }
 
 impl Engine {
     /// Compiles rules. Slow patterns are not errors; see [`Engine::slow_patterns`].
     pub fn new(rules: Vec<Rule>) -> Result<Engine, BuildError> {
-        let mut patterns = Vec::new();
-        let mut rule_patterns = Vec::new();
-        let mut needs_hit = Vec::new();
-        let mut selections = Vec::new();
+        let rules: IdVec<RuleId, Rule> = IdVec::from(rules);
+        let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
+        let mut rule_patterns = IdVec::new();
+        let mut needs_hit = IdVec::new();
+        let mut selections = IdVec::new();
         let mut log_rules = Vec::new();
         let nocase = |scope: Scope| {
             rules
@@ -175,9 +178,9 @@ impl Engine {
         };
         let mut files = AtomSetBuilder::new(nocase(Scope::File));
         let mut records = AtomSetBuilder::new(nocase(Scope::Log));
-        let mut compiled = compile_regexes(&rules).into_iter();
+        let mut compiled = compile_regexes(rules.as_slice()).into_iter();
 
-        for (ri, rule) in rules.iter().enumerate() {
+        for (ri, rule) in rules.iter_enumerated() {
             let set = match rule.scope {
                 Scope::File => &mut files,
                 Scope::Log => {
@@ -185,9 +188,9 @@ impl Engine {
                     &mut records
                 }
             };
-            let start = patterns.len();
+            let start = patterns.next_id();
             for p in &rule.patterns {
-                let pi = patterns.len();
+                let pi = patterns.next_id();
                 let mut forms = Vec::new();
                 let regex = match &p.kind {
                     PatternKind::Literal(bytes) => {
@@ -251,7 +254,7 @@ impl Engine {
                     regex,
                 });
             }
-            rule_patterns.push(start..patterns.len());
+            rule_patterns.push(PatternRange::new(start, patterns.next_id()));
             // A log rule's selections are evaluated on every record, so it never waits
             // for a pattern hit.
             needs_hit
@@ -292,14 +295,14 @@ impl Engine {
     /// Compiles every regex not compiled yet (bundled rules leave theirs until a file needs
     /// them), so that a check reports what a scan could meet.
     pub fn compile_all(&self) -> Result<(), BuildError> {
-        for (pi, p) in self.patterns.iter().enumerate() {
+        for (pi, p) in self.patterns.iter_enumerated() {
             let Some(re) = &p.regex else { continue };
             if re.regex.get().is_some() {
                 continue;
             }
             let built = build_regex(&re.hir, re.nocase).map_err(|e| {
                 let rule = &self.rules[p.rule];
-                let local = pi - self.rule_patterns[p.rule].start;
+                let local = self.rule_patterns[p.rule].local(pi);
                 pattern_error(rule, &rule.patterns[local].name, e)
             })?;
             let _ = re.regex.set(built);
@@ -308,7 +311,7 @@ impl Engine {
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules
+        self.rules.as_slice()
     }
 
     /// True when some rule looks at log records.
@@ -332,7 +335,7 @@ impl Engine {
             .chain(&self.records.unfiltered)
             .map(|&pi| {
                 let rule = &self.rules[self.patterns[pi].rule];
-                let local = pi - self.rule_patterns[self.patterns[pi].rule].start;
+                let local = self.rule_patterns[self.patterns[pi].rule].local(pi);
                 let p = &rule.patterns[local];
                 SlowPattern {
                     rule: rule.id.clone(),
@@ -365,7 +368,7 @@ impl Engine {
     pub fn nameless_input_names(&self) -> Vec<std::path::PathBuf> {
         let mut exts: Vec<&String> = self.filters.by_extension.keys().collect();
         exts.sort();
-        let mut seen: Vec<(&Vec<usize>, Option<crate::canon::Lang>)> = Vec::new();
+        let mut seen: Vec<(&Vec<RuleId>, Option<crate::canon::Lang>)> = Vec::new();
         let mut names = vec![std::path::PathBuf::from("stdin")];
         for ext in exts {
             let name = std::path::PathBuf::from(format!("stdin.{ext}"));
@@ -474,13 +477,13 @@ fn pattern_error(rule: &Rule, pattern: &str, error: PatternError) -> BuildError 
 }
 
 impl Filters {
-    fn new(rules: &[Rule]) -> Result<Filters, globset::Error> {
+    fn new(rules: &IdVec<RuleId, Rule>) -> Result<Filters, globset::Error> {
         let mut any_extension = Vec::new();
-        let mut by_extension: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_extension: HashMap<String, Vec<RuleId>> = HashMap::new();
         let mut globs = globset::GlobSetBuilder::new();
         let mut glob_rule = Vec::new();
-        let mut has_globs = vec![false; rules.len()];
-        for (ri, rule) in rules.iter().enumerate() {
+        let mut has_globs = IdVec::from(vec![false; rules.len()]);
+        for (ri, rule) in rules.iter_enumerated() {
             if rule.scope != Scope::File {
                 continue;
             }

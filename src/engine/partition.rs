@@ -12,11 +12,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::automaton::{AtomSet, AtomSetBuilder};
+use super::ids::{IdVec, PatternId, RuleId};
 
 pub(crate) struct FileAtoms {
     all: AtomSetBuilder,
     /// Per group, the rules it covers: group 0 is for extensions no rule names.
-    rules: Vec<Vec<bool>>,
+    rules: Vec<IdVec<RuleId, bool>>,
     sets: Vec<OnceLock<AtomSet>>,
     group_of: HashMap<String, usize>,
 }
@@ -26,20 +27,20 @@ impl FileAtoms {
     pub(crate) fn new(
         all: AtomSetBuilder,
         rule_count: usize,
-        any_extension: &[usize],
-        by_extension: &HashMap<String, Vec<usize>>,
+        any_extension: &[RuleId],
+        by_extension: &HashMap<String, Vec<RuleId>>,
     ) -> Result<FileAtoms, aho_corasick::BuildError> {
         // Whatever part of it a group builds, the whole set must build: checked now, so
         // that a rule set that cannot be searched fails when it loads, not mid-sweep.
         all.check()?;
-        let mut base = vec![false; rule_count];
+        let mut base = IdVec::from(vec![false; rule_count]);
         for &ri in any_extension {
             base[ri] = true;
         }
         let mut rules = vec![base.clone()];
         let mut group_of = HashMap::new();
         // Extensions that select the same rules share one automaton (php, php5, phtml).
-        let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
+        let mut seen: HashMap<IdVec<RuleId, bool>, usize> = HashMap::new();
         let mut names: Vec<&String> = by_extension.keys().collect();
         names.sort();
         for ext in names {
@@ -68,7 +69,7 @@ impl FileAtoms {
     }
 
     /// The atom set of `group`, built on first use; `rule_of` maps a pattern to its rule.
-    pub(crate) fn set(&self, group: usize, rule_of: impl Fn(usize) -> usize) -> &AtomSet {
+    pub(crate) fn set(&self, group: usize, rule_of: impl Fn(PatternId) -> RuleId) -> &AtomSet {
         self.sets[group].get_or_init(|| {
             let rules = &self.rules[group];
             self.all
@@ -83,7 +84,7 @@ impl FileAtoms {
     }
 
     /// Regex patterns without atoms, over all groups.
-    pub(crate) fn unfiltered(&self) -> &[usize] {
+    pub(crate) fn unfiltered(&self) -> &[PatternId] {
         self.all.unfiltered()
     }
 }

@@ -55,10 +55,10 @@ impl Engine {
         let stats = StatCache::new(raw);
         for &ri in &self.log_rules {
             let rule = &self.rules[ri];
-            let range = self.rule_patterns[ri].clone();
+            let range = self.rule_patterns[ri];
             let facts = RecordFacts {
-                counts: &s.counts[range.clone()],
-                patterns: &self.patterns[range],
+                counts: s.counts.slice(range),
+                patterns: self.patterns.slice(range),
                 raw,
                 record,
                 selections: &self.selections[ri],

@@ -7,6 +7,7 @@ use regex_automata::{Anchored, Input};
 
 use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
+use super::ids::{IdVec, PatternId, RuleId};
 use super::stats::StatCache;
 use super::{CompiledPattern, CompiledRegex, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Expr, Facts, Rule, Stat};
@@ -53,24 +54,24 @@ struct Span {
 
 /// Per-thread working memory, reused from file to file.
 pub struct Scratch {
-    pub(crate) applicable: Vec<bool>,
+    pub(crate) applicable: IdVec<RuleId, bool>,
     any_applicable: bool,
     /// The file-atom group of the file's extension (see `partition`).
     group: usize,
-    pub(crate) counts: Vec<u64>,
-    kept: Vec<Vec<Span>>,
-    touched: Vec<usize>,
-    windows: Vec<Vec<(usize, usize)>>,
-    triggered: Vec<usize>,
+    pub(crate) counts: IdVec<PatternId, u64>,
+    kept: IdVec<PatternId, Vec<Span>>,
+    touched: Vec<PatternId>,
+    windows: IdVec<PatternId, Vec<(usize, usize)>>,
+    triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
-    pending: Vec<bool>,
+    pending: IdVec<PatternId, bool>,
     /// Per regex pattern: which of its other required clauses were seen (bit per clause),
     /// and the patterns with any.
-    gates_seen: Vec<u64>,
-    gated: Vec<usize>,
-    candidate: Vec<bool>,
+    gates_seen: IdVec<PatternId, u64>,
+    gated: Vec<PatternId>,
+    candidate: IdVec<RuleId, bool>,
     glob_hits: Vec<usize>,
-    glob_ok: Vec<bool>,
+    glob_ok: IdVec<RuleId, bool>,
     /// `applicable` holds the log rules (set by record scans, cleared by file scans).
     pub(crate) log_mode: bool,
     /// Per-record memo of selection results, sized for the rule with the most selections.
@@ -116,20 +117,20 @@ impl Engine {
     pub fn scratch(&self) -> Scratch {
         let (r, p) = (self.rules.len(), self.patterns.len());
         Scratch {
-            applicable: vec![false; r],
+            applicable: IdVec::from(vec![false; r]),
             any_applicable: false,
             group: 0,
-            counts: vec![0; p],
-            kept: vec![Vec::new(); p],
+            counts: IdVec::from(vec![0; p]),
+            kept: IdVec::from(vec![Vec::new(); p]),
             touched: Vec::new(),
-            windows: vec![Vec::new(); p],
+            windows: IdVec::from(vec![Vec::new(); p]),
             triggered: Vec::new(),
-            pending: vec![false; p],
-            gates_seen: vec![0; p],
+            pending: IdVec::from(vec![false; p]),
+            gates_seen: IdVec::from(vec![0; p]),
             gated: Vec::new(),
-            candidate: vec![false; r],
+            candidate: IdVec::from(vec![false; r]),
             glob_hits: Vec::new(),
-            glob_ok: vec![false; r],
+            glob_ok: IdVec::from(vec![false; r]),
             log_mode: false,
             selection_memo: vec![
                 std::cell::Cell::new(None);
@@ -188,7 +189,7 @@ impl Engine {
             for &g in &s.glob_hits {
                 s.glob_ok[f.glob_rule[g]] = true;
             }
-            for (ri, a) in s.applicable.iter_mut().enumerate() {
+            for (ri, a) in s.applicable.iter_enumerated_mut() {
                 if f.has_globs[ri] && !s.glob_ok[ri] {
                     *a = false;
                 }
@@ -284,8 +285,8 @@ impl Engine {
             }
             // A regex whose rule can no longer hold, whatever it finds, is not run: the
             // literals and `filesize` often rule out a rule before its costly parts.
-            let range = self.rule_patterns[p.rule].clone();
-            let known = |item: usize| match range.clone().nth(item) {
+            let range = self.rule_patterns[p.rule];
+            let known = |item: usize| match range.nth(item) {
                 Some(pj) if !s.pending[pj] => Some(s.counts[pj]),
                 _ => None,
             };
@@ -367,7 +368,7 @@ impl Engine {
                 order.push(ri);
             }
         }
-        for (ri, &needs) in self.needs_hit.iter().enumerate() {
+        for (ri, &needs) in self.needs_hit.iter_enumerated() {
             if !needs && s.applicable[ri] && !s.candidate[ri] {
                 s.candidate[ri] = true;
                 order.push(ri);
@@ -379,10 +380,10 @@ impl Engine {
         let mut out = Vec::new();
         for ri in order {
             s.candidate[ri] = false;
-            let range = self.rule_patterns[ri].clone();
+            let range = self.rule_patterns[ri];
             let facts = RuleFacts {
-                counts: &s.counts[range.clone()],
-                patterns: &self.patterns[range.clone()],
+                counts: s.counts.slice(range),
+                patterns: self.patterns.slice(range),
                 buf,
                 stats: &stats,
             };
@@ -404,16 +405,16 @@ impl Engine {
     /// The first kept matches of a rule's patterns, in offset order, with lines and excerpts.
     pub(crate) fn collect_matches(
         &self,
-        ri: usize,
+        ri: RuleId,
         buf: &[u8],
         s: &Scratch,
         lines: &mut LineCounter,
     ) -> Vec<Match> {
-        let range = self.rule_patterns[ri].clone();
+        let range = self.rule_patterns[ri];
         let rule = &self.rules[ri];
         let mut spans: Vec<(usize, Span)> = range
-            .clone()
-            .flat_map(|pi| s.kept[pi].iter().map(move |sp| (pi - range.start, *sp)))
+            .iter()
+            .flat_map(|pi| s.kept[pi].iter().map(move |sp| (range.local(pi), *sp)))
             .collect();
         spans.sort_by_key(|(_, sp)| (sp.start, sp.end));
         spans.truncate(REPORTED_MATCHES_PER_RULE);
@@ -460,7 +461,7 @@ pub(crate) fn reset(s: &mut Scratch) {
     s.touched.clear();
 }
 
-fn record(s: &mut Scratch, pattern: usize, span: Span) {
+fn record(s: &mut Scratch, pattern: PatternId, span: Span) {
     if s.counts[pattern] == 0 {
         s.touched.push(pattern);
     }
