@@ -2,7 +2,7 @@
 //! and network-address parsing. They live here so that `rules`, `ioc`, `allow` and `state`
 //! need not reach into one another; nothing here imports another shellsweep module.
 
-pub mod bytes;
+pub(crate) mod bytes;
 pub mod diag;
 pub mod net;
 pub mod severity;
