@@ -17,7 +17,7 @@ use crate::logs::Field;
 
 use super::host::Observer;
 use super::log::{Capped, Endpoint, Http, LogWire, Network, Url, User, UserAgent, log_wire};
-use super::{Event, FIELD_MAX, FileWire, Header, Related, risk_score};
+use super::{Event, FileWire, Header, Related, risk_score};
 
 #[derive(Serialize)]
 struct RuleWire<'a> {
@@ -274,9 +274,9 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
             ext.line = f.line();
         }
         Subject::Log(l) => {
-            let parts = log_wire(l, &path, &mut capped, &mut related);
+            let mut parts = log_wire(l, &path, &mut capped, &mut related);
             event.start = l.time.map(rfc3339);
-            event.original = Some(parts.original.clone());
+            event.original = Some(std::mem::take(&mut parts.original));
             event.duration = parts.duration;
             if let Some(zone) = &l.time_zone {
                 event.timezone = Some(zone.clone());
@@ -286,7 +286,7 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
                 line: l.line,
                 offset: l.offset,
                 timezone_assumed: l.time_zone.as_ref().map(|_| l.time_zone_assumed),
-                fields: parts.fields_ext.clone(),
+                fields: std::mem::take(&mut parts.fields_ext),
             });
             log_parts = Some(parts);
         }
@@ -311,10 +311,11 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
             matched,
         });
     }
+    let message = message(f, &mut capped);
     ext.truncated_fields = capped.truncated;
     let mut doc = FindingDoc {
         header: Header::new(observer, f.timestamp),
-        message: message(f),
+        message,
         event,
         rule: RuleWire {
             id: &f.rule.id,
@@ -522,7 +523,7 @@ fn attack_threat<'a>(tags: &[String]) -> Option<Threat<'a>> {
 }
 
 /// One sentence for people (paths as found, not made absolute: people typed them).
-fn message(f: &Finding) -> String {
+fn message(f: &Finding, capped: &mut Capped) -> String {
     let name = &f.rule.name;
     match &f.subject {
         Subject::File(file) => format!("{name} in {}", file.path.to_string_lossy()),
@@ -547,15 +548,7 @@ fn message(f: &Finding) -> String {
                 l.line
             );
             // The sentence repeats logged text: capped like the fields it came from.
-            if text.len() > FIELD_MAX {
-                let mut end = FIELD_MAX;
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                format!("{}…", &text[..end])
-            } else {
-                text
-            }
+            capped.text("message", text.as_bytes())
         }
     }
 }

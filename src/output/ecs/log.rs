@@ -210,6 +210,20 @@ pub(super) fn redact_cookie(v: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `original` with the logged cookie `raw` replaced by `red`, also when the record was cut
+/// inside the cookie (its head is then replaced: no part of a value is left).
+fn redact_in(original: &[u8], raw: &[u8], red: &[u8]) -> Vec<u8> {
+    let mut out = original.to_vec();
+    let head = &raw[..raw.len().min(16)];
+    if let Some(at) = memchr::memmem::find(original, head) {
+        let end = (at + raw.len()).min(original.len());
+        if original[at..end] == raw[..end - at] {
+            out.splice(at..end, red.iter().copied());
+        }
+    }
+    out
+}
+
 pub(super) fn log_wire(
     l: &LogSubject,
     path: &Path,
@@ -223,13 +237,12 @@ pub(super) fn log_wire(
             .map(|(_, v)| v.as_slice())
     };
     let cookie = get(Field::Cookie).map(redact_cookie);
-    let mut original = l.original.clone();
-    if let (Some(raw), Some(red)) = (get(Field::Cookie), &cookie)
-        && raw.len() > 1
-        && let Some(at) = memchr::memmem::find(&original, raw)
-    {
-        original.splice(at..at + raw.len(), red.iter().copied());
-    }
+    let original = match (get(Field::Cookie), &cookie) {
+        (Some(raw), Some(red)) if raw.len() > 1 => {
+            std::borrow::Cow::Owned(redact_in(&l.original, raw, red))
+        }
+        _ => std::borrow::Cow::Borrowed(&l.original[..]),
+    };
     let original_text = capped.text_max("event.original", &original, FIELD_MAX);
     // The record itself was cut before it got here (at ORIGINAL_MAX).
     if l.original_cut {
@@ -344,6 +357,24 @@ mod tests {
             b"ASP.NET_SessionId=[redacted];auth=[redacted]"
         );
         assert_eq!(redact_cookie(b"-"), b"-");
+        let red = redact_cookie(b"sid=abcdef0123456789xyz");
+        assert_eq!(
+            redact_in(
+                b"GET /x sid=abcdef0123456789xyz 200",
+                b"sid=abcdef0123456789xyz",
+                &red
+            ),
+            b"GET /x sid=[redacted] 200"
+        );
+        // A record cut inside the cookie loses the rest of the value too.
+        assert_eq!(
+            redact_in(
+                b"GET /x sid=abcdef0123456789",
+                b"sid=abcdef0123456789xyz",
+                &red
+            ),
+            b"GET /x sid=[redacted]"
+        );
     }
 
     #[test]

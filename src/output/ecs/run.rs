@@ -281,4 +281,30 @@ mod tests {
                 .contains("a\\xff\u{1b}.php")
         );
     }
+
+    #[test]
+    fn findings_from_an_older_state_are_written_in_this_form() {
+        let old = serde_json::json!({
+            "event": {"kind": "alert", "severity_name": "high", "id": "x"},
+            "rule": {"id": "R", "reference": ["https://a.example/", "https://b.example/"]},
+            "host": {"name": "stale"},
+        });
+        let mut observer = Observer::placeholder();
+        observer.run_id = "r1".into();
+        let line = carried(&old, "2025-07-19T10:00:00.000Z", &observer).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert!(doc["event"]["severity_name"].is_null());
+        assert_eq!(doc["shellsweep"]["severity_name"], "high");
+        assert_eq!(doc["rule"]["reference"], "https://a.example/");
+        assert_eq!(doc["shellsweep"]["references"][1], "https://b.example/");
+        assert_eq!(doc["event"]["created"], "2025-07-19T10:00:00.000Z");
+        assert_eq!(doc["shellsweep"]["first_seen"], "2025-07-19T10:00:00.000Z");
+        assert_eq!(doc["shellsweep"]["carried_over"], true);
+        assert_eq!(doc["shellsweep"]["run_id"], "r1");
+        assert_eq!(doc["ecs"]["version"], super::super::ECS_VERSION);
+        assert_eq!(
+            doc["host"]["name"], "",
+            "this run's host, not the stored one"
+        );
+    }
 }
