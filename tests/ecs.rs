@@ -21,17 +21,20 @@ struct EcsField {
     array: bool,
     allowed: Vec<String>,
     expected: Vec<String>,
+    /// For `event.category`: the `event.type` values each category expects.
+    expected_types: BTreeMap<String, Vec<String>>,
 }
 
 /// Reads the generated ecs_flat.yml: a map of flat field names to attributes, two spaces
 /// in; lists (`normalize`, `expected_values`) as `  - item`; `allowed_values` as a list of
-/// maps whose `name` is four spaces in.
+/// maps whose `name` (and `expected_event_types` items) are four spaces in.
 fn ecs_fields() -> BTreeMap<String, EcsField> {
     let text = std::fs::read_to_string(repo().join("tests/data/ecs/ecs_flat.yml")).unwrap();
     let mut fields = BTreeMap::new();
     let mut name: Option<String> = None;
     let mut field = EcsField::default();
     let mut section = String::new();
+    let mut types: Vec<String> = Vec::new();
     for line in text.lines() {
         if !line.starts_with(' ') && line.ends_with(':') {
             if let Some(n) = name.take() {
@@ -56,10 +59,15 @@ fn ecs_fields() -> BTreeMap<String, EcsField> {
                     field.kind = v.trim().to_owned();
                 }
             }
-        } else if section == "allowed_values"
-            && let Some(v) = line.strip_prefix("    name: ")
-        {
-            field.allowed.push(v.trim().to_owned());
+        } else if section == "allowed_values" {
+            if let Some(v) = line.strip_prefix("    name: ") {
+                field.allowed.push(v.trim().to_owned());
+                field
+                    .expected_types
+                    .insert(v.trim().to_owned(), std::mem::take(&mut types));
+            } else if let Some(t) = line.strip_prefix("    - ") {
+                types.push(t.trim().to_owned());
+            }
         }
     }
     if let Some(n) = name {
@@ -92,6 +100,19 @@ fn check(line: &Value, ecs: &BTreeMap<String, EcsField>) -> Vec<String> {
     let Value::Object(top) = line else {
         return vec![format!("not an object: {line}")];
     };
+    // Each event.type is one every event.category of the line expects.
+    let expected = &ecs["event.category"].expected_types;
+    for c in line["event"]["category"].as_array().into_iter().flatten() {
+        let c = c.as_str().unwrap_or_default();
+        for t in line["event"]["type"].as_array().into_iter().flatten() {
+            if !expected
+                .get(c)
+                .is_some_and(|ts| ts.iter().any(|x| Some(x.as_str()) == t.as_str()))
+            {
+                problems.push(format!("event.type: {t} is not expected for category {c}"));
+            }
+        }
+    }
     for (k, v) in top {
         walk(k, v, ecs, &mut problems);
     }
@@ -246,6 +267,10 @@ fn every_line_conforms_to_ecs() {
     assert_eq!(ecs["event.kind"].allowed.len(), 8, "allowed values read");
     assert!(ecs["threat.enrichments"].array);
     assert!(ecs["host.os.type"].expected.contains(&"linux".to_owned()));
+    assert_eq!(
+        ecs["event.category"].expected_types["web"],
+        ["access", "error", "info"]
+    );
     let dir = tempfile::tempdir().unwrap();
     let runs = runs(dir.path());
     let mut kinds = BTreeSet::new();
@@ -284,6 +309,12 @@ fn every_line_conforms_to_ecs() {
         .into_iter()
         .collect()
     );
+    for action in ["file_error", "file_skipped"] {
+        assert!(
+            runs.lines.iter().any(|l| l["event"]["action"] == action),
+            "{action} lines checked"
+        );
+    }
     assert!(problems.is_empty(), "not ECS: {problems:#?}");
 
     // The checker finds what is wrong.

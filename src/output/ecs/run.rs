@@ -82,7 +82,9 @@ fn scan_event_doc<'a>(e: &'a ScanEvent, observer: &'a Observer) -> ScanEventDoc<
         event: Event {
             kind: "event",
             category: &["file"],
-            kind_type: [if is_error { "error" } else { "info" }],
+            // A failed read is a failed access: ECS's `file` category expects no `error`
+            // type (the outcome says it failed, `error.message` why).
+            kind_type: [if is_error { "access" } else { "info" }],
             action: Some(action),
             reason: Some(reason),
             module: "shellsweep",
