@@ -135,6 +135,7 @@ fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
         window: Window::default(),
         uls_zone: TimeZone::UTC,
         uls_zone_label: "UTC".into(),
+        uls_zone_assumed: false,
         max_line: 1 << 20,
         ioc_severity: Severity::High,
         min_severity: Severity::Low,

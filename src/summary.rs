@@ -8,12 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use base64::Engine as _;
-use serde_json::{Value, json};
-
-use crate::common::bytes::{escape_bytes, path_bytes, rfc3339};
 use crate::common::severity::Severity;
-use crate::finding::Observer;
 use crate::walk::SkipReason;
 
 /// Why a file was not scanned, beyond what the walker passes over.
@@ -277,55 +272,6 @@ pub struct LogCounts {
 }
 
 impl Summary {
-    pub fn to_ecs(&self, observer: &Observer) -> Value {
-        json!({
-            "@timestamp": rfc3339(jiff::Timestamp::now()),
-            "message": self.sentence(),
-            "event": {
-                "kind": "event",
-                "category": ["file"],
-                "type": ["info"],
-                "action": "scan_completed",
-                "module": "shellsweep",
-                "dataset": "shellsweep.summary",
-                "outcome": if self.complete { "success" } else { "failure" },
-                "start": rfc3339(self.run.started),
-                "duration": self.run.duration_ms.saturating_mul(1_000_000),
-            },
-            "host": { "name": observer.host_name },
-            "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
-            "shellsweep": { "summary": {
-                "files_scanned": self.files_scanned,
-                "bytes_scanned": self.bytes_scanned,
-                "files_without_rules": self.files_without_rules,
-                "files_skipped": self.files_skipped,
-                "errors": self.errors,
-                "findings": self.findings,
-                "findings_total": self.findings_total,
-                "findings_below_min_severity": self.findings_below_min_severity,
-                "findings_allowed": self.findings_allowed,
-                "findings_carried_over": self.findings_carried_over,
-                "files_unchanged": self.files_unchanged,
-                "events_left_out": self.events_left_out,
-                "logs": self.logs,
-                "rules_loaded": self.run.rules_loaded,
-                "indicators_loaded": self.run.indicators_loaded,
-                "indicators": self.run.indicators,
-                "ioc_lines_rejected": self.run.ioc_lines_rejected,
-                "duration_ms": self.run.duration_ms,
-                "threads": self.run.threads,
-                "paths": self.run.paths,
-                "excludes": self.run.excludes,
-                "complete": self.complete,
-                "symlinks_not_followed": {
-                    "count": self.files_skipped.get("symlink").copied().unwrap_or(0),
-                    "paths": self.symlinks_not_followed,
-                },
-                "interrupted": self.run.interrupted,
-            }},
-        })
-    }
-
     /// One line for people.
     pub fn sentence(&self) -> String {
         let mut s = format!(
@@ -462,63 +408,6 @@ impl ScanEvent {
             EventKind::Skipped { why, .. } => why.leaves_gap(),
         }
     }
-
-    pub fn to_ecs(&self, observer: &Observer) -> Value {
-        let shown = self
-            .path
-            .as_deref()
-            .map(|p| escape_bytes(&path_bytes(p)))
-            .unwrap_or_default();
-        let (action, reason, message) = match &self.what {
-            EventKind::Error(m) => ("file_error", "error", format!("scan error: {m}")),
-            EventKind::Skipped { why, detail } => {
-                let what = why.as_str().replace('_', " ");
-                let text = if detail.is_empty() {
-                    format!("skipped: {what}")
-                } else {
-                    format!("skipped: {what}: {detail}")
-                };
-                ("file_skipped", why.as_str(), text)
-            }
-        };
-        let gap = self.is_gap();
-        let mut doc = json!({
-            "@timestamp": rfc3339(jiff::Timestamp::now()),
-            "message": if shown.is_empty() { message } else { format!("{shown}: {message}") },
-            "event": {
-                "kind": "event",
-                "category": ["file"],
-                "type": [if matches!(self.what, EventKind::Error(_)) { "error" } else { "info" }],
-                "action": action,
-                "reason": reason,
-                "module": "shellsweep",
-                "dataset": "shellsweep.scan",
-                "outcome": if gap { "failure" } else { "unknown" },
-            },
-            "host": { "name": observer.host_name },
-            "observer": { "product": "shellsweep", "vendor": "shellsweep", "version": observer.version },
-            "shellsweep": { "gap": gap },
-        });
-        if let EventKind::Error(m) = &self.what {
-            doc["error"] = json!({ "message": m });
-        }
-        if let Some(p) = &self.path {
-            let mut file = json!({ "path": p.to_string_lossy() });
-            if let Some(name) = p.file_name() {
-                file["name"] = name.to_string_lossy().into();
-            }
-            if let Some(size) = self.size {
-                file["size"] = size.into();
-            }
-            doc["file"] = file;
-            if p.to_str().is_none() {
-                doc["shellsweep"]["path_bytes"] = base64::engine::general_purpose::STANDARD
-                    .encode(path_bytes(p))
-                    .into();
-            }
-        }
-        doc
-    }
 }
 
 /// Bytes in binary units with one decimal.
@@ -567,33 +456,6 @@ mod tests {
             "skips do not use up the errors' budget"
         );
         assert_eq!(s.events_left_out(), 6);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn event_lines_keep_a_non_utf8_path_exactly() {
-        use std::os::unix::ffi::OsStrExt;
-        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"/w/a\xff\x1b.php"));
-        let mut e = ScanEvent::skipped(path.to_path_buf(), Skip::TooLarge, "big");
-        e.size = Some(7);
-        let observer = Observer {
-            host_name: "h".into(),
-            version: "0",
-        };
-        let doc = e.to_ecs(&observer);
-        assert_eq!(doc["event"]["outcome"], "failure");
-        assert_eq!(doc["event"]["reason"], "too_large");
-        assert_eq!(doc["file"]["size"], 7);
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(doc["shellsweep"]["path_bytes"].as_str().unwrap())
-            .unwrap();
-        assert_eq!(raw, b"/w/a\xff\x1b.php");
-        assert!(
-            doc["message"]
-                .as_str()
-                .unwrap()
-                .contains("a\\xff\u{1b}.php")
-        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn real_web_applications_give_no_finding_at_medium_or_above() {
         .map(|f| {
             format!(
                 "{} {} {}:{}  {}",
-                f["event"]["severity_name"],
+                f["shellsweep"]["severity_name"],
                 f["rule"]["id"],
                 f["file"]["path"],
                 f["shellsweep"]["line"],

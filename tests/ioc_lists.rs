@@ -137,7 +137,10 @@ fn hashes_names_and_paths_on_files() {
                 p.rsplit('/').next().unwrap().to_owned(),
                 f["rule"]["id"].as_str().unwrap().to_owned(),
                 f["shellsweep"]["ioc"]["field"].as_str().unwrap().to_owned(),
-                f["event"]["severity_name"].as_str().unwrap().to_owned(),
+                f["shellsweep"]["severity_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
             )
         })
         .collect();
@@ -161,13 +164,20 @@ fn hashes_names_and_paths_on_files() {
         .iter()
         .find(|f| f["shellsweep"]["ioc"]["field"] == "file.hash.sha256")
         .unwrap();
+    let enrichment = &hash_hit["threat"]["enrichments"][0];
+    assert_eq!(enrichment["indicator"]["file"]["hash"]["sha256"], sha256);
+    assert_eq!(enrichment["indicator"]["name"], sha256);
+    assert_eq!(enrichment["indicator"]["type"], "file");
     assert_eq!(
-        hash_hit["threat"]["indicator"]["file"]["hash"]["sha256"],
-        sha256
-    );
-    assert_eq!(
-        hash_hit["threat"]["indicator"]["description"],
+        enrichment["indicator"]["description"],
         "sha256 of the sample"
+    );
+    assert_eq!(enrichment["matched"]["atomic"], sha256);
+    assert_eq!(enrichment["matched"]["field"], "file.hash.sha256");
+    assert_eq!(enrichment["matched"]["type"], "indicator_match_rule");
+    assert!(
+        hash_hit["threat"]["indicator"].is_null(),
+        "only enrichments"
     );
 }
 

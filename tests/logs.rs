@@ -45,10 +45,13 @@ fn rows(findings: &[Value]) -> BTreeSet<(String, String, u64, String)> {
         .iter()
         .map(|f| {
             (
-                f["log"]["file"]["path"].as_str().unwrap().to_owned(),
+                rel(&f["log"]["file"]["path"]),
                 f["rule"]["id"].as_str().unwrap().to_owned(),
                 f["shellsweep"]["log"]["line"].as_u64().unwrap(),
-                f["event"]["severity_name"].as_str().unwrap().to_owned(),
+                f["shellsweep"]["severity_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
             )
         })
         .collect()
@@ -161,9 +164,21 @@ fn log_findings_carry_the_request() {
         .iter()
         .find(|f| f["rule"]["id"] == "SSW-IOC-IP" && f["shellsweep"]["log"]["line"] == 14)
         .unwrap();
-    assert_eq!(ioc["threat"]["indicator"]["type"], "ipv4-addr");
-    assert_eq!(ioc["threat"]["indicator"]["ip"], "203.0.113.77");
-    assert_eq!(ioc["threat"]["indicator"]["provider"], IOC);
+    let enrichment = &ioc["threat"]["enrichments"][0];
+    assert_eq!(enrichment["indicator"]["type"], "ipv4-addr");
+    // The indicator as listed; a CIDR is no single address, so `indicator.ip` stays empty.
+    assert_eq!(enrichment["indicator"]["name"], "203.0.113.0/24");
+    assert!(enrichment["indicator"]["ip"].is_null());
+    assert_eq!(enrichment["indicator"]["provider"], IOC);
+    assert_eq!(enrichment["matched"]["atomic"], "203.0.113.77");
+    assert_eq!(enrichment["matched"]["field"], "network.forwarded_ip");
+    assert_eq!(ioc["network"]["forwarded_ip"], "203.0.113.77");
+    assert!(
+        ioc["related"]["ip"]
+            .as_array()
+            .unwrap()
+            .contains(&"203.0.113.77".into())
+    );
     assert_eq!(ioc["shellsweep"]["ioc"]["line"], 8);
     assert_eq!(ioc["shellsweep"]["ioc"]["field"], "x-forwarded-for");
 }
@@ -176,13 +191,8 @@ fn uls_times_are_read_in_the_given_offset_and_say_so() {
         .find(|f| f["shellsweep"]["log"]["line"] == 2)
         .unwrap();
     assert_eq!(f["event"]["start"], "2025-07-19T07:13:02.270Z");
-    assert!(
-        f["shellsweep"]["log"]["time_zone"]
-            .as_str()
-            .unwrap()
-            .contains("+02"),
-        "{f}"
-    );
+    assert_eq!(f["event"]["timezone"], "+02:00", "{f}");
+    assert_eq!(f["shellsweep"]["log"]["timezone_assumed"], false, "{f}");
     assert_eq!(f["shellsweep"]["log"]["format"], "sharepoint_uls");
 }
 

@@ -143,7 +143,7 @@ fn negatives_do_not_fire_their_rule() {
     for f in &findings {
         fired.insert(
             (
-                f["file"]["path"].as_str().unwrap().to_owned(),
+                rel(&f["file"]["path"]),
                 f["rule"]["id"].as_str().unwrap().to_owned(),
             ),
             f["shellsweep"]["matches"][0]["excerpt"]
@@ -179,7 +179,7 @@ fn nothing_at_medium_or_above_fires_on_the_benign_fixtures() {
         .map(|f| {
             format!(
                 "{} {} {}:{}",
-                f["event"]["severity_name"],
+                f["shellsweep"]["severity_name"],
                 f["rule"]["id"],
                 f["file"]["path"],
                 f["shellsweep"]["line"]
@@ -211,10 +211,7 @@ fn every_sample_of_the_variant_corpus_is_found_at_medium_or_above() {
         "tests/corpus/malicious",
     ]);
     let (findings, summary) = findings_and_summary(&out);
-    let found: BTreeSet<String> = findings
-        .iter()
-        .map(|f| f["file"]["path"].as_str().unwrap().to_owned())
-        .collect();
+    let found: BTreeSet<String> = findings.iter().map(|f| rel(&f["file"]["path"])).collect();
     let mut samples = Vec::new();
     let mut stack = vec![repo().join("tests/corpus/malicious")];
     while let Some(d) = stack.pop() {

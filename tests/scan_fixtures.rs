@@ -33,11 +33,14 @@ fn every_sample_is_found_by_its_rule_at_its_line_and_nothing_else() {
         .iter()
         .map(|f| {
             (
-                f["file"]["path"].as_str().unwrap().to_owned(),
+                rel(&f["file"]["path"]),
                 f["rule"]["id"].as_str().unwrap().to_owned(),
                 // Rules without patterns (location, statistics) have no line: 0 in the table.
                 f["shellsweep"]["line"].as_u64().unwrap_or(0),
-                f["event"]["severity_name"].as_str().unwrap().to_owned(),
+                f["shellsweep"]["severity_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
             )
         })
         .collect();

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
-use common::{findings_and_summary, repo, stderr, write};
+use common::{findings_and_summary, rel, repo, stderr, write};
 use serde_json::Value;
 
 fn bin() -> Command {
@@ -112,7 +112,7 @@ fn one_block_per_file_with_score_every_rule_its_reason_and_every_match() {
         // Each rule under the file, once, with its severity, name, reason and reference.
         let head = format!(
             "  [{}] {id}  {}",
-            f["event"]["severity_name"]
+            f["shellsweep"]["severity_name"]
                 .as_str()
                 .unwrap()
                 .to_ascii_uppercase(),
@@ -154,7 +154,9 @@ fn one_block_per_file_with_score_every_rule_its_reason_and_every_match() {
                 .any(|l| l.trim_start().starts_with(&first_words)),
             "description of {id}: {under:?}"
         );
-        let reference = f["rule"]["reference"][0].as_str().unwrap();
+        // ECS takes one reference: the first; all are under `shellsweep.references`.
+        let reference = f["rule"]["reference"].as_str().unwrap();
+        assert_eq!(f["shellsweep"]["references"][0], reference);
         assert!(
             under.contains(&format!("    ref: {reference}")),
             "{under:?}"
@@ -584,7 +586,7 @@ fn files_with_findings_prints_one_path_per_file_and_nothing_else() {
         findings_and_summary(&run(["scan", "--format", "jsonl", "fixtures/webroot"]));
     let mut want: Vec<String> = findings
         .iter()
-        .map(|f| f["file"]["path"].as_str().unwrap().to_owned())
+        .map(|f| rel(&f["file"]["path"]))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

@@ -403,8 +403,9 @@ pub mod engine_scan {
     use std::sync::LazyLock;
 
     use shellsweep::engine::Engine;
-    use shellsweep::finding::{Finding, LogSubject, Observer};
+    use shellsweep::finding::{Finding, LogSubject};
     use shellsweep::logs::{IisColumns, LogFormat, Record, parse_combined};
+    use shellsweep::output::ecs::{self, Observer};
     use shellsweep::rules::Loader;
 
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
@@ -413,10 +414,7 @@ pub mod engine_scan {
         let (rules, _) = loader.finish().expect("bundled rules load");
         Engine::new(rules).expect("bundled rules compile")
     });
-    static OBSERVER: LazyLock<Observer> = LazyLock::new(|| Observer {
-        host_name: "fuzz".into(),
-        version: "0",
-    });
+    static OBSERVER: LazyLock<Observer> = LazyLock::new(Observer::placeholder);
     const PATHS: &[&str] = &[
         "/inetpub/wwwroot/shell.aspx",
         "/var/www/html/x.php",
@@ -437,8 +435,10 @@ pub mod engine_scan {
             offset: 0,
             time: rec.time,
             time_zone: None,
+            time_zone_assumed: false,
             fields: rec.iter().map(|(f, v)| (f, v.to_vec())).collect(),
             original: raw[..raw.len().min(2048)].to_vec(),
+            original_cut: raw.len() > 2048,
         }
     }
 
@@ -458,7 +458,7 @@ pub mod engine_scan {
                 assert!(m.line >= 1);
             }
             let f = Finding::from_hit(hit, path, buf, None, "0");
-            let _ = serde_json::to_string(&f.to_ecs(&OBSERVER)).unwrap();
+            let _ = ecs::finding(&f, &OBSERVER).unwrap();
         }
         // As log records: IIS (default columns), combined, raw.
         let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -474,7 +474,7 @@ pub mod engine_scan {
             let Some(rec) = rec else { continue };
             for hit in engine.scan_record(line, &rec, true, &mut scratch) {
                 let f = Finding::from_record_hit(hit, subject(format, &rec, line));
-                let _ = serde_json::to_string(&f.to_ecs(&OBSERVER)).unwrap();
+                let _ = ecs::finding(&f, &OBSERVER).unwrap();
             }
         }
         // A file scan after record scans reuses the scratch.

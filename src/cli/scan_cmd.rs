@@ -12,10 +12,10 @@ use anyhow::Context;
 use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
 use super::{Status, load_engine_with, signals};
 use crate::allow::{AllowError, Allowlist};
-use crate::finding::Observer;
 use crate::ioc::IocSet;
 use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
+use crate::output::ecs::Observer;
 use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
 use crate::read::{ReadPolicy, file_id};
@@ -170,25 +170,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             collector: Default::default(),
         }));
     }
-    let (uls_zone, uls_zone_label) = match &args.uls_utc_offset {
+    let (uls_zone, uls_zone_label, uls_zone_assumed) = match &args.uls_utc_offset {
         Some(o) => {
             let offset = parse_utc_offset(o)
                 .map_err(anyhow::Error::msg)
                 .context("--uls-utc-offset")?;
             (
                 jiff::tz::TimeZone::fixed(offset),
-                format!("UTC{offset} (--uls-utc-offset)"),
+                offset_text(offset),
+                false,
             )
         }
         None => {
             let tz = jiff::tz::TimeZone::system();
-            let name = tz.iana_name().unwrap_or("unnamed").to_owned();
-            (
-                tz,
-                format!(
-                    "local time of the scanning host ({name}); set --uls-utc-offset if the log came from elsewhere"
-                ),
-            )
+            let name = match tz.iana_name() {
+                Some(n) => n.to_owned(),
+                None => offset_text(tz.to_offset(jiff::Timestamp::now())),
+            };
+            (tz, name, true)
         }
     };
     own_files.extend(args.iocs.iter().filter_map(|p| file_id(p)));
@@ -206,7 +205,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     exit_at_once.store(true, Ordering::SeqCst);
     let output = Output::start(
         output_config,
-        Observer::here(),
+        Observer {
+            stdin_name: args.stdin_name.clone(),
+            ..Observer::here()
+        },
         Arc::clone(&stats),
         Arc::clone(&stop),
     );
@@ -234,6 +236,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             window,
             uls_zone,
             uls_zone_label,
+            uls_zone_assumed,
             max_line: 1 << 20,
             ioc_severity: args.ioc_severity.into(),
             min_severity: args.min_severity.into(),
@@ -482,6 +485,14 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))
+}
+
+/// An offset as ECS `event.timezone` takes it: `+02:00`, `-05:30`.
+fn offset_text(offset: jiff::tz::Offset) -> String {
+    let s = offset.seconds();
+    let a = s.unsigned_abs();
+    let sign = if s < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
 }
 
 #[cfg(test)]

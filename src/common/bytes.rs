@@ -44,3 +44,19 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn sha256_hex(buf: &[u8]) -> String {
     hex(&Sha256::digest(buf))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_utf8_and_marks_invalid_bytes() {
+        assert_eq!(escape_bytes(b"ok \xff\xfe \xc3\xa9"), "ok \\xff\\xfe é");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_millis() {
+        let t: jiff::Timestamp = "2025-07-19T07:13:02.123456Z".parse().unwrap();
+        assert_eq!(rfc3339(t), "2025-07-19T07:13:02.123Z");
+    }
+}

@@ -746,6 +746,7 @@ mod tests {
             window: Window::default(),
             uls_zone: TimeZone::UTC,
             uls_zone_label: "UTC".into(),
+            uls_zone_assumed: false,
             max_line: 4096,
             ioc_severity: Severity::High,
             min_severity: Severity::Low,

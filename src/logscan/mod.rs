@@ -30,9 +30,12 @@ use filter::{Lookup, Marks, Verdict};
 #[derive(Clone, Debug)]
 pub struct LogOptions {
     pub window: Window,
-    /// The zone ULS local times are read in, and how to describe it in findings.
+    /// The zone ULS local times are read in, and its name for findings (`event.timezone`:
+    /// an IANA name or an offset such as `+02:00`).
     pub uls_zone: TimeZone,
     pub uls_zone_label: String,
+    /// The zone is the scanning host's, not one given with `--uls-utc-offset`.
+    pub uls_zone_assumed: bool,
     /// Longer lines are cut here (and counted).
     pub max_line: usize,
     pub ioc_severity: Severity,
@@ -613,8 +616,10 @@ impl Ctx<'_> {
             offset,
             time: rec.time,
             time_zone: (self.format == LogFormat::Uls).then(|| self.opts.uls_zone_label.clone()),
+            time_zone_assumed: self.opts.uls_zone_assumed,
             fields: rec.iter().map(|(f, v)| (f, v.to_vec())).collect(),
             original: raw[..raw.len().min(ORIGINAL_MAX)].to_vec(),
+            original_cut: raw.len() > ORIGINAL_MAX,
         };
         for hit in hits {
             if hit.rule.severity < self.opts.min_severity {

@@ -1,6 +1,7 @@
 //! Writers: one thread owns the output, so a file's findings are never interleaved with
 //! another's and no scanning thread waits on a slow terminal longer than a channel send.
 
+pub mod ecs;
 mod escape;
 mod progress;
 mod text;
@@ -18,11 +19,12 @@ use std::time::Duration;
 pub use escape::{for_terminal, path_for_terminal};
 pub(crate) use text::wrap as wrap_text;
 
-use crate::common::bytes::{path_bytes, rfc3339};
+use crate::common::bytes::path_bytes;
 use crate::common::severity::Severity;
-use crate::finding::{Finding, Observer, Subject};
+use crate::finding::{Finding, Subject};
 use crate::state::Carried;
 use crate::summary::{ScanEvent, Stats, Summary};
+use ecs::Observer;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -398,23 +400,6 @@ impl<W: Write> Write for LineSink<W> {
     }
 }
 
-/// A carried-over finding as written now: its stored document, stamped with this run's time,
-/// host and version, and marked with when it was first reported.
-fn carried_ecs(c: &Carried, observer: &Observer) -> serde_json::Value {
-    let mut doc = c.doc.clone();
-    doc["@timestamp"] = rfc3339(jiff::Timestamp::now()).into();
-    doc["host"] = serde_json::json!({ "name": observer.host_name });
-    doc["observer"] = serde_json::json!({
-        "product": "shellsweep", "vendor": "shellsweep", "version": observer.version
-    });
-    if !doc["shellsweep"].is_object() {
-        doc["shellsweep"] = serde_json::json!({});
-    }
-    doc["shellsweep"]["carried_over"] = true.into();
-    doc["shellsweep"]["first_seen"] = c.first_seen.clone().into();
-    doc
-}
-
 /// Text for a carried-over finding: what the state holds is its JSON document, not the
 /// finding, so this says which rule, where and since when, and not the matches again.
 fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
@@ -482,8 +467,8 @@ impl Writer {
                         .iter()
                         .enumerate()
                         .map(|(rank, f)| {
-                            let mut line = serde_json::to_string(&f.to_ecs(&self.observer))
-                                .map_err(io::Error::other)?;
+                            let mut line =
+                                ecs::finding(f, &self.observer).map_err(io::Error::other)?;
                             line.push('\n');
                             Ok(text::Block {
                                 path: path_bytes(f.subject.path()).into_owned(),
@@ -532,7 +517,9 @@ impl Writer {
                 for c in &found {
                     match self.format {
                         Format::Jsonl => {
-                            serde_json::to_writer(&mut self.sink, &carried_ecs(c, &self.observer))?;
+                            let line = ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                                .map_err(io::Error::other)?;
+                            self.sink.write_all(line.as_bytes())?;
                             self.sink.write_all(b"\n")?;
                         }
                         Format::Text => carried_text(&mut self.sink, &path, c)?,
@@ -544,7 +531,8 @@ impl Writer {
                 if self.broken || self.format != Format::Jsonl {
                     return Ok(());
                 }
-                serde_json::to_writer(&mut self.sink, &event.to_ecs(&self.observer))?;
+                let line = ecs::scan_event(&event, &self.observer).map_err(io::Error::other)?;
+                self.sink.write_all(line.as_bytes())?;
                 self.sink.write_all(b"\n")
             }
             Message::End => Ok(()),
@@ -619,7 +607,8 @@ impl Writer {
         match self.format {
             _ if self.files_only => {}
             Format::Jsonl => {
-                serde_json::to_writer(&mut self.sink, &summary.to_ecs(&self.observer))?;
+                let line = ecs::summary(summary, &self.observer).map_err(io::Error::other)?;
+                self.sink.write_all(line.as_bytes())?;
                 self.sink.write_all(b"\n")?;
             }
             Format::Text if !self.quiet => text::write_summary(

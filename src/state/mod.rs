@@ -42,7 +42,8 @@ pub use lock::{Lock, LockError};
 
 use crate::common::bytes::{hex, path_bytes, rfc3339};
 use crate::common::severity::Severity;
-use crate::finding::{Finding, Observer, Subject};
+use crate::finding::{Finding, Subject};
+use crate::output::ecs::Observer;
 use crate::read::Stamp;
 
 /// 2: files carry their findings. A version-1 state has none, so its files are scanned
@@ -92,7 +93,8 @@ pub struct FileEntry {
 pub struct Carried {
     /// When the finding was first reported (RFC 3339).
     pub first_seen: String,
-    /// Its ECS document, without `@timestamp`, `host` and `observer` (set when written).
+    /// Its ECS document, without `@timestamp`, `ecs`, `host`, `agent` and `observer` (set when
+    /// written).
     pub doc: serde_json::Value,
 }
 
@@ -106,9 +108,12 @@ impl Carried {
     }
 
     /// Its severity; a document this version cannot read counts as high, so that it is not
-    /// lost or played down.
+    /// lost or played down. (States written before the ECS rework keep the name under
+    /// `event.`.)
     pub fn severity(&self) -> Severity {
-        let name = self.doc["event"]["severity_name"].as_str();
+        let name = self.doc["shellsweep"]["severity_name"]
+            .as_str()
+            .or_else(|| self.doc["event"]["severity_name"].as_str());
         Severity::ALL
             .iter()
             .copied()
@@ -120,10 +125,7 @@ impl Carried {
 /// The findings of one file in the form the state keeps, most severe first, within the
 /// bounds. Only file findings: log findings are reported once.
 pub fn to_carry(findings: &[Finding]) -> Vec<Carried> {
-    let placeholder = Observer {
-        host_name: String::new(),
-        version: "",
-    };
+    let placeholder = Observer::placeholder();
     let mut sorted: Vec<&Finding> = findings
         .iter()
         .filter(|f| matches!(f.subject, Subject::File(_)))
@@ -132,9 +134,11 @@ pub fn to_carry(findings: &[Finding]) -> Vec<Carried> {
     let mut out = Vec::new();
     let mut bytes = 0;
     for f in sorted.into_iter().take(MAX_CARRIED) {
-        let mut doc = f.to_ecs(&placeholder);
+        let Ok(mut doc) = crate::output::ecs::finding_value(f, &placeholder) else {
+            continue;
+        };
         if let Some(o) = doc.as_object_mut() {
-            for k in ["@timestamp", "host", "observer"] {
+            for k in ["@timestamp", "ecs", "host", "agent", "observer"] {
                 o.remove(k);
             }
         }

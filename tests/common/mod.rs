@@ -72,3 +72,14 @@ pub fn write(dir: &Path, rel: &str, contents: &[u8]) -> PathBuf {
 /// A PHP sample the bundled rules find (a China Chopper one-liner).
 pub const PHP_SHELL: &[u8] =
     b"<?php\n// shellsweep test sample, inert\n<?php @eval($_POST['pw']);?>\n";
+
+/// A path field (`file.path`, `log.file.path`) as the run typed it, relative to the
+/// repository: the output writes paths absolute (against the working directory, the
+/// repository for [`run`]), and fails here if one is not.
+pub fn rel(v: &Value) -> String {
+    let s = v.as_str().unwrap_or_else(|| panic!("a path: {v}"));
+    let root = format!("{}/", repo().display());
+    s.strip_prefix(&root)
+        .unwrap_or_else(|| panic!("{s} is absolute, under {root}"))
+        .to_owned()
+}
