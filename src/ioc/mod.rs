@@ -3,6 +3,7 @@
 mod domain;
 mod formats;
 mod ip;
+mod matcher;
 mod paths;
 mod plain;
 mod tokens;
@@ -13,7 +14,8 @@ use std::sync::Arc;
 
 pub use domain::DomainSet;
 pub use formats::ListFormat;
-pub use ip::{IpSet, parse_logged_addr};
+pub use ip::{IpSet, logged_addrs, parse_logged_addr};
+pub use matcher::IocMatch;
 pub use paths::PathIocs;
 pub use plain::{classify, is_wildcard_domain, parse_plain, refang};
 use tokens::TokenIndex;

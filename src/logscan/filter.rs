@@ -23,8 +23,10 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 
 use crate::engine::{Engine, selectivity};
-use crate::ioc::{IocSet, parse_logged_addr};
-use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time};
+use crate::ioc::IocSet;
+use crate::logs::{
+    Field, IisColumns, LogFormat, Window, combined_client_and_time, percent_escapes,
+};
 
 /// Built once per scan and shared by every thread.
 pub struct LineFilter {
@@ -263,13 +265,7 @@ impl LineFilter {
         let Some((client, forwarded)) = clients.filter(|(c, _)| *c != b"-") else {
             return Verdict::Parse;
         };
-        let listed = [Some(client), forwarded].into_iter().flatten().any(|v| {
-            v.split(|&b| b == b',' || b == b' ')
-                .filter(|a| !a.is_empty())
-                .any(|a| {
-                    parse_logged_addr(a).is_some_and(|ip| lookup.iocs.ips.lookup(ip).is_some())
-                })
-        });
+        let listed = lookup.iocs.lists_client(client, forwarded);
         if listed {
             Verdict::Parse
         } else {
@@ -563,21 +559,9 @@ fn percent_decode_into(from: &[u8], to: &mut Vec<u8>, at: &mut Vec<u32>) -> bool
     true
 }
 
-/// The `%hh` escapes of `text`, as (offset, decoded byte lowercased), left to right as one
-/// decoding pass takes them: in `%%41` the first `%` is no escape, and an escape's digits
-/// never start the next one.
+/// The `%hh` escapes of `text`, as (offset, decoded byte lowercased).
 fn escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut next = 0;
-    memchr::memchr_iter(b'%', text).filter_map(move |i| {
-        if i < next {
-            return None;
-        }
-        let hi = hex(*text.get(i + 1)?)?;
-        let lo = hex(*text.get(i + 2)?)?;
-        next = i + 3;
-        Some((i, (hi << 4 | lo).to_ascii_lowercase()))
-    })
+    percent_escapes(text).map(|(i, b)| (i, b.to_ascii_lowercase()))
 }
 
 /// A set of byte values.
@@ -610,13 +594,13 @@ fn ioc_literals(iocs: &IocSet) -> Option<Vec<Vec<u8>>> {
 mod tests {
     use std::io::Cursor;
     use std::path::Path;
+    use std::sync::Arc;
 
-    use jiff::tz::TimeZone;
     use proptest::prelude::*;
 
     use super::*;
-    use crate::logscan::{LogOptions, Start, scan_log};
-    use crate::rules::{Loader, Severity};
+    use crate::logscan::{LogInput, LogOptions, LogScanner, Prefilter, Start};
+    use crate::rules::Loader;
 
     #[test]
     fn percent_decoding_rounds() {
@@ -734,65 +718,59 @@ mod tests {
     }
 
     fn findings(
-        filter: &LineFilter,
-        engine: &Engine,
-        iocs: &IocSet,
+        prefilter: Prefilter,
+        engine: &Arc<Engine>,
+        iocs: &Arc<IocSet>,
         format: LogFormat,
         log: &[u8],
     ) -> Vec<String> {
-        let opts = LogOptions {
-            window: Window::default(),
-            uls_zone: TimeZone::UTC,
-            uls_zone_label: "UTC".into(),
-            max_line: 4096,
-            ioc_severity: Severity::High,
-            min_severity: Severity::Low,
-        };
+        let scanner = LogScanner::builder()
+            .options(LogOptions {
+                max_line: 4096,
+                ..LogOptions::default()
+            })
+            .prefilter(prefilter)
+            .build(Arc::clone(engine), Arc::clone(iocs));
         let mut out = Vec::new();
         let mut scratch = engine.scratch();
-        scan_log(
-            engine,
-            filter,
-            iocs,
-            &opts,
-            &mut scratch,
-            Path::new("x.log"),
+        let input = LogInput {
+            path: Path::new("x.log"),
             format,
-            &[],
-            Cursor::new(log),
-            Start::default(),
-            &mut |batch: Vec<crate::finding::Finding>| {
-                for f in batch {
-                    let at = match &f.subject {
-                        crate::finding::Subject::Log(l) => l.line,
-                        crate::finding::Subject::File(_) => 0,
-                    };
-                    let ioc = f.indicator.map(|i| i.indicator.value).unwrap_or_default();
-                    out.push(format!("{at} {} {ioc}", f.rule.id));
-                }
-            },
-        )
-        .expect("in-memory log");
+            head: &[],
+            src: Cursor::new(log),
+        };
+        let mut sink = |batch: Vec<crate::finding::Finding>| {
+            for f in batch {
+                let at = match &f.subject {
+                    crate::finding::Subject::Log(l) => l.line,
+                    crate::finding::Subject::File(_) => 0,
+                };
+                let ioc = f.indicator.map(|i| i.indicator.value).unwrap_or_default();
+                out.push(format!("{at} {} {ioc}", f.rule.id));
+            }
+        };
+        scanner
+            .scan(&mut scratch, input, Start::default(), &mut sink)
+            .expect("in-memory log");
         out.sort();
         out
     }
 
-    fn setup() -> &'static (Engine, IocSet) {
-        static SETUP: std::sync::OnceLock<(Engine, IocSet)> = std::sync::OnceLock::new();
+    fn setup() -> &'static (Arc<Engine>, Arc<IocSet>) {
+        static SETUP: std::sync::OnceLock<(Arc<Engine>, Arc<IocSet>)> = std::sync::OnceLock::new();
         SETUP.get_or_init(|| {
             let mut l = Loader::new();
             l.add_bundled();
             let engine = Engine::new(l.finish().expect("bundled rules").0).expect("engine");
             let mut iocs = IocSet::default();
             assert!(iocs.load_text("iocs.txt", IOCS).problems.is_empty());
-            (engine, iocs)
+            (Arc::new(engine), Arc::new(iocs))
         })
     }
 
     #[test]
     fn disguised_attacks_are_still_found() {
         let (engine, iocs) = setup();
-        let filter = LineFilter::new(engine, iocs);
         let log = b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Referer) sc-status X-Forwarded-For\n\
 2025-07-19 07:13:02 10.0.0.1 GET /a.aspx x=%2577hoami 443 10.1.2.3 - - 200\n\
 2025-07-19 07:13:02 10.0.0.1 POST /_layouts/15/ToolPane.aspx %44isplay%4Dode=%45dit&a=/ToolPane.aspx 443 10.1.2.3 - %2F_layouts%2FSignOut.aspx 200\n\
@@ -808,12 +786,14 @@ mod tests {
             "6 SSW-IOC-IP 198.51.100.0/24",
             "7 SSW-LOG-WEBSHELL-001 ",
         ];
-        let reference = LineFilter::every_line();
         assert_eq!(
-            findings(&reference, engine, iocs, LogFormat::Iis, log),
+            findings(Prefilter::Off, engine, iocs, LogFormat::Iis, log),
             want
         );
-        assert_eq!(findings(&filter, engine, iocs, LogFormat::Iis, log), want);
+        assert_eq!(
+            findings(Prefilter::Lines, engine, iocs, LogFormat::Iis, log),
+            want
+        );
     }
 
     #[test]
@@ -858,8 +838,6 @@ mod tests {
                 (any::<[u8; 8]>(), any::<u64>(), any::<u64>()), 1..40),
         ) {
             let (engine, iocs) = setup();
-            let filter = LineFilter::new(engine, iocs);
-            let reference = LineFilter::every_line();
             let mut iis = String::from("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Referer) cs-host sc-status X-Forwarded-For\n");
             let mut combined = String::new();
             for (n, seed_q, seed_s) in &lines {
@@ -887,8 +865,8 @@ mod tests {
                 ));
             }
             for (format, log) in [(LogFormat::Iis, &iis), (LogFormat::Combined, &combined)] {
-                let got = findings(&filter, engine, iocs, format, log.as_bytes());
-                let want = findings(&reference, engine, iocs, format, log.as_bytes());
+                let got = findings(Prefilter::Lines, engine, iocs, format, log.as_bytes());
+                let want = findings(Prefilter::Off, engine, iocs, format, log.as_bytes());
                 prop_assert_eq!(got, want, "{:?}\n{}", format, log);
             }
         }
