@@ -9,6 +9,8 @@
 mod filter;
 mod lines;
 mod split;
+#[cfg(test)]
+mod tester;
 
 use filter::LineFilter;
 pub use split::{SplitInput, SplitPlan};

@@ -22,8 +22,9 @@ use super::{LogError, LogInput, LogOutcome, LogScanner, Partial, Sink, Start};
 /// the end, few enough that each is megabytes long.
 const PARTS_PER_THREAD: usize = 4;
 
-/// Ranges are at least this long.
-const PART_MIN: u64 = 4 << 20;
+/// Ranges are at least this share of the split threshold (4 MiB of the default
+/// [`super::SPLIT_MIN`]): each is megabytes long.
+const PART_SHARE: u64 = 8;
 
 /// One line-aligned stretch of a log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,21 +57,18 @@ pub struct SplitPlan {
 
 impl SplitPlan {
     /// Cuts the text of `file` from `start` (a decoded offset, after `bom` bytes) to `end`
-    /// into ranges for `threads` threads.
-    pub fn new(
+    /// into ranges for `threads` threads, none shorter than `part_min` bytes.
+    fn new(
         file: &File,
         bom: u64,
         start: &Start,
         end: u64,
         threads: usize,
+        part_min: u64,
     ) -> io::Result<SplitPlan> {
         let begin = bom + start.offset;
-        let cuts = cuts(
-            file,
-            begin,
-            end,
-            part_count(end.saturating_sub(begin), threads),
-        )?;
+        let parts = part_count(end.saturating_sub(begin), threads, part_min);
+        let cuts = cuts(file, begin, end, parts)?;
         Ok(SplitPlan {
             begin,
             end,
@@ -112,8 +110,8 @@ fn plan(
 }
 
 /// How many ranges to cut a log of `len` bytes into for `threads` threads.
-fn part_count(len: u64, threads: usize) -> usize {
-    let by_size = usize::try_from(len / PART_MIN).unwrap_or(usize::MAX);
+fn part_count(len: u64, threads: usize, part_min: u64) -> usize {
+    let by_size = usize::try_from(len / part_min.max(1)).unwrap_or(usize::MAX);
     (threads * PARTS_PER_THREAD).min(by_size).max(1)
 }
 
@@ -218,7 +216,8 @@ impl LogScanner {
         start: &Start,
         end: u64,
     ) -> Result<SplitPlan, LogError> {
-        SplitPlan::new(file, bom, start, end, self.threads).map_err(LogError::Start)
+        let part_min = self.split_min / PART_SHARE;
+        SplitPlan::new(file, bom, start, end, self.threads, part_min).map_err(LogError::Start)
     }
 
     /// Scans a plain log in the planned ranges, side by side: ranges go to the threads in
@@ -484,10 +483,12 @@ mod tests {
 
     #[test]
     fn several_parts_per_thread_but_none_tiny() {
-        assert_eq!(part_count(1 << 30, 2), 2 * PARTS_PER_THREAD);
         let min = super::super::SPLIT_MIN;
-        assert_eq!(part_count(min, 2), (min / PART_MIN) as usize);
-        assert_eq!(part_count(100, 2), 1);
+        let part_min = min / PART_SHARE;
+        assert_eq!(part_min, 4 << 20);
+        assert_eq!(part_count(1 << 30, 2, part_min), 2 * PARTS_PER_THREAD);
+        assert_eq!(part_count(min, 2, part_min), PART_SHARE as usize);
+        assert_eq!(part_count(100, 2, part_min), 1);
     }
 
     #[test]
