@@ -79,13 +79,26 @@ impl LineVisitor for Lines<'_, '_> {
                 reported: Vec::new(),
             });
         }
-        self.take(bytes, line.number, line.offset, line.truncated);
+        let cut = if line.truncated {
+            Cut::Truncated
+        } else {
+            Cut::Whole
+        };
+        self.take(bytes, line.number, line.offset, cut);
         if self.ctx.after_until.is_some() && self.resume_fields.is_none() {
             self.resume_fields = Some(self.fields_line.clone());
         }
         self.ctx.flush_if_full(self.sink);
         true
     }
+}
+
+/// Whether a line came whole or was cut at the line limit (then no parser can tell its
+/// format, and the filter cannot rule it out).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    Whole,
+    Truncated,
 }
 
 /// What is left of a scan at its end.
@@ -164,19 +177,19 @@ impl<'a, 'c> Lines<'a, 'c> {
 }
 
 impl Lines<'_, '_> {
-    fn take(&mut self, bytes: &[u8], number: u64, offset: u64, truncated: bool) {
+    fn take(&mut self, bytes: &[u8], number: u64, offset: u64, cut: Cut) {
         let format = self.current;
         match format {
             LogFormat::Uls => self.uls(bytes, number, offset),
             LogFormat::Iis => {
                 self.release_held();
-                self.iis(bytes, number, offset, !truncated);
+                self.iis(bytes, number, offset, cut);
             }
             LogFormat::Combined => {
                 if bytes.is_empty() {
                     return;
                 }
-                if !truncated && self.skip(bytes, offset) {
+                if cut == Cut::Whole && self.skip(bytes, offset) {
                     self.release_held();
                     return;
                 }
@@ -185,12 +198,12 @@ impl Lines<'_, '_> {
                         self.release_held();
                         self.ctx.record(bytes, &rec, number, offset);
                     }
-                    None => self.not_taken(bytes, number, offset, truncated),
+                    None => self.not_taken(bytes, number, offset, cut),
                 }
             }
             LogFormat::Raw => {
                 if !bytes.is_empty() {
-                    self.not_taken(bytes, number, offset, truncated);
+                    self.not_taken(bytes, number, offset, cut);
                 }
             }
         }
@@ -198,9 +211,9 @@ impl Lines<'_, '_> {
 
     /// A line the current format's parser does not take: the start of another format, or
     /// text matched as it is.
-    fn not_taken(&mut self, bytes: &[u8], number: u64, offset: u64, truncated: bool) {
+    fn not_taken(&mut self, bytes: &[u8], number: u64, offset: u64, cut: Cut) {
         let format = self.current;
-        let other = if truncated {
+        let other = if cut == Cut::Truncated {
             None
         } else {
             line_format(bytes).filter(|(f, _)| *f != format)
@@ -213,7 +226,7 @@ impl Lines<'_, '_> {
         if alone {
             self.release_held();
             self.switch(other);
-            self.take(bytes, number, offset, false);
+            self.take(bytes, number, offset, Cut::Whole);
             return;
         }
         if self.candidate != Some(other) {
@@ -225,7 +238,7 @@ impl Lines<'_, '_> {
             self.switch(other);
             self.candidate = None;
             for (number, offset, bytes) in std::mem::take(&mut self.held) {
-                self.take(&bytes, number, offset, false);
+                self.take(&bytes, number, offset, Cut::Whole);
             }
         }
     }
@@ -237,7 +250,7 @@ impl Lines<'_, '_> {
         if let Some(format) = self.candidate.take() {
             self.switch(format);
             for (number, offset, bytes) in std::mem::take(&mut self.held) {
-                self.take(&bytes, number, offset, false);
+                self.take(&bytes, number, offset, Cut::Whole);
             }
         }
     }
@@ -271,13 +284,13 @@ impl Lines<'_, '_> {
         self.marked = false;
     }
 
-    fn iis(&mut self, bytes: &[u8], number: u64, offset: u64, filterable: bool) {
+    fn iis(&mut self, bytes: &[u8], number: u64, offset: u64, cut: Cut) {
         if bytes.starts_with(b"#") {
             if let Some(c) = IisColumns::from_directive(bytes) {
                 self.columns = c;
                 self.fields_line = Some(bytes.to_vec());
             }
-        } else if !(bytes.is_empty() || filterable && self.skip(bytes, offset)) {
+        } else if !(bytes.is_empty() || cut == Cut::Whole && self.skip(bytes, offset)) {
             let rec = self.columns.parse(bytes);
             self.ctx.record(bytes, &rec, number, offset);
         }
