@@ -13,7 +13,7 @@ pub mod ioc;
 pub mod logs;
 pub mod logscan;
 pub mod output;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod policy;
 pub mod read;
 pub mod rules;

@@ -108,7 +108,7 @@ pub fn decoded_from_start(file: &File, encoding: Encoding, max: u64) -> Option<D
 }
 
 /// `len` bytes of `file` at `at`, leaving its position as it was.
-pub fn read_at(mut file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
+fn read_at(mut file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
     let was = file.stream_position().ok()?;
     let got = (|| {
         file.seek(SeekFrom::Start(at)).ok()?;

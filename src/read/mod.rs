@@ -9,10 +9,7 @@
 mod encoding;
 mod stream;
 
-pub use encoding::{
-    DecodedHead, DecodedStream, Encoding, TextBefore, decode_head, decoded_from_start, read_at,
-    utf8_bom_len,
-};
+pub(crate) use encoding::{Encoding, TextBefore, decode_head, decoded_from_start, utf8_bom_len};
 
 pub use stream::{
     Bounded, DECOMPRESSED_LIMIT, Line, LineReader, LineVisitor, decoded, decoded_as,
