@@ -81,11 +81,11 @@ impl IocSet {
     /// Whether an address in a record's client field or X-Forwarded-For is listed: what the
     /// line prefilter asks of a line it would otherwise pass over.
     pub fn lists_client(&self, client: &[u8], forwarded: Option<&[u8]>) -> bool {
-        [Some(client), forwarded]
-            .into_iter()
-            .flatten()
-            .flat_map(logged_addrs)
-            .any(|a| parse_logged_addr(a).is_some_and(|ip| self.ips.lookup(ip).is_some()))
+        let listed = |v: &[u8]| {
+            logged_addrs(v)
+                .any(|a| parse_logged_addr(a).is_some_and(|ip| self.ips.lookup(ip).is_some()))
+        };
+        listed(client) || forwarded.is_some_and(listed)
     }
 
     /// IOC matches on one log record, each indicator value once. Parsed formats are matched
