@@ -12,8 +12,7 @@ mod stream;
 pub(crate) use encoding::{Encoding, TextBefore, decode_head, decoded_from_start, utf8_bom_len};
 
 pub use stream::{
-    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, LineVisitor, decoded, decoded_as,
-    is_bare_utf16le, is_gzip, lines_end_in_cr,
+    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, LineVisitor, decoded, lines_end_in_cr,
 };
 
 use std::collections::HashSet;
