@@ -143,7 +143,7 @@ fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
         };
         let mut sink = |f: Vec<shellsweep::finding::Finding>| findings += f.len();
         scanner
-            .scan(&mut scratch, input, Start::default(), &mut sink)
+            .scan(&mut scratch, input, &Start::default(), &mut sink)
             .expect("in-memory log");
         findings
     });

@@ -28,6 +28,7 @@ impl Default for Policy {
 }
 
 impl Policy {
+    #[must_use]
     pub fn new(min_severity: Severity, ioc_severity: Severity, allow: Arc<Allowlist>) -> Policy {
         Policy {
             min_severity,
@@ -37,11 +38,13 @@ impl Policy {
     }
 
     /// Whether a finding of this severity is reported (otherwise only counted).
+    #[must_use]
     pub fn reports(&self, severity: Severity) -> bool {
         severity >= self.min_severity
     }
 
     /// The severity of an IOC match: its list's, or the run's default for IOCs.
+    #[must_use]
     pub fn indicator_severity(&self, hit: &IndicatorHit) -> Severity {
         hit.severity(self.ioc_severity)
     }
@@ -58,6 +61,7 @@ impl Policy {
     }
 
     /// The run's default severity for IOC matches.
+    #[must_use]
     pub fn ioc_severity(&self) -> Severity {
         self.ioc_severity
     }
@@ -84,6 +88,7 @@ impl Policy {
 
     /// Whether an allowlist entry silences a finding an earlier sweep made (carried over
     /// for an unchanged file).
+    #[must_use]
     pub fn allows_carried(&self, path: &Path, sha256: Option<&str>, rule_id: &str) -> bool {
         !self.allow.is_empty() && self.allow.allows_parts(path, sha256, rule_id)
     }

@@ -31,6 +31,7 @@ impl IocMatch {
 impl IocSet {
     /// File-name IOCs for the path's last component, and path regexes and globs for the
     /// path.
+    #[must_use]
     pub fn path_matches(&self, path: &Path) -> Vec<IocMatch> {
         let mut out = Vec::new();
         if !self.file_names.is_empty()
@@ -51,6 +52,7 @@ impl IocSet {
     }
 
     /// The hash kinds some loaded indicator uses: only those digests need computing.
+    #[must_use]
     pub fn hash_kinds(&self) -> Vec<Kind> {
         [Kind::Md5, Kind::Sha1, Kind::Sha256]
             .into_iter()
@@ -80,6 +82,7 @@ impl IocSet {
 
     /// Whether an address in a record's client field or X-Forwarded-For is listed: what the
     /// line prefilter asks of a line it would otherwise pass over.
+    #[must_use]
     pub fn lists_client(&self, client: &[u8], forwarded: Option<&[u8]>) -> bool {
         let listed = |v: &[u8]| {
             logged_addrs(v)

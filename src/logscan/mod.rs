@@ -124,26 +124,31 @@ impl Default for LogScannerBuilder {
 }
 
 impl LogScannerBuilder {
+    #[must_use]
     pub fn new() -> LogScannerBuilder {
         LogScannerBuilder::default()
     }
 
+    #[must_use]
     pub fn options(mut self, options: LogOptions) -> LogScannerBuilder {
         self.options = options;
         self
     }
 
+    #[must_use]
     pub fn policy(mut self, policy: Policy) -> LogScannerBuilder {
         self.policy = policy;
         self
     }
 
+    #[must_use]
     pub fn prefilter(mut self, prefilter: Prefilter) -> LogScannerBuilder {
         self.prefilter = prefilter;
         self
     }
 
     /// Threads a large plain log is split across (1: never split).
+    #[must_use]
     pub fn threads(mut self, threads: usize) -> LogScannerBuilder {
         self.threads = threads.max(1);
         self
@@ -151,12 +156,14 @@ impl LogScannerBuilder {
 
     /// Plain logs with at least this much text left to read are split (when there is more
     /// than one thread); [`SPLIT_MIN`] unless set.
+    #[must_use]
     pub fn split_min(mut self, bytes: u64) -> LogScannerBuilder {
         self.split_min = bytes;
         self
     }
 
     /// The scanner for these rules and lists; the line filter is built here, once.
+    #[must_use]
     pub fn build(self, engine: Arc<Engine>, iocs: Arc<IocSet>) -> LogScanner {
         let filter = match self.prefilter {
             Prefilter::Lines => LineFilter::new(&engine, &iocs),
@@ -230,6 +237,7 @@ impl LogOutcome {
     /// The `--since` a later sweep may take as what was reported of the text before the
     /// resume point: the earlier sweeps' when this one left out nothing for being before
     /// its own (and that was earlier), else this one's.
+    #[must_use]
     pub fn since(&self, now: Option<jiff::Timestamp>) -> Option<jiff::Timestamp> {
         match self.reported_since {
             Some(before) if self.before_since == 0 => match (before, now) {
@@ -241,6 +249,7 @@ impl LogOutcome {
     }
 
     /// Where a later sweep resumes: line number, offset and `#Fields` directive.
+    #[must_use]
     pub fn resume_point(&self) -> ((u64, u64), Option<&[u8]>) {
         match &self.resume {
             Some((at, fields)) => (*at, fields.as_deref()),
@@ -327,31 +336,30 @@ impl<R: Read> Read for Tally<R> {
 }
 
 impl LogScanner {
+    #[must_use]
     pub fn builder() -> LogScannerBuilder {
         LogScannerBuilder::new()
     }
 
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
-    pub fn options(&self) -> &LogOptions {
-        &self.options
-    }
-
     /// Whether a plain log of `format` with `remaining` bytes to read is split across
     /// threads (ULS records span lines, so ULS logs never are).
+    #[must_use]
     pub fn splits(&self, format: LogFormat, remaining: u64) -> bool {
         format != LogFormat::Uls && self.threads > 1 && remaining >= self.split_min
     }
 
     /// Streams `input.head` and the rest of `input.src` from `start`, handing findings to
-    /// `sink` in batches. On an error the findings made until then have been delivered.
+    /// `sink` in batches.
+    ///
+    /// # Errors
+    ///
+    /// When the text breaks off ([`LogError::Broken`]); the findings made until then have
+    /// been delivered.
     pub fn scan(
         &self,
         scratch: &mut Scratch,
         input: LogInput<'_, impl Read>,
-        start: Start,
+        start: &Start,
         sink: &mut dyn Sink,
     ) -> Result<LogOutcome, LogError> {
         let LogInput {
@@ -361,7 +369,7 @@ impl LogScanner {
             src,
         } = input;
         let hold = start.partial == Partial::Hold;
-        let ctx = Ctx::new(self, scratch, path, format, &start);
+        let ctx = Ctx::new(self, scratch, path, format, start);
         let mut tally = Tally {
             inner: src,
             total: 0,

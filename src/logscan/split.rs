@@ -80,6 +80,7 @@ impl SplitPlan {
     }
 
     /// How many ranges the log is cut into.
+    #[must_use]
     pub fn parts(&self) -> usize {
         self.cuts.len() + 1
     }
@@ -209,6 +210,10 @@ pub struct SplitInput<'a> {
 impl LogScanner {
     /// Where to cut a plain log (of `end` bytes, its text after `bom` bytes) that
     /// [`LogScanner::splits`] says to split, reading from `start`.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read where it is cut ([`LogError::Start`]).
     pub fn plan_split(
         &self,
         file: &File,
@@ -224,6 +229,11 @@ impl LogScanner {
     /// order as the numbering pass reaches them, and each thread takes the next when it
     /// is done with one. Each thread hands findings to its own clone of `sink`. The
     /// outcomes add up to what one thread reading the whole would have found.
+    ///
+    /// # Errors
+    ///
+    /// When a range breaks off, the numbering pass fails, or a thread panicked; the
+    /// findings of the ranges scanned have been delivered.
     pub fn scan_split<S: Sink + Clone + Send>(
         &self,
         input: SplitInput<'_>,
@@ -271,7 +281,7 @@ impl LogScanner {
                                 head: &[],
                                 src: ReadAt::new(file, part.begin, part.end),
                             };
-                            done.push((k, self.scan(&mut scratch, input, st, &mut sink)));
+                            done.push((k, self.scan(&mut scratch, input, &st, &mut sink)));
                         }
                         done
                     })

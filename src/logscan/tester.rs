@@ -99,7 +99,7 @@ impl LogTester {
             src,
         };
         let outcome = scanner
-            .scan(&mut scratch, input, start, &mut sink.clone())
+            .scan(&mut scratch, input, &start, &mut sink.clone())
             .unwrap_or_else(|e| panic!("{}: {e}", self.name));
         (sink.sorted(), outcome)
     }

@@ -103,7 +103,7 @@ impl Worker {
         } else {
             head.clone()
         };
-        self.log(&log, &prefix, stream, start, &before)?;
+        self.log(&log, &prefix, stream, &start, &before)?;
         Ok(true)
     }
 
@@ -123,7 +123,7 @@ impl Worker {
         let offset = start.offset;
         let remaining = size.saturating_sub(bom + offset);
         if self.logs.splits(log.format, remaining) {
-            return self.log_split(log, file, bom, start, &before);
+            return self.log_split(log, file, bom, &start, &before);
         }
         let prefix = match usize::try_from(offset).ok().and_then(|o| text.get(o..)) {
             Some(rest) => rest,
@@ -136,7 +136,7 @@ impl Worker {
         // the next sweep, and a writer faster than the reader cannot keep it busy forever.
         let position = file.stream_position()?;
         let rest = file.take(size.saturating_sub(position));
-        self.log(log, prefix, rest, start, &before)
+        self.log(log, prefix, rest, &start, &before)
     }
 
     /// Where an incremental sweep resumes a log whose decoded text holds `available` bytes:
@@ -216,7 +216,7 @@ impl Worker {
         log: &LogFile<'_>,
         prefix: &[u8],
         src: impl Read,
-        start: Start,
+        start: &Start,
         before: &TextBefore<'_>,
     ) -> Result<(), RouteError> {
         let mut sink = self.findings_sink();
@@ -238,12 +238,12 @@ impl Worker {
         log: &LogFile<'_>,
         file: &File,
         bom: u64,
-        start: Start,
+        start: &Start,
         before: &TextBefore<'_>,
     ) -> Result<(), RouteError> {
         let plan = self
             .logs
-            .plan_split(file, bom, &start, log.meta.stamp.size)?;
+            .plan_split(file, bom, start, log.meta.stamp.size)?;
         self.stats.logs_scanned.fetch_add(1, Relaxed);
         let input = SplitInput {
             file,
@@ -252,7 +252,7 @@ impl Worker {
         };
         let total = self
             .logs
-            .scan_split(input, &plan, &start, &self.findings_sink())?;
+            .scan_split(input, &plan, start, &self.findings_sink())?;
         self.account(log, total, before);
         Ok(())
     }

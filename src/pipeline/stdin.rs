@@ -54,7 +54,7 @@ impl Worker {
             };
             match self
                 .logs
-                .scan(&mut self.scratch, input, Start::default(), &mut sink)
+                .scan(&mut self.scratch, input, &Start::default(), &mut sink)
             {
                 Ok(outcome) => self.count_log(&path, &outcome),
                 Err(e) => self.error(&path, RouteError::from(e)),

@@ -341,7 +341,7 @@ mod tests {
             }
         };
         scanner
-            .scan(&mut scratch, input, Start::default(), &mut sink)
+            .scan(&mut scratch, input, &Start::default(), &mut sink)
             .expect("in-memory log");
         out.sort();
         out
