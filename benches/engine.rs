@@ -7,15 +7,14 @@ mod common;
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
-use jiff::tz::TimeZone;
-use shellsweep::common::severity::Severity;
 use shellsweep::engine::Engine;
 use shellsweep::ioc::IocSet;
-use shellsweep::logs::{IisColumns, LogFormat, Record, Window};
-use shellsweep::logscan::{LineFilter, LogOptions, Start, scan_log};
+use shellsweep::logs::{IisColumns, LogFormat, Record};
+use shellsweep::logscan::{LogInput, LogScanner, Start};
 use shellsweep::rules::Loader;
 
 fn main() {
@@ -125,40 +124,27 @@ fn scan_record_iis(bencher: Bencher) {
 /// splitting, parsing, log rules, IOC lookups and findings, with 0 or 10,000 IOC addresses.
 #[divan::bench(args = [0, 10_000], max_time = 2)]
 fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
-    let engine = common::bundled_engine();
+    let engine = Arc::new(common::bundled_engine());
     let mut scratch = engine.scratch();
     let mut set = IocSet::default();
     if iocs > 0 {
         set.load_text("iocs.txt", &common::ioc_list(iocs).0);
     }
-    let opts = LogOptions {
-        window: Window::default(),
-        uls_zone: TimeZone::UTC,
-        uls_zone_label: "UTC".into(),
-        uls_zone_assumed: false,
-        max_line: 1 << 20,
-        ioc_severity: Severity::High,
-        min_severity: Severity::Low,
-    };
-    let filter = LineFilter::new(&engine, &set);
+    let scanner = LogScanner::builder().build(Arc::clone(&engine), Arc::new(set));
     let log = common::joined(common::IIS_FIELDS, &common::iis_lines(4500));
     let path = Path::new("W3SVC1/u_ex250719.log");
     bencher.counter(BytesCount::of_slice(&log)).bench_local(|| {
         let mut findings = 0;
-        scan_log(
-            &engine,
-            &filter,
-            &set,
-            &opts,
-            &mut scratch,
+        let input = LogInput {
             path,
-            LogFormat::Iis,
-            &[],
-            Cursor::new(black_box(&log[..])),
-            Start::default(),
-            &mut |f: Vec<shellsweep::finding::Finding>| findings += f.len(),
-        )
-        .expect("in-memory log");
+            format: LogFormat::Iis,
+            head: &[],
+            src: Cursor::new(black_box(&log[..])),
+        };
+        let mut sink = |f: Vec<shellsweep::finding::Finding>| findings += f.len();
+        scanner
+            .scan(&mut scratch, input, &Start::default(), &mut sink)
+            .expect("in-memory log");
         findings
     });
 }

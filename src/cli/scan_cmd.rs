@@ -18,8 +18,9 @@ use crate::logscan::LogOptions;
 use crate::output::ecs::Observer;
 use crate::output::for_terminal;
 use crate::output::{Output, OutputConfig};
+use crate::pipeline::{self, ScanConfig, Sweep};
+use crate::policy::Policy;
 use crate::read::{ReadPolicy, file_id};
-use crate::scan::{self, ScanConfig, Sweep};
 use crate::state::{Lock, Previous, ruleset_hash};
 use crate::summary::{RunInfo, Stats};
 use crate::walk::{Excludes, WalkConfig};
@@ -230,7 +231,11 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             max_size: args.max_filesize,
             own_files,
         },
-        min_severity: args.min_severity.into(),
+        policy: Policy::new(
+            args.min_severity.into(),
+            args.ioc_severity.into(),
+            Arc::new(allow),
+        ),
         iocs: Arc::new(iocs),
         logs: LogOptions {
             window,
@@ -238,11 +243,8 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             uls_zone_label,
             uls_zone_assumed,
             max_line: 1 << 20,
-            ioc_severity: args.ioc_severity.into(),
-            min_severity: args.min_severity.into(),
         },
         max_decompressed: args.max_decompressed_size,
-        allow: Arc::new(allow),
         hash_all: args.hash,
         state: sweep.clone(),
         stdin_name: args.stdin_name.clone(),
@@ -265,7 +267,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .stack_size(8 << 20)
             .spawn(move || {
                 let _done = done;
-                scan::run(&engine, &config, &sink, &stats, &stop);
+                pipeline::run(&engine, &config, &sink, &stats, &stop);
             })
             .context("cannot start the scan")?
     };

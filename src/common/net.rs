@@ -17,6 +17,14 @@ pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
     Some((addr, len))
 }
 
+/// The addresses a client field holds as logs write it: one, or for X-Forwarded-For (and
+/// a client field some proxies fill the same way) several, separated by commas, spaces or
+/// both.
+pub fn logged_addrs(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',' || b == b' ')
+        .filter(|a| !a.is_empty())
+}
+
 /// Parses an address as logs write it: plain, in brackets, with an IPv6 zone id
 /// (`fe80::1%3`), or with a port (`1.2.3.4:5678`, `[::1]:443`).
 pub fn parse_logged_addr(text: &[u8]) -> Option<IpAddr> {

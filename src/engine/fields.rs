@@ -11,7 +11,7 @@ use memchr::memmem;
 use regex_automata::meta::Regex;
 
 use super::PatternError;
-use crate::common::net::{parse_cidr, parse_logged_addr};
+use crate::common::net::{logged_addrs, parse_cidr, parse_logged_addr};
 use crate::ioc::IpSet;
 use crate::logs::{Record, percent_decode};
 use crate::rules::{FieldName, FieldOp, FieldTest, Selection};
@@ -173,9 +173,7 @@ impl CompiledTest {
             Op::StartsWith(vals) => v.starts_with(&vals[i]),
             Op::EndsWith(vals) => v.ends_with(&vals[i]),
             Op::Regex(res) => res[i].is_match(v),
-            Op::Cidr(set) => v
-                .split(|&b| b == b',' || b == b' ')
-                .filter(|a| !a.is_empty())
+            Op::Cidr(set) => logged_addrs(v)
                 .any(|a| parse_logged_addr(a).is_some_and(|ip| set.lookup(ip).is_some())),
             Op::Exists(b) => *b,
         }

@@ -3,6 +3,7 @@
 mod domain;
 mod formats;
 mod ip;
+mod matcher;
 mod paths;
 mod plain;
 mod tokens;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub use domain::DomainSet;
 pub use formats::ListFormat;
 pub use ip::IpSet;
+pub use matcher::IocMatch;
 pub use paths::PathIocs;
 pub use plain::{ClassifyError, classify, is_wildcard_domain, parse_plain, refang};
 use tokens::TokenIndex;

@@ -203,20 +203,31 @@ fn split_request<'a>(r: &mut Record<'a>, request: Cow<'a, [u8]>) {
 /// `%hh` sequences decoded; anything malformed kept as it is.
 pub fn percent_decode(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%'
-            && s.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-        {
-            out.push(hex(s[i + 1]) << 4 | hex(s[i + 2]));
-            i += 3;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
+    let mut copied = 0;
+    for (i, b) in percent_escapes(s) {
+        out.extend_from_slice(&s[copied..i]);
+        out.push(b);
+        copied = i + 3;
     }
+    out.extend_from_slice(&s[copied..]);
     out
+}
+
+/// The `%hh` escapes of `text`, as (offset, decoded byte), left to right as one decoding
+/// pass takes them: in `%%41` the first `%` is no escape, and an escape's digits never start
+/// the next one. The one percent-decoder: [`percent_decode`] and the line prefilter's
+/// decoded views are built on it.
+pub fn percent_escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut next = 0;
+    memchr::memchr_iter(b'%', text).filter_map(move |i| {
+        if i < next {
+            return None;
+        }
+        let hi = text.get(i + 1).filter(|b| b.is_ascii_hexdigit())?;
+        let lo = text.get(i + 2).filter(|b| b.is_ascii_hexdigit())?;
+        next = i + 3;
+        Some((i, hex(*hi) << 4 | hex(*lo)))
+    })
 }
 
 #[cfg(test)]

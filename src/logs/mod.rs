@@ -11,6 +11,7 @@ mod uls;
 
 pub use combined::{
     client_and_time as combined_client_and_time, parse as parse_combined, percent_decode,
+    percent_escapes,
 };
 pub use fields::Field;
 pub use iis::IisColumns;

@@ -6,11 +6,13 @@
 //! under the scanner raises SIGBUS and kills the process, and for the small files of a web
 //! root a read into a warm buffer is as fast.
 
+mod encoding;
 mod stream;
 
+pub(crate) use encoding::{Encoding, TextBefore, decode_head, decoded_from_start, utf8_bom_len};
+
 pub use stream::{
-    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, decoded, decoded_as, is_bare_utf16le, is_gzip,
-    lines_end_in_cr,
+    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, LineVisitor, decoded, lines_end_in_cr,
 };
 
 use std::collections::HashSet;

@@ -179,6 +179,32 @@ struct Long {
     seen: usize,
 }
 
+/// What [`LineReader::visit`] hands the text to.
+pub trait LineVisitor {
+    /// A stretch of buffered text about to be handed out line by line, with the decoded
+    /// offset it starts at (see [`LineReader::for_each_in_chunks`]).
+    fn chunk(&mut self, _chunk: &[u8], _base: u64) {}
+
+    /// One line (or stretch of an over-long one). Returning false stops the reading.
+    fn line(&mut self, line: Line<'_>) -> bool;
+}
+
+/// A visitor made of two closures.
+struct Both<C, F> {
+    chunk: C,
+    line: F,
+}
+
+impl<C: FnMut(&[u8], u64), F: FnMut(Line<'_>) -> bool> LineVisitor for Both<C, F> {
+    fn chunk(&mut self, chunk: &[u8], base: u64) {
+        (self.chunk)(chunk, base);
+    }
+
+    fn line(&mut self, line: Line<'_>) -> bool {
+        (self.line)(line)
+    }
+}
+
 /// Reads lines from a stream through one reused buffer.
 pub struct LineReader<R> {
     src: R,
@@ -270,14 +296,20 @@ impl<R: Read> LineReader<R> {
     /// returned after them.
     pub fn for_each_in_chunks(
         &mut self,
-        mut chunk: impl FnMut(&[u8], u64),
-        mut f: impl FnMut(Line<'_>) -> bool,
+        chunk: impl FnMut(&[u8], u64),
+        line: impl FnMut(Line<'_>) -> bool,
     ) -> io::Result<()> {
+        self.visit(&mut Both { chunk, line })
+    }
+
+    /// As [`LineReader::for_each_in_chunks`], with one visitor for chunks and lines, so what
+    /// a search of the chunk found is at hand for its lines without shared cells.
+    pub fn visit(&mut self, v: &mut impl LineVisitor) -> io::Result<()> {
         if !self.term_known {
             self.detect_terminator();
         }
         let overlap = WINDOW_OVERLAP.min(self.max_line / 2);
-        chunk(&self.buf[self.start..self.end], self.next_offset);
+        v.chunk(&self.buf[self.start..self.end], self.next_offset);
         loop {
             // Hand out every complete line in the buffer.
             loop {
@@ -288,7 +320,7 @@ impl<R: Read> LineReader<R> {
                 };
                 let line_end = from + nl;
                 if line_end - self.start > self.max_line {
-                    if !self.next_stretch(overlap, &mut f) {
+                    if !self.next_stretch(overlap, v) {
                         return Ok(());
                     }
                     continue;
@@ -296,7 +328,7 @@ impl<R: Read> LineReader<R> {
                 let consumed = line_end + 1 - self.start;
                 let seen = self.long.as_ref().map(|l| l.seen);
                 if seen.is_none_or(|seen| line_end - self.start > seen) {
-                    let keep = f(self.line(self.start, line_end, false));
+                    let keep = v.line(self.line(self.start, line_end, false));
                     if seen.is_none() {
                         self.next_number += 1;
                     }
@@ -312,7 +344,7 @@ impl<R: Read> LineReader<R> {
                 let pending = self.end - self.start;
                 let seen = self.long.as_ref().map_or(0, |l| l.seen);
                 if pending > seen && !self.hold_partial {
-                    f(self.line(self.start, self.end, false));
+                    v.line(self.line(self.start, self.end, false));
                     if self.long.take().is_none() {
                         self.next_number += 1;
                     }
@@ -324,21 +356,21 @@ impl<R: Read> LineReader<R> {
             // An over-long line: hand out its head, then its later stretches, each but the
             // last keeping the end of the one before.
             while self.end - self.start >= self.max_line {
-                if !self.next_stretch(overlap, &mut f) {
+                if !self.next_stretch(overlap, v) {
                     return Ok(());
                 }
             }
             self.fill();
-            chunk(&self.buf[self.start..self.end], self.next_offset);
+            v.chunk(&self.buf[self.start..self.end], self.next_offset);
         }
     }
 
     /// Hands out the next `max_line` bytes of an over-long line (its head, or a later
     /// stretch) and moves past all but their last `overlap` bytes. Returns what `f` did.
-    fn next_stretch(&mut self, overlap: usize, f: &mut impl FnMut(Line<'_>) -> bool) -> bool {
+    fn next_stretch(&mut self, overlap: usize, v: &mut impl LineVisitor) -> bool {
         let mut stretch = self.line(self.start, self.start + self.max_line, true);
         stretch.truncated = !stretch.continuation;
-        let keep = f(stretch);
+        let keep = v.line(stretch);
         if self.long.is_none() {
             self.long = Some(Long {
                 number: self.next_number,

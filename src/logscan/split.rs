@@ -10,16 +10,21 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc;
 
-/// Logs smaller than this are read by one thread: splitting would not pay for the pass.
-pub const SPLIT_MIN: u64 = 32 << 20;
+use crate::logs::LogFormat;
+
+use super::{LogError, LogInput, LogOutcome, LogScanner, Partial, Sink, Start};
 
 /// Ranges per thread: enough that one slow range does not leave the other threads idle at
 /// the end, few enough that each is megabytes long.
-pub const PARTS_PER_THREAD: usize = 4;
+const PARTS_PER_THREAD: usize = 4;
 
-/// Ranges are at least this long.
-const PART_MIN: u64 = 4 << 20;
+/// Ranges are at least this share of the split threshold (4 MiB of the default
+/// [`super::SPLIT_MIN`]): each is megabytes long.
+const PART_SHARE: u64 = 8;
 
 /// One line-aligned stretch of a log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,10 +40,56 @@ pub struct Part {
 
 const BLOCK: usize = 256 << 10;
 
+/// Where a plain log is cut, and what the first range starts with.
+#[derive(Clone, Debug)]
+pub struct SplitPlan {
+    /// The file's byte range to scan, and where the ranges after the first start.
+    begin: u64,
+    end: u64,
+    cuts: Vec<u64>,
+    /// Number of the line at `begin`, and the directive in force there.
+    first_line: u64,
+    fields: Option<Vec<u8>>,
+    /// Length of the byte-order mark before the text: file offsets less this are decoded
+    /// offsets.
+    bom: u64,
+}
+
+impl SplitPlan {
+    /// Cuts the text of `file` from `start` (a decoded offset, after `bom` bytes) to `end`
+    /// into ranges for `threads` threads, none shorter than `part_min` bytes.
+    fn new(
+        file: &File,
+        bom: u64,
+        start: &Start,
+        end: u64,
+        threads: usize,
+        part_min: u64,
+    ) -> io::Result<SplitPlan> {
+        let begin = bom + start.offset;
+        let parts = part_count(end.saturating_sub(begin), threads, part_min);
+        let cuts = cuts(file, begin, end, parts)?;
+        Ok(SplitPlan {
+            begin,
+            end,
+            cuts,
+            first_line: start.line,
+            fields: start.iis_fields.clone(),
+            bom,
+        })
+    }
+
+    /// How many ranges the log is cut into.
+    #[must_use]
+    pub fn parts(&self) -> usize {
+        self.cuts.len() + 1
+    }
+}
+
 /// Cuts `[begin, end)` of `file` into at most `parts` line-aligned ranges. `first_line` is
 /// the number of the line at `begin`; `fields` the directive in force there.
 #[cfg(test)]
-pub fn plan(
+fn plan(
     file: &File,
     begin: u64,
     end: u64,
@@ -46,21 +97,28 @@ pub fn plan(
     first_line: u64,
     fields: Option<Vec<u8>>,
 ) -> io::Result<Vec<Part>> {
-    let cuts = cuts(file, begin, end, parts)?;
+    let plan = SplitPlan {
+        begin,
+        end,
+        cuts: cuts(file, begin, end, parts)?,
+        first_line,
+        fields,
+        bom: 0,
+    };
     let mut out = Vec::new();
-    number(file, begin, end, &cuts, first_line, fields, |p| out.push(p))?;
+    number(file, &plan, BLOCK, |p| out.push(p))?;
     Ok(out)
 }
 
 /// How many ranges to cut a log of `len` bytes into for `threads` threads.
-pub fn part_count(len: u64, threads: usize) -> usize {
-    let by_size = usize::try_from(len / PART_MIN).unwrap_or(usize::MAX);
+fn part_count(len: u64, threads: usize, part_min: u64) -> usize {
+    let by_size = usize::try_from(len / part_min.max(1)).unwrap_or(usize::MAX);
     (threads * PARTS_PER_THREAD).min(by_size).max(1)
 }
 
 /// Where to cut `[begin, end)` into at most `parts` line-aligned ranges: the first line
 /// start at or after each even share. Only a few small reads.
-pub fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>> {
+fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>> {
     let parts = parts.max(1) as u64;
     let len = end.saturating_sub(begin);
     let mut cuts: Vec<u64> = Vec::new();
@@ -76,33 +134,25 @@ pub fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u
     Ok(cuts)
 }
 
-/// Hands `to` the ranges between `cuts` in order, each with its first line's number and the
-/// directive in force there, from one pass to the last cut that counts newlines and looks
-/// for `#Fields:`. The first range is handed over before the pass starts, each next one as
-/// soon as the pass reaches it.
-pub fn number(
+/// Hands `to` the ranges between the plan's cuts in order, each with its first line's
+/// number and the directive in force there, from one pass to the last cut that counts
+/// newlines and looks for `#Fields:`, reading `block_size` bytes at a time. The first range
+/// is handed over before the pass starts, each next one as soon as the pass reaches it.
+fn number(
     file: &File,
-    begin: u64,
-    end: u64,
-    cuts: &[u64],
-    first_line: u64,
-    fields: Option<Vec<u8>>,
-    to: impl FnMut(Part),
-) -> io::Result<()> {
-    number_in_blocks(file, begin, end, cuts, first_line, fields, BLOCK, to)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn number_in_blocks(
-    file: &File,
-    begin: u64,
-    end: u64,
-    cuts: &[u64],
-    first_line: u64,
-    fields: Option<Vec<u8>>,
+    plan: &SplitPlan,
     block_size: usize,
     mut to: impl FnMut(Part),
 ) -> io::Result<()> {
+    let SplitPlan {
+        begin,
+        end,
+        ref cuts,
+        first_line,
+        ref fields,
+        ..
+    } = *plan;
+    let fields = fields.clone();
     to(Part {
         begin,
         end: cuts.first().copied().unwrap_or(end),
@@ -147,6 +197,137 @@ fn number_in_blocks(
         });
     }
     Ok(())
+}
+
+/// A plain log's file, and how findings name it.
+#[derive(Clone, Copy)]
+pub struct SplitInput<'a> {
+    pub file: &'a File,
+    pub path: &'a Path,
+    pub format: LogFormat,
+}
+
+impl LogScanner {
+    /// Where to cut a plain log (of `end` bytes, its text after `bom` bytes) that
+    /// [`LogScanner::splits`] says to split, reading from `start`.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read where it is cut ([`LogError::Start`]).
+    pub fn plan_split(
+        &self,
+        file: &File,
+        bom: u64,
+        start: &Start,
+        end: u64,
+    ) -> Result<SplitPlan, LogError> {
+        let part_min = self.split_min / PART_SHARE;
+        SplitPlan::new(file, bom, start, end, self.threads, part_min).map_err(LogError::Start)
+    }
+
+    /// Scans a plain log in the planned ranges, side by side: ranges go to the threads in
+    /// order as the numbering pass reaches them, and each thread takes the next when it
+    /// is done with one. Each thread hands findings to its own clone of `sink`. The
+    /// outcomes add up to what one thread reading the whole would have found.
+    ///
+    /// # Errors
+    ///
+    /// When a range breaks off, the numbering pass fails, or a thread panicked; the
+    /// findings of the ranges scanned have been delivered.
+    pub fn scan_split<S: Sink + Clone + Send>(
+        &self,
+        input: SplitInput<'_>,
+        plan: &SplitPlan,
+        start: &Start,
+        sink: &S,
+    ) -> Result<LogOutcome, LogError> {
+        let SplitInput { file, path, format } = input;
+        let part_count = plan.parts();
+        let hold = start.partial == Partial::Hold;
+        let (tx, rx) = mpsc::channel::<(usize, Part)>();
+        let rx = Mutex::new(rx);
+        let mut numbering = Ok(());
+        let mut results: Vec<(usize, Result<LogOutcome, LogError>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..self.threads.min(part_count))
+                .map(|_| {
+                    let mut sink = sink.clone();
+                    let rx = &rx;
+                    scope.spawn(move || {
+                        let mut scratch = self.engine.scratch();
+                        let mut done = Vec::new();
+                        loop {
+                            let next = rx
+                                .lock()
+                                .map_err(|_| ())
+                                .and_then(|r| r.recv().map_err(|_| ()));
+                            let Ok((k, part)) = next else { break };
+                            let last = k + 1 == part_count;
+                            let st = Start {
+                                line: part.line,
+                                offset: part.begin - plan.bom,
+                                partial: if hold && last {
+                                    Partial::Hold
+                                } else {
+                                    Partial::Read
+                                },
+                                iis_fields: part.iis_fields,
+                                read_to: start.read_to,
+                                reported: start.reported,
+                                pending: Vec::new(),
+                            };
+                            let input = LogInput {
+                                path,
+                                format,
+                                head: &[],
+                                src: ReadAt::new(file, part.begin, part.end),
+                            };
+                            done.push((k, self.scan(&mut scratch, input, &st, &mut sink)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            let mut k = 0;
+            numbering = number(file, plan, BLOCK, |part| {
+                // The threads outlive the channel's sender, so this never fails.
+                let _ = tx.send((k, part));
+                k += 1;
+            });
+            drop(tx);
+            // A thread that panicked loses its parts; the count below notices.
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        numbering.map_err(LogError::Numbering)?;
+        if results.len() < part_count {
+            return Err(LogError::ThreadPanicked);
+        }
+        results.sort_by_key(|(k, _)| *k);
+        let mut total = LogOutcome::default();
+        for (_, r) in results {
+            let o = r?;
+            total.records += o.records;
+            total.outside_window += o.outside_window;
+            total.truncated_lines += o.truncated_lines;
+            total.unparsed_lines += o.unparsed_lines;
+            total.bytes += o.bytes;
+            total.findings_below_min_severity += o.findings_below_min_severity;
+            total.next = o.next;
+            total.iis_fields = o.iis_fields;
+            total.lines_pending += o.lines_pending;
+            total.before_since += o.before_since;
+            total.reported_since = o.reported_since;
+            // The first part that must be read again decides where the next sweep resumes
+            // (and so which text before that point makes the fingerprint).
+            if total.resume.is_none() {
+                total.resume = o.resume;
+                total.tail = o.tail;
+            }
+        }
+        Ok(total)
+    }
 }
 
 /// Whether the line at `at` is an IIS `#Fields:` directive (one positioned read of 8 bytes).
@@ -280,7 +461,15 @@ mod tests {
             .collect();
         let numbered = |block| {
             let mut parts = Vec::new();
-            number_in_blocks(&f, 0, end, &cuts, 1, None, block, |p| parts.push(p)).unwrap();
+            let plan = SplitPlan {
+                begin: 0,
+                end,
+                cuts: cuts.clone(),
+                first_line: 1,
+                fields: None,
+                bom: 0,
+            };
+            number(&f, &plan, block, |p| parts.push(p)).unwrap();
             parts
         };
         let want = numbered(1 << 20);
@@ -304,9 +493,12 @@ mod tests {
 
     #[test]
     fn several_parts_per_thread_but_none_tiny() {
-        assert_eq!(part_count(1 << 30, 2), 2 * PARTS_PER_THREAD);
-        assert_eq!(part_count(SPLIT_MIN, 2), (SPLIT_MIN / PART_MIN) as usize);
-        assert_eq!(part_count(100, 2), 1);
+        let min = super::super::SPLIT_MIN;
+        let part_min = min / PART_SHARE;
+        assert_eq!(part_min, 4 << 20);
+        assert_eq!(part_count(1 << 30, 2, part_min), 2 * PARTS_PER_THREAD);
+        assert_eq!(part_count(min, 2, part_min), PART_SHARE as usize);
+        assert_eq!(part_count(100, 2, part_min), 1);
     }
 
     #[test]

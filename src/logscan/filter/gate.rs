@@ -1,0 +1,457 @@
+//! The literal gate of the line filter: which lines hold, for some rule, a literal of every
+//! one of its clauses (in the line as written, or percent-decoded up to three times).
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+
+use crate::engine::selectivity;
+use crate::logs::{LogFormat, percent_escapes};
+
+use super::Marks;
+
+/// Three stages, each run only on what the one before let through: a line must hold a
+/// literal of every clause of some rule to be parsed.
+pub(super) struct Gate {
+    /// Stage one, over whole chunks: the literals of the most selective clause of each
+    /// rule, none holding another. Short and long literals are searched apart (the search
+    /// compares a fingerprint of as many leading bytes as the shortest literal has, so one
+    /// short literal would make every long one slower to find), case-sensitively in
+    /// lowercased text, which lets the search use its SIMD prefilter (it has none for ASCII
+    /// case-insensitive searches).
+    primary: Vec<Primary>,
+    /// Per byte value: where it occurs in the primary literals, as (searcher, literal,
+    /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
+    /// decoded lines are checked only around those.
+    by_byte: Vec<Vec<(u8, u32, usize)>>,
+    /// Stage two, per rule: its second most selective clause (`None` for a rule of one
+    /// clause), searched in lines that hold the rule's primary literal.
+    second: Vec<Option<(AhoCorasick, ByteSet)>>,
+    /// Stage three: every literal, searched with overlaps.
+    all: AhoCorasick,
+    all_bytes: ByteSet,
+    primary_bytes: ByteSet,
+    /// Per literal of `all`: the clauses it satisfies.
+    literal_clauses: Vec<Vec<u32>>,
+    /// Per rule (and one for the IOC literals): its clauses, all of which must be satisfied.
+    rules: Vec<Vec<u32>>,
+    clause_count: usize,
+}
+
+struct Primary {
+    searcher: AhoCorasick,
+    literals: Vec<Vec<u8>>,
+    /// Per literal: the rules whose primary clause has a literal holding it.
+    rules: Vec<Vec<u32>>,
+    /// Per literal: the offsets inside it where another literal may start (its suffix there
+    /// is a prefix of one).
+    probes: Vec<Vec<usize>>,
+}
+
+impl Primary {
+    fn new(group: Vec<(Vec<u8>, Vec<u32>)>) -> Option<Primary> {
+        let (literals, mut rules): (Vec<Vec<u8>>, Vec<Vec<u32>>) = group.into_iter().unzip();
+        for r in &mut rules {
+            r.sort_unstable();
+            r.dedup();
+        }
+        let probes = literals
+            .iter()
+            .map(|lit| {
+                (1..lit.len())
+                    .filter(|&j| literals.iter().any(|x| x.starts_with(&lit[j..])))
+                    .collect()
+            })
+            .collect();
+        Some(Primary {
+            searcher: searcher(&literals)?,
+            literals,
+            rules,
+            probes,
+        })
+    }
+
+    /// Every occurrence of every literal in `text`, as (start, literal). The search does not
+    /// report overlapping matches, so the positions inside a match where another literal
+    /// may start are also tried anchored: no literal is a prefix of another, so at most one
+    /// starts at a position, and a line holding a rule's primary literal is always
+    /// attributed to that rule.
+    fn occurrences(&self, text: &[u8], mut f: impl FnMut(usize, usize)) {
+        for m in self.searcher.find_iter(text) {
+            let lit = m.pattern().as_usize();
+            f(m.start(), lit);
+            for &j in &self.probes[lit] {
+                let p = m.start() + j;
+                let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
+                if let Some(h) = self.searcher.find(input) {
+                    f(p, h.pattern().as_usize());
+                }
+            }
+        }
+    }
+}
+
+/// A searcher for the leftmost literals, anchored or not. Building one never fails for
+/// plain literals; a gate that could not be built parses every line rather than none.
+fn searcher(lits: &[Vec<u8>]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .start_kind(StartKind::Both)
+        .build(lits)
+        .ok()
+}
+
+impl Gate {
+    /// Finds the primary literals in a chunk of text that starts at decoded offset `base`.
+    pub(super) fn mark(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
+        if self.primary.is_empty() {
+            return;
+        }
+        marks.lower.clear();
+        marks.base = base;
+        marks.lower.extend(chunk.iter().map(u8::to_ascii_lowercase));
+        // Primary literals never span lines, so a search that resumes after each match
+        // still finds one in every line that holds any.
+        for (k, primary) in self.primary.iter().enumerate() {
+            let hits = &mut marks.hits;
+            primary.occurrences(&marks.lower, |at, lit| {
+                hits.push((base + at as u64, k as u8, lit as u32));
+            });
+        }
+        marks.hits.sort_unstable();
+    }
+
+    pub(super) fn new(gates: &[Vec<Vec<Vec<u8>>>]) -> Option<Gate> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_clauses: Vec<Vec<u32>> = Vec::new();
+        // Primary literals, with the rule each stands for.
+        let mut primary: Vec<(Vec<u8>, u32)> = Vec::new();
+        let mut second = Vec::new();
+        let mut rules = Vec::new();
+        let mut clause_count = 0u32;
+        for (r, clauses) in gates.iter().enumerate() {
+            let mut ids = Vec::new();
+            for clause in clauses {
+                let id = clause_count;
+                clause_count += 1;
+                ids.push(id);
+                for lit in clause {
+                    let k = match literals.iter().position(|l| l == lit) {
+                        Some(k) => k,
+                        None => {
+                            literals.push(lit.clone());
+                            literal_clauses.push(Vec::new());
+                            literals.len() - 1
+                        }
+                    };
+                    literal_clauses[k].push(id);
+                }
+            }
+            let mut ranked: Vec<&Vec<Vec<u8>>> = clauses.iter().collect();
+            ranked.sort_by_key(|c| std::cmp::Reverse(selectivity(c)));
+            if let Some(best) = ranked.first() {
+                primary.extend(best.iter().map(|l| (l.clone(), r as u32)));
+            }
+            // The second clause should rule out what the first let through: among clauses
+            // equally weak by their common pieces, the one with the longest literals.
+            let next = ranked.iter().skip(1).max_by_key(|c| {
+                let (weakest, fewer, shortest) = selectivity(c);
+                (weakest, shortest, fewer)
+            });
+            second.push(match next {
+                Some(next) => Some((searcher(next)?, ByteSet::of(next.iter()))),
+                None => None,
+            });
+            rules.push(ids);
+        }
+        // A literal that holds another adds nothing to the search: the one it holds stands
+        // for its rules too. Then no kept literal is a prefix of another.
+        primary.sort_by_key(|(l, _)| l.len());
+        let mut kept: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+        for (lit, rule) in primary {
+            let mut covered = false;
+            for (k, k_rules) in &mut kept {
+                if memchr::memmem::find(&lit, k).is_some() {
+                    k_rules.push(rule);
+                    covered = true;
+                }
+            }
+            if !covered {
+                kept.push((lit, vec![rule]));
+            }
+        }
+        let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < 4);
+        let mut stage_one = Vec::new();
+        for group in [short, long] {
+            if !group.is_empty() {
+                stage_one.push(Primary::new(group)?);
+            }
+        }
+        let mut by_byte = vec![Vec::new(); 256];
+        for (k, p) in stage_one.iter().enumerate() {
+            for (i, lit) in p.literals.iter().enumerate() {
+                for (j, &b) in lit.iter().enumerate() {
+                    by_byte[usize::from(b)].push((k as u8, i as u32, j));
+                }
+            }
+        }
+        let primary_bytes = ByteSet::of(stage_one.iter().flat_map(|p| &p.literals));
+        Some(Gate {
+            primary: stage_one,
+            by_byte,
+            primary_bytes,
+            second,
+            all: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok()?,
+            all_bytes: ByteSet::of(&literals),
+            literal_clauses,
+            rules,
+            clause_count: clause_count as usize,
+        })
+    }
+
+    pub(super) fn passes(
+        &self,
+        line: &[u8],
+        offset: u64,
+        format: LogFormat,
+        marks: &mut Marks,
+    ) -> bool {
+        if self.primary.is_empty() {
+            return false;
+        }
+        // Apache and nginx unescape `\xhh` in quoted fields; such lines are always parsed.
+        if format == LogFormat::Combined && memchr::memchr(b'\\', line).is_some() {
+            return true;
+        }
+        // Stage one: the rules whose primary clause the line holds.
+        let end = offset + line.len() as u64;
+        let mut candidates = std::mem::take(&mut marks.candidates);
+        candidates.clear();
+        while let Some(&(start, k, lit)) = marks.hits.get(marks.next_hit) {
+            if start >= end {
+                break;
+            }
+            marks.next_hit += 1;
+            if start >= offset {
+                candidates.extend_from_slice(&self.primary[k as usize].rules[lit as usize]);
+            }
+        }
+        let escaped = memchr::memchr(b'%', line).is_some();
+        if escaped {
+            // A primary literal that only decoding brings into the line holds a byte
+            // decoded in that round (earlier rounds and the chunk search found the rest):
+            // compare the literals holding that byte around it.
+            self.in_decoded(line, &self.primary_bytes, marks, |view, decoded| {
+                for &d in decoded {
+                    let d = d as usize;
+                    for &(k, lit, j) in &self.by_byte[usize::from(view[d])] {
+                        let p = &self.primary[usize::from(k)];
+                        if d >= j && view[d - j..].starts_with(&p.literals[lit as usize]) {
+                            candidates.extend_from_slice(&p.rules[lit as usize]);
+                        }
+                    }
+                }
+                false
+            });
+        }
+        if candidates.is_empty() {
+            marks.candidates = candidates;
+            return false;
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        // The line lowercased: from the marked chunk, which it normally lies in.
+        let chunk = std::mem::take(&mut marks.lower);
+        let copy;
+        let lower = match offset
+            .checked_sub(marks.base)
+            .and_then(|at| usize::try_from(at).ok())
+            .and_then(|at| chunk.get(at..at.checked_add(line.len())?))
+        {
+            Some(lower) => lower,
+            None => {
+                copy = line.to_ascii_lowercase();
+                &copy
+            }
+        };
+        let pass = self.confirm(line, lower, escaped, &candidates, marks);
+        marks.lower = chunk;
+        marks.candidates = candidates;
+        pass
+    }
+
+    /// Stages two and three for a line (and `lower`, the line lowercased) that holds the
+    /// primary literal of each rule of `candidates`.
+    fn confirm(
+        &self,
+        line: &[u8],
+        lower: &[u8],
+        escaped: bool,
+        candidates: &[u32],
+        marks: &mut Marks,
+    ) -> bool {
+        // Stage two: their second clauses.
+        let pass = candidates.iter().any(|&r| match &self.second[r as usize] {
+            None => true,
+            Some((second, bytes)) => {
+                second.is_match(lower)
+                    || (escaped
+                        && self.in_decoded(line, bytes, marks, |view, _| second.is_match(view)))
+            }
+        });
+        if !pass {
+            return false;
+        }
+        // Stage three: every clause of every rule.
+        marks.satisfied.clear();
+        marks.satisfied.resize(self.clause_count, false);
+        let mut satisfied = std::mem::take(&mut marks.satisfied);
+        let mut mark = |text: &[u8], _: &[u32]| {
+            for m in self.all.find_overlapping_iter(text) {
+                for &c in &self.literal_clauses[m.pattern().as_usize()] {
+                    satisfied[c as usize] = true;
+                }
+            }
+            false
+        };
+        mark(lower, &[]);
+        if escaped {
+            self.in_decoded(line, &self.all_bytes, marks, &mut mark);
+        }
+        let pass = self
+            .rules
+            .iter()
+            .any(|clauses| clauses.iter().all(|&c| satisfied[c as usize]));
+        marks.satisfied = satisfied;
+        pass
+    }
+
+    /// Calls `f` on the line percent-decoded once, twice and three times (while escapes
+    /// remain) and lowercased, with the offsets of the bytes that round decoded, until it
+    /// returns true. Apache paths are decoded once, and a `decoded` test decodes up to
+    /// twice more.
+    ///
+    /// `f` looks for literals made of the bytes in `bytes`. Unless decoding gives one of
+    /// those, or a `%` or hex digit that could form an escape for the next round, the
+    /// decoded lines hold only what the line holds, and `f` is not called.
+    fn in_decoded(
+        &self,
+        line: &[u8],
+        bytes: &ByteSet,
+        marks: &mut Marks,
+        mut f: impl FnMut(&[u8], &[u32]) -> bool,
+    ) -> bool {
+        let matters = |b: u8| b == b'%' || b.is_ascii_hexdigit() || bytes.has(b);
+        if !escapes(line).any(|(_, b)| matters(b)) {
+            return false;
+        }
+        let [mut cur, mut next] = std::mem::take(&mut marks.views);
+        let mut at = std::mem::take(&mut marks.decoded_at);
+        let mut decoded = percent_decode_into(line, &mut cur, &mut at);
+        let mut found = false;
+        for round in 0..3 {
+            if !decoded {
+                break;
+            }
+            if f(&cur, &at) {
+                found = true;
+                break;
+            }
+            if round < 2 {
+                decoded = percent_decode_into(&cur, &mut next, &mut at);
+                std::mem::swap(&mut cur, &mut next);
+            }
+        }
+        marks.views = [cur, next];
+        marks.decoded_at = at;
+        found
+    }
+}
+
+/// Decodes `%hh` escapes of `from` into `to`, lowercased, and puts the offsets in `to` of
+/// the decoded bytes in `at`; false (and `to` and `at` untouched) when there are none.
+/// (Hex digits read the same in either case, so decoding lowercased text again gives the
+/// lowercased second decoding.)
+fn percent_decode_into(from: &[u8], to: &mut Vec<u8>, at: &mut Vec<u32>) -> bool {
+    let mut escapes = escapes(from).peekable();
+    if escapes.peek().is_none() {
+        return false;
+    }
+    to.clear();
+    at.clear();
+    let mut copied = 0;
+    for (i, b) in escapes {
+        to.extend(from[copied..i].iter().map(u8::to_ascii_lowercase));
+        at.push(to.len() as u32);
+        to.push(b);
+        copied = i + 3;
+    }
+    to.extend(from[copied..].iter().map(u8::to_ascii_lowercase));
+    true
+}
+
+/// The `%hh` escapes of `text`, as (offset, decoded byte lowercased).
+fn escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    percent_escapes(text).map(|(i, b)| (i, b.to_ascii_lowercase()))
+}
+
+/// A set of byte values.
+struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    fn of<'a>(literals: impl IntoIterator<Item = &'a Vec<u8>>) -> ByteSet {
+        let mut set = [false; 256];
+        for lit in literals {
+            for &b in lit {
+                set[usize::from(b)] = true;
+            }
+        }
+        ByteSet(set)
+    }
+
+    fn has(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_rounds() {
+        let (mut to, mut at) = (Vec::new(), Vec::new());
+        assert!(!percent_decode_into(b"a%zz%4", &mut to, &mut at));
+        assert!(percent_decode_into(b"x=%2541%41", &mut to, &mut at));
+        assert_eq!(to, b"x=%41a");
+        assert_eq!(at, [2, 5]);
+        assert!(percent_decode_into(b"%%41%4%25%", &mut to, &mut at));
+        assert_eq!(
+            to,
+            crate::logs::percent_decode(b"%%41%4%25%").to_ascii_lowercase()
+        );
+    }
+
+    #[test]
+    fn overlapping_primary_literals_are_all_found() {
+        let lits = ["xcm", "cmd=", "d=c", "=q"];
+        let primary = Primary::new(
+            lits.iter()
+                .enumerate()
+                .map(|(r, l)| (l.as_bytes().to_vec(), vec![r as u32, r as u32]))
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(primary.rules[1], [1]);
+        // Probes only where another literal can start: `xcm` at `cm`, `cmd=` at `d=` and
+        // `=`, `d=c` at `c`; not `d=c` at `=c` (no literal starts so).
+        assert_eq!(primary.probes, [vec![1], vec![2, 3], vec![2], vec![]]);
+        let mut found = Vec::new();
+        primary.occurrences(b"a xcmd=c", |at, lit| found.push((at, lit)));
+        assert_eq!(found, [(2, 0), (3, 1), (5, 2)]);
+        found.clear();
+        primary.occurrences(b"cmd=q", |at, lit| found.push((at, lit)));
+        assert_eq!(found, [(0, 1), (3, 3)]);
+    }
+}
