@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
-use shellsweep::engine::Engine;
-use shellsweep::ioc::IocSet;
-use shellsweep::logs::{IisColumns, LogFormat, Record};
-use shellsweep::logscan::{LogInput, LogScanner, Start};
-use shellsweep::rules::Loader;
+use shellsweep::Engine;
+use shellsweep::Loader;
+use shellsweep::internals::IocSet;
+use shellsweep::internals::{IisColumns, LogFormat, Record};
+use shellsweep::internals::{LogInput, LogScanner, Start};
 
 fn main() {
     divan::main();
@@ -141,7 +141,7 @@ fn log_pipeline_iis(bencher: Bencher, iocs: usize) {
             head: &[],
             src: Cursor::new(black_box(&log[..])),
         };
-        let mut sink = |f: Vec<shellsweep::finding::Finding>| findings += f.len();
+        let mut sink = |f: Vec<shellsweep::internals::Finding>| findings += f.len();
         scanner
             .scan(&mut scratch, input, &Start::default(), &mut sink)
             .expect("in-memory log");

@@ -9,8 +9,8 @@ use std::net::IpAddr;
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use shellsweep::common::net::parse_logged_addr;
-use shellsweep::ioc::IocSet;
+use shellsweep::internals::IocSet;
+use shellsweep::internals::parse_logged_addr;
 
 fn main() {
     divan::main();

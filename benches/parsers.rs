@@ -7,7 +7,7 @@ mod common;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
 use jiff::tz::TimeZone;
-use shellsweep::logs::{IisColumns, Stitcher, parse_combined, percent_decode};
+use shellsweep::internals::{IisColumns, Stitcher, parse_combined, percent_decode};
 
 fn main() {
     divan::main();

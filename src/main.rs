@@ -1,8 +1,8 @@
 fn main() -> std::process::ExitCode {
     if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
-        shellsweep::output::stdout_closed_at_start();
+        shellsweep::internals::stdout_closed_at_start();
     }
-    shellsweep::cli::main()
+    shellsweep::internals::cli_main()
 }
 
 /// Whether standard output was closed when the process started (`cmd >&-`). The standard

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::allow::Allowlist;
+use crate::common::severity::Severity;
 use crate::finding::{Finding, IndicatorHit, Subject};
 use crate::ioc::{IocMatch, IocSet};
-use crate::rules::Severity;
 
 /// The reporting policy of a run.
 #[derive(Clone, Debug)]

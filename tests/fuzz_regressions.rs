@@ -35,7 +35,7 @@ fn uls() {
 /// The same bug through the public API alone.
 #[test]
 fn uls_line_without_message_column() {
-    let mut st = shellsweep::logs::Stitcher::new(jiff::tz::TimeZone::UTC);
+    let mut st = shellsweep::internals::Stitcher::new(jiff::tz::TimeZone::UTC);
     let mut out = Vec::new();
     st.push(b"", 1, 0, &mut out);
     st.push(

@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use shellsweep::engine::Engine;
-use shellsweep::rules::Loader;
+use shellsweep::Engine;
+use shellsweep::Loader;
 
 /// xorshift64*: small, fast, and the same everywhere.
 pub struct Rng(u64);

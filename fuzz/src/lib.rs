@@ -5,8 +5,8 @@
 
 /// IIS W3C: `#Fields:` directives replace the column map, data lines are parsed with it.
 pub mod iis {
-    use shellsweep::common::net::parse_logged_addr;
-    use shellsweep::logs::{Field, IisColumns, percent_decode};
+    use shellsweep::internals::parse_logged_addr;
+    use shellsweep::internals::{Field, IisColumns, percent_decode};
 
     pub fn run(data: &[u8]) {
         let mut columns = IisColumns::default();
@@ -47,8 +47,8 @@ pub mod iis {
 
 /// Apache/nginx combined: one record per line, percent-decoding of request parts.
 pub mod combined {
-    use shellsweep::common::net::parse_logged_addr;
-    use shellsweep::logs::{Field, parse_combined, percent_decode};
+    use shellsweep::internals::parse_logged_addr;
+    use shellsweep::internals::{Field, parse_combined, percent_decode};
 
     pub fn run(data: &[u8]) {
         // The whole input as one line (lines never hold '\n' in the scanner, but the parser
@@ -77,7 +77,7 @@ pub mod combined {
 
 /// SharePoint ULS: the stitcher joins `...`-continued segments across lines.
 pub mod uls {
-    use shellsweep::logs::Stitcher;
+    use shellsweep::internals::Stitcher;
 
     pub fn run(data: &[u8]) {
         let mut st = Stitcher::new(jiff::tz::TimeZone::UTC);
@@ -128,7 +128,7 @@ pub mod uls_padded {
 pub mod sniff {
     use std::path::Path;
 
-    use shellsweep::logs::{looks_like_log_path, sniff};
+    use shellsweep::internals::{looks_like_log_path, sniff};
 
     const PATHS: &[&str] = &[
         "u_ex260101.log",
@@ -157,8 +157,8 @@ pub mod sniff {
 
 /// IOC plain lists: classification, refanging, typed sets and their look-ups.
 pub mod ioc_plain {
-    use shellsweep::common::net::{parse_cidr, parse_logged_addr};
-    use shellsweep::ioc::IocSet;
+    use shellsweep::internals::IocSet;
+    use shellsweep::internals::{parse_cidr, parse_logged_addr};
 
     pub fn run(data: &[u8]) {
         let text = String::from_utf8_lossy(data);
@@ -190,9 +190,9 @@ pub mod rules_loader {
     use std::path::Path;
     use std::sync::LazyLock;
 
-    use shellsweep::engine::Engine;
-    use shellsweep::logs::{IisColumns, parse_combined};
-    use shellsweep::rules::Loader;
+    use shellsweep::Engine;
+    use shellsweep::Loader;
+    use shellsweep::internals::{IisColumns, parse_combined};
 
     static FILE: &[u8] = b"<%@ Page Language=\"C#\" %>\n<% eval(Request[\"cmd\"]); System.Diagnostics.Process.Start(\"cmd.exe\"); %>\n<?php @eval($_POST['x']); system(base64_decode('aWQ=')); ?>\nR\0u\0n\0t\0i\0m\0e\0\0\0\n";
     static IIS: &[u8] = b"2026-01-01 12:00:00 10.0.0.5 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 203.0.113.7 Mozilla/5.0 /_layouts/SignOut.aspx 200 0 0 31";
@@ -243,7 +243,7 @@ pub mod rules_loader {
 pub mod line_reader {
     use std::io::{Cursor, Read};
 
-    use shellsweep::read::{Bounded, LineReader, decoded};
+    use shellsweep::internals::{Bounded, LineReader, decoded};
 
     /// Decoded bytes beyond this are an error, as `--max-decompressed-size` makes them.
     const LIMIT: u64 = 1 << 20;
@@ -402,11 +402,11 @@ pub mod engine_scan {
     use std::path::Path;
     use std::sync::LazyLock;
 
-    use shellsweep::engine::Engine;
-    use shellsweep::finding::{Finding, LogSubject};
-    use shellsweep::logs::{IisColumns, LogFormat, Record, parse_combined};
-    use shellsweep::output::ecs::{self, Observer};
-    use shellsweep::rules::Loader;
+    use shellsweep::Engine;
+    use shellsweep::Loader;
+    use shellsweep::internals::{Finding, LogSubject};
+    use shellsweep::internals::{IisColumns, LogFormat, Record, parse_combined};
+    use shellsweep::internals::{Observer, ecs};
 
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         let mut loader = Loader::new();
@@ -486,7 +486,7 @@ pub mod engine_scan {
 /// stream there) and `load_text`. Byte 0 picks a file name (Loki lists are told apart by
 /// it) and a prefix that steers detection: none, a STIX bundle opening, a CSV header.
 pub mod ioc_formats {
-    use shellsweep::ioc::IocSet;
+    use shellsweep::internals::IocSet;
 
     const NAMES: &[&str] = &[
         "list.txt",
@@ -545,7 +545,7 @@ pub mod ioc_formats {
 pub mod allowlist {
     use std::path::Path;
 
-    use shellsweep::allow::Allowlist;
+    use shellsweep::internals::Allowlist;
 
     pub fn run(data: &[u8]) {
         let text = String::from_utf8_lossy(data);
@@ -569,8 +569,8 @@ pub mod allowlist {
 pub mod state_file {
     use std::path::Path;
 
-    use shellsweep::read::Stamp;
-    use shellsweep::state::Previous;
+    use shellsweep::internals::Previous;
+    use shellsweep::internals::Stamp;
 
     pub const RULESET: &str = "fuzz";
 
@@ -610,8 +610,8 @@ pub mod canon {
     use std::path::Path;
     use std::sync::LazyLock;
 
-    use shellsweep::engine::Engine;
-    use shellsweep::rules::Loader;
+    use shellsweep::Engine;
+    use shellsweep::Loader;
 
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         let mut loader = Loader::new();

@@ -6,7 +6,9 @@ use std::fmt;
 /// A place in a source text: 1-based line and 1-based column, counted in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
+    /// Line, from 1.
     pub line: usize,
+    /// Column in characters, from 1.
     pub col: usize,
 }
 
@@ -21,27 +23,35 @@ impl Pos {
     }
 }
 
+/// Whether a problem stops the rules from loading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
+    /// The file (and the run) is refused.
     Error,
+    /// The rule loads, but works worse than its author likely meant (slow, never useful).
     Warning,
 }
 
 /// One problem found in a rule file.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub level: Level,
     /// A stable code for the kind of problem (`SSW-E017`; see docs/RULES.md), so that a
     /// reader can look it up and a script can match it whatever the wording.
     pub code: Option<&'static str>,
+    /// The rule file, as it was named (or `bundled:...` for the built-in rules).
     pub file: String,
+    /// Where in the file.
     pub pos: Pos,
+    /// What is wrong, in words.
     pub message: String,
     /// The source line the position points into, kept so the diagnostic renders on its own.
     pub source_line: Option<String>,
 }
 
 impl Diagnostic {
+    /// Whether this stops the rules from loading.
     pub fn is_error(&self) -> bool {
         self.level == Level::Error
     }

@@ -5,13 +5,18 @@ use std::fmt;
 /// Severity, ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Worth a look when hunting; noise on its own.
     Low,
+    /// Suspicious: a person should check it.
     Medium,
+    /// Most likely malicious.
     High,
+    /// Known malicious, or several strong signals together.
     Critical,
 }
 
 impl Severity {
+    /// Every level, least severe first.
     pub const ALL: [Severity; 4] = [
         Severity::Low,
         Severity::Medium,
@@ -19,6 +24,7 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The lowercase name rule files and the output use.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -60,6 +66,7 @@ impl Severity {
         }
     }
 
+    /// The level of a lowercase name, as [`Severity::as_str`] writes it.
     pub fn parse(s: &str) -> Option<Severity> {
         Severity::ALL.into_iter().find(|v| v.as_str() == s)
     }

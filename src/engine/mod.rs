@@ -34,14 +34,20 @@ pub use scan::{Match, RuleHit, Scratch};
 /// The engine could not be built (a regex over the size limits, too many atoms, ...).
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// One pattern does not compile.
     #[error("rule {rule}, pattern `{pattern}`: {error}")]
     Pattern {
+        /// The rule's id.
         rule: String,
+        /// The pattern's (or selection test's) name.
         pattern: String,
+        /// Why.
         error: PatternError,
     },
+    /// The literals of all rules together are too many for one automaton.
     #[error("building the literal automaton: {0}")]
     Automaton(#[from] aho_corasick::BuildError),
+    /// A rule's path glob does not compile.
     #[error("compiling path filters: {0}")]
     Glob(#[from] globset::Error),
 }
@@ -310,6 +316,7 @@ impl Engine {
         Ok(())
     }
 
+    /// The rules it was built from, in load order.
     pub fn rules(&self) -> &[Rule] {
         self.rules.as_slice()
     }

@@ -18,8 +18,11 @@ pub(crate) const REPORTED_MATCHES_PER_RULE: usize = 8;
 /// One reported match of a pattern.
 #[derive(Clone, Debug)]
 pub struct Match {
+    /// The pattern's name in its rule.
     pub pattern: String,
+    /// Byte offset in the scanned buffer.
     pub offset: u64,
+    /// Length in bytes.
     pub length: u64,
     /// 1-based.
     pub line: u64,
@@ -33,6 +36,7 @@ pub struct Match {
 /// A rule whose condition held on a buffer.
 #[derive(Debug)]
 pub struct RuleHit<'e> {
+    /// The rule that held.
     pub rule: &'e Rule,
     /// The first matches in file order, at most [`REPORTED_MATCHES_PER_RULE`].
     pub matches: Vec<Match>,
@@ -114,6 +118,8 @@ impl Scratch {
 pub(crate) const VERIFY_CHUNK: usize = 256 * 1024;
 
 impl Engine {
+    /// Per-thread working memory for [`Engine::scan`]: sized for this engine, reused for
+    /// every buffer so that a scan allocates little.
     pub fn scratch(&self) -> Scratch {
         let (r, p) = (self.rules.len(), self.patterns.len());
         Scratch {

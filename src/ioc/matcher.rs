@@ -6,7 +6,8 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::{IocSet, Kind, logged_addrs, parse_logged_addr, runs};
+use super::{IocSet, Kind, runs};
+use crate::common::net::{logged_addrs, parse_logged_addr};
 use crate::logs::{Field, LogFormat, Record};
 
 /// One indicator found: which (an index into [`IocSet::indicators`]), the field (or `line`,

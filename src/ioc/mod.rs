@@ -17,7 +17,7 @@ pub use formats::ListFormat;
 pub use ip::IpSet;
 pub use matcher::IocMatch;
 pub use paths::PathIocs;
-pub use plain::{ClassifyError, classify, is_wildcard_domain, parse_plain, refang};
+pub use plain::is_wildcard_domain;
 use tokens::TokenIndex;
 
 use crate::common::severity::Severity;

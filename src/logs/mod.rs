@@ -18,5 +18,5 @@ pub use iis::IisColumns;
 pub use record::Record;
 pub(crate) use sniff::{DETECT_RUN, line_format};
 pub use sniff::{LogFormat, looks_like_log_path, sniff};
-pub use time::{TimeArgError, Window, iis_time, parse_time_arg, parse_until_arg};
+pub use time::{Window, parse_time_arg, parse_until_arg};
 pub use uls::{Stitcher, UlsRecord};

@@ -13,7 +13,7 @@ mod split;
 mod tester;
 
 use filter::LineFilter;
-pub use split::{SplitInput, SplitPlan};
+pub use split::SplitInput;
 
 use std::io::{self, Read};
 use std::path::Path;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
+use crate::common::bytes::{hex, sha256_hex};
 use crate::engine::RuleHit;
-use crate::finding::{FileSubject, Finding, IndicatorHit, Subject, hex, sha256_hex};
+use crate::finding::{FileSubject, Finding, IndicatorHit, Subject};
 use crate::ioc::{IocSet, Kind};
 use crate::logs::looks_like_log_path;
 use crate::logscan::Sink;

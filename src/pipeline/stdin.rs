@@ -77,7 +77,6 @@ impl Worker {
         let meta = FileMeta {
             size: self.buf.len() as u64,
             modified: None,
-            id: None,
             stamp: Default::default(),
         };
         self.stats.files_scanned.fetch_add(1, Relaxed);

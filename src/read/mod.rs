@@ -11,9 +11,7 @@ mod stream;
 
 pub(crate) use encoding::{Encoding, TextBefore, decode_head, decoded_from_start, utf8_bom_len};
 
-pub use stream::{
-    Bounded, DECOMPRESSED_LIMIT, Line, LineReader, LineVisitor, decoded, lines_end_in_cr,
-};
+pub use stream::{Bounded, Line, LineReader, LineVisitor, decoded, lines_end_in_cr};
 
 use std::collections::HashSet;
 use std::fs::{File, Metadata};
@@ -26,8 +24,6 @@ use std::time::SystemTime;
 pub struct FileMeta {
     pub size: u64,
     pub modified: Option<SystemTime>,
-    /// (device, inode) on Unix; used to recognise the scanner's own files.
-    pub id: Option<(u64, u64)>,
     /// What says "this file has not changed" between sweeps.
     pub stamp: Stamp,
 }
@@ -69,8 +65,10 @@ pub struct ReadPolicy {
     pub own_files: HashSet<(u64, u64)>,
 }
 
-/// Reads the whole file into `buf` (cleared first), up to `policy.max_size` bytes.
-pub fn read_file(path: &Path, policy: &ReadPolicy, buf: &mut Vec<u8>) -> Result<FileMeta, NotRead> {
+/// Reads the whole file into `buf` (cleared first), up to `policy.max_size` bytes. The
+/// scanner reads a file's head first to route it, then the rest; tests read it at once.
+#[cfg(test)]
+fn read_file(path: &Path, policy: &ReadPolicy, buf: &mut Vec<u8>) -> Result<FileMeta, NotRead> {
     let (file, meta) = open_file(path, policy)?;
     buf.clear();
     read_rest(&file, meta.size, policy.max_size, buf)?;
@@ -137,7 +135,6 @@ fn meta(md: &Metadata, size: u64) -> FileMeta {
     FileMeta {
         size,
         modified: md.modified().ok(),
-        id: id_of(md),
         stamp: stamp_of(md),
     }
 }
@@ -242,7 +239,7 @@ mod tests {
         ));
         assert!(read_file(&p, &policy(false, 11), &mut buf).is_ok());
         let mut own = policy(false, 100);
-        own.own_files.insert(meta.id.unwrap());
+        own.own_files.insert((meta.stamp.dev, meta.stamp.ino));
         assert!(matches!(read_file(&p, &own, &mut buf), Err(NotRead::Own)));
     }
 

@@ -12,13 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::common::diag;
-pub use crate::common::diag::{Diagnostic, Level, Pos};
+pub use crate::common::diag::{Diagnostic, Pos};
 pub use codes::Code;
 use codes::Report;
 pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
-pub use model::{
-    FieldName, FieldOp, FieldTest, FileFilter, Pattern, PatternKind, Rule, Scope, Selection,
-};
+pub use model::{FieldName, FieldOp, FieldTest, Pattern, PatternKind, Rule, Scope, Selection};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
@@ -48,6 +46,7 @@ pub struct Loader {
 }
 
 impl Loader {
+    /// A loader with no rules yet.
     pub fn new() -> Loader {
         Loader::default()
     }
@@ -119,9 +118,15 @@ impl Loader {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        // How many rules of this text had each id so far: a duplicate within the text is
+        // pointed at where it stands, not at its first definition.
+        let mut in_text: HashMap<String, usize> = HashMap::new();
         for rule in rules {
+            let nth = in_text.entry(rule.id.clone()).or_default();
+            let at = *nth;
+            *nth += 1;
             if let Some(&first) = seen.get(&rule.id) {
-                let pos = id_position(text, &rule.id);
+                let pos = id_position(text, &rule.id, at);
                 sink.report_code(
                     Code::DuplicateRuleId,
                     pos,
@@ -139,14 +144,17 @@ impl Loader {
         self.sources.insert(source, Arc::from(text));
     }
 
+    /// The problems found so far, in the order found.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
 
+    /// The rules loaded so far.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
 
+    /// The rule files read from disk, so that a scan can leave them out.
     pub fn rule_files(&self) -> &[PathBuf] {
         &self.files
     }
@@ -231,13 +239,19 @@ fn walk_error(err: &ignore::Error) -> (Option<&Path>, String) {
     }
 }
 
-/// Where `id: <id>` stands in a text, for duplicate-id errors (found after parsing).
-fn id_position(text: &str, id: &str) -> Pos {
+/// Where the `nth` (from 0) `id: <id>` stands in a text, for duplicate-id errors (found
+/// after parsing).
+fn id_position(text: &str, id: &str, nth: usize) -> Pos {
+    let mut seen = 0;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start().trim_start_matches("- ");
         if let Some(rest) = trimmed.strip_prefix("id:")
             && rest.trim().trim_matches(['"', '\'']) == id
         {
+            if seen < nth {
+                seen += 1;
+                continue;
+            }
             let col = line.find(id).unwrap_or(0) + 1;
             return Pos::new(i + 1, col);
         }

@@ -101,21 +101,32 @@ pub struct FileFilter {
     pub paths: Vec<globset::Glob>,
 }
 
+/// One rule, as loaded and checked: what it looks for and what a finding of it says.
 #[derive(Clone, Debug)]
 pub struct Rule {
+    /// Stable id (`SSW-PHP-012`); findings, allowlists and state refer to rules by it.
     pub id: String,
+    /// A short title for people.
     pub name: String,
+    /// The severity a finding starts at (a file's combined score may raise it).
     pub severity: Severity,
+    /// Whether it matches files or log records.
     pub scope: Scope,
+    /// What the rule finds and why that matters.
     pub description: String,
+    /// Who wrote it.
     pub author: String,
+    /// Public sources for the facts it relies on.
     pub references: Vec<String>,
+    /// Free tags; `attack.tNNNN` ones become ATT&CK fields in the output.
     pub tags: Vec<String>,
     /// The `ruleset` of the file the rule came from.
     pub ruleset: Arc<str>,
     /// The file the rule came from (`bundled:rules/x.yml` for bundled rules).
     pub source: Arc<str>,
+    /// Which files (by extension or path) a file rule is tried on.
     pub files: FileFilter,
+    /// The strings, hex strings and regexes its condition names.
     pub patterns: Vec<Pattern>,
     /// Log rules only. The condition names patterns first, then selections.
     pub selections: Vec<Selection>,
@@ -124,5 +135,6 @@ pub struct Rule {
     /// A hunting-grade signal that also fires on routine requests: loaded only with
     /// `--hunt`, so a default scan reports what needs a look (`hunt: true`).
     pub hunt: bool,
+    /// When the rule holds, in terms of its patterns, selections and file statistics.
     pub condition: Expr,
 }

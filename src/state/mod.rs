@@ -38,7 +38,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use lock::{Lock, LockError};
+pub use lock::Lock;
 
 use crate::common::bytes::{hex, path_bytes, rfc3339};
 use crate::common::severity::Severity;

@@ -163,9 +163,7 @@ pub(super) fn number(v: &[u8]) -> Option<u64> {
 
 /// The first address of a logged list (`a, b` in X-Forwarded-For), as an address.
 pub(super) fn first_addr(v: &[u8]) -> Option<String> {
-    let first = v
-        .split(|&b| b == b',' || b == b' ')
-        .find(|a| !a.is_empty())?;
+    let first = crate::common::net::logged_addrs(v).next()?;
     crate::common::net::parse_logged_addr(first).map(|a| a.to_string())
 }
 
