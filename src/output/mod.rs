@@ -1,6 +1,7 @@
 //! Writers: one thread owns the output, so a file's findings are never interleaved with
 //! another's and no scanning thread waits on a slow terminal longer than a channel send.
 
+pub mod carried;
 pub mod ecs;
 mod escape;
 mod progress;
@@ -22,8 +23,8 @@ pub(crate) use text::wrap as wrap_text;
 use crate::common::bytes::path_bytes;
 use crate::common::severity::Severity;
 use crate::finding::{Finding, Subject};
-use crate::state::Carried;
 use crate::summary::{ScanEvent, Stats, Summary};
+use carried::Carried;
 use ecs::Observer;
 
 /// Output format.

@@ -50,8 +50,7 @@ pub struct ScanConfig {
     pub file_timeout: Option<std::time::Duration>,
 }
 
-/// How findings name standard input read without `--stdin-name`.
-pub const STDIN: &str = "<stdin>";
+pub(crate) use crate::read::STDIN;
 
 /// A root of `-` is standard input, as for clamscan, grep and rg (`./-` names a file `-`).
 pub fn is_stdin(root: &Path) -> bool {

@@ -19,6 +19,10 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::time::SystemTime;
 
+/// How findings name standard input read without `--stdin-name`: a name no file has, so
+/// that the writers can tell it from a path.
+pub const STDIN: &str = "<stdin>";
+
 /// What is known of a file that was read.
 #[derive(Clone, Debug)]
 pub struct FileMeta {

@@ -40,10 +40,8 @@ use sha2::{Digest, Sha256};
 
 pub use lock::Lock;
 
-use crate::common::bytes::{hex, path_bytes, rfc3339};
-use crate::common::severity::Severity;
-use crate::finding::{Finding, Subject};
-use crate::output::ecs::Observer;
+use crate::common::bytes::{hex, path_bytes};
+pub use crate::output::carried::{Carried, to_carry};
 use crate::read::Stamp;
 
 /// 2: files carry their findings. A version-1 state has none, so its files are scanned
@@ -53,10 +51,6 @@ use crate::read::Stamp;
 /// resume only where the same inode still starts with the same text (nothing else is known
 /// to tell two logs apart).
 const VERSION: u32 = 3;
-/// At most this many findings of one file are kept for carrying over...
-const MAX_CARRIED: usize = 100;
-/// ...and at most this many bytes of their JSON, so a hostile file cannot bloat the state.
-const MAX_CARRIED_BYTES: usize = 256 * 1024;
 /// How much of a log's decoded text makes its fingerprint.
 pub const FINGERPRINT_LEN: usize = 1024;
 /// How much of the text before the resume point makes its fingerprint.
@@ -86,72 +80,6 @@ pub struct FileEntry {
     /// What was found in the file when it was scanned (before any allowlist).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Carried>,
-}
-
-/// A finding kept in the state, to be reported again while its file is unchanged.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Carried {
-    /// When the finding was first reported (RFC 3339).
-    pub first_seen: String,
-    /// Its ECS document, without `@timestamp`, `ecs`, `host`, `agent` and `observer` (set when
-    /// written).
-    pub doc: serde_json::Value,
-}
-
-impl Carried {
-    pub fn rule_id(&self) -> &str {
-        self.doc["rule"]["id"].as_str().unwrap_or_default()
-    }
-
-    pub fn sha256(&self) -> Option<&str> {
-        self.doc["file"]["hash"]["sha256"].as_str()
-    }
-
-    /// Its severity; a document this version cannot read counts as high, so that it is not
-    /// lost or played down. (States written before the ECS rework keep the name under
-    /// `event.`.)
-    pub fn severity(&self) -> Severity {
-        let name = self.doc["shellsweep"]["severity_name"]
-            .as_str()
-            .or_else(|| self.doc["event"]["severity_name"].as_str());
-        Severity::ALL
-            .iter()
-            .copied()
-            .find(|s| Some(s.as_str()) == name)
-            .unwrap_or(Severity::High)
-    }
-}
-
-/// The findings of one file in the form the state keeps, most severe first, within the
-/// bounds. Only file findings: log findings are reported once.
-pub fn to_carry(findings: &[Finding]) -> Vec<Carried> {
-    let placeholder = Observer::placeholder();
-    let mut sorted: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| matches!(f.subject, Subject::File(_)))
-        .collect();
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity()));
-    let mut out = Vec::new();
-    let mut bytes = 0;
-    for f in sorted.into_iter().take(MAX_CARRIED) {
-        let Ok(mut doc) = crate::output::ecs::finding_value(f, &placeholder) else {
-            continue;
-        };
-        if let Some(o) = doc.as_object_mut() {
-            for k in ["@timestamp", "ecs", "host", "agent", "observer"] {
-                o.remove(k);
-            }
-        }
-        bytes += doc.to_string().len();
-        if bytes > MAX_CARRIED_BYTES && !out.is_empty() {
-            break;
-        }
-        out.push(Carried {
-            first_seen: rfc3339(f.timestamp),
-            doc,
-        });
-    }
-    out
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -522,6 +450,7 @@ pub fn ruleset_hash(parts: &[&[u8]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::severity::Severity;
 
     #[test]
     fn round_trip_and_lookups() {

@@ -56,7 +56,7 @@ impl Observer {
     /// Standard input keeps its name.
     pub fn absolute<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
         if path.is_absolute()
-            || path.as_os_str() == crate::pipeline::STDIN
+            || path.as_os_str() == crate::read::STDIN
             || self.stdin_name.as_deref() == Some(path)
         {
             return Cow::Borrowed(path);
