@@ -9,28 +9,12 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{PHP_SHELL, write};
+use common::{PHP_SHELL, bin, exe, run, write};
 use serde_json::Value;
-
-fn exe() -> PathBuf {
-    std::env::var_os("SHELLSWEEP_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_shellsweep")))
-}
-
-fn bin() -> Command {
-    let mut c = Command::new(exe());
-    c.current_dir(common::repo());
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run shellsweep")
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -74,7 +58,7 @@ fn a_torn_last_line_in_the_output_file_is_ended_before_new_lines() {
         b"{\"@timestamp\":\"2026-12-02T10:00:00Z\",\"event\":{\"ki",
     )
     .unwrap();
-    let r = run(&["scan", "-q", "--format", "jsonl", "-o", s(&out), s(&web)]);
+    let r = run(["scan", "-q", "--format", "jsonl", "-o", s(&out), s(&web)]);
     assert_eq!(r.status.code(), Some(1), "{}", common::stderr(&r));
     let text = std::fs::read_to_string(&out).unwrap();
     let (torn, rest) = text.split_once('\n').expect("the torn line was ended");
@@ -92,7 +76,7 @@ fn a_torn_last_line_in_the_output_file_is_ended_before_new_lines() {
 
     // A file that ends whole gets no extra (empty) line.
     let before = std::fs::read_to_string(&out).unwrap();
-    let r = run(&["scan", "-q", "--format", "jsonl", "-o", s(&out), s(&web)]);
+    let r = run(["scan", "-q", "--format", "jsonl", "-o", s(&out), s(&web)]);
     assert_eq!(r.status.code(), Some(1));
     let after = std::fs::read_to_string(&out).unwrap();
     parse_lines(&after[before.len()..]);
@@ -176,10 +160,10 @@ fn a_closed_stdout_is_an_error_and_the_state_does_not_advance() {
     );
     assert!(!state.exists(), "no state saved");
 
-    let fresh = run(&["scan", "--format", "jsonl", s(&logs)]);
+    let fresh = run(["scan", "--format", "jsonl", s(&logs)]);
     let expected = log_findings(&parse_lines(&String::from_utf8_lossy(&fresh.stdout)));
     assert!(!expected.is_empty());
-    let next = run(&["scan", "--format", "jsonl", "--state", s(&state), s(&logs)]);
+    let next = run(["scan", "--format", "jsonl", "--state", s(&state), s(&logs)]);
     assert_eq!(next.status.code(), Some(1), "{}", common::stderr(&next));
     let got = log_findings(&parse_lines(&String::from_utf8_lossy(&next.stdout)));
     assert_eq!(got, expected, "the next sweep reports every log finding");
@@ -305,7 +289,7 @@ fn a_state_temporary_file_left_by_a_killed_save_is_removed() {
     let state = state_dir.join("state.json");
     std::fs::write(state_dir.join("state.json.tmp.4242"), b"{\"version\":2,").unwrap();
     std::fs::write(state_dir.join("state.json.tmp.notes"), b"kept").unwrap();
-    let r = run(&[
+    let r = run([
         "scan",
         "-q",
         "--format",
@@ -357,7 +341,7 @@ fn a_state_that_cannot_be_saved_stops_the_run_before_scanning() {
         let ro = dir.path().join("ro");
         std::fs::create_dir(&ro).unwrap();
         let state = ro.join("state.json");
-        let first = run(&[
+        let first = run([
             "scan",
             "-q",
             "--format",
@@ -368,7 +352,7 @@ fn a_state_that_cannot_be_saved_stops_the_run_before_scanning() {
         ]);
         assert_eq!(first.status.code(), Some(1));
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
-        let r = run(&["scan", "--format", "jsonl", "--state", s(&state), s(&web)]);
+        let r = run(["scan", "--format", "jsonl", "--state", s(&state), s(&web)]);
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(r.status.code(), Some(2), "{}", common::stderr(&r));
         assert!(r.stdout.is_empty(), "nothing scanned or written");

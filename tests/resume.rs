@@ -6,8 +6,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 
 use common::*;
@@ -23,16 +21,6 @@ fn line(marker: &str, attack: bool, second: u32) -> String {
     format!(
         "198.51.100.7 - - [19/Jul/2025:10:00:{second:02} +0000] \"GET /x.php?{q} HTTP/1.1\" 200 30 \"-\" \"curl/8\""
     )
-}
-
-fn append(path: &Path, text: &str) {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
 }
 
 /// One `--state` sweep over `root` with `extra` options: the markers of the attack lines

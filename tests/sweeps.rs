@@ -22,16 +22,6 @@ fn line(marker: &str, attack: bool) -> String {
     )
 }
 
-fn append(path: &Path, text: &str) {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-}
-
 /// Markers of the planted lines reported by one sweep, with their counts.
 fn sweep(root: &Path, state: &Path) -> (BTreeMap<String, usize>, serde_json::Value) {
     let out = run([

@@ -6,10 +6,30 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// The binary under test: this build's, or `SHELLSWEEP_TEST_BIN` (to watch a test fail on a
+/// build without the fix it guards).
+pub fn exe() -> PathBuf {
+    std::env::var_os("SHELLSWEEP_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_shellsweep")))
+}
+
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_shellsweep"));
+    let mut c = Command::new(exe());
     c.current_dir(repo());
     c
+}
+
+/// Appends `text` to the file at `path`, creating it: how a web server writes its log.
+pub fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
 }
 
 pub fn repo() -> PathBuf {
