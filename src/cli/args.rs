@@ -179,10 +179,25 @@ pub enum RulesCommand {
     },
 }
 
+/// A command-line value that does not parse; clap shows the message after the option.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("`{0}` is not a UTC offset like +02:00, -5 or 0")]
+    UtcOffset(String),
+    #[error("`{0}` is not a size like 512K, 20M or 1G")]
+    Size(String),
+    #[error("unknown size unit in `{0}` (use K, M, G or T)")]
+    SizeUnit(String),
+    #[error("`{0}` is not a number of seconds like 60 or 0.5")]
+    Seconds(String),
+    #[error("`{0}` is too large")]
+    TooLarge(String),
+}
+
 /// `+02:00`, `-5`, `0`, `+0530`: a fixed offset in hours (and minutes) east of UTC.
-pub fn parse_utc_offset(s: &str) -> Result<jiff::tz::Offset, String> {
+pub fn parse_utc_offset(s: &str) -> Result<jiff::tz::Offset, ValueError> {
     let t = s.trim();
-    let bad = || format!("`{s}` is not a UTC offset like +02:00, -5 or 0");
+    let bad = || ValueError::UtcOffset(s.to_owned());
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'-') => (-1, &t[1..]),
         Some(b'+') => (1, &t[1..]),
@@ -221,35 +236,33 @@ impl From<SeverityArg> for Severity {
 }
 
 /// `123`, `512K`, `20M`, `1G` (also `KB`, `MiB`, ...), powers of 1024.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, ValueError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size like 512K, 20M or 1G"))?;
+    let n: u64 = digits.parse().map_err(|_| ValueError::Size(s.to_owned()))?;
     let shift = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" | "KIB" => 10,
         "M" | "MB" | "MIB" => 20,
         "G" | "GB" | "GIB" => 30,
         "T" | "TB" | "TIB" => 40,
-        _ => return Err(format!("unknown size unit in `{s}` (use K, M, G or T)")),
+        _ => return Err(ValueError::SizeUnit(s.to_owned())),
     };
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))
+        .ok_or_else(|| ValueError::TooLarge(s.to_owned()))
 }
 
 /// `--file-timeout`: seconds, fractions allowed; `0` (zero) turns the limit off.
-pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, ValueError> {
     let secs: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds like 60 or 0.5"))?;
+        .map_err(|_| ValueError::Seconds(s.to_owned()))?;
     if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("`{s}` is not a number of seconds like 60 or 0.5"));
+        return Err(ValueError::Seconds(s.to_owned()));
     }
-    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is too large"))
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| ValueError::TooLarge(s.to_owned()))
 }
 
 #[cfg(test)]
