@@ -32,6 +32,21 @@ pub fn append(path: &Path, text: &str) {
         .unwrap();
 }
 
+/// How often each planted attack line was reported: the lines the sweep tests write carry
+/// `cmd=whoami&m=MARKER` in their query, which SSW-LOG-WEBSHELL-001 finds.
+pub fn planted_markers(findings: &[Value]) -> std::collections::BTreeMap<String, usize> {
+    let mut seen = std::collections::BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f["rule"]["id"] == "SSW-LOG-WEBSHELL-001")
+    {
+        let q = f["url"]["query"].as_str().expect("a query string");
+        let marker = q.rsplit("m=").next().unwrap_or_default().to_owned();
+        *seen.entry(marker).or_insert(0) += 1;
+    }
+    seen
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
