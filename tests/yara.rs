@@ -307,3 +307,70 @@ fn a_slow_file_times_out_is_named_and_counted() {
         "{lines:#?}"
     );
 }
+
+/// Standard input goes by `--stdin-name` for the externals, as for the bundled rules.
+#[test]
+fn standard_input_takes_its_externals_from_stdin_name() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
+    let mut child = bin()
+        .args([
+            "scan",
+            "--format",
+            "jsonl",
+            "--no-bundled-rules",
+            "--yara",
+            rules.to_str().unwrap(),
+            "--stdin-name",
+            "/srv/www/uploads/upload7.jpg",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"MZ\x90\x00 not a real program")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (lines, _) = findings_and_summary(&out);
+    let found = yara_findings(&lines);
+    assert_eq!(
+        by_id(&found, "Inert_Upload_Name")["file"]["name"],
+        "upload7.jpg"
+    );
+}
+
+/// An unchanged file's YARA findings are carried over by an incremental sweep.
+#[test]
+fn yara_findings_are_carried_over_by_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
+    let www = dir.path().join("www");
+    write(&www, "a.txt", b"inert_no_meta_marker");
+    let state = dir.path().join("state.json");
+    for round in 0..2 {
+        let out = scan(&[
+            "--yara",
+            rules.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            www.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 1, "round {round}: {}", stderr(&out));
+        let (lines, summary) = findings_and_summary(&out);
+        let found = yara_findings(&lines);
+        assert_eq!(found.len(), 1, "round {round}: {lines:#?}");
+        assert_eq!(found[0]["rule"]["id"], "Inert_No_Meta");
+        assert_eq!(
+            summary["shellsweep"]["summary"]["files_unchanged"], round,
+            "{summary}"
+        );
+    }
+}
