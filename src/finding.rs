@@ -217,6 +217,19 @@ impl Finding {
         f
     }
 
+    /// A YARA rule that held on a file; the YARA module fills the rule from its meta.
+    pub(crate) fn from_yara(
+        rule: RuleInfo,
+        subject: FileSubject,
+        matches: Vec<Match>,
+        match_count: u64,
+    ) -> Finding {
+        let mut f = Finding::bare(rule, Subject::File(subject));
+        f.matches = matches;
+        f.match_count = match_count;
+        f
+    }
+
     /// An IOC match, at the severity its list gives or else at `default`.
     pub fn from_indicator(hit: IndicatorHit, default: Severity, subject: Subject) -> Finding {
         let mut f = Finding::bare(

@@ -61,6 +61,7 @@ mod rules;
 mod state;
 mod summary;
 mod walk;
+mod yara;
 
 pub use common::diag::{Diagnostic, Level, Pos};
 pub use common::severity::Severity;

@@ -23,6 +23,8 @@ pub enum Skip {
     Missing,
     /// The rules took longer than `--file-timeout` on it.
     TimedOut,
+    /// The YARA rules took longer than `--yara-timeout` on it (its other findings stand).
+    YaraTimedOut,
 }
 
 impl Skip {
@@ -33,10 +35,11 @@ impl Skip {
             Skip::OwnFile => "own_file",
             Skip::Missing => "missing",
             Skip::TimedOut => "timed_out",
+            Skip::YaraTimedOut => "yara_timed_out",
         }
     }
 
-    const ALL: [Skip; 9] = [
+    const ALL: [Skip; 10] = [
         Skip::Walk(SkipReason::Excluded),
         Skip::Walk(SkipReason::Symlink),
         Skip::Walk(SkipReason::SymlinkLoop),
@@ -46,6 +49,7 @@ impl Skip {
         Skip::OwnFile,
         Skip::Missing,
         Skip::TimedOut,
+        Skip::YaraTimedOut,
     ];
 
     fn index(self) -> usize {
@@ -57,7 +61,7 @@ impl Skip {
     pub fn leaves_gap(self) -> bool {
         matches!(
             self,
-            Skip::TooLarge | Skip::TimedOut | Skip::Walk(SkipReason::Symlink)
+            Skip::TooLarge | Skip::TimedOut | Skip::YaraTimedOut | Skip::Walk(SkipReason::Symlink)
         )
     }
 }
@@ -69,7 +73,7 @@ pub struct Stats {
     pub bytes_scanned: AtomicU64,
     /// Files to which no loaded rule applies (by extension or path); not read.
     pub files_without_rules: AtomicU64,
-    skipped: [AtomicU64; 9],
+    skipped: [AtomicU64; 10],
     pub errors: AtomicU64,
     findings: [AtomicU64; 4],
     pub findings_below_min_severity: AtomicU64,

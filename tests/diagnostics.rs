@@ -24,11 +24,17 @@ fn documented_codes() -> Vec<String> {
         .collect()
 }
 
-/// The input for a code: a rule file or a folder.
+/// The input for a code: a rule file or a folder; YARA inputs (`CODE.yar`, a folder
+/// `CODE.yara`) are given to `--yara`.
 fn input(dir: &Path, code: &str) -> Option<String> {
-    [format!("{code}.yml"), code.to_owned()]
-        .into_iter()
-        .find(|name| dir.join(name).symlink_metadata().is_ok())
+    [
+        format!("{code}.yml"),
+        code.to_owned(),
+        format!("{code}.yar"),
+        format!("{code}.yara"),
+    ]
+    .into_iter()
+    .find(|name| dir.join(name).symlink_metadata().is_ok())
 }
 
 /// The codes that appear in brackets at the end of diagnostic lines.
@@ -55,11 +61,16 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
             failures.push(format!("{code}: no input {code}.yml or folder {code}/"));
             continue;
         };
-        let out = common::bin()
-            .current_dir(&dir)
-            .args(["rules", "check", "--no-bundled-rules", &name])
-            .output()
-            .expect("run shellsweep");
+        let mut cmd = common::bin();
+        cmd.current_dir(&dir)
+            .args(["rules", "check", "--no-bundled-rules"]);
+        if name.ends_with(".yar") || name.ends_with(".yara") {
+            if cfg!(not(feature = "yara")) {
+                continue;
+            }
+            cmd.arg("--yara");
+        }
+        let out = cmd.arg(&name).output().expect("run shellsweep");
         let mut shown = String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8");
         shown.push_str(&common::stderr(&out));
         let want_status = if code.starts_with("SSW-E") { 2 } else { 0 };
@@ -91,9 +102,9 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
     // Nothing stale: every file here belongs to a documented code.
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let stem = name
-            .strip_suffix(".yml")
-            .or_else(|| name.strip_suffix(".out"))
+        let stem = [".yml", ".out", ".yar", ".yara"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
             .unwrap_or(&name);
         if !codes.iter().any(|c| c == stem) {
             failures.push(format!("{name}: no such code in docs/RULES.md"));

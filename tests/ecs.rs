@@ -197,6 +197,20 @@ fn hostile_iis(dir: &Path) -> std::path::PathBuf {
     write(dir, "iis/u_ex250719.log", text.as_bytes())
 }
 
+/// An inert YARA rule of ours that fires on [`PHP_SHELL`].
+const YARA_PROBE: &[u8] = b"rule Inert_Ecs_Probe : webshell probe {
+  meta:
+    description = \"shellsweep test rule\"
+    author = \"shellsweep tests\"
+    reference = \"https://example.invalid/yara\"
+    score = 85
+  strings:
+    $eval = \"@eval($_POST\"
+  condition:
+    $eval
+}
+";
+
 /// Everything the output can hold, from runs over the fixtures and the hostile log.
 struct Runs {
     lines: Vec<Value>,
@@ -249,6 +263,15 @@ fn runs(dir: &Path) -> Runs {
         add(jsonl(&[
             "--state".as_ref(),
             state.as_os_str(),
+            www.as_os_str(),
+        ]));
+    }
+    // A YARA finding: its rule, meta and tags come from the YARA file.
+    if cfg!(feature = "yara") {
+        let rule = write(dir, "inert.yar", YARA_PROBE);
+        add(jsonl(&[
+            "--yara".as_ref(),
+            rule.as_os_str(),
             www.as_os_str(),
         ]));
     }
@@ -316,6 +339,14 @@ fn every_line_conforms_to_ecs() {
         );
     }
     assert!(problems.is_empty(), "not ECS: {problems:#?}");
+    if cfg!(feature = "yara") {
+        assert!(
+            runs.lines.iter().any(
+                |l| l["rule"]["ruleset"] == "inert.yar" && l["rule"]["id"] == "Inert_Ecs_Probe"
+            ),
+            "a YARA finding was checked"
+        );
+    }
 
     // The checker finds what is wrong.
     let bad = serde_json::json!({

@@ -260,8 +260,26 @@ fn project(f: &Value, form: Form) -> Value {
 /// A short digest of what is too long to keep whole (excerpts, rule texts, log lines).
 fn digest(v: &Value) -> String {
     use sha2::Digest;
-    let d = sha2::Sha256::digest(v.to_string().as_bytes());
+    let d = sha2::Sha256::digest(sorted(v).to_string().as_bytes());
     d[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `v` with every object's keys sorted: the digests must not depend on whether serde_json
+/// keeps insertion order (its `preserve_order` feature, which yara-x turns on).
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// One run's findings, projected, in a stable order.
@@ -275,7 +293,7 @@ fn projected(bin: &std::path::Path, args: &[&str], form: Form) -> Vec<String> {
     let (findings, _) = findings_and_summary(&out);
     let mut lines: Vec<String> = findings
         .iter()
-        .map(|f| project(f, form).to_string())
+        .map(|f| sorted(&project(f, form)).to_string())
         .collect();
     lines.sort();
     lines

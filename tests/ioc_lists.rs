@@ -454,7 +454,10 @@ fn an_ioc_list_alone_is_enough_to_sweep_with() {
         ["SSW-IOC-DOMAIN", "SSW-IOC-FILENAME", "SSW-IOC-HASH"]
     );
     assert_eq!(summary["shellsweep"]["summary"]["rules_loaded"], 0);
-    assert!(stderr(&out).contains("matching the IOC lists only"));
+    assert!(
+        stderr(&out)
+            .contains("no shellsweep rules loaded; matching the YARA rules and IOC lists given")
+    );
     // Without a list there is still nothing to sweep with.
     let out = sweep([
         "scan".as_ref(),

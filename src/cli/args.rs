@@ -98,6 +98,19 @@ pub struct ScanArgs {
     /// such limit.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
     pub file_timeout: std::time::Duration,
+    /// Also match YARA rules from a `.yar`/`.yara` file or a folder of them (repeatable),
+    /// compiled once with yara-x. They see the files the bundled rules see (same walk, size
+    /// limit and excludes), not logs; Loki/THOR's externals `filename`, `filepath`,
+    /// `extension`, `filetype` and `owner` are set for each file.
+    #[arg(long = "yara", value_name = "PATH")]
+    pub yara: Vec<PathBuf>,
+    /// Give up on the YARA rules for a file after SECS seconds (fractions allowed; 0: no
+    /// limit). The file is named and counted as `yara_timed_out`; its other findings stand.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+    pub yara_timeout: std::time::Duration,
+    /// Severity of YARA findings whose rule's meta gives neither `score` nor `severity`.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+    pub yara_severity: SeverityArg,
     /// Scanning threads (default: one per CPU; at most 4 per CPU, more are capped with a
     /// notice).
     #[arg(long, short = 'j', value_name = "N")]
@@ -176,6 +189,9 @@ pub enum RulesCommand {
         /// Check the files on their own, as `scan --no-bundled-rules` would load them.
         #[arg(long)]
         no_bundled_rules: bool,
+        /// Also compile YARA rules from a file or folder, as `scan --yara` would (repeatable).
+        #[arg(long = "yara", value_name = "PATH")]
+        yara: Vec<PathBuf>,
     },
 }
 
@@ -253,7 +269,7 @@ pub fn parse_size(s: &str) -> Result<u64, ValueError> {
         .ok_or_else(|| ValueError::TooLarge(s.to_owned()))
 }
 
-/// `--file-timeout`: seconds, fractions allowed; `0` (zero) turns the limit off.
+/// `--file-timeout`, `--yara-timeout`: seconds, fractions allowed; `0` (zero) turns the limit off.
 pub fn parse_timeout(s: &str) -> Result<std::time::Duration, ValueError> {
     let secs: f64 = s
         .trim()

@@ -53,7 +53,8 @@ pub fn main() -> ExitCode {
         Command::Rules(RulesCommand::Check {
             paths,
             no_bundled_rules,
-        }) => rules_cmd::check(&paths, no_bundled_rules),
+            yara,
+        }) => rules_cmd::check(&paths, no_bundled_rules, &yara),
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
@@ -94,8 +95,8 @@ fn load_engine(
     load_engine_with(source, quiet, false)
 }
 
-/// [`load_engine`], where `iocs_given` allows no rules at all: an IOC list is enough to
-/// sweep with (Fenrir-style, `--no-bundled-rules --ioc LIST`).
+/// [`load_engine`], where `iocs_given` allows no rules at all: an IOC list (or YARA rules)
+/// is enough to sweep with (Fenrir-style, `--no-bundled-rules --ioc LIST`).
 fn load_engine_with(
     source: &RuleSource,
     quiet: bool,
@@ -119,7 +120,9 @@ fn load_engine_with(
                 anyhow::bail!("no rules loaded (--no-bundled-rules without --rules?)");
             }
             if rules.is_empty() && !quiet {
-                eprintln!("shellsweep: no rules loaded; matching the IOC lists only");
+                eprintln!(
+                    "shellsweep: no shellsweep rules loaded; matching the YARA rules and IOC lists given"
+                );
             }
             Ok(Some((Engine::new(rules)?, files)))
         }

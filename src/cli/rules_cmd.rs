@@ -39,12 +39,17 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
 /// Files are loaded after the bundled rules, as `scan --rules` loads them, so an id that
 /// repeats a bundled one fails here and not first in a scan; only the files' own
 /// diagnostics are shown.
-pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result<Status> {
+pub(crate) fn check(
+    paths: &[PathBuf],
+    no_bundled_rules: bool,
+    yara: &[PathBuf],
+) -> anyhow::Result<Status> {
     let mut loader = Loader::new();
-    if paths.is_empty() || !no_bundled_rules {
+    let only_bundled = paths.is_empty() && yara.is_empty();
+    if only_bundled || !no_bundled_rules {
         loader.add_bundled();
     }
-    let bundled = if paths.is_empty() {
+    let bundled = if only_bundled {
         0
     } else {
         loader.rules().len()
@@ -54,7 +59,13 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
     }
     let mut diagnostics = loader.diagnostics().to_vec();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let rule_count = loader.rules().len() - bundled;
+    let mut rule_count = loader.rules().len() - bundled;
+    if !yara.is_empty() {
+        // The default severity does not change what compiles.
+        let loaded = crate::yara::load(yara, crate::common::severity::Severity::High);
+        rule_count += loaded.rule_count;
+        diagnostics.extend(loaded.diagnostics);
+    }
     if errors == 0 {
         // A check compiles every regex, the bundled ones too (a scan leaves those until a
         // file needs them).

@@ -92,10 +92,40 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             "--since ({since}) is after --until ({until}): no record could be in the window"
         );
     }
-    let Some((engine, rule_files)) =
-        load_engine_with(&args.rules, args.quiet, !args.iocs.is_empty())?
+    let Some((engine, mut rule_files)) = load_engine_with(
+        &args.rules,
+        args.quiet,
+        !args.iocs.is_empty() || !args.yara.is_empty(),
+    )?
     else {
         return Ok(Status::Trouble);
+    };
+    // Compiled once, before any output; a rule that does not compile stops the run as a
+    // bundled-format rule error does.
+    let yara = if args.yara.is_empty() {
+        None
+    } else {
+        let loaded = crate::yara::load(&args.yara, args.yara_severity.into());
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            loaded.diagnostics.iter().partition(|d| d.is_error());
+        if !args.quiet || !errors.is_empty() {
+            for d in errors.iter().chain(&warnings) {
+                eprintln!("{d}");
+            }
+        }
+        let Some(rules) = loaded.rules else {
+            eprintln!(
+                "shellsweep: {} error(s) in the YARA rules; `shellsweep rules check --yara PATH` shows them",
+                errors.len()
+            );
+            return Ok(Status::Trouble);
+        };
+        // The YARA files are the scanner's own too, and decide findings (the state's hash).
+        rule_files.extend(loaded.files);
+        // Kept until the process ends: each scanning thread's yara-x scanner borrows them
+        // from a thread-local (see `ScanConfig::yara`); a program runs one scan.
+        let rules: &'static crate::yara::YaraRules = Box::leak(Box::new(rules));
+        Some(rules)
     };
     // Before any output: a list that gives nothing to match stops the run.
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
@@ -250,6 +280,8 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         stdin_name: args.stdin_name.clone(),
         skip_missing: args.skip_missing,
         file_timeout: Some(args.file_timeout).filter(|t| !t.is_zero()),
+        yara,
+        yara_timeout: Some(args.yara_timeout).filter(|t| !t.is_zero()),
     };
     let config = Arc::new(config);
     let scanner = {
@@ -296,7 +328,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let summary = stats.snapshot(RunInfo {
         started,
         duration_ms: clock.elapsed().as_millis() as u64,
-        rules_loaded: engine.rules().len(),
+        rules_loaded: engine.rules().len() + yara.map_or(0, |y| y.rule_count()),
         threads,
         paths: args
             .paths
@@ -484,6 +516,9 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
     }
     if args.hash {
         parts.push(b"hash".to_vec());
+    }
+    if !args.yara.is_empty() && !matches!(args.yara_severity, SeverityArg::High) {
+        parts.push(format!("yara-severity {:?}", args.yara_severity).into_bytes());
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))

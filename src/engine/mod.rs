@@ -4,7 +4,7 @@
 
 mod atoms;
 mod automaton;
-mod excerpt;
+pub(crate) mod excerpt;
 mod fields;
 mod gate;
 mod ids;
@@ -29,6 +29,8 @@ use ids::{IdVec, PatternId, PatternRange, RuleId};
 use partition::FileAtoms;
 
 pub use gate::{Clause, selectivity};
+#[cfg(feature = "yara")]
+pub(crate) use scan::REPORTED_MATCHES_PER_RULE;
 pub use scan::{Match, RuleHit, Scratch};
 
 /// The engine could not be built (a regex over the size limits, too many atoms, ...).

@@ -18,6 +18,7 @@ use crate::read::{FileMeta, NotRead, ReadPolicy, open_file, read_head, read_rest
 use crate::state::{Carried, to_carry};
 use crate::summary::{ScanEvent, Skip};
 use crate::walk::SkipReason;
+use crate::yara::{Externals, TimedOut, YaraHit, with_scanner};
 
 use super::{HEAD, Worker};
 
@@ -26,11 +27,14 @@ impl Worker {
         let cfg = Arc::clone(&self.config);
         let iocs = &cfg.iocs;
         let rules_apply = self.engine.applies_to(path, &mut self.scratch);
+        // YARA rules have no extension filter: with them, every file that is not a log is
+        // read (logs are left to the log rules).
+        let contents_wanted = rules_apply || cfg.yara.is_some();
         let name_hits = path_indicators(iocs, path);
         let want_hash = iocs.has_hashes();
         let logs_enabled = self.engine.has_log_rules() || !iocs.is_empty();
         let log_candidate = logs_enabled && (rules_apply || want_hash || looks_like_log_path(path));
-        if !rules_apply && !log_candidate && !want_hash && name_hits.is_empty() {
+        if !contents_wanted && !log_candidate && !want_hash && name_hits.is_empty() {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
@@ -69,7 +73,7 @@ impl Worker {
                 Err(e) => return self.error(path, e),
             }
         }
-        if !rules_apply && !want_hash && name_hits.is_empty() {
+        if !contents_wanted && !want_hash && name_hits.is_empty() {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
@@ -190,8 +194,10 @@ impl Worker {
             hits.clear();
             self.timed_out(path, cfg.file_timeout.unwrap_or_default());
         }
+        let (yara_hits, yara_timed_out) = self.match_yara(path, names, meta);
+        let timed_out = timed_out || yara_timed_out;
         let hash_hits = hash_indicators(&cfg.iocs, &self.buf);
-        if hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
+        if hits.is_empty() && yara_hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
             return (!timed_out).then(Vec::new);
         }
         let sha256 = sha256_hex(&self.buf);
@@ -200,6 +206,10 @@ impl Worker {
             .map(|hit| Finding::from_hit(hit, path, &self.buf, meta.modified, &sha256))
             .collect();
         let size = self.buf.len() as u64;
+        findings.extend(yara_hits.into_iter().map(|hit| {
+            let subject = file_subject(path, meta, size, sha256.clone());
+            Finding::from_yara(hit.rule, subject, hit.matches, hit.match_count)
+        }));
         findings.extend(hash_hits.into_iter().chain(name_hits).map(|ind| {
             let subject = Subject::File(file_subject(path, meta, size, sha256.clone()));
             Finding::from_indicator(ind, cfg.policy.ioc_severity(), subject)
@@ -226,6 +236,48 @@ impl Worker {
         };
         self.findings_sink().findings(findings);
         (!timed_out).then_some(kept)
+    }
+
+    /// The YARA rules over `self.buf`, with the externals of the file's (first) name.
+    /// Returns the hits, and whether the scan gave up at `--yara-timeout` (then there are
+    /// none: yara-x keeps no partial results).
+    fn match_yara(
+        &mut self,
+        path: &Path,
+        names: &[PathBuf],
+        meta: &FileMeta,
+    ) -> (Vec<YaraHit>, bool) {
+        let Some(rules) = self.config.yara else {
+            return (Vec::new(), false);
+        };
+        let name = names.first().map_or(path, PathBuf::as_path);
+        let buf = &self.buf;
+        let scanned = with_scanner(rules, self.config.yara_timeout, |scanner| {
+            let owner = scanner.owner(meta.owner);
+            let externals = Externals::of(name, &buf[..buf.len().min(64)], owner);
+            scanner.scan(&externals, buf)
+        });
+        match scanned {
+            Ok(hits) => (hits, false),
+            Err(TimedOut) => {
+                let limit = self.config.yara_timeout.unwrap_or_default();
+                self.stats.skip(Skip::YaraTimedOut);
+                let detail = format!(
+                    "the YARA rules took longer than --yara-timeout ({}s); no YARA findings are reported for it",
+                    limit.as_secs_f64()
+                );
+                self.event(ScanEvent::skipped(
+                    path.to_path_buf(),
+                    Skip::YaraTimedOut,
+                    &detail,
+                ));
+                self.send(Message::Notice(
+                    Some(path.to_path_buf()),
+                    format!("skipped: {detail}; scan it alone with a larger --yara-timeout"),
+                ));
+                (Vec::new(), true)
+            }
+        }
     }
 
     fn timed_out(&self, path: &Path, limit: std::time::Duration) {

@@ -48,6 +48,12 @@ pub struct ScanConfig {
     pub stdin_name: Option<PathBuf>,
     /// `--file-timeout`: how long the rules may take on one file.
     pub file_timeout: Option<std::time::Duration>,
+    /// `--yara`: the YARA rules, compiled once for the program's run (they live as long
+    /// as the process, so that each thread's scanner, which borrows them, can be kept in
+    /// a thread-local: a yara-x scanner cannot move between threads).
+    pub yara: Option<&'static crate::yara::YaraRules>,
+    /// `--yara-timeout`: how long the YARA rules may take on one file.
+    pub yara_timeout: Option<std::time::Duration>,
 }
 
 pub(crate) use crate::read::STDIN;

@@ -78,6 +78,7 @@ impl Worker {
             size: self.buf.len() as u64,
             modified: None,
             stamp: Default::default(),
+            owner: None,
         };
         self.stats.files_scanned.fetch_add(1, Relaxed);
         self.stats

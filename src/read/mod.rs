@@ -30,6 +30,8 @@ pub struct FileMeta {
     pub modified: Option<SystemTime>,
     /// What says "this file has not changed" between sweeps.
     pub stamp: Stamp,
+    /// The owner's uid (for YARA's `owner` external); `None` where there is none.
+    pub owner: Option<u32>,
 }
 
 /// Device, inode, size, modification and change times (nanoseconds since the epoch).
@@ -140,7 +142,19 @@ fn meta(md: &Metadata, size: u64) -> FileMeta {
         size,
         modified: md.modified().ok(),
         stamp: stamp_of(md),
+        owner: owner_of(md),
     }
+}
+
+#[cfg(unix)]
+fn owner_of(md: &Metadata) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    Some(md.uid())
+}
+
+#[cfg(not(unix))]
+fn owner_of(_: &Metadata) -> Option<u32> {
+    None
 }
 
 #[cfg(unix)]

@@ -71,10 +71,13 @@ codes! {
     TwoOperators = "SSW-E036": "a field test with more than one of `contains`, `startswith`, `endswith`, `re`, `cidr`, `exists`";
     BadFieldValue = "SSW-E037": "a field test without usable values (none, empty, not strings, `exists` not true or false), or an empty selection alternative";
     BadCidr = "SSW-E038": "a `cidr` value that is not a network";
+    YaraCompile = "SSW-E039": "a YARA rule that yara-x does not compile (the message gives yara-x's own code)";
+    NoYaraFiles = "SSW-E040": "a folder given to `--yara` holds no `*.yar` or `*.yara` file";
     RaisesUnused = "SSW-W001": "`raises` is no longer used";
     RegexLarge = "SSW-W002": "a regex that loads but is large enough to be slow";
     NoRegexLiteral = "SSW-W003": "a regex without a literal of 3 or more bytes, so it runs over every file its rule applies to";
     UngatedLogRule = "SSW-W004": "a log rule that can match a line holding none of its literals, so every log line is parsed";
+    YaraWarning = "SSW-W005": "a YARA rule that yara-x compiles with a warning (slow pattern or loop, a condition that is always true, ...)";
 }
 
 impl Code {

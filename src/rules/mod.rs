@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::common::diag;
 pub use crate::common::diag::{Diagnostic, Pos};
 pub use codes::Code;
-use codes::Report;
+pub(crate) use codes::Report;
 pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
 pub use model::{FieldName, FieldOp, FieldTest, Pattern, PatternKind, Rule, Scope, Selection};
 

@@ -1,0 +1,672 @@
+//! YARA rules (`--yara`) through yara-x, so that the rule sets responders already keep
+//! (signature-base for Loki and THOR, a CERT's own `.yar` files) run beside the bundled
+//! rules in the same pass, on the same buffer.
+//!
+//! Rules are compiled once per run. Each scanning thread keeps its own [`YaraScanner`]
+//! because a yara-x scanner is not `Sync` and is costly to create. The externals that Loki
+//! and THOR define are declared as empty strings when compiling and set for every file, so
+//! their rules work unchanged.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::diag::{Diagnostic, Pos, Sink};
+use crate::common::severity::Severity;
+use crate::engine::Match;
+use crate::finding::RuleInfo;
+use crate::rules::{Code, Report};
+
+/// The Loki/THOR externals, declared as empty strings; [`Externals`] gives their value
+/// for each file.
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+pub(crate) const EXTERNALS: [&str; 5] = ["filename", "filepath", "extension", "filetype", "owner"];
+
+/// Rules compiled from the `--yara` files of a run.
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+pub struct YaraRules {
+    #[cfg(feature = "yara")]
+    rules: yara_x::Rules,
+    /// For each namespace (one per file, in load order): the ruleset name findings show.
+    rulesets: Vec<(String, String)>,
+    /// Identifiers that more than one file defines: their findings' ids carry the file.
+    shared: std::collections::HashSet<String>,
+    /// `--yara-severity`: for rules whose meta gives neither `score` nor `severity`.
+    default_severity: Severity,
+    rule_count: usize,
+}
+
+impl std::fmt::Debug for YaraRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YaraRules")
+            .field("rules", &self.rule_count)
+            .field("files", &self.rulesets.len())
+            .finish()
+    }
+}
+
+/// What loading `--yara` paths gave: the rules (none when any error was found), the files
+/// read, and every diagnostic.
+pub(crate) struct Loaded {
+    pub(crate) rules: Option<YaraRules>,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) rule_count: usize,
+}
+
+impl YaraRules {
+    pub(crate) fn rule_count(&self) -> usize {
+        self.rule_count
+    }
+}
+
+/// Whether a name is one of the YARA rule files a folder given to `--yara` holds.
+fn is_yara_file(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yar") || e.eq_ignore_ascii_case("yara"))
+}
+
+/// The YARA files under `path` (itself if it is a file), sorted so that namespaces, and
+/// so ids, do not depend on the order a directory lists.
+fn yara_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let p = entry.path();
+            // Links are followed only as far as `metadata` does; a loop ends in an error.
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => stack.push(p),
+                Ok(_) if is_yara_file(&p) => found.push(p),
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    out.extend(found);
+    Ok(())
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn pos_at(text: &str, offset: usize) -> Pos {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos::new(line, before[line_start..].chars().count() + 1)
+}
+
+/// Reads and compiles the `--yara` paths. Every problem is a diagnostic with its file,
+/// line and column; the rules are given only when there is no error.
+pub(crate) fn load(paths: &[PathBuf], default_severity: Severity) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut sources: Vec<(PathBuf, String)> = Vec::new();
+    for p in paths {
+        let shown = p.display().to_string();
+        let mut files = Vec::new();
+        if let Err(e) = yara_files(p, &mut files) {
+            let mut sink = Sink::new(&shown, "");
+            sink.report_code(Code::Unreadable, Pos::new(1, 1), e.to_string());
+            diagnostics.extend(sink.diagnostics);
+            continue;
+        }
+        if files.is_empty() {
+            let mut sink = Sink::new(&shown, "");
+            sink.report_code(
+                Code::NoYaraFiles,
+                Pos::new(1, 1),
+                "the folder holds no `*.yar` or `*.yara` file",
+            );
+            diagnostics.extend(sink.diagnostics);
+        }
+        for f in files {
+            let shown = f.display().to_string();
+            match std::fs::read(&f) {
+                Err(e) => {
+                    let mut sink = Sink::new(&shown, "");
+                    sink.report_code(Code::Unreadable, Pos::new(1, 1), e.to_string());
+                    diagnostics.extend(sink.diagnostics);
+                }
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => sources.push((f, text)),
+                    Err(e) => {
+                        let valid = e.utf8_error().valid_up_to();
+                        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                        let mut sink = Sink::new(&shown, &text);
+                        sink.report_code(
+                            Code::NotUtf8,
+                            pos_at(&text, valid),
+                            "the YARA file is not UTF-8",
+                        );
+                        diagnostics.extend(sink.diagnostics);
+                    }
+                },
+            }
+        }
+    }
+    let files = sources.iter().map(|(p, _)| p.clone()).collect();
+    let (rules, compile_diagnostics) = compile(&sources, default_severity);
+    diagnostics.extend(compile_diagnostics);
+    let failed = diagnostics.iter().any(Diagnostic::is_error);
+    let rule_count = rules.as_ref().map_or(0, |r| r.rule_count);
+    Loaded {
+        rules: rules.filter(|_| !failed),
+        files,
+        diagnostics,
+        rule_count,
+    }
+}
+
+/// A namespace for each file, from its stem, unique within the run.
+fn namespaces(sources: &[(PathBuf, String)]) -> Vec<(String, String)> {
+    let mut taken = std::collections::HashSet::new();
+    sources
+        .iter()
+        .map(|(p, _)| {
+            let file = p
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let stem: String = p
+                .file_stem()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let mut ns = stem.clone();
+            let mut n = 1;
+            while !taken.insert(ns.clone()) {
+                n += 1;
+                ns = format!("{stem}_{n}");
+            }
+            (ns, file)
+        })
+        .collect()
+}
+
+#[cfg(feature = "yara")]
+fn compile(
+    sources: &[(PathBuf, String)],
+    default_severity: Severity,
+) -> (Option<YaraRules>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut compiler = yara_x::Compiler::new();
+    // Slow patterns and loops are said (warnings), not refused: the user chose the rules.
+    compiler.max_warnings(100_000);
+    for name in EXTERNALS {
+        // Names fixed here, each defined once: this cannot fail.
+        let _ = compiler.define_global(name, "");
+    }
+    let rulesets = namespaces(sources);
+    for ((path, text), (ns, _)) in sources.iter().zip(&rulesets) {
+        let shown = path.display().to_string();
+        compiler.new_namespace(ns);
+        let (errors_before, warnings_before) = (compiler.errors().len(), compiler.warnings().len());
+        let _ = compiler.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(&shown));
+        let mut sink = Sink::new(&shown, text);
+        for e in &compiler.errors()[errors_before..] {
+            let first = e
+                .labels()
+                .next()
+                .map(|l| (l.span().start(), l.text().to_owned()));
+            let (pos, label) = label_pos(text, first);
+            sink.report_code(
+                Code::YaraCompile,
+                pos,
+                describe(e.title(), e.code(), label.as_deref()),
+            );
+        }
+        for w in &compiler.warnings()[warnings_before..] {
+            let first = w
+                .labels()
+                .next()
+                .map(|l| (l.span().start(), l.text().to_owned()));
+            let (pos, label) = label_pos(text, first);
+            sink.report_code(
+                Code::YaraWarning,
+                pos,
+                describe(w.title(), w.code(), label.as_deref()),
+            );
+        }
+        diagnostics.extend(sink.diagnostics);
+    }
+    let rules = compiler.build();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for r in rules.iter() {
+        *seen.entry(r.identifier().to_owned()).or_default() += 1;
+    }
+    let rule_count = seen.values().sum();
+    let shared = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id)
+        .collect();
+    let set = YaraRules {
+        rules,
+        rulesets,
+        shared,
+        default_severity,
+        rule_count,
+    };
+    (Some(set), diagnostics)
+}
+
+#[cfg(not(feature = "yara"))]
+fn compile(
+    sources: &[(PathBuf, String)],
+    _default_severity: Severity,
+) -> (Option<YaraRules>, Vec<Diagnostic>) {
+    let diagnostics = sources
+        .iter()
+        .map(|(path, text)| {
+            let shown = path.display().to_string();
+            let mut sink = Sink::new(&shown, text);
+            sink.report_code(
+                Code::YaraCompile,
+                Pos::new(1, 1),
+                "this shellsweep was built without YARA support (cargo feature `yara`)",
+            );
+            sink.diagnostics.remove(0)
+        })
+        .collect();
+    let _ = namespaces;
+    (None, diagnostics)
+}
+
+/// Where a yara-x report points (its first label: byte offset and words).
+#[cfg(feature = "yara")]
+fn label_pos(text: &str, label: Option<(usize, String)>) -> (Pos, Option<String>) {
+    match label {
+        Some((start, words)) => (pos_at(text, start), Some(words).filter(|t| !t.is_empty())),
+        None => (Pos::new(1, 1), None),
+    }
+}
+
+/// yara-x's title and code (so its documentation can be looked up) and the label's words.
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+fn describe(title: &str, code: &str, label: Option<&str>) -> String {
+    match label {
+        Some(l) if l != title => format!("{title}: {l} (yara-x {code})"),
+        _ => format!("{title} (yara-x {code})"),
+    }
+}
+
+/// The values of the Loki/THOR externals for one file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Externals {
+    /// The file's name.
+    pub(crate) filename: String,
+    /// The folder the file is in, without the name (THOR's `filepath == "/var/log"`).
+    pub(crate) filepath: String,
+    /// The extension with its dot, as Loki gives it (`.jpg`), or empty.
+    pub(crate) extension: String,
+    /// A type told from the first bytes, in Loki's words (`EXE`, `ELF`, ...), or empty.
+    pub(crate) filetype: String,
+    /// The owner's user name, or empty when it cannot be told.
+    pub(crate) owner: String,
+}
+
+impl Externals {
+    pub(crate) fn of(path: &Path, head: &[u8], owner: String) -> Externals {
+        let name = |s: Option<&std::ffi::OsStr>| {
+            s.map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+        };
+        Externals {
+            filename: name(path.file_name()),
+            filepath: name(path.parent().map(Path::as_os_str)),
+            extension: path
+                .extension()
+                .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy())),
+            filetype: filetype(head).to_owned(),
+            owner,
+        }
+    }
+}
+
+/// The file type Loki's rules test, from magic numbers (a few common ones).
+pub(crate) fn filetype(head: &[u8]) -> &'static str {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"MZ", "EXE"),
+        (b"\x7fELF", "ELF"),
+        (b"\xfe\xed\xfa\xce", "MACH-O"),
+        (b"\xfe\xed\xfa\xcf", "MACH-O"),
+        (b"\xce\xfa\xed\xfe", "MACH-O"),
+        (b"\xcf\xfa\xed\xfe", "MACH-O"),
+        (b"PK\x03\x04", "ZIP"),
+        (b"{\\rtf", "RTF"),
+        (b"%PDF", "PDF"),
+        (b"MDMP", "MDMP"),
+        (b"<?php", "PHP"),
+        (b"#!/usr/bin/python", "Python"),
+        (b"#!/usr/bin/env python", "Python"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| head.starts_with(m))
+        .map_or("", |(_, t)| t)
+}
+
+/// The user name of a uid, from the password database.
+#[cfg(unix)]
+pub(crate) fn user_name(uid: u32) -> String {
+    let mut buf = vec![0u8; 4096];
+    let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: the buffers outlive the call; `result` is null or points into `pwd`.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            pwd.as_mut_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        return String::new();
+    }
+    // SAFETY: getpwuid_r succeeded, so `pw_name` is a NUL-terminated string in `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr((*result).pw_name) };
+    name.to_string_lossy().into_owned()
+}
+
+/// A YARA rule that held on a file.
+#[derive(Debug)]
+pub(crate) struct YaraHit {
+    pub(crate) rule: RuleInfo,
+    /// The first matches in file order, bounded as the engine's.
+    pub(crate) matches: Vec<Match>,
+    pub(crate) match_count: u64,
+}
+
+/// The scan gave up at `--yara-timeout`.
+#[derive(Debug)]
+pub(crate) struct TimedOut;
+
+/// One thread's yara-x scanner over the run's rules.
+pub(crate) struct YaraScanner<'r> {
+    #[cfg(feature = "yara")]
+    scanner: yara_x::Scanner<'r>,
+    set: &'r YaraRules,
+    timeout: Option<std::time::Duration>,
+    owners: std::collections::HashMap<u32, String>,
+}
+
+impl<'r> YaraScanner<'r> {
+    pub(crate) fn new(set: &'r YaraRules, timeout: Option<std::time::Duration>) -> Self {
+        #[cfg(feature = "yara")]
+        let scanner = {
+            let mut s = yara_x::Scanner::new(&set.rules);
+            if let Some(t) = timeout {
+                s.set_timeout(t);
+            }
+            s
+        };
+        YaraScanner {
+            #[cfg(feature = "yara")]
+            scanner,
+            set,
+            timeout,
+            owners: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The owner's name for a uid, looked up once per thread.
+    pub(crate) fn owner(&mut self, uid: Option<u32>) -> String {
+        let Some(uid) = uid else {
+            return String::new();
+        };
+        #[cfg(unix)]
+        {
+            self.owners
+                .entry(uid)
+                .or_insert_with(|| user_name(uid))
+                .clone()
+        }
+        #[cfg(not(unix))]
+        {
+            String::new()
+        }
+    }
+
+    /// The rules that hold on `buf`, the contents of the file at `path`.
+    #[cfg(feature = "yara")]
+    pub(crate) fn scan(
+        &mut self,
+        externals: &Externals,
+        buf: &[u8],
+    ) -> Result<Vec<YaraHit>, TimedOut> {
+        use crate::engine::excerpt::{LineCounter, excerpt};
+        let set = self.set;
+        for (name, value) in [
+            ("filename", &externals.filename),
+            ("filepath", &externals.filepath),
+            ("extension", &externals.extension),
+            ("filetype", &externals.filetype),
+            ("owner", &externals.owner),
+        ] {
+            // Declared when compiling, with the same type: this cannot fail.
+            let _ = self.scanner.set_global(name, value.as_str());
+        }
+        let results = match self.scanner.scan(buf) {
+            Ok(r) => r,
+            Err(yara_x::errors::ScanError::Timeout) => return Err(TimedOut),
+            // Module errors concern one module's view of the file: the rules that do not
+            // need it still ran, but yara-x gives no results then; nothing is reported.
+            Err(_) => return Ok(Vec::new()),
+        };
+        let mut hits = Vec::new();
+        for rule in results.matching_rules() {
+            let mut spots: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+            let mut match_count = 0u64;
+            for p in rule.patterns() {
+                for m in p.matches() {
+                    match_count += 1;
+                    spots.push((p.identifier().to_owned(), m.range()));
+                }
+            }
+            spots.sort_by_key(|(_, r)| r.start);
+            spots.truncate(crate::engine::REPORTED_MATCHES_PER_RULE);
+            let mut lines = LineCounter::new();
+            let matches = spots
+                .into_iter()
+                .map(|(pattern, r)| Match {
+                    pattern,
+                    offset: r.start as u64,
+                    length: r.len() as u64,
+                    line: lines.line_at(buf, r.start),
+                    excerpt: excerpt(buf, r.start.min(buf.len()), r.end.min(buf.len()), false),
+                    view_excerpt: None,
+                })
+                .collect();
+            hits.push(YaraHit {
+                rule: set.rule_info(&rule),
+                matches,
+                match_count,
+            });
+        }
+        Ok(hits)
+    }
+
+    #[cfg(not(feature = "yara"))]
+    pub(crate) fn scan(
+        &mut self,
+        _externals: &Externals,
+        _buf: &[u8],
+    ) -> Result<Vec<YaraHit>, TimedOut> {
+        let _ = self.set;
+        Ok(Vec::new())
+    }
+}
+
+thread_local! {
+    /// This thread's scanner: yara-x scanners are neither `Send` nor cheap to create, and
+    /// the walker's threads are handed their visitors from another thread.
+    static SCANNER: std::cell::RefCell<Option<YaraScanner<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's scanner for `rules`, creating it on first use (or when a
+/// scan with other rules comes).
+pub(crate) fn with_scanner<R>(
+    rules: &'static YaraRules,
+    timeout: Option<std::time::Duration>,
+    f: impl FnOnce(&mut YaraScanner<'static>) -> R,
+) -> R {
+    SCANNER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let current = slot
+            .as_ref()
+            .is_some_and(|s| std::ptr::eq(s.set, rules) && s.timeout == timeout);
+        if !current {
+            *slot = None;
+        }
+        f(slot.get_or_insert_with(|| YaraScanner::new(rules, timeout)))
+    })
+}
+
+/// A YARA meta value as text (numbers and booleans too), for the finding's fields.
+#[cfg(feature = "yara")]
+fn meta_text(v: &yara_x::MetaValue<'_>) -> String {
+    match v {
+        yara_x::MetaValue::Integer(i) => i.to_string(),
+        yara_x::MetaValue::Float(f) => f.to_string(),
+        yara_x::MetaValue::Bool(b) => b.to_string(),
+        yara_x::MetaValue::String(s) => (*s).to_owned(),
+        yara_x::MetaValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+/// Severity and score from the meta: THOR/Loki's `score` (below 40 low, 40 medium, 60
+/// high, 80 critical), else a `severity` word, else `default`.
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+pub(crate) fn severity_of(
+    score: Option<&str>,
+    severity: Option<&str>,
+    default: Severity,
+) -> (Severity, u8) {
+    if let Some(n) = score.and_then(|s| s.trim().parse::<i64>().ok()) {
+        let n = n.clamp(1, 100) as u8;
+        return (Severity::from_score(n.into()), n);
+    }
+    let word = severity.map(|s| s.trim().to_ascii_lowercase());
+    let sev = match word.as_deref() {
+        Some("info" | "informational") => Some(Severity::Low),
+        Some(w) => Severity::parse(w),
+        None => None,
+    }
+    .unwrap_or(default);
+    (sev, sev.default_score())
+}
+
+#[cfg(feature = "yara")]
+impl YaraRules {
+    fn rule_info(&self, rule: &yara_x::Rule<'_, '_>) -> RuleInfo {
+        let ident = rule.identifier();
+        let ns = rule.namespace();
+        let ruleset = self
+            .rulesets
+            .iter()
+            .find(|(n, _)| n == ns)
+            .map_or_else(|| ns.to_owned(), |(_, f)| f.clone());
+        let id = if self.shared.contains(ident) {
+            format!("{ns}.{ident}")
+        } else {
+            ident.to_owned()
+        };
+        let (mut description, mut author, mut references) =
+            (String::new(), String::new(), Vec::new());
+        let (mut score, mut severity) = (None, None);
+        for (key, value) in rule.metadata() {
+            let text = meta_text(&value);
+            match key.to_ascii_lowercase().as_str() {
+                "description" if description.is_empty() => description = text,
+                "author" if author.is_empty() => author = text,
+                "reference" | "references" | "url" => references.push(text),
+                "score" => score = Some(text),
+                "severity" => severity = Some(text),
+                _ => {}
+            }
+        }
+        let (severity, score) =
+            severity_of(score.as_deref(), severity.as_deref(), self.default_severity);
+        RuleInfo {
+            id,
+            name: ident.to_owned(),
+            description,
+            references,
+            author,
+            ruleset,
+            tags: rule.tags().map(|t| t.identifier().to_owned()).collect(),
+            severity,
+            score,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_from_score_and_words() {
+        let d = Severity::High;
+        assert_eq!(severity_of(Some("39"), None, d), (Severity::Low, 39));
+        assert_eq!(severity_of(Some("40"), None, d), (Severity::Medium, 40));
+        assert_eq!(
+            severity_of(Some("75"), Some("low"), d),
+            (Severity::High, 75)
+        );
+        assert_eq!(severity_of(Some("80"), None, d), (Severity::Critical, 80));
+        assert_eq!(severity_of(Some("250"), None, d), (Severity::Critical, 100));
+        assert_eq!(severity_of(None, Some("Medium"), d), (Severity::Medium, 40));
+        assert_eq!(
+            severity_of(Some("x"), Some("nonsense"), d),
+            (Severity::High, 60)
+        );
+        assert_eq!(severity_of(None, None, Severity::Low), (Severity::Low, 20));
+    }
+
+    #[test]
+    fn externals_as_loki_gives_them() {
+        let e = Externals::of(
+            Path::new("/var/www/up/a.b.JPG"),
+            b"MZ\x90\x00",
+            "www".into(),
+        );
+        assert_eq!(e.filename, "a.b.JPG");
+        assert_eq!(e.filepath, "/var/www/up");
+        assert_eq!(e.extension, ".JPG");
+        assert_eq!(e.filetype, "EXE");
+        assert_eq!(e.owner, "www");
+        assert_eq!(
+            Externals::of(Path::new("x"), b"", String::new()).extension,
+            ""
+        );
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        let t = "ab\ncé d\n";
+        assert_eq!(pos_at(t, 0), Pos::new(1, 1));
+        assert_eq!(pos_at(t, 3), Pos::new(2, 1));
+        // `d` is after a two-byte character.
+        assert_eq!(pos_at(t, 7), Pos::new(2, 4));
+        assert_eq!(pos_at(t, 999), Pos::new(3, 1));
+    }
+
+    #[test]
+    fn namespaces_are_unique() {
+        let s = |p: &str| (PathBuf::from(p), String::new());
+        let ns = namespaces(&[s("a/web-shells.yar"), s("b/web-shells.yar")]);
+        assert_eq!(ns[0], ("web_shells".into(), "web-shells.yar".into()));
+        assert_eq!(ns[1], ("web_shells_2".into(), "web-shells.yar".into()));
+    }
+}

@@ -1,0 +1,6 @@
+rule broken_reference {
+  strings:
+    $a = "inert_marker_text"
+  condition:
+    $a and $b
+}
