@@ -1,6 +1,7 @@
 //! Golden files for rule diagnostics: for every code in the table of docs/RULES.md,
-//! tests/testdata/diagnostics/ holds a small input (`CODE.yml`, or a folder `CODE/`) and the
-//! exact output of `shellsweep rules check --no-bundled-rules` on it (`CODE.out`).
+//! tests/testdata/diagnostics/ holds a small input (`CODE.yml`, a folder `CODE/`, or a Sigma
+//! rule `CODE.sigma.yml`, checked with `--sigma`) and the exact output of
+//! `shellsweep rules check --no-bundled-rules` on it (`CODE.out`).
 //! `SHELLSWEEP_BLESS=1 cargo test --test diagnostics` rewrites the `.out` files from what the
 //! binary prints now; review the diff before committing it.
 
@@ -26,9 +27,13 @@ fn documented_codes() -> Vec<String> {
 
 /// The input for a code: a rule file or a folder.
 fn input(dir: &Path, code: &str) -> Option<String> {
-    [format!("{code}.yml"), code.to_owned()]
-        .into_iter()
-        .find(|name| dir.join(name).symlink_metadata().is_ok())
+    [
+        format!("{code}.yml"),
+        format!("{code}.sigma.yml"),
+        code.to_owned(),
+    ]
+    .into_iter()
+    .find(|name| dir.join(name).symlink_metadata().is_ok())
 }
 
 /// The codes that appear in brackets at the end of diagnostic lines.
@@ -55,9 +60,14 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
             failures.push(format!("{code}: no input {code}.yml or folder {code}/"));
             continue;
         };
+        let mut args = vec!["rules", "check", "--no-bundled-rules"];
+        if name.ends_with(".sigma.yml") {
+            args.push("--sigma");
+        }
+        args.push(&name);
         let out = common::bin()
             .current_dir(&dir)
-            .args(["rules", "check", "--no-bundled-rules", &name])
+            .args(&args)
             .output()
             .expect("run shellsweep");
         let mut shown = String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8");
@@ -92,7 +102,8 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let stem = name
-            .strip_suffix(".yml")
+            .strip_suffix(".sigma.yml")
+            .or_else(|| name.strip_suffix(".yml"))
             .or_else(|| name.strip_suffix(".out"))
             .unwrap_or(&name);
         if !codes.iter().any(|c| c == stem) {

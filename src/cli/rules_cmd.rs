@@ -8,8 +8,8 @@ use super::{Status, load_engine, print_diagnostics};
 use crate::engine::Engine;
 use crate::output::for_terminal;
 use crate::rules::{
-    Cmp, Code, Expr, FieldName, FieldOp, FieldTest, Loader, Pattern, PatternKind, Quantity, Rule,
-    Scope, regex_size_warning,
+    Cmp, Code, Expr, FieldOp, FieldTest, Loader, Pattern, PatternKind, Quantity, Rule, Scope,
+    regex_size_warning,
 };
 
 pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
@@ -39,18 +39,26 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
 /// Files are loaded after the bundled rules, as `scan --rules` loads them, so an id that
 /// repeats a bundled one fails here and not first in a scan; only the files' own
 /// diagnostics are shown.
-pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result<Status> {
+pub(crate) fn check(
+    paths: &[PathBuf],
+    sigma: &[PathBuf],
+    no_bundled_rules: bool,
+) -> anyhow::Result<Status> {
     let mut loader = Loader::new();
-    if paths.is_empty() || !no_bundled_rules {
+    let only_bundled = paths.is_empty() && sigma.is_empty();
+    if only_bundled || !no_bundled_rules {
         loader.add_bundled();
     }
-    let bundled = if paths.is_empty() {
+    let bundled = if only_bundled {
         0
     } else {
         loader.rules().len()
     };
     for p in paths {
         loader.add_path(p);
+    }
+    for p in sigma {
+        loader.add_sigma_path(p);
     }
     let mut diagnostics = loader.diagnostics().to_vec();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -126,6 +134,9 @@ pub(crate) fn check(paths: &[PathBuf], no_bundled_rules: bool) -> anyhow::Result
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     eprintln!("shellsweep: {rule_count} rules checked, {errors} errors, {warnings} warnings");
+    if !sigma.is_empty() {
+        eprintln!("{}", super::sigma_summary(loader.sigma_counts()));
+    }
     Ok(if errors > 0 {
         Status::Trouble
     } else {
@@ -337,10 +348,7 @@ fn pattern_text(p: &Pattern) -> String {
 }
 
 fn field_test_text(test: &FieldTest) -> String {
-    let name = match &test.field {
-        FieldName::Known(f) => f.name().to_owned(),
-        FieldName::Custom(c) => c.clone(),
-    };
+    let name = test.field.name().to_owned();
     let mut mods = Vec::new();
     match test.op {
         FieldOp::Equals => {}
@@ -348,6 +356,7 @@ fn field_test_text(test: &FieldTest) -> String {
         FieldOp::StartsWith => mods.push("startswith"),
         FieldOp::EndsWith => mods.push("endswith"),
         FieldOp::Regex => mods.push("re"),
+        FieldOp::FieldRef => mods.push("fieldref"),
         FieldOp::Cidr => mods.push("cidr"),
         FieldOp::Exists(_) => mods.push("exists"),
     }

@@ -71,10 +71,12 @@ codes! {
     TwoOperators = "SSW-E036": "a field test with more than one of `contains`, `startswith`, `endswith`, `re`, `cidr`, `exists`";
     BadFieldValue = "SSW-E037": "a field test without usable values (none, empty, not strings, `exists` not true or false), or an empty selection alternative";
     BadCidr = "SSW-E038": "a `cidr` value that is not a network";
+    SigmaInvalid = "SSW-E039": "a Sigma rule that is not well-formed (no `logsource`, `detection` or `condition`, a condition naming an undefined identifier, an unknown modifier or level)";
     RaisesUnused = "SSW-W001": "`raises` is no longer used";
     RegexLarge = "SSW-W002": "a regex that loads but is large enough to be slow";
     NoRegexLiteral = "SSW-W003": "a regex without a literal of 3 or more bytes, so it runs over every file its rule applies to";
     UngatedLogRule = "SSW-W004": "a log rule that can match a line holding none of its literals, so every log line is parsed";
+    SigmaUnsupported = "SSW-W005": "a Sigma rule uses something shellsweep does not evaluate (an aggregation, a field outside the webserver taxonomy, a modifier such as `expand` or `gt`, a regex with lookaround); it is not loaded";
 }
 
 impl Code {
