@@ -300,3 +300,31 @@ fn rules_check_reports_refusals_and_errors_per_rule() {
         common::stderr(&bad)
     );
 }
+
+#[test]
+fn rules_list_and_show_take_sigma_rules() {
+    let dir = setup();
+    let root = dir.path();
+    let sigma = root.join("sigma");
+    let list = common::run([
+        "rules".as_ref(),
+        "list".as_ref(),
+        "--no-bundled-rules".as_ref(),
+        "--sigma".as_ref(),
+        sigma.as_os_str(),
+    ]);
+    assert_eq!(common::code(&list), 0, "{}", common::stderr(&list));
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(listed.matches("0d7c1a52-").count(), 4, "{listed}");
+    let show = common::run([
+        "rules".as_ref(),
+        "show".as_ref(),
+        id(2).as_ref(),
+        "--no-bundled-rules".as_ref(),
+        "--sigma".as_ref(),
+        sigma.as_os_str(),
+    ]);
+    assert_eq!(common::code(&show), 0, "{}", common::stderr(&show));
+    let shown = String::from_utf8(show.stdout).unwrap();
+    assert!(shown.contains("c-uri|re"), "{shown}");
+}

@@ -153,6 +153,9 @@ pub(crate) fn show(id: &str, source: &RuleSource) -> anyhow::Result<Status> {
     for p in &source.rules {
         loader.add_path(p);
     }
+    for p in &source.sigma {
+        loader.add_sigma_path(p);
+    }
     let rules = match loader.finish() {
         Ok((rules, _)) => rules,
         Err(e) => {

@@ -52,7 +52,7 @@ fn lex(text: &str) -> Result<Vec<String>, Problem> {
             if c != ' ' && !c.is_whitespace() {
                 out.push(c.to_string());
             }
-        } else if c.is_alphanumeric() || "_-*.".contains(c) {
+        } else if c.is_alphanumeric() || "_-*.?".contains(c) {
             word.push(c);
         } else {
             return Err(Problem::Invalid(format!(
@@ -203,19 +203,28 @@ impl Parser<'_> {
     }
 }
 
-/// Sigma's identifier wildcards: `*` any run, `?` one character.
+/// Sigma's identifier wildcards: `*` any run, `?` one character. Row by row over the
+/// name, so a hostile pattern of many `*` stays linear in each.
 fn glob(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
     let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
+    // ok[j]: the first j pattern characters match the name read so far.
+    let mut ok = vec![false; p.len() + 1];
+    ok[0] = true;
+    for j in 0..p.len() {
+        ok[j + 1] = ok[j] && p[j] == '*';
+    }
+    for c in name.chars() {
+        let mut next = vec![false; p.len() + 1];
+        for j in 0..p.len() {
+            next[j + 1] = match p[j] {
+                '*' => next[j] || ok[j + 1],
+                '?' => ok[j],
+                pc => ok[j] && pc == c,
+            };
+        }
+        ok = next;
+    }
+    ok[p.len()]
 }
 
 #[cfg(test)]
@@ -270,6 +279,9 @@ mod tests {
             Ok(Expr::Of(Quantity::AtLeast(2), vec![0, 1, 2]))
         );
         assert_eq!(run("4 of them", &names), Ok(Expr::Const(false)));
+        assert_eq!(run("1 of ?ilter", &names), Ok(Expr::Or(vec![m(2)])));
+        assert!(glob("s*_*b", "selection_ab") && !glob("s*_*b", "selection_a"));
+        assert!(glob("*", "") && !glob("?", ""));
     }
 
     #[test]
