@@ -25,6 +25,10 @@ pub struct RuleInfo {
     pub severity: Severity,
     /// What a finding of this rule adds to its file's score.
     pub score: u8,
+    /// A Sigma rule's `status` (`stable`, `test`, ...).
+    pub status: Option<String>,
+    /// A Sigma rule's `falsepositives`.
+    pub falsepositives: Vec<String>,
 }
 
 impl RuleInfo {
@@ -39,6 +43,8 @@ impl RuleInfo {
             tags: r.tags.clone(),
             severity: r.severity,
             score: r.score,
+            status: r.status.clone(),
+            falsepositives: r.falsepositives.clone(),
         }
     }
 
@@ -86,6 +92,8 @@ impl RuleInfo {
             tags: Vec::new(),
             severity,
             score: severity.default_score(),
+            status: None,
+            falsepositives: Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Golden files for rule diagnostics: for every code in the table of docs/RULES.md,
-//! tests/testdata/diagnostics/ holds a small input (`CODE.yml`, or a folder `CODE/`) and the
-//! exact output of `shellsweep rules check --no-bundled-rules` on it (`CODE.out`).
+//! tests/testdata/diagnostics/ holds a small input (`CODE.yml`, a folder `CODE/`, or a Sigma
+//! rule `CODE.sigma.yml`, checked with `--sigma`) and the exact output of
+//! `shellsweep rules check --no-bundled-rules` on it (`CODE.out`).
 //! `SHELLSWEEP_BLESS=1 cargo test --test diagnostics` rewrites the `.out` files from what the
 //! binary prints now; review the diff before committing it.
 
@@ -30,6 +31,7 @@ fn input(dir: &Path, code: &str) -> Option<String> {
     [
         format!("{code}.yml"),
         code.to_owned(),
+        format!("{code}.sigma.yml"),
         format!("{code}.yar"),
         format!("{code}.yara"),
     ]
@@ -69,6 +71,8 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
                 continue;
             }
             cmd.arg("--yara");
+        } else if name.ends_with(".sigma.yml") {
+            cmd.arg("--sigma");
         }
         let out = cmd.arg(&name).output().expect("run shellsweep");
         let mut shown = String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8");
@@ -102,7 +106,7 @@ fn every_code_has_a_golden_file_and_the_output_matches() {
     // Nothing stale: every file here belongs to a documented code.
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let stem = [".yml", ".out", ".yar", ".yara"]
+        let stem = [".sigma.yml", ".yml", ".out", ".yar", ".yara"]
             .iter()
             .find_map(|s| name.strip_suffix(s))
             .unwrap_or(&name);

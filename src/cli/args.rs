@@ -48,6 +48,11 @@ pub struct RuleSource {
     /// Add rules from a YAML file or a folder of them (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// Add Sigma rules from a file or a folder of them (repeatable). Rules for web-server
+    /// logs (`category: webserver`, product iis, apache or nginx) run as log rules; the
+    /// others are counted as not applicable.
+    #[arg(long = "sigma", value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
     /// Do not load the rules built into the binary.
     #[arg(long)]
     pub no_bundled_rules: bool,
@@ -186,6 +191,9 @@ pub enum RulesCommand {
     Check {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Sigma rule files or folders to check, as `scan --sigma` loads them (repeatable).
+        #[arg(long = "sigma", value_name = "PATH")]
+        sigma: Vec<PathBuf>,
         /// Check the files on their own, as `scan --no-bundled-rules` would load them.
         #[arg(long)]
         no_bundled_rules: bool,

@@ -52,9 +52,10 @@ pub fn main() -> ExitCode {
         Command::Rules(RulesCommand::Show { id, source }) => rules_cmd::show(&id, &source),
         Command::Rules(RulesCommand::Check {
             paths,
+            sigma,
             no_bundled_rules,
             yara,
-        }) => rules_cmd::check(&paths, no_bundled_rules, &yara),
+        }) => rules_cmd::check(&paths, &sigma, no_bundled_rules, &yara),
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
@@ -109,12 +110,19 @@ fn load_engine_with(
     for p in &source.rules {
         loader.add_path(p);
     }
+    for p in &source.sigma {
+        loader.add_sigma_path(p);
+    }
+    let sigma = (!source.sigma.is_empty()).then(|| sigma_summary(loader.sigma_counts()));
     let files = loader.rule_files().to_vec();
     match loader.finish() {
         Ok((mut rules, warnings)) => {
             rules.retain(|r| source.hunt || !r.hunt);
             if !quiet {
                 print_diagnostics(&warnings);
+                if let Some(line) = &sigma {
+                    eprintln!("{line}");
+                }
             }
             if rules.is_empty() && !iocs_given {
                 anyhow::bail!("no rules loaded (--no-bundled-rules without --rules?)");
@@ -132,6 +140,34 @@ fn load_engine_with(
             Ok(None)
         }
     }
+}
+
+/// One line on what became of the `--sigma` files, so that no rule is dropped unsaid.
+fn sigma_summary(c: &crate::rules::SigmaCounts) -> String {
+    let mut line = format!(
+        "shellsweep: Sigma: {} loaded, {} not applicable",
+        c.loaded,
+        c.not_applicable_total()
+    );
+    if !c.not_applicable.is_empty() {
+        let mut by: Vec<&(String, usize)> = c.not_applicable.iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let shown: Vec<String> = by
+            .iter()
+            .take(5)
+            .map(|(l, n)| format!("{n} {}", if l.is_empty() { "without logsource" } else { l }))
+            .collect();
+        let more = if by.len() > 5 { ", ..." } else { "" };
+        line.push_str(&format!(" ({}{more})", shown.join("; ")));
+    }
+    line.push_str(&format!(", {} refused", c.refused));
+    if c.refused > 0 {
+        line.push_str(" (each named above, SSW-W005)");
+    }
+    if c.invalid > 0 {
+        line.push_str(&format!(", {} with errors", c.invalid));
+    }
+    line
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {

@@ -8,8 +8,8 @@ use super::{Status, load_engine, print_diagnostics};
 use crate::engine::Engine;
 use crate::output::for_terminal;
 use crate::rules::{
-    Cmp, Code, Expr, FieldName, FieldOp, FieldTest, Loader, Pattern, PatternKind, Quantity, Rule,
-    Scope, regex_size_warning,
+    Cmp, Code, Expr, FieldOp, FieldTest, Loader, Pattern, PatternKind, Quantity, Rule, Scope,
+    regex_size_warning,
 };
 
 pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
@@ -41,11 +41,12 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
 /// diagnostics are shown.
 pub(crate) fn check(
     paths: &[PathBuf],
+    sigma: &[PathBuf],
     no_bundled_rules: bool,
     yara: &[PathBuf],
 ) -> anyhow::Result<Status> {
     let mut loader = Loader::new();
-    let only_bundled = paths.is_empty() && yara.is_empty();
+    let only_bundled = paths.is_empty() && sigma.is_empty() && yara.is_empty();
     if only_bundled || !no_bundled_rules {
         loader.add_bundled();
     }
@@ -56,6 +57,9 @@ pub(crate) fn check(
     };
     for p in paths {
         loader.add_path(p);
+    }
+    for p in sigma {
+        loader.add_sigma_path(p);
     }
     let mut diagnostics = loader.diagnostics().to_vec();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -137,6 +141,9 @@ pub(crate) fn check(
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     eprintln!("shellsweep: {rule_count} rules checked, {errors} errors, {warnings} warnings");
+    if !sigma.is_empty() {
+        eprintln!("{}", super::sigma_summary(loader.sigma_counts()));
+    }
     Ok(if errors > 0 {
         Status::Trouble
     } else {
@@ -152,6 +159,9 @@ pub(crate) fn show(id: &str, source: &RuleSource) -> anyhow::Result<Status> {
     }
     for p in &source.rules {
         loader.add_path(p);
+    }
+    for p in &source.sigma {
+        loader.add_sigma_path(p);
     }
     let rules = match loader.finish() {
         Ok((rules, _)) => rules,
@@ -348,10 +358,7 @@ fn pattern_text(p: &Pattern) -> String {
 }
 
 fn field_test_text(test: &FieldTest) -> String {
-    let name = match &test.field {
-        FieldName::Known(f) => f.name().to_owned(),
-        FieldName::Custom(c) => c.clone(),
-    };
+    let name = test.field.name().to_owned();
     let mut mods = Vec::new();
     match test.op {
         FieldOp::Equals => {}
@@ -359,6 +366,7 @@ fn field_test_text(test: &FieldTest) -> String {
         FieldOp::StartsWith => mods.push("startswith"),
         FieldOp::EndsWith => mods.push("endswith"),
         FieldOp::Regex => mods.push("re"),
+        FieldOp::FieldRef => mods.push("fieldref"),
         FieldOp::Cidr => mods.push("cidr"),
         FieldOp::Exists(_) => mods.push("exists"),
     }

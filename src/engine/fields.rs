@@ -37,6 +37,7 @@ enum Op {
     Regex(Vec<Regex>),
     Cidr(IpSet),
     Exists(bool),
+    FieldRef(Vec<FieldName>),
 }
 
 impl CompiledSelection {
@@ -76,6 +77,12 @@ impl CompiledTest {
             FieldOp::StartsWith => Op::StartsWith(values()),
             FieldOp::EndsWith => Op::EndsWith(values()),
             FieldOp::Exists(b) => Op::Exists(b),
+            FieldOp::FieldRef => Op::FieldRef(
+                t.values
+                    .iter()
+                    .map(|v| FieldName::known(v).unwrap_or_else(|| FieldName::Custom(v.clone())))
+                    .collect(),
+            ),
             FieldOp::Regex => Op::Regex(
                 t.values
                     .iter()
@@ -115,20 +122,32 @@ impl CompiledTest {
     }
 
     fn eval(&self, record: &Record<'_>) -> bool {
-        let value = match &self.field {
-            FieldName::Known(f) => record.get(*f),
-            FieldName::Custom(name) => record.custom(name),
-        };
-        let Some(value) = value else {
+        let Some(value) = field_value(record, &self.field) else {
             return self.null || matches!(self.op, Op::Exists(false));
         };
         let plus = matches!(&self.field, FieldName::Known(f) if f.plus_is_space());
-        let forms = self.forms(value, plus);
+        let forms = self.forms(&value, plus);
         let count = match &self.op {
             Op::Exists(b) => return *b,
             Op::Equals(v) | Op::Contains(v) | Op::StartsWith(v) | Op::EndsWith(v) => v.len(),
             Op::Regex(r) => r.len(),
             Op::Cidr(_) => 1,
+            Op::FieldRef(names) => {
+                let one = |name: &FieldName| {
+                    field_value(record, name).is_some_and(|other| {
+                        if self.cased {
+                            *other == *value
+                        } else {
+                            other.eq_ignore_ascii_case(&value)
+                        }
+                    })
+                };
+                return if self.all {
+                    names.iter().all(one)
+                } else {
+                    names.iter().any(one)
+                };
+            }
         };
         let one = |i: usize| forms.iter().any(|f| self.holds(i, f));
         if self.all {
@@ -176,6 +195,37 @@ impl CompiledTest {
             Op::Cidr(set) => logged_addrs(v)
                 .any(|a| parse_logged_addr(a).is_some_and(|ip| set.lookup(ip).is_some())),
             Op::Exists(b) => *b,
+            Op::FieldRef(_) => false,
+        }
+    }
+}
+
+/// A field's value in a record; the derived URI fields are put together here.
+fn field_value<'r>(record: &'r Record<'_>, field: &FieldName) -> Option<Cow<'r, [u8]>> {
+    match field {
+        FieldName::Known(f) => record.get(*f).map(Cow::Borrowed),
+        FieldName::Custom(name) => record.custom(name).map(Cow::Borrowed),
+        FieldName::Uri => {
+            let stem = record.get(crate::logs::Field::UriStem);
+            match (stem, record.get(crate::logs::Field::UriQuery)) {
+                (Some(stem), None) => Some(Cow::Borrowed(stem)),
+                (stem, Some(query)) => {
+                    let stem = stem.unwrap_or_default();
+                    let mut uri = Vec::with_capacity(stem.len() + 1 + query.len());
+                    uri.extend_from_slice(stem);
+                    uri.push(b'?');
+                    uri.extend_from_slice(query);
+                    Some(Cow::Owned(uri))
+                }
+                (None, None) => None,
+            }
+        }
+        FieldName::UriExtension => {
+            let stem = record.get(crate::logs::Field::UriStem)?;
+            let last = stem.rsplit(|&b| b == b'/').next().unwrap_or(stem);
+            let dot = memchr::memrchr(b'.', last)?;
+            let ext = &last[dot + 1..];
+            (!ext.is_empty()).then_some(Cow::Borrowed(ext))
         }
     }
 }
@@ -288,5 +338,61 @@ mod tests {
         assert!(net.eval(&rec(&[(Field::ClientIp, "192.0.2.1, 10.9.9.9")])));
         assert!(net.eval(&rec(&[(Field::ClientIp, "[2001:db8::5]:443")])));
         assert!(!net.eval(&rec(&[(Field::ClientIp, "110.1.2.3")])));
+    }
+
+    fn sigma(detection: &str) -> CompiledSelection {
+        let mut l = Loader::new();
+        l.add_sigma_text(
+            "s.yml",
+            &format!("title: t\nlogsource: {{category: webserver}}\ndetection:\n{detection}"),
+        );
+        let (rules, d) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        assert!(d.is_empty(), "{d:?}");
+        CompiledSelection::new(&rules[0].selections[0]).unwrap()
+    }
+
+    #[test]
+    fn derived_uri_fields_and_fieldref() {
+        let s = sigma(
+            "  s:\n    c-uri|contains: '.php?cmd='\n    c-uri-extension: php\n  condition: s\n",
+        );
+        assert!(s.eval(&rec(&[
+            (Field::UriStem, "/up/x.PHP"),
+            (Field::UriQuery, "cmd=id")
+        ])));
+        assert!(!s.eval(&rec(&[(Field::UriStem, "/up/x.php")])));
+        assert!(!s.eval(&rec(&[
+            (Field::UriStem, "/up.php/x"),
+            (Field::UriQuery, "cmd=id")
+        ])));
+        let s = sigma("  s:\n    c-uri: /a/b\n  condition: s\n");
+        assert!(s.eval(&rec(&[(Field::UriStem, "/a/b")])));
+        assert!(!s.eval(&rec(&[(Field::UriStem, "/a/b"), (Field::UriQuery, "x=1")])));
+        let s = sigma("  s:\n    cs-username|fieldref: cs-host\n  condition: s\n");
+        assert!(s.eval(&rec(&[
+            (Field::Username, "Portal"),
+            (Field::Host, "portal")
+        ])));
+        assert!(!s.eval(&rec(&[(Field::Username, "bob"), (Field::Host, "portal")])));
+        assert!(!s.eval(&rec(&[(Field::Host, "portal")])));
+    }
+
+    #[test]
+    fn sigma_wildcards_and_encodings_match() {
+        let s = sigma("  s:\n    cs-uri-query|contains: ['a*c', 'x?z']\n  condition: s\n");
+        assert!(s.eval(&rec(&[(Field::UriQuery, "q=ABBC")])));
+        assert!(s.eval(&rec(&[(Field::UriQuery, "xyz")])));
+        assert!(!s.eval(&rec(&[(Field::UriQuery, "xz")])));
+        let s = sigma("  s:\n    cs-uri-query|base64offset|contains: /bin/sh\n  condition: s\n");
+        for q in ["L2Jpbi9zaA", "eC9iaW4vc2g", "eHkvYmluL3No"] {
+            assert!(s.eval(&rec(&[(Field::UriQuery, q)])), "{q}");
+        }
+        assert!(!s.eval(&rec(&[(Field::UriQuery, "L2Jpbi9iYXNo")])));
+        let s = sigma("  s:\n    cs-uri-query|re: 'CMD=[a-z]+'\n  condition: s\n");
+        assert!(s.eval(&rec(&[(Field::UriQuery, "CMD=dir")])));
+        assert!(
+            !s.eval(&rec(&[(Field::UriQuery, "cmd=dir")])),
+            "re is case-sensitive"
+        );
     }
 }

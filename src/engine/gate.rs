@@ -235,6 +235,8 @@ fn test(t: &FieldTest) -> Option<Vec<Clause>> {
         return None;
     }
     let split = t.decoded || matches!(&t.field, FieldName::Known(f) if f.plus_is_space());
+    // `c-uri` joins stem and query with `?`, which IIS writes as a space between fields.
+    let split = split || t.field == FieldName::Uri;
     let per_value = |v: &String| -> Option<Vec<Clause>> {
         match t.op {
             FieldOp::Equals | FieldOp::Contains | FieldOp::StartsWith | FieldOp::EndsWith => {
@@ -245,7 +247,7 @@ fn test(t: &FieldTest) -> Option<Vec<Clause>> {
                 (!clauses.is_empty()).then_some(clauses)
             }
             FieldOp::Regex => regex_literals(v, false, split),
-            FieldOp::Cidr | FieldOp::Exists(_) => None,
+            FieldOp::Cidr | FieldOp::Exists(_) | FieldOp::FieldRef => None,
         }
     };
     if t.values.is_empty() {
@@ -262,7 +264,7 @@ fn test(t: &FieldTest) -> Option<Vec<Clause>> {
 /// written as `+` (or `+` read as a space) each piece without either.
 fn pieces(value: &[u8], split: bool) -> impl Iterator<Item = &[u8]> {
     let mut whole = Some(value);
-    let mut parts = value.split(|&b| b == b' ' || b == b'+');
+    let mut parts = value.split(|&b| b == b' ' || b == b'+' || b == b'?');
     std::iter::from_fn(move || if split { parts.next() } else { whole.take() })
 }
 

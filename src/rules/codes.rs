@@ -73,11 +73,13 @@ codes! {
     BadCidr = "SSW-E038": "a `cidr` value that is not a network";
     YaraCompile = "SSW-E039": "a YARA rule that yara-x does not compile (the message gives yara-x's own code)";
     NoYaraFiles = "SSW-E040": "a folder given to `--yara` holds no `*.yar` or `*.yara` file";
+    SigmaInvalid = "SSW-E041": "a Sigma rule that is not well-formed (no `logsource`, `detection` or `condition`, a condition naming an undefined identifier, an unknown modifier or level)";
     RaisesUnused = "SSW-W001": "`raises` is no longer used";
     RegexLarge = "SSW-W002": "a regex that loads but is large enough to be slow";
     NoRegexLiteral = "SSW-W003": "a regex without a literal of 3 or more bytes, so it runs over every file its rule applies to";
     UngatedLogRule = "SSW-W004": "a log rule that can match a line holding none of its literals, so every log line is parsed";
     YaraWarning = "SSW-W005": "a YARA rule that yara-x compiles with a warning (slow pattern or loop, a condition that is always true, ...)";
+    SigmaUnsupported = "SSW-W006": "a Sigma rule uses something shellsweep does not evaluate (an aggregation, a field outside the webserver taxonomy, a modifier such as `expand` or `gt`, a regex with lookaround); it is not loaded";
 }
 
 impl Code {

@@ -6,6 +6,7 @@ mod load;
 mod model;
 mod regex_size;
 mod selection;
+mod sigma;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,25 @@ pub struct Loader {
     sources: HashMap<Arc<str>, Arc<str>>,
     /// Files read from disk, so the scanner can leave them out of a scan.
     files: Vec<PathBuf>,
+    sigma: SigmaCounts,
+}
+
+/// What became of the Sigma rule files given with `--sigma`: every file is counted once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SigmaCounts {
+    pub loaded: usize,
+    /// Rules for other log sources, by logsource (`category: proxy`, ...).
+    pub not_applicable: Vec<(String, usize)>,
+    /// Rules refused with an `SSW-W005` warning.
+    pub refused: usize,
+    /// Files with errors (not Sigma rules, or broken ones).
+    pub invalid: usize,
+}
+
+impl SigmaCounts {
+    pub fn not_applicable_total(&self) -> usize {
+        self.not_applicable.iter().map(|(_, n)| n).sum()
+    }
 }
 
 impl Loader {
@@ -83,12 +103,84 @@ impl Loader {
         }
     }
 
+    /// Adds a Sigma rule file, or every `*.yml`/`*.yaml` file below a folder. Rules for
+    /// web-server logs are loaded as log rules; the others are counted (see
+    /// [`Loader::sigma_counts`]).
+    pub fn add_sigma_path(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = walk_rule_files(path, &mut self.diagnostics);
+            found.sort();
+            if found.is_empty() {
+                self.diagnostics.push(file_diagnostic(
+                    path,
+                    Code::NoRuleFiles,
+                    "no *.yml or *.yaml rule files in this folder".into(),
+                ));
+            }
+            for file in found {
+                self.add_file_as(&file, true);
+            }
+        } else {
+            self.add_file_as(path, true);
+        }
+    }
+
+    /// What the Sigma files added so far became.
+    pub fn sigma_counts(&self) -> &SigmaCounts {
+        &self.sigma
+    }
+
+    /// Adds one Sigma rule from a text; `label` names it in diagnostics.
+    pub fn add_sigma_text(&mut self, label: &str, text: &str) {
+        let source: Arc<str> = Arc::from(label);
+        let stem = Path::new(label)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut sink = diag::Sink::new(label, text);
+        let rules = match sigma::load_text(&mut sink, &source, &stem, text) {
+            sigma::Outcome::Loaded(rule) => {
+                self.sigma.loaded += 1;
+                vec![*rule]
+            }
+            sigma::Outcome::NotApplicable(logsource) => {
+                match self
+                    .sigma
+                    .not_applicable
+                    .iter_mut()
+                    .find(|(l, _)| *l == logsource)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => self.sigma.not_applicable.push((logsource, 1)),
+                }
+                Vec::new()
+            }
+            sigma::Outcome::Refused => {
+                self.sigma.refused += 1;
+                Vec::new()
+            }
+            sigma::Outcome::Invalid => {
+                self.sigma.invalid += 1;
+                Vec::new()
+            }
+        };
+        self.accept(sink, source, text, rules);
+    }
+
     fn add_file(&mut self, path: &Path) {
+        self.add_file_as(path, false);
+    }
+
+    fn add_file_as(&mut self, path: &Path, sigma: bool) {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     self.files.push(path.to_path_buf());
-                    self.add_text(&path.display().to_string(), &text);
+                    if sigma {
+                        self.add_sigma_text(&path.display().to_string(), &text);
+                    } else {
+                        self.add_text(&path.display().to_string(), &text);
+                    }
                 }
                 Err(e) => self.diagnostics.push(file_diagnostic(
                     path,
@@ -112,6 +204,11 @@ impl Loader {
             .unwrap_or_default();
         let mut sink = diag::Sink::new(label, text);
         let rules = load::load_text(&mut sink, &source, &stem, text);
+        self.accept(sink, source, text, rules);
+    }
+
+    /// Takes the rules of one text, refusing ids that are already loaded.
+    fn accept(&mut self, mut sink: diag::Sink<'_>, source: Arc<str>, text: &str, rules: Vec<Rule>) {
         let mut seen: HashMap<String, usize> = self
             .rules
             .iter()

@@ -28,8 +28,35 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldName {
     Known(crate::logs::Field),
+    /// Sigma's `c-uri`: the path with its query (`stem?query`). No log writes it as one
+    /// field (IIS logs stem and query apart), so it is put together from the two.
+    Uri,
+    /// Sigma's `c-uri-extension`: the extension of the path's last segment, without the dot.
+    UriExtension,
     /// Lowercase name of a field outside the taxonomy (IIS custom fields).
     Custom(String),
+}
+
+impl FieldName {
+    /// A field of the taxonomy by any accepted spelling, the two derived URI fields, or
+    /// `None` for a name outside them.
+    pub fn known(name: &str) -> Option<FieldName> {
+        match name.to_ascii_lowercase().as_str() {
+            "c-uri" | "cs-uri" => Some(FieldName::Uri),
+            "c-uri-extension" | "cs-uri-extension" => Some(FieldName::UriExtension),
+            _ => crate::logs::Field::from_name(name).map(FieldName::Known),
+        }
+    }
+
+    /// The name rules use for it.
+    pub fn name(&self) -> &str {
+        match self {
+            FieldName::Known(f) => f.name(),
+            FieldName::Uri => "c-uri",
+            FieldName::UriExtension => "c-uri-extension",
+            FieldName::Custom(c) => c,
+        }
+    }
 }
 
 /// How a field's value is compared.
@@ -44,6 +71,9 @@ pub enum FieldOp {
     Cidr,
     /// The field is present (`true`) or absent (`false`).
     Exists(bool),
+    /// The value equals the value of another field (Sigma's `fieldref`); `values` hold the
+    /// other fields' canonical names, any of which may match.
+    FieldRef,
 }
 
 /// One `field|modifiers: values` entry of a selection.
@@ -137,4 +167,8 @@ pub struct Rule {
     pub hunt: bool,
     /// When the rule holds, in terms of its patterns, selections and file statistics.
     pub condition: Expr,
+    /// A Sigma rule's `status` (`stable`, `test`, `experimental`, ...); `None` for ours.
+    pub status: Option<String>,
+    /// A Sigma rule's `falsepositives`: what else makes it fire.
+    pub falsepositives: Vec<String>,
 }

@@ -14,8 +14,6 @@
 //! Keys of a mapping must all hold; a list of values means any of them (`all` for every
 //! one); a list of mappings means any of the mappings.
 
-use crate::logs::Field;
-
 use super::codes::{Code, Report};
 use super::model::{FieldName, FieldOp, FieldTest, Selection};
 use crate::common::diag::{Pos, Sink};
@@ -84,8 +82,8 @@ fn field_test(sink: &mut Sink<'_>, key: &Node, value: &Node) -> Option<FieldTest
     let spec = key.as_str().unwrap_or_default();
     let mut parts = spec.split('|');
     let field_name = parts.next().unwrap_or_default().trim();
-    let field = match Field::from_name(field_name) {
-        Some(f) => FieldName::Known(f),
+    let field = match FieldName::known(field_name) {
+        Some(f) => f,
         None if field_name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_()".contains(c))

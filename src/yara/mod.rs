@@ -607,6 +607,8 @@ impl YaraRules {
             tags: rule.tags().map(|t| t.identifier().to_owned()).collect(),
             severity,
             score,
+            status: None,
+            falsepositives: Vec::new(),
         }
     }
 }

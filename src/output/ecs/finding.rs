@@ -107,6 +107,11 @@ struct FindingExt<'a> {
     severity_name: &'static str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [String],
+    /// A Sigma rule's status and false positives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_status: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    falsepositives: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u64>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -246,6 +251,8 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
     let mut ext = FindingExt {
         severity_name: f.rule.severity.as_str(),
         references: &f.rule.references,
+        rule_status: f.rule.status.as_deref(),
+        falsepositives: &f.rule.falsepositives,
         line: None,
         matches: f.matches.iter().map(MatchWire::of).collect(),
         match_count: (!f.matches.is_empty()).then_some(f.match_count),

@@ -306,6 +306,8 @@ fn load_rule(
         score: score.unwrap_or_else(|| severity.map_or(0, Severity::default_score)),
         hunt,
         condition: condition?,
+        status: None,
+        falsepositives: Vec::new(),
     })
 }
 
