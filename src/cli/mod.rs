@@ -162,7 +162,10 @@ fn sigma_summary(c: &crate::rules::SigmaCounts) -> String {
     }
     line.push_str(&format!(", {} refused", c.refused));
     if c.refused > 0 {
-        line.push_str(" (each named above, SSW-W005)");
+        line.push_str(&format!(
+            " (each named above, {})",
+            crate::rules::Code::SigmaUnsupported.as_str()
+        ));
     }
     if c.invalid > 0 {
         line.push_str(&format!(", {} with errors", c.invalid));

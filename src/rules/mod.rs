@@ -53,7 +53,7 @@ pub struct SigmaCounts {
     pub loaded: usize,
     /// Rules for other log sources, by logsource (`category: proxy`, ...).
     pub not_applicable: Vec<(String, usize)>,
-    /// Rules refused with an `SSW-W005` warning.
+    /// Rules refused with an `SSW-W006` warning.
     pub refused: usize,
     /// Files with errors (not Sigma rules, or broken ones).
     pub invalid: usize,
