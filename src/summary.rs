@@ -227,6 +227,33 @@ pub struct RunInfo {
     pub indicators: BTreeMap<&'static str, usize>,
     /// IOC list lines that could not be used (each reported on stderr).
     pub ioc_lines_rejected: usize,
+    pub rule_sets: RuleSets,
+}
+
+/// `rules_loaded` by language, so that a SIEM can tell a run that had the Sigma or YARA
+/// rules it was given from one that did not.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RuleSets {
+    /// The bundled rules and those of `--rules`.
+    pub shellsweep: usize,
+    /// Only when `--sigma` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<SigmaSet>,
+    /// Rules compiled from `--yara`; only when it was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yara: Option<usize>,
+}
+
+/// What became of the `--sigma` rule files (the stderr line says the same).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SigmaSet {
+    pub loaded: usize,
+    /// Rules for other log sources than web servers.
+    pub not_applicable: usize,
+    /// Rules using something shellsweep does not evaluate (`SSW-W006`, each named).
+    pub refused: usize,
+    /// Files that are not well-formed Sigma rules.
+    pub with_errors: usize,
 }
 
 /// A snapshot of the counters at the end of a run.

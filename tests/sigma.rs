@@ -193,7 +193,16 @@ fn sigma_rules_find_the_lines_they_describe() {
         root.join("sigma").as_os_str(),
         root.join("logs").as_os_str(),
     ]);
-    let (findings, _summary) = common::findings_and_summary(&out);
+    let (findings, summary) = common::findings_and_summary(&out);
+    // The summary counts each language apart, and what became of the Sigma files.
+    let sets = &summary["shellsweep"]["summary"]["rule_sets"];
+    assert_eq!(sets["shellsweep"], 0, "{sets}");
+    assert_eq!(
+        sets["sigma"],
+        serde_json::json!({"loaded": 4, "not_applicable": 1, "refused": 1, "with_errors": 0})
+    );
+    assert!(sets.get("yara").is_none(), "{sets}");
+    assert_eq!(summary["shellsweep"]["summary"]["rules_loaded"], 4);
     let got = rows(&findings);
     let iis = "u_ex250719.log";
     let apache = "access.log";

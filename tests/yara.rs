@@ -142,6 +142,9 @@ fn a_yara_match_is_a_finding_with_the_rule_meta_and_matches() {
         "low"
     );
     assert_eq!(summary["shellsweep"]["summary"]["rules_loaded"], 4);
+    let sets = &summary["shellsweep"]["summary"]["rule_sets"];
+    assert_eq!(sets["yara"], 4, "{sets}");
+    assert!(sets.get("sigma").is_none(), "{sets}");
 
     // --yara-severity sets the default.
     let out = scan(&[

@@ -89,11 +89,16 @@ fn error_text(e: &anyhow::Error) -> String {
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
 /// that stopped loading) are printed to stderr.
-fn load_engine(
-    source: &RuleSource,
-    quiet: bool,
-) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+fn load_engine(source: &RuleSource, quiet: bool) -> anyhow::Result<Option<LoadedRules>> {
     load_engine_with(source, quiet, false)
+}
+
+/// The compiled rules of a command, the files they came from (part of what decides the
+/// findings, for `--state`), and what became of the `--sigma` files.
+struct LoadedRules {
+    engine: Engine,
+    files: Vec<std::path::PathBuf>,
+    sigma: Option<crate::rules::SigmaCounts>,
 }
 
 /// [`load_engine`], where `iocs_given` allows no rules at all: an IOC list (or YARA rules)
@@ -102,7 +107,7 @@ fn load_engine_with(
     source: &RuleSource,
     quiet: bool,
     iocs_given: bool,
-) -> anyhow::Result<Option<(Engine, Vec<std::path::PathBuf>)>> {
+) -> anyhow::Result<Option<LoadedRules>> {
     let mut loader = Loader::new();
     if !source.no_bundled_rules {
         loader.add_bundled();
@@ -113,15 +118,15 @@ fn load_engine_with(
     for p in &source.sigma {
         loader.add_sigma_path(p);
     }
-    let sigma = (!source.sigma.is_empty()).then(|| sigma_summary(loader.sigma_counts()));
+    let sigma = (!source.sigma.is_empty()).then(|| loader.sigma_counts().clone());
     let files = loader.rule_files().to_vec();
     match loader.finish() {
         Ok((mut rules, warnings)) => {
             rules.retain(|r| source.hunt || !r.hunt);
             if !quiet {
                 print_diagnostics(&warnings);
-                if let Some(line) = &sigma {
-                    eprintln!("{line}");
+                if let Some(counts) = &sigma {
+                    eprintln!("{}", sigma_summary(counts));
                 }
             }
             if rules.is_empty() && !iocs_given {
@@ -132,7 +137,11 @@ fn load_engine_with(
                     "shellsweep: no shellsweep rules loaded; matching the YARA rules and IOC lists given"
                 );
             }
-            Ok(Some((Engine::new(rules)?, files)))
+            Ok(Some(LoadedRules {
+                engine: Engine::new(rules)?,
+                files,
+                sigma,
+            }))
         }
         Err(e) => {
             print_diagnostics(&e.0);

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::args::RuleSource;
-use super::{Status, load_engine, print_diagnostics};
+use super::{LoadedRules, Status, load_engine, print_diagnostics};
 use crate::engine::Engine;
 use crate::output::for_terminal;
 use crate::rules::{
@@ -13,7 +13,7 @@ use crate::rules::{
 };
 
 pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
-    let Some((engine, _)) = load_engine(source, false)? else {
+    let Some(LoadedRules { engine, .. }) = load_engine(source, false)? else {
         return Ok(Status::Trouble);
     };
     let rules = engine.rules();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
-use super::{Status, load_engine_with, signals};
+use super::{LoadedRules, Status, load_engine_with, signals};
 use crate::allow::{AllowError, Allowlist};
 use crate::ioc::IocSet;
 use crate::logs::{Window, parse_time_arg, parse_until_arg};
@@ -22,7 +22,7 @@ use crate::pipeline::{self, ScanConfig, Sweep};
 use crate::policy::Policy;
 use crate::read::{ReadPolicy, file_id};
 use crate::state::{Lock, Previous, ruleset_hash};
-use crate::summary::{RunInfo, Stats};
+use crate::summary::{RuleSets, RunInfo, SigmaSet, Stats};
 use crate::walk::{Excludes, WalkConfig};
 
 /// What the main thread waits for while the scan runs.
@@ -92,7 +92,11 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             "--since ({since}) is after --until ({until}): no record could be in the window"
         );
     }
-    let Some((engine, mut rule_files)) = load_engine_with(
+    let Some(LoadedRules {
+        engine,
+        files: mut rule_files,
+        sigma,
+    }) = load_engine_with(
         &args.rules,
         args.quiet,
         !args.iocs.is_empty() || !args.yara.is_empty(),
@@ -329,6 +333,16 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         started,
         duration_ms: clock.elapsed().as_millis() as u64,
         rules_loaded: engine.rules().len() + yara.map_or(0, |y| y.rule_count()),
+        rule_sets: RuleSets {
+            shellsweep: engine.rules().len() - sigma.as_ref().map_or(0, |s| s.loaded),
+            sigma: sigma.map(|s| SigmaSet {
+                loaded: s.loaded,
+                not_applicable: s.not_applicable_total(),
+                refused: s.refused,
+                with_errors: s.invalid,
+            }),
+            yara: yara.map(|y| y.rule_count()),
+        },
         threads,
         paths: args
             .paths
