@@ -27,8 +27,8 @@ A measurement, not a test (it needs the network once, for pySigma, and a SigmaHQ
 7. Compares the matched (file, line) per rule: both, only pySigma, only shellsweep.
 
 IIS writes spaces as `+`; shellsweep compares user agents, referers and cookies both as
-written and with `+` read as a space. The SQLite side does the same by running each query
-over the records as written and over a copy with those three fields decoded.
+written and with `+` read as a space. The SQLite side does the same for IIS lines: each test
+on those fields is also tried on a column with `+` decoded (PlusBackend).
 """
 
 import argparse
@@ -236,7 +236,7 @@ def parse_file(path):
                 continue
             rec = parse_iis(line, columns) if columns is not None else parse_combined(line)
             if rec is not None:
-                out.append((n, line, rec))
+                out.append((n, line, rec, "iis" if columns is not None else "combined"))
     return out
 
 
@@ -388,7 +388,7 @@ def build(items, fill, pick):
     return rec, keywords
 
 
-VARIANTS = ["as-is", "upper", "lower", "wrapped", "cut-head", "cut-tail", "pct", "swap"]
+VARIANTS = ["as-is", "upper", "lower", "wrapped", "cut-head", "cut-tail", "pct", "swap", "plus"]
 
 
 def vary(v, how):
@@ -406,6 +406,8 @@ def vary(v, how):
         return urllib.parse.quote(v, safe="/?=&")
     if how == "swap":
         return v.swapcase()
+    if how == "plus":
+        return v.replace(" ", "+")
     return v
 
 
@@ -654,6 +656,59 @@ detection:
         cs-method: 'POST'
     condition: 1 of sel_* and not _hidden or all of them
 """,
+    "edges": r"""
+detection:
+    sel_star:
+        cs-cookie: '*'
+    sel_one:
+        cs-username: '?'
+    sel_bs_wild:
+        cs-uri-query|contains: 'dir\\*.ini'
+    sel_like_chars:
+        cs-uri-query|contains:
+            - '100%'
+            - 'a_b'
+            - "it's"
+    sel_null_list:
+        cs-referer:
+            - null
+            - 'about:blank'
+        cs-method: 'OPTIONS'
+    sel_uri_exists:
+        c-uri|exists: true
+        cs-uri-query|startswith: 'probe-exists'
+    sel_uri_ref:
+        cs-uri-stem|fieldref: c-uri
+        cs-method: 'TRACE'
+    condition: 1 of sel_*
+""",
+    "encodings_exact": r"""
+detection:
+    sel_b64_eq:
+        cs-uri-query|base64: 'abc'
+    sel_offset_eq:
+        cs-uri-query|base64offset: 'id;ls'
+    sel_dash_eq:
+        cs-user-agent|windash: '-probe /x'
+    sel_dash_end:
+        cs-uri-query|windash|endswith: '=-w'
+    condition: 1 of sel_*
+""",
+    "conditions": r"""
+detection:
+    keywords:
+        - 'kw-one'
+        - 'kw-two'
+    sel_a:
+        cs-method: 'DELETE'
+    sel_b:
+        cs-uri-stem|startswith: '/del/'
+    _skip:
+        cs-uri-query|contains: 'dry-run'
+    condition:
+        - not not (sel_a and (sel_b or keywords)) and not _skip
+        - all of them
+""",
     "count_of": r"""
 detection:
     sel_a:
@@ -786,10 +841,12 @@ def load_db(logs):
     n = 0
     for path in logs:
         rows = []
-        for line_no, raw, rec in parse_file(path):
-            RECORDS[(path, line_no)] = rec
-            rows.append([path, line_no, raw] + [rec.get(c) for c in cols]
-                        + [rec[c].replace("+", " ") if rec.get(c) else None for c in PLUS_FIELDS])
+        for line_no, raw, rec, fmt in parse_file(path):
+            RECORDS[(path, line_no)] = (rec, fmt)
+            # IIS writes a space as `+` in these fields; a combined log writes what was sent.
+            decoded = [(rec[c].replace("+", " ") if fmt == "iis" else rec[c]) if rec.get(c)
+                       else None for c in PLUS_FIELDS]
+            rows.append([path, line_no, raw] + [rec.get(c) for c in cols] + decoded)
         db.executemany("INSERT INTO logs VALUES (%s)" % ", ".join("?" * (3 + len(cols) + len(plus))),
                        rows)
         n += len(rows)
@@ -813,7 +870,7 @@ def run_queries(db, queries, mode):
 
 def shellsweep_hits(binary, rules_dir, logs):
     proc = subprocess.run([binary, "scan", "--no-bundled-rules", "--sigma", rules_dir,
-                           "--format", "jsonl", "--quiet", *logs],
+                           "--format", "jsonl", *logs],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode not in (0, 1):
         sys.exit("shellsweep failed (%d): %s" % (proc.returncode, proc.stderr[-2000:]))
@@ -827,7 +884,8 @@ def shellsweep_hits(binary, rules_dir, logs):
             continue
         hits[d["rule"]["id"]].add((os.path.abspath(d["log"]["file"]["path"]), lg["line"]))
     summary = [l for l in proc.stderr.splitlines() if "Sigma:" in l]
-    warnings = [l for l in proc.stderr.splitlines() if "SSW-W006" in l or "SSW-E041" in l]
+    warnings = [os.path.basename(l) for l in proc.stderr.splitlines()
+                if "warning:" in l or "error:" in l]
     return hits, summary, warnings
 
 
@@ -860,8 +918,11 @@ def value_tests(rule):
 def explain(rule, key, only_pysigma):
     """Why the two sides differ on a line, when the cause is a known difference; else None."""
     from sigma import types as t
-    rec = RECORDS.get(key, {})
+    rec, fmt = RECORDS.get(key, ({}, ""))
     for col, v in value_tests(rule):
+        if fmt == "combined" and col in PLUS_FIELDS and "+" in (rec.get(col) or ""):
+            return ("shellsweep reads `+` as a space in user agents, referers and cookies of "
+                    "combined logs too, where only IIS writes spaces so")
         if only_pysigma and isinstance(v, t.SigmaCIDRExpression) and rec.get(col):
             try:
                 ipaddress.ip_address(rec[col])
@@ -1009,6 +1070,13 @@ def main():
         print("SQL error in %s (%s): %s" % (rid, queries[rid][0], err))
     print("rules compared: %d; same lines: %d (%.1f%%); SQL errors: %d"
           % (compared, agree, 100.0 * agree / max(compared, 1), len(sql_errors)))
+    for label, probe in (("SigmaHQ", False), ("probes", True)):
+        ids = [r for r in queries if r in ours and r not in sql_errors
+               and os.path.basename(queries[r][2]).startswith("probe_") == probe]
+        same = sum(py_hits.get(r, set()) == ss_hits.get(r, set()) for r in ids)
+        lines = sum(len(py_hits.get(r, set()) | ss_hits.get(r, set())) for r in ids)
+        print("  %s: %d of %d rules match the same lines (%d matched lines in all)"
+              % (label, same, len(ids), lines))
     print("rules that differ only by known causes: %d; agreement counting them: %.1f%%"
           % (agree_explained - agree, 100.0 * agree_explained / max(compared, 1)))
     for why, n in reasons.most_common():
