@@ -1017,6 +1017,7 @@ def main():
             f.write("\n".join(lines) + "\n")
 
     # Ordinary traffic (its ULS log is left out: no Sigma field lives there).
+    sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
     spec = importlib.util.spec_from_file_location("ordinary", os.path.join(HERE, "ordinary-traffic.py"))
     ordinary = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ordinary)
