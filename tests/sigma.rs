@@ -227,7 +227,9 @@ fn sigma_rules_find_the_lines_they_describe() {
     assert_eq!(got, want, "{}", common::stderr(&out));
     let stderr = common::stderr(&out);
     assert!(
-        stderr.contains("Sigma: 4 loaded, 1 not applicable (1 category: proxy), 1 refused"),
+        stderr.contains(
+            "Sigma: 4 loaded, 1 not applicable (1 category: proxy), 1 refused (each named above, SSW-W006)"
+        ),
         "{stderr}"
     );
     assert!(
@@ -336,4 +338,45 @@ fn rules_list_and_show_take_sigma_rules() {
     assert_eq!(common::code(&show), 0, "{}", common::stderr(&show));
     let shown = String::from_utf8(show.stdout).unwrap();
     assert!(shown.contains("c-uri|re"), "{shown}");
+}
+
+/// IIS writes a space in a user agent as `+`; a combined log writes the agent as the client
+/// sent it, so there a `+` is a plus (as pySigma reads the same records).
+#[test]
+fn plus_reads_as_a_space_in_iis_logs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "sigma/ffuf.yml",
+        "title: ffuf\nid: 0d7c1a52-7c0e-4b57-a7a5-3f3f0a000009\nlogsource: {category: webserver}\n\
+         detection:\n  s:\n    cs-user-agent|contains: 'Fuzz Faster U Fool'\n  condition: s\nlevel: low\n",
+    );
+    write(
+        root,
+        "logs/W3SVC1/u_ex250719.log",
+        "#Fields: date time cs-method cs-uri-stem c-ip cs(User-Agent) sc-status\n\
+         2025-07-19 10:00:01 GET /a 203.0.113.7 Fuzz+Faster+U+Fool/2.1 404\n",
+    );
+    write(
+        root,
+        "logs/apache2/access.log",
+        "203.0.113.7 - - [19/Jul/2025:10:00:01 +0000] \"GET /a HTTP/1.1\" 404 1 \"-\" \"Fuzz+Faster+U+Fool/2.1\"\n\
+         203.0.113.7 - - [19/Jul/2025:10:00:02 +0000] \"GET /a HTTP/1.1\" 404 1 \"-\" \"Fuzz Faster U Fool/2.1\"\n",
+    );
+    let out = common::run([
+        "scan".as_ref(),
+        "--no-bundled-rules".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--sigma".as_ref(),
+        root.join("sigma").as_os_str(),
+        root.join("logs").as_os_str(),
+    ]);
+    let (findings, _) = common::findings_and_summary(&out);
+    let want: BTreeSet<(String, u64, String)> = [("u_ex250719.log", 2), ("access.log", 2)]
+        .into_iter()
+        .map(|(f, l)| (f.to_owned(), l, id(9)))
+        .collect();
+    assert_eq!(rows(&findings), want, "{}", common::stderr(&out));
 }

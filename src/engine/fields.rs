@@ -125,7 +125,8 @@ impl CompiledTest {
         let Some(value) = field_value(record, &self.field) else {
             return self.null || matches!(self.op, Op::Exists(false));
         };
-        let plus = matches!(&self.field, FieldName::Known(f) if f.plus_is_space());
+        let plus =
+            record.plus_is_space && matches!(&self.field, FieldName::Known(f) if f.plus_is_space());
         let forms = self.forms(&value, plus);
         let count = match &self.op {
             Op::Exists(b) => return *b,
@@ -311,10 +312,13 @@ mod tests {
     #[test]
     fn iis_plus_and_decoding() {
         let ua = selection("        cs-user-agent|contains: 'rv:120.0) Gecko'\n");
-        assert!(ua.eval(&rec(&[(
-            Field::UserAgent,
-            "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:120.0)+Gecko/20100101+Firefox/120.0"
-        )])));
+        let agent =
+            "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:120.0)+Gecko/20100101+Firefox/120.0";
+        let mut iis = rec(&[(Field::UserAgent, agent)]);
+        iis.plus_is_space = true;
+        assert!(ua.eval(&iis));
+        // A combined log writes the agent as sent: its `+` is a plus.
+        assert!(!ua.eval(&rec(&[(Field::UserAgent, agent)])));
         let q = selection("        cs-uri-query|decoded|contains: 'cmd /c'\n");
         assert!(q.eval(&rec(&[(Field::UriQuery, "x=cmd%20%2Fc+dir")])));
         assert!(q.eval(&rec(&[(Field::UriQuery, "x=cmd+/c+dir")])));

@@ -72,6 +72,7 @@ impl IisColumns {
     /// Parses one data line (no line terminator).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Record<'a> {
         let mut r = Record::default();
+        r.plus_is_space = true;
         for (col, value) in self.columns.iter().zip(line.split(|&b| b == b' ')) {
             match col {
                 Column::Known(f) => r.set(*f, value),

@@ -13,6 +13,9 @@ pub struct Record<'a> {
     pub custom: Vec<(Arc<str>, Cow<'a, [u8]>)>,
     /// When the request happened, in UTC.
     pub time: Option<jiff::Timestamp>,
+    /// IIS writes a space as `+` in user agents, referers and cookies; a combined log keeps
+    /// what the client sent, so only IIS records are read both ways.
+    pub plus_is_space: bool,
 }
 
 impl Default for Record<'_> {
@@ -21,6 +24,7 @@ impl Default for Record<'_> {
             values: std::array::from_fn(|_| None),
             custom: Vec::new(),
             time: None,
+            plus_is_space: false,
         }
     }
 }

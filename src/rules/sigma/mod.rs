@@ -624,11 +624,6 @@ fn field_test(key: &Node, value: &Node) -> Result<FieldTest, Stop> {
                 Some("endswith") => pieces.insert(0, value::Piece::Any),
                 _ => {}
             }
-            // A base64offset needle is a substring of the encoding.
-            if transforms.contains(&Transform::Base64Offset) && op.is_none() {
-                pieces.insert(0, value::Piece::Any);
-                pieces.push(value::Piece::Any);
-            }
             shapes.push(value::shape(&pieces));
         }
     }

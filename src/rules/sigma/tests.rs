@@ -246,3 +246,16 @@ fn broken_rules_are_errors() {
         assert!(d.contains("[SSW-E041]") && d.contains(why), "{why}: {d}");
     }
 }
+
+#[test]
+fn base64offset_without_contains_is_an_equality() {
+    // Modifiers apply as written (and as pySigma reads them): without `contains` the value
+    // must be one of the three fragments, not hold one.
+    let r = rule("detection:\n  s:\n    cs-uri-query|base64offset: /bin/sh\n  condition: s\n");
+    let t = &tests_of(&r, 0)[0];
+    assert_eq!(t.op, FieldOp::Equals);
+    assert_eq!(t.values, value::base64offset("/bin/sh"));
+    let r =
+        rule("detection:\n  s:\n    cs-uri-query|base64offset|contains: /bin/sh\n  condition: s\n");
+    assert_eq!(tests_of(&r, 0)[0].op, FieldOp::Contains);
+}
