@@ -306,6 +306,13 @@ impl YaraRules {
     }
 }
 
+#[cfg(not(feature = "yara"))]
+impl YaraRules {
+    pub(crate) fn to_compiled(&self) -> Result<Vec<u8>, String> {
+        Err("this shellsweep was built without YARA support (cargo feature `yara`)".into())
+    }
+}
+
 /// Writes a compiled file through a temporary file beside it.
 pub(crate) fn write_compiled(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(feature = "yara")]
