@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and agreement of shellsweep's YARA support against `yara` 4 on the same rules and
 # the same tree (issue 15: "a scan with bundled + signature-base rules is faster than yara 4
-# alone with signature-base"). Not run by CI: it needs `yara`/`yarac` 4, hyperfine and a
+# alone with signature-base"). Not run by CI: it needs `yara`/`yarac` 4, GNU time and a
 # YARA rule folder (signature-base is under the Detection Rule License: fetch it, never
 # commit it). Results: BENCHMARKS.md, section "YARA rules against yara 4".
 #
@@ -11,9 +11,9 @@
 #   RULE_DIR    a folder of .yar/.yara files, e.g. signature-base's yara/ folder
 #   TREE        folders to scan; several are also timed together (their union)
 #
-# Environment: RUNS (default 3) timed runs per command after one warm-up (WARMUP, default 1); THREADS (default
-# 2) for both `yara -p` and `shellsweep -j`; WORK (default /tmp/yara-compare) for the
-# compiled rules, hyperfine's JSON and the match lists.
+# Environment: RUNS (default 3) runs of the two compiled-rules commands (the others run
+# once; medians are reported); THREADS (default 2) for both `yara -p` and `shellsweep -j`;
+# WORK (default /tmp/yara-compare) for the compiled rules, the outputs and the match lists.
 #
 # What is aligned, and what is not:
 # - Both sides get Loki/THOR's externals (filename, filepath, extension, filetype, owner).
@@ -23,13 +23,13 @@
 # - yara has no size limit; shellsweep skips files over --max-filesize (default 100M), so
 #   the script says how many files of the trees are larger.
 # - shellsweep does not feed files it takes for web-server logs to YARA (they go to the
-#   log rules); yara scans them. Such files are counted.
+#   log rules); yara scans them: such pairs show up as "only yara".
 # - "with compile" rows include compiling the rules (yara-x takes longer than yara 4 to
 #   compile); "compiled" rows load precompiled rules (yarac / `shellsweep rules compile`).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 SSW=$(realpath "$1")
@@ -52,6 +52,15 @@ ls -l "$WORK/rules.yarc" "$WORK/rules.sswyara"
 
 bytes_of() { find "$@" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 
+# One timed run: name, output file, command...; appends "name wall user sys peakKB" to
+# $WORK/times.
+timed() {
+  local name=$1 out=$2
+  shift 2
+  /usr/bin/time -o "$WORK/time.tmp" -f "%e %U %S %M" "$@" > "$out" 2>"$WORK/stderr.tmp" || true
+  echo "$name $(tail -1 "$WORK/time.tmp")" | tee -a "$WORK/times"
+}
+
 bench() { # name, trees...
   local name=$1
   shift
@@ -60,44 +69,51 @@ bench() { # name, trees...
   files=$(find "$@" -type f | wc -l)
   big=$(find "$@" -type f -size +100M | wc -l)
   echo
-  echo "== $name: $files files, $((bytes / 1000000)) MB, $big over 100M"
+  echo "== $name: $files files, $((bytes / 1000000)) MB, $big over 100M; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  : > "$WORK/times"
   local sw=("$SSW" scan -q "-j$THREADS" --format jsonl)
-  hyperfine --runs "$RUNS" --warmup "${WARMUP:-1}" -i --export-json "$WORK/$name.json" \
-    -n "yara 4 (compiled)" "yara -N -r -w -p $THREADS ${EXT[*]} -C $WORK/rules.yarc $* > /dev/null" \
-    -n "shellsweep bundled + YARA (compiled)" "${sw[*]} -o /dev/null --yara-compiled $WORK/rules.sswyara $*" \
-    -n "yara 4 (with compile)" "yara -N -r -w -p $THREADS ${EXT[*]} ${RULE_FILES[*]} $* > /dev/null" \
-    -n "shellsweep bundled + YARA (with compile)" "${sw[*]} -o /dev/null --yara $RULES $*" \
-    -n "shellsweep bundled only" "${sw[*]} -o /dev/null $*" >/dev/null
-  python3 - "$WORK/$name.json" "$bytes" <<'EOF'
-import json, sys
-data = json.load(open(sys.argv[1]))["results"]
+  local y=(yara -N -r -w -p "$THREADS" "${EXT[@]}")
+  for run in $(seq "$RUNS"); do
+    timed "yara4-compiled" "$WORK/$name.yara.out" "${y[@]}" -C "$WORK/rules.yarc" "$@"
+    timed "shellsweep-compiled" "$WORK/$name.ssw.out" "${sw[@]}" --yara-compiled "$WORK/rules.sswyara" "$@"
+    if [ "$run" = 1 ]; then
+      timed "yara4-with-compile" /dev/null "${y[@]}" "${RULE_FILES[@]}" "$@"
+      timed "shellsweep-with-compile" /dev/null "${sw[@]}" --yara "$RULES" "$@"
+      timed "shellsweep-bundled-only" /dev/null "${sw[@]}" "$@"
+    fi
+  done
+  python3 - "$WORK/times" "$bytes" <<'EOF'
+import sys, statistics
 mb = int(sys.argv[2]) / 1e6
-print(f"| command | wall (mean ± sd) | user CPU | MB/s |")
-print("|---|---|---|---|")
-for r in data:
-    print(f"| {r['command']} | {r['mean']:.2f} ± {r['stddev']:.2f} s | {r['user']:.2f} s | {mb / r['mean']:.0f} |")
+runs = {}
+for line in open(sys.argv[1]):
+    name, wall, user, sys_, kb = line.split()
+    runs.setdefault(name, []).append((float(wall), float(user), int(kb)))
+print("| command | runs | wall (median) | user CPU (median) | MB/s (wall) | peak RSS |")
+print("|---|---|---|---|---|---|")
+for name, rs in runs.items():
+    wall = statistics.median(r[0] for r in rs)
+    user = statistics.median(r[1] for r in rs)
+    print(f"| {name} | {len(rs)} | {wall:.1f} s | {user:.1f} s | {mb / wall:.1f} | {max(r[2] for r in rs) // 1024} MB |")
 EOF
-  # Agreement of (file, rule) pairs: one more run of each, outside the timing.
-  yara -N -r -w -p "$THREADS" "${EXT[@]}" -C "$WORK/rules.yarc" "$@" 2>/dev/null \
-    | awk '{r=$1; $1=""; sub(/^ /, ""); print $0 "\t" r}' | sort -u > "$WORK/$name.yara.pairs"
-  # Only YARA findings: those whose ruleset is a file of RULE_DIR.
-  ls "$RULES" > "$WORK/rulefiles"
-  "${sw[@]}" --yara-compiled "$WORK/rules.sswyara" "$@" 2>/dev/null \
-    | python3 -c '
+  # Agreement of (file, rule) pairs, from the last compiled runs' output.
+  awk '{r=$1; $1=""; sub(/^ /, ""); print $0 "\t" r}' "$WORK/$name.yara.out" | sort -u > "$WORK/$name.yara.pairs"
+  find "$RULES" -maxdepth 1 -type f -printf '%f\n' > "$WORK/rulefiles"
+  python3 -c '
 import json, sys
 names = set(open(sys.argv[1]).read().split())
-for line in sys.stdin:
+for line in open(sys.argv[2]):
     d = json.loads(line)
     rule = d.get("rule") or {}
     path = (d.get("file") or {}).get("path")
     if path and rule.get("ruleset") in names:
         print(path + "\t" + rule.get("name", ""))
-' "$WORK/rulefiles" | sort -u > "$WORK/$name.ssw.pairs"
+' "$WORK/rulefiles" "$WORK/$name.ssw.out" | sort -u > "$WORK/$name.ssw.pairs"
   local both only_yara only_ssw
   both=$(comm -12 "$WORK/$name.yara.pairs" "$WORK/$name.ssw.pairs" | wc -l)
   only_yara=$(comm -23 "$WORK/$name.yara.pairs" "$WORK/$name.ssw.pairs" | wc -l)
   only_ssw=$(comm -13 "$WORK/$name.yara.pairs" "$WORK/$name.ssw.pairs" | wc -l)
-  echo "matching files: yara $(cut -f1 "$WORK/$name.yara.pairs" | sort -u | wc -l), shellsweep $(cut -f1 "$WORK/$name.ssw.pairs" | sort -u | wc -l)"
+  echo "files with a YARA match: yara $(cut -f1 "$WORK/$name.yara.pairs" | sort -u | wc -l), shellsweep $(cut -f1 "$WORK/$name.ssw.pairs" | sort -u | wc -l)"
   echo "(file, rule) pairs: both $both, only yara $only_yara, only shellsweep $only_ssw (lists: $WORK/$name.*.pairs)"
 }
 
