@@ -377,3 +377,279 @@ fn yara_findings_are_carried_over_by_state() {
         );
     }
 }
+
+/// (file, rule id, ruleset, severity) of each YARA finding, sorted: what must not change
+/// between compiling at each scan and loading a compiled file.
+fn yara_pairs(lines: &[Value]) -> Vec<String> {
+    let mut pairs: Vec<String> = yara_findings(lines)
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {} {} {}",
+                l["file"]["path"],
+                l["rule"]["id"],
+                l["rule"]["ruleset"],
+                l["shellsweep"]["severity_name"],
+                l["shellsweep"]["matches"]
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn compiled_rules_find_what_the_sources_find() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
+    let www = dir.path().join("www");
+    write(&www, "page.txt", b"x\nsome inert_marker_one here\n");
+    write(&www, "plain.txt", b"inert_no_meta_marker\n");
+    write(
+        &www,
+        "uploads/upload1.jpg",
+        b"MZ\x90\x00 not a real program",
+    );
+    let compiled = dir.path().join("out/rules.sswyara");
+    std::fs::create_dir_all(compiled.parent().unwrap()).unwrap();
+    let out = run([
+        "rules",
+        "compile",
+        "--yara",
+        rules.to_str().unwrap(),
+        "-o",
+        compiled.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("4 YARA rules from 1 file(s)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let from_source = scan(&["--yara", rules.to_str().unwrap(), www.to_str().unwrap()]);
+    let from_compiled = scan(&[
+        "--yara-compiled",
+        compiled.to_str().unwrap(),
+        www.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&from_compiled), 1, "{}", stderr(&from_compiled));
+    let (source_lines, _) = findings_and_summary(&from_source);
+    let (compiled_lines, summary) = findings_and_summary(&from_compiled);
+    let want = yara_pairs(&source_lines);
+    // Three files, three rules (one through the externals): the comparison is not empty.
+    assert_eq!(want.len(), 3, "{want:#?}");
+    assert_eq!(yara_pairs(&compiled_lines), want);
+    assert_eq!(summary["shellsweep"]["summary"]["rules_loaded"], 4);
+
+    // --yara-severity still applies to compiled rules.
+    let out = scan(&[
+        "--yara-compiled",
+        compiled.to_str().unwrap(),
+        "--yara-severity",
+        "low",
+        www.join("plain.txt").to_str().unwrap(),
+    ]);
+    let (lines, _) = findings_and_summary(&out);
+    assert_eq!(
+        by_id(&yara_findings(&lines), "Inert_No_Meta")["shellsweep"]["severity_name"],
+        "low"
+    );
+
+    // A compile error writes nothing.
+    let broken = write(dir.path(), "broken.yar", b"rule b { condition: $nope }\n");
+    let nothing = dir.path().join("nothing.sswyara");
+    let out = run([
+        "rules",
+        "compile",
+        "--yara",
+        broken.to_str().unwrap(),
+        "-o",
+        nothing.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("[SSW-E039]"), "{}", stderr(&out));
+    assert!(!nothing.exists());
+}
+
+#[test]
+fn a_damaged_or_foreign_compiled_file_is_ssw_e042_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
+    let compiled = dir.path().join("rules.sswyara");
+    let out = run([
+        "rules",
+        "compile",
+        "--yara",
+        rules.to_str().unwrap(),
+        "-o",
+        compiled.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let good = std::fs::read(&compiled).unwrap();
+    let www = dir.path().join("www");
+    write(&www, "a.txt", b"inert_no_meta_marker\n");
+
+    let mut flipped = good.clone();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 0x01;
+    let mut other_format = good.clone();
+    other_format[8] = 7;
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "truncated",
+            good[..good.len() / 2].to_vec(),
+            "damaged (truncated)",
+        ),
+        ("flipped", flipped, "damaged (checksum differs)"),
+        ("format", other_format, "compiled-file format 7"),
+        ("source", RULES.as_bytes().to_vec(), "not a file written by"),
+        ("empty", Vec::new(), "not a file written by"),
+    ];
+    for (name, bytes, says) in cases {
+        let bad = write(dir.path(), name, &bytes);
+        let out = scan(&[
+            "--yara-compiled",
+            bad.to_str().unwrap(),
+            www.to_str().unwrap(),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{name}: {err}");
+        assert!(
+            err.contains(&format!("{}:1:1: error: ", bad.display()))
+                && err.contains(says)
+                && err.contains("[SSW-E042]"),
+            "{name}: {err}"
+        );
+        assert!(json_lines(&out).is_empty(), "{name}: no scan");
+        let out = run(["rules", "check", "--yara-compiled", bad.to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{name}");
+        assert!(stderr(&out).contains("[SSW-E042]"), "{name}");
+    }
+    let missing = dir.path().join("missing.sswyara");
+    let out = scan(&[
+        "--yara-compiled",
+        missing.to_str().unwrap(),
+        www.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("[SSW-E042]"), "{}", stderr(&out));
+    // A compiled file given to --yara is told where it belongs.
+    let out = scan(&["--yara", compiled.to_str().unwrap(), www.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("give it to --yara-compiled"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rules_list_and_show_include_yara_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
+    let compiled = dir.path().join("rules.sswyara");
+    let out = run([
+        "rules",
+        "compile",
+        "--yara",
+        rules.to_str().unwrap(),
+        "-o",
+        compiled.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for source in [
+        ["--yara", rules.to_str().unwrap()],
+        ["--yara-compiled", compiled.to_str().unwrap()],
+    ] {
+        let out = run(["rules", "list"].into_iter().chain(source));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let yara: Vec<&str> = text.lines().filter(|l| l.contains("  yara  ")).collect();
+        assert_eq!(yara.len(), 4, "{text}");
+        let marker = yara
+            .iter()
+            .find(|l| l.starts_with("Inert_Marker "))
+            .unwrap();
+        assert!(
+            marker.contains("high")
+                && marker.ends_with("an inert marker of the shellsweep tests [inert.yar]"),
+            "{marker}"
+        );
+        // The bundled rules are listed too.
+        assert!(text.lines().count() > 4);
+
+        let out = run(["rules", "show", "Inert_Upload_Name", "--no-bundled-rules"]
+            .into_iter()
+            .chain(source));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("severity:    medium"), "{text}");
+        assert!(text.contains("ruleset:     inert.yar"), "{text}");
+        // The source line of `rule Inert_Upload_Name`.
+        assert!(
+            text.contains(&format!("source:      {}:16", rules.display())),
+            "{text}"
+        );
+        let out = run(["rules", "show", "Inert_Upload", "--no-bundled-rules"]
+            .into_iter()
+            .chain(source));
+        assert_eq!(code(&out), 2);
+        assert!(
+            stderr(&out).contains("did you mean Inert_Upload_Name?"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn warnings_are_counted_in_a_scan_listed_by_check_and_slow_rules_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "noisy.yar",
+        b"rule Inert_Dup {\n  strings:\n    $a = \"inert_dup\"\n    $b = \"inert_dup\"\n  condition:\n    $a and $b\n}\nrule Inert_Slow {\n  strings:\n    $s = /a\\w{0,100}/\n  condition:\n    $s\n}\n",
+    );
+    let www = dir.path().join("www");
+    write(&www, "a.txt", b"nothing here");
+    let out = scan(&["--yara", rules.to_str().unwrap(), www.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "YARA: 2 warning(s) (duplicate_pattern_value 1, slow_pattern 1); each slow rule is named above"
+        ),
+        "{err}"
+    );
+    // The slow rule in full; the other warning only counted.
+    assert!(
+        err.contains(&format!(
+            "{}:10:5: warning: rule Inert_Slow: slow pattern",
+            rules.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("duplicate of pattern"), "{err}");
+    let out = scan(&[
+        "-q",
+        "--yara",
+        rules.to_str().unwrap(),
+        www.to_str().unwrap(),
+    ]);
+    assert_eq!(stderr(&out), "", "quiet");
+    let out = run([
+        "rules",
+        "check",
+        "--no-bundled-rules",
+        "--yara",
+        rules.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("duplicate of pattern `$a`"), "{err}");
+    assert!(err.contains("rule Inert_Slow: slow pattern"), "{err}");
+    assert!(
+        err.contains("2 rules checked, 0 errors, 2 warnings"),
+        "{err}"
+    );
+}

@@ -53,6 +53,20 @@ pub struct RuleSource {
     /// others are counted as not applicable.
     #[arg(long = "sigma", value_name = "PATH")]
     pub sigma: Vec<PathBuf>,
+    /// Also match YARA rules from a `.yar`/`.yara` file or a folder of them (repeatable),
+    /// compiled once with yara-x. They see the files the bundled rules see (same walk, size
+    /// limit and excludes), not logs; Loki/THOR's externals `filename`, `filepath`,
+    /// `extension`, `filetype` and `owner` are set for each file.
+    #[arg(long = "yara", value_name = "PATH")]
+    pub yara: Vec<PathBuf>,
+    /// Match the YARA rules of a file written by `shellsweep rules compile` instead of
+    /// compiling sources (once; not with --yara). The file must come from a shellsweep with
+    /// the same yara-x version.
+    #[arg(long, value_name = "FILE", conflicts_with = "yara")]
+    pub yara_compiled: Option<PathBuf>,
+    /// Severity of YARA findings whose rule's meta gives neither `score` nor `severity`.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+    pub yara_severity: SeverityArg,
     /// Do not load the rules built into the binary.
     #[arg(long)]
     pub no_bundled_rules: bool,
@@ -103,19 +117,10 @@ pub struct ScanArgs {
     /// such limit.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
     pub file_timeout: std::time::Duration,
-    /// Also match YARA rules from a `.yar`/`.yara` file or a folder of them (repeatable),
-    /// compiled once with yara-x. They see the files the bundled rules see (same walk, size
-    /// limit and excludes), not logs; Loki/THOR's externals `filename`, `filepath`,
-    /// `extension`, `filetype` and `owner` are set for each file.
-    #[arg(long = "yara", value_name = "PATH")]
-    pub yara: Vec<PathBuf>,
     /// Give up on the YARA rules for a file after SECS seconds (fractions allowed; 0: no
     /// limit). The file is named and counted as `yara_timed_out`; its other findings stand.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
     pub yara_timeout: std::time::Duration,
-    /// Severity of YARA findings whose rule's meta gives neither `score` nor `severity`.
-    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
-    pub yara_severity: SeverityArg,
     /// Scanning threads (default: one per CPU; at most 4 per CPU, more are capped with a
     /// notice).
     #[arg(long, short = 'j', value_name = "N")]
@@ -198,8 +203,24 @@ pub enum RulesCommand {
         #[arg(long)]
         no_bundled_rules: bool,
         /// Also compile YARA rules from a file or folder, as `scan --yara` would (repeatable).
+        /// Every yara-x warning is listed (a scan only counts them, naming slow rules).
         #[arg(long = "yara", value_name = "PATH")]
         yara: Vec<PathBuf>,
+        /// Check that a file from `rules compile` loads, as `scan --yara-compiled` would.
+        #[arg(long, value_name = "FILE", conflicts_with = "yara")]
+        yara_compiled: Option<PathBuf>,
+    },
+    /// Compile YARA rules once into FILE for `scan --yara-compiled FILE`, so that a fleet
+    /// ships one file and no host compiles. Errors and warnings are reported as
+    /// `rules check --yara` reports them (warnings counted); exits 2, writing nothing, on any
+    /// error.
+    Compile {
+        /// A `.yar`/`.yara` file or a folder of them (repeatable).
+        #[arg(long = "yara", value_name = "PATH", required = true)]
+        yara: Vec<PathBuf>,
+        /// Where to write the compiled rules (replaced atomically).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
 }
 

@@ -55,7 +55,17 @@ pub fn main() -> ExitCode {
             sigma,
             no_bundled_rules,
             yara,
-        }) => rules_cmd::check(&paths, &sigma, no_bundled_rules, &yara),
+            yara_compiled,
+        }) => rules_cmd::check(
+            &paths,
+            &sigma,
+            no_bundled_rules,
+            &yara,
+            yara_compiled.as_deref(),
+        ),
+        Command::Rules(RulesCommand::Compile { yara, output }) => {
+            rules_cmd::compile(&yara, &output)
+        }
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
     };
     match status {
@@ -89,8 +99,93 @@ fn error_text(e: &anyhow::Error) -> String {
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
 /// that stopped loading) are printed to stderr.
-fn load_engine(source: &RuleSource, quiet: bool) -> anyhow::Result<Option<LoadedRules>> {
-    load_engine_with(source, quiet, false)
+fn load_engine(
+    source: &RuleSource,
+    quiet: bool,
+) -> anyhow::Result<Option<LoadedRules>> {
+    load_engine_with(source, quiet, yara_given(source))
+}
+
+fn yara_given(source: &RuleSource) -> bool {
+    !source.yara.is_empty() || source.yara_compiled.is_some()
+}
+
+/// Loads the YARA rules a command asked for (`--yara` sources or a `--yara-compiled` file).
+/// Errors are printed in full; warnings in full only with `list_warnings` (`rules check`),
+/// else counted by kind, the slow ones named (signature-base alone gives hundreds).
+/// `Ok(None)`: no YARA rules were asked for; `Err(())`: errors were printed, exit 2.
+/// With the rules come the files they were read from (they decide findings: the state's
+/// ruleset hash reads them).
+fn load_yara(
+    source: &RuleSource,
+    quiet: bool,
+    list_warnings: bool,
+) -> Result<Option<(crate::yara::YaraRules, Vec<std::path::PathBuf>)>, ()> {
+    let severity = source.yara_severity.into();
+    if let Some(path) = &source.yara_compiled {
+        return match crate::yara::load_compiled(path, severity) {
+            Ok(rules) => Ok(Some((rules, vec![path.clone()]))),
+            Err(d) => {
+                eprintln!("{d}");
+                Err(())
+            }
+        };
+    }
+    if source.yara.is_empty() {
+        return Ok(None);
+    }
+    let loaded = crate::yara::load(&source.yara, severity);
+    report_yara(&loaded.diagnostics, quiet, list_warnings);
+    match loaded.rules {
+        Some(rules) => Ok(Some((rules, loaded.files))),
+        None => {
+            let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "shellsweep: {errors} error(s) in the YARA rules; `shellsweep rules check --yara PATH` shows them"
+            );
+            Err(())
+        }
+    }
+}
+
+/// Prints YARA diagnostics: errors in full; warnings in full or as one line of counts per
+/// yara-x code, where the slow rules are still named each (they cost every scan).
+fn report_yara(diagnostics: &[Diagnostic], quiet: bool, list_warnings: bool) {
+    let (errors, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+        diagnostics.iter().partition(|d| d.is_error());
+    for d in &errors {
+        eprintln!("{d}");
+    }
+    if quiet || warnings.is_empty() {
+        return;
+    }
+    if list_warnings {
+        for d in &warnings {
+            eprintln!("{d}");
+        }
+        return;
+    }
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    for d in &warnings {
+        let code = crate::yara::yara_code(&d.message).unwrap_or("other");
+        *kinds.entry(code).or_default() += 1;
+        if crate::yara::is_slow(code) {
+            eprintln!("{d}");
+        }
+    }
+    let mut kinds: Vec<(&str, usize)> = kinds.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let counts: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let slow = if kinds.iter().any(|(k, _)| crate::yara::is_slow(k)) {
+        "; each slow rule is named above"
+    } else {
+        ""
+    };
+    eprintln!(
+        "shellsweep: YARA: {} warning(s) ({}){slow}; `shellsweep rules check --yara PATH` lists them all",
+        warnings.len(),
+        counts.join(", "),
+    );
 }
 
 /// The compiled rules of a command, the files they came from (part of what decides the

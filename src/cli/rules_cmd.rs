@@ -16,8 +16,17 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
     let Some(LoadedRules { engine, .. }) = load_engine(source, false)? else {
         return Ok(Status::Trouble);
     };
+    let Ok(yara) = super::load_yara(source, false, false) else {
+        return Ok(Status::Trouble);
+    };
+    let yara = yara.map(|(rules, _)| rules.views()).unwrap_or_default();
     let rules = engine.rules();
-    let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    let id_width = rules
+        .iter()
+        .map(|r| r.id.len())
+        .chain(yara.iter().map(|v| v.info.id.len()))
+        .max()
+        .unwrap_or(2);
     let mut out = std::io::stdout().lock();
     let mut lines = String::new();
     for r in rules {
@@ -29,10 +38,56 @@ pub(crate) fn list(source: &RuleSource) -> anyhow::Result<Status> {
             for_terminal(r.name.as_bytes())
         ));
     }
+    // YARA rules have no name beside their identifier: the description says what they
+    // find, the ruleset (file) where they come from.
+    for v in &yara {
+        let what = if v.info.description.is_empty() {
+            &v.info.name
+        } else {
+            &v.info.description
+        };
+        lines.push_str(&format!(
+            "{:<id_width$}  {:<8}  yara  {} [{}]\n",
+            for_terminal(v.info.id.as_bytes()),
+            v.info.severity.as_str(),
+            for_terminal(what.as_bytes()),
+            for_terminal(v.info.ruleset.as_bytes()),
+        ));
+    }
     match out.write_all(lines.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(Status::Clean),
     }
+}
+
+/// `shellsweep rules compile --yara PATH... -o FILE`.
+pub(crate) fn compile(yara: &[PathBuf], output: &std::path::Path) -> anyhow::Result<Status> {
+    // The severity is chosen when scanning, not stored.
+    let loaded = crate::yara::load(yara, crate::common::severity::Severity::High);
+    super::report_yara(&loaded.diagnostics, false, false);
+    let Some(rules) = loaded.rules else {
+        let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "shellsweep: {errors} error(s) in the YARA rules; nothing written to {}",
+            output.display()
+        );
+        return Ok(Status::Trouble);
+    };
+    let bytes = match rules.to_compiled() {
+        Ok(b) => b,
+        Err(e) => anyhow::bail!("cannot serialise the YARA rules: {e}"),
+    };
+    crate::yara::write_compiled(output, &bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
+    eprintln!(
+        "shellsweep: {} YARA rules from {} file(s) compiled into {} ({:.1} MB); scan with --yara-compiled {}",
+        rules.rule_count(),
+        loaded.files.len(),
+        output.display(),
+        bytes.len() as f64 / 1e6,
+        output.display()
+    );
+    Ok(Status::Clean)
 }
 
 /// Checks rule files as a scan would load them, plus the engine's slow-pattern warnings.
@@ -44,9 +99,11 @@ pub(crate) fn check(
     sigma: &[PathBuf],
     no_bundled_rules: bool,
     yara: &[PathBuf],
+    yara_compiled: Option<&std::path::Path>,
 ) -> anyhow::Result<Status> {
     let mut loader = Loader::new();
-    let only_bundled = paths.is_empty() && sigma.is_empty() && yara.is_empty();
+    let only_bundled =
+        paths.is_empty() && sigma.is_empty() && yara.is_empty() && yara_compiled.is_none();
     if only_bundled || !no_bundled_rules {
         loader.add_bundled();
     }
@@ -69,6 +126,12 @@ pub(crate) fn check(
         let loaded = crate::yara::load(yara, crate::common::severity::Severity::High);
         rule_count += loaded.rule_count;
         diagnostics.extend(loaded.diagnostics);
+    }
+    if let Some(path) = yara_compiled {
+        match crate::yara::load_compiled(path, crate::common::severity::Severity::High) {
+            Ok(rules) => rule_count += rules.rule_count(),
+            Err(d) => diagnostics.push(d),
+        }
     }
     if errors == 0 {
         // A check compiles every regex, the bundled ones too (a scan leaves those until a
@@ -163,6 +226,10 @@ pub(crate) fn show(id: &str, source: &RuleSource) -> anyhow::Result<Status> {
     for p in &source.sigma {
         loader.add_sigma_path(p);
     }
+    let Ok(yara) = super::load_yara(source, false, false) else {
+        return Ok(Status::Trouble);
+    };
+    let yara = yara.map(|(rules, _)| rules.views()).unwrap_or_default();
     let rules = match loader.finish() {
         Ok((rules, _)) => rules,
         Err(e) => {
@@ -171,16 +238,30 @@ pub(crate) fn show(id: &str, source: &RuleSource) -> anyhow::Result<Status> {
             return Ok(Status::Trouble);
         }
     };
-    let Some(rule) = rules.iter().find(|r| r.id == id) else {
+    let yara_rule = yara.iter().find(|v| v.info.id == id);
+    let rule = rules.iter().find(|r| r.id == id);
+    if rule.is_none()
+        && let Some(v) = yara_rule
+    {
+        let text = render_yara_rule(v);
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(Status::Clean),
+        };
+    }
+    let Some(rule) = rule else {
         let wanted = id.to_ascii_uppercase();
         let near: Vec<String> = rules
             .iter()
-            .filter(|r| {
-                let have = r.id.to_ascii_uppercase();
+            .map(|r| &r.id)
+            .chain(yara.iter().map(|v| &v.info.id))
+            .filter(|have| {
+                let have = have.to_ascii_uppercase();
                 have == wanted || (wanted.len() >= 3 && have.contains(&wanted))
             })
             .take(5)
-            .map(|r| for_terminal(r.id.as_bytes()))
+            .map(|have| for_terminal(have.as_bytes()))
             .collect();
         let hint = if near.is_empty() {
             String::new()
@@ -199,6 +280,79 @@ pub(crate) fn show(id: &str, source: &RuleSource) -> anyhow::Result<Status> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(Status::Clean),
     }
+}
+
+/// A YARA rule as yara-x keeps it: its fields, meta and patterns (the condition is compiled
+/// code; `source` points at its text).
+fn render_yara_rule(v: &crate::yara::RuleView) -> String {
+    let t = |s: &str| for_terminal(s.as_bytes());
+    let r = &v.info;
+    let mut out = String::new();
+    let mut field = |name: &str, value: String| {
+        out.push_str(&format!("{:<13}{value}\n", format!("{name}:")));
+    };
+    field("id", t(&r.id));
+    field("name", t(&r.name));
+    field("severity", r.severity.as_str().to_owned());
+    field(
+        "score",
+        format!(
+            "{} (from the meta `score`, else `severity`, else --yara-severity)",
+            r.score
+        ),
+    );
+    field("scope", "yara (every file that is not a log)".to_owned());
+    field("ruleset", t(&r.ruleset));
+    field("namespace", t(&v.namespace));
+    field("author", t(&r.author));
+    let line = std::fs::read_to_string(&v.path)
+        .ok()
+        .and_then(|text| yara_rule_line(&text, &r.name))
+        .map(|l| format!(":{l}"))
+        .unwrap_or_default();
+    field("source", format!("{}{line}", t(&v.path)));
+    if !r.tags.is_empty() {
+        let tags: Vec<String> = r.tags.iter().map(|s| t(s)).collect();
+        field("tags", tags.join(", "));
+    }
+    out.push_str("description:\n");
+    for l in crate::output::wrap_text(&t(&r.description), 92) {
+        out.push_str(&format!("  {l}\n"));
+    }
+    if !r.references.is_empty() {
+        out.push_str("references:\n");
+        for reference in &r.references {
+            out.push_str(&format!("  {}\n", t(reference)));
+        }
+    }
+    if !v.meta.is_empty() {
+        out.push_str("meta:\n");
+        for (k, value) in &v.meta {
+            out.push_str(&format!("  {} = {}\n", t(k), t(value)));
+        }
+    }
+    if !v.patterns.is_empty() {
+        out.push_str("patterns:\n");
+        for (name, kind) in &v.patterns {
+            out.push_str(&format!("  {}: {kind}\n", t(name)));
+        }
+    }
+    out
+}
+
+/// The line where `rule NAME` is declared in a YARA source.
+fn yara_rule_line(text: &str, name: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let mut words = l
+                .split_whitespace()
+                .skip_while(|w| *w == "private" || *w == "global");
+            words.next() == Some("rule")
+                && words
+                    .next()
+                    .is_some_and(|w| w.split([':', '{']).next() == Some(name))
+        })
+        .map(|i| i + 1)
 }
 
 fn render_rule(r: &Rule) -> String {

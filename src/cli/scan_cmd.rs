@@ -99,38 +99,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     }) = load_engine_with(
         &args.rules,
         args.quiet,
-        !args.iocs.is_empty() || !args.yara.is_empty(),
+        !args.iocs.is_empty() || super::yara_given(&args.rules),
     )?
     else {
         return Ok(Status::Trouble);
     };
-    // Compiled once, before any output; a rule that does not compile stops the run as a
-    // bundled-format rule error does.
-    let yara = if args.yara.is_empty() {
-        None
-    } else {
-        let loaded = crate::yara::load(&args.yara, args.yara_severity.into());
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            loaded.diagnostics.iter().partition(|d| d.is_error());
-        if !args.quiet || !errors.is_empty() {
-            for d in errors.iter().chain(&warnings) {
-                eprintln!("{d}");
-            }
-        }
-        let Some(rules) = loaded.rules else {
-            eprintln!(
-                "shellsweep: {} error(s) in the YARA rules; `shellsweep rules check --yara PATH` shows them",
-                errors.len()
-            );
-            return Ok(Status::Trouble);
-        };
+    // Compiled (or loaded) once, before any output; a rule that does not compile stops the
+    // run as a bundled-format rule error does.
+    let Ok(yara) = super::load_yara(&args.rules, args.quiet, false) else {
+        return Ok(Status::Trouble);
+    };
+    let yara = yara.map(|(rules, files)| {
         // The YARA files are the scanner's own too, and decide findings (the state's hash).
-        rule_files.extend(loaded.files);
+        rule_files.extend(files);
         // Kept until the process ends: each scanning thread's yara-x scanner borrows them
         // from a thread-local (see `ScanConfig::yara`); a program runs one scan.
         let rules: &'static crate::yara::YaraRules = Box::leak(Box::new(rules));
-        Some(rules)
-    };
+        rules
+    });
     // Before any output: a list that gives nothing to match stops the run.
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
     let engine = Arc::new(engine);
@@ -531,8 +517,8 @@ fn ruleset_of(args: &ScanArgs, rule_files: &[std::path::PathBuf]) -> anyhow::Res
     if args.hash {
         parts.push(b"hash".to_vec());
     }
-    if !args.yara.is_empty() && !matches!(args.yara_severity, SeverityArg::High) {
-        parts.push(format!("yara-severity {:?}", args.yara_severity).into_bytes());
+    if super::yara_given(&args.rules) && !matches!(args.rules.yara_severity, SeverityArg::High) {
+        parts.push(format!("yara-severity {:?}", args.rules.yara_severity).into_bytes());
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(ruleset_hash(&refs))

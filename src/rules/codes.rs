@@ -74,6 +74,7 @@ codes! {
     YaraCompile = "SSW-E039": "a YARA rule that yara-x does not compile (the message gives yara-x's own code)";
     NoYaraFiles = "SSW-E040": "a folder given to `--yara` holds no `*.yar` or `*.yara` file";
     SigmaInvalid = "SSW-E041": "a Sigma rule that is not well-formed (no `logsource`, `detection` or `condition`, a condition naming an undefined identifier, an unknown modifier or level)";
+    YaraCompiledUnusable = "SSW-E042": "a `--yara-compiled` file that cannot be used (unreadable, not written by `shellsweep rules compile`, damaged, or compiled by another yara-x)";
     RaisesUnused = "SSW-W001": "`raises` is no longer used";
     RegexLarge = "SSW-W002": "a regex that loads but is large enough to be slow";
     NoRegexLiteral = "SSW-W003": "a regex without a literal of 3 or more bytes, so it runs over every file its rule applies to";

@@ -7,6 +7,9 @@
 //! and THOR define are declared as empty strings when compiling and set for every file, so
 //! their rules work unchanged.
 
+#[cfg(feature = "yara")]
+mod compiled;
+
 use std::path::{Path, PathBuf};
 
 use crate::common::diag::{Diagnostic, Pos, Sink};
@@ -25,8 +28,8 @@ pub(crate) const EXTERNALS: [&str; 5] = ["filename", "filepath", "extension", "f
 pub struct YaraRules {
     #[cfg(feature = "yara")]
     rules: yara_x::Rules,
-    /// For each namespace (one per file, in load order): the ruleset name findings show.
-    rulesets: Vec<(String, String)>,
+    /// For each namespace (one per file, in load order): where its rules came from.
+    rulesets: Vec<Ruleset>,
     /// Identifiers that more than one file defines: their findings' ids carry the file.
     shared: std::collections::HashSet<String>,
     /// `--yara-severity`: for rules whose meta gives neither `score` nor `severity`.
@@ -41,6 +44,20 @@ impl std::fmt::Debug for YaraRules {
             .field("files", &self.rulesets.len())
             .finish()
     }
+}
+
+/// What a file written by `shellsweep rules compile` starts with; the NUL keeps a YARA
+/// source from starting the same way.
+pub(crate) const COMPILED_MAGIC: &[u8; 8] = b"SSWYARA\0";
+
+/// The file a yara-x namespace was compiled from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Ruleset {
+    pub(crate) namespace: String,
+    /// The file's name: findings' `rule.ruleset`.
+    pub(crate) file: String,
+    /// The path as it was given when compiling: `rules show` points there.
+    pub(crate) path: String,
 }
 
 /// What loading `--yara` paths gave: the rules (none when any error was found), the files
@@ -135,6 +152,15 @@ pub(crate) fn load(paths: &[PathBuf], default_severity: Severity) -> Loaded {
                     sink.report_code(Code::Unreadable, Pos::new(1, 1), e.to_string());
                     diagnostics.extend(sink.diagnostics);
                 }
+                Ok(bytes) if bytes.starts_with(COMPILED_MAGIC) => {
+                    let mut sink = Sink::new(&shown, "");
+                    sink.report_code(
+                        Code::YaraCompiledUnusable,
+                        Pos::new(1, 1),
+                        "this is a compiled rules file (from `shellsweep rules compile`): give it to --yara-compiled, not --yara",
+                    );
+                    diagnostics.extend(sink.diagnostics);
+                }
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => sources.push((f, text)),
                     Err(e) => {
@@ -166,7 +192,7 @@ pub(crate) fn load(paths: &[PathBuf], default_severity: Severity) -> Loaded {
 }
 
 /// A namespace for each file, from its stem, unique within the run.
-fn namespaces(sources: &[(PathBuf, String)]) -> Vec<(String, String)> {
+fn namespaces(sources: &[(PathBuf, String)]) -> Vec<Ruleset> {
     let mut taken = std::collections::HashSet::new();
     sources
         .iter()
@@ -186,7 +212,11 @@ fn namespaces(sources: &[(PathBuf, String)]) -> Vec<(String, String)> {
                 n += 1;
                 ns = format!("{stem}_{n}");
             }
-            (ns, file)
+            Ruleset {
+                namespace: ns,
+                file,
+                path: p.display().to_string(),
+            }
         })
         .collect()
 }
@@ -205,9 +235,9 @@ fn compile(
         let _ = compiler.define_global(name, "");
     }
     let rulesets = namespaces(sources);
-    for ((path, text), (ns, _)) in sources.iter().zip(&rulesets) {
+    for ((path, text), set) in sources.iter().zip(&rulesets) {
         let shown = path.display().to_string();
-        compiler.new_namespace(ns);
+        compiler.new_namespace(&set.namespace);
         let (errors_before, warnings_before) = (compiler.errors().len(), compiler.warnings().len());
         let _ = compiler.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(&shown));
         let mut sink = Sink::new(&shown, text);
@@ -228,34 +258,143 @@ fn compile(
                 .labels()
                 .next()
                 .map(|l| (l.span().start(), l.text().to_owned()));
+            let offset = first.as_ref().map(|(o, _)| *o);
             let (pos, label) = label_pos(text, first);
-            sink.report_code(
-                Code::YaraWarning,
-                pos,
-                describe(w.title(), w.code(), label.as_deref()),
-            );
+            let mut message = describe(w.title(), w.code(), label.as_deref());
+            // A slow rule is said by name, even where warnings are only counted.
+            if is_slow(w.code())
+                && let Some(rule) = offset.and_then(|o| rule_at(text, o))
+            {
+                message = format!("rule {rule}: {message}");
+            }
+            sink.report_code(Code::YaraWarning, pos, message);
         }
         diagnostics.extend(sink.diagnostics);
     }
     let rules = compiler.build();
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    for r in rules.iter() {
-        *seen.entry(r.identifier().to_owned()).or_default() += 1;
+    (
+        Some(YaraRules::new(rules, rulesets, default_severity)),
+        diagnostics,
+    )
+}
+
+#[cfg(feature = "yara")]
+impl YaraRules {
+    fn new(rules: yara_x::Rules, rulesets: Vec<Ruleset>, default_severity: Severity) -> Self {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for r in rules.iter() {
+            *seen.entry(r.identifier().to_owned()).or_default() += 1;
+        }
+        let rule_count = seen.values().sum();
+        let shared = seen
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(id, _)| id)
+            .collect();
+        YaraRules {
+            rules,
+            rulesets,
+            shared,
+            default_severity,
+            rule_count,
+        }
     }
-    let rule_count = seen.values().sum();
-    let shared = seen
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(id, _)| id)
-        .collect();
-    let set = YaraRules {
-        rules,
-        rulesets,
-        shared,
-        default_severity,
-        rule_count,
+
+    /// The bytes of a `--yara-compiled` file holding these rules.
+    pub(crate) fn to_compiled(&self) -> Result<Vec<u8>, String> {
+        compiled::encode(&self.rules, &self.rulesets).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(not(feature = "yara"))]
+impl YaraRules {
+    pub(crate) fn to_compiled(&self) -> Result<Vec<u8>, String> {
+        Err("this shellsweep was built without YARA support (cargo feature `yara`)".into())
+    }
+}
+
+/// Writes a compiled file through a temporary file beside it.
+pub(crate) fn write_compiled(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(feature = "yara")]
+    return compiled::write_atomically(path, bytes);
+    #[cfg(not(feature = "yara"))]
+    {
+        let _ = (path, bytes);
+        Err(std::io::Error::other("built without YARA support"))
+    }
+}
+
+/// Loads a file written by `shellsweep rules compile` (`--yara-compiled`). Anything that
+/// keeps it from being used (unreadable, not such a file, damaged, written by another
+/// yara-x) is one `SSW-E042` diagnostic.
+pub(crate) fn load_compiled(
+    path: &Path,
+    default_severity: Severity,
+) -> Result<YaraRules, Diagnostic> {
+    let shown = path.display().to_string();
+    let fail = |message: String| {
+        let mut sink = Sink::new(&shown, "");
+        sink.report_code(Code::YaraCompiledUnusable, Pos::new(1, 1), message);
+        sink.diagnostics.remove(0)
     };
-    (Some(set), diagnostics)
+    #[cfg(feature = "yara")]
+    {
+        let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+        let (rules, rulesets) = compiled::decode(&bytes).map_err(|e| fail(e.to_string()))?;
+        Ok(YaraRules::new(rules, rulesets, default_severity))
+    }
+    #[cfg(not(feature = "yara"))]
+    {
+        let _ = default_severity;
+        Err(fail(
+            "this shellsweep was built without YARA support (cargo feature `yara`)".into(),
+        ))
+    }
+}
+
+/// The yara-x warning codes that say a rule is slow.
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+pub(crate) fn is_slow(yara_code: &str) -> bool {
+    matches!(
+        yara_code,
+        "slow_pattern" | "potentially_slow_loop" | "too_many_iterations"
+    )
+}
+
+/// The yara-x code a YARA diagnostic's message ends with (`... (yara-x slow_pattern)`).
+pub(crate) fn yara_code(message: &str) -> Option<&str> {
+    message
+        .strip_suffix(')')?
+        .rsplit_once("(yara-x ")
+        .map(|(_, code)| code)
+}
+
+/// The rule whose text holds byte `offset` of a YARA source: the last `rule NAME` that
+/// starts a line before it (with `private`/`global` in front).
+#[cfg_attr(not(feature = "yara"), allow(dead_code))]
+fn rule_at(text: &str, offset: usize) -> Option<&str> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    text[..offset].lines().rev().find_map(|line| {
+        let mut rest = line.trim_start();
+        while let Some(r) = rest
+            .strip_prefix("private ")
+            .or(rest.strip_prefix("global "))
+        {
+            rest = r.trim_start();
+        }
+        let name = rest.strip_prefix("rule")?;
+        if !name.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let name = name.trim_start();
+        let end = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
+        (end > 0).then(|| &name[..end])
+    })
 }
 
 #[cfg(not(feature = "yara"))]
@@ -532,6 +671,61 @@ pub(crate) fn with_scanner<R>(
     })
 }
 
+/// A YARA rule as `rules list` and `rules show` print it.
+#[derive(Debug)]
+pub(crate) struct RuleView {
+    pub(crate) info: RuleInfo,
+    /// The file the rule was compiled from, as it was given.
+    pub(crate) path: String,
+    pub(crate) namespace: String,
+    /// Every pattern (private ones too) and its kind.
+    pub(crate) patterns: Vec<(String, &'static str)>,
+    /// Every meta entry, in the rule's order.
+    pub(crate) meta: Vec<(String, String)>,
+}
+
+impl YaraRules {
+    /// Every rule, in compiling order (private and global ones too: they run).
+    pub(crate) fn views(&self) -> Vec<RuleView> {
+        #[cfg(feature = "yara")]
+        {
+            self.rules
+                .iter()
+                .map(|r| {
+                    let ns = r.namespace();
+                    RuleView {
+                        info: self.rule_info(&r),
+                        path: self
+                            .rulesets
+                            .iter()
+                            .find(|s| s.namespace == ns)
+                            .map_or_else(String::new, |s| s.path.clone()),
+                        namespace: ns.to_owned(),
+                        patterns: r
+                            .patterns()
+                            .include_private(true)
+                            .map(|p| {
+                                let kind = match p.kind() {
+                                    yara_x::PatternKind::Text => "text",
+                                    yara_x::PatternKind::Hex => "hex",
+                                    yara_x::PatternKind::Regexp => "regex",
+                                };
+                                (p.identifier().to_owned(), kind)
+                            })
+                            .collect(),
+                        meta: r
+                            .metadata()
+                            .map(|(k, v)| (k.to_owned(), meta_text(&v)))
+                            .collect(),
+                    }
+                })
+                .collect()
+        }
+        #[cfg(not(feature = "yara"))]
+        Vec::new()
+    }
+}
+
 /// A YARA meta value as text (numbers and booleans too), for the finding's fields.
 #[cfg(feature = "yara")]
 fn meta_text(v: &yara_x::MetaValue<'_>) -> String {
@@ -574,8 +768,8 @@ impl YaraRules {
         let ruleset = self
             .rulesets
             .iter()
-            .find(|(n, _)| n == ns)
-            .map_or_else(|| ns.to_owned(), |(_, f)| f.clone());
+            .find(|r| r.namespace == ns)
+            .map_or_else(|| ns.to_owned(), |r| r.file.clone());
         let id = if self.shared.contains(ident) {
             format!("{ns}.{ident}")
         } else {
@@ -668,7 +862,22 @@ mod tests {
     fn namespaces_are_unique() {
         let s = |p: &str| (PathBuf::from(p), String::new());
         let ns = namespaces(&[s("a/web-shells.yar"), s("b/web-shells.yar")]);
-        assert_eq!(ns[0], ("web_shells".into(), "web-shells.yar".into()));
-        assert_eq!(ns[1], ("web_shells_2".into(), "web-shells.yar".into()));
+        assert_eq!(ns[0].namespace, "web_shells");
+        assert_eq!(ns[0].file, "web-shells.yar");
+        assert_eq!(ns[1].namespace, "web_shells_2");
+        assert_eq!(ns[1].path, "b/web-shells.yar");
+    }
+
+    #[test]
+    fn slow_warnings_name_their_rule() {
+        let t = "rule a {\n condition: true\n}\nprivate global rule b_2 : tag\n{\n strings:\n  $x = /a.*b/\n";
+        assert_eq!(rule_at(t, t.find("$x").unwrap()), Some("b_2"));
+        assert_eq!(rule_at(t, t.find("true").unwrap()), Some("a"));
+        assert_eq!(rule_at(t, 0), None);
+        assert_eq!(
+            yara_code("slow pattern (yara-x slow_pattern)"),
+            Some("slow_pattern")
+        );
+        assert_eq!(yara_code("no code"), None);
     }
 }
