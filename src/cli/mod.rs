@@ -99,10 +99,7 @@ fn error_text(e: &anyhow::Error) -> String {
 
 /// Loads and compiles the rules a command asked for. Diagnostics (warnings, or the errors
 /// that stopped loading) are printed to stderr.
-fn load_engine(
-    source: &RuleSource,
-    quiet: bool,
-) -> anyhow::Result<Option<LoadedRules>> {
+fn load_engine(source: &RuleSource, quiet: bool) -> anyhow::Result<Option<LoadedRules>> {
     load_engine_with(source, quiet, yara_given(source))
 }
 
