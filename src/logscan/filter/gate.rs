@@ -222,8 +222,11 @@ impl Gate {
         }
         // Apache and nginx unescape `\xhh` in quoted fields; such lines are always parsed.
         if format == LogFormat::Combined && memchr::memchr(b'\\', line).is_some() {
+            marks.gated = false;
             return true;
         }
+        marks.gated = true;
+        marks.passed.clear();
         // Stage one: the rules whose primary clause the line holds.
         let end = offset + line.len() as u64;
         let mut candidates = std::mem::take(&mut marks.candidates);
@@ -319,12 +322,15 @@ impl Gate {
         if escaped {
             self.in_decoded(line, &self.all_bytes, marks, &mut mark);
         }
-        let pass = self
-            .rules
-            .iter()
-            .any(|clauses| clauses.iter().all(|&c| satisfied[c as usize]));
+        // Every rule whose clauses all hold, not only the candidates: the record scan
+        // evaluates just these (see `LineFilter::passed`).
+        for (r, clauses) in self.rules.iter().enumerate() {
+            if clauses.iter().all(|&c| satisfied[c as usize]) {
+                marks.passed.push(r as u32);
+            }
+        }
         marks.satisfied = satisfied;
-        pass
+        !marks.passed.is_empty()
     }
 
     /// Calls `f` on the line percent-decoded once, twice and three times (while escapes

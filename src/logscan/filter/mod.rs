@@ -56,6 +56,11 @@ pub struct Marks {
     views: [Vec<u8>; 2],
     /// Offsets of the bytes the last decoding round decoded.
     decoded_at: Vec<u32>,
+    /// The gate decided on the current line: `passed` holds every rule (index among the
+    /// engine's log rules; one past them stands for the IOC literals) whose clauses the line
+    /// satisfies, and no other rule can match its record.
+    gated: bool,
+    passed: Vec<u32>,
 }
 
 impl LineFilter {
@@ -104,6 +109,14 @@ impl LineFilter {
         self.gate.is_some() && matches!(format, LogFormat::Iis | LogFormat::Combined)
     }
 
+    /// The only log rules (by index among the engine's log rules) that can match the record
+    /// of the line [`LineFilter::needs_parse`] last let through, when the gate knows them;
+    /// `None` when every rule must be evaluated. The rule literals that let a line through
+    /// say which rules can match it: evaluating the others is wasted work.
+    pub(crate) fn passed<'m>(&self, marks: &'m Marks) -> Option<&'m [u32]> {
+        marks.gated.then_some(&marks.passed[..])
+    }
+
     /// Finds the gate literals in a chunk of text that starts at decoded offset `base`.
     pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
         marks.hits.clear();
@@ -123,6 +136,7 @@ impl LineFilter {
         lookup: Lookup<'_>,
         marks: &mut Marks,
     ) -> Verdict {
+        marks.gated = false;
         let Some(gate) = &self.gate else {
             return Verdict::Parse;
         };
