@@ -84,10 +84,15 @@ impl LineFilter {
                 check_tokens,
             };
         };
-        let mut gates: Vec<Vec<Vec<Vec<u8>>>> = rule_gates.to_vec();
+        // Each alternative of each rule, with the rule (its index among the log rules).
+        let mut gates: Vec<(u32, Vec<Vec<Vec<u8>>>)> = rule_gates
+            .iter()
+            .enumerate()
+            .flat_map(|(r, alts)| alts.iter().map(move |clauses| (r as u32, clauses.clone())))
+            .collect();
         match ioc_literals(iocs) {
             Some(lits) if lits.is_empty() => {}
-            Some(lits) => gates.push(vec![lits]),
+            Some(lits) => gates.push((rule_gates.len() as u32, vec![lits])),
             None => {
                 return LineFilter {
                     gate: None,
