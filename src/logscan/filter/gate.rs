@@ -41,6 +41,10 @@ pub(super) struct Gate {
     clause_count: usize,
 }
 
+/// Past this many places in the primary literals where a decoded byte occurs, the decoded
+/// line is searched rather than compared at each.
+const MAX_COMPARED: usize = 24;
+
 struct Primary {
     searcher: AhoCorasick,
     literals: Vec<Vec<u8>>,
@@ -67,7 +71,12 @@ impl Primary {
             })
             .collect();
         Some(Primary {
-            searcher: searcher(&literals)?,
+            searcher: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Both)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok()?,
             literals,
             rules,
             probes,
@@ -261,15 +270,34 @@ impl Gate {
         if escaped {
             // A primary literal that only decoding brings into the line holds a byte
             // decoded in that round (earlier rounds and the chunk search found the rest):
-            // compare the literals holding that byte around it.
+            // compare the literals holding that byte around it, or when many literals hold
+            // it, search the decoded line once and keep the literals over a decoded byte.
             self.in_decoded(line, &self.primary_bytes, marks, |view, decoded| {
+                let mut search = false;
                 for &d in decoded {
                     let d = d as usize;
-                    for &(k, lit, j) in &self.by_byte[usize::from(view[d])] {
+                    let holding = &self.by_byte[usize::from(view[d])];
+                    if holding.len() > MAX_COMPARED {
+                        search = true;
+                        break;
+                    }
+                    for &(k, lit, j) in holding {
                         let p = &self.primary[usize::from(k)];
-                        if d >= j && view[d - j..].starts_with(&p.literals[lit as usize]) {
-                            candidates.extend_from_slice(&p.rules[lit as usize]);
+                        let lit = lit as usize;
+                        if d >= j && view[d - j..].starts_with(&p.literals[lit]) {
+                            candidates.extend_from_slice(&p.rules[lit]);
                         }
+                    }
+                }
+                if search {
+                    for p in &self.primary {
+                        p.occurrences(view, |at, lit| {
+                            let end = at + p.literals[lit].len();
+                            let first = decoded.partition_point(|&d| (d as usize) < at);
+                            if decoded.get(first).is_some_and(|&d| (d as usize) < end) {
+                                candidates.extend_from_slice(&p.rules[lit]);
+                            }
+                        });
                     }
                 }
                 false
