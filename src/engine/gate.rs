@@ -93,12 +93,18 @@ fn expand(rule: &Rule, e: &Expr) -> Option<Vec<Vec<Clause>>> {
     match e {
         Expr::Or(es) => either(es.iter().map(|e| expand(rule, e)).collect::<Option<_>>()?),
         Expr::And(es) => both(es.iter().map(|e| expand(rule, e)).collect::<Option<_>>()?),
-        Expr::Of(Quantity::Any | Quantity::AtLeast(1..), items) if !items.is_empty() => {
-            either(items.iter().map(|&i| expand_item(rule, i)).collect::<Option<_>>()?)
-        }
-        Expr::Of(Quantity::All, items) if !items.is_empty() => {
-            both(items.iter().map(|&i| expand_item(rule, i)).collect::<Option<_>>()?)
-        }
+        Expr::Of(Quantity::Any | Quantity::AtLeast(1..), items) if !items.is_empty() => either(
+            items
+                .iter()
+                .map(|&i| expand_item(rule, i))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Of(Quantity::All, items) if !items.is_empty() => both(
+            items
+                .iter()
+                .map(|&i| expand_item(rule, i))
+                .collect::<Option<_>>()?,
+        ),
         Expr::Matched(i) | Expr::At(i, _) => expand_item(rule, *i),
         _ => Some(vec![need(rule, e).unwrap_or_default()]),
     }
@@ -527,6 +533,73 @@ mod tests {
             "    patterns:\n      t: { text: \"Signout With ToolPane\", nocase: true }\n      w: { text: \"abc\", wide: true }\n    condition: t or w\n",
         );
         assert_eq!(g, clauses(&[&["a\0b\0c\0", "signout with toolpane"]]));
+    }
+
+    fn alternatives(body: &str) -> Option<Vec<Vec<Vec<String>>>> {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            &format!("rules:\n  - id: L\n    name: n\n    severity: low\n    scope: log\n{body}"),
+        );
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        rule_gate_alternatives(&rules[0]).map(|alts| {
+            alts.into_iter()
+                .map(|clauses| {
+                    clauses
+                        .into_iter()
+                        .map(|c| {
+                            c.into_iter()
+                                .map(|b| String::from_utf8(b).unwrap())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn each_branch_of_an_or_is_gated_by_its_own_clauses() {
+        let sels = "    selections:\n      a:\n        cs-method: POST\n        cs-uri-stem|endswith: /ToolPane.aspx\n      b:\n        cs-uri-query|contains: spinstall\n      c:\n        cs-referer|contains: [signout, logout]\n";
+        let s = |v: &[&[&str]]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|c| c.iter().map(|l| l.to_string()).collect())
+                .collect()
+        };
+        // Not one union clause of `/toolpane.aspx` (or `post`) and `spinstall`.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: a or b\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["post"]]),
+                s(&[&["spinstall"]])
+            ])
+        );
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: 1 of them\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["post"]]),
+                s(&[&["logout", "signout"]]),
+                s(&[&["spinstall"]])
+            ])
+        );
+        // `and` distributes over the branches.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: c and (a or b)\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["logout", "signout"], &["post"]]),
+                s(&[&["logout", "signout"], &["spinstall"]])
+            ])
+        );
+        // A branch that can hold without a literal leaves the rule ungated, as before.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: a or not b\n")),
+            None
+        );
+        // A part without literals only drops out of an `and`.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: b and not a\n")),
+            Some(vec![s(&[&["spinstall"]])])
+        );
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl Lines<'_, '_> {
                     Some(rec) => {
                         self.release_held();
                         let only = self.filtered(cut).then(|| self.filter.passed(&self.marks));
-            let only = only.flatten();
+                        let only = only.flatten();
                         self.ctx.record_only(bytes, &rec, number, offset, only);
                     }
                     None => self.not_taken(bytes, number, offset, cut),

@@ -370,8 +370,7 @@ impl Gate {
         // evaluates just these (see `LineFilter::passed`).
         for (r, clauses) in self.rules.iter().enumerate() {
             let owner = self.owner[r];
-            if marks.passed.last() != Some(&owner)
-                && clauses.iter().all(|&c| satisfied[c as usize])
+            if marks.passed.last() != Some(&owner) && clauses.iter().all(|&c| satisfied[c as usize])
             {
                 marks.passed.push(owner);
             }

@@ -223,6 +223,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::logs::Window;
     use crate::logscan::{LogInput, LogOptions, LogScanner, Prefilter, Start};
     use crate::rules::Loader;
 
@@ -403,6 +404,58 @@ mod tests {
         assert_eq!(
             findings(Prefilter::Lines, engine, iocs, LogFormat::Iis, log),
             want
+        );
+    }
+
+    #[test]
+    fn only_the_rules_whose_literals_a_line_holds_are_evaluated() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: A\n    name: a\n    severity: low\n    scope: log\n    selections:\n      s:\n        cs-uri-query|contains: whoami\n    condition: s\n  - id: B\n    name: b\n    severity: low\n    scope: log\n    selections:\n      p:\n        cs-method: POST\n        cs-uri-stem|endswith: /ToolPane.aspx\n      q:\n        cs-uri-query|contains: spinstall\n    condition: p or q\n",
+        );
+        let engine = Engine::new(l.finish().expect("rules").0).expect("engine");
+        let iocs = IocSet::default();
+        let filter = LineFilter::new(&engine, &iocs);
+        let columns = IisColumns::default();
+        let window = Window::default();
+        let lookup = Lookup {
+            format: LogFormat::Iis,
+            columns: &columns,
+            window: &window,
+            iocs: &iocs,
+        };
+        let mut marks = Marks::default();
+        let mut passed = |line: &str| {
+            filter.mark_chunk(line.as_bytes(), 0, &mut marks);
+            let verdict = filter.needs_parse(line.as_bytes(), 0, lookup, &mut marks);
+            (verdict, filter.passed(&marks).map(<[u32]>::to_vec))
+        };
+        let line = |method: &str, stem: &str, query: &str| {
+            format!("2025-07-19 07:13:02 10.0.0.1 {method} {stem} {query} 443 - 10.1.2.3 - - 200")
+        };
+        assert_eq!(
+            passed(&line("GET", "/a.aspx", "x=whoami")),
+            (Verdict::Parse, Some(vec![0]))
+        );
+        // Either branch of B lets the line through for B alone; both rules when both hold.
+        assert_eq!(
+            passed(&line("POST", "/_layouts/15/ToolPane.aspx", "-")),
+            (Verdict::Parse, Some(vec![1]))
+        );
+        assert_eq!(
+            passed(&line("GET", "/x.aspx", "f=spinstall0.aspx&c=whoami")),
+            (Verdict::Parse, Some(vec![0, 1]))
+        );
+        // One branch's literal without the rest of it is not enough.
+        assert_eq!(
+            passed(&line("GET", "/_layouts/15/ToolPane.aspx", "-")),
+            (Verdict::Skip, Some(vec![]))
+        );
+        // Decoded only: `%77` is `w`.
+        assert_eq!(
+            passed(&line("GET", "/a.aspx", "x=%77hoami")),
+            (Verdict::Parse, Some(vec![0]))
         );
     }
 
