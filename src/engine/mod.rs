@@ -362,7 +362,7 @@ impl Engine {
         self.log_rules
             .iter()
             .map(|&ri| &self.rules[ri])
-            .filter(|r| gate::rule_gate(r).is_none())
+            .filter(|r| gate::rule_gate_alternatives(r).is_none())
             .collect()
     }
 
