@@ -31,7 +31,104 @@ pub type Clause = Vec<Vec<u8>>;
 /// The clauses all of which the line of any record `rule` matches satisfies, or `None` when
 /// the rule can match a line that holds none of its literals.
 pub(crate) fn rule_gate(rule: &Rule) -> Option<Vec<Clause>> {
-    let mut clauses = need(rule, &rule.condition)?;
+    normalize(need(rule, &rule.condition)?)
+}
+
+/// At most this many alternatives per rule: past it, the rule's `or`s are taken as unions
+/// (see [`rule_gate`]) and the rule has one alternative.
+const MAX_ALTERNATIVES: usize = 64;
+
+/// The alternatives one of which the line of any record `rule` matches satisfies, each a set
+/// of clauses all of which hold: the rule's condition written as an `or` of `and`s, so that
+/// `1 of selection_*` gates each selection by its own best literal instead of one union of
+/// every selection's literals, in which the weakest literal lets many lines through.
+/// `None` when the rule can match a line that holds none of its literals.
+pub(crate) fn rule_gate_alternatives(rule: &Rule) -> Option<Vec<Vec<Clause>>> {
+    let single = || rule_gate(rule).map(|clauses| vec![clauses]);
+    let Some(alts) = expand(rule, &rule.condition) else {
+        return single();
+    };
+    let mut out = Vec::with_capacity(alts.len());
+    for clauses in alts {
+        match normalize(clauses) {
+            Some(clauses) => out.push(clauses),
+            // An alternative without a literal: every line may match it.
+            None => return single(),
+        }
+    }
+    if out.is_empty() {
+        return single();
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// The condition as alternatives of clauses (an alternative with no clause holds on any
+/// line); `None` when there would be more than [`MAX_ALTERNATIVES`].
+fn expand(rule: &Rule, e: &Expr) -> Option<Vec<Vec<Clause>>> {
+    let either = |parts: Vec<Vec<Vec<Clause>>>| {
+        let alts: Vec<Vec<Clause>> = parts.into_iter().flatten().collect();
+        (alts.len() <= MAX_ALTERNATIVES).then_some(alts)
+    };
+    let both = |parts: Vec<Vec<Vec<Clause>>>| {
+        let mut alts: Vec<Vec<Clause>> = vec![Vec::new()];
+        for part in parts {
+            if alts.len() * part.len() > MAX_ALTERNATIVES {
+                return None;
+            }
+            alts = alts
+                .iter()
+                .flat_map(|a| {
+                    part.iter().map(move |p| {
+                        let mut both = a.clone();
+                        both.extend(p.iter().cloned());
+                        both
+                    })
+                })
+                .collect();
+        }
+        Some(alts)
+    };
+    match e {
+        Expr::Or(es) => either(es.iter().map(|e| expand(rule, e)).collect::<Option<_>>()?),
+        Expr::And(es) => both(es.iter().map(|e| expand(rule, e)).collect::<Option<_>>()?),
+        Expr::Of(Quantity::Any | Quantity::AtLeast(1..), items) if !items.is_empty() => either(
+            items
+                .iter()
+                .map(|&i| expand_item(rule, i))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Of(Quantity::All, items) if !items.is_empty() => both(
+            items
+                .iter()
+                .map(|&i| expand_item(rule, i))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Matched(i) | Expr::At(i, _) => expand_item(rule, *i),
+        _ => Some(vec![need(rule, e).unwrap_or_default()]),
+    }
+}
+
+/// A condition item's alternatives: one per mapping of a selection that is a list of them.
+fn expand_item(rule: &Rule, i: usize) -> Option<Vec<Vec<Clause>>> {
+    let selection = i
+        .checked_sub(rule.patterns.len())
+        .and_then(|k| rule.selections.get(k));
+    let alts = match selection {
+        Some(sel) => sel
+            .alternatives
+            .iter()
+            .map(|tests| all(tests.iter().map(test)).unwrap_or_default())
+            .collect(),
+        None => vec![item(rule, i).unwrap_or_default()],
+    };
+    (alts.len() <= MAX_ALTERNATIVES).then_some(alts)
+}
+
+/// Clauses lowercased, sorted and without what no line can be searched for; `None` when
+/// none is left.
+fn normalize(mut clauses: Vec<Clause>) -> Option<Vec<Clause>> {
     for clause in &mut clauses {
         for lit in clause.iter_mut() {
             lit.make_ascii_lowercase();
@@ -436,6 +533,73 @@ mod tests {
             "    patterns:\n      t: { text: \"Signout With ToolPane\", nocase: true }\n      w: { text: \"abc\", wide: true }\n    condition: t or w\n",
         );
         assert_eq!(g, clauses(&[&["a\0b\0c\0", "signout with toolpane"]]));
+    }
+
+    fn alternatives(body: &str) -> Option<Vec<Vec<Vec<String>>>> {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            &format!("rules:\n  - id: L\n    name: n\n    severity: low\n    scope: log\n{body}"),
+        );
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        rule_gate_alternatives(&rules[0]).map(|alts| {
+            alts.into_iter()
+                .map(|clauses| {
+                    clauses
+                        .into_iter()
+                        .map(|c| {
+                            c.into_iter()
+                                .map(|b| String::from_utf8(b).unwrap())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn each_branch_of_an_or_is_gated_by_its_own_clauses() {
+        let sels = "    selections:\n      a:\n        cs-method: POST\n        cs-uri-stem|endswith: /ToolPane.aspx\n      b:\n        cs-uri-query|contains: spinstall\n      c:\n        cs-referer|contains: [signout, logout]\n";
+        let s = |v: &[&[&str]]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|c| c.iter().map(|l| l.to_string()).collect())
+                .collect()
+        };
+        // Not one union clause of `/toolpane.aspx` (or `post`) and `spinstall`.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: a or b\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["post"]]),
+                s(&[&["spinstall"]])
+            ])
+        );
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: 1 of them\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["post"]]),
+                s(&[&["logout", "signout"]]),
+                s(&[&["spinstall"]])
+            ])
+        );
+        // `and` distributes over the branches.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: c and (a or b)\n")),
+            Some(vec![
+                s(&[&["/toolpane.aspx"], &["logout", "signout"], &["post"]]),
+                s(&[&["logout", "signout"], &["spinstall"]])
+            ])
+        );
+        // A branch that can hold without a literal leaves the rule ungated, as before.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: a or not b\n")),
+            None
+        );
+        // A part without literals only drops out of an `and`.
+        assert_eq!(
+            alternatives(&format!("{sels}    condition: b and not a\n")),
+            Some(vec![s(&[&["spinstall"]])])
+        );
     }
 
     #[test]

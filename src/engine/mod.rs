@@ -109,7 +109,7 @@ pub struct Engine {
     log_rules: Vec<RuleId>,
     /// Literals one of which every log line a log rule can match holds (see `gate`);
     /// `None` when some log rule can match without one.
-    record_gate: Option<Vec<Vec<gate::Clause>>>,
+    record_gate: Option<Vec<Vec<Vec<gate::Clause>>>>,
 }
 
 pub(crate) struct CompiledPattern {
@@ -284,7 +284,7 @@ impl Engine {
         )?;
         let record_gate = log_rules
             .iter()
-            .map(|&ri| gate::rule_gate(&rules[ri]))
+            .map(|&ri| gate::rule_gate_alternatives(&rules[ri]))
             .collect::<Option<Vec<_>>>();
         Ok(Engine {
             rules,
@@ -328,11 +328,11 @@ impl Engine {
         !self.log_rules.is_empty()
     }
 
-    /// Per log rule, clauses of lowercase literals: the line of every record the rule can
-    /// match holds a literal of each clause, searched ASCII case-insensitively in the line
-    /// and in its percent-decoded forms. `None` when some log rule can match a line without
-    /// any literal.
-    pub fn record_gate(&self) -> Option<&[Vec<Clause>]> {
+    /// Per log rule, alternatives of clauses of lowercase literals: the line of every record
+    /// the rule can match holds, for one of the alternatives, a literal of each of its
+    /// clauses, searched ASCII case-insensitively in the line and in its percent-decoded
+    /// forms. `None` when some log rule can match a line without any literal.
+    pub fn record_gate(&self) -> Option<&[Vec<Vec<Clause>>]> {
         self.record_gate.as_deref()
     }
 
@@ -362,7 +362,7 @@ impl Engine {
         self.log_rules
             .iter()
             .map(|&ri| &self.rules[ri])
-            .filter(|r| gate::rule_gate(r).is_none())
+            .filter(|r| gate::rule_gate_alternatives(r).is_none())
             .collect()
     }
 

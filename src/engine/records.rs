@@ -29,6 +29,20 @@ impl Engine {
         atoms_possible: bool,
         s: &mut Scratch,
     ) -> Vec<RuleHit<'e>> {
+        self.scan_record_only(raw, record, atoms_possible, None, s)
+    }
+
+    /// [`Engine::scan_record`] for only the log rules in `only`, indices among the log rules
+    /// as [`Engine::record_gate`] lists them (others are ignored), when given: the line
+    /// filter knows which rules a line's literals let through, and only those can match.
+    pub(crate) fn scan_record_only<'e>(
+        &'e self,
+        raw: &[u8],
+        record: &Record<'_>,
+        atoms_possible: bool,
+        only: Option<&[u32]>,
+        s: &mut Scratch,
+    ) -> Vec<RuleHit<'e>> {
         if self.log_rules.is_empty() {
             return Vec::new();
         }
@@ -53,7 +67,15 @@ impl Engine {
         self.verify_regexes(&self.records, raw, s);
         let mut out = Vec::new();
         let stats = StatCache::new(raw);
-        for &ri in &self.log_rules {
+        let (some, all) = match only {
+            Some(only) => (Some(only), None),
+            None => (None, Some(&self.log_rules)),
+        };
+        let some = some
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.log_rules.get(i as usize));
+        for &ri in some.chain(all.into_iter().flatten()) {
             let rule = &self.rules[ri];
             let range = self.rule_patterns[ri];
             let facts = RecordFacts {

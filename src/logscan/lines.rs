@@ -196,7 +196,9 @@ impl Lines<'_, '_> {
                 match parse_combined(bytes) {
                     Some(rec) => {
                         self.release_held();
-                        self.ctx.record(bytes, &rec, number, offset);
+                        let only = self.filtered(cut).then(|| self.filter.passed(&self.marks));
+                        let only = only.flatten();
+                        self.ctx.record_only(bytes, &rec, number, offset, only);
                     }
                     None => self.not_taken(bytes, number, offset, cut),
                 }
@@ -292,7 +294,9 @@ impl Lines<'_, '_> {
             }
         } else if !(bytes.is_empty() || cut == Cut::Whole && self.skip(bytes, offset)) {
             let rec = self.columns.parse(bytes);
-            self.ctx.record(bytes, &rec, number, offset);
+            let only = self.filtered(cut).then(|| self.filter.passed(&self.marks));
+            let only = only.flatten();
+            self.ctx.record_only(bytes, &rec, number, offset, only);
         }
     }
 
@@ -302,6 +306,12 @@ impl Lines<'_, '_> {
         for r in self.uls_done.drain(..) {
             self.ctx.record(&r.raw, &r.record, r.line, r.offset);
         }
+    }
+
+    /// Whether the filter looked at the line just let through: then it knows which log rules
+    /// can match it (see [`LineFilter::passed`]).
+    fn filtered(&self, cut: Cut) -> bool {
+        cut == Cut::Whole && self.marked && self.filter.applies(self.current)
     }
 
     /// Whether the filter rules the line out (it is counted, never parsed).
@@ -405,6 +415,19 @@ impl<'a> Ctx<'a> {
     }
 
     fn record(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
+        self.record_only(raw, rec, line, offset, None);
+    }
+
+    /// [`Ctx::record`] evaluating only the log rules in `only` (indices among the engine's
+    /// log rules) when given.
+    fn record_only(
+        &mut self,
+        raw: &[u8],
+        rec: &Record<'_>,
+        line: u64,
+        offset: u64,
+        only: Option<&[u32]>,
+    ) {
         if offset < self.read_to
             && self.reported.is_some_and(|w| w.contains(rec.time))
             && !self.pending.contains(&offset)
@@ -431,7 +454,7 @@ impl<'a> Ctx<'a> {
             }
             return;
         }
-        self.matches(raw, rec, line, offset);
+        self.matches(raw, rec, line, offset, only);
     }
 
     /// Matches a later stretch of the over-long line `line` (not a record of its own).
@@ -443,13 +466,20 @@ impl<'a> Ctx<'a> {
         {
             return;
         }
-        self.matches(raw, &Record::default(), line, offset);
+        self.matches(raw, &Record::default(), line, offset, None);
     }
 
-    fn matches(&mut self, raw: &[u8], rec: &Record<'_>, line: u64, offset: u64) {
-        let mut hits = self
-            .engine
-            .scan_record(raw, rec, self.atoms_possible, self.scratch);
+    fn matches(
+        &mut self,
+        raw: &[u8],
+        rec: &Record<'_>,
+        line: u64,
+        offset: u64,
+        only: Option<&[u32]>,
+    ) {
+        let mut hits =
+            self.engine
+                .scan_record_only(raw, rec, self.atoms_possible, only, self.scratch);
         let mut indicators = if self.iocs.is_empty() {
             Vec::new()
         } else {

@@ -22,24 +22,33 @@ pub(super) struct Gate {
     /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
     /// decoded lines are checked only around those.
     by_byte: Vec<Vec<(u8, u32, usize)>>,
-    /// Stage two, per rule: its second most selective clause (`None` for a rule of one
-    /// clause), searched in lines that hold the rule's primary literal.
-    second: Vec<Option<(AhoCorasick, ByteSet)>>,
+    /// Stage two, per alternative: its second most selective clause (none for an
+    /// alternative of one clause), searched in lines that hold the alternative's primary
+    /// literal; first the primary clause itself when a shorter literal stands for it in
+    /// stage one (which then lets through lines that do not hold it).
+    second: Vec<Vec<(AhoCorasick, ByteSet)>>,
     /// Stage three: every literal, searched with overlaps.
     all: AhoCorasick,
     all_bytes: ByteSet,
     primary_bytes: ByteSet,
     /// Per literal of `all`: the clauses it satisfies.
     literal_clauses: Vec<Vec<u32>>,
-    /// Per rule (and one for the IOC literals): its clauses, all of which must be satisfied.
+    /// Per alternative of a rule (and one for the IOC literals): its clauses, all of which
+    /// must be satisfied.
     rules: Vec<Vec<u32>>,
+    /// Per alternative: the rule it is one of.
+    owner: Vec<u32>,
     clause_count: usize,
 }
+
+/// Past this many places in the primary literals where a decoded byte occurs, the decoded
+/// line is searched rather than compared at each.
+const MAX_COMPARED: usize = 24;
 
 struct Primary {
     searcher: AhoCorasick,
     literals: Vec<Vec<u8>>,
-    /// Per literal: the rules whose primary clause has a literal holding it.
+    /// Per literal: the alternatives whose primary clause has a literal holding it.
     rules: Vec<Vec<u32>>,
     /// Per literal: the offsets inside it where another literal may start (its suffix there
     /// is a prefix of one).
@@ -62,7 +71,12 @@ impl Primary {
             })
             .collect();
         Some(Primary {
-            searcher: searcher(&literals)?,
+            searcher: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Both)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .ok()?,
             literals,
             rules,
             probes,
@@ -119,7 +133,9 @@ impl Gate {
         marks.hits.sort_unstable();
     }
 
-    pub(super) fn new(gates: &[Vec<Vec<Vec<u8>>>]) -> Option<Gate> {
+    /// `gates`: alternatives, as (rule, clauses); a line passes for a rule when it
+    /// satisfies every clause of one of the rule's alternatives.
+    pub(super) fn new(gates: &[(u32, Vec<Vec<Vec<u8>>>)]) -> Option<Gate> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut literal_clauses: Vec<Vec<u32>> = Vec::new();
         // Primary literals, with the rule each stands for.
@@ -127,7 +143,8 @@ impl Gate {
         let mut second = Vec::new();
         let mut rules = Vec::new();
         let mut clause_count = 0u32;
-        for (r, clauses) in gates.iter().enumerate() {
+        let mut best_clauses = Vec::new();
+        for (r, (_, clauses)) in gates.iter().enumerate() {
             let mut ids = Vec::new();
             for clause in clauses {
                 let id = clause_count;
@@ -150,6 +167,7 @@ impl Gate {
             if let Some(best) = ranked.first() {
                 primary.extend(best.iter().map(|l| (l.clone(), r as u32)));
             }
+            best_clauses.push(ranked.first().copied());
             // The second clause should rule out what the first let through: among clauses
             // equally weak by their common pieces, the one with the longest literals.
             let next = ranked.iter().skip(1).max_by_key(|c| {
@@ -157,8 +175,8 @@ impl Gate {
                 (weakest, shortest, fewer)
             });
             second.push(match next {
-                Some(next) => Some((searcher(next)?, ByteSet::of(next.iter()))),
-                None => None,
+                Some(next) => vec![(searcher(next)?, ByteSet::of(next.iter()))],
+                None => Vec::new(),
             });
             rules.push(ids);
         }
@@ -166,16 +184,23 @@ impl Gate {
         // for its rules too. Then no kept literal is a prefix of another.
         primary.sort_by_key(|(l, _)| l.len());
         let mut kept: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
+        let mut stands_in = vec![false; gates.len()];
         for (lit, rule) in primary {
             let mut covered = false;
             for (k, k_rules) in &mut kept {
                 if memchr::memmem::find(&lit, k).is_some() {
                     k_rules.push(rule);
                     covered = true;
+                    stands_in[rule as usize] |= k.len() < lit.len();
                 }
             }
             if !covered {
                 kept.push((lit, vec![rule]));
+            }
+        }
+        for (r, best) in best_clauses.into_iter().enumerate() {
+            if let Some(best) = best.filter(|_| stands_in[r]) {
+                second[r].insert(0, (searcher(best)?, ByteSet::of(best.iter())));
             }
         }
         let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < 4);
@@ -206,6 +231,7 @@ impl Gate {
             all_bytes: ByteSet::of(&literals),
             literal_clauses,
             rules,
+            owner: gates.iter().map(|(owner, _)| *owner).collect(),
             clause_count: clause_count as usize,
         })
     }
@@ -222,8 +248,11 @@ impl Gate {
         }
         // Apache and nginx unescape `\xhh` in quoted fields; such lines are always parsed.
         if format == LogFormat::Combined && memchr::memchr(b'\\', line).is_some() {
+            marks.gated = false;
             return true;
         }
+        marks.gated = true;
+        marks.passed.clear();
         // Stage one: the rules whose primary clause the line holds.
         let end = offset + line.len() as u64;
         let mut candidates = std::mem::take(&mut marks.candidates);
@@ -241,15 +270,34 @@ impl Gate {
         if escaped {
             // A primary literal that only decoding brings into the line holds a byte
             // decoded in that round (earlier rounds and the chunk search found the rest):
-            // compare the literals holding that byte around it.
+            // compare the literals holding that byte around it, or when many literals hold
+            // it, search the decoded line once and keep the literals over a decoded byte.
             self.in_decoded(line, &self.primary_bytes, marks, |view, decoded| {
+                let mut search = false;
                 for &d in decoded {
                     let d = d as usize;
-                    for &(k, lit, j) in &self.by_byte[usize::from(view[d])] {
+                    let holding = &self.by_byte[usize::from(view[d])];
+                    if holding.len() > MAX_COMPARED {
+                        search = true;
+                        break;
+                    }
+                    for &(k, lit, j) in holding {
                         let p = &self.primary[usize::from(k)];
-                        if d >= j && view[d - j..].starts_with(&p.literals[lit as usize]) {
-                            candidates.extend_from_slice(&p.rules[lit as usize]);
+                        let lit = lit as usize;
+                        if d >= j && view[d - j..].starts_with(&p.literals[lit]) {
+                            candidates.extend_from_slice(&p.rules[lit]);
                         }
+                    }
+                }
+                if search {
+                    for p in &self.primary {
+                        p.occurrences(view, |at, lit| {
+                            let end = at + p.literals[lit].len();
+                            let first = decoded.partition_point(|&d| (d as usize) < at);
+                            if decoded.get(first).is_some_and(|&d| (d as usize) < end) {
+                                candidates.extend_from_slice(&p.rules[lit]);
+                            }
+                        });
                     }
                 }
                 false
@@ -292,13 +340,12 @@ impl Gate {
         marks: &mut Marks,
     ) -> bool {
         // Stage two: their second clauses.
-        let pass = candidates.iter().any(|&r| match &self.second[r as usize] {
-            None => true,
-            Some((second, bytes)) => {
+        let pass = candidates.iter().any(|&r| {
+            self.second[r as usize].iter().all(|(second, bytes)| {
                 second.is_match(lower)
                     || (escaped
                         && self.in_decoded(line, bytes, marks, |view, _| second.is_match(view)))
-            }
+            })
         });
         if !pass {
             return false;
@@ -319,12 +366,17 @@ impl Gate {
         if escaped {
             self.in_decoded(line, &self.all_bytes, marks, &mut mark);
         }
-        let pass = self
-            .rules
-            .iter()
-            .any(|clauses| clauses.iter().all(|&c| satisfied[c as usize]));
+        // Every rule whose clauses all hold, not only the candidates: the record scan
+        // evaluates just these (see `LineFilter::passed`).
+        for (r, clauses) in self.rules.iter().enumerate() {
+            let owner = self.owner[r];
+            if marks.passed.last() != Some(&owner) && clauses.iter().all(|&c| satisfied[c as usize])
+            {
+                marks.passed.push(owner);
+            }
+        }
         marks.satisfied = satisfied;
-        pass
+        !marks.passed.is_empty()
     }
 
     /// Calls `f` on the line percent-decoded once, twice and three times (while escapes

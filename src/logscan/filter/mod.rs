@@ -56,6 +56,11 @@ pub struct Marks {
     views: [Vec<u8>; 2],
     /// Offsets of the bytes the last decoding round decoded.
     decoded_at: Vec<u32>,
+    /// The gate decided on the current line: `passed` holds every rule (index among the
+    /// engine's log rules; one past them stands for the IOC literals) whose clauses the line
+    /// satisfies, and no other rule can match its record.
+    gated: bool,
+    passed: Vec<u32>,
 }
 
 impl LineFilter {
@@ -79,10 +84,15 @@ impl LineFilter {
                 check_tokens,
             };
         };
-        let mut gates: Vec<Vec<Vec<Vec<u8>>>> = rule_gates.to_vec();
+        // Each alternative of each rule, with the rule (its index among the log rules).
+        let mut gates: Vec<(u32, Vec<Vec<Vec<u8>>>)> = rule_gates
+            .iter()
+            .enumerate()
+            .flat_map(|(r, alts)| alts.iter().map(move |clauses| (r as u32, clauses.clone())))
+            .collect();
         match ioc_literals(iocs) {
             Some(lits) if lits.is_empty() => {}
-            Some(lits) => gates.push(vec![lits]),
+            Some(lits) => gates.push((rule_gates.len() as u32, vec![lits])),
             None => {
                 return LineFilter {
                     gate: None,
@@ -104,6 +114,14 @@ impl LineFilter {
         self.gate.is_some() && matches!(format, LogFormat::Iis | LogFormat::Combined)
     }
 
+    /// The only log rules (by index among the engine's log rules) that can match the record
+    /// of the line [`LineFilter::needs_parse`] last let through, when the gate knows them;
+    /// `None` when every rule must be evaluated. The rule literals that let a line through
+    /// say which rules can match it: evaluating the others is wasted work.
+    pub(crate) fn passed<'m>(&self, marks: &'m Marks) -> Option<&'m [u32]> {
+        marks.gated.then_some(&marks.passed[..])
+    }
+
     /// Finds the gate literals in a chunk of text that starts at decoded offset `base`.
     pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
         marks.hits.clear();
@@ -123,6 +141,7 @@ impl LineFilter {
         lookup: Lookup<'_>,
         marks: &mut Marks,
     ) -> Verdict {
+        marks.gated = false;
         let Some(gate) = &self.gate else {
             return Verdict::Parse;
         };
@@ -204,6 +223,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::logs::Window;
     use crate::logscan::{LogInput, LogOptions, LogScanner, Prefilter, Start};
     use crate::rules::Loader;
 
@@ -384,6 +404,58 @@ mod tests {
         assert_eq!(
             findings(Prefilter::Lines, engine, iocs, LogFormat::Iis, log),
             want
+        );
+    }
+
+    #[test]
+    fn only_the_rules_whose_literals_a_line_holds_are_evaluated() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: A\n    name: a\n    severity: low\n    scope: log\n    selections:\n      s:\n        cs-uri-query|contains: whoami\n    condition: s\n  - id: B\n    name: b\n    severity: low\n    scope: log\n    selections:\n      p:\n        cs-method: POST\n        cs-uri-stem|endswith: /ToolPane.aspx\n      q:\n        cs-uri-query|contains: spinstall\n    condition: p or q\n",
+        );
+        let engine = Engine::new(l.finish().expect("rules").0).expect("engine");
+        let iocs = IocSet::default();
+        let filter = LineFilter::new(&engine, &iocs);
+        let columns = IisColumns::default();
+        let window = Window::default();
+        let lookup = Lookup {
+            format: LogFormat::Iis,
+            columns: &columns,
+            window: &window,
+            iocs: &iocs,
+        };
+        let mut marks = Marks::default();
+        let mut passed = |line: &str| {
+            filter.mark_chunk(line.as_bytes(), 0, &mut marks);
+            let verdict = filter.needs_parse(line.as_bytes(), 0, lookup, &mut marks);
+            (verdict, filter.passed(&marks).map(<[u32]>::to_vec))
+        };
+        let line = |method: &str, stem: &str, query: &str| {
+            format!("2025-07-19 07:13:02 10.0.0.1 {method} {stem} {query} 443 - 10.1.2.3 - - 200")
+        };
+        assert_eq!(
+            passed(&line("GET", "/a.aspx", "x=whoami")),
+            (Verdict::Parse, Some(vec![0]))
+        );
+        // Either branch of B lets the line through for B alone; both rules when both hold.
+        assert_eq!(
+            passed(&line("POST", "/_layouts/15/ToolPane.aspx", "-")),
+            (Verdict::Parse, Some(vec![1]))
+        );
+        assert_eq!(
+            passed(&line("GET", "/x.aspx", "f=spinstall0.aspx&c=whoami")),
+            (Verdict::Parse, Some(vec![0, 1]))
+        );
+        // One branch's literal without the rest of it is not enough.
+        assert_eq!(
+            passed(&line("GET", "/_layouts/15/ToolPane.aspx", "-")),
+            (Verdict::Skip, Some(vec![]))
+        );
+        // Decoded only: `%77` is `w`.
+        assert_eq!(
+            passed(&line("GET", "/a.aspx", "x=%77hoami")),
+            (Verdict::Parse, Some(vec![0]))
         );
     }
 
