@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::path::Path;
 
 const RULES: &str = r#"
 rule Inert_Marker : webshell probe {
@@ -472,20 +473,25 @@ fn compiled_rules_find_what_the_sources_find() {
     assert!(!nothing.exists());
 }
 
+/// `rules compile --yara RULES -o COMPILED`, which must succeed.
+fn compile(rules: &Path, compiled: &Path) {
+    let out = run([
+        "rules".as_ref(),
+        "compile".as_ref(),
+        "--yara".as_ref(),
+        rules.as_os_str(),
+        "-o".as_ref(),
+        compiled.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
 #[test]
 fn a_damaged_or_foreign_compiled_file_is_ssw_e042_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
     let compiled = dir.path().join("rules.sswyara");
-    let out = run([
-        "rules",
-        "compile",
-        "--yara",
-        rules.to_str().unwrap(),
-        "-o",
-        compiled.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    compile(&rules, &compiled);
     let good = std::fs::read(&compiled).unwrap();
     let www = dir.path().join("www");
     write(&www, "a.txt", b"inert_no_meta_marker\n");
@@ -549,15 +555,7 @@ fn rules_list_and_show_include_yara_rules() {
     let dir = tempfile::tempdir().unwrap();
     let rules = write(dir.path(), "inert.yar", RULES.as_bytes());
     let compiled = dir.path().join("rules.sswyara");
-    let out = run([
-        "rules",
-        "compile",
-        "--yara",
-        rules.to_str().unwrap(),
-        "-o",
-        compiled.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    compile(&rules, &compiled);
     for source in [
         ["--yara", rules.to_str().unwrap()],
         ["--yara-compiled", compiled.to_str().unwrap()],

@@ -85,28 +85,17 @@ impl Loader {
 
     /// Adds a rule file, or every `*.yml`/`*.yaml` file below a folder.
     pub fn add_path(&mut self, path: &Path) {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = walk_rule_files(path, &mut self.diagnostics);
-            found.sort();
-            if found.is_empty() {
-                self.diagnostics.push(file_diagnostic(
-                    path,
-                    Code::NoRuleFiles,
-                    "no *.yml or *.yaml rule files in this folder".into(),
-                ));
-            }
-            for file in found {
-                self.add_file(&file);
-            }
-        } else {
-            self.add_file(path);
-        }
+        self.add_path_as(path, false);
     }
 
     /// Adds a Sigma rule file, or every `*.yml`/`*.yaml` file below a folder. Rules for
     /// web-server logs are loaded as log rules; the others are counted (see
     /// [`Loader::sigma_counts`]).
     pub fn add_sigma_path(&mut self, path: &Path) {
+        self.add_path_as(path, true);
+    }
+
+    fn add_path_as(&mut self, path: &Path, sigma: bool) {
         if path.is_dir() {
             let mut found: Vec<PathBuf> = walk_rule_files(path, &mut self.diagnostics);
             found.sort();
@@ -118,10 +107,10 @@ impl Loader {
                 ));
             }
             for file in found {
-                self.add_file_as(&file, true);
+                self.add_file_as(&file, sigma);
             }
         } else {
-            self.add_file_as(path, true);
+            self.add_file_as(path, sigma);
         }
     }
 
