@@ -156,10 +156,8 @@ impl Loader {
         self.accept(sink, source, text, rules);
     }
 
-    fn add_file(&mut self, path: &Path) {
-        self.add_file_as(path, false);
-    }
-
+    /// Adds one file, as a Sigma rule or as ours; a file that cannot be read is a
+    /// diagnostic, so the rest still load.
     fn add_file_as(&mut self, path: &Path, sigma: bool) {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
