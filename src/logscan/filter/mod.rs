@@ -21,6 +21,7 @@
 //! parsed as before.
 
 mod gate;
+mod rarity;
 
 use crate::engine::Engine;
 use crate::ioc::IocSet;
