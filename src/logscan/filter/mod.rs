@@ -21,6 +21,7 @@
 //! parsed as before.
 
 mod gate;
+mod primary;
 mod rarity;
 
 use crate::engine::Engine;
