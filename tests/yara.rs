@@ -651,3 +651,27 @@ fn warnings_are_counted_in_a_scan_listed_by_check_and_slow_rules_named() {
         "{err}"
     );
 }
+
+/// yara-x's parser recurses per nesting level: a hostile rule file must not abort the
+/// process (it did at 2,000 levels on a normal stack), nor load as an empty rule set.
+#[test]
+fn a_deeply_nested_rule_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    for depth in [3_000, 20_000] {
+        let text = format!(
+            "rule deep {{ condition: {}true{} }}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let rules = write(dir.path(), &format!("deep{depth}.yar"), text.as_bytes());
+        let out = run([
+            "rules".as_ref(),
+            "check".as_ref(),
+            "--no-bundled-rules".as_ref(),
+            "--yara".as_ref(),
+            rules.as_os_str(),
+        ]);
+        assert_eq!(code(&out), 2, "{depth}: {}", stderr(&out));
+        assert!(stderr(&out).contains("[SSW-E039]"), "{}", stderr(&out));
+    }
+}

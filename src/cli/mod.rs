@@ -256,7 +256,14 @@ fn sigma_summary(c: &crate::rules::SigmaCounts) -> String {
         let shown: Vec<String> = by
             .iter()
             .take(5)
-            .map(|(l, n)| format!("{n} {}", if l.is_empty() { "without logsource" } else { l }))
+            .map(|(l, n)| {
+                let l = if l.is_empty() {
+                    "without logsource".to_owned()
+                } else {
+                    crate::output::for_terminal(l.as_bytes())
+                };
+                format!("{n} {l}")
+            })
             .collect();
         let more = if by.len() > 5 { ", ..." } else { "" };
         line.push_str(&format!(" ({}{more})", shown.join("; ")));

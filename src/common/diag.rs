@@ -63,10 +63,17 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
+        // The file name and the message can quote rule text (a Sigma logsource, a modifier,
+        // a YARA identifier) from files someone else wrote: no control character of theirs
+        // reaches the terminal.
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file, self.pos.line, self.pos.col, level, self.message
+            printable_line(&self.file),
+            self.pos.line,
+            self.pos.col,
+            level,
+            printable_line(&self.message)
         )?;
         // At the end of the first line, as compilers print a warning's flag: the
         // `FILE:LINE:COL: error: MESSAGE` form that editors parse stays intact.
@@ -87,7 +94,7 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Control characters in a rule line would garble a terminal; they are replaced by `?`.
+/// Control characters in rule text would garble a terminal; they are replaced by `?`.
 fn printable_line(line: &str) -> String {
     line.chars()
         .map(|c| if c.is_control() && c != '\t' { '?' } else { c })

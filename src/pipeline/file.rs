@@ -174,8 +174,11 @@ impl Worker {
         let cfg = Arc::clone(&self.config);
         let engine = Arc::clone(&self.engine);
         let mut hits: Vec<RuleHit<'_>> = Vec::new();
-        self.scratch
-            .set_deadline(cfg.file_timeout.map(|t| std::time::Instant::now() + t));
+        self.scratch.set_deadline(
+            // A limit too far off to add to the clock is no limit.
+            cfg.file_timeout
+                .and_then(|t| std::time::Instant::now().checked_add(t)),
+        );
         for name in names {
             for hit in engine.scan_file(name, &self.buf, &mut self.scratch) {
                 if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {

@@ -96,7 +96,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     name.push(format!(".tmp{}", std::process::id()));
     let tmp = std::path::PathBuf::from(name);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        // A new file only: a link planted at the temporary name is not followed.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

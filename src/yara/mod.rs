@@ -181,7 +181,7 @@ pub(crate) fn load(paths: &[PathBuf], default_severity: Severity) -> Loaded {
         }
     }
     let files = sources.iter().map(|(p, _)| p.clone()).collect();
-    let (rules, compile_diagnostics) = compile(&sources, default_severity);
+    let (rules, compile_diagnostics) = compile_on_a_large_stack(&sources, default_severity);
     diagnostics.extend(compile_diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);
     let rule_count = rules.as_ref().map_or(0, |r| r.rule_count);
@@ -191,6 +191,32 @@ pub(crate) fn load(paths: &[PathBuf], default_severity: Severity) -> Loaded {
         diagnostics,
         rule_count,
     }
+}
+
+/// yara-x's parser recurses once per nesting level of a condition, so a hostile rule file
+/// (a few thousand `(`) overflows a normal thread's stack and aborts the process; on a
+/// stack this large it takes tens of thousands, far past any real rule.
+const COMPILE_STACK: usize = 256 << 20;
+
+/// [`compile`] on a thread of its own with a [`COMPILE_STACK`] stack (only reserved, not
+/// used, unless a rule nests that deep).
+fn compile_on_a_large_stack(
+    sources: &[(PathBuf, String)],
+    default_severity: Severity,
+) -> (Option<YaraRules>, Vec<Diagnostic>) {
+    std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .name("yara-compile".into())
+            .stack_size(COMPILE_STACK)
+            .spawn_scoped(s, || compile(sources, default_severity))
+        {
+            Ok(worker) => worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: compile here, as before.
+            Err(_) => compile(sources, default_severity),
+        }
+    })
 }
 
 /// A namespace for each file, from its stem, unique within the run.
@@ -241,9 +267,14 @@ fn compile(
         let shown = path.display().to_string();
         compiler.new_namespace(&set.namespace);
         let (errors_before, warnings_before) = (compiler.errors().len(), compiler.warnings().len());
-        let _ = compiler.add_source(yara_x::SourceCode::from(text.as_str()).with_origin(&shown));
+        let refused = compiler
+            .add_source(yara_x::SourceCode::from(text.as_str()).with_origin(&shown))
+            .err();
         let mut sink = Sink::new(&shown, text);
-        for e in &compiler.errors()[errors_before..] {
+        // Some refusals (a condition nested past yara-x's limit) come back from
+        // `add_source` without being kept among the compiler's errors.
+        let unkept = refused.filter(|_| compiler.errors().len() == errors_before);
+        for e in unkept.iter().chain(&compiler.errors()[errors_before..]) {
             let first = e
                 .labels()
                 .next()
@@ -274,10 +305,37 @@ fn compile(
         diagnostics.extend(sink.diagnostics);
     }
     let rules = compiler.build();
+    // yara-x drops a rule whose condition nests past what its parser takes, without an
+    // error: a file that declares rules but gave none is said, never silently empty.
+    for ((path, text), set) in sources.iter().zip(&rulesets) {
+        let given = rules.iter().any(|r| r.namespace() == set.namespace);
+        if !given && declares_rules(text) {
+            let shown = path.display().to_string();
+            let mut sink = Sink::new(&shown, text);
+            sink.report_code(
+                Code::YaraCompile,
+                Pos::new(1, 1),
+                "yara-x compiled no rule from this file, though it declares some (a condition nested deeper than yara-x parses?)",
+            );
+            diagnostics.extend(sink.diagnostics);
+        }
+    }
     (
         Some(YaraRules::new(rules, rulesets, default_severity)),
         diagnostics,
     )
+}
+
+/// Whether a line of `text` starts a rule declaration (`rule`, `private rule`, `global
+/// rule`, in any order of the two modifiers).
+#[cfg(feature = "yara")]
+fn declares_rules(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.split_whitespace()
+            .skip_while(|w| *w == "private" || *w == "global")
+            .next()
+            == Some("rule")
+    })
 }
 
 #[cfg(feature = "yara")]

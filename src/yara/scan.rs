@@ -173,12 +173,17 @@ impl<'r> YaraScanner<'r> {
         };
         let mut hits = Vec::new();
         for rule in results.matching_rules() {
-            let mut spots: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+            // yara-x keeps up to a million matches per pattern: only the first few of each
+            // (they come in file order) can be among the rule's first few, so only those are
+            // kept; the others are counted.
+            let mut spots: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
             let mut match_count = 0u64;
             for p in rule.patterns() {
-                for m in p.matches() {
+                for (n, m) in p.matches().enumerate() {
                     match_count += 1;
-                    spots.push((p.identifier().to_owned(), m.range()));
+                    if n < crate::engine::REPORTED_MATCHES_PER_RULE {
+                        spots.push((p.identifier(), m.range()));
+                    }
                 }
             }
             spots.sort_by_key(|(_, r)| r.start);
@@ -187,7 +192,7 @@ impl<'r> YaraScanner<'r> {
             let matches = spots
                 .into_iter()
                 .map(|(pattern, r)| Match {
-                    pattern,
+                    pattern: pattern.to_owned(),
                     offset: r.start as u64,
                     length: r.len() as u64,
                     line: lines.line_at(buf, r.start),

@@ -42,6 +42,7 @@ pub fn parse(text: &str, names: &[String]) -> Result<Expr, ConditionError> {
     let mut p = ConditionParser {
         tokens,
         at: 0,
+        depth: 0,
         names,
         end: text.chars().count(),
     };
@@ -205,9 +206,16 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
     Ok(out)
 }
 
+/// Deeper than any real condition; a limit so that a hostile rule file (thousands of `(`
+/// or `not`) is an error instead of a stack overflow here or in the code that walks the
+/// expression afterwards.
+const MAX_NESTING: usize = 100;
+
 struct ConditionParser<'a> {
     tokens: Vec<Token>,
     at: usize,
+    /// Current nesting of `(` and `not`.
+    depth: usize,
     names: &'a [String],
     end: usize,
 }
@@ -273,10 +281,20 @@ impl ConditionParser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, ConditionError> {
-        if self.eat_word("not") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+        if self.depth >= MAX_NESTING {
+            return Err(self.err_at(
+                self.offset(),
+                format!("the condition nests `(` or `not` deeper than {MAX_NESTING} levels"),
+            ));
         }
-        self.primary()
+        self.depth += 1;
+        let e = if self.eat_word("not") {
+            self.unary().map(|e| Expr::Not(Box::new(e)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        e
     }
 
     fn primary(&mut self) -> Result<Expr, ConditionError> {
@@ -495,5 +513,25 @@ mod tests {
         assert!(parse("filesize < 3XB", &ns).is_err());
         assert!(parse("any of (z*)", &ns).is_err());
         assert!(parse("", &ns).is_err());
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        let ns = names(&["a"]);
+        let deep = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(
+            parse(&deep, &ns)
+                .unwrap_err()
+                .message
+                .contains("deeper than")
+        );
+        let nots = format!("{}a", "not ".repeat(10_000));
+        assert!(
+            parse(&nots, &ns)
+                .unwrap_err()
+                .message
+                .contains("deeper than")
+        );
+        assert!(parse("((not (a)))", &ns).is_ok());
     }
 }

@@ -29,6 +29,7 @@ pub(super) fn parse(
     let mut p = Parser {
         tokens,
         at: 0,
+        depth: 0,
         names,
         ident,
     };
@@ -66,9 +67,16 @@ fn lex(text: &str) -> Result<Vec<String>, Problem> {
     Ok(out)
 }
 
+/// Deeper than any real condition; a limit so that a hostile rule file (thousands of `(`
+/// or `not`) is refused instead of overflowing the stack of the parser, or of the gate and
+/// evaluation code that walk the expression afterwards.
+const MAX_NESTING: usize = 100;
+
 struct Parser<'a> {
     tokens: Vec<String>,
     at: usize,
+    /// Current nesting of `(` and `not`.
+    depth: usize,
     names: &'a [String],
     ident: &'a dyn Fn(&str) -> Expr,
 }
@@ -115,6 +123,18 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, Problem> {
+        if self.depth >= MAX_NESTING {
+            return Err(Problem::Invalid(format!(
+                "the condition nests `(` or `not` deeper than {MAX_NESTING} levels"
+            )));
+        }
+        self.depth += 1;
+        let e = self.unary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, Problem> {
         if self.keyword("not") {
             self.at += 1;
             return Ok(Expr::Not(Box::new(self.unary()?)));

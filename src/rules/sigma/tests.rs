@@ -259,3 +259,26 @@ fn base64offset_without_contains_is_an_equality() {
         rule("detection:\n  s:\n    cs-uri-query|base64offset|contains: /bin/sh\n  condition: s\n");
     assert_eq!(tests_of(&r, 0)[0].op, FieldOp::Contains);
 }
+
+#[test]
+fn a_hostile_condition_is_an_error_not_a_stack_overflow() {
+    for condition in [
+        format!("{}s{}", "(".repeat(5000), ")".repeat(5000)),
+        format!("{}s", "not ".repeat(50_000)),
+    ] {
+        let d = refused(&format!(
+            "detection:\n  s: {{cs-method: GET}}\n  condition: '{condition}'\n"
+        ));
+        assert!(d.contains("[SSW-E041]") && d.contains("deeper than"), "{d}");
+    }
+    // Real nesting still loads.
+    rule("detection:\n  s: {cs-method: GET}\n  condition: ((((not (not s)))))\n");
+}
+
+#[test]
+fn rule_text_cannot_reach_the_terminal_raw() {
+    // YAML's double-quoted `\e` and `\a`: ESC and BEL in the modifier's name.
+    let d = refused("detection:\n  s: {\"cs-method|x\\e]0;pwned\\a\": GET}\n  condition: s\n");
+    assert!(d.contains("unknown Sigma modifier"), "{d}");
+    assert!(!d.contains('\u{1b}') && !d.contains('\u{7}'), "{d:?}");
+}
