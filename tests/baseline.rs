@@ -370,3 +370,74 @@ fn names_that_are_not_utf8_round_trip() {
         .collect();
     assert_eq!(gone.len(), 1, "{findings:?}");
 }
+
+#[test]
+fn create_honours_excludes_and_refuses_what_it_cannot_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("www");
+    stock(&root);
+    write(&root, "cache/tmp.php", b"<?php\n");
+    let base = dir.path().join("base.jsonl");
+    let out = run([
+        "baseline".as_ref(),
+        "create".as_ref(),
+        "--exclude".as_ref(),
+        "cache".as_ref(),
+        root.as_os_str(),
+        "-o".as_ref(),
+        base.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = records(&base);
+    assert_eq!(lines.len(), 6, "header and the five stock files: {lines:?}");
+    assert!(lines.iter().all(|l| l["path"] != "cache/tmp.php"));
+    // A scan excluding the same folder does not call it new.
+    let out = scan(&root, &base, &["--exclude".as_ref(), "cache".as_ref()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A path that is not a folder, and an output that cannot be written: exit 2, no file.
+    let missing = dir.path().join("missing");
+    let out = create(&[&missing], &dir.path().join("m.jsonl"));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
+    assert!(!dir.path().join("m.jsonl").exists());
+    let out = create(&[&root], &dir.path().join("no/such/dir/b.jsonl"));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot write baseline"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_baseline_of_several_roots_compares_each_folder_with_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("clean/siteA");
+    let b = dir.path().join("clean/siteB");
+    stock(&a);
+    write(&b, "index.jsp", b"<% out.print(1); %>\n");
+    let base = dir.path().join("base.jsonl");
+    assert_eq!(code(&create(&[&a, &b], &base)), 0);
+    // Served elsewhere under the same names: matched by the last name.
+    let served_b = dir.path().join("srv/siteB");
+    write(&served_b, "index.jsp", b"<% out.print(1); %>\n");
+    write(&served_b, "up.jsp", b"<% %>\n");
+    let out = scan(&served_b, &base, &[]);
+    let (findings, _) = findings_and_summary(&out);
+    let got = baseline_findings(&findings, &served_b);
+    assert_eq!(
+        got,
+        [(
+            "up.jsp".to_owned(),
+            ("SSW-BASELINE-NEW".to_owned(), "high".to_owned())
+        )]
+        .into_iter()
+        .collect()
+    );
+    // A folder no root fits is not compared, and says so.
+    let other = dir.path().join("srv/other");
+    write(&other, "x.php", b"<?php\n");
+    let out = scan(&other, &base, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not compared"), "{}", stderr(&out));
+}
