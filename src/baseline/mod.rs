@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::common::bytes::hex;
 use crate::common::severity::Severity;
 use crate::finding::{FileSubject, Finding, RuleInfo, Subject};
+use crate::read::{NotRead, ReadPolicy, open_file};
 use crate::walk::{self, Entry, Flow, WalkConfig};
 
 /// The extensions (lowercase, compared case-insensitively) of the files a baseline records:
@@ -136,10 +138,19 @@ fn rfc3339(t: Option<SystemTime>) -> Option<String> {
         .map(|t| t.to_string())
 }
 
-/// Reads and hashes one file.
-fn look(path: &Path) -> io::Result<Seen> {
-    let mut f = std::fs::File::open(path)?;
-    let meta = f.metadata()?;
+/// Reads and hashes one file, opened as the scan opens files (read-only, not through a link
+/// swapped in after the walk unless links are followed, never a FIFO or device).
+fn look(path: &Path, follow_symlinks: bool) -> io::Result<Seen> {
+    let policy = ReadPolicy {
+        follow_symlinks,
+        max_size: u64::MAX,
+        own_files: Default::default(),
+    };
+    let (mut f, meta) = open_file(path, &policy).map_err(|e| match e {
+        NotRead::Io(e) => e,
+        NotRead::NotRegular => io::Error::other("not a regular file"),
+        NotRead::TooLarge(_) | NotRead::Own => io::Error::other("not read"),
+    })?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
@@ -154,31 +165,52 @@ fn look(path: &Path) -> io::Result<Seen> {
     Ok(Seen {
         path: path.to_path_buf(),
         size,
-        modified: meta.modified().ok(),
+        modified: meta.modified,
         sha256: hex(&hasher.finalize()),
     })
 }
 
+/// What a walk of one root saw.
+#[derive(Debug, Default)]
+struct Survey {
+    /// In-scope files by relative path.
+    found: BTreeMap<Vec<u8>, Seen>,
+    /// In-scope files that are there but could not be read: neither gone nor judged.
+    unreadable: std::collections::BTreeSet<Vec<u8>>,
+    /// What could not be read or walked, as messages.
+    errors: Vec<String>,
+}
+
 /// Walks `root` and looks at every in-scope file, keyed by relative path. Walk and read
-/// errors are returned beside what could be seen.
-fn survey(root: &Path, config: &WalkConfig) -> (BTreeMap<Vec<u8>, Seen>, Vec<String>) {
-    let found: Arc<Mutex<BTreeMap<Vec<u8>, Seen>>> = Arc::default();
-    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+/// errors are returned beside what could be seen. `None` when `stop` was raised: a partial
+/// survey would make every file not reached yet look gone.
+fn survey(root: &Path, config: &WalkConfig, stop: &Arc<AtomicBool>) -> Option<Survey> {
+    let seen: Arc<Mutex<Survey>> = Arc::default();
     let root_owned = root.to_path_buf();
     walk::walk(&[root.to_path_buf()], config, || {
-        let (found, errors, root) = (Arc::clone(&found), Arc::clone(&errors), root_owned.clone());
+        let (seen, root) = (Arc::clone(&seen), root_owned.clone());
+        let stop = Arc::clone(stop);
+        let follow = config.follow_symlinks;
         move |entry: Entry<'_>| {
+            if stop.load(Ordering::Relaxed) {
+                return Flow::Quit;
+            }
             match entry {
                 Entry::File(path) if in_scope(path) => {
                     let rel = path.strip_prefix(&root).unwrap_or(path);
-                    match look(path) {
-                        Ok(seen) => {
-                            lock(&found).insert(rel_key(rel), seen);
+                    let looked = look(path, follow);
+                    let mut s = lock(&seen);
+                    match looked {
+                        Ok(file) => {
+                            s.found.insert(rel_key(rel), file);
                         }
-                        Err(e) => lock(&errors).push(format!("{}: {e}", path.display())),
+                        Err(e) => {
+                            s.unreadable.insert(rel_key(rel));
+                            s.errors.push(format!("{}: {e}", path.display()));
+                        }
                     }
                 }
-                Entry::Error(path, message) => lock(&errors).push(match path {
+                Entry::Error(path, message) => lock(&seen).errors.push(match path {
                     Some(p) => format!("{}: {message}", p.display()),
                     None => message,
                 }),
@@ -187,9 +219,11 @@ fn survey(root: &Path, config: &WalkConfig) -> (BTreeMap<Vec<u8>, Seen>, Vec<Str
             Flow::Continue
         }
     });
-    let found = std::mem::take(&mut *lock(&found));
-    let errors = std::mem::take(&mut *lock(&errors));
-    (found, errors)
+    if stop.load(Ordering::Relaxed) {
+        return None;
+    }
+    let survey = std::mem::take(&mut *lock(&seen));
+    Some(survey)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -208,8 +242,11 @@ pub(crate) struct Created {
 pub(crate) fn create(roots: &[PathBuf], config: &WalkConfig, output: &Path) -> io::Result<Created> {
     let mut created = Created::default();
     let mut lines = Vec::new();
+    let never = Arc::new(AtomicBool::new(false));
     for root in roots {
-        let (found, errors) = survey(root, config);
+        let Some(Survey { found, errors, .. }) = survey(root, config, &never) else {
+            continue;
+        };
         created.errors.extend(errors);
         let root_text = root.to_string_lossy().into_owned();
         for (key, seen) in found {
@@ -279,6 +316,14 @@ pub(crate) enum BaselineError {
     Version(PathBuf, u32),
     #[error("baseline {0}, line {1}: not a file record: {2}")]
     Line(PathBuf, usize, String),
+}
+
+/// One folder compared with the baseline.
+#[derive(Debug)]
+pub(crate) struct Compared {
+    pub findings: Vec<Finding>,
+    /// Files or folders that could not be read (a gone finding may stand for one).
+    pub errors: Vec<String>,
 }
 
 /// A loaded baseline.
@@ -359,14 +404,16 @@ impl Baseline {
         }
     }
 
-    /// The findings for one scanned root (a folder); `Err` names a root with no baseline.
+    /// The findings for one scanned root (a folder); `Err` names a root with no baseline;
+    /// `Ok(None)` when `stop` was raised before the folder was seen whole.
     /// Every in-scope file is hashed, also when its size and time match the record: a file
     /// changed with its size kept and its time set back must still be caught.
     pub(crate) fn compare(
         &self,
         root: &Path,
         config: &WalkConfig,
-    ) -> Result<(Vec<Finding>, Vec<String>), String> {
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Option<Compared>, String> {
         let Some(base_root) = self.root_for(root) else {
             return Err(format!(
                 "{}: no root of the baseline matches it (the baseline has {})",
@@ -376,7 +423,14 @@ impl Baseline {
         };
         let empty = BTreeMap::new();
         let recorded = self.files.get(base_root).unwrap_or(&empty);
-        let (found, errors) = survey(root, config);
+        let Some(Survey {
+            found,
+            unreadable,
+            errors,
+        }) = survey(root, config, stop)
+        else {
+            return Ok(None);
+        };
         let mut out = Vec::new();
         for (key, seen) in &found {
             match recorded.get(key) {
@@ -386,11 +440,14 @@ impl Baseline {
             }
         }
         for (key, r) in recorded {
-            if !found.contains_key(key) {
+            if !found.contains_key(key) && !unreadable.contains(key) {
                 out.push(gone(root, key, r));
             }
         }
-        Ok((out, errors))
+        Ok(Some(Compared {
+            findings: out,
+            errors,
+        }))
     }
 }
 

@@ -143,14 +143,20 @@ pub fn run(
 /// the same sink as the others but never into the state (`--state`): they are computed
 /// afresh on every run, as a changed file may have been put back, so a carried-over copy
 /// could be stale and a recomputed one would double it.
-fn compare_baseline(baseline: &Baseline, roots: &[PathBuf], worker: &Worker, stop: &AtomicBool) {
+fn compare_baseline(
+    baseline: &Baseline,
+    roots: &[PathBuf],
+    worker: &Worker,
+    stop: &Arc<AtomicBool>,
+) {
     let mut sink = worker.findings_sink();
     for root in roots {
         if stop.load(Relaxed) || !root.is_dir() {
             continue;
         }
-        match baseline.compare(root, &worker.config.walk) {
-            Ok((findings, errors)) => {
+        match baseline.compare(root, &worker.config.walk, stop) {
+            Ok(None) => {}
+            Ok(Some(crate::baseline::Compared { findings, errors })) => {
                 for message in errors {
                     worker.stats.errors.fetch_add(1, Relaxed);
                     worker.event(ScanEvent::error(Some(root.clone()), message.clone()));
