@@ -29,6 +29,7 @@
 // Reached from outside only through `internals`, which is not a stable API.
 #[allow(missing_docs)]
 mod allow;
+mod baseline;
 mod canon;
 // Reached from outside only through `internals`, which is not a stable API.
 #[allow(missing_docs)]

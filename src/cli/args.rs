@@ -30,6 +30,30 @@ pub enum Command {
     /// Check IOC lists.
     #[command(subcommand)]
     Ioc(IocCommand),
+    /// Record known-good web roots, for `scan --baseline`.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Record every script and binary file (by extension, see the README) under PATH: path
+    /// relative to PATH, size, modification time and SHA-256, as sorted JSON lines. Exits 2
+    /// when something could not be read (the file is written, without it).
+    Create {
+        /// Web roots to record, walked as `scan` walks them.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// Where to write the baseline (replaced atomically).
+        #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+        output: PathBuf,
+        /// Skip paths matching GLOB (repeatable), as for `scan`.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Follow symbolic links inside the trees, as for `scan`.
+        #[arg(long)]
+        follow_symlinks: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +191,11 @@ pub struct ScanArgs {
     /// lines and changed files. A second run on the same state exits 2 unless --wait.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Compare each scanned folder with a baseline from `shellsweep baseline create`:
+    /// script and binary files that are new, changed (SHA-256) or gone are findings
+    /// (SSW-BASELINE-*). Computed afresh on every run, also with --state.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
     #[arg(long, requires = "state")]
     pub wait: bool,

@@ -1,6 +1,7 @@
 //! The command line: arguments, wiring and exit codes; nothing else.
 
 mod args;
+mod baseline_cmd;
 mod ioc_cmd;
 mod rules_cmd;
 mod scan_cmd;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-use args::{Command, IocCommand, RuleSource, RulesCommand};
+use args::{BaselineCommand, Command, IocCommand, RuleSource, RulesCommand};
 
 use crate::engine::Engine;
 use crate::rules::{Diagnostic, Loader};
@@ -67,6 +68,12 @@ pub fn main() -> ExitCode {
             rules_cmd::compile(&yara, &output)
         }
         Command::Ioc(IocCommand::Check { paths }) => ioc_cmd::check(&paths),
+        Command::Baseline(BaselineCommand::Create {
+            paths,
+            output,
+            exclude,
+            follow_symlinks,
+        }) => baseline_cmd::create(&paths, &output, &exclude, follow_symlinks),
     };
     match status {
         Ok(s) => s.into(),

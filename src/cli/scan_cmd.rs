@@ -119,6 +119,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     });
     // Before any output: a list that gives nothing to match stops the run.
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
+    let baseline = match &args.baseline {
+        Some(p) => Some(Arc::new(crate::baseline::Baseline::load(p)?)),
+        None => None,
+    };
     let engine = Arc::new(engine);
     let excludes = Excludes::new(&args.exclude).context("bad --exclude glob")?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -212,6 +216,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         }
     };
     own_files.extend(args.iocs.iter().filter_map(|p| file_id(p)));
+    own_files.extend(args.baseline.as_deref().and_then(file_id));
     // Opened last of what is checked before scanning (state, lock, output), so that a run
     // refused for its state leaves the output file as it was.
     let output_config = OutputConfig {
@@ -272,6 +277,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         file_timeout: Some(args.file_timeout).filter(|t| !t.is_zero()),
         yara,
         yara_timeout: Some(args.yara_timeout).filter(|t| !t.is_zero()),
+        baseline,
     };
     let config = Arc::new(config);
     let scanner = {

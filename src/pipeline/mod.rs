@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::SyncSender;
 
+use crate::baseline::Baseline;
 use crate::engine::{Engine, Scratch};
 use crate::finding::Finding;
 use crate::ioc::IocSet;
@@ -54,6 +55,8 @@ pub struct ScanConfig {
     pub yara: Option<&'static crate::yara::YaraRules>,
     /// `--yara-timeout`: how long the YARA rules may take on one file.
     pub yara_timeout: Option<std::time::Duration>,
+    /// `--baseline`: the known-good files each scanned folder is compared with.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 pub(crate) use crate::read::STDIN;
@@ -130,6 +133,44 @@ pub fn run(
     // Read once, however often `-` was named: a second read would find it empty.
     if !stdin.is_empty() && !stop.load(Relaxed) {
         worker().stdin();
+    }
+    if let Some(baseline) = &config.baseline {
+        compare_baseline(baseline, &roots, &worker(), stop);
+    }
+}
+
+/// Compares each scanned folder with the baseline, after the walk. The findings go through
+/// the same sink as the others but never into the state (`--state`): they are computed
+/// afresh on every run, as a changed file may have been put back, so a carried-over copy
+/// could be stale and a recomputed one would double it.
+fn compare_baseline(
+    baseline: &Baseline,
+    roots: &[PathBuf],
+    worker: &Worker,
+    stop: &Arc<AtomicBool>,
+) {
+    let mut sink = worker.findings_sink();
+    for root in roots {
+        if stop.load(Relaxed) || !root.is_dir() {
+            continue;
+        }
+        match baseline.compare(root, &worker.config.walk, stop) {
+            Ok(None) => {}
+            Ok(Some(crate::baseline::Compared { findings, errors })) => {
+                for message in errors {
+                    worker.stats.errors.fetch_add(1, Relaxed);
+                    worker.event(ScanEvent::error(Some(root.clone()), message.clone()));
+                    worker.send(Message::FileError(None, format!("baseline: {message}")));
+                }
+                for f in findings {
+                    sink.findings(vec![f]);
+                }
+            }
+            Err(message) => worker.send(Message::Notice(
+                None,
+                format!("baseline: {message}; not compared"),
+            )),
+        }
     }
 }
 
