@@ -332,8 +332,7 @@ fn compile(
 fn declares_rules(text: &str) -> bool {
     text.lines().any(|line| {
         line.split_whitespace()
-            .skip_while(|w| *w == "private" || *w == "global")
-            .next()
+            .find(|w| *w != "private" && *w != "global")
             == Some("rule")
     })
 }
