@@ -308,9 +308,10 @@ fn compile(
     // yara-x drops a rule whose condition nests past what its parser takes, without an
     // error: a file that declares rules but gave none is said, never silently empty.
     for ((path, text), set) in sources.iter().zip(&rulesets) {
+        let shown = path.display().to_string();
+        let refused = diagnostics.iter().any(|d| d.is_error() && d.file == shown);
         let given = rules.iter().any(|r| r.namespace() == set.namespace);
-        if !given && declares_rules(text) {
-            let shown = path.display().to_string();
+        if !given && !refused && declares_rules(text) {
             let mut sink = Sink::new(&shown, text);
             sink.report_code(
                 Code::YaraCompile,
