@@ -11,7 +11,7 @@
 //! raw bytes in hex; the bytes are what is compared, so such a name round-trips.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -282,25 +282,8 @@ pub(crate) fn create(roots: &[PathBuf], config: &WalkConfig, output: &Path) -> i
         text.push_str(&serde_json::to_string(l).map_err(io::Error::other)?);
         text.push('\n');
     }
-    write_atomically(output, text.as_bytes())?;
+    crate::common::atomic::write_atomically(output, text.as_bytes())?;
     Ok(created)
-}
-
-/// Writes a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Why a baseline file cannot be used.

@@ -9,8 +9,6 @@
 //! checksum turns a truncated or damaged file into a clear error before yara-x sees it. It is not a signature: a file
 //! made to harm is as dangerous as a rule file made to harm; load only files you trust.
 
-use std::path::Path;
-
 use super::Ruleset;
 
 use super::COMPILED_MAGIC as MAGIC;
@@ -86,29 +84,6 @@ pub(crate) fn encode(rules: &yara_x::Rules, rulesets: &[Ruleset]) -> Result<Vec<
     let sum = sha256(&out[BODY..]);
     out[16..BODY].copy_from_slice(&sum);
     Ok(out)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so that an interrupted
-/// compile never leaves half a file where a fleet expects rules.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".tmp{}", std::process::id()));
-    let tmp = std::path::PathBuf::from(name);
-    let result = (|| {
-        // A new file only: a link planted at the temporary name is not followed.
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {

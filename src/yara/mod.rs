@@ -373,15 +373,9 @@ impl YaraRules {
     }
 }
 
-/// Writes a compiled file through a temporary file beside it.
+/// Writes a compiled file whole or not at all (a fleet reads it).
 pub(crate) fn write_compiled(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    #[cfg(feature = "yara")]
-    return compiled::write_atomically(path, bytes);
-    #[cfg(not(feature = "yara"))]
-    {
-        let _ = (path, bytes);
-        Err(std::io::Error::other("built without YARA support"))
-    }
+    crate::common::atomic::write_atomically(path, bytes)
 }
 
 /// Loads a file written by `shellsweep rules compile` (`--yara-compiled`). Anything that
