@@ -249,12 +249,9 @@ impl Finding {
         f
     }
 
-    /// A finding of a pseudo-rule that is not matched against contents (a baseline change).
-    pub(crate) fn of_rule(rule: RuleInfo, subject: Subject) -> Finding {
-        Finding::bare(rule, subject)
-    }
-
-    fn bare(rule: RuleInfo, subject: Subject) -> Finding {
+    /// A finding with no matches yet; also the whole finding of a pseudo-rule that is not
+    /// matched against contents (a baseline change).
+    pub(crate) fn bare(rule: RuleInfo, subject: Subject) -> Finding {
         Finding {
             timestamp: jiff::Timestamp::now(),
             rule_severity: rule.severity,

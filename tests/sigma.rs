@@ -176,6 +176,19 @@ fn rows(findings: &[serde_json::Value]) -> BTreeSet<(String, u64, String)> {
         .collect()
 }
 
+/// `scan --no-bundled-rules --format jsonl --sigma RULES LOGS`: the Sigma rules alone.
+fn scan_with_sigma(rules: &Path, logs: &Path) -> std::process::Output {
+    common::run([
+        "scan".as_ref(),
+        "--no-bundled-rules".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--sigma".as_ref(),
+        rules.as_os_str(),
+        logs.as_os_str(),
+    ])
+}
+
 fn id(n: u8) -> String {
     format!("0d7c1a52-7c0e-4b57-a7a5-3f3f0a00000{n}")
 }
@@ -184,15 +197,7 @@ fn id(n: u8) -> String {
 fn sigma_rules_find_the_lines_they_describe() {
     let dir = setup();
     let root = dir.path();
-    let out = common::run([
-        "scan".as_ref(),
-        "--no-bundled-rules".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "--sigma".as_ref(),
-        root.join("sigma").as_os_str(),
-        root.join("logs").as_os_str(),
-    ]);
+    let out = scan_with_sigma(&root.join("sigma"), &root.join("logs"));
     let (findings, summary) = common::findings_and_summary(&out);
     // The summary counts each language apart, and what became of the Sigma files.
     let sets = &summary["shellsweep"]["summary"]["rule_sets"];
@@ -243,15 +248,10 @@ fn sigma_rules_find_the_lines_they_describe() {
 fn a_sigma_finding_carries_the_rule() {
     let dir = setup();
     let root = dir.path();
-    let out = common::run([
-        "scan".as_ref(),
-        "--no-bundled-rules".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "--sigma".as_ref(),
-        root.join("sigma/upload_shell.yml").as_os_str(),
-        root.join("logs/apache2").as_os_str(),
-    ]);
+    let out = scan_with_sigma(
+        &root.join("sigma/upload_shell.yml"),
+        &root.join("logs/apache2"),
+    );
     let (findings, _) = common::findings_and_summary(&out);
     assert_eq!(findings.len(), 1, "{findings:?}");
     let f = &findings[0];
@@ -364,15 +364,7 @@ fn plus_reads_as_a_space_in_iis_logs_only() {
         "203.0.113.7 - - [19/Jul/2025:10:00:01 +0000] \"GET /a HTTP/1.1\" 404 1 \"-\" \"Fuzz+Faster+U+Fool/2.1\"\n\
          203.0.113.7 - - [19/Jul/2025:10:00:02 +0000] \"GET /a HTTP/1.1\" 404 1 \"-\" \"Fuzz Faster U Fool/2.1\"\n",
     );
-    let out = common::run([
-        "scan".as_ref(),
-        "--no-bundled-rules".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "--sigma".as_ref(),
-        root.join("sigma").as_os_str(),
-        root.join("logs").as_os_str(),
-    ]);
+    let out = scan_with_sigma(&root.join("sigma"), &root.join("logs"));
     let (findings, _) = common::findings_and_summary(&out);
     let want: BTreeSet<(String, u64, String)> = [("u_ex250719.log", 2), ("access.log", 2)]
         .into_iter()

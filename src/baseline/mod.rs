@@ -451,7 +451,7 @@ fn rule(id: &str, name: &str, severity: Severity, description: String) -> RuleIn
 }
 
 fn finding(rule: RuleInfo, subject: FileSubject) -> Finding {
-    let mut f = Finding::of_rule(rule, Subject::File(subject));
+    let mut f = Finding::bare(rule, Subject::File(subject));
     f.match_count = 1;
     f
 }

@@ -405,22 +405,25 @@ mod tests {
 
     type Gate = Option<Vec<Vec<String>>>;
 
+    /// Clauses of literals as text, to compare with what a test expects.
+    fn strings(clauses: Vec<Vec<Vec<u8>>>) -> Vec<Vec<String>> {
+        clauses
+            .into_iter()
+            .map(|c| {
+                c.into_iter()
+                    .map(|b| String::from_utf8(b).unwrap())
+                    .collect()
+            })
+            .collect()
+    }
+
     fn gates_of(l: Loader) -> Vec<(String, Gate)> {
         let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
         rules
             .iter()
             .filter(|r| r.scope == crate::rules::Scope::Log)
             .map(|r| {
-                let g = rule_gate(r).map(|clauses| {
-                    clauses
-                        .into_iter()
-                        .map(|c| {
-                            c.into_iter()
-                                .map(|b| String::from_utf8(b).unwrap())
-                                .collect()
-                        })
-                        .collect()
-                });
+                let g = rule_gate(r).map(strings);
                 (r.id.clone(), g)
             })
             .collect()
@@ -542,20 +545,7 @@ mod tests {
             &format!("rules:\n  - id: L\n    name: n\n    severity: low\n    scope: log\n{body}"),
         );
         let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
-        rule_gate_alternatives(&rules[0]).map(|alts| {
-            alts.into_iter()
-                .map(|clauses| {
-                    clauses
-                        .into_iter()
-                        .map(|c| {
-                            c.into_iter()
-                                .map(|b| String::from_utf8(b).unwrap())
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect()
-        })
+        rule_gate_alternatives(&rules[0]).map(|alts| alts.into_iter().map(strings).collect())
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 mod eval;
 mod parse;
 
+pub(crate) use parse::MAX_NESTING;
 pub use parse::{ConditionError, is_keyword, parse};
 
 /// A comparison operator.

@@ -207,9 +207,9 @@ fn lex(text: &str) -> Result<Vec<Token>, ConditionError> {
 }
 
 /// Deeper than any real condition; a limit so that a hostile rule file (thousands of `(`
-/// or `not`) is an error instead of a stack overflow here or in the code that walks the
-/// expression afterwards.
-const MAX_NESTING: usize = 100;
+/// or `not`) is an error instead of a stack overflow in a parser (ours or Sigma's) or in
+/// the code that walks the expression afterwards.
+pub(crate) const MAX_NESTING: usize = 100;
 
 struct ConditionParser<'a> {
     tokens: Vec<Token>,

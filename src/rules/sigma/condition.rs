@@ -2,7 +2,7 @@
 //! search identifier, a wildcard of them (`selection_*`) or `them`. Precedence as in the
 //! Sigma specification: `not` binds tightest, then `and`, then `or`.
 
-use crate::rules::condition::{Expr, Quantity};
+use crate::rules::condition::{Expr, MAX_NESTING, Quantity};
 
 /// Why a condition was not turned into an expression.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,11 +66,6 @@ fn lex(text: &str) -> Result<Vec<String>, Problem> {
     }
     Ok(out)
 }
-
-/// Deeper than any real condition; a limit so that a hostile rule file (thousands of `(`
-/// or `not`) is refused instead of overflowing the stack of the parser, or of the gate and
-/// evaluation code that walk the expression afterwards.
-const MAX_NESTING: usize = 100;
 
 struct Parser<'a> {
     tokens: Vec<String>,
