@@ -90,6 +90,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
             prefix: prefix.to_owned(),
             folder: resolve(path, server_root.as_deref()),
             site,
+            line,
         });
     }
     if let Some((name, at, _)) = open.pop() {

@@ -56,6 +56,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
                         prefix,
                         folder: folder.to_owned(),
                         site,
+                        line,
                     }),
                     _ => out.not_followed.push((
                         line,

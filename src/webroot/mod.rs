@@ -165,6 +165,8 @@ pub(crate) struct Raw {
     pub(crate) folder: String,
     /// The site within the config (virtual host, `server`, IIS site, Tomcat host).
     pub(crate) site: usize,
+    /// Where the config says it, for the not-followed list.
+    pub(crate) line: usize,
 }
 
 /// A parser's complaint, placed at a line of its config.
@@ -306,7 +308,7 @@ impl WebrootMap {
             if folder.comps.is_empty() {
                 self.note(
                     path,
-                    0,
+                    raw.line,
                     format!("{} -> {}: no folder below the root", raw.prefix, raw.folder),
                 );
                 continue;
@@ -374,7 +376,8 @@ impl WebrootMap {
                     .comps
                     .iter()
                     .zip(components(bytes))
-                    .all(|(a, b)| a.as_bytes() == b)
+                    // `from_scanned` stored non-UTF-8 names lossily; compare them so.
+                    .all(|(a, b)| String::from_utf8_lossy(b) == a.as_str())
         });
         if known {
             return;

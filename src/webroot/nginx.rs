@@ -216,6 +216,7 @@ fn walk(block: &Node, inherited: Option<&str>, out: &mut Parsed, sites: &mut usi
                         prefix: "/".to_owned(),
                         folder: root.to_owned(),
                         site,
+                        line: child.line,
                     });
                 }
                 locations(child, root, site, out);
@@ -253,6 +254,7 @@ fn location(node: &Node, inherited: Option<&str>, site: usize, out: &mut Parsed)
             prefix: prefix.to_owned(),
             folder: alias.to_owned(),
             site,
+            line: node.line,
         });
         // What a nested location inherits under an alias is rarely meant; not followed.
         return;
@@ -266,6 +268,7 @@ fn location(node: &Node, inherited: Option<&str>, site: usize, out: &mut Parsed)
                 prefix.trim_start_matches('/')
             ),
             site,
+            line: node.line,
         });
     }
     locations(node, own_root.or(inherited), site, out);

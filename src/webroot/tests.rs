@@ -352,6 +352,35 @@ fn configs_that_cannot_be_read_say_why() {
     assert_eq!(map.add_config_as(&named, ConfigKind::Apache).unwrap(), 0);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_folder_with_a_non_utf8_name_is_learned_once() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut map = WebrootMap::default();
+    let file = Path::new(std::ffi::OsStr::from_bytes(
+        b"/opt/tomcat/webapps/sh\xffp/x.jsp",
+    ));
+    for _ in 0..3 {
+        map.infer_from_path(file);
+    }
+    assert_eq!(map.mappings().count(), 1);
+}
+
+#[test]
+fn a_mapping_to_the_drive_root_is_reported_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let nginx = dir.path().join("nginx.conf");
+    std::fs::write(&nginx, "# all of it\nserver {\n  root /;\n}\n").unwrap();
+    let mut map = WebrootMap::default();
+    assert_eq!(map.add_config(&nginx).unwrap(), 0);
+    let skipped = &map.not_followed()[0];
+    assert_eq!(
+        (skipped.line, skipped.what.as_str()),
+        (2, "/ -> /: no folder below the root")
+    );
+    assert!(map.is_empty());
+}
+
 #[test]
 fn sources_read_as_findings_show_them() {
     let p = PathBuf::from("/x/c");

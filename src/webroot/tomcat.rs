@@ -89,6 +89,7 @@ pub(crate) fn parse(text: &str, config: &Path) -> Result<Parsed, ParseError> {
                     },
                     folder,
                     site,
+                    line,
                 }),
                 None => out
                     .not_followed
