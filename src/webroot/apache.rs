@@ -6,7 +6,7 @@
 //! `AliasMatch`/`ScriptAliasMatch`, and paths with `${VAR}`. Relative paths resolve against
 //! `ServerRoot` when it was set before them, as httpd does.
 
-use super::{ParseError, Parsed, Raw};
+use super::config::{ParseError, Parsed, Raw};
 
 /// How deeply sections may nest; httpd configs use a handful of levels.
 const MAX_DEPTH: usize = 64;

@@ -1,4 +1,4 @@
-//! Which server config a file is, and reading it within bounds.
+//! Which server config a file is, reading it within bounds, and what its parser hands back.
 //!
 //! Configs come from the machine under investigation, so they are treated as hostile input:
 //! a size cap (a config is kilobytes; a multi-megabyte one is an accident or an attack on
@@ -152,6 +152,34 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
         _ => String::from_utf8_lossy(bytes).into_owned(),
     }
+}
+
+/// What a parser found in one config, before it is placed in the map.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub(crate) mappings: Vec<Raw>,
+    /// Line and description of what was skipped.
+    pub(crate) not_followed: Vec<(usize, String)>,
+    /// Tomcat `appBase` folders other than `webapps`, whose subfolders are applications.
+    pub(crate) app_bases: Vec<String>,
+}
+
+/// One mapping as a parser reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Raw {
+    pub(crate) prefix: String,
+    pub(crate) folder: String,
+    /// The site within the config (virtual host, `server`, IIS site, Tomcat host).
+    pub(crate) site: usize,
+    /// Where the config says it, for the not-followed list.
+    pub(crate) line: usize,
+}
+
+/// A parser's complaint, placed at a line of its config.
+#[derive(Debug)]
+pub(crate) struct ParseError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! the hive, so they need nothing special here. `<location>` sections, defaults and
 //! bindings say nothing about folders and are not read.
 
-use super::{ParseError, Parsed, Raw};
+use super::config::{ParseError, Parsed, Raw};
 
 /// Elements allowed in one document: an IIS config with hundreds of sites has tens of
 /// thousands; this bounds memory on a hostile one.

@@ -148,34 +148,6 @@ pub(crate) enum WebrootError {
     },
 }
 
-/// What a parser found in one config, before it is placed in the map.
-#[derive(Debug, Default)]
-pub(crate) struct Parsed {
-    pub(crate) mappings: Vec<Raw>,
-    /// Line and description of what was skipped.
-    pub(crate) not_followed: Vec<(usize, String)>,
-    /// Tomcat `appBase` folders other than `webapps`, whose subfolders are applications.
-    pub(crate) app_bases: Vec<String>,
-}
-
-/// One mapping as a parser reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Raw {
-    pub(crate) prefix: String,
-    pub(crate) folder: String,
-    /// The site within the config (virtual host, `server`, IIS site, Tomcat host).
-    pub(crate) site: usize,
-    /// Where the config says it, for the not-followed list.
-    pub(crate) line: usize,
-}
-
-/// A parser's complaint, placed at a line of its config.
-#[derive(Debug)]
-pub(crate) struct ParseError {
-    pub(crate) line: usize,
-    pub(crate) message: String,
-}
-
 #[derive(Debug)]
 struct Mapping {
     /// The URL prefix's segments.

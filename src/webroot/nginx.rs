@@ -8,7 +8,7 @@
 //! are internal and skipped silently. A prefix location `/img` also matches `/imgx` in
 //! nginx; here prefixes are whole segments, which is what sites mean by them.
 
-use super::{ParseError, Parsed, Raw};
+use super::config::{ParseError, Parsed, Raw};
 
 /// How deeply blocks may nest; real configs use three or four levels.
 const MAX_DEPTH: usize = 64;

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
+use super::config::{ParseError, Parsed, Raw};
 use super::path::components;
-use super::{ParseError, Parsed, Raw};
 
 /// For a file under `…/webapps/NAME/`, the number of components up to `NAME` and the name.
 /// The last `webapps` wins (`/srv/webapps/tomcat/webapps/ROOT/x.jsp`). Allocation-free.
