@@ -299,9 +299,9 @@ impl WebrootMap {
     }
 
     /// Learns mappings from a scanned file's path where the layout is fixed by the product:
-    /// SharePoint's hive (`…/Web Server Extensions/16|15/TEMPLATE/LAYOUTS` serves
-    /// `/_layouts/15/`, `…/14/TEMPLATE/LAYOUTS` serves `/_layouts/`, `…/1x/ISAPI` serves
-    /// `/_vti_bin/`, case-insensitively) and Tomcat's `webapps/NAME/` (`/NAME/`; `ROOT` is
+    /// SharePoint's hive (`…/16|15/TEMPLATE/LAYOUTS` serves `/_layouts/15/`,
+    /// `…/14/TEMPLATE/LAYOUTS` serves `/_layouts/`, `…/1x/ISAPI` serves `/_vti_bin/`,
+    /// case-insensitively, below `Web Server Extensions` or in a copy of the hive alone) and Tomcat's `webapps/NAME/` (`/NAME/`; `ROOT` is
     /// `/`). Runs on every walked file, so the common path (no such folder) allocates
     /// nothing; a mapping already known is not added again.
     pub(crate) fn infer_from_path(&mut self, file: &Path) {

@@ -4,40 +4,41 @@
 //! `…\Web Server Extensions\16\TEMPLATE\LAYOUTS` (SharePoint 2016, 2019, Subscription
 //! Edition) and `…\15\TEMPLATE\LAYOUTS` (2013) are served as `/_layouts/15/`; the 2010 hive
 //! `…\14\TEMPLATE\LAYOUTS` as `/_layouts/`; each hive's `ISAPI` folder as `/_vti_bin/`.
-//! The hive is found by these names in a scanned path, compared without case as Windows
-//! does, so a copy anywhere (`/mnt/evidence/Program Files/…`) is recognised.
+//! The hive is found by the version folder and the names below it, compared without case
+//! as Windows does; `Web Server Extensions` above it is not required, because evidence is
+//! often a copy of the hive alone (`/cases/sp01/16/TEMPLATE/LAYOUTS`).
 
 use super::path::components;
-
-const EXTENSIONS: &[u8] = b"Web Server Extensions";
 
 /// For a file inside a hive folder, the number of path components of that folder and the
 /// URL prefix it serves. Allocation-free: runs on every walked file.
 pub(crate) fn infer(path: &[u8]) -> Option<(usize, &'static str)> {
-    let mut comps = components(path).enumerate();
-    // The last occurrence would be as good; the first is found without collecting.
-    let (at, _) = comps.find(|(_, c)| c.eq_ignore_ascii_case(EXTENSIONS))?;
-    let (_, version) = comps.next()?;
-    let layouts = match version {
-        b"16" | b"15" => "/_layouts/15/",
-        b"14" => "/_layouts/",
-        _ => return None,
-    };
-    let (_, next) = comps.next()?;
-    let (n, prefix) = if next.eq_ignore_ascii_case(b"ISAPI") {
-        (at + 3, "/_vti_bin/")
-    } else if next.eq_ignore_ascii_case(b"TEMPLATE") {
-        let (_, folder) = comps.next()?;
-        if !folder.eq_ignore_ascii_case(b"LAYOUTS") {
-            return None;
+    let is =
+        |c: Option<&[u8]>, name: &str| c.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes()));
+    let mut two_up: Option<&[u8]> = None;
+    let mut one_up: Option<&[u8]> = None;
+    // A hive folder found at the previous component: a file must be inside it.
+    let mut found: Option<(usize, &'static str)> = None;
+    for (i, comp) in components(path).enumerate() {
+        if found.is_some() {
+            return found;
         }
-        (at + 4, layouts)
-    } else {
-        return None;
-    };
-    // Only a file inside the folder tells that the folder is there.
-    comps.next()?;
-    Some((n, prefix))
+        let here = Some(comp);
+        found = if is(one_up, "TEMPLATE") && is(here, "LAYOUTS") {
+            match two_up {
+                Some(b"16" | b"15") => Some((i + 1, "/_layouts/15/")),
+                Some(b"14") => Some((i + 1, "/_layouts/")),
+                _ => None,
+            }
+        } else if matches!(one_up, Some(b"16" | b"15" | b"14")) && is(here, "ISAPI") {
+            Some((i + 1, "/_vti_bin/"))
+        } else {
+            None
+        };
+        two_up = one_up;
+        one_up = here;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -75,6 +76,15 @@ mod tests {
             ),
             Some((8, "/_layouts/15/"))
         );
+    }
+
+    #[test]
+    fn a_copy_of_the_hive_alone_is_recognised() {
+        assert_eq!(
+            infer_str("fixtures/webroot/sharepoint/16/TEMPLATE/LAYOUTS/a/b.aspx"),
+            Some((6, "/_layouts/15/"))
+        );
+        assert_eq!(infer_str("16/ISAPI/x.asmx"), Some((2, "/_vti_bin/")));
     }
 
     #[test]

@@ -43,6 +43,83 @@ fn iis_config_joins_requests_with_a_copy_of_the_site() {
     assert_eq!(map.join("/login.aspx", crm, true), None);
 }
 
+/// The URL each file of the repository's fixture tree is served under by the IIS and
+/// Apache test configs and the layouts inferred from paths; `None` for files no mapping
+/// serves.
+fn fixture_url(rel: &str) -> Option<String> {
+    let served = [
+        ("inetpub/wwwroot/", "/"),
+        ("opt/tomcat/webapps/ROOT/", "/"),
+        ("opt/tomcat/webapps/", "/"),
+        ("sharepoint/16/TEMPLATE/LAYOUTS/", "/_layouts/15/"),
+        ("var/www/html/", "/"),
+    ];
+    served
+        .iter()
+        .find_map(|(folder, url)| rel.strip_prefix(folder).map(|rest| format!("{url}{rest}")))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_fixture_file_joins_with_its_own_url_and_no_other() {
+    let mut files = Vec::new();
+    walk(Path::new("fixtures/webroot"), &mut files);
+    let mut map = iis_map();
+    map.add_config(Path::new(&format!("{DATA}/apache/shop.conf")))
+        .unwrap();
+    for file in &files {
+        map.infer_from_path(file);
+    }
+    let urls: Vec<Option<String>> = files
+        .iter()
+        .map(|f| {
+            fixture_url(
+                f.strip_prefix("fixtures/webroot")
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let mut joined = 0;
+    for (file, url) in files.iter().zip(&urls) {
+        let Some(url) = url else { continue };
+        let join = map.join(url, file, false);
+        assert_eq!(
+            method(join),
+            Some(JoinMethod::Webroot),
+            "{url} -> {}",
+            file.display()
+        );
+        joined += 1;
+        for (other, other_url) in files.iter().zip(&urls) {
+            let same_url = other_url
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(url));
+            if !same_url {
+                let join = map.join(url, other, false);
+                assert_ne!(
+                    method(join),
+                    Some(JoinMethod::Webroot),
+                    "{url} -> {}",
+                    other.display()
+                );
+            }
+        }
+    }
+    assert!(joined > 100, "{joined}");
+}
+
 #[test]
 fn a_covered_file_with_another_url_is_not_joined_by_its_tail() {
     let map = iis_map();
