@@ -174,6 +174,8 @@ pub(crate) struct WebrootMap {
     app_bases: Vec<(Folder, PathBuf)>,
     not_followed: Vec<NotFollowed>,
     not_followed_total: usize,
+    /// Configs already read: the walk may meet one that an option also named.
+    read: Vec<PathBuf>,
 }
 
 impl WebrootMap {
@@ -220,7 +222,8 @@ impl WebrootMap {
 
     /// Reads a server config, of the kind its name says or else its content says, and
     /// adds its mappings. Returns how many were added (a Tomcat `server.xml`'s `appBase`
-    /// folders are not counted: they become mappings as their applications are scanned).
+    /// folders are not counted: they become mappings as their applications are scanned;
+    /// a config given again by the same path adds nothing).
     pub(crate) fn add_config(&mut self, path: &Path) -> Result<usize, WebrootError> {
         let text = config::read(path)?;
         let kind = config::kind_by_name(path)
@@ -247,6 +250,9 @@ impl WebrootMap {
         kind: ConfigKind,
         text: &str,
     ) -> Result<usize, WebrootError> {
+        if self.read.iter().any(|p| p == path) {
+            return Ok(0);
+        }
         let parsed = match kind {
             ConfigKind::Iis => iis::parse(text),
             ConfigKind::Apache => apache::parse(text),
@@ -264,6 +270,7 @@ impl WebrootMap {
             ConfigKind::Nginx => Source::Nginx(path.to_path_buf()),
             ConfigKind::Tomcat => Source::Tomcat(path.to_path_buf()),
         };
+        self.read.push(path.to_path_buf());
         for (line, what) in parsed.not_followed {
             self.note(path, line, what);
         }

@@ -426,7 +426,11 @@ fn configs_that_cannot_be_read_say_why() {
     let named = dir.path().join("site.cfg");
     std::fs::write(&named, "server {\n root /srv/named;\n}\n").unwrap();
     assert_eq!(map.add_config(&named).unwrap(), 1);
-    assert_eq!(map.add_config_as(&named, ConfigKind::Apache).unwrap(), 0);
+    assert_eq!(map.add_config(&named).unwrap(), 0, "read once");
+    assert_eq!(map.mappings().count(), 1);
+    let apache = dir.path().join("site.txt");
+    std::fs::write(&apache, "server {\n root /srv/named;\n}\n").unwrap();
+    assert_eq!(map.add_config_as(&apache, ConfigKind::Apache).unwrap(), 0);
 }
 
 #[cfg(unix)]
