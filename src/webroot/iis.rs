@@ -9,9 +9,9 @@
 
 use super::config::{ParseError, Parsed, Raw};
 
-/// Elements allowed in one document: an IIS config with hundreds of sites has tens of
+/// Nodes allowed in one document: an IIS config with a thousand sites has tens of
 /// thousands; this bounds memory on a hostile one.
-const NODES_LIMIT: u32 = 2_000_000;
+const NODES_LIMIT: u32 = 500_000;
 
 /// Parses XML without DTDs (no entity expansion from the file), bounded in nodes.
 pub(crate) fn xml(text: &str) -> Result<roxmltree::Document<'_>, ParseError> {
@@ -154,6 +154,11 @@ mod tests {
         let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
         assert!(parse(&deep).map(|p| p.mappings.is_empty()).unwrap_or(true));
         assert!(parse("").is_err());
+        let wide = format!(
+            "<configuration>{}</configuration>",
+            "<a/>".repeat(NODES_LIMIT as usize)
+        );
+        assert!(parse(&wide).unwrap_err().message.contains("nodes limit"));
         assert!(parse("\u{FFFD}\u{FFFD}<<<").is_err());
     }
 }

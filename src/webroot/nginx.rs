@@ -13,6 +13,11 @@ use super::config::{ParseError, Parsed, Raw};
 /// How deeply blocks may nest; real configs use three or four levels.
 const MAX_DEPTH: usize = 64;
 
+/// How many words and punctuation marks a config may have. A large real config has tens of
+/// thousands; the cap keeps a hostile 16 MB file of one-letter directives from costing
+/// gigabytes as a tree.
+const MAX_TOKENS: usize = 1_000_000;
+
 #[derive(Debug, PartialEq)]
 enum Token {
     Word(String),
@@ -29,6 +34,12 @@ fn tokens(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
     let mut line = 1;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        if out.len() >= MAX_TOKENS {
+            return Err(ParseError {
+                line,
+                message: format!("more than {MAX_TOKENS} words; not read as an nginx config"),
+            });
+        }
         match c {
             '\n' => line += 1,
             c if c.is_whitespace() => {}
@@ -354,6 +365,10 @@ mod tests {
         }
         let deep = "a {".repeat(100_000);
         assert!(parse(&deep).unwrap_err().message.contains("deeper"));
+        let many = "a;\n".repeat(MAX_TOKENS);
+        let err = parse(&many).unwrap_err();
+        assert_eq!(err.line, MAX_TOKENS / 2);
+        assert!(err.message.starts_with("more than"), "{}", err.message);
     }
 
     #[test]
