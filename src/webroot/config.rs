@@ -75,7 +75,10 @@ pub(crate) fn kind_by_name(path: &Path) -> Option<ConfigKind> {
 /// Tells a config by what it says, for a file given by name outside the usual places.
 pub(crate) fn kind_by_content(text: &str) -> Option<ConfigKind> {
     let head = &text[..floor_char_boundary(text, 64 * 1024)];
-    if head.contains("<system.applicationHost") {
+    // A `<sites>` section kept apart through `configSource` has no such wrapper.
+    if head.contains("<system.applicationHost")
+        || (head.contains("<sites") && head.contains("physicalPath="))
+    {
         return Some(ConfigKind::Iis);
     }
     if head.contains("<Server") && (head.contains("<Host") || head.contains("<Service")) {
@@ -226,6 +229,8 @@ mod tests {
         use ConfigKind::*;
         let iis = "<configuration><system.applicationHost><sites/></system.applicationHost>";
         assert_eq!(kind_by_content(iis), Some(Iis));
+        let sites = r#"<sites><site name="a"><application path="/"><virtualDirectory physicalPath="E:\a"/>"#;
+        assert_eq!(kind_by_content(sites), Some(Iis));
         let tomcat = "<?xml version='1.0'?>\n<Server port=\"8005\"><Service name=\"Catalina\">";
         assert_eq!(kind_by_content(tomcat), Some(Tomcat));
         assert_eq!(kind_by_content("  documentroot /srv/www\n"), Some(Apache));

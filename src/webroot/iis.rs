@@ -35,6 +35,19 @@ pub(crate) fn xml(text: &str) -> Result<roxmltree::Document<'_>, ParseError> {
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
     let doc = xml(text)?;
     let mut out = Parsed::default();
+    // `<sites configSource="sites.config"/>` keeps the sites in another file, maybe not
+    // in the scan; it can be given to the map by itself.
+    for node in doc
+        .descendants()
+        .filter(|n| n.attribute("configSource").is_some())
+    {
+        let line = doc.text_pos_at(node.range().start).row as usize;
+        let source = node.attribute("configSource").unwrap_or_default();
+        out.not_followed.push((
+            line,
+            format!("<{} configSource=\"{source}\">", node.tag_name().name()),
+        ));
+    }
     let element =
         |n: &roxmltree::Node<'_, '_>, name: &str| n.is_element() && n.tag_name().name() == name;
     let sites = doc
@@ -142,6 +155,19 @@ mod tests {
                 "virtualDirectory /empty without physicalPath".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn sections_kept_in_other_files_are_reported() {
+        let text = "<configuration>\n<system.applicationHost>\n<sites configSource=\"sites.config\" />\n</system.applicationHost>\n</configuration>";
+        let parsed = parse(text).unwrap();
+        assert_eq!(
+            parsed.not_followed,
+            [(3, "<sites configSource=\"sites.config\">".to_owned())]
+        );
+        // The file it names is itself a `<sites>` document.
+        let sites = r#"<sites><site name="a"><application path="/"><virtualDirectory path="/" physicalPath="E:\a" /></application></site></sites>"#;
+        assert_eq!(parse(sites).unwrap().mappings.len(), 1);
     }
 
     #[test]
