@@ -127,13 +127,17 @@ pub(crate) enum WebrootError {
     /// A `--webroot` value that is not `URL_PREFIX=PATH`.
     #[error("--webroot {spec:?}: {reason} (expected URL_PREFIX=PATH, e.g. /=/var/www/html)")]
     Spec { spec: String, reason: &'static str },
+    /// The config could not be opened or read, or is not a regular file (a FIFO would
+    /// block the run).
     #[error("cannot read web server config {}: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Over [`config::MAX_CONFIG_BYTES`]: refused whole, since half a config maps wrongly.
     #[error("web server config {} is over {limit} bytes; not read", path.display())]
     TooLarge { path: PathBuf, limit: u64 },
+    /// Neither its name nor its first 64 KiB say which server it configures.
     #[error(
         "{}: not a web server config shellsweep reads (IIS applicationHost.config, Apache, nginx, Tomcat server.xml)",
         path.display()
