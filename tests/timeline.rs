@@ -317,7 +317,7 @@ fn a_timeline_that_cannot_be_written_stops_the_run_before_scanning() {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("o.jsonl");
     let cases: [(&Path, &str); 3] = [
-        (dir.path(), "is a folder"),
+        (dir.path(), "must name a file, not a folder"),
         (
             &dir.path().join("missing/t.csv"),
             "could not be written there",
@@ -337,4 +337,32 @@ fn a_timeline_that_cannot_be_written_stops_the_run_before_scanning() {
         assert!(stderr(&out).contains(says), "{}", stderr(&out));
         assert!(!out_file.exists(), "refused before the output was opened");
     }
+}
+
+#[test]
+fn findings_carried_over_by_the_state_keep_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web");
+    write(&web, "a.php", PHP_SHELL);
+    let state = dir.path().join("state.json");
+    let csvs = [dir.path().join("1.csv"), dir.path().join("2.csv")];
+    for (i, csv) in csvs.iter().enumerate() {
+        // Text: carried-over findings are written as text, and still reach the timeline.
+        let out = run([
+            "scan".as_ref(),
+            "-q".as_ref(),
+            "--state".as_ref(),
+            state.as_os_str(),
+            "--timeline".as_ref(),
+            csv.as_os_str(),
+            web.as_os_str(),
+        ]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let carried = String::from_utf8_lossy(&out.stdout).contains("carried over");
+        assert_eq!(carried, i == 1, "the second run carries the findings over");
+    }
+    let (_, first, _) = python_rows(&csvs[0]);
+    let (_, second, _) = python_rows(&csvs[1]);
+    assert!(!first.is_empty());
+    assert_eq!(first, second, "the same rows, dated by the file");
 }

@@ -534,12 +534,14 @@ impl Writer {
                 }
                 self.clear_progress();
                 for c in &found {
-                    let line = match (self.format, &self.timeline) {
-                        (Format::Jsonl, _) | (_, Some(_)) => Some(
+                    // The timeline reads the line a JSON run writes, in text runs too.
+                    let line = if self.format == Format::Jsonl || self.timeline.is_some() {
+                        Some(
                             ecs::carried(&c.doc, &c.first_seen, &self.observer)
                                 .map_err(io::Error::other)?,
-                        ),
-                        _ => None,
+                        )
+                    } else {
+                        None
                     };
                     if let (Some(t), Some(line)) = (&mut self.timeline, &line) {
                         t.add(&serde_json::from_str(line).map_err(io::Error::other)?);

@@ -59,7 +59,7 @@ const LIST_SEP: &str = " | ";
 /// Why the timeline could not be written.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TimelineError {
-    #[error("{path}: the timeline is a folder, not a file")]
+    #[error("{path}: the timeline must name a file, not a folder")]
     IsFolder { path: String },
     #[error("{path}: the timeline is also the output (-o); give it a file of its own")]
     SameAsOutput { path: String },
@@ -85,7 +85,8 @@ fn shown(path: &Path) -> String {
 /// must stop the run now, not after an hour of sweeping. Tries what the final write does (a
 /// new temporary file beside the target) and removes it.
 pub(crate) fn check_writable(path: &Path, output: Option<&Path>) -> Result<(), TimelineError> {
-    if path.is_dir() {
+    // `--timeline ""` or `--timeline dir/..` name no file a rename could replace.
+    if path.is_dir() || path.file_name().is_none() {
         return Err(TimelineError::IsFolder { path: shown(path) });
     }
     if let Some(out) = output {
