@@ -196,6 +196,11 @@ pub struct ScanArgs {
     /// (SSW-BASELINE-*). Computed afresh on every run, also with --state.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Also write the findings and the attacker's activity (pivot events) as a timeline:
+    /// a CSV sorted by time that Timesketch imports (columns: docs/TIMELINE.md). Replaced
+    /// whole when the run ends, whatever --format; never scanned.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
     /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
     #[arg(long, requires = "state")]
     pub wait: bool,

@@ -217,6 +217,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     };
     own_files.extend(args.iocs.iter().filter_map(|p| file_id(p)));
     own_files.extend(args.baseline.as_deref().and_then(file_id));
+    // Like the output: checked before scanning, and never a finding (a timeline of an
+    // earlier run, left in the tree, quotes what it found).
+    if let Some(t) = &args.timeline {
+        crate::output::timeline::check_writable(t, args.output.as_deref())?;
+        own_files.extend(file_id(t));
+    }
     // Opened last of what is checked before scanning (state, lock, output), so that a run
     // refused for its state leaves the output file as it was.
     let output_config = OutputConfig {
@@ -227,6 +233,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         files_only: args.files_with_findings,
         min_severity: args.min_severity.into(),
         sync: args.state.is_some(),
+        timeline: args.timeline.clone(),
     };
     exit_at_once.store(true, Ordering::SeqCst);
     let output = Output::start(

@@ -6,6 +6,7 @@ pub mod ecs;
 mod escape;
 mod progress;
 mod text;
+pub(crate) mod timeline;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -53,6 +54,9 @@ pub struct OutputConfig {
     /// Sync the output to disk before [`Output::finish`] returns: a `--state` sweep saves
     /// its state only once what it covers cannot be lost to a crash.
     pub sync: bool,
+    /// `--timeline`: also write the findings and pivot events, sorted by time, as a
+    /// Timesketch CSV when the run ends (whatever the format).
+    pub timeline: Option<PathBuf>,
 }
 
 /// Set once, before `main`, when the process started with standard output closed (the
@@ -143,6 +147,7 @@ impl Output {
             summary_to_stderr: !config.quiet && (config.file.is_some() || config.files_only),
             min_severity: config.min_severity,
             sync: config.sync,
+            timeline: config.timeline.map(timeline::Timeline::new),
         };
         let handle = std::thread::Builder::new()
             .name("shellsweep-writer".into())
@@ -179,6 +184,11 @@ impl Output {
                 if w.sync && !w.broken {
                     w.sink.flush()?;
                     w.sink.inner.sync()?;
+                }
+                // Last, once the lines it mirrors are out: also after an interrupt or a
+                // reader that went away, since what was found is worth a timeline.
+                if let Some(t) = w.timeline.take() {
+                    t.finish().map_err(io::Error::other)?;
                 }
                 Ok(WriterOutcome {
                     broken_pipe: w.broken,
@@ -439,6 +449,9 @@ struct Writer {
     summary_to_stderr: bool,
     min_severity: Severity,
     sync: bool,
+    /// Every finding and pivot event document also goes here (`--timeline`): a new kind of
+    /// line is hooked in by handing its document to [`timeline::Timeline::add`].
+    timeline: Option<timeline::Timeline>,
 }
 
 /// Held output beyond this is written out as it stands and the rest streamed unsorted, so a
@@ -451,6 +464,11 @@ impl Writer {
             Message::Findings(findings) => {
                 if self.broken {
                     return Ok(());
+                }
+                if let Some(t) = &mut self.timeline {
+                    for f in &findings {
+                        t.add(&ecs::finding_value(f, &self.observer).map_err(io::Error::other)?);
+                    }
                 }
                 for f in &findings {
                     let is_log = matches!(f.subject, Subject::Log(_));
@@ -516,14 +534,24 @@ impl Writer {
                 }
                 self.clear_progress();
                 for c in &found {
-                    match self.format {
-                        Format::Jsonl => {
-                            let line = ecs::carried(&c.doc, &c.first_seen, &self.observer)
-                                .map_err(io::Error::other)?;
+                    // The timeline reads the line a JSON run writes, in text runs too.
+                    let line = if self.format == Format::Jsonl || self.timeline.is_some() {
+                        Some(
+                            ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                                .map_err(io::Error::other)?,
+                        )
+                    } else {
+                        None
+                    };
+                    if let (Some(t), Some(line)) = (&mut self.timeline, &line) {
+                        t.add(&serde_json::from_str(line).map_err(io::Error::other)?);
+                    }
+                    match (self.format, line) {
+                        (Format::Jsonl, Some(line)) => {
                             self.sink.write_all(line.as_bytes())?;
                             self.sink.write_all(b"\n")?;
                         }
-                        Format::Text => carried_text(&mut self.sink, &path, c)?,
+                        _ => carried_text(&mut self.sink, &path, c)?,
                     }
                 }
                 self.sink.flush()
