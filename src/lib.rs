@@ -49,6 +49,7 @@ mod logs;
 #[allow(missing_docs)]
 mod logscan;
 // Reached from outside only through `internals`, which is not a stable API.
+mod correlate;
 #[allow(missing_docs)]
 mod output;
 mod pipeline;
@@ -62,6 +63,7 @@ mod rules;
 mod state;
 mod summary;
 mod walk;
+mod webroot;
 mod yara;
 
 pub use common::diag::{Diagnostic, Level, Pos};

@@ -6,6 +6,7 @@ pub mod ecs;
 mod escape;
 mod progress;
 mod text;
+mod text_joins;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -452,7 +453,8 @@ impl Writer {
                 if self.broken {
                     return Ok(());
                 }
-                for f in &findings {
+                // Pivot events are not findings: `-l` and the summary's lists leave them out.
+                for f in findings.iter().filter(|f| !f.is_event()) {
                     let is_log = matches!(f.subject, Subject::Log(_));
                     if !self.with_findings.contains_key(f.subject.path()) {
                         self.with_findings
