@@ -49,6 +49,7 @@ mod logs;
 #[allow(missing_docs)]
 mod logscan;
 // Reached from outside only through `internals`, which is not a stable API.
+mod correlate;
 #[allow(missing_docs)]
 mod output;
 mod pipeline;
@@ -62,9 +63,6 @@ mod rules;
 mod state;
 mod summary;
 mod walk;
-// The correlator (next) joins log requests with files through it; until it is wired, only
-// its own tests call it.
-#[allow(dead_code)]
 mod webroot;
 mod yara;
 

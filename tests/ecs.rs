@@ -321,10 +321,12 @@ fn every_line_conforms_to_ecs() {
         kinds,
         [
             "carried",
+            "shellsweep.correlation",
             "shellsweep.file",
             "shellsweep.file ioc",
             "shellsweep.log",
             "shellsweep.log ioc",
+            "shellsweep.pivot",
             "shellsweep.scan",
             "shellsweep.summary"
         ]

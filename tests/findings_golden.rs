@@ -293,6 +293,8 @@ fn projected(bin: &std::path::Path, args: &[&str], form: Form) -> Vec<String> {
     let (findings, _) = findings_and_summary(&out);
     let mut lines: Vec<String> = findings
         .iter()
+        // Joined findings are newer than the golden file's release (tests/incident.rs).
+        .filter(|f| f["event"]["dataset"] != "shellsweep.correlation")
         .map(|f| sorted(&project(f, form)).to_string())
         .collect();
     lines.sort();

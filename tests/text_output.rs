@@ -65,11 +65,12 @@ fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
-/// The path a block header names: `[SEVERITY] PATH` (`PATH:LINE` for a log record).
+/// The path a block header names: `[SEVERITY] PATH` (`PATH:LINE` for a log record;
+/// `[EVENT] PATH:LINE` for a pivot event, a record of an address the scan points at).
 fn header_path(header: &str) -> &str {
     let (sev, path) = header.split_once(' ').expect("`[SEVERITY] PATH`");
     assert!(
-        ["[CRITICAL]", "[HIGH]", "[MEDIUM]", "[LOW]"].contains(&sev),
+        ["[CRITICAL]", "[HIGH]", "[MEDIUM]", "[LOW]", "[EVENT]"].contains(&sev),
         "{header}"
     );
     path

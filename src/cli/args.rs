@@ -201,6 +201,26 @@ pub struct ScanArgs {
     /// whole when the run ends, whatever --format; never scanned.
     #[arg(long, value_name = "FILE")]
     pub timeline: Option<PathBuf>,
+    /// Which folder a URL prefix serves, for joining log requests with files
+    /// (`/_layouts/15/=/srv/sp/16/TEMPLATE/LAYOUTS`; repeatable). Adds to and overrides
+    /// what server configs (IIS applicationHost.config, Apache, nginx, Tomcat) met in the
+    /// scanned trees or given with --server-config say.
+    #[arg(long, value_name = "URL_PREFIX=PATH")]
+    pub webroot: Vec<String>,
+    /// Read a web server's config for the web-root map (repeatable): IIS
+    /// applicationHost.config, Apache httpd.conf/site files, nginx.conf, Tomcat server.xml.
+    #[arg(long, value_name = "FILE")]
+    pub server_config: Vec<PathBuf>,
+    /// How far the pivot follows the intruder: 1 (default) emits every record of the
+    /// addresses that requested a webshell, are on an IOC list or sent an exploit; each
+    /// more hop adds the addresses that POSTed to the same scripts (at most 5).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub pivot_hops: u8,
+    /// Do not join findings after the scan (no webshell-requested, dropped-after-exploit
+    /// or pivot lines).
+    #[arg(long)]
+    pub no_correlation: bool,
     /// With --state: wait for a sweep that holds the state to finish instead of exiting 2.
     #[arg(long, requires = "state")]
     pub wait: bool,

@@ -12,6 +12,7 @@ use anyhow::Context;
 use super::args::{ScanArgs, SeverityArg, parse_utc_offset};
 use super::{LoadedRules, Status, load_engine_with, signals};
 use crate::allow::{AllowError, Allowlist};
+use crate::correlate;
 use crate::ioc::IocSet;
 use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
@@ -119,6 +120,16 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     });
     // Before any output: a list that gives nothing to match stops the run.
     let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
+    let mut map = crate::webroot::WebrootMap::default();
+    for w in &args.webroot {
+        map.add_option(w)
+            .with_context(|| format!("--webroot {w}"))?;
+    }
+    let correlation = correlate::Options {
+        map,
+        server_configs: args.server_config.clone(),
+        hops: args.pivot_hops,
+    };
     let baseline = match &args.baseline {
         Some(p) => Some(Arc::new(crate::baseline::Baseline::load(p)?)),
         None => None,
@@ -236,12 +247,15 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         timeline: args.timeline.clone(),
     };
     exit_at_once.store(true, Ordering::SeqCst);
+    let observer = Observer {
+        stdin_name: args.stdin_name.clone(),
+        ..Observer::here()
+    };
+    let evidence =
+        (!args.no_correlation).then(|| Arc::new(crate::pipeline::Evidence::new(observer.clone())));
     let output = Output::start(
         output_config,
-        Observer {
-            stdin_name: args.stdin_name.clone(),
-            ..Observer::here()
-        },
+        observer,
         Arc::clone(&stats),
         Arc::clone(&stop),
     );
@@ -285,6 +299,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         yara,
         yara_timeout: Some(args.yara_timeout).filter(|t| !t.is_zero()),
         baseline,
+        evidence,
     };
     let config = Arc::new(config);
     let scanner = {
@@ -296,6 +311,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         );
         let sink = output.sender();
         let done = DoneOnDrop(wake_tx);
+        let quiet = args.quiet;
         std::thread::Builder::new()
             .name("shellsweep-scan".into())
             // As much as the main thread it replaces (standard input is scanned on it).
@@ -303,6 +319,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .spawn(move || {
                 let _done = done;
                 pipeline::run(&engine, &config, &sink, &stats, &stop);
+                let outcome = correlate::run(&config, correlation, &sink, &stats, &stop);
+                if !quiet && outcome != correlate::Outcome::default() {
+                    let _ = sink.send(crate::output::Message::Notice(None, outcome.sentence()));
+                }
             })
             .context("cannot start the scan")?
     };

@@ -29,6 +29,10 @@ impl Carried {
         self.doc["rule"]["id"].as_str().unwrap_or_default()
     }
 
+    pub fn event_id(&self) -> &str {
+        self.doc["event"]["id"].as_str().unwrap_or_default()
+    }
+
     pub fn sha256(&self) -> Option<&str> {
         self.doc["file"]["hash"]["sha256"].as_str()
     }

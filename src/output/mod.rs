@@ -7,6 +7,7 @@ mod escape;
 mod progress;
 mod text;
 pub(crate) mod timeline;
+mod text_joins;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -470,7 +471,8 @@ impl Writer {
                         t.add(&ecs::finding_value(f, &self.observer).map_err(io::Error::other)?);
                     }
                 }
-                for f in &findings {
+                // Pivot events are not findings: `-l` and the summary's lists leave them out.
+                for f in findings.iter().filter(|f| !f.is_event()) {
                     let is_log = matches!(f.subject, Subject::Log(_));
                     if !self.with_findings.contains_key(f.subject.path()) {
                         self.with_findings

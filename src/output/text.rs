@@ -135,10 +135,15 @@ fn render_block(group: &[&Finding], color: bool) -> String {
             }
         }
         Subject::Log(l) => {
+            let label = if first.is_event() {
+                p.wrap(DIM, "[EVENT]")
+            } else {
+                p.severity(top)
+            };
             let _ = writeln!(
                 out,
                 "{} {}",
-                p.severity(top),
+                label,
                 p.wrap(MAGENTA, &format!("{path}:{}", l.line))
             );
             let time = l
@@ -182,6 +187,9 @@ fn score_line(group: &[&Finding]) -> Option<String> {
 }
 
 fn render_rule(out: &mut String, p: &Paint, f: &Finding) {
+    if let Some(pivot) = &f.pivot {
+        return super::text_joins::pivot(out, pivot);
+    }
     let _ = writeln!(
         out,
         "  {} {}  {}",
@@ -250,6 +258,7 @@ fn render_rule(out: &mut String, p: &Paint, f: &Finding) {
             let _ = writeln!(out, "    {}", for_terminal(d.as_bytes()));
         }
     }
+    super::text_joins::correlation(out, f);
     render_matches(out, p, f);
 }
 

@@ -53,11 +53,14 @@ impl Worker {
             Ok(x) => x,
             Err(e) => return self.not_read(path, e),
         };
+        if let Some(ev) = &cfg.evidence {
+            ev.file(path, &meta.stamp);
+        }
         if let Some(state) = &cfg.state
             && let Some(previous) = state.previous.unchanged_file(path, &meta.stamp)
         {
             self.stats.files_unchanged.fetch_add(1, Relaxed);
-            self.carry(path, &previous.findings);
+            self.carry(path, &previous.findings, &meta);
             state
                 .collector
                 .file(path, meta.stamp, previous.findings.clone());
@@ -68,7 +71,12 @@ impl Worker {
         }
         if log_candidate {
             match self.try_log(path, &mut file, &meta) {
-                Ok(true) => return,
+                Ok(true) => {
+                    if let Some(ev) = &cfg.evidence {
+                        ev.log(path);
+                    }
+                    return;
+                }
                 Ok(false) => {}
                 Err(e) => return self.error(path, e),
             }
@@ -100,7 +108,7 @@ impl Worker {
 
     /// Reports again what an earlier sweep found in a file that has not changed since: the
     /// webshell is still there. An allowlist applies as to new findings.
-    fn carry(&self, path: &Path, found: &[Carried]) {
+    fn carry(&self, path: &Path, found: &[Carried], meta: &FileMeta) {
         let policy = &self.config.policy;
         let mut report = Vec::new();
         for c in found {
@@ -113,6 +121,9 @@ impl Worker {
             report.push(c.clone());
         }
         if !report.is_empty() {
+            if let Some(ev) = &self.config.evidence {
+                ev.carried(path, &report, &meta.stamp);
+            }
             self.send(Message::Carried(path.to_path_buf(), report));
         }
     }

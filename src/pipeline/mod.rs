@@ -4,9 +4,12 @@
 //! This module only routes. How bytes become text is `read`'s; matching a log, and
 //! splitting a large one across threads, is `logscan`'s; what gets reported is `policy`'s.
 
+mod evidence;
 mod file;
 mod log;
 mod stdin;
+
+pub use evidence::{Evidence, FileHit, MAX_SEEDS, ScriptFile, Seed, one_above};
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -57,6 +60,9 @@ pub struct ScanConfig {
     pub yara_timeout: Option<std::time::Duration>,
     /// `--baseline`: the known-good files each scanned folder is compared with.
     pub baseline: Option<Arc<Baseline>>,
+    /// Notes for correlation after the walk (None when a pass must leave none: the
+    /// correlation's own log passes).
+    pub evidence: Option<Arc<Evidence>>,
 }
 
 pub(crate) use crate::read::STDIN;
@@ -287,7 +293,14 @@ impl Worker {
                 self.event(ScanEvent::error(path.map(PathBuf::from), message.clone()));
                 self.send(Message::FileError(path.map(PathBuf::from), message));
             }
-            Entry::File(path) => self.file(path),
+            Entry::File(path) => {
+                if let Some(ev) = &self.config.evidence
+                    && crate::webroot::WebrootMap::config_kind(path).is_some()
+                {
+                    ev.config(path);
+                }
+                self.file(path)
+            }
         }
     }
 }
@@ -314,6 +327,9 @@ impl Sink for Deliver {
     fn findings(&mut self, mut findings: Vec<Finding>) {
         let allowed = self.config.policy.drop_allowed(&mut findings);
         self.stats.findings_allowed.fetch_add(allowed, Relaxed);
+        if let Some(ev) = &self.config.evidence {
+            ev.findings(&findings);
+        }
         for f in &findings {
             self.stats.finding(f.severity());
         }

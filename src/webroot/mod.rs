@@ -239,6 +239,7 @@ impl WebrootMap {
     }
 
     /// [`add_config`](Self::add_config) for a file whose kind the caller knows.
+    #[cfg(test)]
     pub(crate) fn add_config_as(
         &mut self,
         path: &Path,
@@ -593,12 +594,14 @@ fn covers(m: &Mapping, comps: &[&[u8]], case_insensitive: bool) -> bool {
 
 /// The longer prefix, then the longer folder: the mapping that says more.
 fn more_specific<'a>(best: Option<&'a Mapping>, m: &'a Mapping) -> &'a Mapping {
+    // What a server's config or the user says beats what is inferred from a path (the
+    // hive, webapps/), which names the scanned copy's folder and so looks more specific.
+    let weight = |x: &Mapping| {
+        let inferred = matches!(x.source, Source::SharePointHive | Source::TomcatWebapps);
+        (x.prefix.len(), !inferred, x.folder.comps.len())
+    };
     match best {
-        Some(b)
-            if (b.prefix.len(), b.folder.comps.len()) >= (m.prefix.len(), m.folder.comps.len()) =>
-        {
-            b
-        }
+        Some(b) if weight(b) >= weight(m) => b,
         _ => m,
     }
 }

@@ -76,10 +76,13 @@ pub fn json_lines(out: &Output) -> Vec<Value> {
 }
 
 /// The findings, after checking that the last line (and only it) is the summary. Error and
-/// skip event lines (`event.dataset: shellsweep.scan`, see tests/events.rs) are left out.
+/// skip event lines (`event.dataset: shellsweep.scan`, see tests/events.rs) and the pivot's
+/// events (`shellsweep.pivot`, see tests/incident.rs) are left out.
 pub fn findings_and_summary(out: &Output) -> (Vec<Value>, Value) {
     let mut lines = json_lines(out);
-    lines.retain(|l| l["event"]["dataset"] != "shellsweep.scan");
+    lines.retain(|l| {
+        l["event"]["dataset"] != "shellsweep.scan" && l["event"]["dataset"] != "shellsweep.pivot"
+    });
     let summary = lines.pop().expect("at least the summary line");
     assert_eq!(
         summary["event"]["action"], "scan_completed",

@@ -10,10 +10,11 @@ use sha2::{Digest, Sha256};
 
 use crate::common::bytes::{escape_bytes, hex, path_bytes, rfc3339};
 use crate::engine::Match;
-use crate::finding::{FileSubject, Finding, IndicatorHit, Subject};
+use crate::finding::{Correlation, FileSubject, Finding, IndicatorHit, Subject};
 use crate::ioc::Kind;
 use crate::logs::Field;
 
+use super::correlation::{CorrelationWire, PivotWire};
 use super::host::Observer;
 use super::log::{Capped, Endpoint, Http, LogWire, Network, Url, User, UserAgent, log_wire};
 use super::{Event, FileWire, Header, Related, risk_score};
@@ -104,7 +105,9 @@ struct Matched<'a> {
 /// `shellsweep.*` of a finding: what ECS has no field for.
 #[derive(Serialize)]
 struct FindingExt<'a> {
-    severity_name: &'static str,
+    /// Absent on a pivot event, which is not an alert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity_name: Option<&'static str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [String],
     /// A Sigma rule's status and false positives.
@@ -134,6 +137,10 @@ struct FindingExt<'a> {
     log: Option<LogExt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ioc: Option<IocExt<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation: Option<CorrelationWire<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pivot: Option<PivotWire<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     truncated_fields: Vec<String>,
     run_id: &'a str,
@@ -190,7 +197,9 @@ struct FindingDoc<'a> {
     header: Header<'a>,
     message: String,
     event: Event,
-    rule: RuleWire<'a>,
+    /// Absent on a pivot event: no rule matched it, an address did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<RuleWire<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<FileWire<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,23 +242,33 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
     let mut capped = Capped::default();
     let mut related = Related::default();
     let (category, dataset): (&'static [&'static str], _) = match &f.subject {
+        _ if f.pivot.is_some() => (&["web"], "shellsweep.pivot"),
+        _ if f.correlation.is_some() => (&["intrusion_detection", "web"], "shellsweep.correlation"),
         Subject::File(_) => (&["malware", "file"], "shellsweep.file"),
         Subject::Log(_) => (&["intrusion_detection", "web"], "shellsweep.log"),
     };
+    let alert = !f.is_event();
     let mut event = Event {
-        kind: "alert",
+        kind: if alert { "alert" } else { "event" },
         category,
         kind_type: ["info"],
         module: "shellsweep",
         dataset,
         id: Some(event_id(f, &path)),
-        severity: Some(f.rule.severity.ecs_score()),
-        risk_score: Some(risk_score(f.rule.severity, f.file_score)),
+        severity: alert.then(|| f.rule.severity.ecs_score()),
+        risk_score: alert.then(|| risk_score(f.rule.severity, f.file_score)),
         created: rfc3339(f.timestamp),
         ..Event::default()
     };
+    if let Some(Correlation::Requested(r)) = &f.correlation {
+        event.start = r.first.map(rfc3339);
+        event.end = r.last.map(rfc3339);
+        for c in &r.clients {
+            Related::add(&mut related.ip, c);
+        }
+    }
     let mut ext = FindingExt {
-        severity_name: f.rule.severity.as_str(),
+        severity_name: alert.then(|| f.rule.severity.as_str()),
         references: &f.rule.references,
         rule_status: f.rule.status.as_deref(),
         falsepositives: &f.rule.falsepositives,
@@ -269,6 +288,8 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
             .then(|| base64::engine::general_purpose::STANDARD.encode(path_bytes(&path))),
         log: None,
         ioc: None,
+        correlation: f.correlation.as_ref().map(CorrelationWire::of),
+        pivot: f.pivot.as_deref().map(PivotWire::of),
         truncated_fields: Vec::new(),
         run_id: &observer.run_id,
     };
@@ -297,7 +318,11 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
             log_parts = Some(parts);
         }
     }
-    let mut threat = attack_threat(&f.rule.tags);
+    let mut threat = if alert {
+        attack_threat(&f.rule.tags)
+    } else {
+        None
+    };
     if let Some(hit) = &f.indicator {
         let from_log = matches!(f.subject, Subject::Log(_));
         let matched = if from_log {
@@ -323,14 +348,14 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
         header: Header::new(observer, f.timestamp),
         message,
         event,
-        rule: RuleWire {
+        rule: alert.then(|| RuleWire {
             id: &f.rule.id,
             name: &f.rule.name,
             description: &f.rule.description,
             reference: f.rule.references.first().map(String::as_str),
             author: [&f.rule.author],
             ruleset: &f.rule.ruleset,
-        },
+        }),
         file: doc_file,
         log: None,
         source: None,
@@ -341,7 +366,7 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
         user: None,
         network: None,
         related,
-        tags: &f.rule.tags,
+        tags: if alert { &f.rule.tags } else { &[] },
         threat,
         shellsweep: ext,
     };
@@ -355,7 +380,24 @@ fn finding_doc<'a>(f: &'a Finding, observer: &'a Observer) -> FindingDoc<'a> {
         doc.user = p.user;
         doc.network = p.network;
     }
+    if let Some(Correlation::Dropped(d)) = &f.correlation {
+        if let Some(c) = &d.exploit.client {
+            doc.source = Some(Endpoint {
+                ip: Some(c.clone()),
+                ..Endpoint::default()
+            });
+            Related::add(&mut doc.related.ip, c);
+        }
+        doc.url = d.exploit.url_path.as_ref().map(|p| Url {
+            path: Some(capped_path(p)),
+            ..Url::default()
+        });
+    }
     doc
+}
+
+fn capped_path(p: &str) -> String {
+    Capped::default().text("url.path", p.as_bytes())
 }
 
 /// Deterministic across runs, so a SIEM can drop the duplicates of a re-run: the same rule
@@ -531,6 +573,25 @@ fn attack_threat<'a>(tags: &[String]) -> Option<Threat<'a>> {
 /// One sentence for people (paths as found, not made absolute: people typed them).
 fn message(f: &Finding, capped: &mut Capped) -> String {
     let name = &f.rule.name;
+    if let (Some(c), Subject::File(file)) = (&f.correlation, &f.subject) {
+        let path = file.path.to_string_lossy();
+        let text = match c {
+            Correlation::Requested(r) => format!(
+                "{name}: {path} was requested {} time(s) by {} client(s) ({} more answered 404)",
+                r.count,
+                r.clients.len(),
+                r.not_found
+            ),
+            Correlation::Dropped(d) => format!(
+                "{name}: {path} {} {}s after {} from {}",
+                d.file_time_kind,
+                d.delay_seconds,
+                d.exploit.rule_id,
+                d.exploit.client.as_deref().unwrap_or("an unknown client")
+            ),
+        };
+        return capped.text("message", text.as_bytes());
+    }
     match &f.subject {
         Subject::File(file) => format!("{name} in {}", file.path.to_string_lossy()),
         Subject::Log(l) => {
@@ -548,11 +609,19 @@ fn message(f: &Finding, capped: &mut Capped) -> String {
             let from = get(Field::ClientIp)
                 .map(|ip| format!(" from {ip}"))
                 .unwrap_or_default();
-            let text = format!(
-                "{name}{request}{from} ({}:{})",
-                l.path.to_string_lossy(),
-                l.line
-            );
+            let text = match &f.pivot {
+                Some(p) => {
+                    let status = get(Field::Status)
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default();
+                    format!("Pivot {}{request}{status}", p.address)
+                }
+                None => format!(
+                    "{name}{request}{from} ({}:{})",
+                    l.path.to_string_lossy(),
+                    l.line
+                ),
+            };
             // The sentence repeats logged text: capped like the fields it came from.
             capped.text("message", text.as_bytes())
         }

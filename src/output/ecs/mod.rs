@@ -9,6 +9,7 @@
 //! `log` for what a log record contributes, `run` the error, skip, carried-over and
 //! summary lines.
 
+mod correlation;
 mod finding;
 mod host;
 mod log;
@@ -117,6 +118,8 @@ pub struct Event {
     pub created: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
     /// Nanoseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<u64>,

@@ -3,6 +3,12 @@
 //! One model feeds every writer (the ECS wire form is `crate::output::ecs`), so the JSON and
 //! the text output can never disagree about what was found.
 
+mod correlation;
+
+pub use correlation::{
+    Correlation, Dropped, ExploitRef, FindingRef, MAX_EVENT_IDS, Pivot, Requested,
+};
+
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -187,6 +193,11 @@ pub struct Finding {
     pub rule_severity: Severity,
     /// File statistics the rule's condition compared (entropy, longest word, ...).
     pub measures: Vec<(crate::rules::Stat, f64)>,
+    /// A finding made by joining others (a webshell's requests, a file dropped after an
+    /// exploit).
+    pub correlation: Option<Correlation>,
+    /// Not an alert but a record of the intruder's activity (`event.kind: event`).
+    pub pivot: Option<Box<Pivot>>,
 }
 
 impl Finding {
@@ -264,7 +275,15 @@ impl Finding {
             selections: Vec::new(),
             indicator: None,
             measures: Vec::new(),
+            correlation: None,
+            pivot: None,
         }
+    }
+
+    /// True for a line of the intruder's activity, which is not an alert: it is not counted
+    /// as a finding and has no rule on the wire.
+    pub fn is_event(&self) -> bool {
+        self.pivot.is_some()
     }
 
     pub fn severity(&self) -> Severity {

@@ -1,0 +1,174 @@
+//! Correlation, after the walk: the responder's questions that join findings.
+//!
+//! Which clients requested each webshell (`webshell requested`), which script appeared in a
+//! served folder minutes after an exploit request (`dropped after exploit`), and what else
+//! the addresses involved did (pivot events, `event.kind: event`, one hop by default).
+//!
+//! It runs once the walk is done, because a log record can only be joined with a file
+//! finding that exists: the walk leaves notes (`pipeline::Evidence`), and each question is
+//! a pass over the logs the scan read, through the same pipeline with an IOC set of what
+//! is looked for (see `pass.rs`). With no finding to join, no pass runs and correlation
+//! costs nothing.
+
+mod dropped;
+mod pass;
+mod pivot;
+mod requests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc::SyncSender;
+
+use crate::output::Message;
+use crate::pipeline::{ScanConfig, Seed};
+use crate::summary::Stats;
+use crate::webroot::WebrootMap;
+
+/// What the user asked of correlation.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// `--webroot` mappings (checked when the arguments were read).
+    pub map: WebrootMap,
+    /// `--server-config` files, read beside the configs the walk met.
+    pub server_configs: Vec<PathBuf>,
+    /// `--pivot-hops`: 1 follows the addresses the scan found; each more hop follows what
+    /// they used to the addresses that used it too.
+    pub hops: u8,
+}
+
+/// What correlation found, for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub webshells_requested: u64,
+    pub dropped: u64,
+    pub pivot_addresses: u64,
+    pub pivot_events: u64,
+    pub passes: u64,
+}
+
+impl Outcome {
+    /// One line for people (stderr).
+    pub fn sentence(&self) -> String {
+        format!(
+            "correlation: {} webshell(s) requested, {} file(s) dropped after an exploit, \
+             {} pivot event(s) from {} address(es) ({} pass(es) over the logs)",
+            self.webshells_requested,
+            self.dropped,
+            self.pivot_events,
+            self.pivot_addresses,
+            self.passes
+        )
+    }
+}
+
+/// What the web-root map holds, and what the configs said that it could not follow (an
+/// `Include`, a regex location): requests under those are joined by their path's tail.
+fn map_sentence(map: &WebrootMap) -> String {
+    let mut sources: Vec<String> = map.mappings().map(|(_, _, s)| s.to_string()).collect();
+    sources.sort();
+    sources.dedup();
+    let mut text = format!(
+        "web-root map: {} mapping(s) from {}",
+        map.mappings().count(),
+        sources.join(", ")
+    );
+    if let Some(first) = map.not_followed().first() {
+        text.push_str(&format!(
+            "; {} directive(s) not followed, first {}:{}: {}",
+            map.not_followed_total(),
+            first.config.display(),
+            first.line,
+            first.what
+        ));
+    }
+    crate::output::for_terminal(text.as_bytes())
+}
+
+/// Runs the joins over what the scan of `config` left in its evidence, sending findings
+/// and pivot events to `sink`.
+pub fn run(
+    config: &Arc<ScanConfig>,
+    options: Options,
+    sink: &SyncSender<Message>,
+    stats: &Arc<Stats>,
+    stop: &Arc<AtomicBool>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let Some(evidence) = &config.evidence else {
+        return outcome;
+    };
+    if stop.load(Relaxed) {
+        return outcome;
+    }
+    let mut seen = evidence.take();
+    let observer = evidence.observer();
+    let mut map = options.map;
+    let notice = |m: String| {
+        let _ = sink.send(Message::Notice(None, m));
+    };
+    for c in seen.configs.iter().chain(&options.server_configs) {
+        if let Err(e) = map.add_config(c) {
+            notice(format!("web-root map: {e}"));
+        }
+    }
+    for s in &seen.scripts {
+        map.infer_from_path(&s.path);
+    }
+    if !map.is_empty() {
+        notice(map_sentence(&map));
+    }
+    let exploits: Vec<dropped::Exploit> = seen
+        .exploits
+        .iter()
+        .filter_map(|f| dropped::Exploit::of(f, observer))
+        .collect();
+    for e in &exploits {
+        if let Some(c) = e.request.client {
+            seen.seed(Seed {
+                address: c.to_string(),
+                reason: format!("exploit rule {}", e.reference.rule_id),
+                via: "exploit",
+            });
+        }
+    }
+    if seen.cut > 0 {
+        notice(format!(
+            "correlation: {} exploit finding(s) or addresses past the first {} were not \
+             followed",
+            seen.cut,
+            crate::pipeline::MAX_SEEDS
+        ));
+    }
+    let mut found = Vec::new();
+    let dropped = dropped::find(&exploits, &seen.scripts, &map, &config.read);
+    outcome.dropped = dropped.len() as u64;
+    found.extend(dropped);
+    let pivots = pivot::Pivoting::new(config, &map, observer, options.hops, sink, stats, stop).run(
+        std::mem::take(&mut seen.files),
+        &seen.seeds,
+        &seen.logs,
+    );
+    outcome.webshells_requested = pivots.requested.len() as u64;
+    outcome.pivot_addresses = pivots.addresses;
+    outcome.pivot_events = pivots.events.len() as u64;
+    outcome.passes = pivots.passes;
+    found.extend(pivots.requested);
+    found.retain(|f| {
+        let shown = config.policy.reports(f.severity());
+        if shown {
+            stats.finding(f.severity());
+        } else {
+            stats.findings_below_min_severity.fetch_add(1, Relaxed);
+        }
+        shown
+    });
+    for f in found {
+        let _ = sink.send(Message::Findings(vec![f]));
+    }
+    // Events in time order: the intruder's timeline as it happened.
+    for chunk in pivots.events.chunks(256) {
+        let _ = sink.send(Message::Findings(chunk.to_vec()));
+    }
+    outcome
+}

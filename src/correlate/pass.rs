@@ -1,0 +1,178 @@
+//! One correlation pass over the logs the scan read: the pipeline again, with no rules and
+//! an IOC set made of what the joins look for (file names of webshells, pivot addresses).
+//!
+//! Reusing the log scanner, not a second reader, means every format, compressed and
+//! transcoded logs, the time window and the line prefilter behave exactly as in the scan:
+//! a pass costs what an IOC list of a few entries costs, and most lines are never parsed.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use crate::engine::Engine;
+use crate::finding::{Finding, LogSubject, Subject};
+use crate::ioc::{Indicator, IocSet, Kind};
+use crate::logs::{Field, LogFormat, percent_decode};
+use crate::output::Message;
+use crate::pipeline::{self, ScanConfig};
+use crate::summary::Stats;
+
+/// What a pass looks for.
+#[derive(Default)]
+pub(super) struct Needles {
+    /// Lowercase file names of webshells.
+    pub names: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+}
+
+impl Needles {
+    pub(super) fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.addresses.is_empty()
+    }
+
+    fn iocs(&self) -> IocSet {
+        let list: Arc<str> = Arc::from("correlation");
+        let mut set = IocSet::default();
+        for (i, n) in self.names.iter().enumerate() {
+            set.add(Indicator::new(Kind::FileName, n.clone(), &list, i + 1));
+        }
+        for (i, a) in self.addresses.iter().enumerate() {
+            let kind = if a.is_ipv4() { Kind::Ipv4 } else { Kind::Ipv6 };
+            set.add(Indicator::new(kind, a.to_string(), &list, i + 1));
+        }
+        set
+    }
+}
+
+/// A request record a pass found, with what the joins read from it.
+#[derive(Clone, Debug)]
+pub(super) struct Request {
+    pub log: LogSubject,
+    pub time: Option<jiff::Timestamp>,
+    /// The client: the first address of X-Forwarded-For when the record has one (the server
+    /// sat behind a proxy), else `c-ip`.
+    pub client: Option<IpAddr>,
+    /// Every address of the record (`c-ip` and X-Forwarded-For), for pivot lookups.
+    pub addresses: Vec<IpAddr>,
+    pub method: Option<String>,
+    /// Percent-decoded, without the query.
+    pub url_path: Option<String>,
+    pub status: Option<u16>,
+    pub user_agent: Option<String>,
+}
+
+impl Request {
+    pub(super) fn of(log: LogSubject) -> Request {
+        let get = |want: Field| {
+            log.fields
+                .iter()
+                .find(|(f, _)| *f == want)
+                .map(|(_, v)| v.as_slice())
+        };
+        let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        let addrs = |v: &[u8]| -> Vec<IpAddr> {
+            crate::common::net::logged_addrs(v)
+                .filter_map(crate::common::net::parse_logged_addr)
+                .collect()
+        };
+        let forwarded = get(Field::ForwardedFor).map(addrs).unwrap_or_default();
+        let direct = get(Field::ClientIp).map(addrs).unwrap_or_default();
+        let client = forwarded.first().or(direct.first()).copied();
+        let mut addresses = direct;
+        addresses.extend(forwarded);
+        let user_agent = get(Field::UserAgent).map(|v| {
+            let ua = text(v);
+            // IIS logs a space in a user agent as `+`.
+            if log.format == LogFormat::Iis {
+                ua.replace('+', " ")
+            } else {
+                ua
+            }
+        });
+        Request {
+            time: log.time,
+            client,
+            addresses,
+            method: get(Field::Method).map(text),
+            url_path: get(Field::UriStem).map(|s| text(&percent_decode(s))),
+            status: get(Field::Status).and_then(|s| std::str::from_utf8(s).ok()?.parse().ok()),
+            user_agent,
+            log,
+        }
+    }
+
+    /// IIS serves paths case-insensitively; Apache and nginx do not.
+    pub(super) fn case_insensitive(&self) -> bool {
+        self.log.format == LogFormat::Iis
+    }
+
+    /// Where the record is, to tell two passes' copies of it apart.
+    pub(super) fn key(&self) -> (PathBuf, u64) {
+        (self.log.path.clone(), self.log.offset)
+    }
+}
+
+/// What a pass could not read: told to the user, and the run is incomplete, since a
+/// request may be missing from the joins.
+pub(super) struct PassOutcome {
+    pub requests: Vec<Request>,
+}
+
+/// Reads the logs once for `needles`.
+pub(super) fn run(
+    base: &Arc<ScanConfig>,
+    logs: &[PathBuf],
+    needles: &Needles,
+    sink: &SyncSender<Message>,
+    stats: &Stats,
+    stop: &Arc<AtomicBool>,
+) -> PassOutcome {
+    let mut config = (**base).clone();
+    config.roots = logs.to_vec();
+    config.iocs = Arc::new(needles.iocs());
+    config.state = None;
+    config.baseline = None;
+    config.yara = None;
+    config.evidence = None;
+    config.stdin_name = None;
+    config.skip_missing = true;
+    config.policy = crate::policy::Policy::new(
+        crate::common::severity::Severity::Low,
+        crate::common::severity::Severity::Low,
+        Arc::default(),
+    );
+    let config = Arc::new(config);
+    // No rules: only the needles are matched.
+    let engine = Arc::new(Engine::new(Vec::new()).expect("an engine without rules builds"));
+    let pass_stats = Arc::new(Stats::default());
+    let (tx, rx) = sync_channel::<Message>(64);
+    let mut requests = Vec::new();
+    std::thread::scope(|s| {
+        let (engine, config, pass_stats, stop) = (&engine, &config, &pass_stats, stop);
+        s.spawn(move || pipeline::run(engine, config, &tx, pass_stats, stop));
+        for m in rx {
+            match m {
+                Message::Findings(found) => {
+                    requests.extend(found.into_iter().filter_map(|f: Finding| match f.subject {
+                        Subject::Log(l) => Some(Request::of(l)),
+                        Subject::File(_) => None,
+                    }))
+                }
+                Message::FileError(path, message) => {
+                    stats.errors.fetch_add(1, Relaxed);
+                    let _ = sink.send(Message::FileError(
+                        path,
+                        format!(
+                            "correlation: {message} (its requests may be missing from the joins)"
+                        ),
+                    ));
+                }
+                // Skips and notices were told by the scan already.
+                Message::Notice(..) | Message::Event(_) | Message::Carried(..) | Message::End => {}
+            }
+        }
+    });
+    PassOutcome { requests }
+}
