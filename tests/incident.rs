@@ -118,12 +118,15 @@ fn log_name(v: &Value) -> String {
 #[test]
 fn one_scan_answers_the_four_questions() {
     let (dir, webroot, logs, base) = stage();
+    let timeline = dir.path().join("timeline.csv");
     let out = run([
         "scan".as_ref(),
         "--format".as_ref(),
         "jsonl".as_ref(),
         "--baseline".as_ref(),
         base.as_os_str(),
+        "--timeline".as_ref(),
+        timeline.as_os_str(),
         webroot.as_os_str(),
         logs.as_os_str(),
     ]);
@@ -292,9 +295,57 @@ fn one_scan_answers_the_four_questions() {
         .filter(|v| rule(v) == "SSW-BASELINE-NEW")
         .collect();
     assert_eq!(new.len(), 1, "only the webshell is new: {new:?}");
+    assert!(
+        !lines.iter().any(|v| rule(&v).starts_with("SSW-BASELINE-")
+            && !is_shell(v)),
+        "the log folder is not compared with the web root's baseline"
+    );
     assert!(is_shell(new[0]));
     assert_eq!(new[0]["shellsweep"]["severity_name"], "critical");
+
+    // The timeline, as Timesketch's importer reads it (Python's csv): every line above, in
+    // time order; the drop at the file's time, two seconds after the exploit's request.
+    let rows = timeline_rows(&timeline);
+    let alerts_and_events = lines
+        .iter()
+        .filter(|v| v["event"]["kind"] == "alert" || v["event"]["dataset"] == "shellsweep.pivot")
+        .count();
+    assert_eq!(rows.len(), alerts_and_events);
+    let times: Vec<jiff::Timestamp> = rows.iter().map(|r| time(&r["datetime"])).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+    let at = |rule: &str| {
+        rows.iter()
+            .position(|r| r["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("{rule} in the timeline"))
+    };
+    assert!(at("SSW-LOG-TOOLSHELL-001") < at("SSW-CORR-DROPPED"));
+    let drop_row = &rows[at("SSW-CORR-DROPPED")];
+    assert_eq!(time(&drop_row["datetime"]), time(&"2025-07-19T10:02:15Z".into()));
+    assert_eq!(drop_row["source_ip"], ATTACKER);
+    let pivot_rows: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["event_kind"] == "pivot")
+        .map(|r| r["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(pivot_rows, pivot_ids);
     drop(dir);
+}
+
+/// The timeline's rows, read by Python's csv module (as Timesketch's importer would), as
+/// JSON objects keyed by column.
+fn timeline_rows(path: &Path) -> Vec<Value> {
+    let script = "import csv, json, sys\n\
+                  rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))\n\
+                  for k in ('message', 'datetime', 'timestamp_desc'):\n\
+                  \x20   assert k in rows[0], k\n\
+                  print(json.dumps(rows))\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -365,8 +365,14 @@ impl Baseline {
 
     /// The recorded root a scanned root is compared with: the only one; else the one
     /// written the same; else the one with the same last name; else none.
-    fn root_for(&self, scanned: &Path) -> Option<&str> {
-        if let [only] = self.roots.as_slice() {
+    /// The baseline root a scanned folder is compared with: the only one when both sides
+    /// have one folder (a baseline built elsewhere fits the folder served here); else the
+    /// root written the same, else the one with the same last name. A scan of a web root
+    /// and a log folder compares only the web root.
+    fn root_for(&self, scanned: &Path, only_folder: bool) -> Option<&str> {
+        if let [only] = self.roots.as_slice()
+            && only_folder
+        {
             return Some(only);
         }
         let text = scanned.to_string_lossy();
@@ -394,10 +400,11 @@ impl Baseline {
     pub(crate) fn compare(
         &self,
         root: &Path,
+        only_folder: bool,
         config: &WalkConfig,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Compared>, String> {
-        let Some(base_root) = self.root_for(root) else {
+        let Some(base_root) = self.root_for(root, only_folder) else {
             return Err(format!(
                 "{}: no root of the baseline matches it (the baseline has {})",
                 root.display(),

@@ -366,8 +366,17 @@ fn row(kind: Kind, doc: &Value, started: jiff::Timestamp) -> Row {
     let source_ip = match kind {
         Kind::WebshellRequested => first(&[&requests["clients"], &doc["related"]["ip"]]),
         Kind::DroppedAfterExploit => first(&[&doc["source"]["ip"], &exploit["client"]]),
-        Kind::Pivot => first(&[&doc["source"]["ip"], &doc["shellsweep"]["pivot"]["address"]]),
-        _ => text(&doc["source"]["ip"]),
+        // The followed address: behind a proxy it is in X-Forwarded-For, not `source.ip`.
+        Kind::Pivot => first(&[&doc["shellsweep"]["pivot"]["address"], &doc["source"]["ip"]]),
+        // The client, as correlation reads it: the first X-Forwarded-For address, else the
+        // peer.
+        _ => {
+            let forwarded = text(&doc["network"]["forwarded_ip"]);
+            match forwarded.split([',', ' ']).find(|a| !a.is_empty()) {
+                Some(a) => a.to_owned(),
+                None => text(&doc["source"]["ip"]),
+            }
+        }
     };
     let method = match kind {
         Kind::WebshellRequested => text(&requests["methods"]),

@@ -156,11 +156,12 @@ fn compare_baseline(
     stop: &Arc<AtomicBool>,
 ) {
     let mut sink = worker.findings_sink();
+    let only_folder = roots.iter().filter(|r| r.is_dir()).count() == 1;
     for root in roots {
         if stop.load(Relaxed) || !root.is_dir() {
             continue;
         }
-        match baseline.compare(root, &worker.config.walk, stop) {
+        match baseline.compare(root, only_folder, &worker.config.walk, stop) {
             Ok(None) => {}
             Ok(Some(crate::baseline::Compared { findings, errors })) => {
                 for message in errors {
@@ -168,8 +169,17 @@ fn compare_baseline(
                     worker.event(ScanEvent::error(Some(root.clone()), message.clone()));
                     worker.send(Message::FileError(None, format!("baseline: {message}")));
                 }
+                let policy = &worker.config.policy;
                 for f in findings {
-                    sink.findings(vec![f]);
+                    // `--min-severity` applies as to every finding.
+                    if policy.reports(f.severity()) {
+                        sink.findings(vec![f]);
+                    } else {
+                        worker
+                            .stats
+                            .findings_below_min_severity
+                            .fetch_add(1, Relaxed);
+                    }
                 }
             }
             Err(message) => worker.send(Message::Notice(
