@@ -412,7 +412,7 @@ fn log_findings(s: &mut String, r: &Report) {
     }
     let _ = writeln!(
         s,
-        "<h2 id=\"logs\">Log findings</h2>\n<p>{} finding(s) in {} log(s), by client address, then time.</p>",
+        "<h2 id=\"logs\">2b. Log findings</h2>\n<p>{} finding(s) in {} log(s), by client address, then time.</p>",
         r.logs.len(),
         groups.len()
     );
@@ -620,8 +620,9 @@ fn baseline(s: &mut String, r: &Report) {
             .unwrap_or("?");
         let _ = writeln!(
             s,
-            "<tr><td><b>{}</b></td><td>{}</td><td><code class=\"path\">{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><b>{}</b><br><code>{}</code></td><td>{}</td><td><code class=\"path\">{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             e(change),
+            opt(f.meta.rule_id.as_deref()),
             sev(f.meta.severity.as_deref()),
             opt(f.path.as_deref()),
             e(&r.runs

@@ -21,6 +21,9 @@ const RIGHT: f64 = 30.0;
 const TOP: f64 = 34.0;
 const ROW: f64 = 22.0;
 const BOTTOM: f64 = 46.0;
+/// Room inside the plot at both ends, so a mark at the first or last instant is not drawn
+/// over the address label or cut by the edge.
+const PAD: f64 = 14.0;
 
 /// Maps times onto the plot's x range. A single instant gets a minute either side, so it
 /// sits in the middle instead of dividing by zero.
@@ -46,7 +49,7 @@ impl Scale {
 
     pub(crate) fn x(&self, t: Timestamp) -> f64 {
         let s = seconds(t.duration_since(self.start));
-        LEFT + (s / self.span_s).clamp(0.0, 1.0) * (WIDTH - LEFT - RIGHT)
+        LEFT + PAD + (s / self.span_s).clamp(0.0, 1.0) * (WIDTH - LEFT - RIGHT - 2.0 * PAD)
     }
 
     /// Tick times at a round step giving at most eight labels.
@@ -287,10 +290,12 @@ mod tests {
     #[test]
     fn the_scale_puts_first_and_last_at_the_ends_and_keeps_order() {
         let s = Scale::new(at("2025-07-19T08:00:00Z"), at("2025-07-19T10:00:00Z"));
-        assert_eq!(s.x(at("2025-07-19T08:00:00Z")), LEFT);
-        assert_eq!(s.x(at("2025-07-19T10:00:00Z")), WIDTH - RIGHT);
+        assert_eq!(s.x(at("2025-07-19T08:00:00Z")), LEFT + PAD);
+        assert_eq!(s.x(at("2025-07-19T10:00:00Z")), WIDTH - RIGHT - PAD);
         let mid = s.x(at("2025-07-19T09:00:00Z"));
         assert!((mid - (LEFT + (WIDTH - LEFT - RIGHT) / 2.0)).abs() < 1e-9);
+        // Outside the range is held at the ends, never drawn off the chart.
+        assert_eq!(s.x(at("2025-07-18T08:00:00Z")), LEFT + PAD);
         // One instant sits in the middle.
         let one = Scale::new(at("2025-07-19T08:00:00Z"), at("2025-07-19T08:00:00Z"));
         assert!((one.x(at("2025-07-19T08:00:00Z")) - mid).abs() < 1e-9);
