@@ -1,14 +1,15 @@
-//! The page. Written with `write!` into one string: no template engine, no script, and one
-//! escape function for every string that came from the inputs. The page's
-//! Content-Security-Policy allows no script and no load of any kind, so even a mistake in
-//! escaping could not make it run code or reach the network.
+//! The page and its frame: banners, runs, input problems and the cell helpers every section
+//! uses; the sections themselves are in `findings.rs` and `incident.rs`. Written with
+//! `write!` into one string: no template engine, no script, and one escape function for
+//! every string that came from the inputs. The page's Content-Security-Policy allows no
+//! script and no load of any kind, so even a mistake in escaping could not make it run code
+//! or reach the network.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::html as e;
-use super::timeline::{self, request_text};
-use super::{FileFinding, Meta, Report, Verdict, severity_rank, svg};
+use super::{Meta, Report, Verdict, severity_rank};
+use super::{findings, incident};
 
 /// Choices of the caller.
 #[derive(Debug, Clone)]
@@ -68,11 +69,11 @@ pub(crate) fn render(r: &Report, o: &Options) -> String {
     );
     banners(&mut s, r);
     runs(&mut s, r);
-    file_findings(&mut s, r);
-    log_findings(&mut s, r);
-    correlations(&mut s, r);
-    attacker_timeline(&mut s, r, o);
-    baseline(&mut s, r);
+    findings::file_findings(&mut s, r);
+    findings::log_findings(&mut s, r);
+    incident::correlations(&mut s, r);
+    incident::attacker_timeline(&mut s, r, o);
+    findings::baseline(&mut s, r);
     input_problems(&mut s, r);
     s.push_str("</body></html>\n");
     s
@@ -80,25 +81,25 @@ pub(crate) fn render(r: &Report, o: &Options) -> String {
 
 /// Absent fields are said to be absent rather than left blank, so a reader can tell "no
 /// value" from "empty value".
-fn opt(v: Option<&str>) -> String {
+pub(super) fn opt(v: Option<&str>) -> String {
     match v {
         Some(v) => e(v),
         None => "<span class=\"absent\">absent</span>".to_owned(),
     }
 }
 
-fn num(v: Option<u64>) -> String {
+pub(super) fn num(v: Option<u64>) -> String {
     v.map_or_else(|| opt(None), |n| n.to_string())
 }
 
-fn code(v: Option<&str>) -> String {
+pub(super) fn code(v: Option<&str>) -> String {
     match v {
         Some(v) => format!("<code>{}</code>", e(v)),
         None => opt(None),
     }
 }
 
-fn list(v: &[String]) -> String {
+pub(super) fn list(v: &[String]) -> String {
     if v.is_empty() {
         return "<span class=\"absent\">none</span>".to_owned();
     }
@@ -108,7 +109,7 @@ fn list(v: &[String]) -> String {
         .join(", ")
 }
 
-fn sev(name: Option<&str>) -> String {
+pub(super) fn sev(name: Option<&str>) -> String {
     let known = matches!(name, Some("critical" | "high" | "medium" | "low"));
     let class = if known {
         name.unwrap_or("unknown")
@@ -121,7 +122,7 @@ fn sev(name: Option<&str>) -> String {
     )
 }
 
-fn run_label(r: &Report, run: usize) -> String {
+pub(super) fn run_label(r: &Report, run: usize) -> String {
     r.runs.get(run).map_or_else(
         || opt(None),
         |x| {
@@ -295,41 +296,9 @@ fn runs(s: &mut String, r: &Report) {
     }
 }
 
-/// Groups by (host, path), most severe group first, then by path.
-fn by_file<'a>(r: &Report, v: &'a [FileFinding]) -> Vec<((String, String), Vec<&'a FileFinding>)> {
-    let mut groups: BTreeMap<(String, String), Vec<&FileFinding>> = BTreeMap::new();
-    for f in v {
-        let host = r
-            .runs
-            .get(f.meta.run)
-            .map(|x| x.host.clone())
-            .unwrap_or_default();
-        let path = f.path.clone().unwrap_or_default();
-        groups.entry((host, path)).or_default().push(f);
-    }
-    let mut out: Vec<_> = groups.into_iter().collect();
-    for (_, fs) in &mut out {
-        fs.sort_by_key(|f| {
-            (
-                severity_rank(f.meta.severity.as_deref()),
-                f.meta.rule_id.clone(),
-            )
-        });
-    }
-    out.sort_by_key(|((host, path), fs)| {
-        (
-            fs.first()
-                .map_or(4, |f| severity_rank(f.meta.severity.as_deref())),
-            path.clone(),
-            host.clone(),
-        )
-    });
-    out
-}
-
 /// Severity, rule id and name; the event id and message as a tooltip, so a finding can be
 /// looked up in the JSON lines or a SIEM.
-fn rule_head(m: &Meta) -> String {
+pub(super) fn rule_head(m: &Meta) -> String {
     format!(
         "<span title=\"event.id {} — {}\">{} <code>{}</code> {}</span>",
         e(m.event_id.as_deref().unwrap_or("absent")),
@@ -338,304 +307,6 @@ fn rule_head(m: &Meta) -> String {
         opt(m.rule_id.as_deref()),
         m.rule_name.as_deref().map(e).unwrap_or_default()
     )
-}
-
-fn file_findings(s: &mut String, r: &Report) {
-    let groups = by_file(r, &r.files);
-    let _ = writeln!(
-        s,
-        "<h2 id=\"files\">2. File findings</h2>\n<p>{} finding(s) in {} file(s).</p>",
-        r.files.len(),
-        groups.len()
-    );
-    for ((host, path), fs) in groups {
-        let _ = writeln!(
-            s,
-            "<details class=\"file\" open><summary>{} <code class=\"path\">{}</code> on <code>{}</code> — {} finding(s)</summary>",
-            sev(fs[0].meta.severity.as_deref()),
-            if path.is_empty() { opt(None) } else { e(&path) },
-            e(&host),
-            fs.len()
-        );
-        for f in fs {
-            let _ = writeln!(
-                s,
-                "<div class=\"finding\"><div>{}</div><div class=\"desc\">{}</div>\
-                 <div class=\"note\">run {} · size {} · modified {} · SHA-256 {}</div>",
-                rule_head(&f.meta),
-                opt(f.meta.rule_description.as_deref()),
-                run_label(r, f.meta.run),
-                num(f.size),
-                opt(f.mtime.as_deref()),
-                code(f.sha256.as_deref()),
-            );
-            if f.matches.is_empty() {
-                s.push_str("<div class=\"absent\">no matches listed</div>");
-            } else {
-                s.push_str("<table><tr><th>line</th><th>offset</th><th>length</th><th>pattern</th><th>excerpt</th></tr>\n");
-                for m in &f.matches {
-                    let view = m
-                        .view_excerpt
-                        .as_deref()
-                        .map(|v| {
-                            format!(
-                                "<div class=\"note\">canonical view: <code>{}</code></div>",
-                                e(v)
-                            )
-                        })
-                        .unwrap_or_default();
-                    let _ = writeln!(
-                        s,
-                        "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td><pre class=\"excerpt\">{}</pre>{view}</td></tr>",
-                        num(m.line),
-                        num(m.offset),
-                        num(m.length),
-                        code(m.pattern.as_deref()),
-                        opt(m.excerpt.as_deref()),
-                    );
-                }
-                s.push_str("</table>");
-            }
-            s.push_str("</div>\n");
-        }
-        s.push_str("</details>\n");
-    }
-}
-
-fn log_findings(s: &mut String, r: &Report) {
-    let mut groups: BTreeMap<String, Vec<&super::LogFinding>> = BTreeMap::new();
-    for f in &r.logs {
-        groups
-            .entry(f.record.log_path.clone().unwrap_or_default())
-            .or_default()
-            .push(f);
-    }
-    let _ = writeln!(
-        s,
-        "<h2 id=\"logs\">2b. Log findings</h2>\n<p>{} finding(s) in {} log(s), by client address, then time.</p>",
-        r.logs.len(),
-        groups.len()
-    );
-    for (log, mut fs) in groups {
-        fs.sort_by(|a, b| {
-            (&a.record.client, &a.record.time, a.record.log_line).cmp(&(
-                &b.record.client,
-                &b.record.time,
-                b.record.log_line,
-            ))
-        });
-        let _ = writeln!(
-            s,
-            "<details class=\"file\" open><summary><code class=\"path\">{}</code> — {} finding(s)</summary>\
-             <table><tr><th>client</th><th>time</th><th>request</th><th>user agent</th><th>rule</th><th>line</th></tr>",
-            if log.is_empty() { opt(None) } else { e(&log) },
-            fs.len()
-        );
-        for f in fs {
-            let fwd = f
-                .record
-                .forwarded
-                .as_deref()
-                .map(|x| format!(" <span class=\"note\">for {}</span>", e(x)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "<tr><td><code>{}</code>{fwd}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}<div class=\"desc\">{}</div></td><td class=\"n\">{}</td></tr>",
-                opt(f.record.client.as_deref()),
-                opt(f.record.time.as_deref()),
-                e(&request_text(&f.record)),
-                code(f.record.user_agent.as_deref()),
-                rule_head(&f.meta),
-                opt(f.meta.rule_description.as_deref()),
-                num(f.record.log_line),
-            );
-        }
-        s.push_str("</table></details>\n");
-    }
-}
-
-fn correlations(s: &mut String, r: &Report) {
-    let _ = writeln!(
-        s,
-        "<h2 id=\"correlation\">3. Correlated requests</h2>\n<h3>Webshells requested ({})</h3>",
-        r.requested.len()
-    );
-    let mut req: Vec<_> = r.requested.iter().collect();
-    req.sort_by_key(|q| {
-        (
-            severity_rank(q.meta.severity.as_deref()),
-            q.file_path.clone(),
-        )
-    });
-    if req.is_empty() {
-        s.push_str("<p class=\"absent\">No request for a found file in the inputs.</p>\n");
-    }
-    for q in req {
-        let _ = writeln!(
-            s,
-            "<details class=\"file\" open><summary>{} <code class=\"path\">{}</code> — {} request(s), {} not found (404)</summary><table>\
-             <tr><th>URL paths</th><td>{}</td></tr><tr><th>joined by</th><td>{} {}</td></tr>\
-             <tr><th>first / last</th><td>{} / {}</td></tr><tr><th>clients</th><td>{}</td></tr>\
-             <tr><th>methods</th><td>{}</td></tr><tr><th>statuses</th><td>{}</td></tr>\
-             <tr><th>user agents</th><td>{}</td></tr><tr><th>request events</th><td>{}{}</td></tr>\
-             <tr><th>rule</th><td>{} · run {}</td></tr></table></details>",
-            sev(q.meta.severity.as_deref()),
-            opt(q.file_path.as_deref()),
-            num(q.count),
-            num(q.not_found),
-            list(&q.url_paths),
-            opt(q.join.as_deref()),
-            q.join_source
-                .as_deref()
-                .map(|j| format!("({})", e(j)))
-                .unwrap_or_default(),
-            opt(q.first.as_deref()),
-            opt(q.last.as_deref()),
-            list(&q.clients),
-            list(&q.methods),
-            list(&q.statuses),
-            list(&q.user_agents),
-            q.event_ids.len(),
-            if q.event_ids_truncated {
-                " (list truncated by the scanner)"
-            } else {
-                ""
-            },
-            rule_head(&q.meta),
-            run_label(r, q.meta.run),
-        );
-    }
-    let _ = writeln!(
-        s,
-        "<h3>Scripts dropped after an exploit request ({})</h3>",
-        r.dropped.len()
-    );
-    if r.dropped.is_empty() {
-        s.push_str("<p class=\"absent\">None in the inputs.</p>\n");
-        return;
-    }
-    s.push_str("<table><tr><th>finding</th><th>exploit request</th><th>client</th><th>exploit rule</th><th>seen in</th><th>dropped file</th><th>file time</th><th>delay</th></tr>\n");
-    let mut dropped: Vec<_> = r.dropped.iter().collect();
-    dropped.sort_by(|a, b| a.exploit_time.cmp(&b.exploit_time));
-    for d in dropped {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td title=\"event.id {}\">{}<br><code>{} {}</code></td><td><code>{}</code></td><td>{}</td><td>{}:{}</td><td><code class=\"path\">{}</code></td><td>{} ({})</td><td class=\"n\">{}</td></tr>",
-            rule_head(&d.meta),
-            e(d.exploit_event_id.as_deref().unwrap_or("absent")),
-            opt(d.exploit_time.as_deref()),
-            opt(d.method.as_deref()),
-            opt(d.url_path.as_deref()),
-            opt(d.client.as_deref()),
-            code(d.exploit_rule_id.as_deref()),
-            code(d.log_path.as_deref()),
-            num(d.log_line),
-            opt(d.file_path.as_deref()),
-            opt(d.file_time.as_deref()),
-            opt(d.file_time_kind.as_deref()),
-            d.delay_seconds
-                .map_or_else(|| opt(None), |x| format!("{x} s")),
-        );
-    }
-    s.push_str("</table>\n");
-}
-
-fn attacker_timeline(s: &mut String, r: &Report, o: &Options) {
-    let t = timeline::build(r);
-    let _ = writeln!(
-        s,
-        "<h2 id=\"timeline\">4. Attacker timeline</h2>\n<p>{} event(s) from {} client address(es): log findings, \
-         pivot events and drops.{}</p>",
-        t.marks.len(),
-        {
-            let mut a: Vec<&str> = t.marks.iter().map(|m| m.address.as_str()).collect();
-            a.sort_unstable();
-            a.dedup();
-            a.len()
-        },
-        if t.undated > 0 {
-            format!(
-                " {} event(s) without a time or client address are not on it.",
-                t.undated
-            )
-        } else {
-            String::new()
-        }
-    );
-    s.push_str(&svg::chart(&t.marks));
-    if t.marks.is_empty() {
-        return;
-    }
-    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
-    s.push_str("<table id=\"events\"><tr><th>time (UTC)</th><th>client</th><th>kind</th><th>what</th><th>why</th><th>where</th></tr>\n");
-    for m in &t.marks {
-        let n = shown.entry(&m.address).or_default();
-        *n += 1;
-        if *n > o.events_per_address {
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            m.kind.class(),
-            e(&m.time.strftime("%Y-%m-%d %H:%M:%S").to_string()),
-            e(&m.address),
-            e(m.kind.label()),
-            e(&m.what),
-            e(&m.why),
-            code(m.place.as_deref()),
-        );
-    }
-    s.push_str("</table>\n");
-    for (address, n) in shown.iter().filter(|(_, n)| **n > o.events_per_address) {
-        let _ = writeln!(
-            s,
-            "<p class=\"note\">{} more event(s) from <code>{}</code> not listed (the first {} are).</p>",
-            n - o.events_per_address,
-            e(address),
-            o.events_per_address
-        );
-    }
-}
-
-fn baseline(s: &mut String, r: &Report) {
-    let _ = writeln!(
-        s,
-        "<h2 id=\"baseline\">5. Baseline changes ({})</h2>",
-        r.baseline.len()
-    );
-    if r.baseline.is_empty() {
-        s.push_str("<p class=\"absent\">No baseline findings in the inputs (was the scan run with <code>--baseline</code>?).</p>\n");
-        return;
-    }
-    s.push_str("<table><tr><th>change</th><th>severity</th><th>file</th><th>host</th><th>size</th><th>modified</th><th>SHA-256</th><th>details</th></tr>\n");
-    let mut v: Vec<&FileFinding> = r.baseline.iter().collect();
-    v.sort_by_key(|f| (severity_rank(f.meta.severity.as_deref()), f.path.clone()));
-    for f in v {
-        let change = f
-            .meta
-            .rule_id
-            .as_deref()
-            .and_then(|id| id.strip_prefix("SSW-BASELINE-"))
-            .unwrap_or("?");
-        let _ = writeln!(
-            s,
-            "<tr><td><b>{}</b><br><code>{}</code></td><td>{}</td><td><code class=\"path\">{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            e(change),
-            opt(f.meta.rule_id.as_deref()),
-            sev(f.meta.severity.as_deref()),
-            opt(f.path.as_deref()),
-            e(&r.runs
-                .get(f.meta.run)
-                .map(|x| x.host.clone())
-                .unwrap_or_default()),
-            num(f.size),
-            opt(f.mtime.as_deref()),
-            code(f.sha256.as_deref()),
-            opt(f.meta.rule_description.as_deref()),
-        );
-    }
-    s.push_str("</table>\n");
 }
 
 fn input_problems(s: &mut String, r: &Report) {

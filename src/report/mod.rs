@@ -8,7 +8,9 @@
 //! small and stringly: it says what a line claimed, not what the scanner meant.
 
 mod escape;
+mod findings;
 mod html;
+mod incident;
 mod read;
 mod svg;
 mod timeline;
