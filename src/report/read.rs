@@ -3,6 +3,7 @@
 //! on its own, and a line that is not a JSON object is recorded, never fatal.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -26,15 +27,19 @@ pub(crate) enum ReadError {
     },
 }
 
-/// Reads every input into one report.
+/// Reads every input into one report. Inputs are streamed line by line: pivot output of a
+/// busy server can be far larger than the view kept of it.
 pub(crate) fn read_files(paths: &[PathBuf]) -> Result<Report, ReadError> {
     let mut reader = Reader::default();
     for path in paths {
-        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        let io = |source| ReadError::Io {
             path: path.clone(),
             source,
-        })?;
-        reader.add(&name_of(path), &bytes);
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        reader
+            .add_from(&name_of(path), std::io::BufReader::new(file))
+            .map_err(io)?;
     }
     Ok(reader.finish())
 }
@@ -53,16 +58,29 @@ pub(crate) struct Reader {
 
 impl Reader {
     /// Adds one input's bytes under the name the page shows for it.
+    #[cfg(test)]
     pub(crate) fn add(&mut self, input: &str, bytes: &[u8]) {
+        self.add_from(input, bytes).expect("reading a slice");
+    }
+
+    /// Adds one input, read to its end, under the name the page shows for it.
+    pub(crate) fn add_from(&mut self, input: &str, mut from: impl BufRead) -> std::io::Result<()> {
         self.report.inputs.push(input.to_owned());
-        for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let mut buf = Vec::new();
+        let mut line = 0u64;
+        loop {
+            buf.clear();
+            if from.read_until(b'\n', &mut buf)? == 0 {
+                return Ok(());
+            }
+            line += 1;
+            let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             // A byte-order mark, as editors on Windows leave at the start.
             let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let line = i as u64 + 1;
             match serde_json::from_slice::<Value>(raw) {
                 Ok(v) if v.is_object() => self.line(input, &v),
                 Ok(_) => self.malformed(input, line, "not a JSON object".to_owned()),
