@@ -14,6 +14,9 @@ use super::timeline::{Kind, Mark};
 pub(crate) const MAX_ROWS: usize = 150;
 /// Marks drawn per row at most; the table below the chart says what each address did.
 pub(crate) const MAX_MARKS_PER_ROW: usize = 2_000;
+/// About how many marks the whole chart may hold: with many rows, marks of one kind that
+/// fall within a few pixels of each other share one mark (marks are wider than that).
+const MARK_BUDGET: f64 = 20_000.0;
 
 const WIDTH: f64 = 1200.0;
 const LEFT: f64 = 190.0;
@@ -157,11 +160,27 @@ pub(crate) fn chart(marks: &[Mark]) -> String {
         e(&first.strftime("%Y-%m-%d %H:%M:%S").to_string()),
         e(&last.strftime("%Y-%m-%d %H:%M:%S").to_string()),
     );
-    let mut per_row: Vec<Vec<&Mark>> = vec![Vec::new(); drawn];
+    // Marks of one kind on the same pixel of a row (or within a few pixels, when there are
+    // many rows) are drawn once, with their count in the tooltip: the eye could not tell them
+    // apart, and the page stays small however busy the addresses were.
+    let bucket = ((WIDTH - LEFT - RIGHT) * drawn as f64 / MARK_BUDGET).max(1.0);
+    let mut per_row: Vec<Vec<(&Mark, f64, usize)>> = vec![Vec::new(); drawn];
+    let mut at_pixel: HashMap<(usize, Kind, i64), usize> = HashMap::new();
+    let mut cut = 0usize;
     for m in marks {
         let r = row_of[m.address.as_str()];
-        if r < drawn && per_row[r].len() < MAX_MARKS_PER_ROW {
-            per_row[r].push(m);
+        if r >= drawn {
+            continue;
+        }
+        let x = scale.x(m.time);
+        let key = (r, m.kind, (x / bucket).floor() as i64);
+        if let Some(&j) = at_pixel.get(&key) {
+            per_row[r][j].2 += 1;
+        } else if per_row[r].len() < MAX_MARKS_PER_ROW {
+            at_pixel.insert(key, per_row[r].len());
+            per_row[r].push((m, x, 0));
+        } else {
+            cut += 1;
         }
     }
     for (i, address) in rows.iter().take(drawn).enumerate() {
@@ -174,8 +193,12 @@ pub(crate) fn chart(marks: &[Mark]) -> String {
             WIDTH - RIGHT,
             a = e(address),
         );
-        for m in &per_row[i] {
-            mark(&mut s, m.kind, scale.x(m.time), y, &tooltip(m));
+        for &(m, x, more) in &per_row[i] {
+            let mut tip = tooltip(m);
+            if more > 0 {
+                tip.push_str(&format!(" (+{more} more here)"));
+            }
+            mark(&mut s, m.kind, x, y, &tip);
         }
         s.push_str("</g>\n");
     }
@@ -187,15 +210,6 @@ pub(crate) fn chart(marks: &[Mark]) -> String {
             rows.len() - drawn
         ));
     }
-    let cut: usize = (0..drawn)
-        .map(|r| {
-            marks
-                .iter()
-                .filter(|m| row_of[m.address.as_str()] == r)
-                .count()
-                .saturating_sub(MAX_MARKS_PER_ROW)
-        })
-        .sum();
     if cut > 0 {
         notes.push(format!(
             "{cut} event(s) not drawn (at most {MAX_MARKS_PER_ROW} per address)."
@@ -337,6 +351,20 @@ mod tests {
             );
         }
         assert!(svg.contains("time (UTC), 2025-07-19 08:10:00 to 2025-07-19 08:14:00"));
+    }
+
+    #[test]
+    fn marks_on_one_pixel_are_drawn_once_with_their_count() {
+        let mut marks: Vec<Mark> = (0..1000)
+            .map(|_| mark_at("203.0.113.7", "2025-07-19T08:00:00Z", Kind::Other))
+            .collect();
+        marks.push(mark_at("203.0.113.7", "2025-07-19T08:00:00Z", Kind::Alert));
+        marks.push(mark_at("203.0.113.7", "2025-07-19T12:00:00Z", Kind::Other));
+        let svg = chart(&marks);
+        // Besides the legend's one of each kind.
+        assert_eq!(svg.matches("<circle").count(), 1 + 2);
+        assert_eq!(svg.matches("class=\"k-alert\"").count(), 1 + 1);
+        assert!(svg.contains("(+999 more here)"));
     }
 
     #[test]

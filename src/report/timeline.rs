@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::{Record, Report};
 
 /// What a mark stands for, strongest first (the order decides which kind a merged mark keeps).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Kind {
     /// An exploit or other rule match in a log.
     Alert,
