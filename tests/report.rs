@@ -185,6 +185,12 @@ fn hostile_names_excerpts_and_user_agents_are_escaped() {
         name,
         b"<?php eval($_POST[\"c\"]); // \"><img src=x onerror=alert(3)><script>alert(4)</script>\n",
     );
+    // A right-to-left override makes `x<RLO>gpj.php` read as `xphp.jpg`.
+    write(
+        &dir.path().join("web"),
+        "x\u{202e}gpj.php",
+        common::PHP_SHELL,
+    );
     let ua = "antSword/v2.1 <script>alert(5)</script><img src=x onerror=alert(6)>";
     write(
         &dir.path().join("logs"),
@@ -227,6 +233,8 @@ fn hostile_names_excerpts_and_user_agents_are_escaped() {
     assert!(page.contains(
         "// &quot;&gt;&lt;img src=x onerror=alert(3)&gt;&lt;script&gt;alert(4)&lt;/script&gt;"
     ));
+    assert!(page.contains("x[U+202E]gpj.php"));
+    assert!(!page.contains('\u{202e}'));
     assert!(page.contains(
         "antSword/v2.1 &lt;script&gt;alert(5)&lt;/script&gt;&lt;img src=x onerror=alert(6)&gt;"
     ));

@@ -68,6 +68,19 @@ pub(crate) fn render(r: &Report, o: &Options) -> String {
             .join(", ")
     );
     banners(&mut s, r);
+    let _ = writeln!(
+        s,
+        "<p class=\"toc\"><a href=\"#runs\">Runs ({})</a> · <a href=\"#files\">File findings ({})</a> · \
+         <a href=\"#logs\">Log findings ({})</a> · <a href=\"#correlation\">Correlated requests ({})</a> · \
+         <a href=\"#timeline\">Attacker timeline</a> · <a href=\"#baseline\">Baseline changes ({})</a> · \
+         <a href=\"#input-problems\">Input problems ({})</a></p>",
+        r.runs.len(),
+        r.files.len(),
+        r.logs.len(),
+        r.requested.len() + r.dropped.len(),
+        r.baseline.len(),
+        r.malformed_total,
+    );
     runs(&mut s, r);
     findings::file_findings(&mut s, r);
     findings::log_findings(&mut s, r);
