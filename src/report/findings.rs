@@ -141,7 +141,7 @@ pub(super) fn log_findings(s: &mut String, r: &Report) {
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "<tr><td><code>{}</code>{fwd}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}<div class=\"desc\">{}</div></td><td class=\"n\">{}</td></tr>",
+                "<tr><td class=\"addr\"><code>{}</code>{fwd}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}<div class=\"desc\">{}</div></td><td class=\"n\">{}</td></tr>",
                 opt(f.record.client.as_deref()),
                 opt(f.record.time.as_deref()),
                 e(&request_text(&f.record)),

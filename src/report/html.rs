@@ -43,7 +43,7 @@ details.file{border:1px solid #bbb;margin:.5em 0;padding:.3em .6em}
 details.file>summary{cursor:pointer;font-weight:bold}
 .finding{margin:.6em 0 .6em 1em}
 .desc{color:#333;margin:.2em 0}
-.note{color:#555}
+.note{color:#555} td.addr,td.addr code{white-space:nowrap;word-break:normal}
 svg.timeline{max-width:100%;height:auto;border:1px solid #ccc;background:#fff}
 svg .grid{stroke:#e2e2e2} svg .lane{stroke:#f0f0f0} svg text{font:11px sans-serif;fill:#222}
 svg .axis{font-weight:bold}

@@ -130,7 +130,7 @@ pub(super) fn attacker_timeline(s: &mut String, r: &Report, o: &Options) {
         }
         let _ = writeln!(
             s,
-            "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\"><td>{}</td><td class=\"addr\"><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             m.kind.class(),
             e(&m.time.strftime("%Y-%m-%d %H:%M:%S").to_string()),
             e(&m.address),

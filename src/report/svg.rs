@@ -193,6 +193,8 @@ pub(crate) fn chart(marks: &[Mark]) -> String {
             WIDTH - RIGHT,
             a = e(address),
         );
+        // The strongest kind last, so that it is drawn on top where marks overlap.
+        per_row[i].sort_by_key(|m| std::cmp::Reverse(m.0.kind));
         for &(m, x, more) in &per_row[i] {
             let mut tip = tooltip(m);
             if more > 0 {
