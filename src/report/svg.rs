@@ -40,7 +40,10 @@ impl Scale {
     pub(crate) fn new(first: Timestamp, last: Timestamp) -> Scale {
         if last <= first {
             return Scale {
-                start: first - SignedDuration::from_secs(60),
+                // Checked: a hostile line can carry the earliest time there is.
+                start: first
+                    .checked_sub(SignedDuration::from_secs(60))
+                    .unwrap_or(first),
                 span_s: 120.0,
             };
         }
@@ -367,6 +370,18 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 1 + 2);
         assert_eq!(svg.matches("class=\"k-alert\"").count(), 1 + 1);
         assert!(svg.contains("(+999 more here)"));
+    }
+
+    #[test]
+    fn the_ends_of_time_do_not_break_the_chart() {
+        let marks = [
+            mark_at("a", "-009999-01-02T01:59:59Z", Kind::Other),
+            mark_at("b", "9999-12-30T22:00:00Z", Kind::Alert),
+        ];
+        let svg = chart(&marks);
+        assert_eq!(svg.matches("<g class=\"row\"").count(), 2);
+        let one = chart(&marks[..1]);
+        assert!(one.contains("<g class=\"row\" data-address=\"a\">"));
     }
 
     #[test]
