@@ -351,3 +351,82 @@ fn input_problems(s: &mut String, r: &Report) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Options, render};
+    use crate::report::read::Reader;
+
+    /// Lines of every kind the page shows, with `v(i)` in each place text from a scanned
+    /// file or log lands.
+    fn page(v: impl Fn(usize) -> String) -> String {
+        let s = |i: usize| serde_json::Value::String(v(i));
+        let lines = [
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},"message":s(2),
+                "event":{"kind":"alert","dataset":"shellsweep.file","id":s(3)},
+                "rule":{"id":s(4),"name":s(5),"description":s(6)},
+                "file":{"path":s(7),"mtime":s(8),"hash":{"sha256":s(9)}},
+                "shellsweep":{"severity_name":s(10),"matches":[{"pattern":s(11),"line":1,"excerpt":s(12),"view_excerpt":s(13)}]}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},
+                "event":{"kind":"alert","dataset":"shellsweep.log","id":s(14),"start":"2025-07-19T08:10:00Z"},
+                "rule":{"id":s(15)},"source":{"ip":s(16)},"network":{"forwarded_ip":s(17)},
+                "http":{"request":{"method":s(18)},"response":{"status_code":s(19)}},
+                "url":{"path":s(20),"query":s(21)},"user_agent":{"original":s(22)},"user":{"name":s(23)},
+                "log":{"file":{"path":s(24)}},"shellsweep":{"log":{"line":3}}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},
+                "event":{"kind":"event","dataset":"shellsweep.pivot","id":s(25),"start":"2025-07-19T09:00:00Z"},
+                "url":{"path":s(26)},"shellsweep":{"pivot":{"address":s(27),"reason":s(28),"via":s(29)}}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},
+                "event":{"kind":"alert","dataset":"shellsweep.correlation","id":s(30)},"file":{"path":s(31)},
+                "shellsweep":{"correlation":{"type":"webshell_requested","join":s(32),"join_source":s(33),
+                "url_paths":[s(34)],"requests":{"count":2,"first":s(35),"clients":[s(36)],"methods":[s(37)],
+                "statuses":[s(38)],"user_agents":[s(39)],"event_ids":[s(25)]}}}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},
+                "event":{"kind":"alert","dataset":"shellsweep.correlation","id":s(40)},"file":{"path":s(41)},
+                "shellsweep":{"correlation":{"type":"dropped_after_exploit","file_time":"2025-07-19T08:11:00Z",
+                "file_time_kind":s(42),"exploit":{"client":s(16),"time":"2025-07-19T08:10:00Z","rule_id":s(43),
+                "method":s(44),"url_path":s(45),"log_path":s(46),"log_line":9}}}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},
+                "event":{"kind":"alert","dataset":"shellsweep.file","id":s(47)},
+                "rule":{"id":"SSW-BASELINE-NEW","description":s(48)},"file":{"path":s(49)}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},"message":s(50),
+                "event":{"kind":"event","dataset":"shellsweep.scan"}}),
+            serde_json::json!({"agent":{"ephemeral_id":s(0)},"host":{"name":s(1)},"message":s(51),
+                "event":{"kind":"event","dataset":"shellsweep.summary","start":s(52)},
+                "shellsweep":{"summary":{"paths":[s(53)],"files_skipped":{"x":1},"complete":false}}}),
+        ];
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let mut r = Reader::default();
+        r.add(&v(54), text.as_bytes());
+        r.add(&v(55), b"{not json\n");
+        render(
+            &r.finish(),
+            &Options {
+                events_per_address: 5,
+                generated: "now".to_owned(),
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the inputs' text, the page has the same markup as with plain text in
+        /// its place: no `<` of the inputs reaches the page.
+        #[test]
+        fn text_from_the_inputs_never_becomes_markup(text in "[<>\"'&/= a-z\u{202e}\u{1b}\u{0}-\u{1f}]{1,24}") {
+            let hostile = page(|i| format!("{i}{text}"));
+            let plain = page(|i| format!("{i}x"));
+            prop_assert_eq!(hostile.matches('<').count(), plain.matches('<').count());
+            // The text is there, escaped: an excerpt, a user agent, a pivot address.
+            for i in [12, 22, 27] {
+                let shown = crate::report::escape::html(&format!("{i}{text}"));
+                prop_assert!(hostile.contains(&shown), "{} missing", shown);
+            }
+            let invisible = hostile.contains('\u{202e}') || hostile.contains('\u{1b}');
+            prop_assert!(!invisible, "a bidi override or escape reached the page");
+        }
+    }
+}
