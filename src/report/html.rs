@@ -11,7 +11,8 @@ use super::escape::html as e;
 use super::{Meta, Report, Verdict, severity_rank};
 use super::{findings, incident};
 
-/// Choices of the caller.
+/// What the caller decides: the table bound is a user option, the time is passed in so a
+/// test can render the same page twice.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     /// Rows of the event table per client address; the rest are counted.
@@ -165,7 +166,9 @@ fn banners(s: &mut String, r: &Report) {
                 Verdict::Complete => return None,
                 Verdict::Incomplete(why) => why.join("; "),
                 Verdict::NoSummary => {
-                    "no summary line: the run was killed or its output cut short".to_owned()
+                    "no summary line in the inputs: the run was killed, its output cut short, \
+                     or the summary line left out"
+                        .to_owned()
                 }
             };
             Some(format!(
