@@ -514,8 +514,12 @@ fn headless_chromium_shows_what_the_jsonl_holds_without_console_errors() {
         if std::env::var_os("SHELLSWEEP_REQUIRE_CHROMIUM").is_some() {
             panic!("SHELLSWEEP_REQUIRE_CHROMIUM is set but no chromium is on PATH");
         }
-        println!(
-            "SKIPPED: no chromium on PATH (set SHELLSWEEP_REQUIRE_CHROMIUM=1 to make this an error)"
+        // Straight to the process's stderr: the test harness would swallow `println!`, and
+        // a skip must be seen.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"SKIPPED: headless Chromium test: no chromium on PATH \
+              (set SHELLSWEEP_REQUIRE_CHROMIUM=1 to make this an error)\n",
         );
         return;
     };
