@@ -57,6 +57,7 @@ mod policy;
 // Reached from outside only through `internals`, which is not a stable API.
 #[allow(missing_docs)]
 mod read;
+mod report;
 mod rules;
 // Reached from outside only through `internals`, which is not a stable API.
 #[allow(missing_docs)]

@@ -33,6 +33,24 @@ pub enum Command {
     /// Record known-good web roots, for `scan --baseline`.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Write one self-contained HTML page from the JSON lines of `scan --format jsonl`.
+    Report(ReportArgs),
+}
+
+/// `shellsweep report`: the page a responder reads, made from one or more scans' JSON lines
+/// (several runs and hosts together). Exits 2 when an input cannot be read or the page
+/// cannot be written; broken lines are named and counted, not fatal.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// JSON lines written by `shellsweep scan --format jsonl`.
+    #[arg(value_name = "FINDINGS.jsonl", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the page (replaced atomically).
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Rows of the timeline's event table per client address; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub events_per_address: usize,
 }
 
 #[derive(Debug, Subcommand)]

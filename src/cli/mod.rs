@@ -3,6 +3,7 @@
 mod args;
 mod baseline_cmd;
 mod ioc_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod signals;
@@ -74,6 +75,7 @@ pub fn main() -> ExitCode {
             exclude,
             follow_symlinks,
         }) => baseline_cmd::create(&paths, &output, &exclude, follow_symlinks),
+        Command::Report(args) => report_cmd::run(&args),
     };
     match status {
         Ok(s) => s.into(),
