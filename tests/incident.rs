@@ -296,8 +296,9 @@ fn one_scan_answers_the_four_questions() {
         .collect();
     assert_eq!(new.len(), 1, "only the webshell is new: {new:?}");
     assert!(
-        !lines.iter().any(|v| rule(&v).starts_with("SSW-BASELINE-")
-            && !is_shell(v)),
+        !lines
+            .iter()
+            .any(|v| rule(&v).starts_with("SSW-BASELINE-") && !is_shell(v)),
         "the log folder is not compared with the web root's baseline"
     );
     assert!(is_shell(new[0]));
@@ -320,7 +321,10 @@ fn one_scan_answers_the_four_questions() {
     };
     assert!(at("SSW-LOG-TOOLSHELL-001") < at("SSW-CORR-DROPPED"));
     let drop_row = &rows[at("SSW-CORR-DROPPED")];
-    assert_eq!(time(&drop_row["datetime"]), time(&"2025-07-19T10:02:15Z".into()));
+    assert_eq!(
+        time(&drop_row["datetime"]),
+        time(&"2025-07-19T10:02:15Z".into())
+    );
     assert_eq!(drop_row["source_ip"], ATTACKER);
     let pivot_rows: BTreeSet<&str> = rows
         .iter()
@@ -344,7 +348,11 @@ fn timeline_rows(path: &Path) -> Vec<Value> {
         .arg(path)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -320,7 +320,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
                 let _done = done;
                 pipeline::run(&engine, &config, &sink, &stats, &stop);
                 let outcome = correlate::run(&config, correlation, &sink, &stats, &stop);
-                if !quiet && outcome != correlate::Outcome::default() {
+                if !quiet && outcome.passes + outcome.dropped > 0 {
                     let _ = sink.send(crate::output::Message::Notice(None, outcome.sentence()));
                 }
             })

@@ -45,6 +45,8 @@ pub struct Outcome {
     pub pivot_addresses: u64,
     pub pivot_events: u64,
     pub passes: u64,
+    /// How long the joins took, after the walk (milliseconds).
+    pub duration_ms: u64,
 }
 
 impl Outcome {
@@ -52,12 +54,13 @@ impl Outcome {
     pub fn sentence(&self) -> String {
         format!(
             "correlation: {} webshell(s) requested, {} file(s) dropped after an exploit, \
-             {} pivot event(s) from {} address(es) ({} pass(es) over the logs)",
+             {} pivot event(s) from {} address(es) ({} pass(es) over the logs, {} ms)",
             self.webshells_requested,
             self.dropped,
             self.pivot_events,
             self.pivot_addresses,
-            self.passes
+            self.passes,
+            self.duration_ms
         )
     }
 }
@@ -94,6 +97,7 @@ pub fn run(
     stats: &Arc<Stats>,
     stop: &Arc<AtomicBool>,
 ) -> Outcome {
+    let started = std::time::Instant::now();
     let mut outcome = Outcome::default();
     let Some(evidence) = &config.evidence else {
         return outcome;
@@ -170,5 +174,6 @@ pub fn run(
     for chunk in pivots.events.chunks(256) {
         let _ = sink.send(Message::Findings(chunk.to_vec()));
     }
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome
 }

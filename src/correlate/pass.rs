@@ -11,12 +11,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
+use crate::common::diag::Pos;
+use crate::common::severity::Severity;
 use crate::engine::Engine;
 use crate::finding::{Finding, LogSubject, Subject};
 use crate::ioc::{Indicator, IocSet, Kind};
 use crate::logs::{Field, LogFormat, percent_decode};
 use crate::output::Message;
 use crate::pipeline::{self, ScanConfig};
+use crate::rules::{Expr, FieldName, FieldOp, FieldTest, Rule, Scope, Selection};
 use crate::summary::Stats;
 
 /// What a pass looks for.
@@ -32,17 +35,59 @@ impl Needles {
         self.names.is_empty() && self.addresses.is_empty()
     }
 
+    /// The addresses, as an IOC set: the log scanner's line filter checks them straight
+    /// from the client columns.
     fn iocs(&self) -> IocSet {
         let list: Arc<str> = Arc::from("correlation");
         let mut set = IocSet::default();
-        for (i, n) in self.names.iter().enumerate() {
-            set.add(Indicator::new(Kind::FileName, n.clone(), &list, i + 1));
-        }
         for (i, a) in self.addresses.iter().enumerate() {
             let kind = if a.is_ipv4() { Kind::Ipv4 } else { Kind::Ipv6 };
             set.add(Indicator::new(kind, a.to_string(), &list, i + 1));
         }
         set
+    }
+
+    /// The names, as one log rule (`cs-uri-stem` ends with `/NAME`, any case, decoded):
+    /// its literals go to the line filter's literal search, which dismisses a line far
+    /// faster than the IOC file-name check, which tokenises every line.
+    fn rules(&self) -> Vec<Rule> {
+        if self.names.is_empty() {
+            return Vec::new();
+        }
+        let test = FieldTest {
+            field: FieldName::Known(Field::UriStem),
+            op: FieldOp::EndsWith,
+            values: self.names.iter().map(|n| format!("/{n}")).collect(),
+            null: false,
+            all: false,
+            cased: false,
+            decoded: true,
+            pos: Pos::default(),
+        };
+        vec![Rule {
+            id: "SSW-CORR-NAMES".into(),
+            name: "A request for a webshell's name".into(),
+            severity: Severity::Low,
+            scope: Scope::Log,
+            description: String::new(),
+            author: String::new(),
+            references: Vec::new(),
+            tags: Vec::new(),
+            ruleset: Arc::from("correlation"),
+            source: Arc::from("correlation"),
+            files: Default::default(),
+            patterns: Vec::new(),
+            selections: vec![Selection {
+                name: "requested".into(),
+                alternatives: vec![vec![test]],
+                pos: Pos::default(),
+            }],
+            score: 0,
+            hunt: false,
+            condition: Expr::Matched(0),
+            status: None,
+            falsepositives: Vec::new(),
+        }]
     }
 }
 
@@ -144,8 +189,19 @@ pub(super) fn run(
         Arc::default(),
     );
     let config = Arc::new(config);
-    // No rules: only the needles are matched.
-    let engine = Arc::new(Engine::new(Vec::new()).expect("an engine without rules builds"));
+    let engine = match Engine::new(needles.rules()) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            stats.errors.fetch_add(1, Relaxed);
+            let _ = sink.send(Message::FileError(
+                None,
+                format!("correlation: {e} (requests for the webshells were not looked for)"),
+            ));
+            return PassOutcome {
+                requests: Vec::new(),
+            };
+        }
+    };
     let pass_stats = Arc::new(Stats::default());
     let (tx, rx) = sync_channel::<Message>(64);
     let mut requests = Vec::new();

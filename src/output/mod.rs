@@ -6,8 +6,8 @@ pub mod ecs;
 mod escape;
 mod progress;
 mod text;
-pub(crate) mod timeline;
 mod text_joins;
+pub(crate) mod timeline;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
