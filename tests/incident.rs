@@ -298,7 +298,7 @@ fn one_scan_answers_the_four_questions() {
     assert!(
         !lines
             .iter()
-            .any(|v| rule(&v).starts_with("SSW-BASELINE-") && !is_shell(v)),
+            .any(|v| rule(v).starts_with("SSW-BASELINE-") && !is_shell(v)),
         "the log folder is not compared with the web root's baseline"
     );
     assert!(is_shell(new[0]));
@@ -419,4 +419,46 @@ fn a_second_hop_follows_the_webshell_to_its_other_users() {
     assert!(two.contains(&("192.0.2.150".to_owned(), 2)), "{two:?}");
     assert!(!two.iter().any(|(a, _)| a == "10.1.4.21"), "{two:?}");
     drop(dir);
+}
+
+#[test]
+fn the_report_draws_the_incident() {
+    let (dir, webroot, logs, base) = stage();
+    let jsonl = dir.path().join("findings.jsonl");
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "-o".as_ref(),
+        jsonl.as_os_str(),
+        "--baseline".as_ref(),
+        base.as_os_str(),
+        webroot.as_os_str(),
+        logs.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let page = dir.path().join("report.html");
+    let out = run([
+        "report".as_ref(),
+        jsonl.as_os_str(),
+        "-o".as_ref(),
+        page.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    for want in [
+        "SSW-CORR-REQUESTED",
+        "SSW-CORR-DROPPED",
+        "SSW-BASELINE-NEW",
+        "SSW-LOG-TOOLSHELL-001",
+        "spinstall0.aspx",
+        ATTACKER,
+        SECOND,
+        PROBE,
+    ] {
+        assert!(html.contains(want), "{want} is on the page");
+    }
+    // The attacker timeline has a row for each address the pivot followed.
+    let rows = html.matches("<g class=\"row\"").count();
+    assert!(rows >= 3, "{rows} rows in the chart");
 }

@@ -131,10 +131,25 @@ impl<'a> Pivoting<'a> {
         let mut names: Vec<String> = webshells.iter().filter_map(Webshell::name).collect();
         names.sort();
         names.dedup();
+        // An address on an IOC list needs no pass of its own: every record of it is an IOC
+        // finding already (the list is matched on `c-ip` and X-Forwarded-For, as a pass
+        // would), so a pivot event would only repeat an alert. A further hop needs its
+        // records, and a minimum severity may have left some of its findings out: then it is
+        // searched like the others.
+        let alerts_cover_ioc = self.hops == 1
+            && self
+                .config
+                .policy
+                .reports(crate::common::severity::Severity::Low);
         let mut searched: HashSet<IpAddr> = self.pivots.keys().copied().collect();
         let first = Needles {
             names,
-            addresses: searched.iter().copied().collect(),
+            addresses: self
+                .pivots
+                .iter()
+                .filter(|(_, p)| !(alerts_cover_ioc && p.via == "ioc"))
+                .map(|(a, _)| *a)
+                .collect(),
         };
         let keys = self.pass(logs, &first);
         // The requests of each webshell; their clients join the pivot.
