@@ -14,6 +14,8 @@ mod dropped;
 mod pass;
 mod pivot;
 mod requests;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,0 +1,181 @@
+//! The joins on hand-made records: the drop window's edges, the strongest join winning, and
+//! the severity a request gives.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::severity::Severity;
+use crate::finding::{Correlation, ExploitRef, FindingRef, LogSubject};
+use crate::logs::{Field, LogFormat};
+use crate::pipeline::{FileHit, ScriptFile};
+use crate::read::ReadPolicy;
+use crate::webroot::WebrootMap;
+
+use super::dropped::{self, Exploit};
+use super::pass::Request;
+use super::requests::{Webshell, join_all};
+
+fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+fn request(path: &str, status: &str, time: &str) -> Request {
+    Request::of(LogSubject {
+        path: PathBuf::from("/logs/u_ex250719.log"),
+        format: LogFormat::Iis,
+        line: 9,
+        offset: 900,
+        time: Some(ts(time)),
+        time_zone: None,
+        time_zone_assumed: false,
+        fields: vec![
+            (Field::Method, b"POST".to_vec()),
+            (Field::UriStem, path.as_bytes().to_vec()),
+            (Field::Status, status.as_bytes().to_vec()),
+            (Field::ClientIp, b"10.20.0.2".to_vec()),
+            (Field::ForwardedFor, b"203.0.113.45, 10.1.1.1".to_vec()),
+        ],
+        original: Vec::new(),
+        original_cut: false,
+    })
+}
+
+fn exploit(at: &str) -> Exploit {
+    let request = request("/_layouts/15/ToolPane.aspx", "200", at);
+    Exploit {
+        reference: ExploitRef {
+            event_id: "e".into(),
+            rule_id: "SSW-LOG-TOOLSHELL-001".into(),
+            time: ts(at),
+            client: request.client.map(|c| c.to_string()),
+            method: request.method.clone(),
+            url_path: request.url_path.clone(),
+            log_path: "/logs/u_ex250719.log".into(),
+            log_line: 9,
+        },
+        request,
+    }
+}
+
+fn script(path: &str, mtime: &str) -> ScriptFile {
+    let ns = ts(mtime).as_nanosecond();
+    ScriptFile {
+        path: PathBuf::from(path),
+        size: 10,
+        mtime_ns: ns,
+        // A change time long before: only the mtime can fall in the window.
+        ctime_ns: ns - 86_400_000_000_000,
+    }
+}
+
+fn drops(at: &str, mtime: &str) -> Vec<i64> {
+    let layouts = "/copy/16/TEMPLATE/LAYOUTS";
+    let mut map = WebrootMap::default();
+    map.infer_from_path(Path::new(&format!("{layouts}/start.aspx")));
+    let found = dropped::find(
+        &[exploit(at)],
+        &[script(&format!("{layouts}/spinstall0.aspx"), mtime)],
+        &map,
+        &ReadPolicy::default(),
+    );
+    found
+        .iter()
+        .map(|f| match &f.correlation {
+            Some(Correlation::Dropped(d)) => d.delay_seconds,
+            _ => panic!("a drop"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_drop_is_a_script_written_within_the_window_after_the_exploit() {
+    let at = "2025-07-19T10:02:13Z";
+    assert_eq!(drops(at, "2025-07-19T10:03:43Z"), [90]);
+    assert_eq!(
+        drops(at, "2025-07-19T10:17:13Z"),
+        [900],
+        "the window's last second"
+    );
+    assert!(
+        drops(at, "2025-07-19T10:17:14Z").is_empty(),
+        "past 15 minutes"
+    );
+    // IIS logs a request when it ends: the file may be a little older than the record.
+    assert_eq!(drops(at, "2025-07-19T10:01:43Z"), [-30]);
+    assert!(
+        drops(at, "2025-07-19T10:00:13Z").is_empty(),
+        "two minutes before"
+    );
+}
+
+#[test]
+fn a_drop_must_be_in_the_folder_the_exploited_url_is_served_from() {
+    let mut map = WebrootMap::default();
+    map.infer_from_path(Path::new("/copy/16/TEMPLATE/LAYOUTS/start.aspx"));
+    map.add_option("/=/copy/wwwroot").unwrap();
+    let found = dropped::find(
+        &[exploit("2025-07-19T10:02:13Z")],
+        &[script("/copy/wwwroot/other.aspx", "2025-07-19T10:02:20Z")],
+        &map,
+        &ReadPolicy::default(),
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+fn hit(path: &str, severity: Severity) -> FileHit {
+    FileHit {
+        path: PathBuf::from(path),
+        size: 1,
+        modified: None,
+        sha256: String::new(),
+        finding: FindingRef {
+            event_id: format!("id-{path}"),
+            rule_id: "SSW-X".into(),
+            severity,
+        },
+    }
+}
+
+#[test]
+fn a_request_joins_only_the_files_its_strongest_join_reaches() {
+    let mut shells = Webshell::group(vec![
+        hit("/srv/a/x.aspx", Severity::High),
+        hit("/srv/b/x.aspx", Severity::High),
+    ]);
+    let map = WebrootMap::default();
+    let r = request("/a/x.aspx", "200", "2025-07-19T10:00:00Z");
+    assert!(join_all(&mut shells, &r, &map, "ev1"));
+    let found: Vec<_> = shells.into_iter().filter_map(Webshell::finding).collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].subject.path(), Path::new("/srv/a/x.aspx"));
+    assert_eq!(
+        found[0].severity(),
+        Severity::Critical,
+        "one step above high"
+    );
+    let Some(Correlation::Requested(req)) = &found[0].correlation else {
+        panic!("a request finding")
+    };
+    assert_eq!(req.join, "path_tail");
+    assert_eq!(req.clients, ["203.0.113.45"], "the client behind the proxy");
+    assert_eq!(req.event_ids, ["ev1"]);
+}
+
+#[test]
+fn requests_answered_404_are_counted_apart_and_raise_nothing() {
+    let mut shells = Webshell::group(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
+    let map = WebrootMap::default();
+    let r = request("/a/X.ASPX", "404", "2025-07-19T10:00:00Z");
+    assert!(
+        join_all(&mut shells, &r, &map, "ev1"),
+        "IIS paths ignore case"
+    );
+    let f = shells.pop().unwrap().finding().unwrap();
+    assert_eq!(f.severity(), Severity::Medium);
+    let Some(Correlation::Requested(req)) = &f.correlation else {
+        panic!("a request finding")
+    };
+    assert_eq!((req.count, req.not_found), (0, 1));
+    let other = request("/a/y.aspx", "200", "2025-07-19T10:00:00Z");
+    let mut shells = Webshell::group(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
+    assert!(!join_all(&mut shells, &other, &map, "ev2"));
+}
