@@ -36,10 +36,15 @@ impl Needles {
     }
 
     /// The addresses, as an IOC set: the log scanner's line filter checks them straight
-    /// from the client columns.
+    /// from the client columns. Past [`RULE_NAMES`] names, the names too (see there).
     fn iocs(&self) -> IocSet {
         let list: Arc<str> = Arc::from("correlation");
         let mut set = IocSet::default();
+        if self.names.len() > RULE_NAMES {
+            for (i, n) in self.names.iter().enumerate() {
+                set.add(Indicator::new(Kind::FileName, n.clone(), &list, i + 1));
+            }
+        }
         for (i, a) in self.addresses.iter().enumerate() {
             let kind = if a.is_ipv4() { Kind::Ipv4 } else { Kind::Ipv6 };
             set.add(Indicator::new(kind, a.to_string(), &list, i + 1));
@@ -51,7 +56,7 @@ impl Needles {
     /// its literals go to the line filter's literal search, which dismisses a line far
     /// faster than the IOC file-name check, which tokenises every line.
     fn rules(&self) -> Vec<Rule> {
-        if self.names.is_empty() {
+        if self.names.is_empty() || self.names.len() > RULE_NAMES {
             return Vec::new();
         }
         let test = FieldTest {
@@ -90,6 +95,13 @@ impl Needles {
         }]
     }
 }
+
+/// Up to this many webshell names are looked for by a log rule, whose literals the line
+/// filter searches in a few SIMD passes (a pass costs little more than reading the log);
+/// past it the rule's values would be compared one by one on every parsed record (a web
+/// root of public webshell collections has thousands), so the names go to the IOC set,
+/// whose file-name check is one hash lookup per record whatever their number.
+const RULE_NAMES: usize = 32;
 
 /// A request record a pass found, with what the joins read from it.
 #[derive(Clone, Debug)]
