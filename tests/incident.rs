@@ -409,15 +409,27 @@ fn a_second_hop_follows_the_webshell_to_its_other_users() {
                         .unwrap()
                         .to_owned(),
                     v["shellsweep"]["pivot"]["hop"].as_u64().unwrap(),
+                    v["shellsweep"]["pivot"]["reason"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
                 )
             })
             .collect::<BTreeSet<_>>()
     };
     let one = scan("1");
-    assert!(!one.iter().any(|(a, _)| a == "192.0.2.150"), "{one:?}");
+    assert!(!one.iter().any(|(a, ..)| a == "192.0.2.150"), "{one:?}");
     let two = scan("2");
-    assert!(two.contains(&("192.0.2.150".to_owned(), 2)), "{two:?}");
-    assert!(!two.iter().any(|(a, _)| a == "10.1.4.21"), "{two:?}");
+    assert_eq!(two, scan("2"), "the same every run");
+    assert!(
+        two.contains(&(
+            "192.0.2.150".to_owned(),
+            2,
+            "hop 2: used /_layouts/15/help2.aspx like 198.51.100.77".to_owned()
+        )),
+        "{two:?}"
+    );
+    assert!(!two.iter().any(|(a, ..)| a == "10.1.4.21"), "{two:?}");
     drop(dir);
 }
 
@@ -461,4 +473,45 @@ fn the_report_draws_the_incident() {
     // The attacker timeline has a row for each address the pivot followed.
     let rows = html.matches("<g class=\"row\"").count();
     assert!(rows >= 3, "{rows} rows in the chart");
+}
+
+#[test]
+fn a_forged_forwarded_for_pulls_no_one_else_in() {
+    // Behind the balancer, a client writes a colleague's address first in
+    // X-Forwarded-For; the balancer appends what it saw (198.18.0.66).
+    let (dir, webroot, logs, _base) = stage();
+    append(
+        &logs.join("W3SVC1/u_ex250722.log"),
+        "#Software: Microsoft Internet Information Services 10.0\n\
+         #Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status X-Forwarded-For\n\
+         2025-07-22 01:00:00 GET /_layouts/15/spinstall0.aspx - 10.20.0.2 curl/8.5.0 200 10.1.4.21,198.18.0.66\n",
+    );
+    let out = run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        webroot.as_os_str(),
+        logs.as_os_str(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let pivots: BTreeSet<String> = json_lines(&out)
+        .iter()
+        .filter(|v| v["event"]["dataset"] == "shellsweep.pivot")
+        .map(|v| {
+            v["shellsweep"]["pivot"]["address"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(pivots.contains("198.18.0.66"), "{pivots:?}");
+    assert!(
+        !pivots.contains("10.1.4.21"),
+        "the forged address is not followed: {pivots:?}"
+    );
+    assert!(
+        !pivots.contains("10.20.0.2"),
+        "nor the balancer: {pivots:?}"
+    );
+    drop(dir);
 }

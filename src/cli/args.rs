@@ -230,7 +230,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub server_config: Vec<PathBuf>,
     /// How far the pivot follows the intruder: 1 (default) emits every record of the
-    /// addresses that requested a webshell, are on an IOC list or sent an exploit; each
+    /// addresses that requested a webshell or sent an exploit (an IOC list's addresses are
+    /// IOC findings already); each
     /// more hop adds the addresses that POSTed to the same scripts (at most 5).
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=5))]

@@ -25,6 +25,10 @@ pub(super) const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// How much older than the exploit's record the file may be (see the module doc).
 pub(super) const SKEW: SignedDuration = SignedDuration::from_secs(60);
 
+/// How a script is in the folder an exploited URL is served from: the join's method and
+/// source.
+type Reached = (&'static str, Option<String>);
+
 /// An exploit request, read once.
 pub(super) struct Exploit {
     pub reference: ExploitRef,
@@ -61,15 +65,23 @@ pub(super) fn find(
     map: &WebrootMap,
     read: &ReadPolicy,
 ) -> Vec<Finding> {
-    if exploits.is_empty() {
+    // A request the server refused (401, 404, 500) exploited nothing: mass scanners send
+    // the ToolShell POST all day.
+    let mut by_time: Vec<&Exploit> = exploits
+        .iter()
+        .filter(|e| e.request.status.is_none_or(|s| s < 400))
+        .collect();
+    if by_time.is_empty() {
         return Vec::new();
     }
-    let mut by_time: Vec<&Exploit> = exploits.iter().collect();
     by_time.sort_by_key(|e| e.reference.time);
     let times: Vec<Timestamp> = by_time.iter().map(|e| e.reference.time).collect();
     // The best drop per file: the shortest delay.
     let mut best: HashMap<&Path, (Dropped, &ScriptFile)> = HashMap::new();
     for s in scripts {
+        // Whether the script is under the folder of each exploited URL, asked once per URL
+        // (thousands of exploit requests go to a handful of URLs).
+        let mut under: HashMap<(&str, bool), Option<Reached>> = HashMap::new();
         for (kind, ns) in [("modified", s.mtime_ns), ("changed", s.ctime_ns)] {
             let Ok(file_time) = Timestamp::from_nanosecond(ns) else {
                 continue;
@@ -80,9 +92,16 @@ pub(super) fn find(
             for e in by_time[lo..hi].iter().rev() {
                 let join = match e.request.url_path.as_deref() {
                     _ if map.is_empty() => Some(("unmapped", None)),
-                    Some(url) => map
-                        .under_url(url, &s.path, e.request.case_insensitive())
-                        .map(|j| (j.method.as_str(), j.source)),
+                    Some(url) => {
+                        let ci = e.request.case_insensitive();
+                        under
+                            .entry((url, ci))
+                            .or_insert_with(|| {
+                                map.under_url(url, &s.path, ci)
+                                    .map(|j| (j.method.as_str(), j.source))
+                            })
+                            .clone()
+                    }
                     None => None,
                 };
                 let Some((join, join_source)) = join else {
@@ -124,7 +143,7 @@ pub(super) fn find(
                 sha256: sha256_of(&s.path, read),
                 more_hashes: Vec::new(),
             });
-            let mut f = Finding::bare(rule(), subject);
+            let mut f = Finding::bare(rule(d.join == "unmapped"), subject);
             f.match_count = 1;
             f.correlation = Some(Correlation::Dropped(Box::new(d)));
             f
@@ -147,20 +166,35 @@ fn sha256_of(path: &Path, read: &ReadPolicy) -> String {
     crate::common::bytes::sha256_hex(&buf)
 }
 
-fn rule() -> RuleInfo {
+/// With no web-root map the folder an exploit reached is unknown and any scanned script
+/// written in the window counts: high, not critical, and the description says so.
+fn rule(unmapped: bool) -> RuleInfo {
+    let (severity, description) = if unmapped {
+        (
+            Severity::High,
+            "A script or binary was written (modified, or its inode changed) within minutes \
+             of an exploit request the server answered. No web-root map was known, so it \
+             may be in another folder than the one the request reached: give --webroot or \
+             --server-config to tell.",
+        )
+    } else {
+        (
+            Severity::Critical,
+            "A script or binary in the folder an exploit request reached was written \
+             (modified, or its inode changed) within minutes of that request, which the \
+             server answered: the exploit most likely dropped it.",
+        )
+    };
     RuleInfo {
         id: "SSW-CORR-DROPPED".into(),
         name: "Script dropped after an exploit request".into(),
-        description: "A script or binary in the folder an exploit request reached was written \
-                      (modified, or its inode changed) within minutes of that request: the \
-                      exploit most likely dropped it."
-            .into(),
+        description: description.into(),
         references: Vec::new(),
         author: "shellsweep project".into(),
         ruleset: "correlation".into(),
         tags: vec!["attack.initial-access".into(), "attack.t1505.003".into()],
-        severity: Severity::Critical,
-        score: Severity::Critical.default_score(),
+        severity,
+        score: severity.default_score(),
         status: None,
         falsepositives: vec!["A deployment right after a scanner's probe".into()],
     }

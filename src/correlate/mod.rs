@@ -148,18 +148,18 @@ pub fn run(
     }
     let mut found = Vec::new();
     let dropped = dropped::find(&exploits, &seen.scripts, &map, &config.read);
-    outcome.dropped = dropped.len() as u64;
     found.extend(dropped);
     let pivots = pivot::Pivoting::new(config, &map, observer, options.hops, sink, stats, stop).run(
         std::mem::take(&mut seen.files),
         &seen.seeds,
         &seen.logs,
     );
-    outcome.webshells_requested = pivots.requested.len() as u64;
     outcome.pivot_addresses = pivots.addresses;
     outcome.pivot_events = pivots.events.len() as u64;
     outcome.passes = pivots.passes;
     found.extend(pivots.requested);
+    let allowed = config.policy.drop_allowed(&mut found);
+    stats.findings_allowed.fetch_add(allowed, Relaxed);
     found.retain(|f| {
         let shown = config.policy.reports(f.severity());
         if shown {
@@ -169,12 +169,29 @@ pub fn run(
         }
         shown
     });
+    outcome.webshells_requested = found
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.correlation,
+                Some(crate::finding::Correlation::Requested(_))
+            )
+        })
+        .count() as u64;
+    outcome.dropped = found.len() as u64 - outcome.webshells_requested;
     for f in found {
         let _ = sink.send(Message::Findings(vec![f]));
     }
     // Events in time order: the intruder's timeline as it happened.
-    for chunk in pivots.events.chunks(256) {
-        let _ = sink.send(Message::Findings(chunk.to_vec()));
+    let mut batch = Vec::with_capacity(256);
+    for e in pivots.events {
+        batch.push(e);
+        if batch.len() == 256 {
+            let _ = sink.send(Message::Findings(std::mem::take(&mut batch)));
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sink.send(Message::Findings(batch));
     }
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome

@@ -59,10 +59,11 @@ impl Needles {
         if self.names.is_empty() || self.names.len() > RULE_NAMES {
             return Vec::new();
         }
-        let test = FieldTest {
+        // The name as the last segment, or followed by PATH_INFO (`/shell.aspx/x`).
+        let test = |op: FieldOp, suffix: &str| FieldTest {
             field: FieldName::Known(Field::UriStem),
-            op: FieldOp::EndsWith,
-            values: self.names.iter().map(|n| format!("/{n}")).collect(),
+            op,
+            values: self.names.iter().map(|n| format!("/{n}{suffix}")).collect(),
             null: false,
             all: false,
             cased: false,
@@ -84,7 +85,10 @@ impl Needles {
             patterns: Vec::new(),
             selections: vec![Selection {
                 name: "requested".into(),
-                alternatives: vec![vec![test]],
+                alternatives: vec![
+                    vec![test(FieldOp::EndsWith, "")],
+                    vec![test(FieldOp::Contains, "/")],
+                ],
                 pos: Pos::default(),
             }],
             score: 0,
@@ -108,11 +112,8 @@ const RULE_NAMES: usize = 32;
 pub(super) struct Request {
     pub log: LogSubject,
     pub time: Option<jiff::Timestamp>,
-    /// The client: the first address of X-Forwarded-For when the record has one (the server
-    /// sat behind a proxy), else `c-ip`.
+    /// The client, as [`client_of`] reads it.
     pub client: Option<IpAddr>,
-    /// Every address of the record (`c-ip` and X-Forwarded-For), for pivot lookups.
-    pub addresses: Vec<IpAddr>,
     pub method: Option<String>,
     /// Percent-decoded, without the query.
     pub url_path: Option<String>,
@@ -135,10 +136,8 @@ impl Request {
                 .collect()
         };
         let forwarded = get(Field::ForwardedFor).map(addrs).unwrap_or_default();
-        let direct = get(Field::ClientIp).map(addrs).unwrap_or_default();
-        let client = forwarded.first().or(direct.first()).copied();
-        let mut addresses = direct;
-        addresses.extend(forwarded);
+        let direct = get(Field::ClientIp).and_then(|v| addrs(v).into_iter().next());
+        let client = client_of(direct, &forwarded);
         let user_agent = get(Field::UserAgent).map(|v| {
             let ua = text(v);
             // IIS logs a space in a user agent as `+`.
@@ -151,7 +150,6 @@ impl Request {
         Request {
             time: log.time,
             client,
-            addresses,
             method: get(Field::Method).map(text),
             url_path: get(Field::UriStem).map(|s| text(&percent_decode(s))),
             status: get(Field::Status).and_then(|s| std::str::from_utf8(s).ok()?.parse().ok()),
@@ -168,6 +166,43 @@ impl Request {
     /// Where the record is, to tell two passes' copies of it apart.
     pub(super) fn key(&self) -> (PathBuf, u64) {
         (self.log.path.clone(), self.log.offset)
+    }
+}
+
+/// Who sent a request. X-Forwarded-For is written by the client first and appended to by
+/// each proxy, so only what the proxies in front of the server appended can be trusted:
+/// when `c-ip` is a public address, no proxy of ours stood between, and the header is the
+/// client's word (ignored); when `c-ip` is private (a load balancer), the client is the
+/// rightmost public address of the header (the one the nearest proxy saw), else its
+/// rightmost address (an internal client behind internal proxies).
+pub(super) fn client_of(direct: Option<IpAddr>, forwarded: &[IpAddr]) -> Option<IpAddr> {
+    match direct {
+        Some(d) if !is_internal(d) => Some(d),
+        _ => forwarded
+            .iter()
+            .rev()
+            .find(|a| !is_internal(**a))
+            .or(forwarded.last())
+            .copied()
+            .or(direct),
+    }
+}
+
+/// Loopback, private, link-local, carrier-grade NAT and unique-local addresses: where a
+/// proxy in front of a web server sits.
+fn is_internal(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => {
+            let [o1, o2, ..] = v.octets();
+            v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || (o1 == 100 && (64..128).contains(&o2))
+        }
+        IpAddr::V6(v) => {
+            let first = v.segments()[0];
+            v.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use crate::summary::Stats;
 use crate::webroot::WebrootMap;
 
 use super::pass::{self, Needles, Request};
-use super::requests::{Webshell, join_all};
+use super::requests::{COMMON_CLIENTS, Webshells};
 
 /// The most hops `--pivot-hops` takes: each is two passes over the logs.
 pub const MAX_HOPS: u8 = 5;
@@ -32,6 +32,9 @@ pub const MAX_HOPS: u8 = 5;
 const MAX_ADDRESSES: usize = 4096;
 /// A URL that more new addresses than this used the same way is ordinary, not a lead.
 const COMMON_URL: usize = 20;
+/// The pivot events of one address, in time order, past which they are counted only (a
+/// scanner's or a crawler's flood would drown the timeline and the memory).
+const MAX_EVENTS_PER_ADDRESS: usize = 10_000;
 
 /// The pivot's result.
 pub(super) struct Pivoted {
@@ -113,7 +116,7 @@ impl<'a> Pivoting<'a> {
     }
 
     pub(super) fn run(mut self, files: Vec<FileHit>, seeds: &[Seed], logs: &[PathBuf]) -> Pivoted {
-        let mut webshells = Webshell::group(files);
+        let mut webshells = Webshells::new(files);
         for s in seeds {
             if let Ok(ip) = s.address.parse() {
                 self.add_pivot(
@@ -128,9 +131,7 @@ impl<'a> Pivoting<'a> {
             }
         }
         // Pass one: the webshells' names and the addresses known so far.
-        let mut names: Vec<String> = webshells.iter().filter_map(Webshell::name).collect();
-        names.sort();
-        names.dedup();
+        let names = webshells.names();
         // An address on an IOC list needs no pass of its own: every record of it is an IOC
         // finding already (the list is matched on `c-ip` and X-Forwarded-For, as a pass
         // would), so a pivot event would only repeat an alert. A further hop needs its
@@ -154,25 +155,16 @@ impl<'a> Pivoting<'a> {
         let keys = self.pass(logs, &first);
         // The requests of each webshell; their clients join the pivot.
         let mut joined: HashMap<(PathBuf, u64), String> = HashMap::new();
-        let mut requesters = Vec::new();
         for key in keys {
             let Some(r) = self.records.get(&key) else {
                 continue;
             };
             let id = self.event_id(r);
-            let url = if join_all(&mut webshells, r, self.map, &id) {
-                r.url_path.clone()
-            } else {
-                None
-            };
-            let Some(url) = url else { continue };
-            if r.status != Some(404)
-                && let Some(c) = r.client
-            {
-                requesters.push((c, url.clone()));
+            if let Some(url) = webshells.join(r, self.map, &id) {
+                joined.insert(key, url);
             }
-            joined.insert(key, url);
         }
+        let (requesters, common) = webshells.requesters();
         for (c, url) in requesters {
             let pivot = Pivot {
                 address: c.to_string(),
@@ -181,6 +173,12 @@ impl<'a> Pivoting<'a> {
                 via: "webshell_requested",
             };
             self.add_pivot(c, pivot);
+        }
+        if common > 0 {
+            self.notice(format!(
+                "correlation: {common} file(s) with findings were requested by more than \
+                 {COMMON_CLIENTS} clients: an ordinary page, its clients not followed"
+            ));
         }
         // Hop by hop: the records of the addresses not searched yet, then the next hop's
         // addresses from what they used.
@@ -206,17 +204,13 @@ impl<'a> Pivoting<'a> {
             hop += 1;
         }
         if self.pivots.len() >= MAX_ADDRESSES {
-            let _ = self.sink.send(Message::Notice(
-                None,
-                format!("correlation: the pivot stopped at {MAX_ADDRESSES} addresses"),
+            self.notice(format!(
+                "correlation: the pivot stopped at {MAX_ADDRESSES} addresses"
             ));
         }
         let events = self.events(&joined);
         Pivoted {
-            requested: webshells
-                .into_iter()
-                .filter_map(Webshell::finding)
-                .collect(),
+            requested: webshells.findings(),
             addresses: self.pivots.len() as u64,
             events,
             passes: self.passes,
@@ -227,9 +221,9 @@ impl<'a> Pivoting<'a> {
     fn next_hop(&mut self, hop: u8, logs: &[PathBuf]) -> bool {
         let script = |u: &str| crate::baseline::in_scope(std::path::Path::new(u));
         // What hop `hop` POSTed to with success.
-        let mut used: HashMap<String, IpAddr> = HashMap::new();
+        let mut used: BTreeMap<String, IpAddr> = BTreeMap::new();
         for r in self.records.values() {
-            let Some(p) = r.addresses.iter().find_map(|a| self.pivots.get(a)) else {
+            let Some(p) = r.client.and_then(|c| self.pivots.get(&c)) else {
                 continue;
             };
             if p.hop != hop || !posted_ok(r) {
@@ -257,7 +251,7 @@ impl<'a> Pivoting<'a> {
                 addresses: Vec::new(),
             },
         );
-        let mut others: HashMap<&str, Vec<IpAddr>> = HashMap::new();
+        let mut others: BTreeMap<&str, Vec<IpAddr>> = BTreeMap::new();
         for key in &keys {
             let Some(r) = self.records.get(key) else {
                 continue;
@@ -298,16 +292,17 @@ impl<'a> Pivoting<'a> {
             }
         }
         if common > 0 {
-            let _ = self.sink.send(Message::Notice(
-                None,
-                format!(
-                    "correlation: hop {}: {common} URL(s) used by more than {COMMON_URL} \
-                     other addresses were not followed (ordinary pages)",
-                    hop + 1
-                ),
+            self.notice(format!(
+                "correlation: hop {}: {common} URL(s) used by more than {COMMON_URL} other \
+                 addresses were not followed (ordinary pages)",
+                hop + 1
             ));
         }
         added
+    }
+
+    fn notice(&self, text: String) {
+        let _ = self.sink.send(Message::Notice(None, text));
     }
 
     fn event_id(&self, r: &Request) -> String {
@@ -321,11 +316,11 @@ impl<'a> Pivoting<'a> {
     fn events(&self, joined: &HashMap<(PathBuf, u64), String>) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
         for (key, r) in &self.records {
+            // By the record's client only: an address an attacker wrote into
+            // X-Forwarded-For is not theirs to pull into the timeline.
             let pivot = r
-                .addresses
-                .iter()
-                .filter_map(|a| self.pivots.get(a))
-                .min_by_key(|p| p.hop)
+                .client
+                .and_then(|c| self.pivots.get(&c))
                 .cloned()
                 .or_else(|| {
                     let url = joined.get(key)?;
@@ -341,13 +336,32 @@ impl<'a> Pivoting<'a> {
             }
         }
         // Time order, records without a time last; ties by log and line.
-        out.sort_by(|a, b| {
-            let t = |f: &Finding| match &f.subject {
-                Subject::Log(l) => (l.time.is_none(), l.time, l.path.clone(), l.line),
-                Subject::File(_) => (true, None, PathBuf::new(), 0),
-            };
-            t(a).cmp(&t(b))
+        let order = |f: &Finding| match &f.subject {
+            Subject::Log(l) => (l.time.is_none(), l.time, l.path.clone(), l.line),
+            Subject::File(_) => (true, None, PathBuf::new(), 0),
+        };
+        out.sort_by_key(order);
+        // The first records of each address; a flood is counted, not kept.
+        let mut per: HashMap<String, usize> = HashMap::new();
+        let mut cut = 0u64;
+        out.retain(|f| {
+            let a = f
+                .pivot
+                .as_ref()
+                .map(|p| p.address.clone())
+                .unwrap_or_default();
+            let n = per.entry(a).or_default();
+            *n += 1;
+            let keep = *n <= MAX_EVENTS_PER_ADDRESS;
+            cut += u64::from(!keep);
+            keep
         });
+        if cut > 0 {
+            self.notice(format!(
+                "correlation: {cut} pivot event(s) past the first {MAX_EVENTS_PER_ADDRESS} \
+                 of an address were left out"
+            ));
+        }
         out
     }
 }

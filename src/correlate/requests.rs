@@ -1,10 +1,14 @@
 //! "Webshell requested": the requests whose path serves a file with findings.
 //!
-//! A pass finds the records whose requested name is a webshell's name; the web-root map
-//! (or, without one, the path's tail) decides whether the request really reached that file,
-//! so `/other/site/upload.aspx` does not join `/_layouts/15/upload.aspx`.
+//! A pass finds the records that name a webshell's file name as a path segment (the last
+//! one, or one followed by PATH_INFO: `/shell.aspx/x` runs `shell.aspx` on IIS and Apache);
+//! the web-root map (or, without one, the path's tail) decides whether the request really
+//! reached that file, so `/other/site/upload.aspx` does not join `/_layouts/15/upload.aspx`.
+//! A request counts for a file only at the strongest join that file has: a file reached by
+//! its mapped URL does not also collect every request for a file of the same name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::finding::{
@@ -15,139 +19,219 @@ use crate::webroot::{Join, WebrootMap};
 
 use super::pass::Request;
 
-/// A file with findings, and its requests as they are joined.
-pub(super) struct Webshell {
-    pub path: PathBuf,
-    pub hits: Vec<FileHit>,
-    pub requested: Requested,
+/// A webshell whose requests come from more distinct clients than this is an ordinary
+/// page (a finding on `index.php`): its requests are reported, its clients not followed.
+pub(super) const COMMON_CLIENTS: usize = 20;
+
+/// One request that reached a file.
+struct Joined {
+    rank: u8,
+    join: Join,
+    url: String,
+    time: Option<jiff::Timestamp>,
+    client: Option<IpAddr>,
+    method: Option<String>,
+    status: Option<u16>,
+    user_agent: Option<String>,
+    event_id: String,
+}
+
+/// A file with findings, and the requests that reached it.
+struct Webshell {
+    path: PathBuf,
+    hits: Vec<FileHit>,
+    joined: Vec<Joined>,
 }
 
 impl Webshell {
-    /// The file's findings, one webshell per path.
-    pub(super) fn group(hits: Vec<FileHit>) -> Vec<Webshell> {
+    /// The best join rank of its requests.
+    fn best(&self) -> Option<u8> {
+        self.joined.iter().map(|j| j.rank).min()
+    }
+
+    /// The requests at the best join rank.
+    fn counted(&self) -> impl Iterator<Item = &Joined> {
+        let best = self.best();
+        self.joined.iter().filter(move |j| Some(j.rank) == best)
+    }
+}
+
+/// The files with findings, by the lowercase name requests reach them by.
+pub(super) struct Webshells {
+    list: Vec<Webshell>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Webshells {
+    /// One webshell per path, with all its findings.
+    pub(super) fn new(hits: Vec<FileHit>) -> Webshells {
         let mut by_path: BTreeMap<PathBuf, Vec<FileHit>> = BTreeMap::new();
         for h in hits {
             by_path.entry(h.path.clone()).or_default().push(h);
         }
-        by_path
+        let list: Vec<Webshell> = by_path
             .into_iter()
             .map(|(path, hits)| Webshell {
-                requested: Requested {
-                    file_findings: hits.iter().map(|h| h.finding.clone()).collect(),
-                    ..Requested::default()
-                },
                 path,
                 hits,
+                joined: Vec::new(),
             })
-            .collect()
+            .collect();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, w) in list.iter().enumerate() {
+            if let Some(n) = w.path.file_name() {
+                by_name
+                    .entry(n.to_string_lossy().to_ascii_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Webshells { list, by_name }
     }
 
-    /// The lowercase file name the log records name it by.
-    pub(super) fn name(&self) -> Option<String> {
-        self.path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+    /// The names the logs are searched for, sorted.
+    pub(super) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.by_name.keys().cloned().collect();
+        names.sort();
+        names
     }
 
-    /// How `req` reaches this file, if it does.
-    pub(super) fn joins(&self, req: &Request, map: &WebrootMap) -> Option<Join> {
-        let url = req.url_path.as_ref()?;
-        let name = self.name()?;
-        let last = url.rsplit(['/', '\\']).find(|s| !s.is_empty())?;
-        if !last.eq_ignore_ascii_case(&name) {
-            return None;
+    /// Joins `req` with the files it reaches by the strongest join there is. Returns the
+    /// request path it reached them by (through the webshell's segment, PATH_INFO cut off).
+    pub(super) fn join(
+        &mut self,
+        req: &Request,
+        map: &WebrootMap,
+        event_id: &str,
+    ) -> Option<String> {
+        let url = req.url_path.as_deref()?;
+        let mut found: Vec<(usize, Join, &str)> = Vec::new();
+        // Every segment that is a webshell's name: the path up to it is what was served.
+        let mut end = 0;
+        for seg in url.split_inclusive(['/', '\\']) {
+            end += seg.len();
+            let name = seg.trim_end_matches(['/', '\\']);
+            if name.is_empty() {
+                continue;
+            }
+            let Some(files) = self.by_name.get(&name.to_ascii_lowercase()) else {
+                continue;
+            };
+            let served = url[..end].trim_end_matches(['/', '\\']);
+            for &i in files {
+                if let Some(j) = map.join(served, &self.list[i].path, req.case_insensitive()) {
+                    found.push((i, j, served));
+                }
+            }
         }
-        map.join(url, &self.path, req.case_insensitive())
+        let best = found.iter().map(|(_, j, _)| rank(j)).min()?;
+        let mut reached = None;
+        for (i, join, served) in found {
+            if rank(&join) != best {
+                continue;
+            }
+            reached = Some(served.to_owned());
+            self.list[i].joined.push(Joined {
+                rank: best,
+                join,
+                url: served.to_owned(),
+                time: req.time,
+                client: req.client,
+                method: req.method.clone(),
+                status: req.status,
+                user_agent: req.user_agent.clone(),
+                event_id: event_id.to_owned(),
+            });
+        }
+        reached
     }
 
-    /// Counts `req` as a request for this file, joined by `join`.
-    pub(super) fn add(&mut self, req: &Request, join: Join, event_id: &str) {
-        let r = &mut self.requested;
-        // The strongest join seen names the finding's method.
-        if r.join.is_empty() || rank(join.method.as_str()) < rank(r.join) {
-            r.join = join.method.as_str();
-            r.join_source = join.source;
+    /// The clients to follow: those the server answered (not 404) at a webshell's best join,
+    /// with the path they used; and how many webshells were too common to follow (more than
+    /// [`COMMON_CLIENTS`] clients).
+    pub(super) fn requesters(&self) -> (Vec<(IpAddr, String)>, usize) {
+        let mut out = Vec::new();
+        let mut common = 0;
+        for w in &self.list {
+            let mut clients: Vec<(IpAddr, &str)> = Vec::new();
+            for j in w.counted().filter(|j| j.status != Some(404)) {
+                if let Some(c) = j.client
+                    && !clients.iter().any(|(a, _)| *a == c)
+                {
+                    clients.push((c, &j.url));
+                }
+            }
+            if clients.len() > COMMON_CLIENTS {
+                common += 1;
+                continue;
+            }
+            out.extend(clients.into_iter().map(|(c, u)| (c, u.to_owned())));
         }
-        if let Some(url) = &req.url_path {
-            Requested::add_distinct(&mut r.url_paths, url.clone());
+        (out, common)
+    }
+
+    /// One finding per file that requests reached.
+    pub(super) fn findings(self) -> Vec<Finding> {
+        self.list.into_iter().filter_map(finding).collect()
+    }
+}
+
+fn finding(w: Webshell) -> Option<Finding> {
+    let mut r = Requested::default();
+    for j in w.counted() {
+        if r.join.is_empty() {
+            r.join = j.join.method.as_str();
+            r.join_source = j.join.source.clone();
         }
-        if req.status == Some(404) {
+        Requested::add_distinct(&mut r.url_paths, j.url.clone());
+        if j.status == Some(404) {
             r.not_found += 1;
         } else {
             r.count += 1;
         }
-        if let Some(t) = req.time {
+        if let Some(t) = j.time {
             r.first = Some(r.first.map_or(t, |f| f.min(t)));
             r.last = Some(r.last.map_or(t, |l| l.max(t)));
         }
-        if let Some(c) = req.client {
+        if let Some(c) = j.client {
             Requested::add_distinct(&mut r.clients, c.to_string());
         }
-        if let Some(m) = &req.method {
+        if let Some(m) = &j.method {
             Requested::add_distinct(&mut r.methods, m.clone());
         }
-        if let Some(s) = req.status {
+        if let Some(s) = j.status {
             Requested::add_distinct(&mut r.statuses, s);
         }
-        if let Some(ua) = &req.user_agent {
+        if let Some(ua) = &j.user_agent {
             Requested::add_distinct(&mut r.user_agents, ua.clone());
         }
         if r.event_ids.len() < MAX_EVENT_IDS {
-            r.event_ids.push(event_id.to_owned());
+            r.event_ids.push(j.event_id.clone());
         } else {
             r.event_ids_truncated = true;
         }
     }
-
-    /// The finding, when any request joined.
-    pub(super) fn finding(self) -> Option<Finding> {
-        let r = self.requested;
-        if r.count == 0 && r.not_found == 0 {
-            return None;
-        }
-        let top = self.hits.iter().map(|h| h.finding.severity).max()?;
-        let first = self.hits.first()?;
-        let severity = if r.count == 0 {
-            // Only 404s: the file was not served to anyone (yet); worth knowing, not more.
-            top
-        } else {
-            one_above(top)
-        };
-        let mut f = Finding::bare(rule(severity), subject(&self.path, first));
-        f.match_count = r.count + r.not_found;
-        f.correlation = Some(Correlation::Requested(Box::new(r)));
-        Some(f)
+    if r.count == 0 && r.not_found == 0 {
+        return None;
     }
-}
-
-/// Joins `req` with the files it reaches by the strongest join there is: a request that a
-/// web-root mapping or the whole path ties to one file is not also counted for another file
-/// of the same name. Returns whether any file joined.
-pub(super) fn join_all(
-    webshells: &mut [Webshell],
-    req: &Request,
-    map: &WebrootMap,
-    event_id: &str,
-) -> bool {
-    let joins: Vec<(usize, Join)> = webshells
-        .iter()
-        .enumerate()
-        .filter_map(|(i, w)| Some((i, w.joins(req, map)?)))
-        .collect();
-    let Some(best) = joins.iter().map(|(_, j)| rank(j.method.as_str())).min() else {
-        return false;
+    r.file_findings = w.hits.iter().map(|h| h.finding.clone()).collect();
+    let top = w.hits.iter().map(|h| h.finding.severity).max()?;
+    let severity = if r.count == 0 {
+        // Only 404s: the file was not served to anyone (yet); worth knowing, not more.
+        top
+    } else {
+        one_above(top)
     };
-    for (i, j) in joins {
-        if rank(j.method.as_str()) == best {
-            webshells[i].add(req, j, event_id);
-        }
-    }
-    true
+    let first = w.hits.first()?;
+    let mut f = Finding::bare(rule(severity), subject(&w.path, first));
+    f.match_count = r.count + r.not_found;
+    f.correlation = Some(Correlation::Requested(Box::new(r)));
+    Some(f)
 }
 
 /// Webroot joins beat tail joins, which beat a bare file name.
-fn rank(method: &str) -> u8 {
-    match method {
+fn rank(j: &Join) -> u8 {
+    match j.method.as_str() {
         "webroot" => 0,
         "path_tail" => 1,
         _ => 2,

@@ -12,7 +12,8 @@ use crate::webroot::WebrootMap;
 
 use super::dropped::{self, Exploit};
 use super::pass::Request;
-use super::requests::{Webshell, join_all};
+use super::pass::client_of;
+use super::requests::Webshells;
 
 fn ts(s: &str) -> jiff::Timestamp {
     s.parse().unwrap()
@@ -137,14 +138,14 @@ fn hit(path: &str, severity: Severity) -> FileHit {
 
 #[test]
 fn a_request_joins_only_the_files_its_strongest_join_reaches() {
-    let mut shells = Webshell::group(vec![
+    let mut shells = Webshells::new(vec![
         hit("/srv/a/x.aspx", Severity::High),
         hit("/srv/b/x.aspx", Severity::High),
     ]);
     let map = WebrootMap::default();
     let r = request("/a/x.aspx", "200", "2025-07-19T10:00:00Z");
-    assert!(join_all(&mut shells, &r, &map, "ev1"));
-    let found: Vec<_> = shells.into_iter().filter_map(Webshell::finding).collect();
+    assert_eq!(shells.join(&r, &map, "ev1").as_deref(), Some("/a/x.aspx"));
+    let found = shells.findings();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].subject.path(), Path::new("/srv/a/x.aspx"));
     assert_eq!(
@@ -156,26 +157,104 @@ fn a_request_joins_only_the_files_its_strongest_join_reaches() {
         panic!("a request finding")
     };
     assert_eq!(req.join, "path_tail");
-    assert_eq!(req.clients, ["203.0.113.45"], "the client behind the proxy");
+    assert_eq!(req.clients, ["203.0.113.45"], "the client the balancer saw");
     assert_eq!(req.event_ids, ["ev1"]);
 }
 
 #[test]
+fn a_file_counts_only_the_requests_of_its_best_join() {
+    // /srv/a/x.aspx is reached by its whole path once and by its bare name once: only the
+    // first is its request, and only that client is followed.
+    let mut shells = Webshells::new(vec![hit("/srv/a/x.aspx", Severity::High)]);
+    let map = WebrootMap::default();
+    shells.join(
+        &request("/a/x.aspx", "200", "2025-07-19T10:00:00Z"),
+        &map,
+        "ev1",
+    );
+    let mut other = request("/elsewhere/x.aspx", "200", "2025-07-19T10:05:00Z");
+    other.client = Some("198.51.100.9".parse().unwrap());
+    shells.join(&other, &map, "ev2");
+    let (requesters, _) = shells.requesters();
+    assert_eq!(requesters.len(), 1);
+    assert_eq!(requesters[0].0.to_string(), "203.0.113.45");
+    let found = shells.findings();
+    let Some(Correlation::Requested(req)) = &found[0].correlation else {
+        panic!("a request finding")
+    };
+    assert_eq!((req.count, req.event_ids.len()), (1, 1));
+}
+
+#[test]
+fn path_info_after_the_webshell_still_reaches_it() {
+    let mut shells = Webshells::new(vec![hit("/srv/a/x.aspx", Severity::High)]);
+    let map = WebrootMap::default();
+    let r = request("/a/x.aspx/extra/path", "200", "2025-07-19T10:00:00Z");
+    assert_eq!(shells.join(&r, &map, "ev1").as_deref(), Some("/a/x.aspx"));
+}
+
+#[test]
 fn requests_answered_404_are_counted_apart_and_raise_nothing() {
-    let mut shells = Webshell::group(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
+    let mut shells = Webshells::new(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
     let map = WebrootMap::default();
     let r = request("/a/X.ASPX", "404", "2025-07-19T10:00:00Z");
     assert!(
-        join_all(&mut shells, &r, &map, "ev1"),
+        shells.join(&r, &map, "ev1").is_some(),
         "IIS paths ignore case"
     );
-    let f = shells.pop().unwrap().finding().unwrap();
+    assert!(shells.requesters().0.is_empty(), "a 404 is not followed");
+    let f = shells.findings().pop().unwrap();
     assert_eq!(f.severity(), Severity::Medium);
     let Some(Correlation::Requested(req)) = &f.correlation else {
         panic!("a request finding")
     };
     assert_eq!((req.count, req.not_found), (0, 1));
     let other = request("/a/y.aspx", "200", "2025-07-19T10:00:00Z");
-    let mut shells = Webshell::group(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
-    assert!(!join_all(&mut shells, &other, &map, "ev2"));
+    let mut shells = Webshells::new(vec![hit("/srv/a/x.aspx", Severity::Medium)]);
+    assert!(shells.join(&other, &map, "ev2").is_none());
+}
+
+#[test]
+fn the_client_is_what_the_proxies_in_front_saw() {
+    let ip = |s: &str| -> std::net::IpAddr { s.parse().unwrap() };
+    let lb = Some(ip("10.20.0.2"));
+    // Behind a balancer: the rightmost public address; what the client wrote before it is
+    // not trusted.
+    assert_eq!(
+        client_of(lb, &[ip("10.1.4.21"), ip("198.18.0.66")]),
+        Some(ip("198.18.0.66"))
+    );
+    assert_eq!(
+        client_of(lb, &[ip("203.0.113.45"), ip("10.9.9.9")]),
+        Some(ip("203.0.113.45"))
+    );
+    // An internal client behind internal proxies.
+    assert_eq!(client_of(lb, &[ip("10.1.4.21")]), Some(ip("10.1.4.21")));
+    // No proxy of ours: the header is the client's word.
+    assert_eq!(
+        client_of(Some(ip("192.0.2.7")), &[ip("10.1.4.21")]),
+        Some(ip("192.0.2.7"))
+    );
+    assert_eq!(client_of(lb, &[]), lb);
+}
+
+#[test]
+fn a_refused_exploit_drops_nothing_and_no_map_is_said() {
+    let mut refused = exploit("2025-07-19T10:02:13Z");
+    refused.request.status = Some(401);
+    let shell = script(
+        "/copy/16/TEMPLATE/LAYOUTS/spinstall0.aspx",
+        "2025-07-19T10:02:20Z",
+    );
+    let map = WebrootMap::default();
+    let read = ReadPolicy::default();
+    assert!(dropped::find(&[refused], std::slice::from_ref(&shell), &map, &read).is_empty());
+    // No map at all: any script in the window, at high and labelled unmapped.
+    let found = dropped::find(&[exploit("2025-07-19T10:02:13Z")], &[shell], &map, &read);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].severity(), Severity::High);
+    let Some(Correlation::Dropped(d)) = &found[0].correlation else {
+        panic!("a drop")
+    };
+    assert_eq!(d.join, "unmapped");
 }

@@ -24,8 +24,8 @@
 //! say which site answered it.
 //!
 //! [`WebrootMap::join`] answers "did this request serve this file?" and says how it knows
-//! ([`JoinMethod`]): by a mapping, or, when no mapping covers the file, by the request
-//! path's tail alone. [`WebrootMap::under_url`] answers "is this file in the folder this
+//! ([`JoinMethod`]): by a mapping, or, when no mapping ties the request to the file, by
+//! the request path's tail alone (a weaker join the caller ranks below a mapped one). [`WebrootMap::under_url`] answers "is this file in the folder this
 //! request wrote into?" for exploit requests followed by a dropped file.
 
 mod apache;
@@ -83,10 +83,11 @@ impl fmt::Display for Source {
 pub(crate) enum JoinMethod {
     /// A mapping from a config, an option or a known layout.
     Webroot,
-    /// No mapping covers the file; every segment of the request path equals the last
-    /// components of the file path.
+    /// No mapping ties the request to the file; every segment of the request path equals
+    /// the last components of the file path.
     PathTail,
-    /// No mapping covers the file; only the request's last segment equals the file name.
+    /// No mapping ties the request to the file; only the request's last segment equals the
+    /// file name.
     FileName,
 }
 
@@ -449,9 +450,11 @@ impl WebrootMap {
     /// Each site's longest prefix that matches the request is the one its server would
     /// use; the request serves `file` when the file path ends with that mapping's folder
     /// followed by the rest of the request path ([`JoinMethod::Webroot`], most specific
-    /// mapping's source). When a mapping covers the file but none joins, the answer is
-    /// no: the file's URL is known and differs. Only when no mapping covers the file does
-    /// the request path's tail decide ([`JoinMethod::PathTail`], [`JoinMethod::FileName`]).
+    /// mapping's source). Otherwise the request path's tail decides
+    /// ([`JoinMethod::PathTail`], [`JoinMethod::FileName`]), even when a mapping covers the
+    /// file under another URL: a "no" would let a config planted in a web root hide a
+    /// webshell's requests, and the caller counts a file's requests at the strongest join
+    /// it has, so a mapped URL still outranks a tail.
     /// `case_insensitive` is for IIS logs; IIS and SharePoint mappings always compare
     /// without case.
     pub(crate) fn join(&self, url_path: &str, file: &Path, case_insensitive: bool) -> Option<Join> {
@@ -480,13 +483,10 @@ impl WebrootMap {
                 source: Some(m.source.to_string()),
             });
         }
-        if self
-            .mappings
-            .iter()
-            .any(|m| covers(m, &comps, case_insensitive))
-        {
-            return None;
-        }
+        // A mapping that covers the file but is not how this request reached it does not
+        // veto the weaker joins: a config can be planted in a web root (any file named
+        // like one is read), and a false "no" would hide a webshell's requests. The caller
+        // counts a request at the strongest join any file has.
         let last = comps.len() - 1;
         if let Some(at) = comps.len().checked_sub(url.len())
             && run_at(&comps, at, &url, case_insensitive)
@@ -584,12 +584,6 @@ fn same_prefix(a: &[String], b: &[String]) -> bool {
         && a.iter()
             .zip(b)
             .all(|(x, y)| same(x.as_bytes(), y.as_bytes(), true))
-}
-
-/// Whether the mapping's folder holds the file (at any depth).
-fn covers(m: &Mapping, comps: &[&[u8]], case_insensitive: bool) -> bool {
-    let ci = case_insensitive || m.case_insensitive;
-    run_positions(comps, &m.folder.comps, ci).any(|at| at + m.folder.comps.len() < comps.len())
 }
 
 /// The longer prefix, then the longer folder: the mapping that says more.
