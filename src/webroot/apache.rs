@@ -176,20 +176,12 @@ fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn rows(parsed: &Parsed) -> Vec<(&str, &str, usize)> {
-        parsed
-            .mappings
-            .iter()
-            .map(|r| (r.prefix.as_str(), r.folder.as_str(), r.site))
-            .collect()
-    }
-
     #[test]
     fn document_roots_and_aliases_per_virtual_host() {
         let text = std::fs::read_to_string("tests/testdata/webroot/apache/shop.conf").unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(
-            rows(&parsed),
+            parsed.rows(),
             [
                 ("/", "/var/www/html", 0),
                 ("/icons/", "/usr/share/apache2/icons/", 0),

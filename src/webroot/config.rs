@@ -167,6 +167,17 @@ pub(crate) struct Parsed {
     pub(crate) app_bases: Vec<String>,
 }
 
+#[cfg(test)]
+impl Parsed {
+    /// Each mapping as (prefix, folder, site), for the parsers' tests.
+    pub(crate) fn rows(&self) -> Vec<(&str, &str, usize)> {
+        self.mappings
+            .iter()
+            .map(|r| (r.prefix.as_str(), r.folder.as_str(), r.site))
+            .collect()
+    }
+}
+
 /// One mapping as a parser reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Raw {

@@ -124,11 +124,7 @@ mod tests {
     #[test]
     fn sites_applications_and_virtual_directories() {
         let parsed = parse(CONFIG).unwrap();
-        let got: Vec<(&str, &str, usize)> = parsed
-            .mappings
-            .iter()
-            .map(|r| (r.prefix.as_str(), r.folder.as_str(), r.site))
-            .collect();
+        let got = parsed.rows();
         assert_eq!(
             got,
             [

@@ -289,20 +289,12 @@ fn location(node: &Node, inherited: Option<&str>, site: usize, out: &mut Parsed)
 mod tests {
     use super::*;
 
-    fn rows(parsed: &Parsed) -> Vec<(&str, &str, usize)> {
-        parsed
-            .mappings
-            .iter()
-            .map(|r| (r.prefix.as_str(), r.folder.as_str(), r.site))
-            .collect()
-    }
-
     #[test]
     fn servers_locations_roots_and_aliases() {
         let text = std::fs::read_to_string("tests/testdata/webroot/nginx/nginx.conf").unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(
-            rows(&parsed),
+            parsed.rows(),
             [
                 ("/", "/srv/blog/htdocs", 0),
                 ("/static/", "/srv/blog/assets/", 0),
@@ -331,7 +323,7 @@ mod tests {
     #[test]
     fn a_site_file_of_bare_server_blocks_is_read() {
         let parsed = parse("server {\n listen 80;\n root /var/www/site; # the site\n}\n").unwrap();
-        assert_eq!(rows(&parsed), [("/", "/var/www/site", 0)]);
+        assert_eq!(parsed.rows(), [("/", "/var/www/site", 0)]);
     }
 
     #[test]

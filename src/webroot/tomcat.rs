@@ -171,11 +171,7 @@ mod tests {
     #[test]
     fn server_xml_hosts_and_contexts() {
         let parsed = parse(SERVER_XML, Path::new("/mnt/ev/opt/tomcat/conf/server.xml")).unwrap();
-        let got: Vec<(&str, &str, usize)> = parsed
-            .mappings
-            .iter()
-            .map(|r| (r.prefix.as_str(), r.folder.as_str(), r.site))
-            .collect();
+        let got = parsed.rows();
         assert_eq!(
             got,
             [
