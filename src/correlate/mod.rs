@@ -6,8 +6,8 @@
 //!
 //! It runs once the walk is done, because a log record can only be joined with a file
 //! finding that exists: the walk leaves notes (`pipeline::Evidence`), and each question is
-//! a pass over the logs the scan read, through the same pipeline with an IOC set of what
-//! is looked for (see `pass.rs`). With no finding to join, no pass runs and correlation
+//! a pass over the logs the scan read, through the same pipeline with only what is looked
+//! for (see `pass.rs`). With no finding to join, no pass runs and correlation
 //! costs nothing.
 
 mod dropped;
@@ -124,11 +124,23 @@ pub fn run(
     if !map.is_empty() {
         notice(map_sentence(&map));
     }
-    let exploits: Vec<dropped::Exploit> = seen
+    let mut exploits: Vec<dropped::Exploit> = seen
         .exploits
         .iter()
         .filter_map(|f| dropped::Exploit::of(f, observer))
         .collect();
+    // Threads delivered them in any order; the reason an address is followed for (its
+    // first exploit) must not depend on that.
+    exploits.sort_by(|a, b| {
+        let key = |e: &dropped::Exploit| {
+            (
+                e.reference.time,
+                e.reference.log_path.clone(),
+                e.reference.log_line,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
     for e in &exploits {
         if let Some(c) = e.request.client {
             seen.seed(Seed {

@@ -1,9 +1,10 @@
-//! One correlation pass over the logs the scan read: the pipeline again, with no rules and
-//! an IOC set made of what the joins look for (file names of webshells, pivot addresses).
+//! One correlation pass over the logs the scan read: the pipeline again, with only what the
+//! joins look for: webshells' file names as one generated log rule (or, past
+//! [`RULE_NAMES`], as IOC file names) and pivot addresses as an IOC set.
 //!
 //! Reusing the log scanner, not a second reader, means every format, compressed and
 //! transcoded logs, the time window and the line prefilter behave exactly as in the scan:
-//! a pass costs what an IOC list of a few entries costs, and most lines are never parsed.
+//! a pass costs what a few literals or IOC entries cost, and most lines are never parsed.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
