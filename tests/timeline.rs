@@ -90,17 +90,7 @@ fn the_fixtures_timeline_is_sorted_complete_and_agrees_with_the_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let jsonl = dir.path().join("out.jsonl");
     let csv = dir.path().join("timeline.csv");
-    let out = run([
-        "scan".as_ref(),
-        "-q".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "-o".as_ref(),
-        jsonl.as_os_str(),
-        "--timeline".as_ref(),
-        csv.as_os_str(),
-        "fixtures/".as_ref(),
-    ]);
+    let out = scan_to(&jsonl, &csv, "fixtures/");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let docs = finding_lines(&jsonl);
     let (header, rows, times) = python_rows(&csv);
@@ -216,17 +206,7 @@ fn hostile_names_and_user_agents_stay_one_neutralised_row_each() {
     write(&web, "q\"uo,te\nnew.php", PHP_SHELL);
     write(&web, "access.log", HOSTILE_LOG.as_bytes());
     let (jsonl, csv) = (dir.path().join("o.jsonl"), dir.path().join("t.csv"));
-    let out = run([
-        "scan".as_ref(),
-        "-q".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "-o".as_ref(),
-        jsonl.as_os_str(),
-        "--timeline".as_ref(),
-        csv.as_os_str(),
-        web.as_os_str(),
-    ]);
+    let out = scan_to(&jsonl, &csv, &web);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let docs = finding_lines(&jsonl);
     let (_, rows, _) = python_rows(&csv);
@@ -365,4 +345,23 @@ fn findings_carried_over_by_the_state_keep_their_rows() {
     let (_, second, _) = python_rows(&csvs[1]);
     assert!(!first.is_empty());
     assert_eq!(first, second, "the same rows, dated by the file");
+}
+
+/// A quiet JSON-lines scan of `root` into `jsonl`, with its timeline in `csv`.
+fn scan_to(
+    jsonl: &std::path::Path,
+    csv: &std::path::Path,
+    root: impl AsRef<std::ffi::OsStr>,
+) -> std::process::Output {
+    run([
+        "scan".as_ref(),
+        "-q".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "-o".as_ref(),
+        jsonl.as_os_str(),
+        "--timeline".as_ref(),
+        csv.as_os_str(),
+        root.as_ref(),
+    ])
 }
