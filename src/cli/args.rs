@@ -131,13 +131,15 @@ pub struct ScanArgs {
     pub stdin_name: Option<PathBuf>,
     #[command(flatten)]
     pub rules: RuleSource,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (default text). Given more than once, each goes to the -o in the same
+    /// position (`--format jsonl -o a.jsonl --format csv -o b.csv`); a format past the last
+    /// -o goes to stdout (at most one).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
     /// Append output to FILE instead of writing to stdout (the text summary still goes to
-    /// stderr, unless --quiet).
+    /// stderr, unless --quiet). Repeatable, one per --format.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
     /// Sort JSON lines by path, then line, as text output always is (findings are held
     /// until the scan ends instead of streamed).
     #[arg(long)]

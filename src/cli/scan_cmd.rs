@@ -18,7 +18,7 @@ use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::ecs::Observer;
 use crate::output::for_terminal;
-use crate::output::{Output, OutputConfig};
+use crate::output::{Format, Output, OutputConfig, Target};
 use crate::pipeline::{self, ScanConfig, Sweep};
 use crate::policy::Policy;
 use crate::read::{ReadPolicy, file_id};
@@ -71,6 +71,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         });
     }
     // Usage errors first, before any work or output.
+    let targets = targets(&args.format, &args.output)?;
     let now = jiff::Timestamp::now();
     let window = Window {
         since: args
@@ -231,14 +232,18 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     // Like the output: checked before scanning, and never a finding (a timeline of an
     // earlier run, left in the tree, quotes what it found).
     if let Some(t) = &args.timeline {
-        crate::output::timeline::check_writable(t, args.output.as_deref())?;
+        if args.output.is_empty() {
+            crate::output::timeline::check_writable(t, None)?;
+        }
+        for o in &args.output {
+            crate::output::timeline::check_writable(t, Some(o))?;
+        }
         own_files.extend(file_id(t));
     }
     // Opened last of what is checked before scanning (state, lock, output), so that a run
     // refused for its state leaves the output file as it was.
     let output_config = OutputConfig {
-        format: args.format,
-        file: args.output.clone(),
+        targets,
         quiet: args.quiet,
         sort: args.sort,
         files_only: args.files_with_findings,
@@ -260,11 +265,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         Arc::clone(&stop),
     );
     exit_at_once.store(false, Ordering::SeqCst);
-    let output = output.with_context(|| match &args.output {
-        Some(p) => format!("cannot open output file {}", p.display()),
-        None => "cannot write to standard output".into(),
+    let output = output.with_context(|| match args.output.as_slice() {
+        [p] => format!("cannot open output file {}", p.display()),
+        [] => "cannot write to standard output".into(),
+        _ => "cannot open the outputs".into(),
     })?;
-    own_files.extend(args.output.as_deref().and_then(file_id));
+    own_files.extend(args.output.iter().filter_map(|p| file_id(p)));
     let config = ScanConfig {
         roots: args.paths.clone(),
         walk: WalkConfig {
@@ -577,4 +583,43 @@ mod tests {
         assert_eq!(threads_for(Some(100_000), 2), 8);
         assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
     }
+}
+
+/// Pairs the Nth `--format` with the Nth `-o`; formats past the last `-o` go to stdout.
+/// One `-o` (or none) with at most one `--format` is the single output it always was.
+fn targets(formats: &[Format], outputs: &[std::path::PathBuf]) -> anyhow::Result<Vec<Target>> {
+    let formats = if formats.is_empty() {
+        &[Format::Text][..]
+    } else {
+        formats
+    };
+    if outputs.len() > formats.len() {
+        anyhow::bail!(
+            "{} -o given for {} --format: give one --format for each -o (the Nth --format goes to the Nth -o)",
+            outputs.len(),
+            formats.len()
+        );
+    }
+    if formats.len() - outputs.len() > 1 {
+        anyhow::bail!(
+            "{} --format without an -o: at most one format goes to standard output (give each other one an -o FILE)",
+            formats.len() - outputs.len()
+        );
+    }
+    for (i, o) in outputs.iter().enumerate() {
+        if outputs[..i].contains(o) {
+            anyhow::bail!(
+                "-o {} given twice: each format needs its own file",
+                o.display()
+            );
+        }
+    }
+    Ok(formats
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Target {
+            format: *f,
+            file: outputs.get(i).cloned(),
+        })
+        .collect())
 }

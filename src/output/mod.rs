@@ -2,16 +2,19 @@
 //! another's and no scanning thread waits on a slow terminal longer than a channel send.
 
 pub mod carried;
+mod csv_out;
+mod dest;
 pub mod ecs;
 mod escape;
+pub(crate) mod ocsf;
 mod progress;
+mod sink;
 mod text;
 mod text_joins;
 pub(crate) mod timeline;
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +22,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use dest::Target;
 pub use escape::{for_terminal, path_for_terminal};
 pub(crate) use text::wrap as wrap_text;
 
@@ -27,6 +31,7 @@ use crate::common::severity::Severity;
 use crate::finding::{Finding, Subject};
 use crate::summary::{ScanEvent, Stats, Summary};
 use carried::Carried;
+use dest::Destination;
 use ecs::Observer;
 
 /// Output format.
@@ -37,14 +42,54 @@ pub enum Format {
     Text,
     /// One ECS-shaped JSON object per line; the last line is the summary.
     Jsonl,
+    /// One OCSF event per line (Detection Finding, HTTP Activity for pivot events); the
+    /// last line is the Scan Activity of the run.
+    Ocsf,
+    /// One CSV row per finding under a header; the summary goes to stderr.
+    Csv,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Jsonl => "jsonl",
+            Format::Ocsf => "ocsf",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// Why a finding could not be rendered as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("the {0} format is not one line per finding")]
+    NotALineFormat(&'static str),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// One finding as one line (no line ending) in a line format: JSONL (ECS), OCSF or a CSV
+/// record. The writer's destinations and `--syslog` both render through this, so a
+/// finding reads the same wherever it is sent.
+pub fn line_for(format: Format, f: &Finding, observer: &Observer) -> Result<String, LineError> {
+    match format {
+        Format::Jsonl => Ok(ecs::finding(f, observer)?),
+        Format::Ocsf => Ok(ocsf::finding(f, observer)?),
+        Format::Csv => {
+            let mut row = csv_out::finding(f, observer);
+            row.truncate(row.trim_end_matches(['\r', '\n']).len());
+            Ok(row)
+        }
+        Format::Text => Err(LineError::NotALineFormat("text")),
+    }
 }
 
 /// Where and how to write.
 #[derive(Clone, Debug)]
 pub struct OutputConfig {
-    pub format: Format,
-    /// Append to this file instead of writing to stdout.
-    pub file: Option<PathBuf>,
+    /// Each format and where it goes (files are appended to); at most one to stdout.
+    pub targets: Vec<Target>,
     pub quiet: bool,
     /// Sort JSON lines by path and line too (text is always sorted).
     pub sort: bool,
@@ -112,40 +157,40 @@ impl Output {
         stats: Arc<Stats>,
         stop: Arc<AtomicBool>,
     ) -> io::Result<Output> {
-        let (dest, is_tty) = match &config.file {
-            Some(path) => (Dest::File(open_append(path)?), false),
-            None => {
-                if STDOUT_CLOSED_AT_START.load(Ordering::Relaxed) {
-                    return Err(io::Error::other(
-                        "standard output is closed: the findings would be lost (use -o FILE)",
-                    ));
-                }
-                let tty = io::stdout().is_terminal();
-                (Dest::Stdout(io::stdout()), tty)
-            }
-        };
-        let sink = LineSink::new(dest);
+        let many = config.targets.len() > 1;
+        let dests = config
+            .targets
+            .iter()
+            .map(|t| {
+                Destination::open(t, config.sort, config.files_only).map_err(|e| match &t.file {
+                    // With several outputs, the error says which.
+                    Some(p) if many => io::Error::new(
+                        e.kind(),
+                        format!("cannot open output file {}: {e}", path_for_terminal(p)),
+                    ),
+                    _ => e,
+                })
+            })
+            .collect::<io::Result<Vec<_>>>()?;
         let stderr_tty = io::stderr().is_terminal();
-        let color =
-            is_tty && config.format == Format::Text && std::env::var_os("NO_COLOR").is_none();
         let progress = (!config.quiet && stderr_tty).then(|| progress::Progress::new(stats));
         let (tx, rx) = mpsc::sync_channel::<Message>(1024);
         let (summary_tx, summary_rx) = mpsc::channel::<Summary>();
-        let buffered = config.files_only || config.format == Format::Text || config.sort;
+        // The person at the terminal gets the summary on stderr unless a format on stdout
+        // carries it (CSV has no summary row).
+        let stdout_has_summary = config
+            .targets
+            .iter()
+            .any(|t| t.file.is_none() && t.format != Format::Csv);
         let mut w = Writer {
-            sink,
-            format: config.format,
-            color,
+            dests,
             quiet: config.quiet,
             observer,
             progress,
             broken: false,
-            buffered,
-            pending: Vec::new(),
-            pending_bytes: 0,
             with_findings: BTreeMap::new(),
             files_only: config.files_only,
-            summary_to_stderr: !config.quiet && (config.file.is_some() || config.files_only),
+            summary_to_stderr: !config.quiet && (config.files_only || !stdout_has_summary),
             min_severity: config.min_severity,
             sync: config.sync,
             timeline: config.timeline.map(timeline::Timeline::new),
@@ -183,8 +228,10 @@ impl Output {
                     return Err(e);
                 }
                 if w.sync && !w.broken {
-                    w.sink.flush()?;
-                    w.sink.inner.sync()?;
+                    for d in &mut w.dests {
+                        d.sink.flush()?;
+                        d.sink.inner.sync()?;
+                    }
                 }
                 // Last, once the lines it mirrors are out: also after an interrupt or a
                 // reader that went away, since what was found is worth a timeline.
@@ -221,197 +268,6 @@ impl Output {
     }
 }
 
-/// `--output` appends, so a SIEM shipper that tails the file never sees it shrink. A file
-/// left ending in a torn line (a writer killed or out of space mid-line) first gets the
-/// newline it lacks, so the torn line stays alone and the next ones parse.
-fn open_append(path: &Path) -> io::Result<File> {
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    // Another run's write in progress can show as a torn line (the size grows page by page
-    // while it copies), and two runs starting on a torn file would each add a newline: the
-    // lock waits out writes (each takes it shared) and makes the second see the first's.
-    let locked = lock(&file, Lock::Exclusive);
-    if ends_in_torn_line(path) {
-        file.write_all(b"\n")?;
-    }
-    if locked {
-        unlock(&file);
-    }
-    Ok(file)
-}
-
-/// True when the file is not empty and its last byte is not a newline. A file this process
-/// may append to but not read is taken as whole.
-fn ends_in_torn_line(path: &Path) -> bool {
-    let Ok(mut f) = File::open(path) else {
-        return false;
-    };
-    let mut last = [0u8; 1];
-    f.seek(SeekFrom::End(-1)).is_ok() && f.read_exact(&mut last).is_ok() && last[0] != b'\n'
-}
-
-#[derive(Clone, Copy)]
-enum Lock {
-    /// While appending (runs append at once; the kernel keeps each write whole).
-    Shared,
-    /// While looking for a torn line and mending it.
-    Exclusive,
-}
-
-/// Best effort: on a file system without locks, output is written unlocked.
-#[cfg(unix)]
-fn lock(file: &File, how: Lock) -> bool {
-    use std::os::fd::AsRawFd;
-    let op = match how {
-        Lock::Shared => libc::LOCK_SH,
-        Lock::Exclusive => libc::LOCK_EX,
-    };
-    // SAFETY: flock on a descriptor this process owns; no memory is passed.
-    unsafe { libc::flock(file.as_raw_fd(), op) == 0 }
-}
-
-#[cfg(unix)]
-fn unlock(file: &File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: as above.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
-}
-
-#[cfg(not(unix))]
-fn lock(file: &File, how: Lock) -> bool {
-    match how {
-        Lock::Shared => file.lock_shared().is_ok(),
-        Lock::Exclusive => file.lock().is_ok(),
-    }
-}
-
-#[cfg(not(unix))]
-fn unlock(file: &File) {
-    let _ = file.unlock();
-}
-
-/// Where the output goes.
-enum Dest {
-    Stdout(io::Stdout),
-    File(File),
-}
-
-impl Dest {
-    /// Puts what was written on disk, when it is a file (a pipe or terminal has nothing to
-    /// sync).
-    fn sync(&mut self) -> io::Result<()> {
-        match self {
-            Dest::File(f) => f.sync_data(),
-            Dest::Stdout(s) => {
-                s.flush()?;
-                match stdout_file(s) {
-                    Some(f) if f.metadata().is_ok_and(|m| m.is_file()) => f.sync_data(),
-                    _ => Ok(()),
-                }
-            }
-        }
-    }
-}
-
-/// A second handle on standard output, to sync it when it was redirected to a file.
-#[cfg(unix)]
-fn stdout_file(s: &io::Stdout) -> Option<File> {
-    use std::os::fd::AsFd;
-    s.as_fd().try_clone_to_owned().ok().map(File::from)
-}
-
-#[cfg(windows)]
-fn stdout_file(s: &io::Stdout) -> Option<File> {
-    use std::os::windows::io::AsHandle;
-    s.as_handle().try_clone_to_owned().ok().map(File::from)
-}
-
-#[cfg(not(any(unix, windows)))]
-fn stdout_file(_: &io::Stdout) -> Option<File> {
-    None
-}
-
-impl Write for Dest {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Dest::Stdout(s) => s.write(buf),
-            Dest::File(f) => f.write(buf),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Dest::Stdout(s) => s.write_all(buf),
-            Dest::File(f) => {
-                let locked = lock(f, Lock::Shared);
-                let result = f.write_all(buf);
-                if locked {
-                    unlock(f);
-                }
-                result
-            }
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Dest::Stdout(s) => s.flush(),
-            Dest::File(f) => f.flush(),
-        }
-    }
-}
-
-/// Hands whole lines to the destination, each batch in one `write`: with `O_APPEND`, runs
-/// appending to one file at once then never interleave parts of their lines, and a writer
-/// killed between writes leaves no half line. (Serializers write a line in many small
-/// pieces; a plain buffer would pass a line's head and tail in two writes when it fills.)
-struct LineSink<W: Write> {
-    inner: W,
-    buf: Vec<u8>,
-}
-
-/// Whole lines held beyond this go out without waiting for a flush.
-const LINE_BATCH: usize = 64 * 1024;
-
-impl<W: Write> LineSink<W> {
-    fn new(inner: W) -> LineSink<W> {
-        LineSink {
-            inner,
-            buf: Vec::with_capacity(LINE_BATCH),
-        }
-    }
-
-    /// Writes the held whole lines; a line not finished yet stays.
-    fn write_lines(&mut self) -> io::Result<()> {
-        let Some(end) = memchr::memrchr(b'\n', &self.buf).map(|i| i + 1) else {
-            return Ok(());
-        };
-        let result = self.inner.write_all(&self.buf[..end]);
-        // After a failure nothing is written again: the run is stopping on the error.
-        self.buf.drain(..end);
-        result
-    }
-}
-
-impl<W: Write> Write for LineSink<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= LINE_BATCH {
-            self.write_lines()?;
-        }
-        Ok(data.len())
-    }
-
-    /// Writes everything held; callers flush at the end of a line.
-    fn flush(&mut self) -> io::Result<()> {
-        self.write_lines()?;
-        if !self.buf.is_empty() {
-            let rest = std::mem::take(&mut self.buf);
-            self.inner.write_all(&rest)?;
-        }
-        self.inner.flush()
-    }
-}
-
 /// Text for a carried-over finding: what the state holds is its JSON document, not the
 /// finding, so this says which rule, where and since when, and not the matches again.
 fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
@@ -431,18 +287,13 @@ fn carried_text(w: &mut dyn Write, path: &Path, c: &Carried) -> io::Result<()> {
 }
 
 struct Writer {
-    sink: LineSink<Dest>,
-    format: Format,
-    color: bool,
+    dests: Vec<Destination>,
     quiet: bool,
     observer: Observer,
     progress: Option<progress::Progress>,
+    /// The reader of stdout went away: nothing more is written anywhere (the run is
+    /// stopping; what the files got is whole).
     broken: bool,
-    /// Findings are held and written sorted at the end (text, `--sort`, `-l`), so that the
-    /// order does not depend on which thread finished first.
-    buffered: bool,
-    pending: Vec<text::Block>,
-    pending_bytes: usize,
     /// Every path with findings, and whether it is a log.
     with_findings: BTreeMap<PathBuf, bool>,
     files_only: bool,
@@ -454,10 +305,6 @@ struct Writer {
     /// line is hooked in by handing its document to [`timeline::Timeline::add`].
     timeline: Option<timeline::Timeline>,
 }
-
-/// Held output beyond this is written out as it stands and the rest streamed unsorted, so a
-/// run with millions of findings cannot exhaust memory (said on stderr when it happens).
-const PENDING_MAX: usize = 256 << 20;
 
 impl Writer {
     fn handle(&mut self, msg: Message) -> io::Result<()> {
@@ -482,43 +329,18 @@ impl Writer {
                 if self.files_only {
                     return Ok(());
                 }
-                let blocks = match self.format {
-                    Format::Text => text::blocks(&findings, self.color),
-                    Format::Jsonl => findings
-                        .iter()
-                        .enumerate()
-                        .map(|(rank, f)| {
-                            let mut line =
-                                ecs::finding(f, &self.observer).map_err(io::Error::other)?;
-                            line.push('\n');
-                            Ok(text::Block {
-                                path: path_bytes(f.subject.path()).into_owned(),
-                                line: f.line().unwrap_or(0),
-                                rank,
-                                text: line,
-                            })
-                        })
-                        .collect::<io::Result<Vec<_>>>()?,
-                };
-                if self.buffered {
-                    self.pending_bytes += blocks.iter().map(|b| b.text.len()).sum::<usize>();
-                    self.pending.extend(blocks);
-                    if self.pending_bytes > PENDING_MAX {
+                for i in 0..self.dests.len() {
+                    let blocks = self.dests[i].blocks(&findings, &self.observer)?;
+                    self.clear_progress();
+                    if self.dests[i].add(blocks)? {
+                        let format = self.dests[i].format.as_str();
                         self.stderr_line(
                             None,
-                            "over 256 MiB of findings held for sorting: writing them now, and the rest as found (unsorted); --format jsonl streams without holding",
+                            &format!("over 256 MiB of findings held for sorting ({format}): writing them now, and the rest as found (unsorted); --format jsonl streams without holding"),
                         );
-                        self.flush_pending()?;
-                        self.buffered = false;
                     }
-                    return Ok(());
                 }
-                self.clear_progress();
-                for b in &blocks {
-                    self.sink.write_all(b.text.as_bytes())?;
-                }
-                // Findings are rare and someone may be tailing: hand them over at once.
-                self.sink.flush()
+                Ok(())
             }
             Message::FileError(path, message) => {
                 self.stderr_line(path.as_deref(), &message);
@@ -536,35 +358,55 @@ impl Writer {
                 }
                 self.clear_progress();
                 for c in &found {
-                    // The timeline reads the line a JSON run writes, in text runs too.
-                    let line = if self.format == Format::Jsonl || self.timeline.is_some() {
-                        Some(
-                            ecs::carried(&c.doc, &c.first_seen, &self.observer)
-                                .map_err(io::Error::other)?,
-                        )
-                    } else {
-                        None
+                    let ecs_line = || {
+                        ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                            .map_err(io::Error::other)
                     };
-                    if let (Some(t), Some(line)) = (&mut self.timeline, &line) {
-                        t.add(&serde_json::from_str(line).map_err(io::Error::other)?);
-                    }
-                    match (self.format, line) {
-                        (Format::Jsonl, Some(line)) => {
-                            self.sink.write_all(line.as_bytes())?;
-                            self.sink.write_all(b"\n")?;
+                    // The timeline reads the line a JSON run writes, in any format.
+                    if self.timeline.is_some() {
+                        let line = ecs_line()?;
+                        if let Some(t) = &mut self.timeline {
+                            t.add(&serde_json::from_str(&line).map_err(io::Error::other)?);
                         }
-                        _ => carried_text(&mut self.sink, &path, c)?,
+                    }
+                    for d in &mut self.dests {
+                        match d.format {
+                            Format::Jsonl => {
+                                let line = ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                                    .map_err(io::Error::other)?;
+                                d.sink.write_all(line.as_bytes())?;
+                                d.sink.write_all(b"\n")?;
+                            }
+                            Format::Ocsf => {
+                                let line =
+                                    ocsf::carried(c, &self.observer).map_err(io::Error::other)?;
+                                d.sink.write_all(line.as_bytes())?;
+                                d.sink.write_all(b"\n")?;
+                            }
+                            Format::Csv => {
+                                d.sink
+                                    .write_all(csv_out::carried(c, &self.observer).as_bytes())?;
+                            }
+                            Format::Text => carried_text(&mut d.sink, &path, c)?,
+                        }
                     }
                 }
-                self.sink.flush()
+                for d in &mut self.dests {
+                    d.sink.flush()?;
+                }
+                Ok(())
             }
             Message::Event(event) => {
-                if self.broken || self.format != Format::Jsonl {
+                // Error and skip lines are ECS only (docs/OCSF.md says why OCSF has none).
+                if self.broken || !self.dests.iter().any(|d| d.format == Format::Jsonl) {
                     return Ok(());
                 }
                 let line = ecs::scan_event(&event, &self.observer).map_err(io::Error::other)?;
-                self.sink.write_all(line.as_bytes())?;
-                self.sink.write_all(b"\n")
+                for d in self.dests.iter_mut().filter(|d| d.format == Format::Jsonl) {
+                    d.sink.write_all(line.as_bytes())?;
+                    d.sink.write_all(b"\n")?;
+                }
+                Ok(())
             }
             Message::End => Ok(()),
         }
@@ -580,34 +422,30 @@ impl Writer {
         let _ = io::stderr().write_all(line.as_bytes());
     }
 
-    /// Writes what was held, sorted by path, then line (then the order within the file's
-    /// message, then text, so that blocks of one path and line come in the same order
-    /// every run).
+    /// Writes what each destination held (for `-l`, the paths, to the one destination).
     fn flush_pending(&mut self) -> io::Result<()> {
-        let mut pending = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
         if self.files_only {
-            for (path, _) in self.with_findings_paths() {
-                if self.broken {
-                    break;
+            let paths = self.with_findings_paths();
+            for d in &mut self.dests {
+                for (path, _) in &paths {
+                    let line = text::path_line(path);
+                    d.sink.write_all(line.as_bytes())?;
+                    d.sink.write_all(b"\n")?;
                 }
-                let line = text::path_line(&path);
-                self.sink.write_all(line.as_bytes())?;
-                self.sink.write_all(b"\n")?;
+                d.sink.flush()?;
             }
-            return self.sink.flush();
-        }
-        if pending.is_empty() || self.broken {
             return Ok(());
         }
-        pending.sort_by(|a, b| {
-            (&a.path, a.line, a.rank, &a.text).cmp(&(&b.path, b.line, b.rank, &b.text))
-        });
-        self.clear_progress();
-        for b in &pending {
-            self.sink.write_all(b.text.as_bytes())?;
+        if self.broken {
+            return Ok(());
         }
-        self.sink.flush()
+        if self.dests.iter().any(Destination::has_pending) {
+            self.clear_progress();
+        }
+        for d in &mut self.dests {
+            d.flush_pending()?;
+        }
+        Ok(())
     }
 
     /// The paths with findings in byte order, for `-l`.
@@ -632,26 +470,29 @@ impl Writer {
             text::write_summary(&mut buf, summary, self.min_severity, &seen, color)?;
             let _ = io::stderr().write_all(&buf);
         }
-        if self.broken {
+        if self.broken || self.files_only {
             return Ok(());
         }
-        match self.format {
-            _ if self.files_only => {}
-            Format::Jsonl => {
-                let line = ecs::summary(summary, &self.observer).map_err(io::Error::other)?;
-                self.sink.write_all(line.as_bytes())?;
-                self.sink.write_all(b"\n")?;
+        for d in &mut self.dests {
+            match d.format {
+                Format::Jsonl => {
+                    let line = ecs::summary(summary, &self.observer).map_err(io::Error::other)?;
+                    d.sink.write_all(line.as_bytes())?;
+                    d.sink.write_all(b"\n")?;
+                }
+                Format::Ocsf => {
+                    let line = ocsf::summary(summary, &self.observer).map_err(io::Error::other)?;
+                    d.sink.write_all(line.as_bytes())?;
+                    d.sink.write_all(b"\n")?;
+                }
+                Format::Text if !self.quiet => {
+                    text::write_summary(&mut d.sink, summary, self.min_severity, &seen, d.color)?
+                }
+                Format::Text | Format::Csv => {}
             }
-            Format::Text if !self.quiet => text::write_summary(
-                &mut self.sink,
-                summary,
-                self.min_severity,
-                &seen,
-                self.color,
-            )?,
-            Format::Text => {}
+            d.sink.flush()?;
         }
-        self.sink.flush()
+        Ok(())
     }
 
     /// True (and remembered) when `e` means the reader went away.
@@ -672,65 +513,5 @@ impl Writer {
         if let Some(p) = &mut self.progress {
             p.clear();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Keeps each `write` call apart.
-    struct Calls(Vec<Vec<u8>>);
-
-    impl Write for Calls {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.push(buf.to_vec());
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn each_write_holds_only_whole_lines() {
-        let mut sink = LineSink::new(Calls(Vec::new()));
-        let mut expected = Vec::new();
-        for i in 0..5000 {
-            let line = format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 300));
-            // In small pieces, as a serializer writes them, and flushed now and then.
-            for piece in line.as_bytes().chunks(7) {
-                sink.write_all(piece).unwrap();
-            }
-            if i % 700 == 0 {
-                sink.flush().unwrap();
-            }
-            expected.extend_from_slice(line.as_bytes());
-        }
-        sink.flush().unwrap();
-        let calls = &sink.inner.0;
-        assert!(calls.len() > 10, "{} writes", calls.len());
-        for c in calls {
-            assert!(c.ends_with(b"\n") && c.len() <= LINE_BATCH + 400);
-        }
-        assert_eq!(calls.concat(), expected);
-    }
-
-    #[test]
-    fn only_a_file_ending_mid_line_is_torn() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("o.jsonl");
-        assert!(!ends_in_torn_line(&p), "missing");
-        std::fs::write(&p, b"").unwrap();
-        assert!(!ends_in_torn_line(&p), "empty");
-        std::fs::write(&p, b"{}\n").unwrap();
-        assert!(!ends_in_torn_line(&p));
-        std::fs::write(&p, b"{}\n{\"a\":").unwrap();
-        assert!(ends_in_torn_line(&p));
-        open_append(&p).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n{\"a\":\n");
-        open_append(&p).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"{}\n{\"a\":\n", "mended once");
     }
 }

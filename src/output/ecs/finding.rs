@@ -570,6 +570,11 @@ fn attack_threat<'a>(tags: &[String]) -> Option<Threat<'a>> {
     })
 }
 
+/// The sentence of a finding's `message`, for the other line formats.
+pub(crate) fn message_of(f: &Finding) -> String {
+    message(f, &mut Capped::default())
+}
+
 /// One sentence for people (paths as found, not made absolute: people typed them).
 fn message(f: &Finding, capped: &mut Capped) -> String {
     let name = &f.rule.name;

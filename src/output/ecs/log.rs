@@ -12,106 +12,106 @@ use crate::logs::Field;
 use super::{FIELD_MAX, Related};
 
 #[derive(Serialize)]
-pub(super) struct LogWire {
-    pub(super) file: LogFileWire,
+pub(crate) struct LogWire {
+    pub(crate) file: LogFileWire,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) level: Option<String>,
+    pub(crate) level: Option<String>,
 }
 
 #[derive(Serialize)]
-pub(super) struct LogFileWire {
-    pub(super) path: String,
+pub(crate) struct LogFileWire {
+    pub(crate) path: String,
 }
 
 #[derive(Serialize, Default)]
-pub(super) struct Endpoint {
+pub(crate) struct Endpoint {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) ip: Option<String>,
+    pub(crate) ip: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) address: Option<String>,
+    pub(crate) address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port: Option<u64>,
+    pub(crate) port: Option<u64>,
 }
 
 #[derive(Serialize, Default)]
-pub(super) struct Url {
+pub(crate) struct Url {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) path: Option<String>,
+    pub(crate) path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) query: Option<String>,
+    pub(crate) query: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) domain: Option<String>,
+    pub(crate) domain: Option<String>,
 }
 
 #[derive(Serialize, Default)]
-pub(super) struct Http {
+pub(crate) struct Http {
     #[serde(skip_serializing_if = "HttpRequest::is_empty")]
-    pub(super) request: HttpRequest,
+    pub(crate) request: HttpRequest,
     #[serde(skip_serializing_if = "HttpResponse::is_empty")]
-    pub(super) response: HttpResponse,
+    pub(crate) response: HttpResponse,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) version: Option<String>,
+    pub(crate) version: Option<String>,
 }
 
 #[derive(Serialize, Default)]
-pub(super) struct HttpRequest {
+pub(crate) struct HttpRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) method: Option<String>,
+    pub(crate) method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) referrer: Option<String>,
+    pub(crate) referrer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) bytes: Option<u64>,
+    pub(crate) bytes: Option<u64>,
 }
 
 impl HttpRequest {
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.method.is_none() && self.referrer.is_none() && self.bytes.is_none()
     }
 }
 
 #[derive(Serialize, Default)]
-pub(super) struct HttpResponse {
+pub(crate) struct HttpResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) status_code: Option<u64>,
+    pub(crate) status_code: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) bytes: Option<u64>,
+    pub(crate) bytes: Option<u64>,
 }
 
 impl HttpResponse {
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.status_code.is_none() && self.bytes.is_none()
     }
 }
 
 #[derive(Serialize)]
-pub(super) struct UserAgent {
-    pub(super) original: String,
+pub(crate) struct UserAgent {
+    pub(crate) original: String,
 }
 
 #[derive(Serialize)]
-pub(super) struct User {
-    pub(super) name: String,
+pub(crate) struct User {
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) domain: Option<String>,
+    pub(crate) domain: Option<String>,
 }
 
 #[derive(Serialize)]
-pub(super) struct Network {
-    pub(super) forwarded_ip: String,
+pub(crate) struct Network {
+    pub(crate) forwarded_ip: String,
 }
 
 /// Copies strings from a log under [`FIELD_MAX`], naming each one that was cut.
 #[derive(Default)]
-pub(super) struct Capped {
-    pub(super) truncated: Vec<String>,
+pub(crate) struct Capped {
+    pub(crate) truncated: Vec<String>,
 }
 
 impl Capped {
-    pub(super) fn text(&mut self, field: &str, bytes: &[u8]) -> String {
+    pub(crate) fn text(&mut self, field: &str, bytes: &[u8]) -> String {
         self.text_max(field, bytes, FIELD_MAX)
     }
 
-    pub(super) fn text_max(&mut self, field: &str, bytes: &[u8], max: usize) -> String {
+    pub(crate) fn text_max(&mut self, field: &str, bytes: &[u8], max: usize) -> String {
         if bytes.len() <= max {
             return escape_bytes(bytes);
         }
@@ -133,7 +133,7 @@ impl Capped {
         s
     }
 
-    pub(super) fn cut(&mut self, field: &str) {
+    pub(crate) fn cut(&mut self, field: &str) {
         if !self.truncated.iter().any(|f| f == field) {
             self.truncated.push(field.to_owned());
         }
@@ -141,33 +141,33 @@ impl Capped {
 }
 
 /// The ECS fields of a log record.
-pub(super) struct LogParts {
-    pub(super) log: LogWire,
-    pub(super) original: String,
-    pub(super) source: Option<Endpoint>,
-    pub(super) destination: Option<Endpoint>,
-    pub(super) url: Option<Url>,
-    pub(super) http: Option<Http>,
-    pub(super) user_agent: Option<UserAgent>,
-    pub(super) user: Option<User>,
-    pub(super) network: Option<Network>,
+pub(crate) struct LogParts {
+    pub(crate) log: LogWire,
+    pub(crate) original: String,
+    pub(crate) source: Option<Endpoint>,
+    pub(crate) destination: Option<Endpoint>,
+    pub(crate) url: Option<Url>,
+    pub(crate) http: Option<Http>,
+    pub(crate) user_agent: Option<UserAgent>,
+    pub(crate) user: Option<User>,
+    pub(crate) network: Option<Network>,
     /// `time-taken` (milliseconds) in nanoseconds.
-    pub(super) duration: Option<u64>,
-    pub(super) fields_ext: BTreeMap<&'static str, String>,
+    pub(crate) duration: Option<u64>,
+    pub(crate) fields_ext: BTreeMap<&'static str, String>,
 }
 
 /// Parses a logged number; a field that is not one (`2OO`, `-`) is left out.
-pub(super) fn number(v: &[u8]) -> Option<u64> {
+pub(crate) fn number(v: &[u8]) -> Option<u64> {
     std::str::from_utf8(v).ok()?.trim().parse().ok()
 }
 
 /// The first address of a logged list (`a, b` in X-Forwarded-For), as an address.
-pub(super) fn first_addr(v: &[u8]) -> Option<String> {
+pub(crate) fn first_addr(v: &[u8]) -> Option<String> {
     let first = crate::common::net::logged_addrs(v).next()?;
     crate::common::net::parse_logged_addr(first).map(|a| a.to_string())
 }
 
-pub(super) fn endpoint(
+pub(crate) fn endpoint(
     v: &[u8],
     field: &str,
     capped: &mut Capped,
@@ -190,7 +190,7 @@ pub(super) fn endpoint(
 
 /// `name=value; ...` with the values dropped: a session cookie in a SIEM is a session anyone
 /// there can take over; the names still show what kind of client it was.
-pub(super) fn redact_cookie(v: &[u8]) -> Vec<u8> {
+pub(crate) fn redact_cookie(v: &[u8]) -> Vec<u8> {
     if v == b"-" {
         return v.to_vec();
     }
@@ -223,7 +223,7 @@ fn redact_in(original: &[u8], raw: &[u8], red: &[u8]) -> Vec<u8> {
     out
 }
 
-pub(super) fn log_wire(
+pub(crate) fn log_wire(
     l: &LogSubject,
     path: &Path,
     capped: &mut Capped,

@@ -12,7 +12,7 @@
 mod correlation;
 mod finding;
 mod host;
-mod log;
+pub(crate) mod log;
 mod run;
 
 use std::collections::BTreeMap;
@@ -23,9 +23,10 @@ use serde::Serialize;
 use crate::common::bytes::rfc3339;
 use crate::common::severity::Severity;
 
+pub(crate) use finding::message_of;
 pub use finding::{event_id, finding, finding_value};
 pub use host::{Host, Observer, Os};
-pub use run::{carried, scan_event, summary};
+pub use run::{carried, scan_event, summary, summary_value};
 
 /// The ECS release whose field reference the output follows (tests/data/ecs/ecs_flat.yml).
 pub const ECS_VERSION: &str = "9.4.0";
@@ -173,7 +174,7 @@ impl<'a> FileWire<'a> {
 }
 
 #[derive(Serialize, Default)]
-struct Related {
+pub(crate) struct Related {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ip: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

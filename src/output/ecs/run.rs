@@ -163,8 +163,17 @@ struct Symlinks<'a> {
 
 /// The summary line.
 pub fn summary(s: &Summary, observer: &Observer) -> serde_json::Result<String> {
+    serde_json::to_string(&summary_doc(s, observer))
+}
+
+/// The same, as a value (OCSF keeps its `shellsweep` part).
+pub fn summary_value(s: &Summary, observer: &Observer) -> serde_json::Result<serde_json::Value> {
+    serde_json::to_value(summary_doc(s, observer))
+}
+
+fn summary_doc<'a>(s: &'a Summary, observer: &'a Observer) -> SummaryDoc<'a> {
     let now = jiff::Timestamp::now();
-    serde_json::to_string(&SummaryDoc {
+    SummaryDoc {
         header: Header::new(observer, now),
         message: s.sentence(),
         event: Event {
@@ -213,7 +222,7 @@ pub fn summary(s: &Summary, observer: &Observer) -> serde_json::Result<String> {
             },
             run_id: &observer.run_id,
         },
-    })
+    }
 }
 
 /// A finding kept by the state from an earlier sweep, written now: this run's header and run
