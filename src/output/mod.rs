@@ -515,3 +515,46 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{FileSubject, RuleInfo};
+
+    fn finding() -> Finding {
+        let mut rule = RuleInfo::ioc(crate::ioc::Kind::FileName, Severity::High);
+        rule.name = "=cmd|' /C calc'!A0\nsecond line".into();
+        Finding::bare(
+            rule,
+            Subject::File(FileSubject {
+                path: "/w/a\"b,\u{202e}.php".into(),
+                size: 3,
+                modified: None,
+                sha256: "ab".repeat(32),
+                more_hashes: Vec::new(),
+            }),
+        )
+    }
+
+    #[test]
+    fn one_finding_is_one_line_in_each_line_format() {
+        let (f, o) = (finding(), Observer::placeholder());
+        for format in [Format::Jsonl, Format::Ocsf, Format::Csv] {
+            let line = line_for(format, &f, &o).unwrap();
+            assert!(!line.contains(['\n', '\r']), "{format:?}: {line:?}");
+        }
+        assert_eq!(
+            line_for(Format::Jsonl, &f, &o).unwrap(),
+            ecs::finding(&f, &o).unwrap()
+        );
+        let ocsf: serde_json::Value =
+            serde_json::from_str(&line_for(Format::Ocsf, &f, &o).unwrap()).unwrap();
+        assert_eq!(ocsf["class_uid"], 2004);
+        assert_eq!(ocsf["severity_id"], 4);
+        assert!(line_for(Format::Csv, &f, &o).unwrap().contains(",'=cmd|"));
+        assert!(matches!(
+            line_for(Format::Text, &f, &o),
+            Err(LineError::NotALineFormat("text"))
+        ));
+    }
+}
