@@ -176,7 +176,10 @@ fn the_csv_header_is_written_once_per_file() {
     let rows = read_csv(&std::fs::read(&b).unwrap());
     assert_eq!(rows.iter().filter(|r| r[..] == HEADER).count(), 1);
     assert_eq!(rows[0], HEADER);
-    assert!(rows.len() >= 3 && (rows.len() - 1) % 2 == 0, "{rows:?}");
+    assert!(
+        rows.len() >= 3 && (rows.len() - 1).is_multiple_of(2),
+        "{rows:?}"
+    );
     // To stdout, each run starts with the header.
     let out = scan(&[]);
     let rows = read_csv(&out.stdout);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::common::severity::Severity;
-use crate::output::Format;
+use crate::output::{Format, Target};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -342,6 +342,49 @@ pub enum SeverityArg {
     Medium,
     High,
     Critical,
+}
+
+impl ScanArgs {
+    /// Pairs the Nth `--format` with the Nth `-o`; formats past the last `-o` go to
+    /// stdout. One `-o` (or none) with at most one `--format` is the single output it always
+    /// was.
+    pub fn targets(&self) -> anyhow::Result<Vec<Target>> {
+        let outputs = &self.output;
+        let formats = if self.format.is_empty() {
+            &[Format::Text][..]
+        } else {
+            &self.format[..]
+        };
+        if outputs.len() > formats.len() {
+            anyhow::bail!(
+                "{} -o given for {} --format: give one --format for each -o (the Nth --format goes to the Nth -o)",
+                outputs.len(),
+                formats.len()
+            );
+        }
+        if formats.len() - outputs.len() > 1 {
+            anyhow::bail!(
+                "{} --format without an -o: at most one format goes to standard output (give each other one an -o FILE)",
+                formats.len() - outputs.len()
+            );
+        }
+        for (i, o) in outputs.iter().enumerate() {
+            if outputs[..i].contains(o) {
+                anyhow::bail!(
+                    "-o {} given twice: each format needs its own file",
+                    o.display()
+                );
+            }
+        }
+        Ok(formats
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Target {
+                format: *f,
+                file: outputs.get(i).cloned(),
+            })
+            .collect())
+    }
 }
 
 impl From<SeverityArg> for Severity {

@@ -18,7 +18,7 @@ use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::ecs::Observer;
 use crate::output::for_terminal;
-use crate::output::{Format, Output, OutputConfig, Target};
+use crate::output::{Output, OutputConfig};
 use crate::pipeline::{self, ScanConfig, Sweep};
 use crate::policy::Policy;
 use crate::read::{ReadPolicy, file_id};
@@ -71,7 +71,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         });
     }
     // Usage errors first, before any work or output.
-    let targets = targets(&args.format, &args.output)?;
+    let targets = args.targets()?;
     let now = jiff::Timestamp::now();
     let window = Window {
         since: args
@@ -583,43 +583,4 @@ mod tests {
         assert_eq!(threads_for(Some(100_000), 2), 8);
         assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
     }
-}
-
-/// Pairs the Nth `--format` with the Nth `-o`; formats past the last `-o` go to stdout.
-/// One `-o` (or none) with at most one `--format` is the single output it always was.
-fn targets(formats: &[Format], outputs: &[std::path::PathBuf]) -> anyhow::Result<Vec<Target>> {
-    let formats = if formats.is_empty() {
-        &[Format::Text][..]
-    } else {
-        formats
-    };
-    if outputs.len() > formats.len() {
-        anyhow::bail!(
-            "{} -o given for {} --format: give one --format for each -o (the Nth --format goes to the Nth -o)",
-            outputs.len(),
-            formats.len()
-        );
-    }
-    if formats.len() - outputs.len() > 1 {
-        anyhow::bail!(
-            "{} --format without an -o: at most one format goes to standard output (give each other one an -o FILE)",
-            formats.len() - outputs.len()
-        );
-    }
-    for (i, o) in outputs.iter().enumerate() {
-        if outputs[..i].contains(o) {
-            anyhow::bail!(
-                "-o {} given twice: each format needs its own file",
-                o.display()
-            );
-        }
-    }
-    Ok(formats
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Target {
-            format: *f,
-            file: outputs.get(i).cloned(),
-        })
-        .collect())
 }
