@@ -355,6 +355,12 @@ impl ScanArgs {
         } else {
             &self.format[..]
         };
+        if outputs.len() > 1 && self.format.is_empty() {
+            anyhow::bail!(
+                "{} -o given without --format: give one --format for each -o (the Nth --format goes to the Nth -o)",
+                outputs.len()
+            );
+        }
         if outputs.len() > formats.len() {
             anyhow::bail!(
                 "{} -o given for {} --format: give one --format for each -o (the Nth --format goes to the Nth -o)",
