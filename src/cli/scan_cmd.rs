@@ -18,6 +18,7 @@ use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::ecs::Observer;
 use crate::output::for_terminal;
+use crate::output::syslog::{SyslogConfig, SyslogOptions};
 use crate::output::{Output, OutputConfig};
 use crate::pipeline::{self, ScanConfig, Sweep};
 use crate::policy::Policy;
@@ -93,6 +94,23 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             "--since ({since}) is after --until ({until}): no record could be in the window"
         );
     }
+    // The syslog options are checked (and the TLS files read) before any work too.
+    let syslog = args
+        .syslog
+        .as_deref()
+        .map(|url| {
+            // One format for now: the JSON line (`--syslog-format`).
+            let crate::output::syslog::SyslogFormat::Jsonl = args.syslog_format;
+            SyslogConfig::new(SyslogOptions {
+                url,
+                facility: args.syslog_facility,
+                ca: args.syslog_ca.as_deref(),
+                client: args.syslog_cert.as_deref().zip(args.syslog_key.as_deref()),
+                retry: args.syslog_retry,
+            })
+        })
+        .transpose()?;
+    let syslog_target = syslog.as_ref().map(SyslogConfig::target);
     let Some(LoadedRules {
         engine,
         files: mut rule_files,
@@ -245,6 +263,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         min_severity: args.min_severity.into(),
         sync: args.state.is_some(),
         timeline: args.timeline.clone(),
+        syslog,
     };
     exit_at_once.store(true, Ordering::SeqCst);
     let observer = Observer {
@@ -400,6 +419,24 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     {
         let _no_forced_exit = signals::critical();
         sweep.collector.save(path, &ruleset)?;
+    }
+    // Not delivered to syslog: the findings are in the output all the same, but whoever
+    // reads the receiver misses them, which is trouble whatever was found.
+    if let (Some(counts), Some(target)) = (&outcome.syslog, &syslog_target)
+        && counts.undelivered > 0
+    {
+        eprintln!(
+            "shellsweep: syslog {}: {} of {} messages (findings and pivot events) were not \
+             delivered (or not confirmed); they are in the output{}",
+            for_terminal(target.as_bytes()),
+            counts.undelivered,
+            counts.undelivered + counts.sent,
+            match &args.output {
+                Some(p) => format!(" ({})", for_terminal(p.display().to_string().as_bytes())),
+                None => String::new(),
+            }
+        );
+        return Ok(Status::Trouble);
     }
     if outcome.broken_pipe && args.state.is_some() {
         eprintln!(

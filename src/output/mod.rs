@@ -5,6 +5,7 @@ pub mod carried;
 pub mod ecs;
 mod escape;
 mod progress;
+pub(crate) mod syslog;
 mod text;
 mod text_joins;
 pub(crate) mod timeline;
@@ -58,6 +59,8 @@ pub struct OutputConfig {
     /// `--timeline`: also write the findings and pivot events, sorted by time, as a
     /// Timesketch CSV when the run ends (whatever the format).
     pub timeline: Option<PathBuf>,
+    /// `--syslog`: every finding also goes to a syslog receiver.
+    pub syslog: Option<syslog::SyslogConfig>,
 }
 
 /// Set once, before `main`, when the process started with standard output closed (the
@@ -94,6 +97,8 @@ pub enum Message {
 pub struct WriterOutcome {
     /// The reader of stdout went away; output stopped early and quietly.
     pub broken_pipe: bool,
+    /// What `--syslog` delivered.
+    pub syslog: Option<crate::summary::SyslogCounts>,
 }
 
 /// A running writer thread.
@@ -132,6 +137,10 @@ impl Output {
         let (tx, rx) = mpsc::sync_channel::<Message>(1024);
         let (summary_tx, summary_rx) = mpsc::channel::<Summary>();
         let buffered = config.files_only || config.format == Format::Text || config.sort;
+        let syslog = match config.syslog {
+            Some(c) => Some(syslog::Syslog::start(c, &observer.host.hostname)?),
+            None => None,
+        };
         let mut w = Writer {
             sink,
             format: config.format,
@@ -149,6 +158,7 @@ impl Output {
             min_severity: config.min_severity,
             sync: config.sync,
             timeline: config.timeline.map(timeline::Timeline::new),
+            syslog,
         };
         let handle = std::thread::Builder::new()
             .name("shellsweep-writer".into())
@@ -176,11 +186,15 @@ impl Output {
                 {
                     return Err(e);
                 }
-                if let Ok(summary) = summary_rx.recv()
-                    && let Err(e) = w.summary(&summary)
-                    && !w.note_broken(&e)
-                {
-                    return Err(e);
+                // Before the summary, which counts what it delivered.
+                let syslog = w.syslog.take().map(syslog::Syslog::finish);
+                if let Ok(mut summary) = summary_rx.recv() {
+                    summary.syslog = syslog.clone();
+                    if let Err(e) = w.summary(&summary)
+                        && !w.note_broken(&e)
+                    {
+                        return Err(e);
+                    }
                 }
                 if w.sync && !w.broken {
                     w.sink.flush()?;
@@ -193,6 +207,7 @@ impl Output {
                 }
                 Ok(WriterOutcome {
                     broken_pipe: w.broken,
+                    syslog,
                 })
             })?;
         Ok(Output {
@@ -453,6 +468,9 @@ struct Writer {
     /// Every finding and pivot event document also goes here (`--timeline`): a new kind of
     /// line is hooked in by handing its document to [`timeline::Timeline::add`].
     timeline: Option<timeline::Timeline>,
+    /// `--syslog`: findings, pivot events and carried-over findings are also queued here,
+    /// whatever the format (and even after the reader of stdout went away).
+    syslog: Option<syslog::Syslog>,
 }
 
 /// Held output beyond this is written out as it stands and the rest streamed unsorted, so a
@@ -463,6 +481,11 @@ impl Writer {
     fn handle(&mut self, msg: Message) -> io::Result<()> {
         match msg {
             Message::Findings(findings) => {
+                if let Some(s) = &mut self.syslog {
+                    for f in &findings {
+                        s.send(syslog::finding_entry(f, &self.observer).map_err(io::Error::other)?);
+                    }
+                }
                 if self.broken {
                     return Ok(());
                 }
@@ -531,13 +554,17 @@ impl Writer {
                 Ok(())
             }
             Message::Carried(path, found) => {
-                if self.broken {
-                    return Ok(());
+                // The JSON line is made once: its `@timestamp` is the time of writing, and
+                // syslog gets the same bytes as the output.
+                let want_line = self.format == Format::Jsonl
+                    || self.timeline.is_some()
+                    || self.syslog.is_some();
+                if !self.broken {
+                    self.clear_progress();
                 }
-                self.clear_progress();
                 for c in &found {
                     // The timeline reads the line a JSON run writes, in text runs too.
-                    let line = if self.format == Format::Jsonl || self.timeline.is_some() {
+                    let line = if want_line {
                         Some(
                             ecs::carried(&c.doc, &c.first_seen, &self.observer)
                                 .map_err(io::Error::other)?,
@@ -545,6 +572,12 @@ impl Writer {
                     } else {
                         None
                     };
+                    if let (Some(s), Some(line)) = (&mut self.syslog, &line) {
+                        s.send(syslog::carried_entry(c, line.clone()));
+                    }
+                    if self.broken {
+                        continue;
+                    }
                     if let (Some(t), Some(line)) = (&mut self.timeline, &line) {
                         t.add(&serde_json::from_str(line).map_err(io::Error::other)?);
                     }
@@ -555,6 +588,9 @@ impl Writer {
                         }
                         _ => carried_text(&mut self.sink, &path, c)?,
                     }
+                }
+                if self.broken {
+                    return Ok(());
                 }
                 self.sink.flush()
             }
