@@ -1,0 +1,703 @@
+//! `scan --syslog`: the findings reach a real rsyslog over UDP, TCP and TLS (with and
+//! without a client certificate) exactly as the JSONL output holds them, with the RFC 5424
+//! header the docs promise; a receiver killed mid-run and started again misses nothing (or
+//! the run says how many it missed); no receiver at all makes the run exit 2, counting every
+//! finding, while `-o` holds them all.
+//!
+//! rsyslog runs in the foreground on free loopback ports with a configuration written here
+//! (its own work directory, no system inputs), and writes each message's MSG to a file. The
+//! test CA, server and client certificates are made with the `openssl` command. Without
+//! `rsyslogd` (Debian: rsyslog, rsyslog-gnutls) or `openssl` on this machine the rsyslog
+//! tests print a skip line, unless `SHELLSWEEP_REQUIRE_RSYSLOG` is set (as `.ci/run` does),
+//! when they fail.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bin, code, repo, run, stderr};
+use serde_json::Value;
+
+const BOM: &str = "\u{feff}";
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// `rsyslogd` and `openssl`, or None after a skip line (a failure when rsyslog is required).
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    match (on_path("rsyslogd"), on_path("openssl")) {
+        (Some(r), Some(o)) => Some((r, o)),
+        _ => {
+            if std::env::var_os("SHELLSWEEP_REQUIRE_RSYSLOG").is_some() {
+                panic!("SHELLSWEEP_REQUIRE_RSYSLOG is set but rsyslogd or openssl is missing");
+            }
+            // Straight to the process's stderr: the harness swallows `println!`, and a skip
+            // must be seen.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"SKIPPED: tests/syslog.rs needs rsyslogd (apt-get install rsyslog rsyslog-gnutls) and openssl\n",
+            );
+            None
+        }
+    }
+}
+
+/// A loopback port free for TCP and UDP now.
+fn free_port() -> u16 {
+    loop {
+        let t = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = t.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn openssl(bin: &Path, dir: &Path, args: &[&str]) {
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and, signed by it, a server certificate for 127.0.0.1 and a client certificate;
+/// also a second CA that signed nothing here.
+fn certificates(openssl_bin: &Path, dir: &Path) {
+    let o = |args: &[&str]| openssl(openssl_bin, dir, args);
+    for ca in ["ca", "other-ca"] {
+        o(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{ca}.key"),
+            "-out",
+            &format!("{ca}.pem"),
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=shellsweep test {ca}"),
+        ]);
+    }
+    for (name, ext) in [
+        (
+            "server",
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        ),
+        (
+            "client",
+            "subjectAltName=DNS:scanner.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        ),
+    ] {
+        std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+        o(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={name}"),
+        ]);
+        o(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            &format!("{name}.ext"),
+        ]);
+    }
+}
+
+/// One input of the receiver, and the files its messages go to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Input {
+    Udp,
+    Tcp,
+    Tls,
+    /// TLS that wants a client certificate signed by the CA.
+    MutualTls,
+}
+
+const INPUTS: [Input; 4] = [Input::Udp, Input::Tcp, Input::Tls, Input::MutualTls];
+
+impl Input {
+    fn name(self) -> &'static str {
+        match self {
+            Input::Udp => "udp",
+            Input::Tcp => "tcp",
+            Input::Tls => "tls",
+            Input::MutualTls => "mtls",
+        }
+    }
+}
+
+/// A running rsyslogd.
+struct Rsyslog {
+    bin: PathBuf,
+    dir: PathBuf,
+    ports: BTreeMap<Input, u16>,
+    child: Option<Child>,
+}
+
+impl Rsyslog {
+    fn start(bin: &Path, openssl_bin: &Path, dir: &Path) -> Rsyslog {
+        certificates(openssl_bin, dir);
+        std::fs::create_dir_all(dir.join("work")).unwrap();
+        let ports: BTreeMap<Input, u16> = INPUTS.iter().map(|i| (*i, free_port())).collect();
+        let d = dir.display();
+        let mut conf = format!(
+            r#"global(workDirectory="{d}/work" maxMessageSize="1m"
+       parser.escapeControlCharactersOnReceive="off"
+       defaultNetstreamDriverCAFile="{d}/ca.pem"
+       defaultNetstreamDriverCertFile="{d}/server.pem"
+       defaultNetstreamDriverKeyFile="{d}/server.key")
+module(load="imudp")
+module(load="imtcp")
+template(name="msg" type="string" string="%msg%\n")
+template(name="head" type="string"
+         string="%syslogfacility%|%syslogseverity%|%app-name%|%procid%|%msgid%|%timereported:::date-rfc3339%|%hostname%|%structured-data%|%msg:4:$%\n")
+input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="udp")
+input(type="imtcp" address="127.0.0.1" port="{tcp}" ruleset="tcp")
+input(type="imtcp" address="127.0.0.1" port="{tls}" ruleset="tls"
+      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+input(type="imtcp" address="127.0.0.1" port="{mtls}" ruleset="mtls"
+      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
+"#,
+            udp = ports[&Input::Udp],
+            tcp = ports[&Input::Tcp],
+            tls = ports[&Input::Tls],
+            mtls = ports[&Input::MutualTls],
+        );
+        for i in INPUTS {
+            let n = i.name();
+            conf.push_str(&format!(
+                "ruleset(name=\"{n}\") {{\n  action(type=\"omfile\" file=\"{d}/{n}.msg\" template=\"msg\")\n  action(type=\"omfile\" file=\"{d}/{n}.head\" template=\"head\")\n}}\n"
+            ));
+        }
+        std::fs::write(dir.join("rsyslog.conf"), conf).unwrap();
+        let mut r = Rsyslog {
+            bin: bin.to_owned(),
+            dir: dir.to_owned(),
+            ports,
+            child: None,
+        };
+        r.spawn();
+        r
+    }
+
+    fn spawn(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join("rsyslog.pid"));
+        let child = Command::new(&self.bin)
+            .arg("-n")
+            .arg("-f")
+            .arg(self.dir.join("rsyslog.conf"))
+            .arg("-i")
+            .arg(self.dir.join("rsyslog.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(self.dir.join("rsyslogd.stderr"))
+                    .unwrap(),
+            ))
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    /// Until every TCP port accepts and a UDP probe came through.
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let tcp = [Input::Tcp, Input::Tls, Input::MutualTls];
+        while !tcp
+            .iter()
+            .all(|i| TcpStream::connect(("127.0.0.1", self.ports[i])).is_ok())
+        {
+            self.check_alive();
+            assert!(
+                Instant::now() < deadline,
+                "rsyslogd did not listen: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
+        loop {
+            let _ = probe.send_to(
+                b"<14>1 - - probe - - - probe",
+                ("127.0.0.1", self.ports[&Input::Udp]),
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            let got = std::fs::read_to_string(self.dir.join("udp.msg")).unwrap_or_default();
+            if got.lines().any(|l| l == "probe") {
+                return;
+            }
+            self.check_alive();
+            assert!(
+                Instant::now() < deadline,
+                "rsyslogd's UDP input did not answer: {}",
+                self.log()
+            );
+        }
+    }
+
+    fn check_alive(&mut self) {
+        if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
+            panic!("rsyslogd exited ({status}): {}", self.log());
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("rsyslogd.stderr")).unwrap_or_default()
+    }
+
+    fn url(&self, i: Input) -> String {
+        let scheme = match i {
+            Input::Udp => "udp",
+            Input::Tcp => "tcp",
+            Input::Tls | Input::MutualTls => "tls",
+        };
+        format!("{scheme}://127.0.0.1:{}", self.ports[&i])
+    }
+
+    /// SIGKILL: no orderly end, what it held is lost.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// The MSG of every message received on `i`, each checked to start with the BOM and
+    /// given without it (the UDP probe left out).
+    fn messages(&self, i: Input) -> Vec<String> {
+        let text =
+            std::fs::read_to_string(self.dir.join(format!("{}.msg", i.name()))).unwrap_or_default();
+        text.lines()
+            .filter(|l| *l != "probe")
+            .map(|l| {
+                l.strip_prefix(BOM)
+                    .unwrap_or_else(|| panic!("MSG without the BOM: {l:.200}"))
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// The header fields rsyslog parsed, per message.
+    fn heads(&self, i: Input) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(self.dir.join(format!("{}.head", i.name())))
+            .unwrap_or_default();
+        text.lines()
+            .filter(|l| !l.contains("|probe|"))
+            .map(|l| l.splitn(9, '|').map(str::to_owned).collect())
+            .collect()
+    }
+
+    /// Waits until `i` got at least `n` messages (rsyslog writes in batches).
+    fn wait_for(&self, i: Input, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let got = self.messages(i);
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Rsyslog {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The lines of `-o` that go to syslog (findings, pivot events), as written, and the summary.
+fn sent_lines(output: &Path) -> (Vec<String>, Value) {
+    let text = std::fs::read_to_string(output).unwrap();
+    let mut lines = Vec::new();
+    let mut summary = Value::Null;
+    for l in text.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        match v["event"]["dataset"].as_str().unwrap() {
+            "shellsweep.summary" => summary = v,
+            "shellsweep.scan" => {}
+            _ => lines.push(l.to_owned()),
+        }
+    }
+    (lines, summary)
+}
+
+fn parsed(lines: &[String]) -> BTreeSet<String> {
+    lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:.300}"));
+            v.to_string()
+        })
+        .collect()
+}
+
+fn scan_to(dir: &Path, name: &str, extra: &[&str]) -> (std::process::Output, PathBuf) {
+    let out_file = dir.join(format!("{name}.jsonl"));
+    let mut args: Vec<String> = ["scan", "fixtures", "--format", "jsonl", "-q", "-o"]
+        .map(str::to_owned)
+        .into();
+    args.push(out_file.display().to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (run(&args), out_file)
+}
+
+/// RFC 5424 severity of a finding line: critical 2, high 3, medium 4, low 5, pivot event 6.
+fn severity(v: &Value) -> &'static str {
+    if v["event"]["kind"] == "event" {
+        return "6";
+    }
+    match v["shellsweep"]["severity_name"].as_str().unwrap() {
+        "critical" => "2",
+        "high" => "3",
+        "medium" => "4",
+        "low" => "5",
+        other => panic!("severity {other}"),
+    }
+}
+
+#[test]
+fn every_finding_reaches_rsyslog_as_the_jsonl_holds_it() {
+    let Some((rsyslogd, openssl_bin)) = tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rs = Rsyslog::start(&rsyslogd, &openssl_bin, dir);
+    let ca = dir.join("ca.pem").display().to_string();
+    let cert = dir.join("client.pem").display().to_string();
+    let key = dir.join("client.key").display().to_string();
+    for input in INPUTS {
+        let url = rs.url(input);
+        let mut extra = vec!["--syslog", url.as_str()];
+        match input {
+            Input::Udp => extra.extend(["--syslog-facility", "auth"]),
+            Input::Tcp => {}
+            Input::Tls => extra.extend(["--syslog-ca", &ca]),
+            Input::MutualTls => extra.extend([
+                "--syslog-ca",
+                &ca,
+                "--syslog-cert",
+                &cert,
+                "--syslog-key",
+                &key,
+            ]),
+        }
+        let (out, file) = scan_to(dir, input.name(), &extra);
+        assert_eq!(code(&out), 1, "{input:?}: {}", stderr(&out));
+        let (lines, summary) = sent_lines(&file);
+        assert!(lines.len() > 100, "{input:?}: {} findings", lines.len());
+        assert!(
+            lines.iter().any(|l| l.contains("\"shellsweep.pivot\"")),
+            "pivot events go too"
+        );
+        assert_eq!(
+            summary["shellsweep"]["summary"]["syslog"],
+            serde_json::json!({"sent": lines.len(), "undelivered": 0, "resent": 0, "oversized": 0}),
+            "{input:?}"
+        );
+        let got = rs.wait_for(input, lines.len());
+        // Byte for byte, and as JSON; once each.
+        assert_eq!(got.len(), lines.len(), "{input:?}: {}", rs.log());
+        let want: BTreeSet<&String> = lines.iter().collect();
+        let have: BTreeSet<&String> = got.iter().collect();
+        assert_eq!(have, want, "{input:?}");
+        assert_eq!(parsed(&got), parsed(&lines), "{input:?}");
+
+        // The header, as rsyslog parsed it.
+        let heads = rs.heads(input);
+        assert_eq!(heads.len(), lines.len());
+        let pids: BTreeSet<&str> = heads.iter().map(|h| h[3].as_str()).collect();
+        assert_eq!(pids.len(), 1, "one PROCID per run");
+        assert!(pids.iter().all(|p| p.parse::<u32>().is_ok()));
+        for h in &heads {
+            let v: Value = serde_json::from_str(&h[8]).unwrap();
+            let facility = if input == Input::Udp { "4" } else { "16" };
+            assert_eq!(h[0], facility, "{input:?} facility");
+            assert_eq!(
+                h[1],
+                severity(&v),
+                "{input:?} severity of {}",
+                &h[8][..200.min(h[8].len())]
+            );
+            assert_eq!(h[2], "shellsweep");
+            let msgid = if v["event"]["kind"] == "event" {
+                "pivot"
+            } else {
+                v["rule"]["id"].as_str().unwrap()
+            };
+            assert_eq!(h[4], msgid);
+            // TIMESTAMP is the finding's time (to the microsecond; @timestamp has millis).
+            let t: jiff::Timestamp = h[5].parse().unwrap();
+            assert_eq!(format!("{t:.3}"), v["@timestamp"].as_str().unwrap());
+            assert_eq!(h[6], v["host"]["hostname"].as_str().unwrap());
+            assert_eq!(h[7], "-", "no structured data");
+        }
+    }
+
+    // A receiver whose certificate the given CA did not sign gets nothing: exit 2, counted.
+    let other = dir.join("other-ca.pem").display().to_string();
+    let url = rs.url(Input::Tls);
+    let (out, file) = scan_to(
+        dir,
+        "wrong-ca",
+        &[
+            "--syslog",
+            &url,
+            "--syslog-ca",
+            &other,
+            "--syslog-retry",
+            "0.5",
+        ],
+    );
+    let (lines, summary) = sent_lines(&file);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        summary["shellsweep"]["summary"]["syslog"]["undelivered"],
+        lines.len()
+    );
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+    // Mutual TLS without a client certificate is refused by the receiver.
+    let url = rs.url(Input::MutualTls);
+    let (out, file) = scan_to(
+        dir,
+        "no-client-cert",
+        &[
+            "--syslog",
+            &url,
+            "--syslog-ca",
+            &ca,
+            "--syslog-retry",
+            "0.5",
+        ],
+    );
+    let (lines, _) = sent_lines(&file);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{} of {} messages", lines.len(), lines.len())),
+        "{}",
+        stderr(&out)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        rs.messages(Input::MutualTls).len(),
+        parsed(&sent_lines(&dir.join("mtls.jsonl")).0).len(),
+        "nothing more arrived without the client certificate"
+    );
+}
+
+#[test]
+fn a_receiver_killed_mid_run_and_restarted_misses_nothing() {
+    let Some((rsyslogd, openssl_bin)) = tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut rs = Rsyslog::start(&rsyslogd, &openssl_bin, dir);
+    // Enough copies of the fixtures that findings still flow when the receiver dies.
+    let tree = dir.join("tree");
+    for n in 0..12 {
+        copy_tree(&repo().join("fixtures"), &tree.join(format!("copy{n}")));
+    }
+    let output = dir.join("killed.jsonl");
+    let url = rs.url(Input::Tcp);
+    let mut child = bin()
+        .args([
+            "scan",
+            "--format",
+            "jsonl",
+            "-q",
+            "-j",
+            "1",
+            "--syslog",
+            &url,
+            "--syslog-retry",
+            "30",
+            "-o",
+        ])
+        .arg(&output)
+        .arg(&tree)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once some findings went out, the receiver dies (losing what it held) and comes back
+    // on the same port.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&output)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 300
+    {
+        assert!(Instant::now() < deadline, "the scan wrote too little");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "killed while the scan runs"
+    );
+    rs.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    rs.spawn();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    let (lines, summary) = sent_lines(&output);
+    let counts = &summary["shellsweep"]["summary"]["syslog"];
+    assert!(
+        counts["resent"].as_u64().unwrap() > 0,
+        "the loss was noticed: {counts} {err}"
+    );
+    let got = rs.wait_for(Input::Tcp, lines.len());
+    let have: BTreeSet<&String> = got.iter().collect();
+    let missing = lines.iter().filter(|l| !have.contains(l)).count();
+    match code(&out) {
+        1 => assert_eq!(missing, 0, "{counts} {err}"),
+        2 => {
+            assert_eq!(counts["undelivered"], missing, "{err}");
+            assert!(
+                err.contains(&format!("{missing} of {} messages", lines.len())),
+                "{err}"
+            );
+        }
+        c => panic!("exit {c}: {err}"),
+    }
+    // Duplicates only from what was sent again.
+    let extra = got.len() - (lines.len() - missing);
+    assert!(
+        extra as u64 <= counts["resent"].as_u64().unwrap(),
+        "{extra} duplicates, {counts}"
+    );
+    assert!(
+        err.contains("connection lost") || err.contains("did not confirm"),
+        "{err}"
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        if t.is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else if t.is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn without_a_receiver_the_run_exits_2_and_counts_every_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A port nothing listens on.
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("tcp://127.0.0.1:{port}");
+    let started = Instant::now();
+    let (out, file) = scan_to(
+        tmp.path(),
+        "none",
+        &["--syslog", &url, "--syslog-retry", "1"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    let (lines, summary) = sent_lines(&file);
+    assert!(lines.len() > 100, "-o holds the findings");
+    assert_eq!(
+        summary["shellsweep"]["summary"]["syslog"],
+        serde_json::json!({"sent": 0, "undelivered": lines.len(), "resent": 0, "oversized": 0})
+    );
+    assert!(
+        err.contains(&format!(
+            "{} of {} messages (findings and pivot events) were not delivered",
+            lines.len(),
+            lines.len()
+        )),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the retry is bounded"
+    );
+}
+
+#[test]
+fn syslog_options_are_checked_before_scanning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("o.jsonl");
+    let o = out_file.display().to_string();
+    for (args, says) in [
+        (vec!["--syslog", "logs:514"], "udp://, tcp:// or tls://"),
+        (
+            vec!["--syslog", "tls://127.0.0.1:6514"],
+            "needs --syslog-ca",
+        ),
+        (
+            vec!["--syslog", "tcp://h:1", "--syslog-ca", "Cargo.toml"],
+            "for tls:// only",
+        ),
+        (
+            vec!["--syslog", "tls://h:1", "--syslog-ca", "Cargo.toml"],
+            "no certificate",
+        ),
+        (
+            vec!["--syslog", "tcp://h:1", "--syslog-facility", "nope"],
+            "not a syslog facility",
+        ),
+        (vec!["--syslog-facility", "auth"], "--syslog"),
+        (
+            vec!["--syslog", "tls://h:1", "--syslog-cert", "Cargo.toml"],
+            "--syslog-key",
+        ),
+    ] {
+        let mut all = vec!["scan", "fixtures", "-q", "-o", &o];
+        all.extend(&args);
+        let out = run(&all);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(!out_file.exists(), "{args:?}: refused before any output");
+    }
+}
