@@ -154,7 +154,8 @@ mod tests {
         expected.extend_from_slice(b"\xef\xbb\xbf{\"a\":\"\xc3\xa9\"}");
         assert_eq!(m, expected);
         assert_eq!(frame(b"abc"), b"3 abc");
-        assert_eq!(frame(&m)[..4], *b"80 <");
+        assert_eq!(m.len(), 81);
+        assert_eq!(frame(&m)[..4], *b"81 <");
     }
 
     #[test]

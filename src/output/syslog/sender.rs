@@ -97,8 +97,9 @@ struct Worker {
     /// The URL as shown on stderr.
     label: String,
     conn: Option<Conn>,
-    /// Written to a stream but not known to be read: sent again after a reconnection.
-    window: VecDeque<Vec<u8>>,
+    /// Not known to be read: sent again after a reconnection. Each message says whether it
+    /// was written (or tried) before, for the count of messages sent twice.
+    window: VecDeque<(Vec<u8>, bool)>,
     window_bytes: usize,
     /// Since when the receiver is given up on, and when it was last tried.
     down: Option<Instant>,
@@ -135,7 +136,7 @@ impl Worker {
             return self.datagram(&message);
         }
         self.window_bytes += message.len();
-        self.window.push_back(message);
+        self.window.push_back((message, false));
         self.trim_window();
         if self.down.is_some() && !self.probe() {
             self.drop_window();
@@ -143,8 +144,10 @@ impl Worker {
         }
         loop {
             if let Some(conn) = &mut self.conn {
-                let last = self.window.back().expect("just pushed");
-                match conn.send(last) {
+                let last = self.window.back_mut().expect("just pushed");
+                // Tried is as good as written: part of it may have gone.
+                last.1 = true;
+                match conn.send(&last.0) {
                     Ok(()) => return,
                     Err(e) => {
                         self.note(&format!("connection lost ({e}); reconnecting"));
@@ -182,7 +185,7 @@ impl Worker {
         while self.window.len() > REPLAY_MESSAGES
             || (self.window_bytes > REPLAY_BYTES && self.window.len() > 1)
         {
-            if let Some(m) = self.window.pop_front() {
+            if let Some((m, _)) = self.window.pop_front() {
                 self.window_bytes -= m.len();
                 self.counts.sent += 1;
             }
@@ -233,15 +236,15 @@ impl Worker {
         let Some(conn) = &mut self.conn else {
             return false;
         };
-        for m in &self.window {
+        let mut again = 0;
+        for (m, written) in &mut self.window {
+            again += u64::from(*written);
+            *written = true;
             if conn.send(m).is_err() {
                 return false;
             }
         }
-        // The last message of the window is new, not sent again, when this follows a
-        // failed write of it; counted as resent all the same (it may have been partly
-        // written before).
-        self.counts.resent += self.window.len() as u64;
+        self.counts.resent += again;
         true
     }
 
@@ -327,5 +330,93 @@ impl Worker {
         self.note(&format!(
             "gave up: the last {n} messages may not have been delivered"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{SyslogConfig, SyslogOptions};
+    use super::*;
+
+    fn entry(len: usize) -> Entry {
+        Entry {
+            severity: 3,
+            time: jiff::Timestamp::UNIX_EPOCH,
+            msgid: "SSW-T".into(),
+            line: "x".repeat(len),
+        }
+    }
+
+    #[test]
+    fn a_datagram_too_large_is_counted_not_cut() {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let url = format!("udp://{}", rx.local_addr().unwrap());
+        let config = SyslogConfig::new(SyslogOptions {
+            url: &url,
+            facility: 16,
+            ca: None,
+            client: None,
+            retry: Duration::from_secs(1),
+        })
+        .unwrap();
+        let mut s = Syslog::start(config, "host").unwrap();
+        s.send(entry(UDP_MAX));
+        s.send(entry(100));
+        let counts = s.finish();
+        assert_eq!(
+            counts,
+            SyslogCounts {
+                sent: 1,
+                undelivered: 1,
+                resent: 0,
+                oversized: 1
+            }
+        );
+        let mut buf = vec![0u8; 70_000];
+        let n = rx.recv(&mut buf).unwrap();
+        let got = &buf[..n];
+        assert!(got.starts_with(b"<131>1 1970-01-01T00:00:00.000000Z host shellsweep "));
+        assert!(got.ends_with(&[b"\xef\xbb\xbf".as_slice(), &[b'x'; 100]].concat()));
+    }
+
+    #[test]
+    fn a_stream_is_closed_in_order_and_everything_counts_as_sent() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("tcp://{}", listener.local_addr().unwrap());
+        let reader = std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut all = Vec::new();
+            std::io::Read::read_to_end(&mut sock, &mut all).unwrap();
+            all
+        });
+        let config = SyslogConfig::new(SyslogOptions {
+            url: &url,
+            facility: 16,
+            ca: None,
+            client: None,
+            retry: Duration::from_secs(5),
+        })
+        .unwrap();
+        let mut s = Syslog::start(config, "host").unwrap();
+        for n in 0..50 {
+            s.send(entry(n * 10));
+        }
+        let counts = s.finish();
+        assert_eq!((counts.sent, counts.undelivered, counts.resent), (50, 0, 0));
+        // 50 octet-counted frames, back to back.
+        let all = reader.join().unwrap();
+        let mut rest = all.as_slice();
+        let mut frames = 0;
+        while !rest.is_empty() {
+            let sp = rest.iter().position(|b| *b == b' ').unwrap();
+            let len: usize = std::str::from_utf8(&rest[..sp]).unwrap().parse().unwrap();
+            let msg = &rest[sp + 1..sp + 1 + len];
+            assert!(msg.starts_with(b"<131>1 "));
+            assert!(msg.ends_with(&vec![b'x'; frames * 10]));
+            rest = &rest[sp + 1 + len..];
+            frames += 1;
+        }
+        assert_eq!(frames, 50);
     }
 }
