@@ -142,26 +142,22 @@ impl Worker {
             self.drop_window();
             return;
         }
-        loop {
-            if let Some(conn) = &mut self.conn {
-                let last = self.window.back_mut().expect("just pushed");
-                // Tried is as good as written: part of it may have gone.
-                last.1 = true;
-                match conn.send(&last.0) {
-                    Ok(()) => return,
-                    Err(e) => {
-                        self.note(&format!("connection lost ({e}); reconnecting"));
-                        self.conn = None;
-                    }
+        if let Some(conn) = &mut self.conn {
+            let last = self.window.back_mut().expect("just pushed");
+            // Tried is as good as written: part of it may have gone.
+            last.1 = true;
+            match conn.send(&last.0) {
+                Ok(()) => return,
+                Err(e) => {
+                    self.note(&format!("connection lost ({e}); reconnecting"));
+                    self.conn = None;
                 }
             }
-            // The replay sends the window, this message included.
-            let deadline = Instant::now() + self.config.retry;
-            if self.reconnect(deadline) {
-                return;
-            }
+        }
+        // The replay sends the window, this message included.
+        let deadline = Instant::now() + self.config.retry;
+        if !self.reconnect(deadline) {
             self.give_up();
-            return;
         }
     }
 
