@@ -404,12 +404,31 @@ fn every_finding_reaches_rsyslog_as_the_jsonl_holds_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let rs = Rsyslog::start(&rsyslogd, &openssl_bin, dir);
+    // Attacker-chosen names and contents that would end a newline-framed message, start a
+    // forged one, or drive a terminal: each must still arrive as one message, unchanged.
+    let hostile = dir.join("hostile");
+    std::fs::create_dir(&hostile).unwrap();
+    let shell = [
+        common::PHP_SHELL,
+        b"<?php // \n12 <13>1 - forged - - - -\x1b[2J\x07\r\n\x00 ?>\n",
+    ]
+    .concat();
+    for name in [
+        &b"new\n<13>1 2026-01-01T00:00:00Z forged app - - - hi.php"[..],
+        b"esc\x1b]0;owned\x07.php",
+        b"bad-\xff\xfe-utf8.php",
+        b"34 <13>1 - - - - - -.php",
+    ] {
+        use std::os::unix::ffi::OsStrExt;
+        std::fs::write(hostile.join(std::ffi::OsStr::from_bytes(name)), &shell).unwrap();
+    }
+    let hostile_arg = hostile.display().to_string();
     let ca = dir.join("ca.pem").display().to_string();
     let cert = dir.join("client.pem").display().to_string();
     let key = dir.join("client.key").display().to_string();
     for input in INPUTS {
         let url = rs.url(input);
-        let mut extra = vec!["--syslog", url.as_str()];
+        let mut extra = vec![hostile_arg.as_str(), "--syslog", url.as_str()];
         match input {
             Input::Udp => extra.extend(["--syslog-facility", "auth"]),
             Input::Tcp => {}
@@ -430,6 +449,10 @@ fn every_finding_reaches_rsyslog_as_the_jsonl_holds_it() {
         assert!(
             lines.iter().any(|l| l.contains("\"shellsweep.pivot\"")),
             "pivot events go too"
+        );
+        assert!(
+            lines.iter().filter(|l| l.contains("/hostile/")).count() >= 4,
+            "{input:?}: the hostile files were found"
         );
         assert_eq!(
             summary["shellsweep"]["summary"]["syslog"],
