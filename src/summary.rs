@@ -207,6 +207,7 @@ impl Stats {
                 list
             },
             run,
+            syslog: None,
         }
     }
 }
@@ -277,6 +278,25 @@ pub struct Summary {
     /// The first links not followed, sorted (their count is `files_skipped["symlink"]`).
     pub symlinks_not_followed: Vec<String>,
     pub run: RunInfo,
+    /// What `--syslog` delivered; set by the writer once the sender is done.
+    pub syslog: Option<SyslogCounts>,
+}
+
+/// What became of the `--syslog` messages (findings, pivot events, carried-over findings).
+/// Each message is counted once, as sent or as undelivered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyslogCounts {
+    /// Delivered, as far as the transport can tell: over TCP and TLS, read by the receiver
+    /// before it closed the stream (or sent long enough before); over UDP, handed to the
+    /// network.
+    pub sent: u64,
+    /// Not delivered (or not known to be): they are in the regular output, and the run
+    /// exits 2.
+    pub undelivered: u64,
+    /// Sent again after a reconnection (the receiver may hold them twice: `event.id` tells).
+    pub resent: u64,
+    /// Over UDP, too large for one datagram (counted as undelivered too).
+    pub oversized: u64,
 }
 
 /// What the log part of a scan did.

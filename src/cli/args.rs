@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::common::severity::Severity;
+use crate::output::syslog::SyslogFormat;
 use crate::output::{Format, Target};
 
 #[derive(Debug, Parser)]
@@ -252,6 +253,36 @@ pub struct ScanArgs {
     /// Stop reading a compressed log past this many decompressed bytes (and report it).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
     pub max_decompressed_size: u64,
+    /// Also send each finding (and pivot event) to a syslog receiver: udp://HOST:PORT,
+    /// tcp://HOST:PORT or tls://HOST:PORT (default ports 514, 514, 6514). One RFC 5424
+    /// message each, whose MSG is the finding's line (--syslog-format); findings not delivered make the run exit 2
+    /// (docs/SYSLOG.md).
+    #[arg(long, value_name = "URL")]
+    pub syslog: Option<String>,
+    /// What the syslog MSG holds: the ECS JSON line or the OCSF line (as --format jsonl or
+    /// --format ocsf writes it).
+    #[arg(long, value_enum, default_value_t = SyslogFormat::Jsonl, requires = "syslog")]
+    pub syslog_format: SyslogFormat,
+    /// Syslog facility: a name (kern, user, daemon, auth, authpriv, local0 to local7, ...)
+    /// or a code from 0 to 23.
+    #[arg(long, value_name = "FACILITY", default_value = "local0",
+          value_parser = crate::output::syslog::parse_facility, requires = "syslog")]
+    pub syslog_facility: u8,
+    /// For tls://: the PEM CA bundle the receiver's certificate must chain to (required).
+    #[arg(long, value_name = "FILE", requires = "syslog")]
+    pub syslog_ca: Option<PathBuf>,
+    /// For tls://: a PEM client certificate (chain) to present; needs --syslog-key.
+    #[arg(long, value_name = "FILE", requires_all = ["syslog", "syslog_key"])]
+    pub syslog_cert: Option<PathBuf>,
+    /// For tls://: the PEM private key of --syslog-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["syslog", "syslog_cert"])]
+    pub syslog_key: Option<PathBuf>,
+    /// How long the syslog sender tries to reach the receiver again after losing it
+    /// (fractions allowed), waiting longer between attempts; past that, the messages held
+    /// count as not delivered and later ones go only if the receiver answers again.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_timeout,
+          requires = "syslog")]
+    pub syslog_retry: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,7 @@ use crate::logs::{Window, parse_time_arg, parse_until_arg};
 use crate::logscan::LogOptions;
 use crate::output::ecs::Observer;
 use crate::output::for_terminal;
+use crate::output::syslog::{SyslogConfig, SyslogOptions};
 use crate::output::{Output, OutputConfig};
 use crate::pipeline::{self, ScanConfig, Sweep};
 use crate::policy::Policy;
@@ -94,6 +95,22 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             "--since ({since}) is after --until ({until}): no record could be in the window"
         );
     }
+    // The syslog options are checked (and the TLS files read) before any work too.
+    let syslog = args
+        .syslog
+        .as_deref()
+        .map(|url| {
+            SyslogConfig::new(SyslogOptions {
+                url,
+                facility: args.syslog_facility,
+                ca: args.syslog_ca.as_deref(),
+                client: args.syslog_cert.as_deref().zip(args.syslog_key.as_deref()),
+                retry: args.syslog_retry,
+                format: args.syslog_format,
+            })
+        })
+        .transpose()?;
+    let syslog_target = syslog.as_ref().map(SyslogConfig::target);
     let Some(LoadedRules {
         engine,
         files: mut rule_files,
@@ -250,6 +267,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         min_severity: args.min_severity.into(),
         sync: args.state.is_some(),
         timeline: args.timeline.clone(),
+        syslog,
     };
     exit_at_once.store(true, Ordering::SeqCst);
     let observer = Observer {
@@ -406,6 +424,21 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     {
         let _no_forced_exit = signals::critical();
         sweep.collector.save(path, &ruleset)?;
+    }
+    // Not delivered to syslog: the findings are in the output all the same, but whoever
+    // reads the receiver misses them, which is trouble whatever was found.
+    if let (Some(counts), Some(target)) = (&outcome.syslog, &syslog_target)
+        && counts.undelivered > 0
+    {
+        eprintln!(
+            "shellsweep: syslog {}: {} of {} messages (findings and pivot events) were not \
+             delivered (or not confirmed); they are in the output{}",
+            for_terminal(target.as_bytes()),
+            counts.undelivered,
+            counts.undelivered + counts.sent,
+            where_written(&args.output, args.format.len())
+        );
+        return Ok(Status::Trouble);
     }
     if outcome.broken_pipe && args.state.is_some() {
         eprintln!(
@@ -583,4 +616,17 @@ mod tests {
         assert_eq!(threads_for(Some(100_000), 2), 8);
         assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
     }
+}
+
+/// Where the findings were written, for the sentence on what syslog missed: the `-o` files,
+/// and standard output when a format went there.
+fn where_written(outputs: &[std::path::PathBuf], formats: usize) -> String {
+    let mut places: Vec<String> = outputs
+        .iter()
+        .map(|p| for_terminal(p.display().to_string().as_bytes()))
+        .collect();
+    if formats.max(1) > outputs.len() {
+        places.push("standard output".into());
+    }
+    format!(" ({})", places.join(", "))
 }

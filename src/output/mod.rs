@@ -9,6 +9,7 @@ mod escape;
 pub(crate) mod ocsf;
 mod progress;
 mod sink;
+pub(crate) mod syslog;
 mod text;
 mod text_joins;
 pub(crate) mod timeline;
@@ -103,6 +104,8 @@ pub struct OutputConfig {
     /// `--timeline`: also write the findings and pivot events, sorted by time, as a
     /// Timesketch CSV when the run ends (whatever the format).
     pub timeline: Option<PathBuf>,
+    /// `--syslog`: every finding also goes to a syslog receiver.
+    pub syslog: Option<syslog::SyslogConfig>,
 }
 
 /// Set once, before `main`, when the process started with standard output closed (the
@@ -139,6 +142,8 @@ pub enum Message {
 pub struct WriterOutcome {
     /// The reader of stdout went away; output stopped early and quietly.
     pub broken_pipe: bool,
+    /// What `--syslog` delivered.
+    pub syslog: Option<crate::summary::SyslogCounts>,
 }
 
 /// A running writer thread.
@@ -182,6 +187,10 @@ impl Output {
             .targets
             .iter()
             .any(|t| t.file.is_none() && t.format != Format::Csv);
+        let syslog = match config.syslog {
+            Some(c) => Some(syslog::Syslog::start(c, &observer.host.hostname)?),
+            None => None,
+        };
         let mut w = Writer {
             dests,
             quiet: config.quiet,
@@ -194,6 +203,7 @@ impl Output {
             min_severity: config.min_severity,
             sync: config.sync,
             timeline: config.timeline.map(timeline::Timeline::new),
+            syslog,
         };
         let handle = std::thread::Builder::new()
             .name("shellsweep-writer".into())
@@ -221,11 +231,15 @@ impl Output {
                 {
                     return Err(e);
                 }
-                if let Ok(summary) = summary_rx.recv()
-                    && let Err(e) = w.summary(&summary)
-                    && !w.note_broken(&e)
-                {
-                    return Err(e);
+                // Before the summary, which counts what it delivered.
+                let syslog = w.syslog.take().map(syslog::Syslog::finish);
+                if let Ok(mut summary) = summary_rx.recv() {
+                    summary.syslog = syslog.clone();
+                    if let Err(e) = w.summary(&summary)
+                        && !w.note_broken(&e)
+                    {
+                        return Err(e);
+                    }
                 }
                 if w.sync && !w.broken {
                     for d in &mut w.dests {
@@ -240,6 +254,7 @@ impl Output {
                 }
                 Ok(WriterOutcome {
                     broken_pipe: w.broken,
+                    syslog,
                 })
             })?;
         Ok(Output {
@@ -304,12 +319,23 @@ struct Writer {
     /// Every finding and pivot event document also goes here (`--timeline`): a new kind of
     /// line is hooked in by handing its document to [`timeline::Timeline::add`].
     timeline: Option<timeline::Timeline>,
+    /// `--syslog`: findings, pivot events and carried-over findings are also queued here,
+    /// whatever the format (and even after the reader of stdout went away).
+    syslog: Option<syslog::Syslog>,
 }
 
 impl Writer {
     fn handle(&mut self, msg: Message) -> io::Result<()> {
         match msg {
             Message::Findings(findings) => {
+                if let Some(s) = &mut self.syslog {
+                    for f in &findings {
+                        s.send(
+                            syslog::finding_entry(f, s.format(), &self.observer)
+                                .map_err(io::Error::other)?,
+                        );
+                    }
+                }
                 if self.broken {
                     return Ok(());
                 }
@@ -353,43 +379,70 @@ impl Writer {
                 Ok(())
             }
             Message::Carried(path, found) => {
-                if self.broken {
-                    return Ok(());
+                // The ECS line is made once: its `@timestamp` is the time of writing, and
+                // the timeline, syslog and the JSONL outputs get the same bytes.
+                let want_ecs = self.timeline.is_some()
+                    || self
+                        .syslog
+                        .as_ref()
+                        .is_some_and(|s| s.format() == Format::Jsonl)
+                    || (!self.broken && self.dests.iter().any(|d| d.format == Format::Jsonl));
+                if !self.broken {
+                    self.clear_progress();
                 }
-                self.clear_progress();
                 for c in &found {
-                    let ecs_line = || {
-                        ecs::carried(&c.doc, &c.first_seen, &self.observer)
-                            .map_err(io::Error::other)
+                    let ecs_line = if want_ecs {
+                        Some(
+                            ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                                .map_err(io::Error::other)?,
+                        )
+                    } else {
+                        None
                     };
-                    // The timeline reads the line a JSON run writes, in any format.
-                    if self.timeline.is_some() {
-                        let line = ecs_line()?;
-                        if let Some(t) = &mut self.timeline {
-                            t.add(&serde_json::from_str(&line).map_err(io::Error::other)?);
-                        }
+                    if let Some(s) = &mut self.syslog {
+                        let line = match (s.format(), &ecs_line) {
+                            (Format::Jsonl, Some(line)) => line.clone(),
+                            _ => ocsf::carried(c, &self.observer).map_err(io::Error::other)?,
+                        };
+                        s.send(syslog::carried_entry(c, line));
+                    }
+                    if self.broken {
+                        continue;
+                    }
+                    if let (Some(t), Some(line)) = (&mut self.timeline, &ecs_line) {
+                        t.add(&serde_json::from_str(line).map_err(io::Error::other)?);
                     }
                     for d in &mut self.dests {
-                        match d.format {
-                            Format::Jsonl => {
-                                let line = ecs::carried(&c.doc, &c.first_seen, &self.observer)
-                                    .map_err(io::Error::other)?;
+                        match (d.format, &ecs_line) {
+                            (Format::Jsonl, line) => {
+                                let made;
+                                let line = match line {
+                                    Some(line) => line,
+                                    None => {
+                                        made = ecs::carried(&c.doc, &c.first_seen, &self.observer)
+                                            .map_err(io::Error::other)?;
+                                        &made
+                                    }
+                                };
                                 d.sink.write_all(line.as_bytes())?;
                                 d.sink.write_all(b"\n")?;
                             }
-                            Format::Ocsf => {
+                            (Format::Ocsf, _) => {
                                 let line =
                                     ocsf::carried(c, &self.observer).map_err(io::Error::other)?;
                                 d.sink.write_all(line.as_bytes())?;
                                 d.sink.write_all(b"\n")?;
                             }
-                            Format::Csv => {
+                            (Format::Csv, _) => {
                                 d.sink
                                     .write_all(csv_out::carried(c, &self.observer).as_bytes())?;
                             }
-                            Format::Text => carried_text(&mut d.sink, &path, c)?,
+                            (Format::Text, _) => carried_text(&mut d.sink, &path, c)?,
                         }
                     }
+                }
+                if self.broken {
+                    return Ok(());
                 }
                 for d in &mut self.dests {
                     d.sink.flush()?;

@@ -153,6 +153,9 @@ struct SummaryWire<'a> {
     complete: bool,
     symlinks_not_followed: Symlinks<'a>,
     interrupted: bool,
+    /// Only with `--syslog`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    syslog: Option<&'a crate::summary::SyslogCounts>,
 }
 
 #[derive(Serialize)]
@@ -219,6 +222,7 @@ fn summary_doc<'a>(s: &'a Summary, observer: &'a Observer) -> SummaryDoc<'a> {
                     paths: &s.symlinks_not_followed,
                 },
                 interrupted: s.run.interrupted,
+                syslog: s.syslog.as_ref(),
             },
             run_id: &observer.run_id,
         },
