@@ -8,7 +8,8 @@
 #   web-incident    fixtures/incident with an IOC list and --min-severity medium: the
 #                   ToolShell drop, the IOC hits and the correlation; a missing path skipped
 #   web-incomplete  a file over --max-filesize and nothing found: exit 2, so the host
-#                   fails, but only after its JSON lines were fetched and reported
+#                   fails, but only after its JSON lines were fetched and reported, and
+#                   alone in the first batch (serial [1, 2]) without stopping the others
 # every fetched line is a JSON object, the summary is the last line of each file, the report
 # page exists; a second sweep of web-linux reuses its state (carried-over findings) and the
 # fetched file holds that run alone. Nothing is written inside the repository.
@@ -51,7 +52,12 @@ fi
 "$VENV/bin/ansible-playbook" --version | sed -n 1p
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/shellsweep-ansible.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# SHELLSWEEP_ANSIBLE_KEEP=1 keeps the work folder (results, logs, inventory) to look at.
+if [ -n "${SHELLSWEEP_ANSIBLE_KEEP:-}" ]; then
+    trap 'echo "work folder kept: $WORK"' EXIT
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
 mkdir -p "$WORK/fixtures" "$WORK/fixtures/benign"
 cp -r fixtures/webroot fixtures/logs fixtures/incident "$WORK/fixtures/"
 cp -r fixtures/benign/aspnet "$WORK/fixtures/benign/"
@@ -68,6 +74,10 @@ webservers:
     shellsweep_state_dir: "$WORK/hosts/{{ inventory_hostname }}/state"
     shellsweep_log_dir: "$WORK/hosts/{{ inventory_hostname }}/log"
   hosts:
+    web-incomplete:
+      shellsweep_paths: ["$WORK/fixtures/benign/aspnet"]
+      shellsweep_min_severity: medium
+      shellsweep_extra_args: ["--max-filesize", "1K"]
     web-linux:
       shellsweep_paths: ["$WORK/fixtures/webroot", "$WORK/fixtures/logs"]
       # As tests/logs.rs scans the logs: logs-expected.tsv has IOC and hunting rows.
@@ -81,10 +91,6 @@ webservers:
       shellsweep_ioc_files: ["$ROOT/fixtures/iocs/toolshell.txt"]
       shellsweep_min_severity: medium
       shellsweep_extra_args: ["--hash"]
-    web-incomplete:
-      shellsweep_paths: ["$WORK/fixtures/benign/aspnet"]
-      shellsweep_min_severity: medium
-      shellsweep_extra_args: ["--max-filesize", "1K"]
 EOF
 
 export ANSIBLE_HOME="$WORK/ansible-home" ANSIBLE_LOCAL_TEMP="$WORK/ansible-tmp" \
@@ -126,9 +132,9 @@ else
     echo "(ansible.windows not installed: windows.yml not syntax-checked with its modules)"
 fi
 
-echo "== sweep (three hosts)"
+echo "== sweep (three hosts; web-incomplete alone in the first batch)"
 set +e
-"${PLAYBOOK[@]}" 2>&1 | tee "$WORK/run1.log"
+"${PLAYBOOK[@]}" -e '{"shellsweep_serial": [1, 2]}' 2>&1 | tee "$WORK/run1.log"
 rc=${PIPESTATUS[0]}
 set -e
 # web-incomplete fails on purpose (exit code 2 of the scan): ansible-playbook exits 2.
@@ -227,6 +233,9 @@ check("failed=0" in recap.get("web-linux", "") and "failed=0" in recap.get("web-
       "recap: web-linux and web-incident succeeded")
 check("failed=1" in recap.get("web-incomplete", ""), "recap: web-incomplete failed (exit code 2)")
 check("shellsweep exited 2 on web-incomplete" in log1, "the failure says why")
+check(log1.count("TASK [shellsweep : Write the report]") == 1
+      and log1.index("TASK [shellsweep : Write the report]") > log1.index("Run shellsweep scan] *", log1.index("web-incomplete")),
+      "the report is written once, after every batch")
 
 report = work / "results-1" / "report.html"
 html = report.read_text(encoding="utf-8") if report.is_file() else ""
