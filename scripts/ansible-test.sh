@@ -31,12 +31,15 @@ BIN=${SHELLSWEEP_BIN:-$ROOT/target/debug/shellsweep}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 
 if [ ! -x "$BIN" ]; then
+    if [ -n "${SHELLSWEEP_BIN:-}" ]; then
+        echo "error: SHELLSWEEP_BIN=$SHELLSWEEP_BIN is not an executable" >&2
+        exit 1
+    fi
     echo "== building $BIN (cargo build --no-default-features)"
     cargo build --locked --no-default-features
 fi
 
 echo "== ansible-core $ANSIBLE_CORE_VERSION in $VENV"
-# (Output captured first: grep -q closing the pipe early would break it under pipefail.)
 have=$("$VENV/bin/ansible-playbook" --version 2>/dev/null || true)
 if [[ $have != *"core $ANSIBLE_CORE_VERSION]"* ]]; then
     rm -rf "$VENV"
@@ -44,6 +47,7 @@ if [[ $have != *"core $ANSIBLE_CORE_VERSION]"* ]]; then
         # Debian ships venv apart from python3.
         rm -rf "$VENV"
         if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
         $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv
         python3 -m venv "$VENV"
     fi
