@@ -5,8 +5,10 @@
 #   web-linux       fixtures/webroot + fixtures/logs with the ToolShell IOC list and --hunt:
 #                   every row of fixtures/expected.tsv and fixtures/logs-expected.tsv is
 #                   found (path and rule id)
-#   web-incident    fixtures/incident with an IOC list and --min-severity medium: the
-#                   ToolShell drop, the IOC hits and the correlation; a missing path skipped
+#   web-incident    fixtures/incident with an IOC list, a rules folder, an allowlist, a
+#                   baseline and --min-severity medium: the ToolShell drop, the IOC hits and
+#                   the correlation, a planted canary by the rule and the baseline, its
+#                   allowed twin silenced; a missing path skipped
 #   web-incomplete  a file over --max-filesize and nothing found: exit 2, so the host
 #                   fails, but only after its JSON lines were fetched and reported, and
 #                   alone in the first batch (serial [1, 2]) without stopping the others
@@ -66,6 +68,34 @@ mkdir -p "$WORK/fixtures" "$WORK/fixtures/benign"
 cp -r fixtures/webroot fixtures/logs fixtures/incident "$WORK/fixtures/"
 cp -r fixtures/benign/aspnet "$WORK/fixtures/benign/"
 
+# web-incident also gets a rules folder, an allowlist and a baseline, each copied by the role
+# and passed to the scan: the baseline is taken before two canary scripts are planted, the
+# site rule finds the canary, the allowlist silences the second one.
+mkdir -p "$WORK/lists/site-rules"
+cat > "$WORK/lists/site-rules/site.yml" <<'RULES'
+ruleset: site
+rules:
+  - id: SSW-SITE-001
+    name: Ansible test canary
+    severity: high
+    description: A marker planted by scripts/ansible-test.sh.
+    author: shellsweep project
+    files:
+      extensions: [php]
+    patterns:
+      marker: ansible-canary-7f3e
+    condition: marker
+RULES
+cat > "$WORK/lists/allow.yml" <<'ALLOW'
+allow:
+  - path: "**/canary-allowed.php"
+    reason: planted by scripts/ansible-test.sh to be silenced
+ALLOW
+"$BIN" baseline create "$WORK/fixtures/incident/webroot" -o "$WORK/lists/baseline.json" 2>/dev/null
+CANARY_DIR="$WORK/fixtures/incident/webroot/inetpub/wwwroot"
+echo '<?php // ansible-canary-7f3e' > "$CANARY_DIR/canary.php"
+cp "$CANARY_DIR/canary.php" "$CANARY_DIR/canary-allowed.php"
+
 cat > "$WORK/inventory.yml" <<EOF
 webservers:
   vars:
@@ -93,6 +123,9 @@ webservers:
         - "$WORK/fixtures/incident/logs"
         - "$WORK/fixtures/incident/not-there"
       shellsweep_ioc_files: ["$ROOT/fixtures/iocs/toolshell.txt"]
+      shellsweep_rules: ["$WORK/lists/site-rules/"]
+      shellsweep_allow_files: ["$WORK/lists/allow.yml"]
+      shellsweep_baseline_file: "$WORK/lists/baseline.json"
       shellsweep_min_severity: medium
       shellsweep_extra_args: ["--hash"]
 EOF
@@ -226,6 +259,14 @@ check(all(d["event"]["severity"] >= 47 for d in incident if d["event"]["kind"] =
       "web-incident: nothing below medium (shellsweep_min_severity)")
 check(any("md5" in d.get("file", {}).get("hash", {}) for d in incident),
       "web-incident: extra args reach the scan (--hash)")
+
+canary = "fixtures/incident/webroot/inetpub/wwwroot/canary.php"
+got = found(incident)
+check((canary, "SSW-SITE-001") in got, "web-incident: the rules folder reaches the scan (--rules)")
+check((canary, "SSW-BASELINE-NEW") in got, "web-incident: the baseline reaches the scan (--baseline)")
+check(not any(p.endswith("canary-allowed.php") for p, _ in got)
+      and incident[-1]["shellsweep"]["summary"]["findings_allowed"] > 0,
+      "web-incident: the allowlist reaches the scan (--allow)")
 
 incomplete = runs["web-incomplete"][-1]["shellsweep"]["summary"]
 check(incomplete["complete"] is False and incomplete["files_skipped"].get("too_large", 0) > 0,
