@@ -420,3 +420,54 @@ fn syslog_options_are_checked_before_scanning() {
         assert!(!out_file.exists(), "{args:?}: refused before any output");
     }
 }
+
+/// `--syslog-format ocsf`: each message is the finding's OCSF line, the same bytes as the
+/// `--format ocsf` output of the same run; the Scan Activity (the summary) is not sent.
+#[test]
+fn ocsf_lines_reach_rsyslog_as_the_ocsf_output_holds_them() {
+    let Some((rsyslogd, openssl_bin)) = tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rs = Rsyslog::start(&rsyslogd, &openssl_bin, dir);
+    let url = rs.url(Input::Tcp);
+    let ocsf = dir.join("run.ocsf.jsonl");
+    let jsonl = dir.join("run.jsonl");
+    let args: Vec<String> = [
+        "scan",
+        "fixtures",
+        "-q",
+        "--format",
+        "ocsf",
+        "-o",
+        &ocsf.display().to_string(),
+        "--format",
+        "jsonl",
+        "-o",
+        &jsonl.display().to_string(),
+        "--syslog",
+        &url,
+        "--syslog-format",
+        "ocsf",
+    ]
+    .map(str::to_owned)
+    .into();
+    let out = run(&args);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = std::fs::read_to_string(&ocsf).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let last: Value = serde_json::from_str(&lines.pop().unwrap()).unwrap();
+    assert_eq!(last["class_uid"], 6007, "the Scan Activity is last");
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert!(v["class_uid"] == 2004 || v["class_uid"] == 4002, "{l:.200}");
+    }
+    // As many messages as the JSONL of the same run has findings and pivot events.
+    assert_eq!(lines.len(), sent_lines(&jsonl).0.len());
+    let got = rs.wait_for(Input::Tcp, lines.len());
+    assert_eq!(got.len(), lines.len(), "{}", rs.log());
+    let want: BTreeSet<&String> = lines.iter().collect();
+    let have: BTreeSet<&String> = got.iter().collect();
+    assert_eq!(have, want);
+}

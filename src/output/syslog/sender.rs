@@ -372,6 +372,7 @@ mod tests {
             ca: None,
             client: None,
             retry: Duration::from_secs(1),
+            format: crate::output::syslog::SyslogFormat::Jsonl,
         })
         .unwrap();
         let mut s = Syslog::start(config, "host").unwrap();
@@ -410,6 +411,7 @@ mod tests {
             ca: None,
             client: None,
             retry: Duration::from_secs(5),
+            format: crate::output::syslog::SyslogFormat::Jsonl,
         })
         .unwrap();
         let mut s = Syslog::start(config, "host").unwrap();
