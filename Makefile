@@ -75,9 +75,10 @@ assets: man completions
 	cp contrib/systemd/shellsweep-sweep.timer $(ASSETS)/systemd/
 	! grep -q /usr/local/bin $(ASSETS)/systemd/shellsweep-sweep.service
 
-# The host's (glibc) release build, packaged. --no-build: `release` built it with FEATURES.
+# The host's (glibc) release build, packaged, stripped (the release profile keeps line tables
+# for profiling). --no-build: `release` built it with FEATURES.
 deb: release assets
-	$(CARGO) deb --no-build --locked
+	$(CARGO) deb --no-build --locked --strip
 
 dist: musl windows deb
 	mkdir -p $(DIST)

@@ -61,6 +61,8 @@ pub(crate) fn man_page() -> std::io::Result<Vec<u8>> {
         let mut part = Vec::new();
         page.render_synopsis_section(&mut part)?;
         out.extend(retitled(&part, None));
+        // Without its own heading the description would run on from the synopsis.
+        Roff::new().control("PP", []).to_writer(&mut out)?;
         part.clear();
         page.render_description_section(&mut part)?;
         out.extend(retitled(&part, None));
