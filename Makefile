@@ -80,11 +80,13 @@ assets: man completions
 deb: release assets
 	$(CARGO) deb --no-build --locked --strip
 
+# The binaries are stripped on the way (the release profile keeps line tables for profiling;
+# each binutils comes with its target's gcc package).
 dist: musl windows deb
 	mkdir -p $(DIST)
-	cp target/$(MUSL_X86)/release/shellsweep $(DIST)/shellsweep-$(MUSL_X86)
-	cp target/$(MUSL_ARM)/release/shellsweep $(DIST)/shellsweep-$(MUSL_ARM)
-	cp target/$(WINDOWS)/release/shellsweep.exe $(DIST)/shellsweep-$(WINDOWS).exe
+	strip -o $(DIST)/shellsweep-$(MUSL_X86) target/$(MUSL_X86)/release/shellsweep
+	aarch64-linux-gnu-strip -o $(DIST)/shellsweep-$(MUSL_ARM) target/$(MUSL_ARM)/release/shellsweep
+	x86_64-w64-mingw32-strip -o $(DIST)/shellsweep-$(WINDOWS).exe target/$(WINDOWS)/release/shellsweep.exe
 	cp target/debian/shellsweep_$(VERSION)-1_*.deb $(DIST)/
 	cd $(DIST) && rm -f SHA256SUMS && sha256sum shellsweep* > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
 	cat $(DIST)/SHA256SUMS
