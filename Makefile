@@ -5,6 +5,7 @@
 # Tools (Debian 12), each needed only by the targets named:
 #   musl:     rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 #             apt-get install gcc-aarch64-linux-gnu     (the aarch64 linker)
+#             apt-get install musl-tools                (musl-gcc: C code of YARA's deps)
 #   windows:  rustup target add x86_64-pc-windows-gnu
 #             apt-get install gcc-mingw-w64-x86-64      (the linker and its C runtime)
 #   deb:      cargo install cargo-deb --locked --version 3.8.0
@@ -29,6 +30,11 @@ MUSL_X86 := x86_64-unknown-linux-musl
 MUSL_ARM := aarch64-unknown-linux-musl
 WINDOWS := x86_64-pc-windows-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER ?= aarch64-linux-gnu-gcc
+# The C compiler for the few C files of dependencies (YARA: wasmtime's helpers.c); cc-rs
+# looks for x86_64-linux-musl-gcc, which Debian calls musl-gcc. There is no Debian musl
+# cross compiler for aarch64: its YARA build uses the glibc cross gcc (not tried here).
+export CC_x86_64_unknown_linux_musl ?= musl-gcc
+export CC_aarch64_unknown_linux_musl ?= aarch64-linux-gnu-gcc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER ?= x86_64-w64-mingw32-gcc
 
 # A binary is static when `file` says so (static-pie or plain static); a dynamic one fails.
