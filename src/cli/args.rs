@@ -36,6 +36,29 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// Write one self-contained HTML page from the JSON lines of `scan --format jsonl`.
     Report(ReportArgs),
+    /// Write the man page or a shell's completion script, made from these definitions, to
+    /// standard output. Hidden from `--help`: packagers use it (`make man completions`),
+    /// users read what it makes.
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum, value_name = "WHAT")]
+        what: Generated,
+    },
+}
+
+/// What `shellsweep generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    /// The man page, shellsweep(1), in roff.
+    Man,
+    /// Completion script for bash.
+    CompleteBash,
+    /// Completion script for zsh.
+    CompleteZsh,
+    /// Completion script for fish.
+    CompleteFish,
+    /// Completion script for PowerShell.
+    CompletePowershell,
 }
 
 /// `shellsweep report`: the page a responder reads, made from one or more scans' JSON lines

@@ -2,6 +2,7 @@
 
 mod args;
 mod baseline_cmd;
+mod generate_cmd;
 mod ioc_cmd;
 mod report_cmd;
 mod rules_cmd;
@@ -76,6 +77,7 @@ pub fn main() -> ExitCode {
             follow_symlinks,
         }) => baseline_cmd::create(&paths, &output, &exclude, follow_symlinks),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Generate { what } => generate_cmd::run(what),
     };
     match status {
         Ok(s) => s.into(),
