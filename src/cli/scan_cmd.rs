@@ -604,6 +604,19 @@ fn offset_text(offset: jiff::tz::Offset) -> String {
     format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
 }
 
+/// Where the findings were written, for the sentence on what syslog missed: the `-o` files,
+/// and standard output when a format went there.
+fn where_written(outputs: &[std::path::PathBuf], formats: usize) -> String {
+    let mut places: Vec<String> = outputs
+        .iter()
+        .map(|p| for_terminal(p.display().to_string().as_bytes()))
+        .collect();
+    if formats.max(1) > outputs.len() {
+        places.push("standard output".into());
+    }
+    format!(" ({})", places.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,17 +629,4 @@ mod tests {
         assert_eq!(threads_for(Some(100_000), 2), 8);
         assert_eq!(threads_for(Some(3), 0), 3.min(THREADS_PER_CPU));
     }
-}
-
-/// Where the findings were written, for the sentence on what syslog missed: the `-o` files,
-/// and standard output when a format went there.
-fn where_written(outputs: &[std::path::PathBuf], formats: usize) -> String {
-    let mut places: Vec<String> = outputs
-        .iter()
-        .map(|p| for_terminal(p.display().to_string().as_bytes()))
-        .collect();
-    if formats.max(1) > outputs.len() {
-        places.push("standard output".into());
-    }
-    format!(" ({})", places.join(", "))
 }
