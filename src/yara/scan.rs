@@ -105,6 +105,8 @@ pub(crate) struct YaraScanner<'r> {
     scanner: yara_x::Scanner<'r>,
     set: &'r YaraRules,
     timeout: Option<std::time::Duration>,
+    /// Owner names by uid (only Unix has uids to look up).
+    #[cfg(unix)]
     owners: std::collections::HashMap<u32, String>,
 }
 
@@ -123,6 +125,7 @@ impl<'r> YaraScanner<'r> {
             scanner,
             set,
             timeout,
+            #[cfg(unix)]
             owners: std::collections::HashMap::new(),
         }
     }
@@ -141,6 +144,7 @@ impl<'r> YaraScanner<'r> {
         }
         #[cfg(not(unix))]
         {
+            let _ = uid;
             String::new()
         }
     }
