@@ -69,22 +69,10 @@ fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
 
 /// The rows as Python's csv module reads them.
 fn python_csv(path: &Path) -> Vec<Vec<String>> {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import csv, json, sys\n\
-             with open(sys.argv[1], newline='', encoding='utf-8') as f:\n\
-             \x20   print(json.dumps(list(csv.reader(f, strict=True))))",
-        )
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let script = "import csv, json, sys\n\
+                  with open(sys.argv[1], newline='', encoding='utf-8') as f:\n\
+                  \x20   print(json.dumps(list(csv.reader(f, strict=True))))";
+    serde_json::from_value(common::python_json(script, path, "python's csv module")).unwrap()
 }
 
 #[test]

@@ -343,17 +343,7 @@ fn timeline_rows(path: &Path) -> Vec<Value> {
                   for k in ('message', 'datetime', 'timestamp_desc'):\n\
                   \x20   assert k in rows[0], k\n\
                   print(json.dumps(rows))\n";
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_value(common::python_json(script, path, "python's csv module")).unwrap()
 }
 
 #[test]

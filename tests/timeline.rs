@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -48,17 +47,7 @@ for r in body:
 times = [datetime.datetime.fromisoformat(r[header.index("datetime")]).timestamp() for r in body]
 print(json.dumps({"header": header, "rows": body, "times": times}))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(csv)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "python's csv module refused the timeline: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::python_json(script, csv, "python's csv module");
     let header: Vec<String> = serde_json::from_value(v["header"].clone()).unwrap();
     let rows: Vec<Vec<String>> = serde_json::from_value(v["rows"].clone()).unwrap();
     let times: Vec<f64> = serde_json::from_value(v["times"].clone()).unwrap();

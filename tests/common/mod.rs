@@ -121,3 +121,21 @@ pub fn rel(v: &Value) -> String {
         .unwrap_or_else(|| panic!("{s} is absolute, under {root}"))
         .to_owned()
 }
+
+/// Runs a Python script on `path` (its `sys.argv[1]`) and parses what it prints as JSON:
+/// the tests read CSV output with Python's csv module, as Timesketch and spreadsheets'
+/// importers do. `what` names the reader in the failure message.
+pub fn python_json(script: &str, path: &Path, what: &str) -> Value {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{what} refused {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
