@@ -440,6 +440,26 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         );
         return Ok(Status::Trouble);
     }
+    // Delivered: the person at the terminal hears so too (the summary line holds the counts).
+    if let (Some(counts), Some(target)) = (&outcome.syslog, &syslog_target)
+        && !args.quiet
+    {
+        let again = match counts.resent {
+            0 => String::new(),
+            n => format!(" ({n} sent again after reconnecting: event.id tells the copies apart)"),
+        };
+        // UDP has no acknowledgement: handed to the network is all that is known.
+        let done = if target.starts_with("udp://") {
+            "sent (UDP: not acknowledged)"
+        } else {
+            "delivered"
+        };
+        eprintln!(
+            "shellsweep: syslog {}: {} messages {done}{again}",
+            for_terminal(target.as_bytes()),
+            counts.sent,
+        );
+    }
     if outcome.broken_pipe && args.state.is_some() {
         eprintln!(
             "shellsweep: the reader of standard output went away before all was written{not_saved}"

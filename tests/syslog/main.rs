@@ -437,7 +437,6 @@ fn ocsf_lines_reach_rsyslog_as_the_ocsf_output_holds_them() {
     let args: Vec<String> = [
         "scan",
         "fixtures",
-        "-q",
         "--format",
         "ocsf",
         "-o",
@@ -470,4 +469,10 @@ fn ocsf_lines_reach_rsyslog_as_the_ocsf_output_holds_them() {
     let want: BTreeSet<&String> = lines.iter().collect();
     let have: BTreeSet<&String> = got.iter().collect();
     assert_eq!(have, want);
+    // Without -q, stderr says they were delivered.
+    assert!(
+        stderr(&out).contains(&format!("syslog {url}: {} messages delivered", lines.len())),
+        "{}",
+        stderr(&out)
+    );
 }
