@@ -43,16 +43,23 @@ fn hostile(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     ] {
         write(&www, name, PHP_SHELL);
     }
+    // And one user agent longer than a spreadsheet cell holds (Excel: 32,767 characters).
+    let long = format!(
+        "203.0.113.9 - - [19/Jul/2025:09:14:07 +0200] \"GET /w.php HTTP/1.1\" 200 43 \"-\" \"={}\"\n",
+        "A".repeat(100_000)
+    );
     write(
         dir,
         "logs/access.log",
-        concat!(
+        [concat!(
             "203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET /=cmd.php?a=1,2 HTTP/1.1\" 200 43 \"-\" \"=cmd|' /C calc'!A0\"\n",
             "203.0.113.9 - - [19/Jul/2025:09:14:04 +0200] \"POST /x.php HTTP/1.1\" 200 43 \"-\" \"Mozilla \\\"quoted\\\" \u{202e}evil\"\n",
             "203.0.113.9 - - [19/Jul/2025:09:14:05 +0200] \"GET /y.php HTTP/1.1\" 200 43 \"-\" \"@SUM(1+1)\x1b[31m\ttab\"\n",
             "203.0.113.9 - - [19/Jul/2025:09:14:06 +0200] \"GET /z.php HTTP/1.1\" 200 43 \"-\" \"+1-2\"\n",
         )
-        .as_bytes(),
+        .as_bytes(), long.as_bytes()]
+        .concat()
+        .as_slice(),
     );
     let iocs = write(dir, "iocs.txt", b"203.0.113.9\n");
     (www, iocs)
@@ -107,6 +114,12 @@ fn csv_rows_survive_hostile_names_and_fields() {
     for r in &rows {
         assert_eq!(r.len(), HEADER.len(), "{r:?}");
         for c in r {
+            // Cells are capped as the timeline's are (1 KiB).
+            assert!(
+                c.chars().count() < 32_767,
+                "a cell of {} characters",
+                c.len()
+            );
             assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']), "{c:?}");
             assert!(!c.contains(['\n', '\r', '\u{202e}', '\x1b']), "{c:?}");
         }
@@ -132,6 +145,12 @@ fn csv_rows_survive_hostile_names_and_fields() {
     has("'@SUM(1+1)\\x1b[31m\\ttab");
     has("Mozilla \"quoted\" \\u{202e}evil");
     has("/=cmd.php?a=1,2");
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.starts_with("'=AAAA") && c.len() < 2 * 1024),
+        "the long user agent is there, capped"
+    );
     assert!(
         cells
             .iter()

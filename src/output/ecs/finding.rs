@@ -533,22 +533,20 @@ fn enrichment<'a>(hit: &'a IndicatorHit, atomic: String, related: &mut Related) 
     }
 }
 
+/// The ATT&CK technique (or sub-technique) id a tag names, `T1505.003` for
+/// `attack.t1505.003` in any case; the ECS and OCSF lines read tags through this one.
+pub(crate) fn attack_technique(tag: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let id = lower.strip_prefix("attack.t")?;
+    id.starts_with(|c: char| c.is_ascii_digit())
+        .then(|| format!("T{}", id.to_ascii_uppercase()))
+}
+
 /// ECS `threat.*` from ATT&CK tags such as `attack.t1505.003`.
 fn attack_threat<'a>(tags: &[String]) -> Option<Threat<'a>> {
     let mut techniques = Vec::new();
     let mut subtechniques = Vec::new();
-    for t in tags {
-        let Some(id) = t
-            .to_ascii_lowercase()
-            .strip_prefix("attack.t")
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        if !id.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let id = format!("T{}", id.to_ascii_uppercase());
+    for id in tags.iter().filter_map(|t| attack_technique(t)) {
         let technique = id.split('.').next().unwrap_or(&id).to_owned();
         if !techniques.contains(&technique) {
             techniques.push(technique);

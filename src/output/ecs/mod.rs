@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::common::bytes::rfc3339;
 use crate::common::severity::Severity;
 
-pub(crate) use finding::message_of;
+pub(crate) use finding::{attack_technique, message_of};
 pub use finding::{event_id, finding, finding_value};
 pub use host::{Host, Observer, Os};
 pub use run::{carried, scan_event, summary, summary_value};

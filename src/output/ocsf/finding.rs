@@ -7,6 +7,8 @@ use crate::ioc::Kind;
 use crate::output::ecs::log::{Capped, LogParts, log_wire};
 use crate::output::ecs::{self, Observer, Related};
 
+use crate::common::severity::Severity;
+
 use super::{device, line, metadata, ms, severity};
 
 /// OCSF `malware.classification_ids`: 20 is "Webshell" (objects/malware.json).
@@ -37,7 +39,6 @@ fn finding_value(f: &Finding, observer: &Observer) -> serde_json::Result<Value> 
     if f.is_event() {
         return Ok(http_activity(f, observer, &uid, log, ext));
     }
-    let (severity_id, severity_name) = severity(f.rule.severity);
     let attacks = attacks(&f.rule.tags);
     let mut info = json!({
         "uid": uid,
@@ -97,13 +98,11 @@ fn finding_value(f: &Finding, observer: &Observer) -> serde_json::Result<Value> 
             }
         }
         Some(Correlation::Requested(r)) => {
-            info["first_seen_time"] = r.first.map(ms).into();
-            info["last_seen_time"] = r.last.map(ms).into();
-            if r.first.is_none() {
-                info.as_object_mut().map(|o| o.remove("first_seen_time"));
+            if let Some(t) = r.first {
+                info["first_seen_time"] = json!(ms(t));
             }
-            if r.last.is_none() {
-                info.as_object_mut().map(|o| o.remove("last_seen_time"));
+            if let Some(t) = r.last {
+                info["last_seen_time"] = json!(ms(t));
             }
         }
         None => {}
@@ -113,28 +112,18 @@ fn finding_value(f: &Finding, observer: &Observer) -> serde_json::Result<Value> 
     if !osint.is_empty() {
         profiles.push("osint");
     }
-    let mut doc = json!({
-        "class_uid": 2004,
-        "class_name": "Detection Finding",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "activity_id": 1,
-        "activity_name": "Create",
-        "type_uid": 200401,
-        "type_name": "Detection Finding: Create",
-        "time": ms(f.timestamp),
-        "severity_id": severity_id,
-        "severity": severity_name,
-        "status_id": 1,
-        "status": "New",
-        "is_alert": true,
-        "risk_score": ecs::risk_score(f.rule.severity, f.file_score),
-        "message": ecs::message_of(f),
-        "finding_info": info,
-        "metadata": metadata(observer, Some(&uid), &profiles),
-        "device": device(observer),
-        "unmapped": { "shellsweep": ext },
-    });
+    let mut doc = detection_finding(
+        f.timestamp,
+        f.rule.severity,
+        json!({
+            "risk_score": ecs::risk_score(f.rule.severity, f.file_score),
+            "message": ecs::message_of(f),
+            "finding_info": info,
+            "metadata": metadata(observer, Some(&uid), &profiles),
+            "device": device(observer),
+            "unmapped": { "shellsweep": ext },
+        }),
+    );
     if !attacks.is_empty() {
         // The security_control profile's place; the Detection Finding asks for a copy in
         // `finding_info` too.
@@ -158,10 +147,34 @@ fn finding_value(f: &Finding, observer: &Observer) -> serde_json::Result<Value> 
     Ok(doc)
 }
 
+/// A Detection Finding: the class, activity Create, status New, an alert at `time`, with
+/// `rest` (the finding's own attributes) added.
+pub(super) fn detection_finding(time: jiff::Timestamp, sev: Severity, rest: Value) -> Value {
+    let (severity_id, severity_name) = severity(sev);
+    let mut doc = json!({
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "activity_id": 1,
+        "activity_name": "Create",
+        "type_uid": 200401,
+        "type_name": "Detection Finding: Create",
+        "time": ms(time),
+        "severity_id": severity_id,
+        "severity": severity_name,
+        "status_id": 1,
+        "status": "New",
+        "is_alert": true,
+    });
+    if let (Some(d), Value::Object(rest)) = (doc.as_object_mut(), rest) {
+        d.extend(rest);
+    }
+    doc
+}
+
 fn is_web_shell_tag(tag: &str) -> bool {
-    tag.get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("attack."))
-        && tag[7..].eq_ignore_ascii_case(WEB_SHELL_TECHNIQUE)
+    ecs::attack_technique(tag).as_deref() == Some(WEB_SHELL_TECHNIQUE)
 }
 
 /// A pivot event: the HTTP request an intruder's address made (no rule, no alert).
@@ -365,15 +378,13 @@ pub(super) fn attacks(tags: &[String]) -> Vec<Value> {
     let mut techniques: Vec<String> = Vec::new();
     for t in tags {
         let lower = t.to_ascii_lowercase();
-        let Some(rest) = lower.strip_prefix("attack.") else {
-            continue;
-        };
-        if rest.starts_with('t') && rest[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            let id = rest.to_ascii_uppercase();
+        if let Some(id) = ecs::attack_technique(t) {
             if !techniques.contains(&id) {
                 techniques.push(id);
             }
-        } else if let Some(uid) = tactic_uid(rest) {
+        } else if let Some(rest) = lower.strip_prefix("attack.")
+            && let Some(uid) = tactic_uid(rest)
+        {
             let tactic = json!({ "uid": uid, "name": rest });
             if !tactics.contains(&tactic) {
                 tactics.push(tactic);

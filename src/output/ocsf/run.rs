@@ -7,8 +7,8 @@ use crate::output::carried::Carried;
 use crate::output::ecs::{self, Observer};
 use crate::summary::Summary;
 
-use super::finding::attacks;
-use super::{device, line, metadata, ms, severity};
+use super::finding::{attacks, detection_finding};
+use super::{device, line, metadata, ms};
 
 /// The summary line: Scan Activity "Completed" (or "Cancelled" when interrupted), status
 /// Success when the scan was complete.
@@ -67,7 +67,6 @@ pub(crate) fn carried(c: &Carried, observer: &Observer) -> serde_json::Result<St
     let str_at = |ptr: &str| doc.pointer(ptr).and_then(Value::as_str).unwrap_or_default();
     let uid = str_at("/event/id");
     let sev: Severity = c.severity();
-    let (severity_id, severity_name) = severity(sev);
     let tags: Vec<String> = doc["tags"]
         .as_array()
         .map(|a| {
@@ -115,33 +114,26 @@ pub(crate) fn carried(c: &Carried, observer: &Observer) -> serde_json::Result<St
     if let Ok(t) = c.first_seen.parse::<jiff::Timestamp>() {
         info["first_seen_time"] = json!(ms(t));
     }
-    let now = jiff::Timestamp::now();
-    let mut out = json!({
-        "class_uid": 2004,
-        "class_name": "Detection Finding",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "activity_id": 1,
-        "activity_name": "Create",
-        "type_uid": 200401,
-        "type_name": "Detection Finding: Create",
-        "time": ms(now),
-        "severity_id": severity_id,
-        "severity": severity_name,
-        "status_id": 1,
-        "status": "New",
-        "is_alert": true,
-        "message": doc["message"].as_str().unwrap_or_default(),
-        "finding_info": info,
-        "metadata": metadata(observer, (!uid.is_empty()).then_some(uid), &["host", "security_control"]),
-        "device": device(observer),
-        "unmapped": { "shellsweep": {
-            "carried_over": true,
-            "first_seen": c.first_seen,
-            "run_id": observer.run_id,
-            "carried_document": doc,
-        } },
-    });
+    let mut out = detection_finding(
+        jiff::Timestamp::now(),
+        sev,
+        json!({
+            "message": doc["message"].as_str().unwrap_or_default(),
+            "finding_info": info,
+            "metadata": metadata(
+                observer,
+                (!uid.is_empty()).then_some(uid),
+                &["host", "security_control"],
+            ),
+            "device": device(observer),
+            "unmapped": { "shellsweep": {
+                "carried_over": true,
+                "first_seen": c.first_seen,
+                "run_id": observer.run_id,
+                "carried_document": doc,
+            } },
+        }),
+    );
     if !attacks.is_empty() {
         out["attacks"] = json!(attacks);
     }
