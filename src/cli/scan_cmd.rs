@@ -110,7 +110,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             })
         })
         .transpose()?;
-    let syslog_target = syslog.as_ref().map(SyslogConfig::target);
+    let syslog_target = syslog.as_ref().map(|s| (s.target(), s.acknowledged()));
     let Some(LoadedRules {
         engine,
         files: mut rule_files,
@@ -427,7 +427,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
     }
     // Not delivered to syslog: the findings are in the output all the same, but whoever
     // reads the receiver misses them, which is trouble whatever was found.
-    if let (Some(counts), Some(target)) = (&outcome.syslog, &syslog_target)
+    if let (Some(counts), Some((target, _))) = (&outcome.syslog, &syslog_target)
         && counts.undelivered > 0
     {
         eprintln!(
@@ -441,7 +441,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         return Ok(Status::Trouble);
     }
     // Delivered: the person at the terminal hears so too (the summary line holds the counts).
-    if let (Some(counts), Some(target)) = (&outcome.syslog, &syslog_target)
+    if let (Some(counts), Some((target, acknowledged))) = (&outcome.syslog, &syslog_target)
         && !args.quiet
     {
         let again = match counts.resent {
@@ -449,10 +449,10 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             n => format!(" ({n} sent again after reconnecting: event.id tells the copies apart)"),
         };
         // UDP has no acknowledgement: handed to the network is all that is known.
-        let done = if target.starts_with("udp://") {
-            "sent (UDP: not acknowledged)"
-        } else {
+        let done = if *acknowledged {
             "delivered"
+        } else {
+            "sent (UDP: not acknowledged)"
         };
         eprintln!(
             "shellsweep: syslog {}: {} messages {done}{again}",

@@ -2,7 +2,7 @@
 //!
 //! The header fields are ASCII by the RFC's grammar: what comes from outside (the host
 //! name, a rule id) is checked against it, so a hostile value cannot add fields or frames.
-//! The MSG itself is the JSON line, which escapes every control character.
+//! The MSG itself is a JSON line (ECS or OCSF), which escapes every control character.
 
 use crate::common::severity::Severity;
 
@@ -37,8 +37,9 @@ pub(crate) struct Entry {
     /// RFC 5424 severity (0 emergency to 7 debug).
     pub(crate) severity: u8,
     pub(crate) time: jiff::Timestamp,
+    /// The rule id; [`render`] puts `finding` in its place when it does not fit the grammar.
     pub(crate) msgid: String,
-    /// The line exactly as the JSONL output writes it, without its newline.
+    /// The line exactly as the JSONL (or OCSF) output writes it, without its newline.
     pub(crate) line: String,
 }
 

@@ -19,7 +19,7 @@ pub(crate) use sender::Syslog;
 pub(crate) use url::Target;
 
 use crate::finding::Finding;
-use message::{Entry, msgid, severity_code};
+use message::{Entry, severity_code};
 
 use super::carried::Carried;
 use super::ecs::Observer;
@@ -116,6 +116,12 @@ impl SyslogConfig {
     pub fn target(&self) -> String {
         self.target.to_string()
     }
+
+    /// Whether the receiver tells that it read what was sent (a stream closed in order);
+    /// over UDP, sent is all that is known.
+    pub fn acknowledged(&self) -> bool {
+        self.target.transport.is_stream()
+    }
 }
 
 /// A finding's message: its line in `format` (the JSONL or OCSF output's bytes), its time,
@@ -132,7 +138,7 @@ pub(crate) fn finding_entry(
         msgid: if event {
             "pivot".into()
         } else {
-            msgid(&f.rule.id, "finding")
+            f.rule.id.clone()
         },
         line: line_for(format, f, observer)?,
     })
@@ -147,7 +153,7 @@ pub(crate) fn carried_entry(c: &Carried, line: String) -> Entry {
             .first_seen
             .parse()
             .unwrap_or_else(|_| jiff::Timestamp::now()),
-        msgid: msgid(c.rule_id(), "finding"),
+        msgid: c.rule_id().to_owned(),
         line,
     }
 }
