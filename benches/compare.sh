@@ -288,7 +288,11 @@ if [ -n "$SIGBASE" ]; then
         if "$SHELLSWEEP" rules compile --yara "$SIGBASE" -o "$WORK/sb.sswyara" > "$WORK/sb-compile.err" 2>&1; then
             LOADED_ARGS+=" --yara-compiled '$WORK/sb.sswyara'"
         else
-            NOTES+=("signature-base not loaded into shellsweep (\`rules compile --yara\` failed; a build without the \`yara\` feature cannot): $(grep -v '^\s*$' "$WORK/sb-compile.err" | tail -1 | cut -c1-200)")
+            if grep -q 'without YARA support' "$WORK/sb-compile.err"; then
+                NOTES+=("signature-base not loaded into shellsweep: this binary was built without the \`yara\` feature (the loaded rows have no YARA rules)")
+            else
+                NOTES+=("signature-base not loaded into shellsweep, \`rules compile --yara\` failed: $(grep -v '^\s*$' "$WORK/sb-compile.err" | tail -1 | cut -c1-200)")
+            fi
         fi
     fi
 fi
