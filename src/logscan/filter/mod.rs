@@ -54,7 +54,6 @@ pub struct Marks {
     lower: Vec<u8>,
     base: u64,
     next_hit: usize,
-    satisfied: Vec<bool>,
     views: [Vec<u8>; 2],
     /// Offsets of the bytes the last decoding round decoded.
     decoded_at: Vec<u32>,
