@@ -26,7 +26,9 @@ mod rarity;
 
 use crate::engine::Engine;
 use crate::ioc::IocSet;
-use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time};
+use crate::logs::{
+    Field, IisColumns, LogFormat, SpaceMask, Spaces, Window, combined_client_and_time,
+};
 
 use gate::Gate;
 
@@ -57,6 +59,10 @@ pub struct Marks {
     views: [Vec<u8>; 2],
     /// Offsets of the bytes the last decoding round decoded.
     decoded_at: Vec<u32>,
+    /// The spaces of the current chunk of an IIS log, and its decoded offset: the columns
+    /// of the lines the gate passes over are cut out by reading these.
+    spaces: SpaceMask,
+    spaces_base: Option<u64>,
     /// The gate decided on the current line: `passed` holds every rule (index among the
     /// engine's log rules; one past them stands for the IOC literals) whose clauses the line
     /// satisfies, and no other rule can match its record.
@@ -123,12 +129,18 @@ impl LineFilter {
         marks.gated.then_some(&marks.passed[..])
     }
 
-    /// Finds the gate literals in a chunk of text that starts at decoded offset `base`.
-    pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
+    /// Finds the gate literals in a chunk of text of a `format` log that starts at decoded
+    /// offset `base`, and in IIS logs the spaces between columns.
+    pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, format: LogFormat, marks: &mut Marks) {
         marks.hits.clear();
         marks.next_hit = 0;
+        marks.spaces_base = None;
         if let Some(gate) = &self.gate {
             gate.mark(chunk, base, marks);
+        }
+        if format == LogFormat::Iis {
+            marks.spaces.fill(chunk);
+            marks.spaces_base = Some(base);
         }
     }
 
@@ -156,14 +168,20 @@ impl LineFilter {
         }
         let (clients, time) = match lookup.format {
             LogFormat::Iis => {
+                let from = marks
+                    .spaces_base
+                    .and_then(|base| usize::try_from(offset.checked_sub(base)?).ok())
+                    .filter(|&at| marks.spaces.covers(at, line.len()))
+                    .map_or(Spaces::Line, |at| Spaces::Masked(&marks.spaces, at));
                 let time = if lookup.window.is_open() {
                     None
                 } else {
-                    lookup.columns.time(line)
+                    lookup.columns.time(line, from)
                 };
-                let [ip, xff] = lookup
-                    .columns
-                    .pick(line, [Field::ClientIp, Field::ForwardedFor]);
+                let [ip, xff] =
+                    lookup
+                        .columns
+                        .pick_in(line, from, [Field::ClientIp, Field::ForwardedFor]);
                 (ip.map(|ip| (ip, xff)), time)
             }
             _ => match combined_client_and_time(line, !lookup.window.is_open()) {
@@ -428,7 +446,7 @@ mod tests {
         };
         let mut marks = Marks::default();
         let mut passed = |line: &str| {
-            filter.mark_chunk(line.as_bytes(), 0, &mut marks);
+            filter.mark_chunk(line.as_bytes(), 0, LogFormat::Iis, &mut marks);
             let verdict = filter.needs_parse(line.as_bytes(), 0, lookup, &mut marks);
             (verdict, filter.passed(&marks).map(<[u32]>::to_vec))
         };
