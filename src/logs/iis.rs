@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use super::fields::Field;
-use super::spaces::{Spaces, spaces_up_to};
 use super::record::Record;
+use super::spaces::{Spaces, spaces_up_to};
 use super::time::iis_time;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -31,17 +31,6 @@ impl SpaceMask {
         }
     }
 
-    /// Bits `at..at + 64` (fewer past the end), as the low bits of the result.
-    fn window(&self, at: usize) -> u64 {
-        let (q, r) = (at / 64, at % 64);
-        let lo = self.words.get(q).copied().unwrap_or(0) >> r;
-        let hi = match r {
-            0 => 0,
-            _ => self.words.get(q + 1).copied().unwrap_or(0) << (64 - r),
-        };
-        lo | hi
-    }
-
     /// The marked text is `len` bytes long.
     pub fn covers(&self, at: usize, len: usize) -> bool {
         at.checked_add(len).is_some_and(|end| end <= self.len)
@@ -71,31 +60,22 @@ pub(super) fn spaces_up_to(
     if want > spaces.len() || want > 64 {
         return None;
     }
-    // Bytes per block: 32 compared here, or 64 bits read from a mask.
-    let width = match from {
-        Spaces::Line => 32,
-        Spaces::Masked(..) => 64,
-    };
+    if let Spaces::Masked(m, start) = from {
+        return Some(masked(m, start, line.len(), want, need, spaces));
+    }
     let mut found = 0;
     let mut at = 0;
     while at < line.len() {
-        let left = line.len() - at;
-        let mut mask = match from {
-            Spaces::Masked(m, start) => {
-                let bits = m.window(start + at);
-                if left < 64 { bits & ((1u64 << left) - 1) } else { bits }
-            }
-            Spaces::Line => match line.get(at..at + 32) {
-                Some(block) => spaces_in_block(block.try_into().unwrap_or(&[0; 32])),
-                None => scalar(&line[at..]),
-            },
+        let mut mask = match line.get(at..at + 32) {
+            Some(block) => spaces_in_block(block.try_into().unwrap_or(&[0; 32])),
+            None => scalar(&line[at..]),
         };
         let count = mask.count_ones() as usize;
         // `found < want <= 64` here; spaces `found..found + count` are in this block.
         let here = (need >> found) & (u64::MAX >> (64 - count.clamp(1, 64)));
         if count > 0 && here == 0 && found + count < want {
             found += count;
-            at += width;
+            at += 32;
             continue;
         }
         while mask != 0 {
@@ -106,9 +86,56 @@ pub(super) fn spaces_up_to(
                 return Some(found);
             }
         }
-        at += width;
+        at += 32;
     }
     Some(found)
+}
+
+/// [`spaces_up_to`] for a line at `start` in a marked chunk: the mask's words are read in
+/// place (the first and last cut to the line), and a word holding no needed space is only
+/// counted.
+fn masked(
+    m: &SpaceMask,
+    start: usize,
+    len: usize,
+    want: usize,
+    need: u64,
+    spaces: &mut [u32],
+) -> usize {
+    let end = start + len;
+    let Some(words) = m.words.get(start / 64..end.div_ceil(64)) else {
+        return 0;
+    };
+    let mut found = 0;
+    for (k, &w) in words.iter().enumerate() {
+        let word_at = (start / 64 + k) * 64;
+        let mut mask = w;
+        if word_at < start {
+            mask &= u64::MAX << (start - word_at);
+        }
+        if end - word_at < 64 {
+            mask &= (1u64 << (end - word_at)) - 1;
+        }
+        let count = mask.count_ones() as usize;
+        if count == 0 {
+            continue;
+        }
+        let here = (need >> found) & (u64::MAX >> (64 - count));
+        if here == 0 && found + count < want {
+            found += count;
+            continue;
+        }
+        while mask != 0 {
+            // Positions are relative to the line.
+            spaces[found] = (word_at + mask.trailing_zeros() as usize - start) as u32;
+            mask &= mask - 1;
+            found += 1;
+            if found == want {
+                return found;
+            }
+        }
+    }
+    found
 }
 
 fn scalar(bytes: &[u8]) -> u64 {
@@ -170,10 +197,19 @@ mod tests {
             .collect();
         assert_eq!(spaces[..found], want[..]);
         let mut spaces = [0; 8];
-        assert_eq!(spaces_up_to(b"a b  c", Spaces::Line, 7, u64::MAX, &mut spaces), Some(3));
+        assert_eq!(
+            spaces_up_to(b"a b  c", Spaces::Line, 7, u64::MAX, &mut spaces),
+            Some(3)
+        );
         assert_eq!(spaces[..3], [1, 3, 4]);
-        assert_eq!(spaces_up_to(b"a b  c", Spaces::Line, 1, u64::MAX, &mut spaces), Some(2));
-        assert_eq!(spaces_up_to(b"a b  c", Spaces::Line, 8, u64::MAX, &mut spaces), None);
+        assert_eq!(
+            spaces_up_to(b"a b  c", Spaces::Line, 1, u64::MAX, &mut spaces),
+            Some(2)
+        );
+        assert_eq!(
+            spaces_up_to(b"a b  c", Spaces::Line, 8, u64::MAX, &mut spaces),
+            None
+        );
     }
 
     proptest::proptest! {
