@@ -4,17 +4,20 @@
 //! can match. Parsing each into fields and running every rule on it is what made log scans
 //! slow, so IIS and Apache/nginx lines first go through this filter:
 //!
-//! - one case-insensitive Aho-Corasick search over each chunk of text finds the gate
-//!   literals of the log rules (see `engine::gate`) and of the few IOC domains, URLs and
-//!   file names that are not made of host bytes; the others are looked up token by token
-//!   in hash sets (`ioc::tokens`), which stays linear in the size of the lists. A line
-//!   is parsed when, for some rule, it holds a literal of every one of the rule's clauses;
+//! - each chunk of text is searched once, lowercased, for the primary literal of every
+//!   rule alternative (its most selective clause; see `engine::gate`) and of the few IOC
+//!   domains, URLs and file names that are not made of host bytes (`gate.rs`,
+//!   `primary.rs`); the others are looked up token by token in hash sets (`ioc::tokens`),
+//!   which stays linear in the size of the lists. A line holding a primary literal is
+//!   checked for the alternative's other clauses, most selective first, and parsed when
+//!   some alternative has them all;
 //! - a line with percent escapes is also read decoded once, twice and three times, the
 //!   forms `decoded` tests and Apache paths compare. A literal that only decoding brings
 //!   in holds a decoded byte, so only the literals holding such a byte are compared there,
 //!   and a line whose escapes decode to nothing any literal holds is not decoded at all;
 //! - otherwise, when IOC addresses are loaded, only the client address fields are cut out
-//!   and looked up.
+//!   (in IIS logs from the chunk's space mask, marked in the same pass over the chunk) and
+//!   looked up.
 //!
 //! The filter only ever lets too many lines through, never too few: a rule whose condition
 //! can hold without a literal, or an IOC without one, turns it off, and then every line is
