@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::fields::Field;
 use super::record::Record;
+use super::spaces::{Spaces, spaces_up_to};
 use super::time::iis_time;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +97,16 @@ impl IisColumns {
         line: &'a [u8],
         fields: [Field; N],
     ) -> [Option<&'a [u8]>; N] {
+        self.pick_in(line, Spaces::Line, fields)
+    }
+
+    /// [`IisColumns::pick`], with the line's spaces read from where `from` says.
+    pub fn pick_in<'a, const N: usize>(
+        &self,
+        line: &'a [u8],
+        from: Spaces<'_>,
+        fields: [Field; N],
+    ) -> [Option<&'a [u8]>; N] {
         let mut out = [None; N];
         let present = |v: &'a [u8]| (!v.is_empty() && v != b"-").then_some(v);
         // Each field in one column (the usual case): find the spaces up to the last of
@@ -115,7 +126,7 @@ impl IisColumns {
                 .flatten()
                 .fold(0u64, |m, &c| m | (1 << c) | (1 << c >> 1));
             let mut spaces = [0u32; 64];
-            if let Some(found) = spaces_up_to(line, last, need, &mut spaces) {
+            if let Some(found) = spaces_up_to(line, from, last, need, &mut spaces) {
                 for (k, col) in cols.iter().enumerate() {
                     let Some(col) = *col else { continue };
                     let start = if col == 0 {
@@ -154,81 +165,12 @@ impl IisColumns {
     }
 
     /// The time of a data line, as [`IisColumns::parse`] would read it.
-    pub fn time(&self, line: &[u8]) -> Option<jiff::Timestamp> {
-        match self.pick(line, [Field::Date, Field::Time]) {
+    pub fn time(&self, line: &[u8], from: Spaces<'_>) -> Option<jiff::Timestamp> {
+        match self.pick_in(line, from, [Field::Date, Field::Time]) {
             [Some(d), Some(t)] => iis_time(d, t),
             _ => None,
         }
     }
-}
-
-/// Counts the first spaces of `line`, up to `last + 1` of them, and says how many it found;
-/// `None` when a column that far is past `spaces`. Sets `spaces[i]` to the position of
-/// space `i` for each bit `i` of `need` (and maybe others): blocks without a needed space
-/// are only counted.
-fn spaces_up_to(line: &[u8], last: usize, need: u64, spaces: &mut [u32]) -> Option<usize> {
-    let want = last + 1;
-    if want > spaces.len() || want > 64 {
-        return None;
-    }
-    let mut found = 0;
-    let mut at = 0;
-    while at < line.len() {
-        let mut mask = match line.get(at..at + 32) {
-            Some(block) => spaces_in_block(block.try_into().unwrap_or(&[0; 32])),
-            None => line[at..]
-                .iter()
-                .enumerate()
-                .fold(0u64, |m, (i, &b)| m | (u64::from(b == b' ') << i)),
-        };
-        let count = mask.count_ones() as usize;
-        // `found < want <= 64` here; spaces `found..found + count` are in this block.
-        let here = (need >> found) & (u64::MAX >> (64 - count.clamp(1, 64)));
-        if count > 0 && here == 0 && found + count < want {
-            found += count;
-            at += 32;
-            continue;
-        }
-        while mask != 0 {
-            spaces[found] = at as u32 + mask.trailing_zeros();
-            mask &= mask - 1;
-            found += 1;
-            if found == want {
-                return Some(found);
-            }
-        }
-        at += 32;
-    }
-    Some(found)
-}
-
-/// Bit `i` set where `block[i]` is a space.
-#[inline]
-fn spaces_in_block(block: &[u8; 32]) -> u64 {
-    let (lo, hi) = block.split_at(16);
-    spaces16(lo.try_into().unwrap_or(&[0; 16])) | spaces16(hi.try_into().unwrap_or(&[0; 16])) << 16
-}
-
-/// SSE2 (part of every x86-64 CPU): one load, one compare and one mask move for 16 bytes.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn spaces16(b: &[u8; 16]) -> u64 {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-    // SAFETY: SSE2 is in the x86-64 baseline, so these instructions exist on every CPU the
-    // binary runs on; the unaligned load reads exactly the 16 bytes `b` refers to.
-    let mask = unsafe {
-        let v = _mm_loadu_si128(b.as_ptr().cast());
-        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)))
-    };
-    u64::from(mask as u16)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn spaces16(b: &[u8; 16]) -> u64 {
-    b.iter()
-        .enumerate()
-        .fold(0, |m, (i, &c)| m | (u64::from(c == b' ') << i))
 }
 
 #[cfg(test)]
@@ -258,27 +200,6 @@ mod tests {
         assert_eq!(r.get(Field::ForwardedFor), Some(&b"203.0.113.77"[..]));
         assert_eq!(r.custom("x-custom"), Some(&b"abc"[..]));
         assert_eq!(r.get(Field::Referer), None);
-    }
-
-    #[test]
-    fn space_masks() {
-        let mut block = [b'a'; 32];
-        for i in [0, 2, 3, 15, 16, 31] {
-            block[i] = b' ';
-        }
-        block[5] = 0xa0;
-        assert_eq!(
-            spaces_in_block(&block),
-            1 | 1 << 2 | 1 << 3 | 1 << 15 | 1 << 16 | 1 << 31
-        );
-        // Across block boundaries and in the tail, every space and only spaces.
-        let line = b"a bb  ccc dddddddddddddddddddddddddddddddddd e f g h i j k";
-        let mut spaces = [0; 64];
-        let found = spaces_up_to(line, 63, u64::MAX, &mut spaces).unwrap();
-        let want: Vec<u32> = (0..line.len() as u32)
-            .filter(|&i| line[i as usize] == b' ')
-            .collect();
-        assert_eq!(spaces[..found], want[..]);
     }
 
     proptest::proptest! {
@@ -323,7 +244,7 @@ mod tests {
             let [ip, xff] = cols.pick(line, [Field::ClientIp, Field::ForwardedFor]);
             assert_eq!(ip, r.get(Field::ClientIp), "{line:?}");
             assert_eq!(xff, r.get(Field::ForwardedFor), "{line:?}");
-            assert_eq!(cols.time(line), r.time, "{line:?}");
+            assert_eq!(cols.time(line, Spaces::Line), r.time, "{line:?}");
         }
         assert_eq!(IisColumns::default().pick(b"x", [Field::Host]), [None]);
         // Lines past the short-line limit take the field walk, with the same result.
@@ -337,11 +258,6 @@ mod tests {
             (ip, xff),
             (r.get(Field::ClientIp), r.get(Field::ForwardedFor))
         );
-        let mut spaces = [0; 8];
-        assert_eq!(spaces_up_to(b"a b  c", 7, u64::MAX, &mut spaces), Some(3));
-        assert_eq!(spaces[..3], [1, 3, 4]);
-        assert_eq!(spaces_up_to(b"a b  c", 1, u64::MAX, &mut spaces), Some(2));
-        assert_eq!(spaces_up_to(b"a b  c", 8, u64::MAX, &mut spaces), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod fields;
 mod iis;
 mod record;
 mod sniff;
+mod spaces;
 mod time;
 mod uls;
 
@@ -18,5 +19,6 @@ pub use iis::IisColumns;
 pub use record::Record;
 pub(crate) use sniff::{DETECT_RUN, line_format};
 pub use sniff::{LogFormat, looks_like_log_path, sniff};
+pub use spaces::{SpaceMask, Spaces};
 pub use time::{Window, parse_time_arg, parse_until_arg};
 pub use uls::{Stitcher, UlsRecord};

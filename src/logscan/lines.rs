@@ -55,7 +55,8 @@ impl LineVisitor for Lines<'_, '_> {
         self.may_match = filtered || self.ctx.engine.record_atoms_may_match(chunk);
         self.marked = filtered;
         if filtered {
-            self.filter.mark_chunk(chunk, base, &mut self.marks);
+            self.filter
+                .mark_chunk(chunk, base, self.current, &mut self.marks);
         }
     }
 

@@ -1,7 +1,7 @@
 //! The literal gate of the line filter: which lines hold, for some rule, a literal of every
 //! one of its clauses (in the line as written, or percent-decoded up to three times).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 
 use crate::engine::selectivity;
 use crate::logs::{LogFormat, percent_escapes};
@@ -9,7 +9,7 @@ use crate::logs::{LogFormat, percent_escapes};
 use super::Marks;
 use super::primary::{Primary, WINDOW, searcher};
 
-/// Three stages, each run only on what the one before let through: a line must hold a
+/// Two stages, the second run only on what the first let through: a line must hold a
 /// literal of every clause of some rule to be parsed.
 pub(super) struct Gate {
     /// Stage one, over whole chunks: the literals of the most selective clause of each
@@ -23,23 +23,17 @@ pub(super) struct Gate {
     /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
     /// decoded lines are checked only around those.
     by_byte: Vec<Vec<(u8, u32, usize)>>,
-    /// Stage two, per alternative: its second most selective clause (none for an
-    /// alternative of one clause), searched in lines that hold the alternative's primary
-    /// literal; first the primary clause itself when a shorter literal stands for it in
-    /// stage one (which then lets through lines that do not hold it).
-    second: Vec<Vec<(AhoCorasick, ByteSet)>>,
-    /// Stage three: every literal, searched with overlaps.
-    all: AhoCorasick,
-    all_bytes: ByteSet,
+    /// Stage two, per alternative: the indices in `clauses` of every clause but its
+    /// primary, most selective first, each searched in lines that hold the alternative's
+    /// primary literal until one is missing; first the primary clause itself when a
+    /// shorter literal stands for it in stage one (which then lets through lines that do
+    /// not hold it). A line passes for the rules one of whose alternatives has every clause.
+    checks: Vec<Vec<u32>>,
     primary_bytes: ByteSet,
-    /// Per literal of `all`: the clauses it satisfies.
-    literal_clauses: Vec<Vec<u32>>,
-    /// Per alternative of a rule (and one for the IOC literals): its clauses, all of which
-    /// must be satisfied.
-    rules: Vec<Vec<u32>>,
+    /// The distinct clauses of `checks`, each one searcher and the bytes of its literals.
+    clauses: Vec<(AhoCorasick, ByteSet)>,
     /// Per alternative: the rule it is one of.
     owner: Vec<u32>,
-    clause_count: usize,
 }
 
 /// Past this many places in the primary literals where a decoded byte occurs, the decoded
@@ -69,49 +63,43 @@ impl Gate {
     /// `gates`: alternatives, as (rule, clauses); a line passes for a rule when it
     /// satisfies every clause of one of the rule's alternatives.
     pub(super) fn new(gates: &[(u32, Vec<Vec<Vec<u8>>>)]) -> Option<Gate> {
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut literal_clauses: Vec<Vec<u32>> = Vec::new();
-        // Primary literals, with the rule each stands for.
+        // Primary literals, with the alternative each stands for.
         let mut primary: Vec<(Vec<u8>, u32)> = Vec::new();
-        let mut second = Vec::new();
-        let mut rules = Vec::new();
-        let mut clause_count = 0u32;
-        let mut best_clauses = Vec::new();
-        for (r, (_, clauses)) in gates.iter().enumerate() {
-            let mut ids = Vec::new();
-            for clause in clauses {
-                let id = clause_count;
-                clause_count += 1;
-                ids.push(id);
-                for lit in clause {
-                    let k = match literals.iter().position(|l| l == lit) {
-                        Some(k) => k,
-                        None => {
-                            literals.push(lit.clone());
-                            literal_clauses.push(Vec::new());
-                            literals.len() - 1
-                        }
-                    };
-                    literal_clauses[k].push(id);
+        let mut checks: Vec<Vec<u32>> = Vec::new();
+        let mut clauses: Vec<(AhoCorasick, ByteSet)> = Vec::new();
+        let mut clause_index: std::collections::HashMap<Vec<Vec<u8>>, u32> = Default::default();
+        let mut clause_id = |clause: &Vec<Vec<u8>>| -> Option<u32> {
+            Some(match clause_index.get(clause) {
+                Some(&k) => k,
+                None => {
+                    clauses.push((searcher(clause)?, ByteSet::of(clause.iter())));
+                    let k = (clauses.len() - 1) as u32;
+                    clause_index.insert(clause.clone(), k);
+                    k
                 }
-            }
-            let mut ranked: Vec<&Vec<Vec<u8>>> = clauses.iter().collect();
+            })
+        };
+        let mut best_clauses = Vec::new();
+        for (r, (_, alt)) in gates.iter().enumerate() {
+            let mut ranked: Vec<&Vec<Vec<u8>>> = alt.iter().collect();
             ranked.sort_by_key(|c| std::cmp::Reverse(selectivity(c)));
             if let Some(best) = ranked.first() {
                 primary.extend(best.iter().map(|l| (l.clone(), r as u32)));
             }
             best_clauses.push(ranked.first().copied());
-            // The second clause should rule out what the first let through: among clauses
-            // equally weak by their common pieces, the one with the longest literals.
-            let next = ranked.iter().skip(1).max_by_key(|c| {
+            // The rest, each ruling out most of what the ones before let through: among
+            // clauses equally weak by their common pieces, the one with the longest
+            // literals first.
+            let mut rest: Vec<&Vec<Vec<u8>>> = ranked.iter().skip(1).copied().collect();
+            rest.sort_by_key(|c| {
                 let (weakest, fewer, shortest) = selectivity(c);
-                (weakest, shortest, fewer)
+                std::cmp::Reverse((weakest, shortest, fewer))
             });
-            second.push(match next {
-                Some(next) => vec![(searcher(next)?, ByteSet::of(next.iter()))],
-                None => Vec::new(),
-            });
-            rules.push(ids);
+            checks.push(
+                rest.into_iter()
+                    .map(&mut clause_id)
+                    .collect::<Option<Vec<u32>>>()?,
+            );
         }
         // A literal that holds another adds nothing to the search: the one it holds stands
         // for its rules too. Then no kept literal is a prefix of another.
@@ -133,7 +121,8 @@ impl Gate {
         }
         for (r, best) in best_clauses.into_iter().enumerate() {
             if let Some(best) = best.filter(|_| stands_in[r]) {
-                second[r].insert(0, (searcher(best)?, ByteSet::of(best.iter())));
+                let k = clause_id(best)?;
+                checks[r].insert(0, k);
             }
         }
         let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < WINDOW);
@@ -160,16 +149,9 @@ impl Gate {
             primary: stage_one,
             by_byte,
             primary_bytes,
-            second,
-            all: AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&literals)
-                .ok()?,
-            all_bytes: ByteSet::of(&literals),
-            literal_clauses,
-            rules,
+            checks,
+            clauses,
             owner: gates.iter().map(|(owner, _)| *owner).collect(),
-            clause_count: clause_count as usize,
         })
     }
 
@@ -266,8 +248,8 @@ impl Gate {
         pass
     }
 
-    /// Stages two and three for a line (and `lower`, the line lowercased) that holds the
-    /// primary literal of each rule of `candidates`.
+    /// Stage two for a line (and `lower`, the line lowercased) that holds the primary
+    /// literal of each alternative of `candidates` (sorted): which rules it passes for.
     fn confirm(
         &self,
         line: &[u8],
@@ -276,43 +258,23 @@ impl Gate {
         candidates: &[u32],
         marks: &mut Marks,
     ) -> bool {
-        // Stage two: their second clauses.
-        let pass = candidates.iter().any(|&r| {
-            self.second[r as usize].iter().all(|(second, bytes)| {
-                second.is_match(lower)
-                    || (escaped
-                        && self.in_decoded(line, bytes, marks, |view, _| second.is_match(view)))
-            })
-        });
-        if !pass {
-            return false;
-        }
-        // Stage three: every clause of every rule.
-        marks.satisfied.clear();
-        marks.satisfied.resize(self.clause_count, false);
-        let mut satisfied = std::mem::take(&mut marks.satisfied);
-        let mut mark = |text: &[u8], _: &[u32]| {
-            for m in self.all.find_overlapping_iter(text) {
-                for &c in &self.literal_clauses[m.pattern().as_usize()] {
-                    satisfied[c as usize] = true;
-                }
+        // Stage two: their other clauses, until one is missing. Alternatives are in rule
+        // order, so a rule's alternatives are next to each other.
+        for &r in candidates {
+            let owner = self.owner[r as usize];
+            if marks.passed.last() == Some(&owner) {
+                continue;
             }
-            false
-        };
-        mark(lower, &[]);
-        if escaped {
-            self.in_decoded(line, &self.all_bytes, marks, &mut mark);
-        }
-        // Every rule whose clauses all hold, not only the candidates: the record scan
-        // evaluates just these (see `LineFilter::passed`).
-        for (r, clauses) in self.rules.iter().enumerate() {
-            let owner = self.owner[r];
-            if marks.passed.last() != Some(&owner) && clauses.iter().all(|&c| satisfied[c as usize])
-            {
+            let all = self.checks[r as usize].iter().all(|&k| {
+                let (clause, bytes) = &self.clauses[k as usize];
+                clause.is_match(lower)
+                    || (escaped
+                        && self.in_decoded(line, bytes, marks, |view, _| clause.is_match(view)))
+            });
+            if all {
                 marks.passed.push(owner);
             }
         }
-        marks.satisfied = satisfied;
         !marks.passed.is_empty()
     }
 

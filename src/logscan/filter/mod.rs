@@ -4,17 +4,20 @@
 //! can match. Parsing each into fields and running every rule on it is what made log scans
 //! slow, so IIS and Apache/nginx lines first go through this filter:
 //!
-//! - one case-insensitive Aho-Corasick search over each chunk of text finds the gate
-//!   literals of the log rules (see `engine::gate`) and of the few IOC domains, URLs and
-//!   file names that are not made of host bytes; the others are looked up token by token
-//!   in hash sets (`ioc::tokens`), which stays linear in the size of the lists. A line
-//!   is parsed when, for some rule, it holds a literal of every one of the rule's clauses;
+//! - each chunk of text is searched once, lowercased, for the primary literal of every
+//!   rule alternative (its most selective clause; see `engine::gate`) and of the few IOC
+//!   domains, URLs and file names that are not made of host bytes (`gate.rs`,
+//!   `primary.rs`); the others are looked up token by token in hash sets (`ioc::tokens`),
+//!   which stays linear in the size of the lists. A line holding a primary literal is
+//!   checked for the alternative's other clauses, most selective first, and parsed when
+//!   some alternative has them all;
 //! - a line with percent escapes is also read decoded once, twice and three times, the
 //!   forms `decoded` tests and Apache paths compare. A literal that only decoding brings
 //!   in holds a decoded byte, so only the literals holding such a byte are compared there,
 //!   and a line whose escapes decode to nothing any literal holds is not decoded at all;
 //! - otherwise, when IOC addresses are loaded, only the client address fields are cut out
-//!   and looked up.
+//!   (in IIS logs from the chunk's space mask, marked in the same pass over the chunk) and
+//!   looked up.
 //!
 //! The filter only ever lets too many lines through, never too few: a rule whose condition
 //! can hold without a literal, or an IOC without one, turns it off, and then every line is
@@ -26,7 +29,9 @@ mod rarity;
 
 use crate::engine::Engine;
 use crate::ioc::IocSet;
-use crate::logs::{Field, IisColumns, LogFormat, Window, combined_client_and_time};
+use crate::logs::{
+    Field, IisColumns, LogFormat, SpaceMask, Spaces, Window, combined_client_and_time,
+};
 
 use gate::Gate;
 
@@ -54,10 +59,13 @@ pub struct Marks {
     lower: Vec<u8>,
     base: u64,
     next_hit: usize,
-    satisfied: Vec<bool>,
     views: [Vec<u8>; 2],
     /// Offsets of the bytes the last decoding round decoded.
     decoded_at: Vec<u32>,
+    /// The spaces of the current chunk of an IIS log, and its decoded offset: the columns
+    /// of the lines the gate passes over are cut out by reading these.
+    spaces: SpaceMask,
+    spaces_base: Option<u64>,
     /// The gate decided on the current line: `passed` holds every rule (index among the
     /// engine's log rules; one past them stands for the IOC literals) whose clauses the line
     /// satisfies, and no other rule can match its record.
@@ -124,12 +132,18 @@ impl LineFilter {
         marks.gated.then_some(&marks.passed[..])
     }
 
-    /// Finds the gate literals in a chunk of text that starts at decoded offset `base`.
-    pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, marks: &mut Marks) {
+    /// Finds the gate literals in a chunk of text of a `format` log that starts at decoded
+    /// offset `base`, and in IIS logs the spaces between columns.
+    pub(crate) fn mark_chunk(&self, chunk: &[u8], base: u64, format: LogFormat, marks: &mut Marks) {
         marks.hits.clear();
         marks.next_hit = 0;
+        marks.spaces_base = None;
         if let Some(gate) = &self.gate {
             gate.mark(chunk, base, marks);
+        }
+        if format == LogFormat::Iis {
+            marks.spaces.fill(chunk);
+            marks.spaces_base = Some(base);
         }
     }
 
@@ -157,14 +171,20 @@ impl LineFilter {
         }
         let (clients, time) = match lookup.format {
             LogFormat::Iis => {
+                let from = marks
+                    .spaces_base
+                    .and_then(|base| usize::try_from(offset.checked_sub(base)?).ok())
+                    .filter(|&at| marks.spaces.covers(at, line.len()))
+                    .map_or(Spaces::Line, |at| Spaces::Masked(&marks.spaces, at));
                 let time = if lookup.window.is_open() {
                     None
                 } else {
-                    lookup.columns.time(line)
+                    lookup.columns.time(line, from)
                 };
-                let [ip, xff] = lookup
-                    .columns
-                    .pick(line, [Field::ClientIp, Field::ForwardedFor]);
+                let [ip, xff] =
+                    lookup
+                        .columns
+                        .pick_in(line, from, [Field::ClientIp, Field::ForwardedFor]);
                 (ip.map(|ip| (ip, xff)), time)
             }
             _ => match combined_client_and_time(line, !lookup.window.is_open()) {
@@ -429,7 +449,7 @@ mod tests {
         };
         let mut marks = Marks::default();
         let mut passed = |line: &str| {
-            filter.mark_chunk(line.as_bytes(), 0, &mut marks);
+            filter.mark_chunk(line.as_bytes(), 0, LogFormat::Iis, &mut marks);
             let verdict = filter.needs_parse(line.as_bytes(), 0, lookup, &mut marks);
             (verdict, filter.passed(&marks).map(<[u32]>::to_vec))
         };

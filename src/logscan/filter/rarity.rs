@@ -1,123 +1,126 @@
 //! How rare a short string is in web-server log text, for choosing which window of a literal
 //! to search for.
 //!
-//! Measured on lowercased text: 16 slices of 1 MB spread over a 200 MB IIS W3C log of
-//! ordinary traffic (the `W3SVC1` log of BENCHMARKS.md), counting each byte and each pair of
-//! adjacent bytes. Only the ranking matters: a window costs one verification per place it
-//! occurs, and these estimate how often that is.
+//! Measured by `scripts/rarity-table.py` on lowercased text, each source weighing the same:
+//! real traffic (the Apache access log of elastic/examples, `Common Data Formats/apache_logs`,
+//! 10,000 requests to a public site in 2015) and one day each of the realistic request mixes
+//! of `benches/gen_traffic.py` (SharePoint in IIS W3C, WordPress and a shop in the combined
+//! format), counting each byte and each pair of adjacent bytes. Only the ranking matters: a
+//! window costs one verification per place it occurs, and these estimate how often that is.
 
 /// -log2 of each byte's share (0x00..0x7f); bytes not seen count 16, as do bytes >= 0x80.
 #[rustfmt::skip]
 const BYTE_BITS: [u8; 128] = [
-    16, 16, 16, 16, 16, 16, 16, 16, 16, 16,  8, 16, 16,  8, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16,  8, 16, 16, 10, 16, 16,
     16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-     4, 16, 16, 10, 11,  8,  9, 16,  8,  8, 16,  5,  9,  6,  4,  5,
-     4,  4,  5,  6,  6,  5,  6,  6,  7,  7,  6,  7, 16,  8, 16, 16,
+     4, 16,  6, 11, 13, 11, 10, 13,  7,  7, 16,  6,  9,  6,  4,  4,
+     4,  4,  5,  6,  6,  5,  6,  6,  7,  7,  6,  7, 16,  8, 16, 10,
     16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,  9, 16, 16,  8,
-    16,  5,  8,  6,  7,  5,  7,  7,  7,  5,  9,  7,  5,  6,  6,  4,
-     5, 10,  6,  4,  4,  7,  8,  6,  7,  9,  9, 16, 10, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,  8, 10,  8, 16,  8,
+    16,  5,  7,  6,  7,  5,  7,  6,  6,  5,  8,  7,  5,  6,  6,  5,
+     5, 11,  6,  5,  4,  7,  8,  6,  7,  8,  8, 16, 11, 16, 14, 16,
 ];
 
 /// Row `a`, column `b` (both 0x20..0x7f, less 0x20): -log2 of the share of bytes after `a`
-/// that are `b`, as `b'a' + bits`, capped at 20 (`u`, also for pairs not seen).
+/// that are `b`, as `b'a' + bits`, capped at 20 (`u`, also for pairs not seen); a row of a
+/// byte seen too seldom to measure holds the byte shares.
 const PAIR_BITS: &[u8; 96 * 96] = b"\
-    uuuuiuuuuuuuuduecdegeijjhhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuftuuefiuuieuueihisuiutuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuuuuuuuauuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuununuuuuuuuuuuuuouunuuuuuuuuu\
-    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuubbuuuuuuuuuuu\
-    uuuuuuuuuuuuuuuuuuauuducuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    uuuucuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuucuuuuuuucuuucuucuuuuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuuuuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuduuuuuducuuuuuupuupubuuuuuuuu\
-    buuuuuuuuuubuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuduuuuuuuuduuuuguuguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufufuugegguueeeeguffgugeeuuuuuuu\
-    uuuuuuuuuuuauuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuucuuuuuuuuuuuuuuuuuuuuuu\
-    cuuuuuuuuuuuuuuuccuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuruuuuqurquuuruurruprpuruuuuuuuu\
-    uuuuuuuuuuuuuuuuccdfhfhhhhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuduuuhhihuuuuuiuuiduuguuuuuuuu\
-    fuuuuuuuuuuuuuudtdfuudfutuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuefgghgueguufuugeuhefhgfuuuuuuuu\
-    cuuguuuuugueuucueeefffieiigfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    euuuuuuuuuufuuficfeffceefdfguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    euuuuuuuuuuuuseubffffdfgegfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuueuuuuuuuuuuuuuuuuuuuuuuuuu\
-    cuuuuuuuuuuuuuegegeeffddggeuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuusuuuuuuuuuuu\
-    duuuuuguufuuuudufggccgggegeeuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    cuuuuguuuuueudcefggeghhgggfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuugufuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    duuuuuuuuuueuucudgggcgggggfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    duuuuuuuuuuuuccuggeeggggggfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuufufuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    duuuuuuuuuueuucufegggefgfffeuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    buuuuuuuuuuuuuduggegegggegfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    puuuuuuuuuuuuuucdddddduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    uuuuuuuuuuuauuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuucuuuuuuuuuuuceueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuuuuuuuuuuuuueueeueuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuucuuuuuuuucuuuuuuuucuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuuuuuuuuuuuuuuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueecuuuuuuuubuuuuuuuuueuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    uuuuuuuuuuuuuuueutuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuufeuuuscghueudcgfhfueuuuuuu\
-    uuuuuuuuuuuuuuueueeuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuducduucuuupuuuuuuuuuuuu\
-    uuuuuguuuuufupuhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuuugufuufugehuubfudhgfuuuuuuuuuu\
-    quuuueeuuuuuuquuuuuuuuuuuuuuueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuupuuucuuuuuuuuubuuuquuuuuuuuuuuu\
-    fuuuuuuuuuuehsfeuguuuuuuuusfufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueegufuuuuuhffufuecduheuuuuuuuu\
-    uuuuuuuuuuuuuuuuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufucuuuqeufduuuuuduuudduuuuuuuuuuu\
-    fuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuauuuuuuduuduuuuuuuuuuuuuuuu\
-    euuuuuuuuuuuuuuguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuuuuuuuuuuuuucuucubuuuuuuuuuuu\
-    uuuuuuuuuuuuurueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuugeeeuuuuuedhdgfugecuuuuuguuuuu\
-    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuauuuuuuuuuuuuuucuuuuuuuuuuuu\
-    uuuuuuuuuuueuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuucuudduuuuucuuuduuuuuuuuuuuu\
-    fuuuuuuuuguufucttuuuuuuuuuuuuguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuduugduuuduuduufuuuhguuuuguuuuuu\
-    ruuuuuuuuuuuuuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuuucuuuduudgucfuuduuuuuuuuuuuu\
-    quuuuuuuuuuuuuffuuuruueuuuruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuguudeshuguguuuuuuusbguuuuuuuuuu\
-    iuuuuiuuufuuuudhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuuuuuggigfguuuhiedfiudcffufhufuuuuu\
-    quuuuuuuuuuuuuuhuuuuuuuuuufuuguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuhuuuueguueuhceufdufuuduuuuuuu\
-    uuuuuuuuuuuuuuuuuuuuuuuuuuuuubuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuubuuuuuuuuuu\
-    uuuuuguuuruuurueuuuuuuuuuuuuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuugduuueuufhgdhuufbufruhuuuuuu\
-    fuuuughusuueuqfduuuuuuuuuueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuruguugeuguguceiuhctguuuuuuuuu\
-    duuuuuiuutueuufeuuuuuuuuuuuuuhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuduuudiugguugfideuheeiuuiiuuuuuu\
-    uuuuuuuuuuuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuequufuuuuuuedeuuudfbuuuuuuuuuuu\
-    uuuuuuuuuuuuuuuuuduuuuuuuuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuucucuuucuuuuuuuuuueuuuuuuuuuuu\
-    fuuuuuuuuuuuuueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuguuuduuucuuduuuuuucuuuduuuueuuu\
-    buuuuuuuuduuuquduuuuuucuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuuuuuuuuuuu\
-    euuuuuuuuuuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuueuubuuuuuuuuuuuuuuuu\
-    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuduuuauuuuuuuuuuuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
+    oudukuuuequeudkefeegfhhjijusuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufuuuuufkfkihfehtnffgggmgfkkhgfmluuuuu\
+    auuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
+    buuuuuruuuuuueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuupkmoiddpmumcplfqoljjuiqrruuuuu\
+    uuuuuuuuuuuuuuauiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuupupuuluuuuuuuuuluupuuuuuuuuu\
+    uuuuuhuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuudduuuuuuuuduuucduuuuuuuuuuu\
+    nuuuuunuuuuuuuuumubcldheknuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuljujfguuuuuuuuuuuuuuuuuuuuuuuuu\
+    uuuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuouegfkfjkiduonolkcgfddefkuuluuuuu\
+    uuuuuuduucuuduuduuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuugghhuhhguuifhieiffdiuuuuuuuuuu\
+    quuuuquiuuuguuoupuquuuuuquuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuulleuumlheobeeuuuukjpjocfuuuuuuu\
+    bueuuquuulucuuuiuuuuuuuuuuuluuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    mumuukrudmukuknqceiujpjuuuuuuuuruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuelfihgefgkuefffjlgellgfeppuuuuu\
+    auuuuuuuuuucuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuhmuhuunuuiuuuuuuuuuuuuuuuu\
+    buduupuuuuukuouqeeghmmkhimuquuuruuuuuuuuuuuuuuuuuuuuuuuuuuuuquuuufifhjhjjhilhhjifphfjikfknouuuuu\
+    uuuuuuquuuuruunrccdegfgggguuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuruuuugjelgkhhjhpnijjfrlhelnhimmuuuuu\
+    gufsrpquujuquukehddhidfjkksouuujuuuuuuuuuuuuuuuuuuuuuuuuuuuuruugugfghigigfekgfjkflieghjfhlmuuupu\
+    dughunlupgtgmmdiceegffgfhhgfuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuureuhulmllnporqqoqnqpqomprqtqjpsuuuuu\
+    eueuuokuujuiukdkdfdffdfefdggututuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuolokopqrqqtpuuqrqsqoqqrjssuuuuu\
+    esluqnkuukuiujehbfeffdegfgfjumusuuuuuuuuuuuuuuuuuuuuuuuuuuuuruuouommoohrrnqmpqqkrrqsrnrqrpquuuuu\
+    dujuunkuuluurkdheeefffccffejuruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuquuouinminnprproprpprnmprpmoqpruuuuu\
+    dujuumkupeunpidieffeeffeeffduruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuquuoukmlmnmlnoqmpoppqnmmppqoipnuuuuu\
+    duhuulkuslugufcfffgdgggggfcnuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuquugunklkgolronqqpoqqqquqpqosrluuuuu\
+    dueuulkuukufqlcgdgggcgfgggejuuuquuuuuuuuuuuuuuuuuuuuuuuuuuuuuuugunnlmjlponmoompoppppprppopnuuuuu\
+    duguumkuufuuuebgfgffgffgegeiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuufumjnklnpponpnoomqopoorqpooquuuiu\
+    cujuukjuumugqjcffefffeeeffeiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuukumfkmnmokmnpnqooplokmjqqhonuuuuu\
+    cumuumjuujupqkdcfeefeggggfeiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhummmmmmokoopqppoqorrupiopoquuuuu\
+    ouquuqquruuluuucccddeeluquruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuruuuuuuuuruqouuuuuuuuuuuu\
+    aupuuuuuulucuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuqmlmouuquummuukuuummqumuuquuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    puuunfghuuupulnggedfffghhiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuluehfiefigfhmfhihdjfgfighjkluuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    ouuuuuouuuuiuuuouuuuuuuuuuuuuuujuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuefueungukhhnfegbelgdouuuuuuuu\
+    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuguuufuuuuuudaueuuuiuuuuuuuuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    uuuuuuuuuuuuuuuuuaeuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
+    uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuccuuuuuuucuucuuuuuduuuuhuuuuuuu\
+    auuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    uuuuuuuuuuuuuouugdijhdedhfuuupuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhufefllijkfuldgjiimhglgehnmnuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    kumuujkuupuluijdononnkoonmuqukuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuunuliefmeeiiikeefmdndeeigjienuuuuu\
+    jukuuiiuueuouikfllilljllllulupuouuuuuuuuuuuuuuuuuuuuuuuuuuuuouukufllihkkldnccjjdhlhhmfhfogmuuuuu\
+    fumuummuunuguiihnklnmnnnmnulujupuuuuuuuuuuuuuuuuuuuuuuuuuuuuquuiuflgjfkjdfkcfijcfmgfehqjljouuuuu\
+    fumuuhgnkmufjhgfmmklljkmmnkkufukuuuuuuuuuuuuuuuuuuuuuuuuuuuupuukugikjdhfheimiehcgkffiellkhouuuuu\
+    eumuulkpmluglieenhjnnnoonorguguquuuuuuuuuuuuuuuuuuuuuuuuuuuuruujugedfgfhojniffflhjeddmjeelluuuuu\
+    gumuuhjmuounufjqjkjkklmmlmuqukuouuuuuuuuuuuuuuuuuuuuuuuuuuuuouumucikkfhkiciigjkcjiiggkmijmnuuuuu\
+    eumuulkmuuuluieenmlomkpqkouquiuquuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhukhlnblijfonfmhekliekiomnnmuuuuu\
+    hunuuniuulujufhiqnqmopppoqufugujuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuhiimfomjhnnklodemdpbmkjpmnuuuuu\
+    luouuspupksqulmemosnprkpoosrukusuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuhuigffgjhnmoedgcefnfhdkinlmkuuuuu\
+    uuuuuuhuuluuunoumkholnnojmuuuouuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuouenhednmmmlokmofffjemblmkmjuuuuu\
+    juluurnoumujuihjpponopqnouuoukujuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuunulmikcllccolnomcllmjlkomlnouuuuu\
+    gujrulmpliuiejeeoiqqppqrqqrjujujuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuupudomhcikidpmdmmeikijjhmjokouuuuu\
+    julnujmuuiukugkenopqmrpoquqmujuruuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujudjmidojmemndipcdmifmkonikquuuuu\
+    huiuupkpuoujuggemppmmueprnumuhupuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuulufigdegfmgokkmhhllnfbfknpjmuuuuu\
+    jmnuumpuueusuhffqruqporrnsuqumuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuguunuhfhgiiemhhihddfgnedffkefoduuuuu\
+    gukuukoqqjukuffdopqmoqpsqqflukufluuuuuuuuuuuuuuuuuuuuuuuuuuuuuukuenjjgphehoodlgddqeeifnnfiquuumu\
+    uuhuueguuuufummlhekikllmlluuueuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuiuiijgifkeidlijkjkijhhbuighuuuuuu\
+    hunuukknumukuhgfpqooqpqppqonuhurnuuuuuuuuuuuuuuuuuuuuuuuuuuuuuulugifgdkgndkkfhhchliedheknfquuuuu\
+    dukuujikujufuhgdqminnmmprgejujuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuluejhjekkeemkjgkefikfdjhlmkpuuupu\
+    dujuuliotkuguigdpqpnlqoqrkpkuhukpuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuiuelimdkogfppjemednifdinjjiouuuuu\
+    funuuppuunugujjkqqopllllkmuhupuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuluhgegflhmhnkcgelemefcnnnelquuuuu\
+    iuuuuuuuuuuuuihinhhpmoomopcuufuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujugpeibigmemmohghkgpienmlhomuuuuu\
+    iukuupiuuounuleinrouoqgppnunumuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuupukmlmcojnclmikjeemjdlnndoliufuuu\
+    cuiuuplkueuguiddofgplhdhgoufuquiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuoudimfkmlikmkkgmmimmkfkjmlkmuuuuu\
+    euluuieluluhuhfbjnmnnnnoupuuufuouuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuiugjikihjlloleffdhjlgfmnkllmuuuuu\
+    muuuuuuuuuuuupijonnpnmknuuupuluuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuouilnlhjhlamlmknhnhnknnmlmomuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
     uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuauuuuuuuuuuuuuuuuuuuuuuuuuuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu\
-    euuklijuiiufjgefeefggfgghhghuiuuuuuuuuuuuuuuuuuuuuuuuuuuuuuujuuiufighfhhhfjhfggefkgeehighjjukuuu";
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq\
+    duuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuaguguuuuuuuuuuiujuuuuuuuuuuuuu\
+    eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq";
 
 /// Bits (-log2 of the expected share of positions) for `text` starting at a position of
 /// web-log text, a first-order estimate from the tables above.
