@@ -79,9 +79,6 @@ pub enum LogError {
     /// delivered.
     #[error("{0} (findings up to this point were reported)")]
     Broken(#[source] io::Error),
-    /// The pass that numbers the parts of a split log failed.
-    #[error("{0} (findings of the parts before were reported)")]
-    Numbering(#[source] io::Error),
     /// Getting to where the scan starts failed.
     #[error("{0}")]
     Start(#[source] io::Error),

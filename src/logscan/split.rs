@@ -1,49 +1,58 @@
-//! Splitting one large uncompressed log into line-aligned ranges that threads scan side by
+//! Splitting one large uncompressed log into line-aligned parts that threads scan side by
 //! side, so a single 10 GB log uses every core.
 //!
-//! The log is cut into several ranges per thread, which threads take one at a time as they
-//! finish the last, so they all finish close together. A quick pass (newline counting and a
-//! search for `#Fields:` directives, both memchr-speed) gives each range the line number it
-//! starts at and, for IIS logs, the column layout in force there, as it goes: the first
-//! range is scanned at once, and each next one as soon as the pass has reached it. The
-//! ranges are read with positioned reads, independently.
+//! The log is cut at line starts (a short read after each even share finds the next
+//! newline) into several parts per thread, which threads take in order as they finish the
+//! last, so they all finish close together. Nothing reads the text ahead of them: a part is
+//! scanned with line numbers counted from its own start and with the IIS `#Fields` layout it
+//! assumes is in force there (known for a part whose predecessors are all done; else the
+//! last directive known so far). Its findings are held until every part before it is done:
+//! by then their line counts are known, which shift its line numbers, and the findings are
+//! released in part order, so they leave in the order one thread would find them. A part
+//! whose assumed layout is not the one in force at its start (a part before it changed it)
+//! is scanned again, with what is then known. The ranges are read with positioned reads,
+//! independently.
+//!
+//! Held findings are bounded: a part is at most [`PART_MAX`] bytes, and a thread starts a
+//! part at most [`AHEAD_PER_THREAD`] parts per thread past the oldest one not yet released
+//! (it waits otherwise), so at most that many parts' findings wait at any time.
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::logs::LogFormat;
+use crate::engine::Scratch;
+use crate::finding::{Finding, Subject};
+use crate::logs::{IisColumns, LogFormat};
 
 use super::{LogError, LogInput, LogOutcome, LogScanner, Partial, Sink, Start};
 
-/// Ranges per thread: enough that one slow range does not leave the other threads idle at
+/// Parts per thread: enough that one slow part does not leave the other threads idle at
 /// the end, few enough that each is megabytes long.
 const PARTS_PER_THREAD: usize = 4;
 
-/// Ranges are at least this share of the split threshold (4 MiB of the default
+/// Parts are at least this share of the split threshold (4 MiB of the default
 /// [`super::SPLIT_MIN`]): each is megabytes long.
 const PART_SHARE: u64 = 8;
 
-/// One line-aligned stretch of a log file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Part {
-    /// Byte range in the file.
-    pub begin: u64,
-    pub end: u64,
-    /// Number of the first line of the range.
-    pub line: u64,
-    /// The last `#Fields:` directive line before the range, if any.
-    pub iis_fields: Option<Vec<u8>>,
-}
+/// Parts are at most this long (a 10 GB log is cut into more than `PARTS_PER_THREAD` per
+/// thread): what one part's held findings can grow to stays bounded.
+const PART_MAX: u64 = 128 << 20;
 
-const BLOCK: usize = 256 << 10;
+/// How many parts per thread may be started past the oldest part not yet released.
+const AHEAD_PER_THREAD: usize = 2;
 
-/// Where a plain log is cut, and what the first range starts with.
+/// How much of the first part is read to find the `#Fields` directive later parts assume
+/// until they know better (IIS writes it in the first lines).
+const PEEK: usize = 64 << 10;
+
+/// Where a plain log is cut, and what the first part starts with.
 #[derive(Clone, Debug)]
 pub struct SplitPlan {
-    /// The file's byte range to scan, and where the ranges after the first start.
+    /// The file's byte range to scan, and where the parts after the first start.
     begin: u64,
     end: u64,
     cuts: Vec<u64>,
@@ -57,7 +66,7 @@ pub struct SplitPlan {
 
 impl SplitPlan {
     /// Cuts the text of `file` from `start` (a decoded offset, after `bom` bytes) to `end`
-    /// into ranges for `threads` threads, none shorter than `part_min` bytes.
+    /// into parts for `threads` threads, none shorter than `part_min` bytes.
     fn new(
         file: &File,
         bom: u64,
@@ -79,44 +88,33 @@ impl SplitPlan {
         })
     }
 
-    /// How many ranges the log is cut into.
+    /// How many parts the log is cut into.
     #[must_use]
     pub fn parts(&self) -> usize {
         self.cuts.len() + 1
     }
+
+    /// The length of part `k`, unless it is the last.
+    fn span(&self, k: usize) -> Option<u64> {
+        let (begin, end) = self.range(k);
+        (k + 1 < self.parts()).then_some(end - begin)
+    }
+
+    /// The file's byte range of part `k`.
+    fn range(&self, k: usize) -> (u64, u64) {
+        let begin = if k == 0 { self.begin } else { self.cuts[k - 1] };
+        (begin, self.cuts.get(k).copied().unwrap_or(self.end))
+    }
 }
 
-/// Cuts `[begin, end)` of `file` into at most `parts` line-aligned ranges. `first_line` is
-/// the number of the line at `begin`; `fields` the directive in force there.
-#[cfg(test)]
-fn plan(
-    file: &File,
-    begin: u64,
-    end: u64,
-    parts: usize,
-    first_line: u64,
-    fields: Option<Vec<u8>>,
-) -> io::Result<Vec<Part>> {
-    let plan = SplitPlan {
-        begin,
-        end,
-        cuts: cuts(file, begin, end, parts)?,
-        first_line,
-        fields,
-        bom: 0,
-    };
-    let mut out = Vec::new();
-    number(file, &plan, BLOCK, |p| out.push(p))?;
-    Ok(out)
-}
-
-/// How many ranges to cut a log of `len` bytes into for `threads` threads.
+/// How many parts to cut a log of `len` bytes into for `threads` threads.
 fn part_count(len: u64, threads: usize, part_min: u64) -> usize {
     let by_size = usize::try_from(len / part_min.max(1)).unwrap_or(usize::MAX);
-    (threads * PARTS_PER_THREAD).min(by_size).max(1)
+    let by_max = usize::try_from(len.div_ceil(PART_MAX)).unwrap_or(usize::MAX);
+    (threads * PARTS_PER_THREAD).max(by_max).min(by_size).max(1)
 }
 
-/// Where to cut `[begin, end)` into at most `parts` line-aligned ranges: the first line
+/// Where to cut `[begin, end)` into at most `parts` line-aligned parts: the first line
 /// start at or after each even share. Only a few small reads.
 fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>> {
     let parts = parts.max(1) as u64;
@@ -134,69 +132,21 @@ fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>>
     Ok(cuts)
 }
 
-/// Hands `to` the ranges between the plan's cuts in order, each with its first line's
-/// number and the directive in force there, from one pass to the last cut that counts
-/// newlines and looks for `#Fields:`, reading `block_size` bytes at a time. The first range
-/// is handed over before the pass starts, each next one as soon as the pass reaches it.
-fn number(
-    file: &File,
-    plan: &SplitPlan,
-    block_size: usize,
-    mut to: impl FnMut(Part),
-) -> io::Result<()> {
-    let SplitPlan {
-        begin,
-        end,
-        ref cuts,
-        first_line,
-        ref fields,
-        ..
-    } = *plan;
-    let fields = fields.clone();
-    to(Part {
-        begin,
-        end: cuts.first().copied().unwrap_or(end),
-        line: first_line,
-        iis_fields: fields.clone(),
-    });
-    let (mut pos, mut line, mut last_fields) = (begin, first_line, fields);
-    // The first line itself may be a directive: it rules the lines after it.
-    if !cuts.is_empty() && peek_is_fields(file, begin)? {
-        last_fields = Some(read_line(file, begin, end)?);
-    }
-    let mut buf = vec![0u8; block_size];
-    for (k, &cut) in cuts.iter().enumerate() {
-        while pos < cut {
-            let want = ((cut - pos) as usize).min(block_size);
-            let n = read_at(file, &mut buf[..want], pos)?;
-            if n == 0 {
-                break;
-            }
-            let block = &buf[..n];
-            line += memchr::memchr_iter(b'\n', block).count() as u64;
-            // Directives start lines and lines start after a newline: `\n#` inside the
-            // block, or a newline that ends it (the next byte is read).
-            let mut starts: Vec<u64> = memchr::memmem::find_iter(block, b"\n#")
-                .map(|nl| pos + nl as u64 + 1)
-                .collect();
-            if block.last() == Some(&b'\n') {
-                starts.push(pos + n as u64);
-            }
-            for at in starts {
-                if at < end && peek_is_fields(file, at)? {
-                    last_fields = Some(read_line(file, at, end)?);
-                }
-            }
-            pos += n as u64;
-        }
-        to(Part {
-            begin: cut,
-            end: cuts.get(k + 1).copied().unwrap_or(end),
-            line,
-            iis_fields: last_fields.clone(),
-        });
-    }
-    Ok(())
+/// The last IIS `#Fields` directive among the whole lines of the first [`PEEK`] bytes of
+/// `[begin, end)`, as the scan keeps it (without its line end): what a later part assumes
+/// is in force before anything else is known. Only a guess, checked later, so a failed
+/// read gives none.
+fn first_directive(file: &File, begin: u64, end: u64) -> Option<Vec<u8>> {
+    let len = usize::try_from(end.saturating_sub(begin)).map_or(PEEK, |l| l.min(PEEK));
+    let mut buf = vec![0u8; len];
+    let n = read_at(file, &mut buf, begin).ok()?;
+    buf[..n]
+        .split_inclusive(|&b| b == b'\n')
+        .filter_map(|l| l.strip_suffix(b"\n"))
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .rev()
+        .find(|l| l.starts_with(b"#") && IisColumns::from_directive(l).is_some())
+        .map(<[u8]>::to_vec)
 }
 
 /// A plain log's file, and how findings name it.
@@ -205,6 +155,182 @@ pub struct SplitInput<'a> {
     pub file: &'a File,
     pub path: &'a Path,
     pub format: LogFormat,
+}
+
+/// What a part is scanned with: the number given its first line, the directive assumed in
+/// force at its start, and whether both are known (then its findings need not wait).
+struct Assumed {
+    line: u64,
+    fields: Option<Vec<u8>>,
+    known: bool,
+}
+
+/// Which directive a part whose start is not known yet assumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Guess {
+    /// The last one known: from the latest part done before it, or the first part's head.
+    Latest,
+    /// Always the first part's (tests: makes every part after a change scan again).
+    #[cfg(test)]
+    FirstOnly,
+}
+
+/// A part scanned, waiting for the parts before it.
+struct Done {
+    assumed: Option<Vec<u8>>,
+    line: u64,
+    /// The part's length, unless it is the last: a part counts the bytes read up to the
+    /// end of its last line, and its line end belongs to the text read too.
+    span: Option<u64>,
+    result: Result<LogOutcome, LogError>,
+    held: Vec<Finding>,
+}
+
+/// What to do next to release parts in order.
+enum Next {
+    /// Deliver these findings (line numbers final).
+    Deliver(Vec<Finding>),
+    /// Scan part `k` again from line `line` with directive `fields`, delivering as found.
+    Rescan {
+        k: usize,
+        line: u64,
+        fields: Option<Vec<u8>>,
+    },
+}
+
+/// The parts' progress, shared by the threads.
+struct Board {
+    parts: usize,
+    /// Parts before this one are released...
+    released: usize,
+    /// ...the number of the first line of the next, and the directive in force there.
+    line: u64,
+    fields: Option<Vec<u8>>,
+    /// Parts done, not released yet.
+    done: Vec<Option<Done>>,
+    /// The directive in the first part's head, for parts that start before anything is
+    /// known.
+    head_fields: Option<Vec<u8>>,
+    guess: Guess,
+    total: LogOutcome,
+    /// Parts scanned twice because their assumed directive was not the one in force.
+    rescans: usize,
+    failed: Option<LogError>,
+}
+
+impl Board {
+    /// What part `k` is scanned with when it starts now.
+    fn assume(&self, k: usize) -> Assumed {
+        #[cfg(test)]
+        let blind = self.guess == Guess::FirstOnly && k > 0;
+        #[cfg(not(test))]
+        let blind = false;
+        if k == self.released && !blind {
+            return Assumed {
+                line: self.line,
+                fields: self.fields.clone(),
+                known: true,
+            };
+        }
+        let latest = match self.guess {
+            Guess::Latest => (self.released..k).rev().find_map(|j| {
+                let done = self.done[j].as_ref()?;
+                done.result.as_ref().ok().map(|o| o.iis_fields.clone())
+            }),
+            #[cfg(test)]
+            Guess::FirstOnly => None,
+        };
+        let fields = latest.unwrap_or_else(|| {
+            if self.released == 0 {
+                self.head_fields.clone().or_else(|| self.fields.clone())
+            } else {
+                self.fields.clone()
+            }
+        });
+        Assumed {
+            line: 1,
+            fields,
+            known: false,
+        }
+    }
+
+    /// The next step in releasing parts in order, if the oldest unreleased part is done.
+    fn next(&mut self) -> Option<Next> {
+        if self.failed.is_some() || self.released >= self.parts {
+            return None;
+        }
+        let done = self.done[self.released].take()?;
+        if done.assumed != self.fields {
+            self.rescans += 1;
+            return Some(Next::Rescan {
+                k: self.released,
+                line: self.line,
+                fields: self.fields.clone(),
+            });
+        }
+        Some(Next::Deliver(self.release(done)))
+    }
+
+    /// Releases the oldest unreleased part, scanned with the directive in force at its
+    /// start: adds up what it did, and returns its findings, numbered from where it starts.
+    fn release(&mut self, done: Done) -> Vec<Finding> {
+        let Done {
+            line,
+            span,
+            result,
+            mut held,
+            ..
+        } = done;
+        let shift = self.line - line;
+        for f in &mut held {
+            if let Subject::Log(s) = &mut f.subject {
+                s.line += shift;
+            }
+        }
+        match result {
+            Ok(mut o) => {
+                if let Some(span) = span {
+                    o.bytes = span;
+                }
+                o.next.0 += shift;
+                if let Some(((l, _), _)) = &mut o.resume {
+                    *l += shift;
+                }
+                self.line = o.next.0;
+                self.fields.clone_from(&o.iis_fields);
+                self.released += 1;
+                add(&mut self.total, o);
+            }
+            // The lines after the break are not known: later parts cannot be numbered.
+            Err(e) => self.failed = Some(e),
+        }
+        held
+    }
+}
+
+/// Adds what one part did to what the parts before it did.
+fn add(total: &mut LogOutcome, o: LogOutcome) {
+    total.records += o.records;
+    total.outside_window += o.outside_window;
+    total.truncated_lines += o.truncated_lines;
+    total.unparsed_lines += o.unparsed_lines;
+    total.bytes += o.bytes;
+    total.findings_below_min_severity += o.findings_below_min_severity;
+    total.next = o.next;
+    total.iis_fields = o.iis_fields;
+    total.lines_pending += o.lines_pending;
+    total.before_since += o.before_since;
+    total.reported_since = o.reported_since;
+    // The first part that must be read again decides where the next sweep resumes (and
+    // so which text before that point makes the fingerprint).
+    if total.resume.is_none() {
+        total.resume = o.resume;
+        total.tail = o.tail;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl LogScanner {
@@ -225,15 +351,16 @@ impl LogScanner {
         SplitPlan::new(file, bom, start, end, self.threads, part_min).map_err(LogError::Start)
     }
 
-    /// Scans a plain log in the planned ranges, side by side: ranges go to the threads in
-    /// order as the numbering pass reaches them, and each thread takes the next when it
-    /// is done with one. Each thread hands findings to its own clone of `sink`. The
-    /// outcomes add up to what one thread reading the whole would have found.
+    /// Scans a plain log in the planned parts, side by side: threads take the parts in
+    /// order, each the next when done with one, and findings are delivered in the order
+    /// one thread finds them (see the module's documentation), each thread handing them
+    /// to its own clone of `sink`. The outcome adds up to what one thread reading the
+    /// whole would have found.
     ///
     /// # Errors
     ///
-    /// When a range breaks off, the numbering pass fails, or a thread panicked; the
-    /// findings of the ranges scanned have been delivered.
+    /// When a part breaks off (the findings before the break have been delivered, later
+    /// parts' not: their line numbers are not known) or a thread panicked.
     pub fn scan_split<S: Sink + Clone + Send>(
         &self,
         input: SplitInput<'_>,
@@ -241,113 +368,204 @@ impl LogScanner {
         start: &Start,
         sink: &S,
     ) -> Result<LogOutcome, LogError> {
-        let SplitInput { file, path, format } = input;
-        let part_count = plan.parts();
-        let hold = start.partial == Partial::Hold;
-        let (tx, rx) = mpsc::channel::<(usize, Part)>();
-        let rx = Mutex::new(rx);
-        let mut numbering = Ok(());
-        let mut results: Vec<(usize, Result<LogOutcome, LogError>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..self.threads.min(part_count))
-                .map(|_| {
-                    let mut sink = sink.clone();
-                    let rx = &rx;
-                    scope.spawn(move || {
-                        let mut scratch = self.engine.scratch();
-                        let mut done = Vec::new();
-                        loop {
-                            let next = rx
-                                .lock()
-                                .map_err(|_| ())
-                                .and_then(|r| r.recv().map_err(|_| ()));
-                            let Ok((k, part)) = next else { break };
-                            let last = k + 1 == part_count;
-                            let st = Start {
-                                line: part.line,
-                                offset: part.begin - plan.bom,
-                                partial: if hold && last {
-                                    Partial::Hold
-                                } else {
-                                    Partial::Read
-                                },
-                                iis_fields: part.iis_fields,
-                                read_to: start.read_to,
-                                reported: start.reported,
-                                pending: Vec::new(),
-                            };
-                            let input = LogInput {
-                                path,
-                                format,
-                                head: &[],
-                                src: ReadAt::new(file, part.begin, part.end),
-                            };
-                            done.push((k, self.scan(&mut scratch, input, &st, &mut sink)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            let mut k = 0;
-            numbering = number(file, plan, BLOCK, |part| {
-                // The threads outlive the channel's sender, so this never fails.
-                let _ = tx.send((k, part));
-                k += 1;
-            });
-            drop(tx);
-            // A thread that panicked loses its parts; the count below notices.
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+        self.scan_parts(input, plan, start, sink, Guess::Latest)
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`LogScanner::scan_split`], also returning how many parts were scanned twice.
+    fn scan_parts<S: Sink + Clone + Send>(
+        &self,
+        input: SplitInput<'_>,
+        plan: &SplitPlan,
+        start: &Start,
+        sink: &S,
+        guess: Guess,
+    ) -> Result<(LogOutcome, usize), LogError> {
+        let parts = plan.parts();
+        let head_fields = if input.format == LogFormat::Iis {
+            let (begin, end) = plan.range(0);
+            first_directive(input.file, begin, end)
+        } else {
+            None
+        };
+        let board = Mutex::new(Board {
+            parts,
+            released: 0,
+            line: plan.first_line,
+            fields: plan.fields.clone(),
+            done: (0..parts).map(|_| None).collect(),
+            head_fields,
+            guess,
+            total: LogOutcome::default(),
+            rescans: 0,
+            failed: None,
         });
-        numbering.map_err(LogError::Numbering)?;
-        if results.len() < part_count {
+        let turn = Condvar::new();
+        let taken = AtomicUsize::new(0);
+        let threads = self.threads.min(parts);
+        let ahead = AHEAD_PER_THREAD * threads;
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let mut sink = sink.clone();
+                let (board, turn, taken) = (&board, &turn, &taken);
+                scope.spawn(move || {
+                    let mut scratch = self.engine.scratch();
+                    loop {
+                        let k = taken.fetch_add(1, Relaxed);
+                        if k >= parts {
+                            break;
+                        }
+                        let assumed = {
+                            let mut b = lock(board);
+                            while b.failed.is_none() && k >= b.released + ahead {
+                                b = turn.wait(b).unwrap_or_else(PoisonError::into_inner);
+                            }
+                            if b.failed.is_some() {
+                                break;
+                            }
+                            b.assume(k)
+                        };
+                        let step = catch_unwind(AssertUnwindSafe(|| {
+                            self.part(
+                                input,
+                                plan,
+                                start,
+                                k,
+                                assumed,
+                                board,
+                                &mut scratch,
+                                &mut sink,
+                            );
+                        }));
+                        if step.is_err() {
+                            lock(board).failed.get_or_insert(LogError::ThreadPanicked);
+                        }
+                        turn.notify_all();
+                        if step.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let b = board.into_inner().unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = b.failed {
+            return Err(e);
+        }
+        if b.released < parts {
             return Err(LogError::ThreadPanicked);
         }
-        results.sort_by_key(|(k, _)| *k);
-        let mut total = LogOutcome::default();
-        for (_, r) in results {
-            let o = r?;
-            total.records += o.records;
-            total.outside_window += o.outside_window;
-            total.truncated_lines += o.truncated_lines;
-            total.unparsed_lines += o.unparsed_lines;
-            total.bytes += o.bytes;
-            total.findings_below_min_severity += o.findings_below_min_severity;
-            total.next = o.next;
-            total.iis_fields = o.iis_fields;
-            total.lines_pending += o.lines_pending;
-            total.before_since += o.before_since;
-            total.reported_since = o.reported_since;
-            // The first part that must be read again decides where the next sweep resumes
-            // (and so which text before that point makes the fingerprint).
-            if total.resume.is_none() {
-                total.resume = o.resume;
-                total.tail = o.tail;
+        Ok((b.total, b.rescans))
+    }
+
+    /// Scans part `k` as `assumed`, then releases every part it lets go, in order.
+    #[allow(clippy::too_many_arguments)]
+    fn part(
+        &self,
+        input: SplitInput<'_>,
+        plan: &SplitPlan,
+        start: &Start,
+        k: usize,
+        assumed: Assumed,
+        board: &Mutex<Board>,
+        scratch: &mut Scratch,
+        sink: &mut dyn Sink,
+    ) {
+        let Assumed {
+            line,
+            fields,
+            known,
+        } = assumed;
+        let mut held = Vec::new();
+        let result = if known {
+            // Numbered from its true start: its findings go out as found.
+            self.scan_range(input, plan, start, k, line, fields.clone(), scratch, sink)
+        } else {
+            let mut hold = |batch: Vec<Finding>| held.extend(batch);
+            self.scan_range(
+                input,
+                plan,
+                start,
+                k,
+                line,
+                fields.clone(),
+                scratch,
+                &mut hold,
+            )
+        };
+        let mut b = lock(board);
+        b.done[k] = Some(Done {
+            assumed: fields,
+            line,
+            span: plan.span(k),
+            result,
+            held,
+        });
+        // Delivered holding the board, so parts leave in order.
+        while let Some(next) = b.next() {
+            match next {
+                Next::Deliver(findings) => {
+                    if !findings.is_empty() {
+                        sink.findings(findings);
+                    }
+                }
+                Next::Rescan { k, line, fields } => {
+                    // No later part is released until this one is: the board can be let go.
+                    drop(b);
+                    let result =
+                        self.scan_range(input, plan, start, k, line, fields.clone(), scratch, sink);
+                    b = lock(board);
+                    let done = Done {
+                        assumed: fields,
+                        line,
+                        span: plan.span(k),
+                        result,
+                        held: Vec::new(),
+                    };
+                    let rest = b.release(done);
+                    debug_assert!(rest.is_empty());
+                }
             }
         }
-        Ok(total)
     }
-}
 
-/// Whether the line at `at` is an IIS `#Fields:` directive (one positioned read of 8 bytes).
-fn peek_is_fields(file: &File, at: u64) -> io::Result<bool> {
-    let mut b = [0u8; 8];
-    let n = read_at(file, &mut b, at)?;
-    Ok(n == 8 && &b == b"#Fields:")
-}
-
-fn read_line(file: &File, at: u64, end: u64) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; ((end - at) as usize).min(64 << 10)];
-    let n = read_at(file, &mut buf, at)?;
-    buf.truncate(n);
-    if let Some(nl) = memchr::memchr(b'\n', &buf) {
-        buf.truncate(nl);
+    /// Scans part `k` of the plan, numbering its lines from `line`, with `fields` in force
+    /// at its start.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_range(
+        &self,
+        input: SplitInput<'_>,
+        plan: &SplitPlan,
+        start: &Start,
+        k: usize,
+        line: u64,
+        fields: Option<Vec<u8>>,
+        scratch: &mut Scratch,
+        sink: &mut dyn Sink,
+    ) -> Result<LogOutcome, LogError> {
+        let (begin, end) = plan.range(k);
+        let last = k + 1 == plan.parts();
+        let st = Start {
+            line,
+            offset: begin - plan.bom,
+            partial: if start.partial == Partial::Hold && last {
+                Partial::Hold
+            } else {
+                Partial::Read
+            },
+            iis_fields: fields,
+            read_to: start.read_to,
+            reported: start.reported,
+            pending: Vec::new(),
+        };
+        let log = LogInput {
+            path: input.path,
+            format: input.format,
+            head: &[],
+            src: ReadAt::new(input.file, begin, end),
+        };
+        self.scan(scratch, log, &st, sink)
     }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    Ok(buf)
 }
 
 fn next_line_start(file: &File, from: u64, end: u64) -> io::Result<Option<u64>> {
@@ -410,110 +628,308 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::logs::Window;
+    use crate::logscan::LogOptions;
+    use crate::logscan::tester::{describe, setup};
 
-    #[test]
-    fn parts_are_line_aligned_numbered_and_know_their_fields() {
-        let mut f = tempfile::tempfile().unwrap();
-        let mut text = String::from("#Fields: a b\n");
-        for i in 0..1000 {
-            if i == 600 {
-                text.push_str("#Fields: c d e\n");
-            }
-            text.push_str(&format!("line {i}\n"));
-        }
-        f.write_all(text.as_bytes()).unwrap();
-        let end = text.len() as u64;
-        let parts = plan(&f, 0, end, 3, 1, None).unwrap();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[0].begin, 0);
-        assert_eq!(parts.last().unwrap().end, end);
-        let mut line = 1;
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 {
-                assert_eq!(text.as_bytes()[p.begin as usize - 1], b'\n');
-                assert_eq!(p.begin, parts[i - 1].end);
-            }
-            assert_eq!(p.line, line, "part {i}");
-            let mut chunk = String::new();
-            ReadAt::new(&f, p.begin, p.end)
-                .read_to_string(&mut chunk)
-                .unwrap();
-            line += chunk.matches('\n').count() as u64;
-            // The directive in force is the last one before the part.
-            let before = &text[..p.begin as usize];
-            let want = before
-                .rfind("#Fields:")
-                .map(|i| before[i..].lines().next().unwrap().as_bytes().to_vec());
-            assert_eq!(p.iis_fields, want, "part {i}");
+    /// Findings in the order they were delivered.
+    #[derive(Clone, Default)]
+    struct InOrder(Arc<Mutex<Vec<String>>>);
+
+    impl Sink for InOrder {
+        fn findings(&mut self, batch: Vec<Finding>) {
+            lock(&self.0).extend(batch.iter().map(describe));
         }
     }
 
-    #[test]
-    fn numbering_does_not_depend_on_where_blocks_end() {
-        let mut f = tempfile::tempfile().unwrap();
-        let text = "#Fields: a\nx\n#Fields: b\n#Fields: c\ny\n#Other\n\n#Fields: d\nz\n";
-        f.write_all(text.as_bytes()).unwrap();
-        let end = text.len() as u64;
-        let cuts: Vec<u64> = (1..end)
-            .filter(|&i| text.as_bytes()[i as usize - 1] == b'\n')
-            .collect();
-        let numbered = |block| {
-            let mut parts = Vec::new();
-            let plan = SplitPlan {
-                begin: 0,
-                end,
-                cuts: cuts.clone(),
-                first_line: 1,
-                fields: None,
-                bom: 0,
+    const A: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query c-ip sc-status";
+    const B: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query sc-status c-ip";
+
+    /// An IIS log of `lines` requests, a new `#Fields` block every `every` lines, the
+    /// layouts taking turns: attacks and listed clients at intervals, one second apart.
+    fn generated(lines: usize, every: usize, eol: &str) -> Vec<u8> {
+        let mut text = String::new();
+        for n in 0..lines {
+            let layout = if (n / every).is_multiple_of(2) { A } else { B };
+            if n % every == 0 {
+                text.push_str(&format!(
+                    "#Software: Microsoft Internet Information Services 10.0{eol}#Fields: {layout}{eol}"
+                ));
+            }
+            let t = jiff::Timestamp::from_second(1_752_912_000 + n as i64).unwrap();
+            let when = t.strftime("%Y-%m-%d %H:%M:%S");
+            let query = if n % 37 == 5 { "cmd=whoami" } else { "id=4" };
+            let client = if n % 23 == 7 {
+                "96.9.125.147".to_owned()
+            } else {
+                format!("198.51.100.{}", n % 250)
             };
-            number(&f, &plan, block, |p| parts.push(p)).unwrap();
-            parts
-        };
-        let want = numbered(1 << 20);
-        assert_eq!(want.len(), cuts.len() + 1);
-        // Every line starts a part. Its directive is the last one that starts at or before
-        // it (the first part's is the one given).
-        for (p, line) in want.iter().zip(1..) {
-            assert_eq!(p.line, line);
-            let fields = text
-                .match_indices("#Fields:")
-                .map(|(i, _)| i)
-                .filter(|&i| i <= p.begin as usize && p.begin > 0)
-                .last()
-                .map(|i| text[i..].lines().next().unwrap().as_bytes().to_vec());
-            assert_eq!(p.iis_fields, fields, "{p:?}");
+            let (a, b) = if layout == A {
+                (client.as_str(), "200")
+            } else {
+                ("200", client.as_str())
+            };
+            text.push_str(&format!(
+                "{when} 10.0.0.1 GET /p{n}.aspx {query} {a} {b}{eol}"
+            ));
         }
-        for block in 1..=12 {
-            assert_eq!(numbered(block), want, "block size {block}");
+        text.into_bytes()
+    }
+
+    fn scanner(threads: usize, window: Window) -> LogScanner {
+        let (engine, iocs) = setup();
+        let options = LogOptions {
+            window,
+            ..LogOptions::default()
+        };
+        LogScanner::builder()
+            .threads(threads)
+            .split_min(64)
+            .options(options)
+            .build(Arc::clone(engine), Arc::clone(iocs))
+    }
+
+    fn file_of(bytes: &[u8]) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    /// One thread reading the text after `bom` bytes, as the reference.
+    fn whole(scanner: &LogScanner, text: &[u8], bom: usize) -> (Vec<String>, LogOutcome) {
+        let sink = InOrder::default();
+        let mut scratch = scanner.engine.scratch();
+        let input = LogInput {
+            path: Path::new("u_ex.log"),
+            format: LogFormat::Iis,
+            head: &[],
+            src: &text[bom..],
+        };
+        let o = scanner
+            .scan(&mut scratch, input, &Start::default(), &mut sink.clone())
+            .unwrap();
+        let seen = lock(&sink.0).clone();
+        (seen, o)
+    }
+
+    /// The same text split at `cuts` (or as planned), each later part assuming `guess`.
+    fn split(
+        scanner: &LogScanner,
+        text: &[u8],
+        bom: usize,
+        cuts: Option<Vec<u64>>,
+        guess: Guess,
+    ) -> (Vec<String>, LogOutcome, usize) {
+        let file = file_of(text);
+        let start = Start::default();
+        let mut plan = scanner
+            .plan_split(&file, bom as u64, &start, text.len() as u64)
+            .unwrap();
+        if let Some(cuts) = cuts {
+            plan.cuts = cuts;
+        }
+        let input = SplitInput {
+            file: &file,
+            path: Path::new("u_ex.log"),
+            format: LogFormat::Iis,
+        };
+        let sink = InOrder::default();
+        let (o, rescans) = scanner
+            .scan_parts(input, &plan, &start, &sink, guess)
+            .unwrap();
+        let seen = lock(&sink.0).clone();
+        (seen, o, rescans)
+    }
+
+    /// Split scans find what one thread finds, in the same order, and end where it ends.
+    fn agree(
+        scanner: &LogScanner,
+        text: &[u8],
+        bom: usize,
+        cuts: Option<Vec<u64>>,
+        guess: Guess,
+    ) -> usize {
+        let (want, w) = whole(&scanner_like(scanner), text, bom);
+        assert!(want.iter().any(|f| f.contains("SSW-IOC-")), "{want:?}");
+        let (seen, o, rescans) = split(scanner, text, bom, cuts, guess);
+        assert_eq!(seen, want);
+        assert_eq!(
+            (o.records, o.next, o.bytes, o.iis_fields.clone()),
+            (w.records, w.next, w.bytes, w.iis_fields.clone())
+        );
+        assert_eq!(
+            (
+                o.outside_window,
+                o.before_since,
+                o.unparsed_lines,
+                o.lines_pending
+            ),
+            (
+                w.outside_window,
+                w.before_since,
+                w.unparsed_lines,
+                w.lines_pending
+            )
+        );
+        assert_eq!(o.resume, w.resume);
+        rescans
+    }
+
+    /// A one-thread scanner with the same options.
+    fn scanner_like(s: &LogScanner) -> LogScanner {
+        scanner(1, s.options.window)
+    }
+
+    /// Every line start after the first.
+    fn line_starts(text: &[u8], from: usize) -> Vec<u64> {
+        (from + 1..text.len())
+            .filter(|&i| text[i - 1] == b'\n')
+            .map(|i| i as u64)
+            .collect()
+    }
+
+    #[test]
+    fn parts_are_line_aligned_and_cover_the_text() {
+        let text = generated(1000, 300, "\n");
+        let f = file_of(&text);
+        let end = text.len() as u64;
+        let plan = SplitPlan::new(&f, 0, &Start::default(), end, 1, 1).unwrap();
+        assert_eq!(plan.parts(), PARTS_PER_THREAD);
+        assert_eq!(plan.range(0).0, 0);
+        assert_eq!(plan.range(plan.parts() - 1).1, end);
+        for k in 1..plan.parts() {
+            let (begin, _) = plan.range(k);
+            assert_eq!(text[begin as usize - 1], b'\n');
+            assert_eq!(begin, plan.range(k - 1).1);
         }
     }
 
     #[test]
-    fn several_parts_per_thread_but_none_tiny() {
+    fn a_cut_exactly_at_a_line_start_stays_there() {
+        let text = b"aaa\nbbb\nccc\n";
+        let f = file_of(text);
+        // The share ends right after a newline: the line starting there is not skipped.
+        assert_eq!(cuts(&f, 0, 12, 3).unwrap(), vec![4, 8]);
+        assert_eq!(next_line_start(&f, 4, 12).unwrap(), Some(4));
+        assert_eq!(next_line_start(&f, 5, 12).unwrap(), Some(8));
+        assert_eq!(next_line_start(&f, 9, 12).unwrap(), Some(12));
+        // Parts starting exactly where the lines do, every line its own part.
+        let text = generated(300, 40, "\n");
+        let cuts = line_starts(&text, 0);
+        agree(
+            &scanner(2, Window::default()),
+            &text,
+            0,
+            Some(cuts),
+            Guess::Latest,
+        );
+    }
+
+    #[test]
+    fn findings_do_not_depend_on_where_parts_start() {
+        let text = generated(400, 90, "\n");
+        let s = scanner(3, Window::default());
+        let starts = line_starts(&text, 0);
+        for step in [1, 2, 7, 50] {
+            let cuts: Vec<u64> = starts.iter().copied().step_by(step).collect();
+            agree(&s, &text, 0, Some(cuts.clone()), Guess::Latest);
+            agree(&s, &text, 0, Some(cuts), Guess::FirstOnly);
+        }
+        agree(&s, &text, 0, None, Guess::Latest);
+    }
+
+    #[test]
+    fn a_layout_changed_in_an_earlier_part_makes_a_later_part_scan_again() {
+        // Layout B comes in the second part and rules the parts after it.
+        let text = generated(2000, 600, "\n");
+        let s = scanner(2, Window::default());
+        let rescans = agree(&s, &text, 0, None, Guess::FirstOnly);
+        assert!(
+            rescans > 0,
+            "the parts after the change assumed the first layout"
+        );
+        // A log whose every directive is the same never scans a part twice.
+        let same = String::from_utf8(generated(2000, 2001, "\n"))
+            .unwrap()
+            .repeat(2)
+            .into_bytes();
+        assert_eq!(agree(&s, &same, 0, None, Guess::FirstOnly), 0);
+    }
+
+    #[test]
+    fn crlf_lines_a_bom_and_no_newline_at_the_end() {
+        let s = scanner(2, Window::default());
+        let crlf = generated(1500, 400, "\r\n");
+        agree(&s, &crlf, 0, None, Guess::Latest);
+        agree(&s, &crlf, 0, None, Guess::FirstOnly);
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&crlf);
+        agree(&s, &bom, 3, None, Guess::Latest);
+        let cuts: Vec<u64> = line_starts(&bom, 3).into_iter().step_by(97).collect();
+        agree(&s, &bom, 3, Some(cuts), Guess::FirstOnly);
+        let mut open = generated(1500, 400, "\n");
+        // The last line, a listed client, has no newline.
+        open.extend_from_slice(b"2025-07-19 12:00:00 10.0.0.1 GET /x.aspx id=1 200 96.9.125.147");
+        agree(&s, &open, 0, None, Guess::Latest);
+        let last = line_starts(&open, 0).last().copied().unwrap();
+        agree(&s, &open, 0, Some(vec![last]), Guess::FirstOnly);
+    }
+
+    #[test]
+    fn since_and_until_windows_agree() {
+        let at = |s: i64| jiff::Timestamp::from_second(1_752_912_000 + s).ok();
+        for window in [
+            Window {
+                since: at(500),
+                until: None,
+            },
+            Window {
+                since: None,
+                until: at(1200),
+            },
+            Window {
+                since: at(333),
+                until: at(1444),
+            },
+        ] {
+            let s = scanner(2, window);
+            let text = generated(1800, 500, "\n");
+            agree(&s, &text, 0, None, Guess::Latest);
+            agree(&s, &text, 0, None, Guess::FirstOnly);
+        }
+    }
+
+    #[test]
+    fn two_threads_agree_with_one_on_a_generated_log() {
+        let text = generated(20_000, 7_000, "\n");
+        let s = scanner(2, Window::default());
+        let plan = s
+            .plan_split(&file_of(&text), 0, &Start::default(), text.len() as u64)
+            .unwrap();
+        assert_eq!(plan.parts(), 2 * PARTS_PER_THREAD);
+        agree(&s, &text, 0, None, Guess::Latest);
+    }
+
+    #[test]
+    fn several_parts_per_thread_but_none_tiny_or_huge() {
         let min = super::super::SPLIT_MIN;
         let part_min = min / PART_SHARE;
         assert_eq!(part_min, 4 << 20);
         assert_eq!(part_count(1 << 30, 2, part_min), 2 * PARTS_PER_THREAD);
         assert_eq!(part_count(min, 2, part_min), PART_SHARE as usize);
         assert_eq!(part_count(100, 2, part_min), 1);
+        // Parts of a 10 GiB log stay within PART_MAX.
+        assert_eq!(part_count(10 << 30, 2, part_min), 80);
     }
 
     #[test]
     fn small_or_single_line_inputs_stay_whole() {
-        let mut f = tempfile::tempfile().unwrap();
-        f.write_all(&[b'x'; 1000]).unwrap();
-        let parts = plan(&f, 0, 1000, 4, 1, None).unwrap();
-        assert_eq!(
-            parts,
-            vec![Part {
-                begin: 0,
-                end: 1000,
-                line: 1,
-                iis_fields: None
-            }]
-        );
+        let f = file_of(&[b'x'; 1000]);
+        let plan = SplitPlan::new(&f, 0, &Start::default(), 1000, 4, 1).unwrap();
+        assert_eq!(plan.parts(), 1);
+        assert_eq!(plan.range(0), (0, 1000));
     }
 }
