@@ -15,7 +15,9 @@
 //!
 //! Held findings are bounded: a part is at most [`PART_MAX`] bytes, and a thread starts a
 //! part at most [`AHEAD_PER_THREAD`] parts per thread past the oldest one not yet released
-//! (it waits otherwise), so at most that many parts' findings wait at any time.
+//! (it waits otherwise), so at most that many parts' findings wait at any time; and a part
+//! that has held [`HOLD_MAX`] findings waits for the parts before it, then delivers them
+//! (or drops them, when it is to be scanned again) and goes on delivering as it finds.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -44,6 +46,12 @@ const PART_MAX: u64 = 128 << 20;
 
 /// How many parts per thread may be started past the oldest part not yet released.
 const AHEAD_PER_THREAD: usize = 2;
+
+/// How many findings a part holds before it waits for the parts before it to be released:
+/// then, if the directive it assumed is the one in force, it delivers them and the rest as
+/// found; if not, it drops them (it is scanned again). A flood of findings (a broad IOC
+/// range, a noisy rule) is so never held more than this per thread.
+const HOLD_MAX: usize = 4096;
 
 /// How much of the first part is read to find the `#Fields` directive later parts assume
 /// until they know better (IIS writes it in the first lines).
@@ -212,6 +220,8 @@ struct Board {
     /// known.
     head_fields: Option<Vec<u8>>,
     guess: Guess,
+    /// See [`HOLD_MAX`].
+    hold_max: usize,
     total: LogOutcome,
     /// Parts scanned twice because their assumed directive was not the one in force.
     rescans: usize,
@@ -282,11 +292,7 @@ impl Board {
             ..
         } = done;
         let shift = self.line - line;
-        for f in &mut held {
-            if let Subject::Log(s) = &mut f.subject {
-                s.line += shift;
-            }
-        }
+        shift_lines(&mut held, shift);
         match result {
             Ok(mut o) => {
                 if let Some(span) = span {
@@ -305,6 +311,81 @@ impl Board {
             Err(e) => self.failed = Some(e),
         }
         held
+    }
+}
+
+/// What a part does with its findings.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Keeps them until the parts before it are done.
+    Hold,
+    /// Delivers them at once, line numbers shifted by this much.
+    Deliver(u64),
+    /// Drops them: it will be scanned again.
+    Drop,
+}
+
+/// The sink of a part: holds its findings, and when they are too many waits for its turn
+/// (see [`HOLD_MAX`]).
+struct Hold<'a> {
+    k: usize,
+    line: u64,
+    fields: &'a Option<Vec<u8>>,
+    board: &'a Mutex<Board>,
+    turn: &'a Condvar,
+    sink: &'a mut dyn Sink,
+    held: Vec<Finding>,
+    mode: Mode,
+    hold_max: usize,
+}
+
+impl Sink for Hold<'_> {
+    fn findings(&mut self, mut batch: Vec<Finding>) {
+        match self.mode {
+            Mode::Drop => {}
+            Mode::Deliver(shift) => {
+                shift_lines(&mut batch, shift);
+                self.sink.findings(batch);
+            }
+            Mode::Hold => {
+                self.held.append(&mut batch);
+                if self.held.len() >= self.hold_max {
+                    self.wait_turn();
+                }
+            }
+        }
+    }
+}
+
+impl Hold<'_> {
+    /// Waits until every part before this one is released. Then no other part delivers
+    /// until this one is done, so what it holds and finds next can go out at once, if the
+    /// directive it assumed is the one in force; else it is to be scanned again.
+    fn wait_turn(&mut self) {
+        let mut b = lock(self.board);
+        while b.failed.is_none() && b.released < self.k {
+            b = self.turn.wait(b).unwrap_or_else(PoisonError::into_inner);
+        }
+        let ours = b.failed.is_none() && b.released == self.k && b.fields == *self.fields;
+        let line = b.line;
+        drop(b);
+        let mut held = std::mem::take(&mut self.held);
+        if ours {
+            let shift = line - self.line;
+            shift_lines(&mut held, shift);
+            self.sink.findings(held);
+            self.mode = Mode::Deliver(shift);
+        } else {
+            self.mode = Mode::Drop;
+        }
+    }
+}
+
+fn shift_lines(findings: &mut [Finding], by: u64) {
+    for f in findings {
+        if let Subject::Log(s) = &mut f.subject {
+            s.line += by;
+        }
     }
 }
 
@@ -368,7 +449,7 @@ impl LogScanner {
         start: &Start,
         sink: &S,
     ) -> Result<LogOutcome, LogError> {
-        self.scan_parts(input, plan, start, sink, Guess::Latest)
+        self.scan_parts(input, plan, start, sink, (Guess::Latest, HOLD_MAX))
             .map(|(outcome, _)| outcome)
     }
 
@@ -379,7 +460,7 @@ impl LogScanner {
         plan: &SplitPlan,
         start: &Start,
         sink: &S,
-        guess: Guess,
+        (guess, hold_max): (Guess, usize),
     ) -> Result<(LogOutcome, usize), LogError> {
         let parts = plan.parts();
         let head_fields = if input.format == LogFormat::Iis {
@@ -396,6 +477,7 @@ impl LogScanner {
             done: (0..parts).map(|_| None).collect(),
             head_fields,
             guess,
+            hold_max,
             total: LogOutcome::default(),
             rescans: 0,
             failed: None,
@@ -432,7 +514,7 @@ impl LogScanner {
                                 start,
                                 k,
                                 assumed,
-                                board,
+                                (board, turn),
                                 &mut scratch,
                                 &mut sink,
                             );
@@ -467,7 +549,7 @@ impl LogScanner {
         start: &Start,
         k: usize,
         assumed: Assumed,
-        board: &Mutex<Board>,
+        (board, turn): (&Mutex<Board>, &Condvar),
         scratch: &mut Scratch,
         sink: &mut dyn Sink,
     ) {
@@ -476,23 +558,31 @@ impl LogScanner {
             fields,
             known,
         } = assumed;
-        let mut held = Vec::new();
-        let result = if known {
+        let hold_max = lock(board).hold_max;
+        let mut hold = Hold {
+            k,
+            line,
+            fields: &fields,
+            board,
+            turn,
+            sink: &mut *sink,
+            held: Vec::new(),
             // Numbered from its true start: its findings go out as found.
-            self.scan_range(input, plan, start, k, line, fields.clone(), scratch, sink)
-        } else {
-            let mut hold = |batch: Vec<Finding>| held.extend(batch);
-            self.scan_range(
-                input,
-                plan,
-                start,
-                k,
-                line,
-                fields.clone(),
-                scratch,
-                &mut hold,
-            )
+            mode: if known { Mode::Deliver(0) } else { Mode::Hold },
+            hold_max,
         };
+        let result = self.scan_range(
+            input,
+            plan,
+            start,
+            k,
+            line,
+            fields.clone(),
+            scratch,
+            &mut hold,
+        );
+        let held = std::mem::take(&mut hold.held);
+        drop(hold);
         let mut b = lock(board);
         b.done[k] = Some(Done {
             assumed: fields,
@@ -721,7 +811,7 @@ mod tests {
         text: &[u8],
         bom: usize,
         cuts: Option<Vec<u64>>,
-        guess: Guess,
+        guess: (Guess, usize),
     ) -> (Vec<String>, LogOutcome, usize) {
         let file = file_of(text);
         let start = Start::default();
@@ -754,7 +844,10 @@ mod tests {
     ) -> usize {
         let (want, w) = whole(&scanner_like(scanner), text, bom);
         assert!(want.iter().any(|f| f.contains("SSW-IOC-")), "{want:?}");
-        let (seen, o, rescans) = split(scanner, text, bom, cuts, guess);
+        // A part that holds one finding already waits for its turn.
+        let (seen, _, _) = split(scanner, text, bom, cuts.clone(), (guess, 1));
+        assert_eq!(seen, want, "waiting parts");
+        let (seen, o, rescans) = split(scanner, text, bom, cuts, (guess, HOLD_MAX));
         assert_eq!(seen, want);
         assert_eq!(
             (o.records, o.next, o.bytes, o.iis_fields.clone()),
