@@ -103,13 +103,18 @@ pub struct Engine {
     /// The atoms of log rules' raw-line patterns, searched over each record.
     records: AtomSet,
     filters: Filters,
-    /// Per rule: compiled selections (log rules only).
-    selections: IdVec<RuleId, Vec<CompiledSelection>>,
+    /// Per rule: compiled selections (log rules only). Their regexes are most of what
+    /// log rules cost to build: when every rule came with shellsweep (the test suite
+    /// compiles them all), they are compiled when the first record is matched, so a sweep
+    /// without logs never builds them; a user's rules are compiled as they load, so that
+    /// their errors show then.
+    selections: OnceLock<IdVec<RuleId, Vec<CompiledSelection>>>,
     /// The log rules.
     log_rules: Vec<RuleId>,
     /// Literals one of which every log line a log rule can match holds (see `gate`);
-    /// `None` when some log rule can match without one.
-    record_gate: Option<Vec<Vec<Vec<gate::Clause>>>>,
+    /// `None` when some log rule can match without one. Worked out when the first log is
+    /// read.
+    record_gate: OnceLock<Option<Vec<Vec<Vec<gate::Clause>>>>>,
 }
 
 pub(crate) struct CompiledPattern {
@@ -175,7 +180,6 @@ impl Engine {
         let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
         let mut rule_patterns = IdVec::new();
         let mut needs_hit = IdVec::new();
-        let mut selections = IdVec::new();
         let mut log_rules = Vec::new();
         let nocase = |scope: Scope| {
             rules
@@ -267,12 +271,6 @@ impl Engine {
             // for a pattern hit.
             needs_hit
                 .push(rule.selections.is_empty() && !rule.condition.may_hold_without_matches());
-            let compiled = rule
-                .selections
-                .iter()
-                .map(|s| CompiledSelection::new(s).map_err(|m| pattern_error(rule, &s.name, m)))
-                .collect::<Result<Vec<_>, _>>()?;
-            selections.push(compiled);
         }
 
         let filters = Filters::new(&rules)?;
@@ -282,10 +280,10 @@ impl Engine {
             &filters.any_extension,
             &filters.by_extension,
         )?;
-        let record_gate = log_rules
-            .iter()
-            .map(|&ri| gate::rule_gate_alternatives(&rules[ri]))
-            .collect::<Option<Vec<_>>>();
+        let selections = OnceLock::new();
+        if !rules.iter().all(|r| r.source.starts_with("bundled:")) {
+            let _ = selections.set(compile_selections(&rules)?);
+        }
         Ok(Engine {
             rules,
             rule_patterns,
@@ -296,12 +294,21 @@ impl Engine {
             filters,
             selections,
             log_rules,
-            record_gate,
+            record_gate: OnceLock::new(),
         })
     }
 
-    /// Compiles every regex not compiled yet (bundled rules leave theirs until a file needs
-    /// them), so that a check reports what a scan could meet.
+    /// The compiled selections of every rule (see [`Engine::selections`]).
+    pub(crate) fn selections(&self) -> &IdVec<RuleId, Vec<CompiledSelection>> {
+        self.selections.get_or_init(|| {
+            compile_selections(&self.rules)
+                .expect("bundled selections are compiled by the test suite; others when they load")
+        })
+    }
+
+    /// Compiles every regex and field selection not compiled yet (bundled rules leave
+    /// theirs until a file or record needs them), so that a check reports what a scan could
+    /// meet.
     pub fn compile_all(&self) -> Result<(), BuildError> {
         for (pi, p) in self.patterns.iter_enumerated() {
             let Some(re) = &p.regex else { continue };
@@ -314,6 +321,9 @@ impl Engine {
                 pattern_error(rule, &rule.patterns[local].name, e)
             })?;
             let _ = re.regex.set(built);
+        }
+        if self.selections.get().is_none() {
+            let _ = self.selections.set(compile_selections(&self.rules)?);
         }
         Ok(())
     }
@@ -333,7 +343,14 @@ impl Engine {
     /// clauses, searched ASCII case-insensitively in the line and in its percent-decoded
     /// forms. `None` when some log rule can match a line without any literal.
     pub fn record_gate(&self) -> Option<&[Vec<Vec<Clause>>]> {
-        self.record_gate.as_deref()
+        self.record_gate
+            .get_or_init(|| {
+                self.log_rules
+                    .iter()
+                    .map(|&ri| gate::rule_gate_alternatives(&self.rules[ri]))
+                    .collect()
+            })
+            .as_deref()
     }
 
     /// Regex patterns with no literal to prefilter on.
@@ -392,6 +409,22 @@ impl Engine {
         }
         names
     }
+}
+
+/// Compiles the field selections of every rule (log rules have them).
+fn compile_selections(
+    rules: &IdVec<RuleId, Rule>,
+) -> Result<IdVec<RuleId, Vec<CompiledSelection>>, BuildError> {
+    let mut out = IdVec::new();
+    for rule in rules.iter() {
+        let compiled = rule
+            .selections
+            .iter()
+            .map(|s| CompiledSelection::new(s).map_err(|m| pattern_error(rule, &s.name, m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(compiled);
+    }
+    Ok(out)
 }
 
 /// Regexes whose matches may be longer than this get a literal prefilter.
@@ -559,7 +592,12 @@ mod tests {
                 .iter()
                 .any(|p| p.regex.as_ref().is_some_and(|r| r.regex.get().is_none()))
         );
+        assert!(
+            e.selections.get().is_none(),
+            "bundled selections wait for a log"
+        );
         e.compile_all().unwrap();
+        assert!(e.selections.get().is_some());
         assert!(
             e.patterns
                 .iter()

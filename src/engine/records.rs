@@ -83,8 +83,8 @@ impl Engine {
                 patterns: self.patterns.slice(range),
                 raw,
                 record,
-                selections: &self.selections[ri],
-                memo: &s.selection_memo[..self.selections[ri].len()],
+                selections: &self.selections()[ri],
+                memo: &s.selection_memo[..self.selections()[ri].len()],
                 stats: &stats,
             };
             facts.memo.iter().for_each(|m| m.set(None));

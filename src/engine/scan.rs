@@ -140,7 +140,11 @@ impl Engine {
             log_mode: false,
             selection_memo: vec![
                 std::cell::Cell::new(None);
-                self.selections.iter().map(Vec::len).max().unwrap_or(0)
+                self.rules
+                    .iter()
+                    .map(|r| r.selections.len())
+                    .max()
+                    .unwrap_or(0)
             ],
             deadline: None,
             timed_out: false,

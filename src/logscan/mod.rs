@@ -17,7 +17,7 @@ pub use split::SplitInput;
 
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jiff::tz::TimeZone;
 
@@ -79,9 +79,6 @@ pub enum LogError {
     /// delivered.
     #[error("{0} (findings up to this point were reported)")]
     Broken(#[source] io::Error),
-    /// The pass that numbers the parts of a split log failed.
-    #[error("{0} (findings of the parts before were reported)")]
-    Numbering(#[source] io::Error),
     /// Getting to where the scan starts failed.
     #[error("{0}")]
     Start(#[source] io::Error),
@@ -166,17 +163,15 @@ impl LogScannerBuilder {
         self
     }
 
-    /// The scanner for these rules and lists; the line filter is built here, once.
+    /// The scanner for these rules and lists. Its line filter is built once, when the
+    /// first log is met: a sweep of a web root without logs never pays for it.
     #[must_use]
     pub fn build(self, engine: Arc<Engine>, iocs: Arc<IocSet>) -> LogScanner {
-        let filter = match self.prefilter {
-            Prefilter::Lines => LineFilter::new(&engine, &iocs),
-            Prefilter::Off => LineFilter::every_line(),
-        };
         LogScanner {
             engine,
             iocs,
-            filter,
+            prefilter: self.prefilter,
+            filter: OnceLock::new(),
             options: self.options,
             policy: self.policy,
             threads: self.threads,
@@ -189,7 +184,8 @@ impl LogScannerBuilder {
 pub struct LogScanner {
     engine: Arc<Engine>,
     iocs: Arc<IocSet>,
-    filter: LineFilter,
+    prefilter: Prefilter,
+    filter: OnceLock<LineFilter>,
     options: LogOptions,
     policy: Policy,
     threads: usize,
@@ -345,6 +341,14 @@ impl LogScanner {
         LogScannerBuilder::new()
     }
 
+    /// The line filter, built the first time a log is read.
+    fn filter(&self) -> &LineFilter {
+        self.filter.get_or_init(|| match self.prefilter {
+            Prefilter::Lines => LineFilter::new(&self.engine, &self.iocs),
+            Prefilter::Off => LineFilter::every_line(),
+        })
+    }
+
     /// Whether a plain log of `format` with `remaining` bytes to read is split across
     /// threads (ULS records span lines, so ULS logs never are).
     #[must_use]
@@ -388,7 +392,7 @@ impl LogScanner {
         let mut reader = LineReader::new(&mut tally, head, self.options.max_line)
             .starting_at(start.line, start.offset)
             .holding_partial_line(hold);
-        let mut lines = Lines::new(ctx, &self.filter, fields_line, columns, start.offset, sink);
+        let mut lines = Lines::new(ctx, self.filter(), fields_line, columns, start.offset, sink);
         let result = reader.visit(&mut lines);
         let next = reader.position();
         drop(reader);

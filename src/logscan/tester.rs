@@ -22,7 +22,7 @@ use super::{LogInput, LogOutcome, LogScanner, Prefilter, Sink, SplitInput, Start
 /// How findings are compared: where, which rule, which indicator in which field.
 type Seen = Vec<String>;
 
-fn describe(f: &Finding) -> String {
+pub(super) fn describe(f: &Finding) -> String {
     let (line, offset) = match &f.subject {
         Subject::Log(l) => (l.line, l.offset),
         Subject::File(_) => (0, 0),
@@ -230,7 +230,7 @@ impl LogTester {
     }
 }
 
-fn setup() -> &'static (Arc<Engine>, Arc<IocSet>) {
+pub(super) fn setup() -> &'static (Arc<Engine>, Arc<IocSet>) {
     static SETUP: OnceLock<(Arc<Engine>, Arc<IocSet>)> = OnceLock::new();
     SETUP.get_or_init(|| {
         let mut l = Loader::new();
