@@ -38,9 +38,14 @@ pub(crate) enum Lang {
 impl Lang {
     /// True when `raw` holds a form some fold or resolution of the language starts from.
     fn may_fold(self, raw: &[u8]) -> bool {
+        // Not UTF-8 mode, so that the word boundaries can be ASCII ones (see `PHP_FOLDS`).
         static FOLDS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
-            [PHP_FOLDS, JAVA_FOLDS, DOTNET_FOLDS]
-                .map(|p| Regex::new(p).expect("fold triggers are valid regexes"))
+            [PHP_FOLDS, JAVA_FOLDS, DOTNET_FOLDS].map(|p| {
+                Regex::builder()
+                    .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+                    .build(p)
+                    .expect("fold triggers are valid regexes")
+            })
         });
         let i = match self {
             Lang::Php => 0,
@@ -67,9 +72,15 @@ impl Lang {
 /// a call of a variable or of a value, a variable variable, or a call of a decoder or string
 /// builder. Code with none of these has a view that differs only in layout, so it is not
 /// lexed at all: most files of a web root, at the cost of one search over their bytes.
-const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|\b(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
+///
+/// The word boundaries are ASCII ones (`(?-u:\b)`): a Unicode `\b` makes the regex crate's
+/// lazy DFA give up at the first non-ASCII byte and fall back to a far slower engine, which
+/// real code (translations, names, symbols) meets in most files. Next to an ASCII letter of
+/// these words an ASCII boundary holds wherever a Unicode one does (it also holds next to a
+/// non-ASCII letter), so no file that was lexed before is skipped now.
+const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|(?-u:\b)(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
 const JAVA_FOLDS: &str = r#"["')]\s*\+\s*["'(]|\(\s*char\s*\)|new\s+String\s*\(|StringBu(?:ilder|ffer)|[Bb]ase64|BASE64|fromCharCode|\.reverse\s*\(|\.concat\s*\(|valueOf\s*\(\s*["']"#;
-const DOTNET_FOLDS: &str = r#"(?i)["')]\s*[&+]\s*["'(c]|\bchr[wb]?\$?\s*\(|strreverse|frombase64string|\(\s*char\s*\)|fromcharcode|string\.concat|new\s+string\s*\(|unescape\s*\(|\beval\s*\(|\bexecute(?:global)?\b"#;
+const DOTNET_FOLDS: &str = r#"(?i)["')]\s*[&+]\s*["'(c]|(?-u:\b)chr[wb]?\$?\s*\(|strreverse|frombase64string|\(\s*char\s*\)|fromcharcode|string\.concat|new\s+string\s*\(|unescape\s*\(|(?-u:\b)eval\s*\(|(?-u:\b)execute(?:global)?(?-u:\b)"#;
 
 /// Decodes standard or URL-safe Base64 (padding optional). `lenient` skips bytes outside the
 /// alphabet, as PHP's `base64_decode` does; otherwise only white space and `=` are skipped
@@ -215,4 +226,70 @@ fn hides_tokens(raw: &[u8]) -> bool {
     escapes
         || memchr::memmem::find_iter(raw, b"/*").any(|i| i > 0 && glued(raw[i - 1]))
         || memchr::memmem::find_iter(raw, b"*/").any(|i| raw.get(i + 2).is_some_and(|&b| glued(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use regex_automata::meta::Regex;
+
+    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS};
+
+    /// The triggers as they were with Unicode word boundaries, in UTF-8 mode.
+    fn unicode_boundaries(pattern: &str) -> Regex {
+        Regex::new(&pattern.replace("(?-u:\\b)", "\\b")).unwrap()
+    }
+
+    fn pieces() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "eval",
+            "Eval",
+            "execute",
+            "executeglobal",
+            "chr",
+            "chrw$",
+            "assert",
+            "strrev",
+            "(",
+            " (",
+            "\u{a0}(",
+            "é",
+            "ſ",
+            "K",
+            "_",
+            "a",
+            "1",
+            " ",
+            "\n",
+            "\u{2003}",
+            "\u{00ff}",
+            "$",
+            "\"",
+            "'",
+            ".",
+            "&",
+        ]);
+        prop::collection::vec(piece, 0..10).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// A file whose text made the Unicode-boundary triggers fire still makes them fire:
+        /// nothing lexed before is skipped now.
+        #[test]
+        fn ascii_boundaries_skip_nothing_unicode_ones_lexed(text in pieces()) {
+            for (lang, pattern) in [(Lang::Php, PHP_FOLDS), (Lang::DotNet, DOTNET_FOLDS)] {
+                if unicode_boundaries(pattern).is_match(text.as_bytes()) {
+                    prop_assert!(lang.may_fold(text.as_bytes()), "{:?}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn boundaries_next_to_non_ascii_letters() {
+        assert!(Lang::Php.may_fold("é eval (".as_bytes()));
+        assert!(!Lang::Php.may_fold("xé_eval(".as_bytes()));
+        assert!(Lang::DotNet.may_fold("Executeé".as_bytes()));
+        assert!(!Lang::DotNet.may_fold(b"executes"));
+    }
 }

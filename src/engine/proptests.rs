@@ -87,6 +87,27 @@ proptest! {
         prop_assert_eq!(fired, reference, "regex {}", re);
     }
 
+    /// A regex with no atom at all, searched only around the rare byte every match holds,
+    /// counts the same matches as a search of the whole buffer.
+    #[test]
+    fn atomless_rare_byte_regexes_count_what_a_whole_buffer_search_finds(
+        before in 0usize..30,
+        after in 1usize..30,
+        hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'\n'), Just(b'^')], 0..400),
+    ) {
+        let re = format!("[ab]{{0,{before}}}\\^[^\\n]{{1,{after}}}");
+        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
+        let mut l = Loader::new();
+        l.add_text("p.yml", &text);
+        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+        prop_assert_eq!(engine.slow_patterns().len(), 1);
+        let mut scratch = engine.scratch();
+        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
+        let got = hits.first().map_or(0, |h| h.match_count);
+        let reference = regex::bytes::Regex::new(&format!("(?-u){re}")).unwrap().find_iter(&hay).count() as u64;
+        prop_assert_eq!(got, reference, "regex {}", re);
+    }
+
     #[test]
     fn regex_verdicts_match_a_whole_buffer_search(
         lit in "[a-c]{3,5}",

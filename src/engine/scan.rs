@@ -318,7 +318,12 @@ impl Engine {
                 s.windows[pi] = hits;
                 continue;
             }
-            let windows = search_windows(&hits, re.reach(), buf.len());
+            let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
+                // A regex without atoms that needs a rare byte: every match holds one of
+                // its occurrences, so only the bytes around them are searched.
+                (true, Some(b), Some(m)) if m <= 1 << 16 => rare_byte_windows(buf, b, m),
+                _ => search_windows(&hits, re.reach(), buf.len()),
+            };
             'windows: for (from, to) in windows {
                 let mut at = from;
                 while at < to {
@@ -502,6 +507,25 @@ fn search_windows(
     windows.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
     for w in windows {
+        match merged.last_mut() {
+            Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+            _ => merged.push(w),
+        }
+    }
+    merged
+}
+
+/// Where a regex whose matches are at most `max_len` bytes long and all hold `byte` can
+/// match: around each occurrence of the byte, as far as a match reaches either side.
+/// Overlapping windows are merged as they come, so there are at most `len / max_len` of
+/// them however often the byte occurs.
+fn rare_byte_windows(buf: &[u8], byte: u8, max_len: usize) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for at in memchr::memchr_iter(byte, buf) {
+        let w = (
+            at.saturating_sub(max_len),
+            at.saturating_add(1).saturating_add(max_len).min(buf.len()),
+        );
         match merged.last_mut() {
             Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
             _ => merged.push(w),
