@@ -79,7 +79,7 @@ impl Loader {
     /// Adds the rules compiled into the binary.
     pub fn add_bundled(&mut self) {
         for (path, text) in BUNDLED {
-            self.add_text(&format!("bundled:{path}"), text);
+            self.add_text_as(&format!("bundled:{path}"), text, true);
         }
     }
 
@@ -163,10 +163,11 @@ impl Loader {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     self.files.push(path.to_path_buf());
+                    let label = file_label(path);
                     if sigma {
-                        self.add_sigma_text(&path.display().to_string(), &text);
+                        self.add_sigma_text(&label, &text);
                     } else {
-                        self.add_text(&path.display().to_string(), &text);
+                        self.add_text(&label, &text);
                     }
                 }
                 Err(e) => self.diagnostics.push(file_diagnostic(
@@ -184,12 +185,20 @@ impl Loader {
 
     /// Adds rules from a text; `label` names it in diagnostics.
     pub fn add_text(&mut self, label: &str, text: &str) {
+        self.add_text_as(label, text, false);
+    }
+
+    /// `trusted`: a bundled file (see `diag::Sink::is_trusted`).
+    fn add_text_as(&mut self, label: &str, text: &str, trusted: bool) {
         let source: Arc<str> = Arc::from(label);
         let stem = Path::new(label.trim_start_matches("bundled:"))
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut sink = diag::Sink::new(label, text);
+        if trusted {
+            sink = sink.trusted();
+        }
         let rules = load::load_text(&mut sink, &source, &stem, text);
         self.accept(sink, source, text, rules);
     }
@@ -343,12 +352,37 @@ fn id_position(text: &str, id: &str, nth: usize) -> Pos {
     Pos::new(1, 1)
 }
 
+/// How a rule file read from disk is named as a rule's source: its path, never in the
+/// `bundled:` form that marks the rules built into the binary (a file a user named
+/// `bundled:x.yml` is `./bundled:x.yml`).
+fn file_label(path: &Path) -> String {
+    let label = path.display().to_string();
+    if label.starts_with("bundled:") {
+        format!("./{label}")
+    } else {
+        label
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn bundled_rules_load_without_errors() {
+        // As a user's files, every check runs (regexes included); bundled, they are trusted.
+        let mut l = Loader::new();
+        for (path, text) in BUNDLED {
+            l.add_text(path, text);
+        }
+        let errors: Vec<String> = l
+            .diagnostics()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(!l.rules().is_empty());
         let mut l = Loader::new();
         l.add_bundled();
         let errors: Vec<String> = l
@@ -359,6 +393,18 @@ mod tests {
             .collect();
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         assert!(!l.rules().is_empty());
+    }
+
+    #[test]
+    fn only_the_built_in_files_are_bundled() {
+        assert_eq!(file_label(Path::new("bundled:x.yml")), "./bundled:x.yml");
+        assert_eq!(
+            file_label(Path::new("/r/bundled:x.yml")),
+            "/r/bundled:x.yml"
+        );
+        let mut l = Loader::new();
+        l.add_bundled();
+        assert!(l.rules().iter().all(|r| r.source.starts_with("bundled:")));
     }
 
     #[test]
