@@ -125,12 +125,10 @@ def day_of(k):
     return 19 + k  # 2025-07-19 onwards; K stays below 13 in July
 
 
-def iis_file(path, budget, k, rng, pools, iocs, counter):
-    internal, external = pools
-    day = day_of(k)
-    header = ("#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
-              "#Date: 2025-07-%02d 00:00:00\r\n%s\r\n" % (day, IIS_FIELDS))
-    est_lines = max(1, budget // 280)  # about 280 bytes a line
+def write_day(path, budget, header, line_len, counter, make_line):
+    """Writes `header`, then lines from make_line(n, secs) (n counts lines across files, secs
+    spreads them over the day) until `budget` bytes, in batches. Returns the line count."""
+    est_lines = max(1, budget // line_len)
     written = 0
     i = 0
     with open(path, "w", newline="") as f:
@@ -143,27 +141,7 @@ def iis_file(path, budget, k, rng, pools, iocs, counter):
                 n = counter[0] = counter[0] + 1
                 secs = min(86399, i * 86400 // est_lines)
                 i += 1
-                ts = "2025-07-%02d %02d:%02d:%02d" % (day, secs // 3600, secs // 60 % 60, secs % 60)
-                proxied = rng.random() < 0.3
-                if n % ATTACK_EVERY == 0:
-                    method, stem, query, ua, ref, status = IIS_ATTACKS[(n // ATTACK_EVERY) % len(IIS_ATTACKS)]
-                    user, sub = "-", "0"
-                    addr = rng.choice(external)
-                else:
-                    method, stem, query, user, ua, ref, status = OT.sharepoint_request(rng)
-                    sub = "2" if status == "401" else "0"
-                    addr = rng.choice(external) if proxied else rng.choice(internal)
-                    ua = ua.replace(" ", "+")
-                    ref = ref.replace(" ", "+")
-                if n % IOC_EVERY == 0:
-                    addr = iocs[(n // IOC_EVERY * 7919) % len(iocs)]
-                if proxied:
-                    cip, xff = PROXIES[n & 1], addr
-                else:
-                    cip, xff = addr, "-"
-                line = "%s %s %s %s %s 443 %s %s %s %s %s %s %s 0 %d %s\r\n" % (
-                    ts, SERVER_IP, method, stem.replace(" ", "+"), query, user, cip, ua, ref, HOST,
-                    status, sub, rng.randrange(1, 900), xff)
+                line = make_line(n, secs)
                 out.append(line)
                 blen += len(line)
                 if written + blen >= budget:
@@ -172,38 +150,55 @@ def iis_file(path, budget, k, rng, pools, iocs, counter):
             f.write(block)
             written += len(block)
     return i
+
+
+def iis_file(path, budget, k, rng, pools, iocs, counter):
+    internal, external = pools
+    day = day_of(k)
+    header = ("#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
+              "#Date: 2025-07-%02d 00:00:00\r\n%s\r\n" % (day, IIS_FIELDS))
+
+    def line(n, secs):
+        ts = "2025-07-%02d %02d:%02d:%02d" % (day, secs // 3600, secs // 60 % 60, secs % 60)
+        proxied = rng.random() < 0.3
+        if n % ATTACK_EVERY == 0:
+            method, stem, query, ua, ref, status = IIS_ATTACKS[(n // ATTACK_EVERY) % len(IIS_ATTACKS)]
+            user, sub = "-", "0"
+            addr = rng.choice(external)
+        else:
+            method, stem, query, user, ua, ref, status = OT.sharepoint_request(rng)
+            sub = "2" if status == "401" else "0"
+            addr = rng.choice(external) if proxied else rng.choice(internal)
+            ua = ua.replace(" ", "+")
+            ref = ref.replace(" ", "+")
+        if n % IOC_EVERY == 0:
+            addr = iocs[(n // IOC_EVERY * 7919) % len(iocs)]
+        if proxied:
+            cip, xff = PROXIES[n & 1], addr
+        else:
+            cip, xff = addr, "-"
+        return "%s %s %s %s %s 443 %s %s %s %s %s %s %s 0 %d %s\r\n" % (
+            ts, SERVER_IP, method, stem.replace(" ", "+"), query, user, cip, ua, ref, HOST,
+            status, sub, rng.randrange(1, 900), xff)
+
+    return write_day(path, budget, header, 280, counter, line)  # about 280 bytes a line
 
 
 def combined_file(path, budget, k, rng, pools, iocs, counter, request):
     _, external = pools
     day = day_of(k)
-    est_lines = max(1, budget // 225)  # about 225 bytes a line
-    written = 0
-    i = 0
-    with open(path, "w", newline="") as f:
-        while written < budget:
-            out = []
-            blen = 0
-            for _ in range(BATCH):
-                n = counter[0] = counter[0] + 1
-                secs = min(86399, i * 86400 // est_lines)
-                i += 1
-                ts = "%02d/Jul/2025:%02d:%02d:%02d +0000" % (day, secs // 3600, secs // 60 % 60, secs % 60)
-                if n % ATTACK_EVERY == 0:
-                    method, target, ua, ref, status = COMBINED_ATTACKS[(n // ATTACK_EVERY) % len(COMBINED_ATTACKS)]
-                else:
-                    method, target, ua, ref, status = request(rng)
-                addr = iocs[(n // IOC_EVERY * 7919) % len(iocs)] if n % IOC_EVERY == 0 else rng.choice(external)
-                line = '%s - - [%s] "%s %s HTTP/1.1" %s %d "%s" "%s"\n' % (
-                    addr, ts, method, target.replace(" ", "%20"), status, rng.randrange(0, 60000), ref, ua)
-                out.append(line)
-                blen += len(line)
-                if written + blen >= budget:
-                    break
-            block = "".join(out)
-            f.write(block)
-            written += len(block)
-    return i
+
+    def line(n, secs):
+        ts = "%02d/Jul/2025:%02d:%02d:%02d +0000" % (day, secs // 3600, secs // 60 % 60, secs % 60)
+        if n % ATTACK_EVERY == 0:
+            method, target, ua, ref, status = COMBINED_ATTACKS[(n // ATTACK_EVERY) % len(COMBINED_ATTACKS)]
+        else:
+            method, target, ua, ref, status = request(rng)
+        addr = iocs[(n // IOC_EVERY * 7919) % len(iocs)] if n % IOC_EVERY == 0 else rng.choice(external)
+        return '%s - - [%s] "%s %s HTTP/1.1" %s %d "%s" "%s"\n' % (
+            addr, ts, method, target.replace(" ", "%20"), status, rng.randrange(0, 60000), ref, ua)
+
+    return write_day(path, budget, "", 225, counter, line)  # about 225 bytes a line
 
 
 def main():
