@@ -371,28 +371,22 @@ mod tests {
     #[test]
     fn bundled_rules_load_without_errors() {
         // As a user's files, every check runs (regexes included); bundled, they are trusted.
-        let mut l = Loader::new();
+        let mut as_user = Loader::new();
         for (path, text) in BUNDLED {
-            l.add_text(path, text);
+            as_user.add_text(path, text);
         }
-        let errors: Vec<String> = l
-            .diagnostics()
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{}", errors.join("\n"));
-        assert!(!l.rules().is_empty());
-        let mut l = Loader::new();
-        l.add_bundled();
-        let errors: Vec<String> = l
-            .diagnostics()
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{}", errors.join("\n"));
-        assert!(!l.rules().is_empty());
+        let mut bundled = Loader::new();
+        bundled.add_bundled();
+        for l in [as_user, bundled] {
+            let errors: Vec<String> = l
+                .diagnostics()
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}", errors.join("\n"));
+            assert!(!l.rules().is_empty());
+        }
     }
 
     #[test]
