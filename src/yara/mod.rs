@@ -327,15 +327,49 @@ fn compile(
     )
 }
 
-/// Whether a line of `text` starts a rule declaration (`rule`, `private rule`, `global
-/// rule`, in any order of the two modifiers).
+/// Whether a line of `text`, comments left out, starts a rule declaration (`rule`,
+/// `private rule`, `global rule`, in any order of the two modifiers). A file whose rules
+/// are all commented out (signature-base's `apt_flame2_orchestrator.yar`) declares none.
 #[cfg(feature = "yara")]
 fn declares_rules(text: &str) -> bool {
-    text.lines().any(|line| {
+    without_comments(text).lines().any(|line| {
         line.split_whitespace()
             .find(|w| *w != "private" && *w != "global")
             == Some("rule")
     })
+}
+
+/// `text` with its `/* */` and `//` comments blanked (line breaks kept), outside double
+/// quoted strings and after no backslash (`\/*` in a regex is no comment).
+#[cfg(any(feature = "yara", test))]
+fn without_comments(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut start) = (0, 0);
+    let mut in_string = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'"' => in_string = !in_string,
+            b'\n' => in_string = false,
+            b'/' if !in_string && matches!(b.get(i + 1), Some(b'*' | b'/')) => {
+                out.push_str(&text[start..i]);
+                let end = if b[i + 1] == b'*' {
+                    text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2)
+                } else {
+                    text[i..].find('\n').map_or(b.len(), |e| i + e)
+                };
+                out.extend(text[i..end].chars().filter(|&c| c == '\n'));
+                i = end;
+                start = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(text.get(start..).unwrap_or(""));
+    out
 }
 
 #[cfg(feature = "yara")]
@@ -630,6 +664,21 @@ impl YaraRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commented_rules_are_not_declared() {
+        let text = "/* Limited support\n/*\nrule A { condition: true }\n*/\n// rule B\nx = \"/* rule C\"\n";
+        assert_eq!(without_comments(text), "\n\n\n\n\nx = \"/* rule C\"\n");
+        // A regex's escaped slash opens no comment.
+        assert_eq!(without_comments("a \\/* b */ c"), "a \\/* b */ c");
+        #[cfg(feature = "yara")]
+        {
+            assert!(!declares_rules(text));
+            assert!(declares_rules(
+                "/* x */\nprivate rule A { condition: true }"
+            ));
+        }
+    }
 
     #[test]
     fn severity_from_score_and_words() {
