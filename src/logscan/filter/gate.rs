@@ -29,6 +29,8 @@ pub(super) struct Gate {
     /// shorter literal stands for it in stage one (which then lets through lines that do
     /// not hold it). A line passes for the rules one of whose alternatives has every clause.
     checks: Vec<Vec<u32>>,
+    /// The bytes of the primary literals: a line's escapes are decoded for stage one only
+    /// when they decode to one of these (or to what could form another escape).
     primary_bytes: ByteSet,
     /// The distinct clauses of `checks`, each one searcher and the bytes of its literals.
     clauses: Vec<(AhoCorasick, ByteSet)>,
