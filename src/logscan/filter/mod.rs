@@ -141,7 +141,9 @@ impl LineFilter {
         if let Some(gate) = &self.gate {
             gate.mark(chunk, base, marks);
         }
-        if format == LogFormat::Iis {
+        // Only IOC addresses need the client columns of every line; a `--since`/`--until`
+        // window reads the time columns from the line's own bytes.
+        if format == LogFormat::Iis && self.check_ips {
             marks.spaces.fill(chunk);
             marks.spaces_base = Some(base);
         }
@@ -168,6 +170,10 @@ impl LineFilter {
                     || lookup.iocs.line_may_match(line)))
         {
             return Verdict::Parse;
+        }
+        // Nothing left to look up in a line the gate passed over.
+        if !self.check_ips && lookup.window.is_open() {
+            return Verdict::Skip;
         }
         let (clients, time) = match lookup.format {
             LogFormat::Iis => {
