@@ -467,3 +467,22 @@ fn an_ioc_list_alone_is_enough_to_sweep_with() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no rules loaded"));
 }
+
+/// Behind a proxy that logs no client (`c-ip` is `-`), the address in X-Forwarded-For is
+/// still matched, with or without its port; the server's own `s-ip` never is.
+#[test]
+fn forwarded_for_with_a_port_matches_when_the_client_field_is_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let fields = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) sc-status time-taken X-Forwarded-For\n";
+    let log = format!(
+        "#Software: Microsoft Internet Information Services 10.0\n{fields}\
+         2025-07-19 10:00:00 10.0.0.5 GET /a.aspx - 443 - Mozilla/5.0 200 15 203.0.113.77:5555\n\
+         2025-07-19 10:00:01 10.0.0.5 GET /b.aspx - 443 - Mozilla/5.0 200 15 198.51.100.9\n"
+    );
+    write(dir.path(), "W3SVC1/u_ex250719.log", log.as_bytes());
+    let list = dir.path().join("iocs.txt");
+    std::fs::write(&list, "203.0.113.77\n10.0.0.5\n").unwrap();
+    let (c, matched, summary) = ioc_scan(&list, &dir.path().join("W3SVC1"));
+    assert_eq!(c, 1, "{summary}");
+    assert_eq!(matched, ["203.0.113.77:5555"], "{summary}");
+}

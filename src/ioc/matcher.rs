@@ -106,8 +106,11 @@ impl IocSet {
                 out.push(IocMatch::new(i, field, matched));
             }
         };
+        // A client field logged as `-` (IIS behind some proxies) still leaves
+        // X-Forwarded-For to read field by field: the whole line would hold the server's
+        // own address, and the header's `addr:port` form is not one token.
         let parsed = matches!(format, LogFormat::Iis | LogFormat::Combined)
-            && rec.get(Field::ClientIp).is_some();
+            && (rec.get(Field::ClientIp).is_some() || rec.get(Field::ForwardedFor).is_some());
         if !parsed {
             for (i, token) in self.ip_tokens(raw) {
                 add(i, "line", token);
@@ -217,15 +220,33 @@ impl IocSet {
             if glued || token.len() < 2 {
                 continue;
             }
+            // `a.b.c.d:port` is one run of these bytes; an IPv6 address with a port is
+            // bracketed, so its run ends before the `]` and needs nothing more.
             let parsed = std::str::from_utf8(token)
                 .ok()
-                .and_then(|t| t.parse::<IpAddr>().ok());
+                .and_then(|t| t.parse::<IpAddr>().ok())
+                .or_else(|| with_port(token));
             if let Some(i) = parsed.and_then(|ip| self.ips.lookup(ip)) {
                 out.push((i, token));
             }
         }
         out
     }
+}
+
+/// An IPv4 address followed by `:port` (`203.0.113.77:5555`), as free text writes a
+/// connection's peer.
+fn with_port(token: &[u8]) -> Option<IpAddr> {
+    let (addr, port) = token.split_at(token.iter().rposition(|&b| b == b':')?);
+    let port = &port[1..];
+    if port.is_empty() || port.len() > 5 || !port.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(addr)
+        .ok()?
+        .parse::<std::net::Ipv4Addr>()
+        .ok()
+        .map(IpAddr::V4)
 }
 
 /// A `Host` header value without its port (`portal.contoso.test:443`).
@@ -274,6 +295,30 @@ mod tests {
         assert_eq!(hits("x=10.1.2.3."), 1);
         assert_eq!(hits("host10.1.2.3"), 0);
         assert_eq!(hits("from [2001:db8::7]:443"), 1);
+        assert_eq!(hits("peer 10.1.2.3:5555 closed"), 1);
+        assert_eq!(hits("peer 10.1.2.34:5555 closed"), 0);
+        assert_eq!(hits("peer 10.1.2.3:123456 closed"), 0);
+        assert_eq!(hits("peer 10.1.2.3: closed"), 1);
+    }
+
+    #[test]
+    fn forwarded_for_is_read_when_the_client_field_is_a_dash() {
+        let s = iocs("203.0.113.77\n10.0.0.5\n");
+        let cols = IisColumns::from_directive(
+            b"#Fields: date time s-ip cs-method cs-uri-stem c-ip X-Forwarded-For",
+        )
+        .unwrap();
+        let line = b"2025-07-19 10:00:00 10.0.0.5 GET /default.aspx - 203.0.113.77:5555";
+        let hits = s.record_matches(&cols.parse(line), line, LogFormat::Iis);
+        let got: Vec<(&str, &str)> = hits
+            .iter()
+            .map(|h| (s.indicators[h.indicator].value.as_str(), h.field.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("203.0.113.77", "x-forwarded-for")],
+            "the server's own address s-ip is not a client"
+        );
     }
 
     #[test]
