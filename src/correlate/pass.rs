@@ -123,7 +123,6 @@ pub(super) struct Request {
     /// Percent-decoded, without the query.
     pub url_path: Option<String>,
     pub status: Option<u16>,
-    pub user_agent: Option<String>,
 }
 
 impl Request {
@@ -139,24 +138,25 @@ impl Request {
         let forwarded = get(Field::ForwardedFor).map(addrs).unwrap_or_default();
         let direct = get(Field::ClientIp).and_then(|v| addrs(v).into_iter().next());
         let client = client_of(direct, &forwarded);
-        let user_agent = get(Field::UserAgent).map(|v| {
-            let ua = text(v);
-            // IIS logs a space in a user agent as `+`.
-            if record.format == LogFormat::Iis {
-                ua.replace('+', " ")
-            } else {
-                ua
-            }
-        });
         Request {
             time: record.time,
             client,
             method: get(Field::Method).map(text),
             url_path: get(Field::UriStem).map(|s| text(&percent_decode(s))),
             status: get(Field::Status).and_then(|s| std::str::from_utf8(s).ok()?.parse().ok()),
-            user_agent,
             record,
         }
+    }
+
+    /// Read when a request joins a webshell, not held by every request a pass returns.
+    pub(super) fn user_agent(&self) -> Option<String> {
+        let ua = String::from_utf8_lossy(self.record.field(Field::UserAgent)?).into_owned();
+        // IIS logs a space in a user agent as `+`.
+        Some(if self.record.format == LogFormat::Iis {
+            ua.replace('+', " ")
+        } else {
+            ua
+        })
     }
 
     /// IIS serves paths case-insensitively; Apache and nginx do not.

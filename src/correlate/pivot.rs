@@ -141,14 +141,7 @@ impl<'a> Pivoting<'a> {
         }
         self.passes += 1;
         let out = pass::run(self.config, logs, needles, self.sink, self.stats, self.stop);
-        // A record that holds two needles (a webshell's name and a pivot address) comes
-        // once per needle: each record is kept, and named, once.
-        let mut once = HashSet::new();
-        let mut found: Vec<Request> = out
-            .requests
-            .into_iter()
-            .filter(|r| once.insert((r.record.path.clone(), r.record.offset)))
-            .collect();
+        let mut found = out.requests;
         // In the order things happened, so that lists of clients read as a story and the
         // output is the same whatever order the threads delivered it in.
         found.sort_by(|a, b| {
@@ -158,6 +151,10 @@ impl<'a> Pivoting<'a> {
                 b.record.offset,
             ))
         });
+        // A record that holds two needles (a webshell's name and a pivot address) comes
+        // once per needle, its copies now side by side: each record is kept, and named,
+        // once (without a set of every key a pass found).
+        found.dedup_by(|a, b| a.record.offset == b.record.offset && a.record.path == b.record.path);
         found
     }
 
