@@ -95,6 +95,12 @@ pub struct Stats {
     /// Lines and ULS records an incremental sweep left to the next one (see [`LogCounts`]).
     pub log_lines_pending: AtomicU64,
     pub log_lines_unparsed: AtomicU64,
+    /// Pivot events written, and found but not written (past the bound on what the pivot
+    /// holds): every one found is in one of the two.
+    pub pivot_events: AtomicU64,
+    pub pivot_events_not_shown: AtomicU64,
+    /// Clients of exploit requests the server all refused: not followed by the pivot.
+    pub pivot_addresses_refused: AtomicU64,
     /// The first [`LISTED_SYMLINKS`] links not followed, for the summary.
     symlinks_not_followed: Mutex<Vec<String>>,
     /// Event lines for gaps (errors, skips that leave content unexamined) and for other
@@ -185,6 +191,11 @@ impl Stats {
             findings_carried_over: self.findings_carried_over.load(Relaxed),
             files_unchanged: self.files_unchanged.load(Relaxed),
             events_left_out: self.events_left_out(),
+            pivot: PivotCounts {
+                events: self.pivot_events.load(Relaxed),
+                events_not_shown: self.pivot_events_not_shown.load(Relaxed),
+                addresses_refused: self.pivot_addresses_refused.load(Relaxed),
+            },
             logs: LogCounts {
                 logs_scanned: self.logs_scanned.load(Relaxed),
                 resumed: self.logs_resumed.load(Relaxed),
@@ -273,6 +284,7 @@ pub struct Summary {
     pub files_unchanged: u64,
     /// Error and skip event lines not written (over [`MAX_EVENTS`]); counted above.
     pub events_left_out: u64,
+    pub pivot: PivotCounts,
     pub logs: LogCounts,
     pub complete: bool,
     /// The first links not followed, sorted (their count is `files_skipped["symlink"]`).
@@ -297,6 +309,19 @@ pub struct SyslogCounts {
     pub resent: u64,
     /// Over UDP, too large for one datagram (counted as undelivered too).
     pub oversized: u64,
+}
+
+/// What the pivot wrote and what it left out (see `correlate`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PivotCounts {
+    /// Pivot events written.
+    pub events: u64,
+    /// Pivot events found but not written: past the first of each address that the pivot
+    /// holds. Written + not shown = found.
+    pub events_not_shown: u64,
+    /// Clients of exploit requests that the server all refused (400 or above): not
+    /// followed.
+    pub addresses_refused: u64,
 }
 
 /// What the log part of a scan did.
@@ -379,6 +404,13 @@ impl Summary {
         }
         if self.findings_allowed > 0 {
             s.push_str(&format!(", {} allowed by allowlist", self.findings_allowed));
+        }
+        if self.pivot.events_not_shown > 0 {
+            s.push_str(&format!(
+                ", {} pivot events ({} not shown)",
+                self.pivot.events + self.pivot.events_not_shown,
+                self.pivot.events_not_shown
+            ));
         }
         s.push_str(&format!(", {} errors", self.errors));
         if self.files_unchanged > 0 {

@@ -58,6 +58,13 @@ impl Exploit {
     }
 }
 
+/// Whether the server answered an exploit request (below 400, or no status logged). A
+/// request it refused (401, 404, 500) exploited nothing: mass scanners send the ToolShell
+/// POST all day. Both the drops and the pivot's exploit seeds start only from these.
+pub(super) fn answered(r: &Request) -> bool {
+    r.status.is_none_or(|s| s < 400)
+}
+
 /// The drops: for each script, the nearest exploit before it whose folder serves it.
 pub(super) fn find(
     exploits: &[Exploit],
@@ -65,12 +72,7 @@ pub(super) fn find(
     map: &WebrootMap,
     read: &ReadPolicy,
 ) -> Vec<Finding> {
-    // A request the server refused (401, 404, 500) exploited nothing: mass scanners send
-    // the ToolShell POST all day.
-    let mut by_time: Vec<&Exploit> = exploits
-        .iter()
-        .filter(|e| e.request.status.is_none_or(|s| s < 400))
-        .collect();
+    let mut by_time: Vec<&Exploit> = exploits.iter().filter(|e| answered(&e.request)).collect();
     if by_time.is_empty() {
         return Vec::new();
     }

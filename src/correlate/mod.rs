@@ -11,12 +11,16 @@
 //! costs nothing.
 
 mod dropped;
+mod held;
 mod pass;
 mod pivot;
+mod record;
 mod requests;
 #[cfg(test)]
 mod tests;
 
+use std::collections::{BTreeSet, HashSet};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -45,7 +49,13 @@ pub struct Outcome {
     pub webshells_requested: u64,
     pub dropped: u64,
     pub pivot_addresses: u64,
+    /// Pivot events written.
     pub pivot_events: u64,
+    /// Pivot events found but not written, past the bound on what is held (see `held.rs`).
+    pub pivot_events_not_shown: u64,
+    /// Addresses whose exploit requests the server all refused (400 or above): not
+    /// followed for them.
+    pub refused_addresses: u64,
     pub passes: u64,
     /// How long the joins took, after the walk (milliseconds).
     pub duration_ms: u64,
@@ -54,9 +64,24 @@ pub struct Outcome {
 impl Outcome {
     /// One line for people (stderr).
     pub fn sentence(&self) -> String {
+        let mut not_shown = String::new();
+        if self.pivot_events_not_shown > 0 {
+            not_shown = format!(
+                " and {} not shown (past the first of each address)",
+                self.pivot_events_not_shown
+            );
+        }
+        let mut refused = String::new();
+        if self.refused_addresses > 0 {
+            refused = format!(
+                ", {} address(es) whose exploit requests were all refused not followed",
+                self.refused_addresses
+            );
+        }
         format!(
             "correlation: {} webshell(s) requested, {} file(s) dropped after an exploit, \
-             {} pivot event(s) from {} address(es) ({} pass(es) over the logs, {} ms)",
+             {} pivot event(s){not_shown} from {} address(es){refused} ({} pass(es) over \
+             the logs, {} ms)",
             self.webshells_requested,
             self.dropped,
             self.pivot_events,
@@ -88,6 +113,34 @@ fn map_sentence(map: &WebrootMap) -> String {
         ));
     }
     crate::output::for_terminal(text.as_bytes())
+}
+
+/// The pivot's exploit seeds: the clients of the exploit requests the server answered
+/// (each for its first, `exploits` being in time order); and the clients whose exploit
+/// requests were all refused, which are not followed: a scanner's probe that got a 404
+/// exploited nothing, and a noisy exploit rule (a recon tool's user agent tagged T1190)
+/// would otherwise make every scanner's traffic the timeline. The rule is the one "dropped
+/// after exploit" uses (`dropped::answered`).
+fn exploit_seeds(exploits: &[dropped::Exploit]) -> (Vec<Seed>, BTreeSet<IpAddr>) {
+    let mut seeds = Vec::new();
+    let mut refused = BTreeSet::new();
+    let mut answered = HashSet::new();
+    for e in exploits {
+        let Some(c) = e.request.client else {
+            continue;
+        };
+        if !dropped::answered(&e.request) {
+            refused.insert(c);
+        } else if answered.insert(c) {
+            seeds.push(Seed {
+                address: c.to_string(),
+                reason: format!("exploit rule {}", e.reference.rule_id),
+                via: "exploit",
+            });
+        }
+    }
+    refused.retain(|c| !answered.contains(c));
+    (seeds, refused)
 }
 
 /// Runs the joins over what the scan of `config` left in its evidence, sending findings
@@ -141,15 +194,16 @@ pub fn run(
         };
         key(a).cmp(&key(b))
     });
-    for e in &exploits {
-        if let Some(c) = e.request.client {
-            seen.seed(Seed {
-                address: c.to_string(),
-                reason: format!("exploit rule {}", e.reference.rule_id),
-                via: "exploit",
-            });
-        }
+    let (seeds, refused) = exploit_seeds(&exploits);
+    for seed in seeds {
+        seen.seed(seed);
     }
+    // An address followed for another reason (an IOC list) is not one left out.
+    let followed: HashSet<&str> = seen.seeds.iter().map(|s| s.address.as_str()).collect();
+    outcome.refused_addresses = refused
+        .iter()
+        .filter(|c| !followed.contains(c.to_string().as_str()))
+        .count() as u64;
     if seen.cut > 0 {
         notice(format!(
             "correlation: {} exploit finding(s) or addresses past the first {} were not \
@@ -161,15 +215,39 @@ pub fn run(
     let mut found = Vec::new();
     let dropped = dropped::find(&exploits, &seen.scripts, &map, &config.read);
     found.extend(dropped);
-    let pivots = pivot::Pivoting::new(config, &map, observer, options.hops, sink, stats, stop).run(
-        std::mem::take(&mut seen.files),
-        &seen.seeds,
-        &seen.logs,
-    );
+    let mut pivots = pivot::Pivoting::new(config, &map, observer, options.hops, sink, stats, stop)
+        .run(std::mem::take(&mut seen.files), &seen.seeds, &seen.logs);
     outcome.pivot_addresses = pivots.addresses;
     outcome.pivot_events = pivots.events.len() as u64;
+    outcome.pivot_events_not_shown = pivots.events_found - outcome.pivot_events;
     outcome.passes = pivots.passes;
-    found.extend(pivots.requested);
+    stats.pivot_events.fetch_add(outcome.pivot_events, Relaxed);
+    stats
+        .pivot_events_not_shown
+        .fetch_add(outcome.pivot_events_not_shown, Relaxed);
+    stats
+        .pivot_addresses_refused
+        .fetch_add(outcome.refused_addresses, Relaxed);
+    if outcome.refused_addresses > 0 {
+        notice(format!(
+            "correlation: {} address(es) whose exploit requests the server all refused \
+             (status 400 or above) were not followed",
+            outcome.refused_addresses
+        ));
+    }
+    if outcome.pivot_events_not_shown > 0 {
+        notice(format!(
+            "correlation: {} of {} pivot event(s) not shown: each address keeps its first {} \
+             (at most {} per address, {} in all); counted in the summary \
+             (pivot_events_not_shown)",
+            outcome.pivot_events_not_shown,
+            pivots.events_found,
+            pivots.share.min(pivot::MAX_EVENTS_PER_ADDRESS),
+            pivot::MAX_EVENTS_PER_ADDRESS,
+            pivot::MAX_EVENTS
+        ));
+    }
+    found.extend(std::mem::take(&mut pivots.requested));
     let allowed = config.policy.drop_allowed(&mut found);
     stats.findings_allowed.fetch_add(allowed, Relaxed);
     found.retain(|f| {
@@ -194,15 +272,10 @@ pub fn run(
     for f in found {
         let _ = sink.send(Message::Findings(vec![f]));
     }
-    // Events in time order: the intruder's timeline as it happened.
-    let mut batch = Vec::with_capacity(256);
-    for e in pivots.events {
-        batch.push(e);
-        if batch.len() == 256 {
-            let _ = sink.send(Message::Findings(std::mem::take(&mut batch)));
-        }
-    }
-    if !batch.is_empty() {
+    // Events in time order: the intruder's timeline as it happened. Each is made whole
+    // only now, a batch at a time.
+    for chunk in pivots.events.chunks(256) {
+        let batch = chunk.iter().map(|h| pivots.event(h)).collect();
         let _ = sink.send(Message::Findings(batch));
     }
     outcome.duration_ms = started.elapsed().as_millis() as u64;

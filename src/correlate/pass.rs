@@ -23,6 +23,8 @@ use crate::pipeline::{self, ScanConfig};
 use crate::rules::{Expr, FieldName, FieldOp, FieldTest, Rule, Scope, Selection};
 use crate::summary::Stats;
 
+use super::record::Record;
+
 /// What a pass looks for.
 #[derive(Default)]
 pub(super) struct Needles {
@@ -108,10 +110,12 @@ impl Needles {
 /// whose file-name check is one hash lookup per record whatever their number.
 const RULE_NAMES: usize = 32;
 
-/// A request record a pass found, with what the joins read from it.
+/// A request record a pass found, with what the joins read from it. The record itself is
+/// held compact (see `record.rs`): a pass over a scanner's addresses returns hundreds of
+/// thousands of them.
 #[derive(Clone, Debug)]
 pub(super) struct Request {
-    pub log: LogSubject,
+    pub record: Record,
     pub time: Option<jiff::Timestamp>,
     /// The client, as [`client_of`] reads it.
     pub client: Option<IpAddr>,
@@ -119,17 +123,12 @@ pub(super) struct Request {
     /// Percent-decoded, without the query.
     pub url_path: Option<String>,
     pub status: Option<u16>,
-    pub user_agent: Option<String>,
 }
 
 impl Request {
     pub(super) fn of(log: LogSubject) -> Request {
-        let get = |want: Field| {
-            log.fields
-                .iter()
-                .find(|(f, _)| *f == want)
-                .map(|(_, v)| v.as_slice())
-        };
+        let record = Record::of(log);
+        let get = |want: Field| record.field(want);
         let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
         let addrs = |v: &[u8]| -> Vec<IpAddr> {
             crate::common::net::logged_addrs(v)
@@ -139,34 +138,35 @@ impl Request {
         let forwarded = get(Field::ForwardedFor).map(addrs).unwrap_or_default();
         let direct = get(Field::ClientIp).and_then(|v| addrs(v).into_iter().next());
         let client = client_of(direct, &forwarded);
-        let user_agent = get(Field::UserAgent).map(|v| {
-            let ua = text(v);
-            // IIS logs a space in a user agent as `+`.
-            if log.format == LogFormat::Iis {
-                ua.replace('+', " ")
-            } else {
-                ua
-            }
-        });
         Request {
-            time: log.time,
+            time: record.time,
             client,
             method: get(Field::Method).map(text),
             url_path: get(Field::UriStem).map(|s| text(&percent_decode(s))),
             status: get(Field::Status).and_then(|s| std::str::from_utf8(s).ok()?.parse().ok()),
-            user_agent,
-            log,
+            record,
         }
+    }
+
+    /// Read when a request joins a webshell, not held by every request a pass returns.
+    pub(super) fn user_agent(&self) -> Option<String> {
+        let ua = String::from_utf8_lossy(self.record.field(Field::UserAgent)?).into_owned();
+        // IIS logs a space in a user agent as `+`.
+        Some(if self.record.format == LogFormat::Iis {
+            ua.replace('+', " ")
+        } else {
+            ua
+        })
     }
 
     /// IIS serves paths case-insensitively; Apache and nginx do not.
     pub(super) fn case_insensitive(&self) -> bool {
-        self.log.format == LogFormat::Iis
+        self.record.format == LogFormat::Iis
     }
 
     /// Where the record is, to tell two passes' copies of it apart.
     pub(super) fn key(&self) -> (PathBuf, u64) {
-        (self.log.path.clone(), self.log.offset)
+        (self.record.path.clone(), self.record.offset)
     }
 }
 

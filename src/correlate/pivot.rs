@@ -1,8 +1,9 @@
 //! The pivot: from the addresses the scan points at to every record they left.
 //!
 //! Hop 1 starts from the addresses that requested a webshell (and got an answer other
-//! than 404), that are on an IOC list, or that sent an exploit request; every record from
-//! them in every scanned log becomes a pivot event. Each further hop (`--pivot-hops`)
+//! than 404), that are on an IOC list, or that sent an exploit request the server answered
+//! (`mod.rs`); every record from them in every scanned log becomes a pivot event, held
+//! compact and bounded until the last pass (`held.rs`). Each further hop (`--pivot-hops`)
 //! follows what those addresses used: the script URLs they POSTed to with success lead to
 //! the other addresses that used the same URL the same way (a second operator of the same
 //! webshell), unless so many did that the URL is a site's ordinary form.
@@ -22,7 +23,9 @@ use crate::pipeline::{FileHit, ScanConfig, Seed};
 use crate::summary::Stats;
 use crate::webroot::WebrootMap;
 
+use super::held::{Events, Held, Limits};
 use super::pass::{self, Needles, Request};
+use super::record::Record;
 use super::requests::{COMMON_CLIENTS, Webshells};
 
 /// The most hops `--pivot-hops` takes: each is two passes over the logs.
@@ -34,16 +37,55 @@ const MAX_ADDRESSES: usize = 4096;
 const COMMON_URL: usize = 20;
 /// The pivot events of one address, in time order, past which they are counted only (a
 /// scanner's or a crawler's flood would drown the timeline and the memory).
-const MAX_EVENTS_PER_ADDRESS: usize = 10_000;
+pub(super) const MAX_EVENTS_PER_ADDRESS: usize = 10_000;
+/// The pivot events held (and written) at most, in all; past it each address keeps its
+/// first ones (see `held.rs`). About 1 KB each once compact (an IIS record and its fields):
+/// some 50 MB. An intrusion's timeline is hundreds or a few thousand requests; past this
+/// many, the events are scanners' floods, which a person does not read one by one.
+pub(super) const MAX_EVENTS: usize = 50_000;
+/// The bytes of records held at most: the bound when records are long (a 1 MiB line
+/// makes a 1 MiB event).
+const MAX_EVENT_BYTES: usize = 64 << 20;
 
 /// The pivot's result.
 pub(super) struct Pivoted {
     /// One "webshell requested" finding per file with joined requests.
     pub requested: Vec<Finding>,
-    /// The pivot events, in time order.
-    pub events: Vec<Finding>,
+    /// The pivot events, in time order; made into findings as they are written.
+    pub events: Vec<Held>,
+    /// Why each address is followed.
+    pub pivots: HashMap<IpAddr, Pivot>,
+    /// Pivot events found, held or not.
+    pub events_found: u64,
+    /// The events each address kept, when not all were.
+    pub share: usize,
     pub addresses: u64,
     pub passes: u64,
+}
+
+impl Pivoted {
+    /// A held record as the pivot event it is: from a followed address, or a request
+    /// joined with a webshell (a 404 from an address that is not followed too: its id is
+    /// named in the finding).
+    pub(super) fn event(&self, h: &Held) -> Finding {
+        // By the record's client only: an address an attacker wrote into X-Forwarded-For
+        // is not theirs to pull into the timeline.
+        let pivot = h
+            .client
+            .and_then(|c| self.pivots.get(&c))
+            .cloned()
+            .unwrap_or_else(|| Pivot {
+                address: h.client.map(|c| c.to_string()).unwrap_or_default(),
+                hop: 1,
+                reason: format!(
+                    "requested webshell {} (answered {})",
+                    h.joined.as_deref().unwrap_or_default(),
+                    status(h.status)
+                ),
+                via: "webshell_requested",
+            });
+        event(&h.record, Some(pivot))
+    }
 }
 
 pub(super) struct Pivoting<'a> {
@@ -54,8 +96,12 @@ pub(super) struct Pivoting<'a> {
     sink: &'a SyncSender<Message>,
     stats: &'a Stats,
     stop: &'a Arc<AtomicBool>,
-    /// Every record found, once (by log and offset).
-    records: BTreeMap<(PathBuf, u64), Request>,
+    /// The pivot events, bounded.
+    events: Events,
+    /// What the followed addresses POSTed to with success: (their hop, the URL as the
+    /// server compares it) to the first such record (log, offset) and its client. The next
+    /// hop starts from these.
+    posts: HashMap<(u8, String), (PathBuf, u64, IpAddr)>,
     pivots: HashMap<IpAddr, Pivot>,
     passes: u64,
 }
@@ -78,33 +124,74 @@ impl<'a> Pivoting<'a> {
             sink,
             stats,
             stop,
-            records: BTreeMap::new(),
+            events: Events::new(Limits {
+                events: MAX_EVENTS,
+                per_address: MAX_EVENTS_PER_ADDRESS,
+                bytes: MAX_EVENT_BYTES,
+            }),
+            posts: HashMap::new(),
             pivots: HashMap::new(),
             passes: 0,
         }
     }
 
-    fn pass(&mut self, logs: &[PathBuf], needles: &Needles) -> Vec<(PathBuf, u64)> {
+    fn pass(&mut self, logs: &[PathBuf], needles: &Needles) -> Vec<Request> {
         if needles.is_empty() || logs.is_empty() || self.stop.load(Relaxed) {
             return Vec::new();
         }
         self.passes += 1;
         let out = pass::run(self.config, logs, needles, self.sink, self.stats, self.stop);
-        // A record that holds two needles (a webshell's name and a pivot address) comes
-        // once per needle: each record is kept, and named, once.
-        let mut keys = Vec::new();
-        let mut once = HashSet::new();
-        for r in out.requests {
-            let key = r.key();
-            if once.insert(key.clone()) {
-                keys.push(key.clone());
-            }
-            self.records.entry(key).or_insert(r);
-        }
+        let mut found = out.requests;
         // In the order things happened, so that lists of clients read as a story and the
         // output is the same whatever order the threads delivered it in.
-        keys.sort_by_key(|k| (self.records.get(k).and_then(|r| r.time), k.clone()));
-        keys
+        found.sort_by(|a, b| {
+            (a.time, &a.record.path, a.record.offset).cmp(&(
+                b.time,
+                &b.record.path,
+                b.record.offset,
+            ))
+        });
+        // A record that holds two needles (a webshell's name and a pivot address) comes
+        // once per needle, its copies now side by side: each record is kept, and named,
+        // once (without a set of every key a pass found).
+        found.dedup_by(|a, b| a.record.offset == b.record.offset && a.record.path == b.record.path);
+        found
+    }
+
+    /// Keeps what a pass found that is a pivot event: a record of a followed address, or
+    /// a request joined with a webshell (`joined`, by log and offset). A record of an
+    /// address followed later comes again in that address's pass.
+    fn keep(&mut self, found: Vec<Request>, joined: &HashMap<(PathBuf, u64), String>) {
+        let script = |u: &str| crate::baseline::in_scope(std::path::Path::new(u));
+        let mut batch = Vec::new();
+        for r in found {
+            let pivot = r.client.and_then(|c| self.pivots.get(&c));
+            let url = joined.get(&(r.record.path.clone(), r.record.offset));
+            if pivot.is_none() && url.is_none() {
+                continue;
+            }
+            if let (Some(p), Some(u), Some(c)) = (pivot, &r.url_path, r.client)
+                && posted_ok(&r)
+                && script(u)
+            {
+                let first = (r.record.path.clone(), r.record.offset, c);
+                self.posts
+                    .entry((p.hop, key_of(u, r.case_insensitive())))
+                    .and_modify(|k| {
+                        if (&first.0, first.1) < (&k.0, k.1) {
+                            *k = first.clone();
+                        }
+                    })
+                    .or_insert(first);
+            }
+            batch.push(Held {
+                client: r.client,
+                joined: url.map(|u| u.as_str().into()),
+                status: r.status,
+                record: r.record,
+            });
+        }
+        self.events.take(batch);
     }
 
     fn add_pivot(&mut self, address: IpAddr, pivot: Pivot) -> bool {
@@ -152,18 +239,16 @@ impl<'a> Pivoting<'a> {
                 .map(|(a, _)| *a)
                 .collect(),
         };
-        let keys = self.pass(logs, &first);
+        let found = self.pass(logs, &first);
         // The requests of each webshell; their clients join the pivot.
         let mut joined: HashMap<(PathBuf, u64), String> = HashMap::new();
-        for key in keys {
-            let Some(r) = self.records.get(&key) else {
-                continue;
-            };
+        for r in &found {
             let id = self.event_id(r);
             if let Some(url) = webshells.join(r, self.map, &id) {
-                joined.insert(key, url);
+                joined.insert(r.key(), url);
             }
         }
+        self.keep(found, &joined);
         let (requesters, common) = webshells.requesters();
         for (c, url) in requesters {
             let pivot = Pivot {
@@ -191,13 +276,14 @@ impl<'a> Pivoting<'a> {
                 .copied()
                 .collect();
             searched.extend(pending.iter().copied());
-            self.pass(
+            let found = self.pass(
                 logs,
                 &Needles {
                     names: Vec::new(),
                     addresses: pending,
                 },
             );
+            self.keep(found, &HashMap::new());
             if hop >= self.hops || !self.next_hop(hop, logs) {
                 break;
             }
@@ -208,33 +294,29 @@ impl<'a> Pivoting<'a> {
                 "correlation: the pivot stopped at {MAX_ADDRESSES} addresses"
             ));
         }
-        let events = self.events(&joined);
+        let events_found = self.events.found();
+        let share = self.events.share();
         Pivoted {
             requested: webshells.findings(),
             addresses: self.pivots.len() as u64,
-            events,
+            events: self.events.into_sorted(),
+            pivots: self.pivots,
+            events_found,
+            share,
             passes: self.passes,
         }
     }
 
     /// Adds the addresses of hop `hop + 1`; false when there are none.
     fn next_hop(&mut self, hop: u8, logs: &[PathBuf]) -> bool {
-        let script = |u: &str| crate::baseline::in_scope(std::path::Path::new(u));
-        // What hop `hop` POSTed to with success.
-        let mut used: BTreeMap<String, IpAddr> = BTreeMap::new();
-        for r in self.records.values() {
-            let Some(p) = r.client.and_then(|c| self.pivots.get(&c)) else {
-                continue;
-            };
-            if p.hop != hop || !posted_ok(r) {
-                continue;
-            }
-            if let (Some(u), Some(c)) = (&r.url_path, r.client)
-                && script(u)
-            {
-                used.entry(key_of(u, r.case_insensitive())).or_insert(c);
-            }
-        }
+        // What hop `hop` POSTed to with success, each URL with the address of its first
+        // record.
+        let used: BTreeMap<String, IpAddr> = self
+            .posts
+            .iter()
+            .filter(|((h, _), _)| *h == hop)
+            .map(|((_, u), (_, _, c))| (u.clone(), *c))
+            .collect();
         if used.is_empty() {
             return false;
         }
@@ -244,7 +326,7 @@ impl<'a> Pivoting<'a> {
             .collect();
         names.sort();
         names.dedup();
-        let keys = self.pass(
+        let found = self.pass(
             logs,
             &Needles {
                 names,
@@ -252,10 +334,7 @@ impl<'a> Pivoting<'a> {
             },
         );
         let mut others: BTreeMap<&str, Vec<IpAddr>> = BTreeMap::new();
-        for key in &keys {
-            let Some(r) = self.records.get(key) else {
-                continue;
-            };
+        for r in &found {
             let (Some(u), Some(c)) = (&r.url_path, r.client) else {
                 continue;
             };
@@ -269,11 +348,12 @@ impl<'a> Pivoting<'a> {
                 }
             }
         }
+        let lists: Vec<(String, Vec<IpAddr>)> =
+            others.into_iter().map(|(u, a)| (u.to_owned(), a)).collect();
+        self.keep(found, &HashMap::new());
         let mut added = false;
         let mut common = 0;
-        let found: Vec<(String, Vec<IpAddr>)> =
-            others.into_iter().map(|(u, a)| (u.to_owned(), a)).collect();
-        for (url, addresses) in found {
+        for (url, addresses) in lists {
             if addresses.len() > COMMON_URL {
                 common += 1;
                 continue;
@@ -306,63 +386,8 @@ impl<'a> Pivoting<'a> {
     }
 
     fn event_id(&self, r: &Request) -> String {
-        let f = event(r, None);
-        event_id(&f, &self.observer.absolute(&r.log.path))
-    }
-
-    /// The pivot events: every record of a pivot address, and every request joined with a
-    /// webshell (a 404 from an address that is not followed too: its id is named in the
-    /// finding).
-    fn events(&self, joined: &HashMap<(PathBuf, u64), String>) -> Vec<Finding> {
-        let mut out: Vec<Finding> = Vec::new();
-        for (key, r) in &self.records {
-            // By the record's client only: an address an attacker wrote into
-            // X-Forwarded-For is not theirs to pull into the timeline.
-            let pivot = r
-                .client
-                .and_then(|c| self.pivots.get(&c))
-                .cloned()
-                .or_else(|| {
-                    let url = joined.get(key)?;
-                    Some(Pivot {
-                        address: r.client.map(|c| c.to_string()).unwrap_or_default(),
-                        hop: 1,
-                        reason: format!("requested webshell {url} (answered {})", status(r)),
-                        via: "webshell_requested",
-                    })
-                });
-            if let Some(p) = pivot {
-                out.push(event(r, Some(p)));
-            }
-        }
-        // Time order, records without a time last; ties by log and line.
-        let order = |f: &Finding| match &f.subject {
-            Subject::Log(l) => (l.time.is_none(), l.time, l.path.clone(), l.line),
-            Subject::File(_) => (true, None, PathBuf::new(), 0),
-        };
-        out.sort_by_key(order);
-        // The first records of each address; a flood is counted, not kept.
-        let mut per: HashMap<String, usize> = HashMap::new();
-        let mut cut = 0u64;
-        out.retain(|f| {
-            let a = f
-                .pivot
-                .as_ref()
-                .map(|p| p.address.clone())
-                .unwrap_or_default();
-            let n = per.entry(a).or_default();
-            *n += 1;
-            let keep = *n <= MAX_EVENTS_PER_ADDRESS;
-            cut += u64::from(!keep);
-            keep
-        });
-        if cut > 0 {
-            self.notice(format!(
-                "correlation: {cut} pivot event(s) past the first {MAX_EVENTS_PER_ADDRESS} \
-                 of an address were left out"
-            ));
-        }
-        out
+        let f = event(&r.record, None);
+        event_id(&f, &self.observer.absolute(&r.record.path))
     }
 }
 
@@ -374,9 +399,8 @@ fn posted_ok(r: &Request) -> bool {
         && r.status.is_some_and(|s| (200..400).contains(&s))
 }
 
-fn status(r: &Request) -> String {
-    r.status
-        .map_or("without a status".into(), |s| s.to_string())
+fn status(status: Option<u16>) -> String {
+    status.map_or("without a status".into(), |s| s.to_string())
 }
 
 fn key_of(url: &str, case_insensitive: bool) -> String {
@@ -388,8 +412,8 @@ fn key_of(url: &str, case_insensitive: bool) -> String {
 }
 
 /// A record as a pivot event (its id does not depend on why it is one).
-fn event(r: &Request, pivot: Option<Pivot>) -> Finding {
-    let mut f = Finding::bare(rule(), Subject::Log(r.log.clone()));
+fn event(r: &Record, pivot: Option<Pivot>) -> Finding {
+    let mut f = Finding::bare(rule(), Subject::Log(r.subject()));
     f.pivot = pivot.map(Box::new);
     f
 }

@@ -139,7 +139,7 @@ impl Webshells {
                 client: req.client,
                 method: req.method.clone(),
                 status: req.status,
-                user_agent: req.user_agent.clone(),
+                user_agent: req.user_agent(),
                 event_id: event_id.to_owned(),
             });
         }

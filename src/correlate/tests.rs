@@ -258,3 +258,43 @@ fn a_refused_exploit_drops_nothing_and_no_map_is_said() {
     };
     assert_eq!(d.join, "unmapped");
 }
+
+#[test]
+fn only_exploits_the_server_answered_seed_the_pivot() {
+    let from = |client: &str, status: Option<&str>, at: &str| {
+        let mut e = exploit(at);
+        e.request.client = Some(client.parse().unwrap());
+        e.request.status = status.and_then(|s| s.parse().ok());
+        e.reference.rule_id = format!("rule-{at}");
+        e
+    };
+    let exploits = [
+        // Refused, then answered: followed, for the answered one.
+        from("198.51.100.1", Some("404"), "2025-07-19T10:00:00Z"),
+        from("198.51.100.1", Some("200"), "2025-07-19T10:01:00Z"),
+        // Every one refused: not followed.
+        from("198.51.100.2", Some("404"), "2025-07-19T10:02:00Z"),
+        from("198.51.100.2", Some("500"), "2025-07-19T10:03:00Z"),
+        from("198.51.100.3", Some("401"), "2025-07-19T10:04:00Z"),
+        // No status logged: it may have worked.
+        from("198.51.100.4", None, "2025-07-19T10:05:00Z"),
+        // A redirect is an answer.
+        from("198.51.100.5", Some("302"), "2025-07-19T10:06:00Z"),
+        from("198.51.100.5", Some("200"), "2025-07-19T10:07:00Z"),
+    ];
+    let (seeds, refused) = super::exploit_seeds(&exploits);
+    let followed: Vec<(&str, &str)> = seeds
+        .iter()
+        .map(|s| (s.address.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        followed,
+        [
+            ("198.51.100.1", "exploit rule rule-2025-07-19T10:01:00Z"),
+            ("198.51.100.4", "exploit rule rule-2025-07-19T10:05:00Z"),
+            ("198.51.100.5", "exploit rule rule-2025-07-19T10:06:00Z"),
+        ]
+    );
+    let refused: Vec<String> = refused.iter().map(|a| a.to_string()).collect();
+    assert_eq!(refused, ["198.51.100.2", "198.51.100.3"]);
+}

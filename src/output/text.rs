@@ -529,6 +529,23 @@ pub(crate) fn write_summary(
         ));
     }
     lines.push(format!("  {findings}"));
+    if s.pivot.events_not_shown > 0 || s.pivot.addresses_refused > 0 {
+        let mut parts = Vec::new();
+        if s.pivot.events_not_shown > 0 {
+            parts.push(format!(
+                "{} shown, {} not shown (past the first of each address)",
+                count(s.pivot.events, "pivot event", "pivot events"),
+                thousands(s.pivot.events_not_shown)
+            ));
+        }
+        if s.pivot.addresses_refused > 0 {
+            parts.push(format!(
+                "{} whose exploit requests were all refused not followed",
+                count(s.pivot.addresses_refused, "address", "addresses")
+            ));
+        }
+        lines.push(format!("  {}", parts.join("; ")));
+    }
     if s.logs.records_outside_window > 0 {
         lines.push(format!(
             "  {} of {} outside the --since/--until window, not examined",

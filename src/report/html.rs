@@ -227,12 +227,17 @@ fn runs(s: &mut String, r: &Report) {
                 let mut v: Vec<&(String, u64)> = x.findings.iter().collect();
                 v.sort_by_key(|(k, _)| (severity_rank(Some(k)), k.clone()));
                 let parts: Vec<String> = v.iter().map(|(k, n)| format!("{n} {}", e(k))).collect();
-                format!(
+                let mut cell = format!(
                     "{} total{}{}",
                     num(x.findings_total),
                     if parts.is_empty() { "" } else { ": " },
                     parts.join(", ")
-                )
+                );
+                // The timeline below lacks them: say so beside what it does show.
+                if let Some(n) = x.pivot_events_not_shown.filter(|n| *n > 0) {
+                    cell.push_str(&format!("; {n} pivot event(s) not shown"));
+                }
+                cell
             },
         );
         let skipped = sm.map_or_else(

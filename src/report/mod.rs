@@ -110,6 +110,8 @@ pub(crate) struct RunSummary {
     pub(crate) errors: Option<u64>,
     pub(crate) logs_scanned: Option<u64>,
     pub(crate) records: Option<u64>,
+    /// Pivot events the run found but did not write (past what its pivot holds).
+    pub(crate) pivot_events_not_shown: Option<u64>,
     pub(crate) complete: Option<bool>,
     pub(crate) interrupted: Option<bool>,
 }

@@ -257,6 +257,7 @@ fn summary(v: &Value) -> RunSummary {
         errors: s["errors"].as_u64(),
         logs_scanned: s["logs"]["logs_scanned"].as_u64(),
         records: s["logs"]["records"].as_u64(),
+        pivot_events_not_shown: s["pivot_events_not_shown"].as_u64(),
         complete: s["complete"].as_bool(),
         interrupted: s["interrupted"].as_bool(),
     }
