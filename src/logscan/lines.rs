@@ -14,6 +14,7 @@ use crate::logs::{
 use crate::policy::{Policy, indicator_hit};
 use crate::read::{Line, LineVisitor};
 
+use super::addresses::{AddressGate, any_in};
 use super::filter::{LineFilter, Lookup, Marks, Verdict};
 use super::{LogOptions, LogOutcome, LogScanner, Sink, Start};
 
@@ -45,6 +46,12 @@ pub(super) struct Lines<'a, 'c> {
     /// they are matched as unparsed text).
     candidate: Option<LogFormat>,
     held: Vec<(u64, u64, Vec<u8>)>,
+    /// The address gate, when the scanner has one (see `addresses`), the decoded range of
+    /// the chunk it searched last (an IIS chunk the filter applies to), and where it found
+    /// an address there.
+    addresses: Option<&'a AddressGate>,
+    gated: Option<(u64, u64)>,
+    address_hits: Vec<u64>,
 }
 
 impl LineVisitor for Lines<'_, '_> {
@@ -53,8 +60,17 @@ impl LineVisitor for Lines<'_, '_> {
         // The filter's literals include the raw patterns' atoms: lines it passes are
         // searched one by one.
         self.may_match = filtered || self.ctx.engine.record_atoms_may_match(chunk);
-        self.marked = filtered;
-        if filtered {
+        self.gated = None;
+        if let Some(gate) = self.addresses.filter(|_| filtered)
+            && self.current == LogFormat::Iis
+        {
+            gate.mark(chunk, base, &mut self.address_hits);
+            self.gated = Some((base, base + chunk.len() as u64));
+        }
+        // A chunk without an address has no line the filter need look at: its lines are
+        // passed over by the gate (or, outside it, parsed).
+        self.marked = filtered && (self.gated.is_none() || !self.address_hits.is_empty());
+        if self.marked {
             self.filter
                 .mark_chunk(chunk, base, self.current, &mut self.marks);
         }
@@ -137,7 +153,16 @@ impl<'a, 'c> Lines<'a, 'c> {
             uls_done: Vec::new(),
             candidate: None,
             held: Vec::new(),
+            addresses: None,
+            gated: None,
+            address_hits: Vec::new(),
         }
+    }
+
+    /// Lines go through `gate` first, when given (see `addresses`).
+    pub(super) fn with_addresses(mut self, gate: Option<&'a AddressGate>) -> Self {
+        self.addresses = gate;
+        self
     }
 
     /// Ends the scan: lines held for a format run, and ULS records still open (held for a
@@ -318,6 +343,20 @@ impl Lines<'_, '_> {
     /// Whether the filter rules the line out (it is counted, never parsed).
     fn skip(&mut self, bytes: &[u8], offset: u64) -> bool {
         let format = self.current;
+        let end = offset + bytes.len() as u64;
+        // An IIS line without any of the addresses' text can match nothing (see
+        // `addresses`); parsed, it would be counted as a record and no more. A line an
+        // earlier sweep read is left to the usual path, which may not count it.
+        if format == LogFormat::Iis
+            && let Some((from, to)) = self.gated
+            && from <= offset
+            && end <= to
+            && offset >= self.ctx.read_to
+            && !any_in(&self.address_hits, offset, end)
+        {
+            self.ctx.outcome.records += 1;
+            return true;
+        }
         if !self.marked || !self.filter.applies(format) {
             return false;
         }

@@ -6,12 +6,14 @@
 //! threads) and shared by every thread. Findings go to a [`Sink`] in batches; what the scan
 //! did comes back as a [`LogOutcome`].
 
+mod addresses;
 mod filter;
 mod lines;
 mod split;
 #[cfg(test)]
 mod tester;
 
+use addresses::AddressGate;
 use filter::LineFilter;
 pub use split::SplitInput;
 
@@ -172,6 +174,7 @@ impl LogScannerBuilder {
             iocs,
             prefilter: self.prefilter,
             filter: OnceLock::new(),
+            addresses: OnceLock::new(),
             options: self.options,
             policy: self.policy,
             threads: self.threads,
@@ -186,6 +189,8 @@ pub struct LogScanner {
     iocs: Arc<IocSet>,
     prefilter: Prefilter,
     filter: OnceLock<LineFilter>,
+    /// Built with the filter, when it applies (see `addresses`).
+    addresses: OnceLock<Option<AddressGate>>,
     options: LogOptions,
     policy: Policy,
     threads: usize,
@@ -349,6 +354,19 @@ impl LogScanner {
         })
     }
 
+    /// The address gate, when the scanner looks for nothing but a few IPv4 addresses and
+    /// lines go through the filter.
+    fn addresses(&self) -> Option<&AddressGate> {
+        self.addresses
+            .get_or_init(|| match self.prefilter {
+                Prefilter::Lines => {
+                    AddressGate::new(&self.engine, &self.iocs, &self.options.window)
+                }
+                Prefilter::Off => None,
+            })
+            .as_ref()
+    }
+
     /// Whether a plain log of `format` with `remaining` bytes to read is split across
     /// threads (ULS records span lines, so ULS logs never are).
     #[must_use]
@@ -392,7 +410,8 @@ impl LogScanner {
         let mut reader = LineReader::new(&mut tally, head, self.options.max_line)
             .starting_at(start.line, start.offset)
             .holding_partial_line(hold);
-        let mut lines = Lines::new(ctx, self.filter(), fields_line, columns, start.offset, sink);
+        let mut lines = Lines::new(ctx, self.filter(), fields_line, columns, start.offset, sink)
+            .with_addresses(self.addresses());
         let result = reader.visit(&mut lines);
         let next = reader.position();
         drop(reader);

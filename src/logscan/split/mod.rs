@@ -1,9 +1,11 @@
 //! Splitting one large uncompressed log into line-aligned parts that threads scan side by
 //! side, so a single 10 GB log uses every core.
 //!
-//! The log is cut at line starts (a short read after each even share finds the next
-//! newline) into several parts per thread, which threads take in order as they finish the
-//! last, so they all finish close together. Nothing reads the text ahead of them: a part is
+//! The log is cut at line starts (a short read after each planned cut finds the next
+//! newline) into parts that threads take in order as they finish the last. Parts shrink
+//! towards the end (each is a share of what is left, as in guided self-scheduling), so
+//! the threads finish close together: the last parts are a few megabytes, not a fixed
+//! fraction of the log that one thread is left reading alone. Nothing reads the text ahead of them: a part is
 //! scanned with line numbers counted from its own start and with the IIS `#Fields` layout it
 //! assumes is in force there (known for a part whose predecessors are all done; else the
 //! last directive known so far). Its findings are held until every part before it is done:
@@ -37,16 +39,17 @@ mod tests;
 
 use order::{Assumed, Board, Done, Guess, Hold, Mode, Next, lock};
 
-/// Parts per thread: enough that one slow part does not leave the other threads idle at
-/// the end, few enough that each is megabytes long.
-const PARTS_PER_THREAD: usize = 4;
+/// Each part is what is left divided by this many per thread: the first parts are long
+/// (few of them, little work per part), and the later ones shrink until the last are
+/// [`PART_SHARE`]'s minimum, so no thread is left alone with a long part at the end.
+const GUIDE_PER_THREAD: u64 = 2;
 
 /// Parts are at least this share of the split threshold (4 MiB of the default
 /// [`super::SPLIT_MIN`]): each is megabytes long.
 const PART_SHARE: u64 = 8;
 
-/// Parts are at most this long (a 10 GB log is cut into more than `PARTS_PER_THREAD` per
-/// thread): what one part's held findings can grow to stays bounded.
+/// Parts are at most this long (the first parts of a 10 GB log are all this long): what
+/// one part's held findings can grow to stays bounded.
 const PART_MAX: u64 = 128 << 20;
 
 /// How many parts per thread may be started past the oldest part not yet released.
@@ -89,8 +92,11 @@ impl SplitPlan {
         part_min: u64,
     ) -> io::Result<SplitPlan> {
         let begin = bom + start.offset;
-        let parts = part_count(end.saturating_sub(begin), threads, part_min);
-        let cuts = cuts(file, begin, end, parts)?;
+        let targets: Vec<u64> = part_ends(end.saturating_sub(begin), threads, part_min)
+            .into_iter()
+            .map(|at| begin + at)
+            .collect();
+        let cuts = cuts(file, begin, end, &targets)?;
         Ok(SplitPlan {
             begin,
             end,
@@ -120,22 +126,32 @@ impl SplitPlan {
     }
 }
 
-/// How many parts to cut a log of `len` bytes into for `threads` threads.
-fn part_count(len: u64, threads: usize, part_min: u64) -> usize {
-    let by_size = usize::try_from(len / part_min.max(1)).unwrap_or(usize::MAX);
-    let by_max = usize::try_from(len.div_ceil(PART_MAX)).unwrap_or(usize::MAX);
-    (threads * PARTS_PER_THREAD).max(by_max).min(by_size).max(1)
+/// Where the parts of a text of `len` bytes end, for `threads` threads (the last part's
+/// end, `len`, left out): each part is [`GUIDE_PER_THREAD`] times `threads` shorter than
+/// what is left before it, within `part_min` and [`PART_MAX`], and the last is never
+/// shorter than `part_min`.
+fn part_ends(len: u64, threads: usize, part_min: u64) -> Vec<u64> {
+    let min = part_min.max(1);
+    let divisor = GUIDE_PER_THREAD * threads.max(1) as u64;
+    let mut ends = Vec::new();
+    let mut at = 0;
+    loop {
+        let rest = len - at;
+        let size = (rest / divisor).clamp(min, PART_MAX.max(min));
+        if rest < size.saturating_add(min) {
+            return ends;
+        }
+        at += size;
+        ends.push(at);
+    }
 }
 
-/// Where to cut `[begin, end)` into at most `parts` line-aligned parts: the first line
-/// start at or after each even share. Only a few small reads.
-fn cuts(file: &File, begin: u64, end: u64, parts: usize) -> io::Result<Vec<u64>> {
-    let parts = parts.max(1) as u64;
-    let len = end.saturating_sub(begin);
+/// Where to cut `[begin, end)` into line-aligned parts: the first line start at or after
+/// each of `targets` (in order). Only a few small reads.
+fn cuts(file: &File, begin: u64, end: u64, targets: &[u64]) -> io::Result<Vec<u64>> {
     let mut cuts: Vec<u64> = Vec::new();
-    for k in 1..parts {
-        let t = begin + len * k / parts;
-        if let Some(p) = next_line_start(file, t, end)?
+    for &t in targets {
+        if let Some(p) = next_line_start(file, t.max(begin), end)?
             && p < end
             && cuts.last().is_none_or(|&last| p > last)
         {

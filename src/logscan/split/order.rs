@@ -93,7 +93,9 @@ impl Board {
             Guess::FirstOnly => None,
         };
         let fields = latest.unwrap_or_else(|| {
-            if self.released == 0 {
+            // Blind, a part assumes the first directive however far the others got: which
+            // parts scan again does not depend on how fast the threads ran.
+            if self.released == 0 || blind {
                 self.head_fields.clone().or_else(|| self.fields.clone())
             } else {
                 self.fields.clone()

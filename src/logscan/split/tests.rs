@@ -174,7 +174,7 @@ fn parts_are_line_aligned_and_cover_the_text() {
     let f = file_of(&text);
     let end = text.len() as u64;
     let plan = SplitPlan::new(&f, 0, &Start::default(), end, 1, 1).unwrap();
-    assert_eq!(plan.parts(), PARTS_PER_THREAD);
+    assert!(plan.parts() > 4, "{}", plan.parts());
     assert_eq!(plan.range(0).0, 0);
     assert_eq!(plan.range(plan.parts() - 1).1, end);
     for k in 1..plan.parts() {
@@ -189,7 +189,9 @@ fn a_cut_exactly_at_a_line_start_stays_there() {
     let text = b"aaa\nbbb\nccc\n";
     let f = file_of(text);
     // The share ends right after a newline: the line starting there is not skipped.
-    assert_eq!(cuts(&f, 0, 12, 3).unwrap(), vec![4, 8]);
+    assert_eq!(cuts(&f, 0, 12, &[4, 8]).unwrap(), vec![4, 8]);
+    // Targets inside a line move to the next line start; two in one line make one cut.
+    assert_eq!(cuts(&f, 0, 12, &[2, 5, 6, 11]).unwrap(), vec![4, 8]);
     assert_eq!(next_line_start(&f, 4, 12).unwrap(), Some(4));
     assert_eq!(next_line_start(&f, 5, 12).unwrap(), Some(8));
     assert_eq!(next_line_start(&f, 9, 12).unwrap(), Some(12));
@@ -223,7 +225,10 @@ fn a_layout_changed_in_an_earlier_part_makes_a_later_part_scan_again() {
     // Layout B comes in the second part and rules the parts after it.
     let text = generated(2000, 600, "\n");
     let s = scanner(2, Window::default());
-    let rescans = agree(&s, &text, 0, None, Guess::FirstOnly);
+    // Even parts, so the second thread starts parts while the first still reads.
+    let starts = line_starts(&text, 0);
+    let even: Vec<u64> = (1..8).map(|k| starts[starts.len() * k / 8]).collect();
+    let rescans = agree(&s, &text, 0, Some(even), Guess::FirstOnly);
     assert!(
         rescans > 0,
         "the parts after the change assumed the first layout"
@@ -286,20 +291,58 @@ fn two_threads_agree_with_one_on_a_generated_log() {
     let plan = s
         .plan_split(&file_of(&text), 0, &Start::default(), text.len() as u64)
         .unwrap();
-    assert_eq!(plan.parts(), 2 * PARTS_PER_THREAD);
+    assert!(plan.parts() >= 2 * 4, "{}", plan.parts());
     agree(&s, &text, 0, None, Guess::Latest);
 }
 
+/// The sizes of the parts `part_ends` plans for a text of `len` bytes.
+fn sizes(len: u64, threads: usize, part_min: u64) -> Vec<u64> {
+    let mut ends = part_ends(len, threads, part_min);
+    ends.push(len);
+    let mut at = 0;
+    ends.iter()
+        .map(|&e| {
+            let size = e - at;
+            at = e;
+            size
+        })
+        .collect()
+}
+
 #[test]
-fn several_parts_per_thread_but_none_tiny_or_huge() {
+fn parts_shrink_towards_the_end_but_none_is_tiny_or_huge() {
     let min = super::super::SPLIT_MIN;
     let part_min = min / PART_SHARE;
     assert_eq!(part_min, 4 << 20);
-    assert_eq!(part_count(1 << 30, 2, part_min), 2 * PARTS_PER_THREAD);
-    assert_eq!(part_count(min, 2, part_min), PART_SHARE as usize);
-    assert_eq!(part_count(100, 2, part_min), 1);
-    // Parts of a 10 GiB log stay within PART_MAX.
-    assert_eq!(part_count(10 << 30, 2, part_min), 80);
+    for (len, threads) in [
+        (min, 2),
+        (500_000_000, 2),
+        (1 << 30, 2),
+        (1 << 30, 8),
+        (10 << 30, 2),
+        (333_333_333, 3),
+    ] {
+        let sizes = sizes(len, threads, part_min);
+        assert_eq!(sizes.iter().sum::<u64>(), len);
+        assert!(sizes.len() >= 2 * threads, "{len} {threads}: {sizes:?}");
+        assert!(
+            sizes.iter().all(|&s| (part_min..=PART_MAX).contains(&s)),
+            "{len} {threads}: {sizes:?}"
+        );
+        // Never longer than the one before, but the last, which takes what is left.
+        let body = &sizes[..sizes.len() - 1];
+        assert!(body.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+        // The parts a thread may be left alone with at the end are short: the last two are
+        // under twice the minimum each, however long the log.
+        assert!(
+            sizes[sizes.len() - 2..].iter().all(|&s| s < 2 * part_min),
+            "{len} {threads}: {sizes:?}"
+        );
+    }
+    // A 10 GiB log starts with parts of PART_MAX: held findings stay bounded.
+    assert_eq!(sizes(10 << 30, 2, part_min)[0], PART_MAX);
+    assert_eq!(sizes(100, 2, part_min), vec![100]);
+    assert_eq!(sizes(2 * part_min - 1, 2, part_min), vec![2 * part_min - 1]);
 }
 
 #[test]
