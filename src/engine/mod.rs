@@ -218,19 +218,22 @@ impl Engine {
                         None
                     }
                     PatternKind::Regex(_) => {
-                        let (hir, regex) = compiled
+                        let Prepared {
+                            hir,
+                            regex,
+                            mut clauses,
+                            reach,
+                            rare_byte,
+                        } = compiled
                             .next()
                             .expect("one compiled regex per regex pattern")
                             .map_err(|e| pattern_error(rule, &p.name, e))?;
                         let max_len = hir.properties().maximum_len();
                         // Every match holds an atom of each required clause. The rarest
                         // clause places the verification windows; the others only gate.
-                        let mut clauses = atoms::regex_clauses(&hir);
                         let mut gates = 0u64;
-                        let mut reach = None;
                         match clauses.pop() {
                             Some(primary) => {
-                                reach = atoms::clause_reach(&hir, &primary);
                                 for atom in primary {
                                     set.add(atom.bytes, pi, atom.nocase, false, true);
                                 }
@@ -246,7 +249,6 @@ impl Engine {
                             }
                             None => set.unfiltered.push(pi),
                         }
-                        let rare_byte = atoms::rare_required_byte(&hir);
                         Some(CompiledRegex {
                             regex: regex.map(OnceLock::from).unwrap_or_default(),
                             hir,
@@ -430,13 +432,29 @@ fn compile_selections(
 /// Regexes whose matches may be longer than this get a literal prefilter.
 const PREFILTER_LEN: usize = 128;
 
-/// Parses every regex pattern, in rule and pattern order, and compiles those of rules that
-/// did not come with shellsweep, on a few threads. Compiling is most of the start-up work,
-/// and a sweep of a small folder or one log should start at once: a bundled regex is
+/// A regex pattern parsed, its atoms worked out, and compiled when it must be now.
+struct Prepared {
+    hir: Hir,
+    regex: Option<Regex>,
+    /// [`atoms::regex_clauses`], the rarest last.
+    clauses: Vec<Vec<atoms::Atom>>,
+    /// [`atoms::clause_reach`] of the rarest clause.
+    reach: Option<(usize, usize)>,
+    rare_byte: Option<u8>,
+}
+
+/// Below this many regexes a second thread costs more than it saves.
+const PARALLEL_REGEXES: usize = 16;
+
+/// Parses every regex pattern and works out its atoms, in rule and pattern order, and
+/// compiles those of rules that did not come with shellsweep, on a few threads. Parsing and
+/// deriving atoms are most of the start-up work with the bundled rules, and each regex's
+/// share depends on it alone, so threads take the next regex from a shared counter (their
+/// costs differ a hundredfold). Compiling a regex costs more still: a bundled regex is
 /// compiled the first time a file needs it (the test suite compiles all of them, so none
-/// can fail then), while a user's rule file is compiled in full now, so that its errors
-/// show when it loads.
-fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), PatternError>> {
+/// can fail then), while a user's rule file is compiled in full now, so that its errors show
+/// when it loads.
+fn compile_regexes(rules: &[Rule]) -> Vec<Result<Prepared, PatternError>> {
     let jobs: Vec<(&str, bool, bool)> = rules
         .iter()
         .flat_map(|r| {
@@ -448,39 +466,66 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), PatternEr
             PatternKind::Literal(_) => None,
         })
         .collect();
-    let compile = |&(src, nocase, bundled): &(&str, bool, bool)| {
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .case_insensitive(nocase)
-            .build()
-            .parse(src)
-            .map_err(|e| PatternError::Syntax(Box::new(e)))?;
-        let regex = if bundled {
-            None
-        } else {
-            Some(build_regex(&hir, nocase)?)
-        };
-        Ok((hir, regex))
-    };
-    let eager = jobs.iter().filter(|j| !j.2).count();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || eager < 16 {
-        return jobs.iter().map(compile).collect();
+    if threads < 2 || jobs.len() < PARALLEL_REGEXES {
+        return jobs.iter().map(prepare).collect();
     }
-    let per = jobs.len().div_ceil(threads);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else {
+                return done;
+            };
+            done.push((i, prepare(job)));
+        }
+    };
+    let mut out: Vec<Option<Result<Prepared, PatternError>>> =
+        std::iter::repeat_with(|| None).take(jobs.len()).collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(per)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(compile).collect::<Vec<_>>()))
-            .collect();
-        handles
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mine = work();
+        // A helper that panicked leaves its regexes unset: they come out as `Panicked`.
+        for (i, r) in helpers
             .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err(PatternError::Panicked); per])
-            })
-            .collect()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .chain(mine)
+        {
+            out[i] = Some(r);
+        }
+    });
+    out.into_iter()
+        .map(|r| r.unwrap_or(Err(PatternError::Panicked)))
+        .collect()
+}
+
+/// One regex of [`compile_regexes`]: its source, `nocase`, and whether it is bundled.
+fn prepare(&(src, nocase, bundled): &(&str, bool, bool)) -> Result<Prepared, PatternError> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(nocase)
+        .build()
+        .parse(src)
+        .map_err(|e| PatternError::Syntax(Box::new(e)))?;
+    let regex = if bundled {
+        None
+    } else {
+        Some(build_regex(&hir, nocase)?)
+    };
+    let clauses = atoms::regex_clauses(&hir);
+    let reach = clauses
+        .last()
+        .and_then(|primary| atoms::clause_reach(&hir, primary));
+    let rare_byte = atoms::rare_required_byte(&hir);
+    Ok(Prepared {
+        hir,
+        regex,
+        clauses,
+        reach,
+        rare_byte,
     })
 }
 
