@@ -175,7 +175,8 @@ struct Filters {
 
 impl Engine {
     /// Compiles rules. Slow patterns are not errors; see [`Engine::slow_patterns`].
-    pub fn new(rules: Vec<Rule>) -> Result<Engine, BuildError> {
+    pub fn new(mut rules: Vec<Rule>) -> Result<Engine, BuildError> {
+        let compiled = compile_regexes(&mut rules);
         let rules: IdVec<RuleId, Rule> = IdVec::from(rules);
         let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
         let mut rule_patterns = IdVec::new();
@@ -190,7 +191,7 @@ impl Engine {
         };
         let mut files = AtomSetBuilder::new(nocase(Scope::File));
         let mut records = AtomSetBuilder::new(nocase(Scope::Log));
-        let mut compiled = compile_regexes(rules.as_slice()).into_iter();
+        let mut compiled = compiled.into_iter();
 
         for (ri, rule) in rules.iter_enumerated() {
             let set = match rule.scope {
@@ -449,13 +450,19 @@ const PARALLEL_REGEXES: usize = 16;
 /// Parses every regex pattern and works out its atoms, in rule and pattern order, and
 /// compiles those of rules that did not come with shellsweep, on a few threads. Parsing and
 /// deriving atoms are most of the start-up work with the bundled rules, and each regex's
-/// share depends on it alone, so threads take the next regex from a shared counter (their
-/// costs differ a hundredfold). Compiling a regex costs more still: a bundled regex is
-/// compiled the first time a file needs it (the test suite compiles all of them, so none
-/// can fail then), while a user's rule file is compiled in full now, so that its errors show
-/// when it loads.
-fn compile_regexes(rules: &[Rule]) -> Vec<Result<Prepared, PatternError>> {
-    let jobs: Vec<(&str, bool, bool)> = rules
+/// share depends on it alone (costs differ a hundredfold: see [`crate::rules::map_ordered`]).
+/// Compiling a regex costs more still: a bundled regex is compiled the first time a file
+/// needs it (the test suite compiles all of them, so none can fail then), while a user's
+/// rule file is compiled in full now, so that its errors show when it loads.
+fn compile_regexes(rules: &mut [Rule]) -> Vec<Result<Prepared, PatternError>> {
+    // What the loader parsed is taken, not parsed again (see `Pattern::parsed`).
+    let parsed: Vec<Option<Hir>> = rules
+        .iter_mut()
+        .flat_map(|r| &mut r.patterns)
+        .filter(|p| matches!(p.kind, PatternKind::Regex(_)))
+        .map(|p| p.parsed.take())
+        .collect();
+    let jobs: Vec<Job<'_>> = rules
         .iter()
         .flat_map(|r| {
             let bundled = r.source.starts_with("bundled:");
@@ -465,51 +472,47 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<Prepared, PatternError>> {
             PatternKind::Regex(src) => Some((src.as_str(), p.nocase, bundled)),
             PatternKind::Literal(_) => None,
         })
+        .zip(parsed)
+        .map(|((src, nocase, bundled), hir)| Job {
+            src,
+            nocase,
+            bundled,
+            parsed: std::sync::Mutex::new(hir),
+        })
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || jobs.len() < PARALLEL_REGEXES {
-        return jobs.iter().map(prepare).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else {
-                return done;
-            };
-            done.push((i, prepare(job)));
-        }
+    let threads = if jobs.len() < PARALLEL_REGEXES {
+        1
+    } else {
+        crate::rules::startup_threads()
     };
-    let mut out: Vec<Option<Result<Prepared, PatternError>>> =
-        std::iter::repeat_with(|| None).take(jobs.len()).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mine = work();
-        // A helper that panicked leaves its regexes unset: they come out as `Panicked`.
-        for (i, r) in helpers
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .flatten()
-            .chain(mine)
-        {
-            out[i] = Some(r);
-        }
-    });
-    out.into_iter()
+    crate::rules::map_ordered(&jobs, threads, prepare)
+        .into_iter()
         .map(|r| r.unwrap_or(Err(PatternError::Panicked)))
         .collect()
 }
 
-/// One regex of [`compile_regexes`]: its source, `nocase`, and whether it is bundled.
-fn prepare(&(src, nocase, bundled): &(&str, bool, bool)) -> Result<Prepared, PatternError> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(nocase)
-        .build()
-        .parse(src)
-        .map_err(|e| PatternError::Syntax(Box::new(e)))?;
+/// One regex for [`compile_regexes`].
+struct Job<'a> {
+    src: &'a str,
+    nocase: bool,
+    bundled: bool,
+    /// What the loader parsed, taken by the thread that prepares the job.
+    parsed: std::sync::Mutex<Option<Hir>>,
+}
+
+fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
+    let (src, nocase, bundled) = (job.src, job.nocase, job.bundled);
+    let parsed = job.parsed.lock().map_or(None, |mut p| p.take());
+    let hir = match parsed {
+        Some(hir) => hir,
+        None => regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .case_insensitive(nocase)
+            .build()
+            .parse(src)
+            .map_err(|e| PatternError::Syntax(Box::new(e)))?,
+    };
     let regex = if bundled {
         None
     } else {
