@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// `f` applied to every item on up to `threads` threads, each taking
+/// `f` applied to every item on up to `threads` threads (this one included), each taking
 /// the next item from a shared counter, so that a few expensive items do not leave a
 /// thread idle. An item whose thread panicked comes back `None`.
 pub(crate) fn map_ordered<'a, T: Sync, R: Send>(
@@ -29,12 +29,20 @@ pub(crate) fn map_ordered<'a, T: Sync, R: Send>(
             done.push((i, f(item)));
         }
     };
-    // All the work runs on spawned threads, so that a panic stays in its thread.
+    // This thread works too: on a busy machine a helper may start late or not at all, and
+    // then this one takes what it would have, instead of waiting for it. A panic in its
+    // share is caught like a helper's.
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.min(items.len()))
+        let helpers: Vec<_> = (1..threads.min(items.len()))
             .map(|_| scope.spawn(work))
             .collect();
-        for (i, r) in workers.into_iter().filter_map(|h| h.join().ok()).flatten() {
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_default();
+        for (i, r) in helpers
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .chain(mine)
+        {
             out[i] = Some(r);
         }
     });
