@@ -175,7 +175,8 @@ struct Filters {
 
 impl Engine {
     /// Compiles rules. Slow patterns are not errors; see [`Engine::slow_patterns`].
-    pub fn new(rules: Vec<Rule>) -> Result<Engine, BuildError> {
+    pub fn new(mut rules: Vec<Rule>) -> Result<Engine, BuildError> {
+        let compiled = compile_regexes(&mut rules);
         let rules: IdVec<RuleId, Rule> = IdVec::from(rules);
         let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
         let mut rule_patterns = IdVec::new();
@@ -190,7 +191,7 @@ impl Engine {
         };
         let mut files = AtomSetBuilder::new(nocase(Scope::File));
         let mut records = AtomSetBuilder::new(nocase(Scope::Log));
-        let mut compiled = compile_regexes(rules.as_slice()).into_iter();
+        let mut compiled = compiled.into_iter();
 
         for (ri, rule) in rules.iter_enumerated() {
             let set = match rule.scope {
@@ -218,19 +219,22 @@ impl Engine {
                         None
                     }
                     PatternKind::Regex(_) => {
-                        let (hir, regex) = compiled
+                        let Prepared {
+                            hir,
+                            regex,
+                            mut clauses,
+                            reach,
+                            rare_byte,
+                        } = compiled
                             .next()
                             .expect("one compiled regex per regex pattern")
                             .map_err(|e| pattern_error(rule, &p.name, e))?;
                         let max_len = hir.properties().maximum_len();
                         // Every match holds an atom of each required clause. The rarest
                         // clause places the verification windows; the others only gate.
-                        let mut clauses = atoms::regex_clauses(&hir);
                         let mut gates = 0u64;
-                        let mut reach = None;
                         match clauses.pop() {
                             Some(primary) => {
-                                reach = atoms::clause_reach(&hir, &primary);
                                 for atom in primary {
                                     set.add(atom.bytes, pi, atom.nocase, false, true);
                                 }
@@ -246,7 +250,6 @@ impl Engine {
                             }
                             None => set.unfiltered.push(pi),
                         }
-                        let rare_byte = atoms::rare_required_byte(&hir);
                         Some(CompiledRegex {
                             regex: regex.map(OnceLock::from).unwrap_or_default(),
                             hir,
@@ -430,14 +433,36 @@ fn compile_selections(
 /// Regexes whose matches may be longer than this get a literal prefilter.
 const PREFILTER_LEN: usize = 128;
 
-/// Parses every regex pattern, in rule and pattern order, and compiles those of rules that
-/// did not come with shellsweep, on a few threads. Compiling is most of the start-up work,
-/// and a sweep of a small folder or one log should start at once: a bundled regex is
-/// compiled the first time a file needs it (the test suite compiles all of them, so none
-/// can fail then), while a user's rule file is compiled in full now, so that its errors
-/// show when it loads.
-fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), PatternError>> {
-    let jobs: Vec<(&str, bool, bool)> = rules
+/// A regex pattern parsed, its atoms worked out, and compiled when it must be now.
+struct Prepared {
+    hir: Hir,
+    regex: Option<Regex>,
+    /// [`atoms::regex_clauses`], the rarest last.
+    clauses: Vec<Vec<atoms::Atom>>,
+    /// [`atoms::clause_reach`] of the rarest clause.
+    reach: Option<(usize, usize)>,
+    rare_byte: Option<u8>,
+}
+
+/// Below this many regexes a second thread costs more than it saves.
+const PARALLEL_REGEXES: usize = 16;
+
+/// Parses every regex pattern and works out its atoms, in rule and pattern order, and
+/// compiles those of rules that did not come with shellsweep, on a few threads. Parsing and
+/// deriving atoms are most of the start-up work with the bundled rules, and each regex's
+/// share depends on it alone (costs differ a hundredfold: see [`crate::rules::map_ordered`]).
+/// Compiling a regex costs more still: a bundled regex is compiled the first time a file
+/// needs it (the test suite compiles all of them, so none can fail then), while a user's
+/// rule file is compiled in full now, so that its errors show when it loads.
+fn compile_regexes(rules: &mut [Rule]) -> Vec<Result<Prepared, PatternError>> {
+    // What the loader parsed is taken, not parsed again (see `Pattern::parsed`).
+    let parsed: Vec<Option<Hir>> = rules
+        .iter_mut()
+        .flat_map(|r| &mut r.patterns)
+        .filter(|p| matches!(p.kind, PatternKind::Regex(_)))
+        .map(|p| p.parsed.take())
+        .collect();
+    let jobs: Vec<Job<'_>> = rules
         .iter()
         .flat_map(|r| {
             let bundled = r.source.starts_with("bundled:");
@@ -447,40 +472,63 @@ fn compile_regexes(rules: &[Rule]) -> Vec<Result<(Hir, Option<Regex>), PatternEr
             PatternKind::Regex(src) => Some((src.as_str(), p.nocase, bundled)),
             PatternKind::Literal(_) => None,
         })
+        .zip(parsed)
+        .map(|((src, nocase, bundled), hir)| Job {
+            src,
+            nocase,
+            bundled,
+            parsed: std::sync::Mutex::new(hir),
+        })
         .collect();
-    let compile = |&(src, nocase, bundled): &(&str, bool, bool)| {
-        let hir = regex_syntax::ParserBuilder::new()
+    let threads = if jobs.len() < PARALLEL_REGEXES {
+        1
+    } else {
+        crate::rules::startup_threads()
+    };
+    crate::rules::map_ordered(&jobs, threads, prepare)
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(PatternError::Panicked)))
+        .collect()
+}
+
+/// One regex for [`compile_regexes`].
+struct Job<'a> {
+    src: &'a str,
+    nocase: bool,
+    bundled: bool,
+    /// What the loader parsed, taken by the thread that prepares the job.
+    parsed: std::sync::Mutex<Option<Hir>>,
+}
+
+fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
+    let (src, nocase, bundled) = (job.src, job.nocase, job.bundled);
+    let parsed = job.parsed.lock().map_or(None, |mut p| p.take());
+    let hir = match parsed {
+        Some(hir) => hir,
+        None => regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .case_insensitive(nocase)
             .build()
             .parse(src)
-            .map_err(|e| PatternError::Syntax(Box::new(e)))?;
-        let regex = if bundled {
-            None
-        } else {
-            Some(build_regex(&hir, nocase)?)
-        };
-        Ok((hir, regex))
+            .map_err(|e| PatternError::Syntax(Box::new(e)))?,
     };
-    let eager = jobs.iter().filter(|j| !j.2).count();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || eager < 16 {
-        return jobs.iter().map(compile).collect();
-    }
-    let per = jobs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(per)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(compile).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err(PatternError::Panicked); per])
-            })
-            .collect()
+    let regex = if bundled {
+        None
+    } else {
+        Some(build_regex(&hir, nocase)?)
+    };
+    let clauses = atoms::regex_clauses(&hir);
+    let reach = clauses
+        .last()
+        .and_then(|primary| atoms::clause_reach(&hir, primary));
+    let rare_byte = atoms::rare_required_byte(&hir);
+    Ok(Prepared {
+        hir,
+        regex,
+        clauses,
+        reach,
+        rare_byte,
     })
 }
 

@@ -99,6 +99,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in declaration (and so sort) order: `ALL[k as usize] == k`.
+    pub const ALL: [Kind; 11] = [
+        Kind::Ipv4,
+        Kind::Ipv6,
+        Kind::Cidr,
+        Kind::Domain,
+        Kind::Url,
+        Kind::Md5,
+        Kind::Sha1,
+        Kind::Sha256,
+        Kind::FileName,
+        Kind::PathRegex,
+        Kind::PathGlob,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Ipv4 => "ipv4",
@@ -289,6 +304,7 @@ impl IocSet {
         problems: Vec<IocProblem>,
     ) -> LoadReport {
         let loaded = indicators.len();
+        self.indicators.reserve(loaded);
         for ind in indicators {
             self.add(ind);
         }
@@ -318,7 +334,7 @@ impl IocSet {
     /// Adds one indicator to its typed set. Duplicates keep the first occurrence.
     pub fn add(&mut self, ind: Indicator) {
         let i = self.indicators.len();
-        let v = ind.value.clone();
+        let v = &ind.value;
         match ind.kind {
             Kind::Ipv4 | Kind::Ipv6 => match v.parse() {
                 Ok(a) => self.ips.insert_addr(a, i),
@@ -334,21 +350,21 @@ impl IocSet {
                 }
             }
             Kind::Domain => {
-                self.domains.insert(&v, i);
-                self.tokens.add_domain(&v);
+                self.domains.insert(v, i);
+                self.tokens.add_domain(v);
             }
             Kind::Url => {
-                self.tokens.add_url(&v);
+                self.tokens.add_url(v);
                 self.urls
                     .entry(v.trim_end_matches('/').to_owned())
                     .or_insert(i);
             }
             Kind::Md5 | Kind::Sha1 | Kind::Sha256 => {
-                self.hashes.entry(v).or_insert(i);
+                self.hashes.entry(v.clone()).or_insert(i);
             }
             Kind::FileName => {
-                self.tokens.add_file_name(&v);
-                self.file_names.entry(v).or_insert(i);
+                self.tokens.add_file_name(v);
+                self.file_names.entry(v.clone()).or_insert(i);
             }
             Kind::PathRegex | Kind::PathGlob => {}
         }
@@ -357,13 +373,16 @@ impl IocSet {
 
     /// Counts by kind, for reports.
     pub fn counts(&self) -> Vec<(Kind, usize)> {
-        let mut m: HashMap<Kind, usize> = HashMap::new();
+        // A map keyed by kind would hash every indicator of a 100k list.
+        let mut n = [0usize; Kind::ALL.len()];
         for ind in &self.indicators {
-            *m.entry(ind.kind).or_default() += 1;
+            n[ind.kind as usize] += 1;
         }
-        let mut v: Vec<(Kind, usize)> = m.into_iter().collect();
-        v.sort();
-        v
+        Kind::ALL
+            .into_iter()
+            .zip(n)
+            .filter(|&(_, n)| n > 0)
+            .collect()
     }
 
     /// Wildcard domains (`*.evil.example`) among the indicators.
@@ -416,5 +435,31 @@ impl IocSet {
                 _ => return None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_all_is_indexed_by_the_kind_and_sorted() {
+        for (i, k) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(k as usize, i);
+        }
+        assert!(Kind::ALL.is_sorted());
+    }
+
+    #[test]
+    fn counts_are_by_kind_in_kind_order() {
+        let mut set = IocSet::default();
+        set.load_text(
+            "l.txt",
+            "evil.example\n10.0.0.1\n10.0.0.0/8\n10.0.0.2\nbad.example\n",
+        );
+        assert_eq!(
+            set.counts(),
+            vec![(Kind::Ipv4, 2), (Kind::Cidr, 1), (Kind::Domain, 2)]
+        );
     }
 }

@@ -4,6 +4,7 @@ mod codes;
 mod condition;
 mod load;
 mod model;
+mod ordered;
 mod regex_size;
 mod selection;
 mod sigma;
@@ -18,6 +19,7 @@ pub use codes::Code;
 pub(crate) use codes::Report;
 pub use condition::{Cmp, Expr, Facts, Quantity, Stat};
 pub use model::{FieldName, FieldOp, FieldTest, Pattern, PatternKind, Rule, Scope, Selection};
+pub(crate) use ordered::{map_ordered, threads as startup_threads};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
@@ -78,8 +80,19 @@ impl Loader {
 
     /// Adds the rules compiled into the binary.
     pub fn add_bundled(&mut self) {
-        for (path, text) in BUNDLED {
-            self.add_text_as(&format!("bundled:{path}"), text, true);
+        // Parsing the YAML is most of it: the files are parsed on a few threads, then
+        // accepted in order, so ids and diagnostics come out as if one by one.
+        let jobs: Vec<(String, &str)> = BUNDLED
+            .iter()
+            .map(|(path, text)| (format!("bundled:{path}"), *text))
+            .collect();
+        let parsed = map_ordered(&jobs, startup_threads(), |(label, text)| {
+            parse_text(label, text, true)
+        });
+        for (job, parsed) in jobs.iter().zip(parsed) {
+            // A thread that panicked: parsing again here shows the panic as it is.
+            let (sink, source, rules) = parsed.unwrap_or_else(|| parse_text(&job.0, job.1, true));
+            self.accept(sink, source, job.1, rules);
         }
     }
 
@@ -190,16 +203,7 @@ impl Loader {
 
     /// `trusted`: a bundled file (see `diag::Sink::is_trusted`).
     fn add_text_as(&mut self, label: &str, text: &str, trusted: bool) {
-        let source: Arc<str> = Arc::from(label);
-        let stem = Path::new(label.trim_start_matches("bundled:"))
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut sink = diag::Sink::new(label, text);
-        if trusted {
-            sink = sink.trusted();
-        }
-        let rules = load::load_text(&mut sink, &source, &stem, text);
+        let (sink, source, rules) = parse_text(label, text, trusted);
         self.accept(sink, source, text, rules);
     }
 
@@ -350,6 +354,26 @@ fn id_position(text: &str, id: &str, nth: usize) -> Pos {
         }
     }
     Pos::new(1, 1)
+}
+
+/// One rule file's text loaded on its own, before [`Loader::accept`] checks its ids against
+/// the others. `trusted`: a bundled file (see `diag::Sink::is_trusted`).
+fn parse_text<'a>(
+    label: &'a str,
+    text: &'a str,
+    trusted: bool,
+) -> (diag::Sink<'a>, Arc<str>, Vec<Rule>) {
+    let source: Arc<str> = Arc::from(label);
+    let stem = Path::new(label.trim_start_matches("bundled:"))
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut sink = diag::Sink::new(label, text);
+    if trusted {
+        sink = sink.trusted();
+    }
+    let rules = load::load_text(&mut sink, &source, &stem, text);
+    (sink, source, rules)
 }
 
 /// How a rule file read from disk is named as a rule's source: its path, never in the

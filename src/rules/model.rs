@@ -121,6 +121,10 @@ pub struct Pattern {
     pub wide: bool,
     /// Where the pattern's value stands in its rule file.
     pub pos: Pos,
+    /// A regex as the loader's check parsed it, with the flags the engine compiles with:
+    /// the engine takes it instead of parsing the regex again. `None` for literals, and
+    /// for regexes the loader did not parse (bundled files, Sigma rules).
+    pub(crate) parsed: Option<regex_syntax::hir::Hir>,
 }
 
 /// Which files a rule applies to. Empty lists mean "any".

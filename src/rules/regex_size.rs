@@ -35,8 +35,13 @@ pub(crate) fn judge(src: &str) -> Verdict {
     let Ok(ast) = ast::parse::Parser::new().parse(src) else {
         return Verdict::Fine;
     };
+    judge_ast(src, &ast)
+}
+
+/// [`judge`] for a regex whose syntax tree the caller has: `src` is its text.
+pub(crate) fn judge_ast(src: &str, ast: &Ast) -> Verdict {
     let mut largest = None;
-    let n = positions(&ast, &mut largest);
+    let n = positions(ast, &mut largest);
     let (count, offset, text) =
         largest.map_or((0, 0, String::new()), |(c, span): (u64, ast::Span)| {
             (

@@ -61,6 +61,7 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         ascii: true,
         wide: false,
         pos: node.pos,
+        parsed: None,
     };
     let entries = match &node.value {
         Value::Scalar { text, .. } => {
@@ -88,6 +89,13 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         }
     };
     let mut kind: Option<(PatternKind, Pos)> = None;
+    let mut parsed = None;
+    // `nocase` as it will end up (the last one given, and only a true `true`), so that the
+    // regex is parsed once, with the flags the engine compiles with, wherever it stands.
+    let nocase = entries
+        .iter()
+        .rfind(|(k, _)| k.as_str() == Some("nocase"))
+        .is_some_and(|(_, v)| v.as_str() == Some("true"));
     let mut ascii_given = None;
     let ok_before = !sink.has_errors();
     for (key, value) in entries {
@@ -116,7 +124,10 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
                 let parsed = match k {
                     "text" => Some(PatternKind::Literal(s.into_bytes())),
                     "hex" => parse_hex(sink, value, &s).map(PatternKind::Literal),
-                    _ => check_regex(sink, value, &s).then_some(PatternKind::Regex(s)),
+                    _ => check_regex(sink, value, &s, nocase).map(|hir| {
+                        parsed = hir;
+                        PatternKind::Regex(s)
+                    }),
                 };
                 if let Some(parsed) = parsed {
                     kind = Some((parsed, value.pos));
@@ -176,6 +187,7 @@ fn pattern(sink: &mut Sink<'_>, name: &str, node: &Node) -> Option<Pattern> {
         _ => {}
     }
     p.kind = kind;
+    p.parsed = parsed;
     Some(p)
 }
 
@@ -212,47 +224,71 @@ fn parse_hex(sink: &mut Sink<'_>, node: &Node, s: &str) -> Option<Vec<u8>> {
 
 /// Checks the syntax with the same flags the engine compiles with. Bundled regexes are
 /// checked by the test suite (`bundled_rules_load_without_errors`), not at every start.
-fn check_regex(sink: &mut Sink<'_>, node: &Node, s: &str) -> bool {
+/// `None`: refused (reported); `Some(None)`: not checked (bundled); otherwise the parsed
+/// regex, which the engine takes instead of parsing it again.
+fn check_regex(
+    sink: &mut Sink<'_>,
+    node: &Node,
+    s: &str,
+    nocase: bool,
+) -> Option<Option<regex_syntax::hir::Hir>> {
     if sink.is_trusted() {
-        return true;
+        return Some(None);
     }
-    match regex_syntax::ParserBuilder::new()
+    // regex_syntax::Parser's two steps, so that the size check reads the same syntax tree.
+    let ast = match regex_syntax::ast::parse::Parser::new().parse(s) {
+        Ok(ast) => ast,
+        Err(e) => {
+            report_syntax(sink, node, s, &e.into());
+            return None;
+        }
+    };
+    let hir = match regex_syntax::hir::translate::TranslatorBuilder::new()
         .unicode(false)
         .utf8(false)
+        .case_insensitive(nocase)
         .build()
-        .parse(s)
+        .translate(s, &ast)
     {
-        Ok(hir) if hir.properties().minimum_len() == Some(0) => {
-            sink.report_code(
-                Code::RegexMatchesEmpty,
-                node.pos,
-                "regex can match the empty string, so it would match everywhere",
-            );
-            false
-        }
-        Ok(_) => match regex_size::judge(s) {
-            // Large ones are warned about by `rules check` (see `rules::regex_size_warning`),
-            // not in every scan.
-            regex_size::Verdict::Fine | regex_size::Verdict::Slow(..) => true,
-            regex_size::Verdict::TooLarge(message, offset) => {
-                let at = s.get(..offset).map_or(0, |p| p.chars().count());
-                sink.report_code(Code::RegexTooLarge, offset_pos(node, s, at), message);
-                false
-            }
-        },
+        Ok(hir) => hir,
         Err(e) => {
-            let (offset, message) = match &e {
-                regex_syntax::Error::Parse(p) => (p.span().start.offset, p.kind().to_string()),
-                regex_syntax::Error::Translate(t) => (t.span().start.offset, t.kind().to_string()),
-                other => (0, other.to_string()),
-            };
-            let char_offset = s.get(..offset).map_or(0, |p| p.chars().count());
-            sink.report_code(
-                Code::RegexSyntax,
-                offset_pos(node, s, char_offset),
-                format!("regex: {message}"),
-            );
-            false
+            report_syntax(sink, node, s, &e.into());
+            return None;
+        }
+    };
+    // ASCII case folding turns a byte into a class of one byte: the minimum length does not
+    // depend on `nocase`.
+    if hir.properties().minimum_len() == Some(0) {
+        sink.report_code(
+            Code::RegexMatchesEmpty,
+            node.pos,
+            "regex can match the empty string, so it would match everywhere",
+        );
+        return None;
+    }
+    match regex_size::judge_ast(s, &ast) {
+        // Large ones are warned about by `rules check` (see `rules::regex_size_warning`),
+        // not in every scan.
+        regex_size::Verdict::Fine | regex_size::Verdict::Slow(..) => Some(Some(hir)),
+        regex_size::Verdict::TooLarge(message, offset) => {
+            let at = s.get(..offset).map_or(0, |p| p.chars().count());
+            sink.report_code(Code::RegexTooLarge, offset_pos(node, s, at), message);
+            None
         }
     }
+}
+
+/// A regex that does not parse, reported at the character the parser points at.
+fn report_syntax(sink: &mut Sink<'_>, node: &Node, s: &str, e: &regex_syntax::Error) {
+    let (offset, message) = match e {
+        regex_syntax::Error::Parse(p) => (p.span().start.offset, p.kind().to_string()),
+        regex_syntax::Error::Translate(t) => (t.span().start.offset, t.kind().to_string()),
+        other => (0, other.to_string()),
+    };
+    let char_offset = s.get(..offset).map_or(0, |p| p.chars().count());
+    sink.report_code(
+        Code::RegexSyntax,
+        offset_pos(node, s, char_offset),
+        format!("regex: {message}"),
+    );
 }

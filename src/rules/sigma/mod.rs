@@ -389,6 +389,7 @@ fn keywords(name: &str, items: &[Node]) -> Result<Vec<Pattern>, Stop> {
             ascii: true,
             wide: false,
             pos: item.pos,
+            parsed: None,
         });
     }
     Ok(out)
