@@ -200,13 +200,28 @@ pub(crate) fn view(lang: Lang, raw: &[u8]) -> Option<View> {
     if !hidden && !lang.may_fold(raw) {
         return None;
     }
+    let turn = (raw.len() >= SERIAL_INPUT).then(|| {
+        SERIAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     let view = match lang {
         Lang::Php => php::view(raw),
         Lang::Java => java::view(raw),
         Lang::DotNet => dotnet::view(raw),
     };
+    drop(turn);
     (view.deobfuscated || hidden).then_some(view)
 }
+
+/// Inputs from this size up are viewed one at a time across the scanning threads. Building
+/// a view holds the file's tokens, up to about 20 bytes per input byte (a php font table of
+/// numbers: 1.5 MB took 30 MB), so two threads on two such files at once doubled the scan's
+/// peak memory (issue 18). One at a time, the peak is one big file's whatever `-j`; smaller
+/// inputs, nearly every file of a web root, never wait.
+const SERIAL_INPUT: usize = 512 << 10;
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// What the lexers undo without a fold: escapes that spell printable characters (`\x65`,
 /// `\145`, `\u0065`, `\u{65}`) and block comments glued between the pieces of one token

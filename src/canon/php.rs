@@ -50,7 +50,7 @@ fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
         match t.kind {
             Kind::Str | Kind::IStr => {
                 let quote = first;
-                let val = t.val.as_deref().unwrap_or_default();
+                let val = t.val.as_deref().map_or(&[][..], Vec::as_slice);
                 let start = t.start as usize;
                 b.push(quote, start);
                 for (i, &c) in val.iter().enumerate() {

@@ -309,7 +309,8 @@ impl Worker {
                 {
                     ev.config(path);
                 }
-                self.file(path)
+                self.file(path);
+                crate::read::recycle(&mut self.buf);
             }
         }
     }

@@ -125,6 +125,19 @@ pub fn read_rest(
     Ok(())
 }
 
+/// The capacity a thread's read buffer keeps between files. Most files of a web root are far
+/// smaller; one that was larger is not held for the rest of the scan (a thread that met a
+/// 12 MB word list kept 12 MB until the end, and every thread could).
+pub(crate) const RETAINED_CAPACITY: usize = 1 << 20;
+
+/// Empties a read buffer for the next file, giving back what is over [`RETAINED_CAPACITY`].
+pub(crate) fn recycle(buf: &mut Vec<u8>) {
+    buf.clear();
+    if buf.capacity() > RETAINED_CAPACITY {
+        buf.shrink_to(RETAINED_CAPACITY);
+    }
+}
+
 /// Reads up to `n` bytes from the start of `file` into `buf` (cleared first).
 pub fn read_head(mut file: &File, n: usize, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
@@ -259,6 +272,28 @@ mod tests {
         let mut own = policy(false, 100);
         own.own_files.insert((meta.stamp.dev, meta.stamp.ino));
         assert!(matches!(read_file(&p, &own, &mut buf), Err(NotRead::Own)));
+    }
+
+    /// The memory fix of issue 18: a big file's buffer is not kept for the next files, a small
+    /// one is (it is reused without allocating).
+    #[test]
+    fn a_big_files_buffer_is_given_back_and_a_small_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.txt");
+        std::fs::write(&big, vec![b'x'; 3 * RETAINED_CAPACITY]).unwrap();
+        let mut buf = Vec::new();
+        read_file(&big, &policy(false, 1 << 30), &mut buf).unwrap();
+        assert_eq!(buf.len(), 3 * RETAINED_CAPACITY);
+        recycle(&mut buf);
+        assert!(buf.is_empty());
+        assert!(buf.capacity() <= RETAINED_CAPACITY, "{}", buf.capacity());
+
+        let small = dir.path().join("small.txt");
+        std::fs::write(&small, vec![b'y'; 1000]).unwrap();
+        read_file(&small, &policy(false, 1 << 30), &mut buf).unwrap();
+        let cap = buf.capacity();
+        recycle(&mut buf);
+        assert_eq!((buf.len(), buf.capacity()), (0, cap));
     }
 
     #[cfg(unix)]

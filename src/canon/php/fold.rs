@@ -91,7 +91,7 @@ pub(super) fn str_tok(like: &Tok, end: u32, val: Vec<u8>) -> Tok {
         start: like.start,
         end,
         base: like.start,
-        val: Some(val),
+        val: Some(Box::new(val)),
     }
 }
 
@@ -190,11 +190,50 @@ fn pass(raw: &[u8], toks: Vec<Tok>, budget: &mut usize) -> (Vec<Tok>, bool) {
         budget,
         changed: false,
     };
-    let mut it = toks.into_iter().peekable();
-    while let Some(t) = it.next() {
-        p.push(t, it.peek());
+    let mut input = Consumed::new(toks);
+    while let Some(t) = input.next() {
+        p.push(t, input.peek());
     }
     (p.out, p.changed)
+}
+
+/// Token vectors smaller than this are consumed without giving memory back (as before).
+const GIVE_BACK_MIN: usize = 1 << 16;
+
+/// A pass's input, yielded in order while its memory is given back as it goes: a pass over
+/// a file of a million tokens would otherwise hold all of its input and all of its output
+/// at once, twice what either needs (issue 18: 1.5 MB font tables took 70 MB each).
+struct Consumed {
+    /// The tokens not yet yielded, last first, so that yielding one is a `pop`.
+    rev: Vec<Tok>,
+}
+
+impl Consumed {
+    fn new(mut toks: Vec<Tok>) -> Consumed {
+        toks.reverse();
+        Consumed { rev: toks }
+    }
+
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.rev.pop()?;
+        // Shrinking when a quarter is consumed keeps input and output together within 1.25
+        // times the stream; the allocator shrinks a block in place, so this copies nothing
+        // where it can (and at worst copies the input about four times over).
+        let cap = self.rev.capacity();
+        if cap >= GIVE_BACK_MIN && self.rev.len() <= cap - cap / 4 {
+            self.rev.shrink_to_fit();
+        }
+        Some(t)
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.rev.last()
+    }
+
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.rev.capacity()
+    }
 }
 
 impl Pass<'_> {
@@ -250,7 +289,7 @@ impl Pass<'_> {
                     let mut v = vec![b'$'];
                     v.extend_from_slice(&name);
                     dollar.kind = Kind::Var;
-                    dollar.val = Some(v);
+                    dollar.val = Some(Box::new(v));
                     dollar.end = t.end;
                     self.changed = true;
                 } else {
@@ -424,7 +463,7 @@ impl Pass<'_> {
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
                 left.val
-                    .get_or_insert_with(Vec::new)
+                    .get_or_insert_with(Box::default)
                     .extend_from_slice(&right);
                 left.exact = false;
                 left.end = end;
@@ -436,12 +475,67 @@ impl Pass<'_> {
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
                 let l = left.val.take().unwrap_or_default();
-                left.val = Some(l.iter().zip(&right).map(|(a, b)| a ^ b).collect());
+                left.val = Some(Box::new(
+                    l.iter().zip(right.iter()).map(|(a, b)| a ^ b).collect(),
+                ));
                 left.exact = false;
             } else {
                 return;
             }
             self.changed = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod consumed_tests {
+    use super::*;
+
+    /// The memory fix of issue 18: a pass over a big stream gives its input back while it
+    /// builds its output, and still sees every token in order.
+    #[test]
+    fn a_big_input_is_yielded_in_order_and_given_back_as_it_goes() {
+        let raw = format!("<?php $t=array({});", "7,".repeat(3 * GIVE_BACK_MIN));
+        let toks = lex::lex(raw.as_bytes());
+        let n = toks.len();
+        assert!(n > 6 * GIVE_BACK_MIN);
+        let starts: Vec<u32> = toks.iter().map(|t| t.start).collect();
+        let mut input = Consumed::new(toks);
+        let mut seen = Vec::with_capacity(n);
+        let mut most_held = 0;
+        while let Some(t) = input.next() {
+            assert_eq!(
+                input.peek().map(|p| p.start),
+                starts.get(seen.len() + 1).copied()
+            );
+            seen.push(t.start);
+            // What is held of the input, beyond what is left of it, stays within a quarter.
+            most_held = most_held.max(input.capacity() - (n - seen.len()));
+        }
+        assert_eq!(seen, starts);
+        assert!(most_held <= n / 4 + 1, "held {most_held} of {n}");
+        assert!(input.capacity() < GIVE_BACK_MIN);
+    }
+
+    #[test]
+    fn folding_a_big_file_gives_the_same_tokens_as_before() {
+        let raw = format!(
+            "<?php $a = 'x' . 'y'; {} echo $a;",
+            "f(1,2);".repeat(GIVE_BACK_MIN)
+        );
+        let lexed = lex::lex(raw.as_bytes());
+        let n = lexed.len();
+        let (toks, folded) = fold(raw.as_bytes(), lexed, usize::MAX);
+        assert!(folded);
+        // `'x' . 'y'` became one literal; every call is still there, in order.
+        let text = |t: &Tok| t.text(raw.as_bytes()).to_vec();
+        assert!(toks.iter().any(|t| t.kind == Kind::Str && text(t) == b"xy"));
+        assert!(!toks.iter().any(|t| text(t) == b"x"));
+        let calls = toks
+            .iter()
+            .filter(|t| t.is(raw.as_bytes(), Kind::Ident, b"f"));
+        assert_eq!(calls.count(), GIVE_BACK_MIN);
+        assert!(toks.len() >= n - 2);
+        assert!(toks.windows(2).all(|w| w[0].start <= w[1].start));
     }
 }

@@ -156,7 +156,7 @@ fn substitute(
             name.extend_from_slice(v);
             let mut var = t.clone();
             var.kind = Kind::Var;
-            var.val = Some(name);
+            var.val = Some(Box::new(name));
             var.end = n.end;
             out.push(var);
             changed = true;
@@ -188,7 +188,7 @@ fn substitute(
         } else if is_p(next, &[b"("]) && fn_name(v) {
             *budget -= v.len();
             new.kind = Kind::Ident;
-            new.val = Some(v.clone());
+            new.val = Some(Box::new(v.clone()));
         } else if (is_p(prev, &[b".", b"^"]) || is_p(next, &[b".", b"^"]))
             && !is_p(next, &[b"[", b"->", b"?->", b"::", b"{"])
             || (is_p(prev, &[b"(", b","]) && is_p(next, &[b")", b","]))
