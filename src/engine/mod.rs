@@ -8,6 +8,7 @@ pub(crate) mod excerpt;
 mod fields;
 mod gate;
 mod ids;
+mod lanes;
 mod partition;
 mod records;
 mod scan;
@@ -141,6 +142,8 @@ pub(crate) struct CompiledRegex {
     gates: u64,
     /// A byte every match holds and files seldom do: without it in the input, no match.
     rare_byte: Option<u8>,
+    /// For a regex without atoms: what every match holds, to search only around.
+    landmark: Option<atoms::Landmark>,
 }
 
 impl CompiledRegex {
@@ -228,6 +231,7 @@ impl Engine {
                         let mut clauses = atoms::regex_clauses(&hir);
                         let mut gates = 0u64;
                         let mut reach = None;
+                        let mut landmark = None;
                         match clauses.pop() {
                             Some(primary) => {
                                 reach = atoms::clause_reach(&hir, &primary);
@@ -244,7 +248,10 @@ impl Engine {
                                     }
                                 }
                             }
-                            None => set.unfiltered.push(pi),
+                            None => {
+                                set.unfiltered.push(pi);
+                                landmark = atoms::landmark(&hir);
+                            }
                         }
                         let rare_byte = atoms::rare_required_byte(&hir);
                         Some(CompiledRegex {
@@ -255,6 +262,7 @@ impl Engine {
                             reach,
                             gates,
                             rare_byte,
+                            landmark,
                         })
                     }
                 };
