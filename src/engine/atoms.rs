@@ -61,6 +61,81 @@ const COMMON_BYTES: &[u8] = b" \t\r\n\
 /// rank rarest of all.
 const RARE_BYTES: &[u8] = b"^~`";
 
+/// Something every match of a regex without atoms holds, so that only the bytes around
+/// its occurrences need searching.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Landmark {
+    /// At least `min` bytes in a row of a class: `[A-Za-z0-9+/]{200}` in a blob pattern.
+    /// A probe every `min` bytes finds every such run.
+    Run { class: Box<[bool; 256]>, min: usize },
+    /// A literal too short to be an atom (`<?`), found with `memmem`.
+    Short(Vec<u8>),
+}
+
+/// Runs shorter than this are everywhere in text and mark nothing.
+const MIN_LANDMARK_RUN: usize = 16;
+
+/// The landmark of a regex that has no atoms, when it has one: the longest required run
+/// of one class, else a required literal of at least two bytes.
+pub(crate) fn landmark(hir: &Hir) -> Option<Landmark> {
+    let top = match hir.kind() {
+        HirKind::Capture(c) => &*c.sub,
+        _ => hir,
+    };
+    let children = match top.kind() {
+        HirKind::Concat(children) => children.as_slice(),
+        _ => std::slice::from_ref(top),
+    };
+    let run = children
+        .iter()
+        .filter_map(|c| match c.kind() {
+            HirKind::Repetition(r) if r.min as usize >= MIN_LANDMARK_RUN => {
+                byte_class(&r.sub).map(|class| (class, r.min as usize))
+            }
+            _ => None,
+        })
+        .max_by_key(|(_, min)| *min);
+    if let Some((class, min)) = run {
+        return Some(Landmark::Run { class, min });
+    }
+    required_clauses(hir, 2, &content_score)
+        .into_iter()
+        .filter_map(|clause| match clause.as_slice() {
+            [a] if !a.nocase => Some(a.bytes.clone()),
+            _ => None,
+        })
+        .max_by_key(Vec::len)
+        .map(Landmark::Short)
+}
+
+/// The bytes a class matches, when it matches single bytes only.
+fn byte_class(hir: &Hir) -> Option<Box<[bool; 256]>> {
+    let mut set = Box::new([false; 256]);
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                // Past ASCII a code point is several bytes.
+                let (a, b) = (u32::from(r.start()), u32::from(r.end()));
+                if b >= 0x80 {
+                    return None;
+                }
+                for x in a..=b {
+                    set[x as usize] = true;
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(set)
+}
+
 /// Sets `out[b]` for each byte `b` that every match of `hir` holds.
 fn required_bytes(hir: &Hir, out: &mut [bool; 256]) {
     match hir.kind() {
@@ -572,6 +647,22 @@ mod tests {
     #[test]
     fn required_repetitions_keep_their_literal() {
         assert_eq!(atoms(r"(?:chr\(\d+\)\.){5}"), one("chr(", false));
+    }
+
+    #[test]
+    fn landmarks_of_atomless_regexes() {
+        let run = landmark(&parse(r"\$\w{1,40}\(['\x22][A-Za-z0-9+/]{200}"));
+        let Some(Landmark::Run { class, min }) = run else {
+            panic!("{run:?}")
+        };
+        assert_eq!(min, 200);
+        assert!(class[usize::from(b'+')] && class[usize::from(b'z')] && !class[usize::from(b'-')]);
+        assert_eq!(
+            landmark(&parse(r"<\?(?:php\b|=|\s)[\s\S]{0,40}x")),
+            Some(Landmark::Short(b"<?".to_vec()))
+        );
+        // Too short a run, and nothing else.
+        assert_eq!(landmark(&parse(r"[ab]{4}\d")), None);
     }
 
     #[test]

@@ -2,9 +2,12 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, OverlappingState};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::ids::PatternId;
+use super::lanes::{self, Hit, Hits};
 
 /// Above this many atoms the automaton kind is left to aho-corasick (a DFA's memory grows
 /// with the number of states).
@@ -101,8 +104,28 @@ impl AtomSetBuilder {
         });
     }
 
+    /// The set for log records: an automaton that finds out fast whether a line holds
+    /// any atom at all (see [`AtomSet::is_match`]).
     pub(crate) fn build(self) -> Result<AtomSet, aho_corasick::BuildError> {
-        build(self.nocase, self.atoms, self.listeners, self.unfiltered)
+        let automaton = if self.atoms.is_empty() {
+            None
+        } else {
+            let dfa = (self.atoms.len() <= DFA_MAX_ATOMS).then_some(AhoCorasickKind::DFA);
+            let builder = |kind| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(self.nocase)
+                    .kind(kind)
+                    .build(&self.atoms)
+            };
+            // A DFA too large to build falls back to the automaton aho-corasick picks.
+            Some(Searcher::Other(builder(dfa).or_else(|_| builder(None))?))
+        };
+        Ok(AtomSet {
+            automaton,
+            listeners: self.listeners,
+            unfiltered: self.unfiltered,
+        })
     }
 
     /// Checks that every atom set [`AtomSetBuilder::build_subset`] can give will build:
@@ -118,8 +141,8 @@ impl AtomSetBuilder {
             .map(drop)
     }
 
-    /// The set of the listeners whose pattern `keep` accepts; atoms nobody is left to
-    /// listen to are not searched for.
+    /// The set of the listeners whose pattern `keep` accepts, for whole files; atoms
+    /// nobody is left to listen to are not searched for.
     pub(crate) fn build_subset(
         &self,
         keep: impl Fn(PatternId) -> bool,
@@ -151,6 +174,8 @@ impl AtomSetBuilder {
     }
 }
 
+/// A file set: every hit of every atom is wanted, so the automaton is built for
+/// [`AtomSet::find`].
 fn build(
     nocase: bool,
     atoms: Vec<Vec<u8>>,
@@ -159,19 +184,23 @@ fn build(
 ) -> Result<AtomSet, aho_corasick::BuildError> {
     let automaton = if atoms.is_empty() {
         None
-    } else {
+    } else if atoms.len() <= DFA_MAX_ATOMS
+        && let Ok(dfa) = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(nocase)
+            .build(&atoms)
+    {
         // A full DFA is the fastest automaton to search with and, for the few thousand
         // atoms rule sets have, small enough to build when first needed.
-        let builder = |kind| {
+        Some(Searcher::Dfa(Box::new(dfa)))
+    } else {
+        // A DFA too large to build: the automaton aho-corasick picks.
+        Some(Searcher::Other(
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(nocase)
-                .kind(kind)
-                .build(&atoms)
-        };
-        let dfa = (atoms.len() <= DFA_MAX_ATOMS).then_some(AhoCorasickKind::DFA);
-        // A DFA too large to build falls back to the automaton aho-corasick picks.
-        Some(builder(dfa).or_else(|_| builder(None))?)
+                .build(&atoms)?,
+        ))
     };
     Ok(AtomSet {
         automaton,
@@ -180,8 +209,16 @@ fn build(
     })
 }
 
+/// How an atom set is searched.
+pub(crate) enum Searcher {
+    /// A full DFA: through its prefilter when it has one (few atoms, or rare first
+    /// bytes), else over several stretches at once (see `lanes`).
+    Dfa(Box<DFA>),
+    Other(AhoCorasick),
+}
+
 pub(crate) struct AtomSet {
-    pub(crate) automaton: Option<AhoCorasick>,
+    pub(crate) automaton: Option<Searcher>,
     /// Per automaton pattern: who wants to hear about its hits.
     pub(crate) listeners: Vec<Vec<Listener>>,
     /// Regex patterns without atoms: verified over the whole input whenever their rule
@@ -192,5 +229,51 @@ pub(crate) struct AtomSet {
 impl AtomSet {
     pub(crate) fn len(&self) -> usize {
         self.listeners.len()
+    }
+
+    /// Whether `hay` holds any atom.
+    pub(crate) fn is_match(&self, hay: &[u8]) -> bool {
+        match &self.automaton {
+            None => false,
+            Some(Searcher::Dfa(dfa)) => dfa
+                .try_find(&Input::new(hay).earliest(true))
+                .is_ok_and(|m| m.is_some()),
+            Some(Searcher::Other(ac)) => ac.is_match(hay),
+        }
+    }
+
+    /// Every atom hit in `hay` (overlapping ones too), in the order of one overlapping
+    /// search: by end, then in the automaton's order.
+    pub(crate) fn find(&self, hay: &[u8], out: &mut Hits) {
+        out.clear();
+        match &self.automaton {
+            None => {}
+            Some(Searcher::Dfa(dfa)) if dfa.prefilter().is_none() => lanes::search(dfa, hay, out),
+            Some(Searcher::Dfa(dfa)) => overlapping(&**dfa, hay, out.first()),
+            Some(Searcher::Other(ac)) => {
+                out.first()
+                    .extend(ac.find_overlapping_iter(hay).map(|m| Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        atom: m.pattern().as_usize(),
+                    }))
+            }
+        }
+    }
+}
+
+/// An overlapping search from the start, as aho-corasick runs it.
+fn overlapping(aut: &impl Automaton, hay: &[u8], out: &mut Vec<Hit>) {
+    let input = Input::new(hay);
+    let mut state = OverlappingState::start();
+    loop {
+        aut.try_find_overlapping(&input, &mut state)
+            .expect("an unanchored search with standard semantics does not fail");
+        let Some(m) = state.get_match() else { return };
+        out.push(Hit {
+            start: m.start(),
+            end: m.end(),
+            atom: m.pattern().as_usize(),
+        });
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod excerpt;
 mod fields;
 mod gate;
 mod ids;
+mod lanes;
 mod partition;
 mod records;
 mod scan;
@@ -141,6 +142,8 @@ pub(crate) struct CompiledRegex {
     gates: u64,
     /// A byte every match holds and files seldom do: without it in the input, no match.
     rare_byte: Option<u8>,
+    /// For a regex without atoms: what every match holds, to search only around.
+    landmark: Option<atoms::Landmark>,
 }
 
 impl CompiledRegex {
@@ -225,6 +228,7 @@ impl Engine {
                             mut clauses,
                             reach,
                             rare_byte,
+                            landmark,
                         } = compiled
                             .next()
                             .expect("one compiled regex per regex pattern")
@@ -258,6 +262,7 @@ impl Engine {
                             reach,
                             gates,
                             rare_byte,
+                            landmark,
                         })
                     }
                 };
@@ -442,6 +447,8 @@ struct Prepared {
     /// [`atoms::clause_reach`] of the rarest clause.
     reach: Option<(usize, usize)>,
     rare_byte: Option<u8>,
+    /// [`atoms::landmark`], for a regex without atoms.
+    landmark: Option<atoms::Landmark>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -523,12 +530,18 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         .last()
         .and_then(|primary| atoms::clause_reach(&hir, primary));
     let rare_byte = atoms::rare_required_byte(&hir);
+    let landmark = if clauses.is_empty() {
+        atoms::landmark(&hir)
+    } else {
+        None
+    };
     Ok(Prepared {
         hir,
         regex,
         clauses,
         reach,
         rare_byte,
+        landmark,
     })
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use super::Engine;
+use super::lanes::{self, Hit, Hits};
 use crate::rules::Loader;
 
 /// Occurrences of `needle` in `hay` at every offset (overlapping), as the rule semantics say.
@@ -125,5 +126,83 @@ proptest! {
         let fired = !engine.scan(Path::new("f"), &hay, &mut scratch).is_empty();
         let reference = regex::bytes::Regex::new(&re).unwrap().is_match(&hay);
         prop_assert_eq!(fired, reference, "regex {}", re);
+    }
+
+    /// A regex without atoms that needs a long run of one class (a base64 blob) or a short
+    /// literal (`<?`), searched only around those, counts what a whole-buffer search does.
+    #[test]
+    fn landmark_windows_count_what_a_whole_buffer_search_finds(
+        run in 16usize..40,
+        pre in 1usize..8,
+        short in any::<bool>(),
+        planted in proptest::collection::vec((0usize..2000, 0usize..60), 0..6),
+        noise in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'\n'), Just(b'<'), Just(b'?')], 0..2000),
+    ) {
+        let re = if short {
+            format!("<\\?[ab]{{0,{pre}}}c")
+        } else {
+            format!("c{{0,{pre}}}[ab]{{{run}}}")
+        };
+        let mut hay = noise;
+        for (at, len) in planted {
+            let at = at.min(hay.len());
+            let piece: Vec<u8> = (0..len).map(|i| if i % 3 == 0 { b'b' } else { b'a' }).collect();
+            hay.splice(at..at, piece);
+        }
+        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
+        let mut l = Loader::new();
+        l.add_text("p.yml", &text);
+        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+        prop_assert_eq!(engine.slow_patterns().len(), 1);
+        let mut scratch = engine.scratch();
+        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
+        let got = hits.first().map_or(0, |h| h.match_count);
+        let reference = regex::bytes::Regex::new(&format!("(?-u){re}")).unwrap().find_iter(&hay).count() as u64;
+        prop_assert_eq!(got, reference, "regex {}", re);
+    }
+
+    /// The DFA stepped through several stretches of a buffer at once reports the hits of
+    /// aho-corasick's own overlapping search, in its order, on buffers long enough to be cut.
+    #[test]
+    fn stretched_dfa_search_reports_the_overlapping_search(
+        atoms in proptest::collection::vec("[abcAB]{1,12}", 1..20),
+        planted in proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..40),
+        len in 0usize..40_000,
+        seed in any::<u64>(),
+        nocase in any::<bool>(),
+    ) {
+        // A cheap random haystack over the atoms' letters, with atoms planted in it (also
+        // across the stretches' borders, which lie anywhere).
+        let mut x = seed | 1;
+        let mut hay: Vec<u8> = (0..len).map(|_| {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            b"abcABx "[(x % 7) as usize]
+        }).collect();
+        for (at, which) in &planted {
+            let atom = atoms[which.index(atoms.len())].as_bytes();
+            if hay.len() > atom.len() {
+                let at = at.index(hay.len() - atom.len());
+                hay[at..at + atom.len()].copy_from_slice(atom);
+            }
+        }
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .ascii_case_insensitive(nocase)
+            .prefilter(false)
+            .build(&atoms)
+            .unwrap();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .ascii_case_insensitive(nocase)
+            .build(&atoms)
+            .unwrap();
+        let want: Vec<Hit> = ac
+            .find_overlapping_iter(&hay)
+            .map(|m| Hit { start: m.start(), end: m.end(), atom: m.pattern().as_usize() })
+            .collect();
+        let mut got = Hits::default();
+        lanes::search(&dfa, &hay, &mut got);
+        let got: Vec<Hit> = got.iter().copied().collect();
+        prop_assert_eq!(got, want);
     }
 }

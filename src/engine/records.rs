@@ -14,10 +14,7 @@ impl Engine {
     /// Whether any atom of the log rules' patterns occurs in `text` (a chunk of lines): when
     /// not, no record in it needs the per-record search.
     pub fn record_atoms_may_match(&self, text: &[u8]) -> bool {
-        self.records
-            .automaton
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(text))
+        self.records.is_match(text)
     }
 
     /// Matches every log rule against one record; `raw` is the record's text as logged.
@@ -55,13 +52,7 @@ impl Engine {
         }
         // Most lines hold no atom: a non-overlapping check (which uses the automaton's
         // prefilter) rules them out before the overlapping search that counts every hit.
-        if atoms_possible
-            && self
-                .records
-                .automaton
-                .as_ref()
-                .is_some_and(|ac| ac.is_match(raw))
-        {
+        if atoms_possible && self.records.is_match(raw) {
             self.find_atoms(&self.records, raw, s);
         }
         self.verify_regexes(&self.records, raw, s);

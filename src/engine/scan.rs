@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use regex_automata::{Anchored, Input};
 
+use super::atoms::Landmark;
 use super::automaton::AtomSet;
 use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
+use super::lanes::Hits;
 use super::stats::StatCache;
 use super::{CompiledPattern, CompiledRegex, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Expr, Facts, Rule, Stat};
@@ -62,6 +64,8 @@ pub struct Scratch {
     any_applicable: bool,
     /// The file-atom group of the file's extension (see `partition`).
     group: usize,
+    /// The atom hits of the buffer being scanned.
+    hits: Hits,
     pub(crate) counts: IdVec<PatternId, u64>,
     kept: IdVec<PatternId, Vec<Span>>,
     touched: Vec<PatternId>,
@@ -126,6 +130,7 @@ impl Engine {
             applicable: IdVec::from(vec![false; r]),
             any_applicable: false,
             group: 0,
+            hits: Hits::default(),
             counts: IdVec::from(vec![0; p]),
             kept: IdVec::from(vec![Vec::new(); p]),
             touched: Vec::new(),
@@ -209,10 +214,11 @@ impl Engine {
     }
 
     pub(crate) fn find_atoms(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
-        let Some(ac) = &set.automaton else { return };
-        for m in ac.find_overlapping_iter(buf) {
-            let (start, end) = (m.start(), m.end());
-            for l in &set.listeners[m.pattern().as_usize()] {
+        let mut hits = std::mem::take(&mut s.hits);
+        set.find(buf, &mut hits);
+        for h in hits.iter() {
+            let (start, end) = (h.start, h.end);
+            for l in &set.listeners[h.atom] {
                 let p = &self.patterns[l.pattern];
                 if !s.applicable[p.rule] {
                     continue;
@@ -250,6 +256,7 @@ impl Engine {
                 );
             }
         }
+        s.hits = hits;
     }
 
     pub(crate) fn verify_regexes(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
@@ -322,6 +329,10 @@ impl Engine {
                 // A regex without atoms that needs a rare byte: every match holds one of
                 // its occurrences, so only the bytes around them are searched.
                 (true, Some(b), Some(m)) if m <= 1 << 16 => rare_byte_windows(buf, b, m),
+                // One without atoms or a rare byte, but with a landmark: around that.
+                (true, None, Some(m)) if m <= 1 << 16 && re.landmark.is_some() => {
+                    landmark_windows(buf, re.landmark.as_ref().expect("checked"), m)
+                }
                 _ => search_windows(&hits, re.reach(), buf.len()),
             };
             'windows: for (from, to) in windows {
@@ -529,6 +540,57 @@ fn rare_byte_windows(buf: &[u8], byte: u8, max_len: usize) -> Vec<(usize, usize)
         match merged.last_mut() {
             Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
             _ => merged.push(w),
+        }
+    }
+    merged
+}
+
+/// Where a regex whose matches are at most `max_len` bytes long and all hold `mark` can
+/// match: around each occurrence of it, as far as a match reaches either side, merged.
+fn landmark_windows(buf: &[u8], mark: &Landmark, max_len: usize) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    let mut add = |from: usize, to: usize| {
+        let w = (
+            from.saturating_sub(max_len),
+            to.saturating_add(max_len).min(buf.len()),
+        );
+        match merged.last_mut() {
+            Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+            _ => merged.push(w),
+        }
+    };
+    match mark {
+        Landmark::Short(lit) => {
+            for at in memchr::memmem::find_iter(buf, lit) {
+                add(at, at + lit.len());
+            }
+        }
+        Landmark::Run { class, min } => {
+            // Every run of `min` or more class bytes covers one of the probes, which sit
+            // `min` bytes apart; from a probe inside the class, the run is measured.
+            let inside = |b: u8| class[usize::from(b)];
+            let mut probe = min.saturating_sub(1);
+            while probe < buf.len() {
+                if !inside(buf[probe]) {
+                    probe += min;
+                    continue;
+                }
+                let mut start = probe;
+                while start > 0 && inside(buf[start - 1]) {
+                    start -= 1;
+                }
+                let mut end = probe + 1;
+                while end < buf.len() && inside(buf[end]) {
+                    end += 1;
+                }
+                if end - start >= *min {
+                    add(start, end);
+                }
+                // The next run starts past `end`: the first probe there.
+                while probe < end {
+                    probe += min;
+                }
+            }
         }
     }
     merged
