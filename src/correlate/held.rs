@@ -256,35 +256,18 @@ mod tests {
     fn a_flood_keeps_its_first_events_and_a_small_address_keeps_all() {
         let mut e = Events::new(limits(10, 1000));
         // The scanner's records come late-first, in two passes; the intruder's in between.
-        let scanner: Vec<Held> = (0..50)
-            .rev()
-            .map(|i| held("198.51.100.7", i, 100 + i as u64))
-            .collect();
-        let (late, early) = scanner.split_at(25);
-        let mut late: Vec<Held> = late
-            .iter()
-            .map(|h| {
-                held(
-                    "198.51.100.7",
-                    h.record.offset as i64 - 100,
-                    h.record.offset,
-                )
-            })
-            .collect();
+        let scanner = |seconds: std::ops::Range<i64>| -> Vec<Held> {
+            seconds
+                .rev()
+                .map(|i| held("198.51.100.7", i, 100 + i as u64))
+                .collect()
+        };
+        let mut late = scanner(25..50);
         late.push(held("203.0.113.45", 30, 1));
         late.push(held("203.0.113.45", 5, 2));
         e.take(late);
         assert!(e.held() <= 10, "{}", e.held());
-        let mut early: Vec<Held> = early
-            .iter()
-            .map(|h| {
-                held(
-                    "198.51.100.7",
-                    h.record.offset as i64 - 100,
-                    h.record.offset,
-                )
-            })
-            .collect();
+        let mut early = scanner(0..25);
         early.push(held("203.0.113.45", 31, 3));
         // A record a second pass found again is counted once.
         early.push(held("203.0.113.45", 30, 1));

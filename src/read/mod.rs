@@ -113,7 +113,9 @@ pub fn read_rest(
     // file that grows meanwhile is read again by the next sweep, as its stamp changed), and
     // never more than the limit allows.
     buf.reserve((expected as usize).saturating_sub(buf.len()));
-    let room = (max_size + 1)
+    // `saturating_add`: "no limit" is `u64::MAX`, which must not wrap to a room of 0.
+    let room = max_size
+        .saturating_add(1)
         .min(expected)
         .saturating_sub(buf.len() as u64);
     (&mut file).take(room).read_to_end(buf)?;
@@ -272,6 +274,10 @@ mod tests {
         let mut own = policy(false, 100);
         own.own_files.insert((meta.stamp.dev, meta.stamp.ino));
         assert!(matches!(read_file(&p, &own, &mut buf), Err(NotRead::Own)));
+        // No limit at all still reads the file (the room once wrapped to nothing).
+        buf.clear();
+        read_file(&p, &policy(false, u64::MAX), &mut buf).unwrap();
+        assert_eq!(buf, b"hello world");
     }
 
     /// The memory fix of issue 18: a big file's buffer is not kept for the next files, a small

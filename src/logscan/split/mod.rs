@@ -5,10 +5,10 @@
 //! newline) into parts that threads take in order as they finish the last. Parts shrink
 //! towards the end (each is a share of what is left, as in guided self-scheduling), so
 //! the threads finish close together: the last parts are a few megabytes, not a fixed
-//! fraction of the log that one thread is left reading alone. Nothing reads the text ahead of them: a part is
-//! scanned with line numbers counted from its own start and with the IIS `#Fields` layout it
-//! assumes is in force there (known for a part whose predecessors are all done; else the
-//! last directive known so far). Its findings are held until every part before it is done:
+//! fraction of the log that one thread is left reading alone. Nothing reads the text ahead
+//! of them: a part is scanned with line numbers counted from its own start and with the IIS
+//! `#Fields` layout it assumes is in force there (known for a part whose predecessors are
+//! all done; else the last directive known so far). Its findings are held until every part before it is done:
 //! by then their line counts are known, which shift its line numbers, and the findings are
 //! released in part order, so they leave in the order one thread would find them. A part
 //! whose assumed layout is not the one in force at its start (a part before it changed it)
