@@ -32,6 +32,25 @@ fn naive_count(hay: &[u8], needle: &[u8], nocase: bool, fullword: bool) -> u64 {
 fn yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
+/// For a one-pattern rule of regex `re` without atoms: how many of its patterns the engine
+/// calls slow, the match count it reports on `hay`, and the count of a whole-buffer search.
+fn slow_regex_counts(re: &str, hay: &[u8]) -> (usize, u64, u64) {
+    let text = format!(
+        "rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n",
+        yaml_quote(re)
+    );
+    let mut l = Loader::new();
+    l.add_text("p.yml", &text);
+    let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+    let mut scratch = engine.scratch();
+    let hits = engine.scan(Path::new("f"), hay, &mut scratch);
+    let got = hits.first().map_or(0, |h| h.match_count);
+    let reference = regex::bytes::Regex::new(&format!("(?-u){re}"))
+        .unwrap()
+        .find_iter(hay)
+        .count() as u64;
+    (engine.slow_patterns().len(), got, reference)
+}
 
 fn build(patterns: &[(String, bool, bool)]) -> Engine {
     let mut text = String::from("rules:\n");
@@ -97,15 +116,8 @@ proptest! {
         hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'\n'), Just(b'^')], 0..400),
     ) {
         let re = format!("[ab]{{0,{before}}}\\^[^\\n]{{1,{after}}}");
-        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
-        let mut l = Loader::new();
-        l.add_text("p.yml", &text);
-        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
-        prop_assert_eq!(engine.slow_patterns().len(), 1);
-        let mut scratch = engine.scratch();
-        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
-        let got = hits.first().map_or(0, |h| h.match_count);
-        let reference = regex::bytes::Regex::new(&format!("(?-u){re}")).unwrap().find_iter(&hay).count() as u64;
+        let (slow, got, reference) = slow_regex_counts(&re, &hay);
+        prop_assert_eq!(slow, 1);
         prop_assert_eq!(got, reference, "regex {}", re);
     }
 
@@ -149,15 +161,8 @@ proptest! {
             let piece: Vec<u8> = (0..len).map(|i| if i % 3 == 0 { b'b' } else { b'a' }).collect();
             hay.splice(at..at, piece);
         }
-        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
-        let mut l = Loader::new();
-        l.add_text("p.yml", &text);
-        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
-        prop_assert_eq!(engine.slow_patterns().len(), 1);
-        let mut scratch = engine.scratch();
-        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
-        let got = hits.first().map_or(0, |h| h.match_count);
-        let reference = regex::bytes::Regex::new(&format!("(?-u){re}")).unwrap().find_iter(&hay).count() as u64;
+        let (slow, got, reference) = slow_regex_counts(&re, &hay);
+        prop_assert_eq!(slow, 1);
         prop_assert_eq!(got, reference, "regex {}", re);
     }
 
