@@ -141,6 +141,10 @@ impl PatternRange {
         PatternRange { start, end }
     }
 
+    pub(crate) fn is_empty(self) -> bool {
+        self.start.0 == self.end.0
+    }
+
     pub(crate) fn iter(self) -> impl Iterator<Item = PatternId> {
         (self.start.0..self.end.0).map(PatternId)
     }

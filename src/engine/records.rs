@@ -52,10 +52,22 @@ impl Engine {
         }
         // Most lines hold no atom: a non-overlapping check (which uses the automaton's
         // prefilter) rules them out before the overlapping search that counts every hit.
-        if atoms_possible && self.records.is_match(raw) {
-            self.find_atoms(&self.records, raw, s);
+        // Pattern counts are read only by the rules evaluated: when the line filter let the
+        // line through for rules that have no raw-line patterns (most Sigma rules are field
+        // selections only), the line is not searched at all.
+        let patterns_read = only.is_none_or(|only| {
+            only.iter().any(|&i| {
+                self.log_rules
+                    .get(i as usize)
+                    .is_some_and(|&ri| !self.rule_patterns[ri].is_empty())
+            })
+        });
+        if patterns_read {
+            if atoms_possible && self.records.is_match(raw) {
+                self.find_atoms(&self.records, raw, s);
+            }
+            self.verify_regexes(&self.records, raw, s);
         }
-        self.verify_regexes(&self.records, raw, s);
         let mut out = Vec::new();
         let stats = StatCache::new(raw);
         let (some, all) = match only {
@@ -204,6 +216,21 @@ rules:
                 .scan_record(get, &cols.parse(get), true, &mut s)
                 .is_empty()
         );
+        // Told which rules the line filter let through, only those are evaluated: a rule of
+        // selections alone without the line search, a raw-line rule with it, and the
+        // skipped search leaves nothing behind for the next record.
+        let mut only = |only: &[u32]| -> Vec<(String, usize)> {
+            engine
+                .scan_record_only(line, &rec, true, Some(only), &mut s)
+                .iter()
+                .map(|h| (h.rule.id.clone(), h.matches.len()))
+                .collect()
+        };
+        assert_eq!(only(&[0]), [("TOOLPANE".to_owned(), 0)]);
+        assert_eq!(only(&[1]), [("RAW".to_owned(), 1)]);
+        assert_eq!(only(&[0]), [("TOOLPANE".to_owned(), 0)]);
+        assert_eq!(only(&[0, 1]).len(), 2);
+
         // A file scan after record scans sees only file rules again.
         let file_hits = engine.scan(std::path::Path::new("x.txt"), b"ToolPane", &mut s);
         assert_eq!(file_hits.len(), 1);
