@@ -22,11 +22,11 @@ use globset::GlobSet;
 use regex_automata::meta::Regex;
 use regex_syntax::hir::Hir;
 
-use crate::rules::{PatternKind, Pos, Rule, Scope};
+use crate::rules::{Pattern, PatternKind, Pos, Rule, Scope};
 
 use automaton::{AtomSet, AtomSetBuilder};
 use fields::CompiledSelection;
-use ids::{IdVec, PatternId, PatternRange, RuleId};
+use ids::{Id, IdVec, PatternId, PatternRange, RuleId};
 use partition::FileAtoms;
 
 pub use gate::{Clause, selectivity};
@@ -124,7 +124,7 @@ pub(crate) struct CompiledPattern {
     nocase: bool,
     /// For literal patterns: each form searched for, and whether it is the wide one.
     forms: Vec<(Vec<u8>, bool)>,
-    regex: Option<CompiledRegex>,
+    regex: Option<LazyRegex>,
 }
 
 pub(crate) struct CompiledRegex {
@@ -178,22 +178,26 @@ struct Filters {
 
 impl Engine {
     /// Compiles rules. Slow patterns are not errors; see [`Engine::slow_patterns`].
+    ///
+    /// When every file rule came with shellsweep, their regexes are parsed, their atoms
+    /// derived and the file automata's atoms gathered when the first file is scanned
+    /// ([`Engine::file_atoms`]): that is most of start-up, and a scan of logs alone, or of
+    /// nothing, never needs it. A user's file rules are prepared now, so that their errors
+    /// show when they load.
     pub fn new(mut rules: Vec<Rule>) -> Result<Engine, BuildError> {
-        let compiled = compile_regexes(&mut rules);
+        let lazy_files = rules
+            .iter()
+            .filter(|r| r.scope == Scope::File)
+            .all(|r| r.source.starts_with("bundled:"));
+        let now = |r: &Rule| !(lazy_files && r.scope == Scope::File);
+        let compiled = compile_regexes(&mut rules, now);
         let rules: IdVec<RuleId, Rule> = IdVec::from(rules);
         let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
         let mut rule_patterns = IdVec::new();
         let mut needs_hit = IdVec::new();
         let mut log_rules = Vec::new();
-        let nocase = |scope: Scope| {
-            rules
-                .iter()
-                .filter(|r| r.scope == scope)
-                .flat_map(|r| &r.patterns)
-                .any(|p| p.nocase)
-        };
-        let mut files = AtomSetBuilder::new(nocase(Scope::File));
-        let mut records = AtomSetBuilder::new(nocase(Scope::Log));
+        let mut files = AtomSetBuilder::new(scope_nocase(&rules, Scope::File));
+        let mut records = AtomSetBuilder::new(scope_nocase(&rules, Scope::Log));
         let mut compiled = compiled.into_iter();
 
         for (ri, rule) in rules.iter_enumerated() {
@@ -205,73 +209,21 @@ impl Engine {
                 }
             };
             let start = patterns.next_id();
-            for p in &rule.patterns {
-                let pi = patterns.next_id();
-                let mut forms = Vec::new();
-                let regex = match &p.kind {
-                    PatternKind::Literal(bytes) => {
-                        if p.ascii {
-                            forms.push((bytes.clone(), false));
-                        }
-                        if p.wide {
-                            forms.push((atoms::widen(bytes), true));
-                        }
-                        for (form, wide) in &forms {
-                            set.add(form.clone(), pi, p.nocase, *wide, false);
-                        }
-                        None
-                    }
-                    PatternKind::Regex(_) => {
-                        let Prepared {
-                            hir,
-                            regex,
-                            mut clauses,
-                            reach,
-                            rare_byte,
-                            landmark,
-                        } = compiled
-                            .next()
-                            .expect("one compiled regex per regex pattern")
-                            .map_err(|e| pattern_error(rule, &p.name, e))?;
-                        let max_len = hir.properties().maximum_len();
-                        // Every match holds an atom of each required clause. The rarest
-                        // clause places the verification windows; the others only gate.
-                        let mut gates = 0u64;
-                        match clauses.pop() {
-                            Some(primary) => {
-                                for atom in primary {
-                                    set.add(atom.bytes, pi, atom.nocase, false, true);
-                                }
-                                // A clause of words most files hold gates nothing and
-                                // costs an automaton hit at each of them.
-                                let clauses = clauses.into_iter().filter(|c| atoms::selective(c));
-                                for (bit, clause) in clauses.take(64).enumerate() {
-                                    gates |= 1 << bit;
-                                    for atom in clause {
-                                        set.add_gate(atom.bytes, pi, atom.nocase, bit as u8);
-                                    }
-                                }
-                            }
-                            None => set.unfiltered.push(pi),
-                        }
-                        Some(CompiledRegex {
-                            regex: regex.map(OnceLock::from).unwrap_or_default(),
-                            hir,
-                            nocase: p.nocase,
-                            max_len,
-                            reach,
-                            gates,
-                            rare_byte,
-                            landmark,
-                        })
-                    }
-                };
+            let prepared = if now(rule) {
+                add_patterns(set, rule, start, &mut compiled)?
+            } else {
+                rule.patterns
+                    .iter()
+                    .map(|p| (literal_forms(p), LazyRegex::default()))
+                    .collect()
+            };
+            for (p, (forms, regex)) in rule.patterns.iter().zip(prepared) {
                 patterns.push(CompiledPattern {
                     rule: ri,
                     fullword: p.fullword,
                     nocase: p.nocase,
                     forms,
-                    regex,
+                    regex: matches!(p.kind, PatternKind::Regex(_)).then_some(regex),
                 });
             }
             rule_patterns.push(PatternRange::new(start, patterns.next_id()));
@@ -282,12 +234,10 @@ impl Engine {
         }
 
         let filters = Filters::new(&rules)?;
-        let files = FileAtoms::new(
-            files,
-            rules.len(),
-            &filters.any_extension,
-            &filters.by_extension,
-        )?;
+        let file_atoms = FileAtoms::new(rules.len(), &filters.any_extension, &filters.by_extension);
+        if !lazy_files {
+            file_atoms.give(files)?;
+        }
         let selections = OnceLock::new();
         if !rules.iter().all(|r| r.source.starts_with("bundled:")) {
             let _ = selections.set(compile_selections(&rules)?);
@@ -297,12 +247,39 @@ impl Engine {
             rule_patterns,
             needs_hit,
             patterns,
-            files,
+            files: file_atoms,
             records: records.build()?,
             filters,
             selections,
             log_rules,
             record_gate: OnceLock::new(),
+        })
+    }
+
+    /// The file automata's groups, with their atoms gathered (see [`Engine::new`]).
+    pub(crate) fn file_atoms(&self) -> &FileAtoms {
+        self.files.atoms(|| {
+            let file_rules = || {
+                self.rules
+                    .iter_enumerated()
+                    .filter(|(_, r)| r.scope == Scope::File)
+            };
+            let jobs = regex_jobs(file_rules().map(|(_, r)| (r, None)));
+            let mut compiled = run_jobs(&jobs).into_iter();
+            let mut set = AtomSetBuilder::new(scope_nocase(&self.rules, Scope::File));
+            for (ri, rule) in file_rules() {
+                let range = self.rule_patterns[ri];
+                let start = range.nth(0).unwrap_or(PatternId::from_index(0));
+                let prepared = add_patterns(&mut set, rule, start, &mut compiled)
+                    .expect("the bundled rules' regexes are prepared by the test suite");
+                for (pi, (_, regex)) in range.iter().zip(prepared) {
+                    if let (Some(slot), Some(re)) = (&self.patterns[pi].regex, regex.0.into_inner())
+                    {
+                        let _ = slot.0.set(re);
+                    }
+                }
+            }
+            set
         })
     }
 
@@ -318,8 +295,10 @@ impl Engine {
     /// theirs until a file or record needs them), so that a check reports what a scan could
     /// meet.
     pub fn compile_all(&self) -> Result<(), BuildError> {
+        self.file_atoms();
         for (pi, p) in self.patterns.iter_enumerated() {
             let Some(re) = &p.regex else { continue };
+            let re = re.get();
             if re.regex.get().is_some() {
                 continue;
             }
@@ -363,7 +342,7 @@ impl Engine {
 
     /// Regex patterns with no literal to prefilter on.
     pub fn slow_patterns(&self) -> Vec<SlowPattern> {
-        self.files
+        self.file_atoms()
             .unfiltered()
             .iter()
             .chain(&self.records.unfiltered)
@@ -393,7 +372,7 @@ impl Engine {
 
     /// The number of distinct atoms in the automata.
     pub fn atom_count(&self) -> usize {
-        self.files.len() + self.records.len()
+        self.file_atoms().len() + self.records.len()
     }
 
     /// File names under which every file rule sees an input that has no name (stdin): one
@@ -454,45 +433,176 @@ struct Prepared {
 /// Below this many regexes a second thread costs more than it saves.
 const PARALLEL_REGEXES: usize = 16;
 
-/// Parses every regex pattern and works out its atoms, in rule and pattern order, and
-/// compiles those of rules that did not come with shellsweep, on a few threads. Parsing and
-/// deriving atoms are most of the start-up work with the bundled rules, and each regex's
-/// share depends on it alone (costs differ a hundredfold: see [`crate::rules::map_ordered`]).
-/// Compiling a regex costs more still: a bundled regex is compiled the first time a file
-/// needs it (the test suite compiles all of them, so none can fail then), while a user's
-/// rule file is compiled in full now, so that its errors show when it loads.
-fn compile_regexes(rules: &mut [Rule]) -> Vec<Result<Prepared, PatternError>> {
-    // What the loader parsed is taken, not parsed again (see `Pattern::parsed`).
-    let parsed: Vec<Option<Hir>> = rules
-        .iter_mut()
-        .flat_map(|r| &mut r.patterns)
-        .filter(|p| matches!(p.kind, PatternKind::Regex(_)))
-        .map(|p| p.parsed.take())
-        .collect();
-    let jobs: Vec<Job<'_>> = rules
+/// Whether some pattern of a rule of `scope` ignores case: its automaton must then too.
+fn scope_nocase(rules: &IdVec<RuleId, Rule>, scope: Scope) -> bool {
+    rules
         .iter()
-        .flat_map(|r| {
-            let bundled = r.source.starts_with("bundled:");
-            r.patterns.iter().map(move |p| (p, bundled))
-        })
-        .filter_map(|(p, bundled)| match &p.kind {
-            PatternKind::Regex(src) => Some((src.as_str(), p.nocase, bundled)),
-            PatternKind::Literal(_) => None,
-        })
-        .zip(parsed)
-        .map(|((src, nocase, bundled), hir)| Job {
-            src,
-            nocase,
-            bundled,
-            parsed: std::sync::Mutex::new(hir),
+        .filter(|r| r.scope == scope)
+        .flat_map(|r| &r.patterns)
+        .any(|p| p.nocase)
+}
+
+/// Each form a literal pattern is searched in, and whether it is the wide one.
+type Forms = Vec<(Vec<u8>, bool)>;
+
+/// The [`Forms`] of a literal pattern (none for a regex).
+fn literal_forms(p: &Pattern) -> Forms {
+    let mut forms = Vec::new();
+    if let PatternKind::Literal(bytes) = &p.kind {
+        if p.ascii {
+            forms.push((bytes.clone(), false));
+        }
+        if p.wide {
+            forms.push((atoms::widen(bytes), true));
+        }
+    }
+    forms
+}
+
+/// A regex pattern's compiled form, there once its side of the engine is built (see
+/// [`Engine::new`]).
+#[derive(Default)]
+pub(crate) struct LazyRegex(OnceLock<CompiledRegex>);
+
+impl LazyRegex {
+    pub(crate) fn get(&self) -> &CompiledRegex {
+        self.0
+            .get()
+            .expect("a side's regexes are prepared before it scans")
+    }
+}
+
+/// Adds a rule's patterns to `set`, numbered from `start`, taking each regex's
+/// [`Prepared`] from `compiled`: per pattern, its literal forms and its compiled regex.
+fn add_patterns(
+    set: &mut AtomSetBuilder,
+    rule: &Rule,
+    start: PatternId,
+    compiled: &mut impl Iterator<Item = Result<Prepared, PatternError>>,
+) -> Result<Vec<(Forms, LazyRegex)>, BuildError> {
+    let mut out = Vec::with_capacity(rule.patterns.len());
+    for (k, p) in rule.patterns.iter().enumerate() {
+        let pi = PatternId::from_index(start.index() + k);
+        let forms = literal_forms(p);
+        for (form, wide) in &forms {
+            set.add(form.clone(), pi, p.nocase, *wide, false);
+        }
+        let regex = LazyRegex::default();
+        if matches!(p.kind, PatternKind::Regex(_)) {
+            let Prepared {
+                hir,
+                regex: built,
+                mut clauses,
+                reach,
+                rare_byte,
+                landmark,
+            } = compiled
+                .next()
+                .expect("one compiled regex per regex pattern")
+                .map_err(|e| pattern_error(rule, &p.name, e))?;
+            let max_len = hir.properties().maximum_len();
+            // Every match holds an atom of each required clause. The rarest clause places
+            // the verification windows; the others only gate.
+            let mut gates = 0u64;
+            match clauses.pop() {
+                Some(primary) => {
+                    for atom in primary {
+                        set.add(atom.bytes, pi, atom.nocase, false, true);
+                    }
+                    // A clause of words most files hold gates nothing and costs an
+                    // automaton hit at each of them.
+                    let clauses = clauses.into_iter().filter(|c| atoms::selective(c));
+                    for (bit, clause) in clauses.take(64).enumerate() {
+                        gates |= 1 << bit;
+                        for atom in clause {
+                            set.add_gate(atom.bytes, pi, atom.nocase, bit as u8);
+                        }
+                    }
+                }
+                None => set.unfiltered.push(pi),
+            }
+            let _ = regex.0.set(CompiledRegex {
+                regex: built.map(OnceLock::from).unwrap_or_default(),
+                hir,
+                nocase: p.nocase,
+                max_len,
+                reach,
+                gates,
+                rare_byte,
+                landmark,
+            });
+        }
+        out.push((forms, regex));
+    }
+    Ok(out)
+}
+
+/// Parses the regex patterns of the rules `now` accepts and works out their atoms, in rule
+/// and pattern order, and compiles those of rules that did not come with shellsweep, on a
+/// few threads. Parsing and deriving atoms are most of the start-up work with the bundled
+/// rules, and each regex's share depends on it alone (costs differ a hundredfold: see
+/// [`crate::rules::map_ordered`]). Compiling a regex costs more still: a bundled regex is
+/// compiled the first time a file needs it (the test suite compiles all of them, so none
+/// can fail then), while a user's rule file is compiled in full now, so that its errors
+/// show when it loads.
+fn compile_regexes(
+    rules: &mut [Rule],
+    now: impl Fn(&Rule) -> bool,
+) -> Vec<Result<Prepared, PatternError>> {
+    // What the loader parsed is taken, not parsed again (see `Pattern::parsed`).
+    let parsed: Vec<Vec<Option<Hir>>> = rules
+        .iter_mut()
+        .map(|r| {
+            r.patterns
+                .iter_mut()
+                .filter(|p| matches!(p.kind, PatternKind::Regex(_)))
+                .map(|p| p.parsed.take())
+                .collect()
         })
         .collect();
+    let jobs = regex_jobs(
+        rules
+            .iter()
+            .zip(parsed)
+            .filter(|(r, _)| now(r))
+            .map(|(r, parsed)| (r, Some(parsed))),
+    );
+    run_jobs(&jobs)
+}
+
+/// One [`Job`] per regex pattern of `rules`, with what the loader parsed when given.
+fn regex_jobs<'a>(
+    rules: impl Iterator<Item = (&'a Rule, Option<Vec<Option<Hir>>>)>,
+) -> Vec<Job<'a>> {
+    rules
+        .flat_map(|(r, parsed)| {
+            let bundled = r.source.starts_with("bundled:");
+            let mut parsed = parsed.unwrap_or_default().into_iter();
+            r.patterns
+                .iter()
+                .filter_map(|p| match &p.kind {
+                    PatternKind::Regex(src) => Some((src.as_str(), p.nocase)),
+                    PatternKind::Literal(_) => None,
+                })
+                .map(move |(src, nocase)| Job {
+                    src,
+                    nocase,
+                    bundled,
+                    parsed: std::sync::Mutex::new(parsed.next().flatten()),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// [`prepare`]s the jobs, on a few threads when they are many.
+fn run_jobs(jobs: &[Job<'_>]) -> Vec<Result<Prepared, PatternError>> {
     let threads = if jobs.len() < PARALLEL_REGEXES {
         1
     } else {
         crate::rules::startup_threads()
     };
-    crate::rules::map_ordered(&jobs, threads, prepare)
+    crate::rules::map_ordered(jobs, threads, prepare)
         .into_iter()
         .map(|r| r.unwrap_or(Err(PatternError::Panicked)))
         .collect()
@@ -642,28 +752,72 @@ mod tests {
     }
 
     #[test]
+    fn bundled_file_rules_are_prepared_at_the_first_file_and_match_as_if_prepared_at_once() {
+        let mut l = Loader::new();
+        l.add_bundled();
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        // The same rules under another name are a user's: prepared in `Engine::new`.
+        let mut as_users = rules.clone();
+        for r in &mut as_users {
+            r.source = std::sync::Arc::from(format!("user:{}", r.source));
+        }
+        let late = Engine::new(rules).unwrap();
+        let early = Engine::new(as_users).unwrap();
+        assert!(!late.files.has_atoms(), "nothing scanned yet");
+        assert!(early.files.has_atoms());
+        let hits = |e: &Engine, name: &str, buf: &[u8]| {
+            let mut s = e.scratch();
+            e.scan(Path::new(name), buf, &mut s)
+                .iter()
+                .map(|h| {
+                    let m: Vec<_> = h
+                        .matches
+                        .iter()
+                        .map(|m| (m.pattern.clone(), m.offset))
+                        .collect();
+                    (h.rule.id.clone(), m, h.match_count)
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut fired = 0;
+        for dir in ["php", "asp", "aspx", "jsp"] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/corpus/malicious")
+                .join(dir);
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let buf = std::fs::read(&path).unwrap();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let want = hits(&early, &name, &buf);
+                fired += want.len();
+                assert_eq!(hits(&late, &name, &buf), want, "{name}");
+            }
+        }
+        assert!(late.files.has_atoms());
+        assert!(fired > 10, "the samples fire rules ({fired})");
+        assert_eq!(late.atom_count(), early.atom_count());
+        assert_eq!(late.slow_patterns().len(), early.slow_patterns().len());
+    }
+
+    #[test]
     fn every_bundled_regex_compiles() {
         // Bundled regexes are compiled when a file first needs one, trusting this test.
         let mut l = Loader::new();
         l.add_bundled();
         let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
         let e = Engine::new(rules).unwrap();
-        assert!(
-            e.patterns
-                .iter()
-                .any(|p| p.regex.as_ref().is_some_and(|r| r.regex.get().is_none()))
-        );
+        assert!(!e.files.has_atoms(), "bundled file rules wait for a file");
         assert!(
             e.selections.get().is_none(),
             "bundled selections wait for a log"
         );
         e.compile_all().unwrap();
         assert!(e.selections.get().is_some());
-        assert!(
-            e.patterns
-                .iter()
-                .all(|p| p.regex.as_ref().is_none_or(|r| r.regex.get().is_some()))
-        );
+        assert!(e.patterns.iter().all(|p| {
+            p.regex
+                .as_ref()
+                .is_none_or(|r| r.get().regex.get().is_some())
+        }));
     }
 
     #[test]

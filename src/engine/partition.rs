@@ -15,7 +15,9 @@ use super::automaton::{AtomSet, AtomSetBuilder};
 use super::ids::{IdVec, PatternId, RuleId};
 
 pub(crate) struct FileAtoms {
-    all: AtomSetBuilder,
+    /// The atoms of every file rule, given when the engine is built or, when every file
+    /// rule came with shellsweep, when the first file is scanned (see `Engine::new`).
+    all: OnceLock<AtomSetBuilder>,
     /// Per group, the rules it covers: group 0 is for extensions no rule names.
     rules: Vec<IdVec<RuleId, bool>>,
     sets: Vec<OnceLock<AtomSet>>,
@@ -23,16 +25,13 @@ pub(crate) struct FileAtoms {
 }
 
 impl FileAtoms {
+    /// The groups; the atoms come later ([`FileAtoms::give`], [`FileAtoms::atoms`]).
     /// `any_extension`: the rules without an extension list; `by_extension`: the others.
     pub(crate) fn new(
-        all: AtomSetBuilder,
         rule_count: usize,
         any_extension: &[RuleId],
         by_extension: &HashMap<String, Vec<RuleId>>,
-    ) -> Result<FileAtoms, aho_corasick::BuildError> {
-        // Whatever part of it a group builds, the whole set must build: checked now, so
-        // that a rule set that cannot be searched fails when it loads, not mid-sweep.
-        all.check()?;
+    ) -> FileAtoms {
         let mut base = IdVec::from(vec![false; rule_count]);
         for &ri in any_extension {
             base[ri] = true;
@@ -55,12 +54,45 @@ impl FileAtoms {
             group_of.insert(ext.clone(), g);
         }
         let sets = rules.iter().map(|_| OnceLock::new()).collect();
-        Ok(FileAtoms {
-            all,
+        FileAtoms {
+            all: OnceLock::new(),
             rules,
             sets,
             group_of,
-        })
+        }
+    }
+
+    /// Gives the atoms now. Whatever part of them a group builds, the whole set must
+    /// build: checked here, so that a rule set that cannot be searched fails when it loads,
+    /// not mid-sweep.
+    pub(crate) fn give(&self, all: AtomSetBuilder) -> Result<(), aho_corasick::BuildError> {
+        all.check()?;
+        let _ = self.all.set(all);
+        Ok(())
+    }
+
+    /// The atoms, made by `make` if not given yet: only for rules the test suite builds
+    /// (the bundled ones), since a failure here is a panic.
+    pub(crate) fn atoms(&self, make: impl FnOnce() -> AtomSetBuilder) -> &FileAtoms {
+        self.all.get_or_init(|| {
+            let all = make();
+            all.check()
+                .expect("the bundled rules' atoms are built by the test suite");
+            all
+        });
+        self
+    }
+
+    /// Whether the atoms are there yet.
+    #[cfg(test)]
+    pub(crate) fn has_atoms(&self) -> bool {
+        self.all.get().is_some()
+    }
+
+    fn all(&self) -> &AtomSetBuilder {
+        self.all
+            .get()
+            .expect("the engine gives the file atoms before a file is scanned")
     }
 
     /// The group for a file's lowercased extension.
@@ -72,7 +104,7 @@ impl FileAtoms {
     pub(crate) fn set(&self, group: usize, rule_of: impl Fn(PatternId) -> RuleId) -> &AtomSet {
         self.sets[group].get_or_init(|| {
             let rules = &self.rules[group];
-            self.all
+            self.all()
                 .build_subset(|pi| rules[rule_of(pi)])
                 .expect("the whole set was checked to build when the rules loaded")
         })
@@ -80,11 +112,11 @@ impl FileAtoms {
 
     /// The number of distinct atoms over all groups.
     pub(crate) fn len(&self) -> usize {
-        self.all.len()
+        self.all().len()
     }
 
     /// Regex patterns without atoms, over all groups.
     pub(crate) fn unfiltered(&self) -> &[PatternId] {
-        self.all.unfiltered()
+        self.all().unfiltered()
     }
 }

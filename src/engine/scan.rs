@@ -11,7 +11,7 @@ use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
 use super::stats::StatCache;
-use super::{CompiledPattern, CompiledRegex, Engine, KEPT_MATCHES_PER_PATTERN};
+use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
 use crate::rules::{Expr, Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
@@ -169,7 +169,9 @@ impl Engine {
         if !scratch.any_applicable {
             return Vec::new();
         }
-        let set = self.files.set(scratch.group, |pi| self.patterns[pi].rule);
+        let set = self
+            .file_atoms()
+            .set(scratch.group, |pi| self.patterns[pi].rule);
         self.find_atoms(set, buf, scratch);
         self.verify_regexes(set, buf, scratch);
         let hits = if scratch.timed_out {
@@ -279,7 +281,7 @@ impl Engine {
                 match self.patterns[pi]
                     .regex
                     .as_ref()
-                    .and_then(CompiledRegex::span)
+                    .and_then(|r| r.get().span())
                 {
                     Some(w) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
                     _ => buf.len(),
@@ -290,7 +292,11 @@ impl Engine {
         let mut rare_present = [None::<bool>; 256];
         for &pi in &todo {
             let p = &self.patterns[pi];
-            let re = p.regex.as_ref().expect("only regex patterns are triggered");
+            let re = p
+                .regex
+                .as_ref()
+                .expect("only regex patterns are triggered")
+                .get();
             let hits = std::mem::take(&mut s.windows[pi]);
             if s.past_deadline() {
                 // Given up: clear what is left for the next scan.
@@ -649,6 +655,7 @@ pub(crate) fn pattern_matches_at(p: &CompiledPattern, buf: &[u8], offset: u64) -
         return false;
     }
     if let Some(re) = &p.regex {
+        let re = re.get();
         let input = Input::new(buf).range(at..).anchored(Anchored::Yes);
         return re
             .regex()

@@ -41,6 +41,9 @@ pub struct RuleError(pub Vec<Diagnostic>);
 #[derive(Default)]
 pub struct Loader {
     rules: Vec<Rule>,
+    /// Each rule id loaded so far and its rule's index: kept, not rebuilt per file, since
+    /// a Sigma folder is hundreds of one-rule files.
+    ids: HashMap<String, usize>,
     diagnostics: Vec<Diagnostic>,
     /// Source texts by file label, so later stages can point into them.
     sources: HashMap<Arc<str>, Arc<str>>,
@@ -209,12 +212,6 @@ impl Loader {
 
     /// Takes the rules of one text, refusing ids that are already loaded.
     fn accept(&mut self, mut sink: diag::Sink<'_>, source: Arc<str>, text: &str, rules: Vec<Rule>) {
-        let mut seen: HashMap<String, usize> = self
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
         // How many rules of this text had each id so far: a duplicate within the text is
         // pointed at where it stands, not at its first definition.
         let mut in_text: HashMap<String, usize> = HashMap::new();
@@ -222,7 +219,7 @@ impl Loader {
             let nth = in_text.entry(rule.id.clone()).or_default();
             let at = *nth;
             *nth += 1;
-            if let Some(&first) = seen.get(&rule.id) {
+            if let Some(&first) = self.ids.get(&rule.id) {
                 let pos = id_position(text, &rule.id, at);
                 sink.report_code(
                     Code::DuplicateRuleId,
@@ -234,7 +231,7 @@ impl Loader {
                 );
                 continue;
             }
-            seen.insert(rule.id.clone(), self.rules.len());
+            self.ids.insert(rule.id.clone(), self.rules.len());
             self.rules.push(rule);
         }
         self.diagnostics.extend(sink.diagnostics);
