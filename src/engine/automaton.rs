@@ -1,6 +1,7 @@
 //! One Aho-Corasick automaton over a set of atoms, and who listens to each atom's hits.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
@@ -119,7 +120,9 @@ impl AtomSetBuilder {
                     .build(&self.atoms)
             };
             // A DFA too large to build falls back to the automaton aho-corasick picks.
-            Some(Searcher::Other(builder(dfa).or_else(|_| builder(None))?))
+            Some(Arc::new(Searcher::Other(
+                builder(dfa).or_else(|_| builder(None))?,
+            )))
         };
         Ok(AtomSet {
             automaton,
@@ -142,17 +145,19 @@ impl AtomSetBuilder {
     }
 
     /// The set of the listeners whose pattern `keep` accepts, for whole files; atoms
-    /// nobody is left to listen to are not searched for.
+    /// nobody is left to listen to are not searched for. Subsets that keep the same atoms
+    /// share one automaton through `shared` (see [`SharedAutomata`]).
     pub(crate) fn build_subset(
         &self,
         keep: impl Fn(PatternId) -> bool,
+        shared: &SharedAutomata,
     ) -> Result<AtomSet, aho_corasick::BuildError> {
-        let mut atoms = Vec::new();
+        let mut kept_atoms = Vec::new();
         let mut listeners = Vec::new();
-        for (atom, all) in self.atoms.iter().zip(&self.listeners) {
+        for (id, all) in self.listeners.iter().enumerate() {
             let kept: Vec<Listener> = all.iter().filter(|l| keep(l.pattern)).cloned().collect();
             if !kept.is_empty() {
-                atoms.push(atom.clone());
+                kept_atoms.push(id);
                 listeners.push(kept);
             }
         }
@@ -162,7 +167,19 @@ impl AtomSetBuilder {
             .copied()
             .filter(|&p| keep(p))
             .collect();
-        build(self.nocase, atoms, listeners, unfiltered)
+        let automaton = match shared.get(&kept_atoms) {
+            Some(found) => Some(found),
+            None if kept_atoms.is_empty() => None,
+            None => {
+                let atoms: Vec<&[u8]> = kept_atoms.iter().map(|&i| &self.atoms[i][..]).collect();
+                Some(shared.insert(kept_atoms, build_file_searcher(self.nocase, &atoms)?))
+            }
+        };
+        Ok(AtomSet {
+            automaton,
+            listeners,
+            unfiltered,
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -174,39 +191,60 @@ impl AtomSetBuilder {
     }
 }
 
-/// A file set: every hit of every atom is wanted, so the automaton is built for
+/// The automata of file sets already built, by the atoms they search for (as indices into
+/// the whole set). Extension groups whose rules differ only by patterns without atoms of
+/// their own search for the same atoms (on a web root of real code, three pairs of the 22
+/// groups built, one of them over 511 atoms), and a full DFA over a few hundred atoms is
+/// 1 to 2 MB, so one is built and shared rather than one per group.
+#[derive(Default)]
+pub(crate) struct SharedAutomata(Mutex<HashMap<Vec<usize>, Arc<Searcher>>>);
+
+impl SharedAutomata {
+    fn get(&self, atoms: &[usize]) -> Option<Arc<Searcher>> {
+        let built = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        built.get(atoms).cloned()
+    }
+
+    /// Keeps `searcher` for `atoms`, unless another thread built one first: then that one.
+    fn insert(&self, atoms: Vec<usize>, searcher: Searcher) -> Arc<Searcher> {
+        let mut built = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        built
+            .entry(atoms)
+            .or_insert_with(|| Arc::new(searcher))
+            .clone()
+    }
+}
+
+/// The automaton of a file set: every hit of every atom is wanted, so it is built for
 /// [`AtomSet::find`].
-fn build(
+fn build_file_searcher(
     nocase: bool,
-    atoms: Vec<Vec<u8>>,
-    listeners: Vec<Vec<Listener>>,
-    unfiltered: Vec<PatternId>,
-) -> Result<AtomSet, aho_corasick::BuildError> {
-    let automaton = if atoms.is_empty() {
-        None
-    } else if atoms.len() <= DFA_MAX_ATOMS
+    atoms: &[&[u8]],
+) -> Result<Searcher, aho_corasick::BuildError> {
+    if atoms.len() <= DFA_MAX_ATOMS
         && let Ok(dfa) = DFA::builder()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(nocase)
-            .build(&atoms)
+            .build(atoms)
     {
         // A full DFA is the fastest automaton to search with and, for the few thousand
         // atoms rule sets have, small enough to build when first needed.
-        Some(Searcher::Dfa(Box::new(dfa)))
+        Ok(Searcher::Dfa(Box::new(dfa)))
     } else {
         // A DFA too large to build: the automaton aho-corasick picks.
-        Some(Searcher::Other(
+        Ok(Searcher::Other(
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(nocase)
-                .build(&atoms)?,
+                .build(atoms)?,
         ))
-    };
-    Ok(AtomSet {
-        automaton,
-        listeners,
-        unfiltered,
-    })
+    }
 }
 
 /// How an atom set is searched.
@@ -218,7 +256,8 @@ pub(crate) enum Searcher {
 }
 
 pub(crate) struct AtomSet {
-    pub(crate) automaton: Option<Searcher>,
+    /// Shared by the file sets that search for the same atoms (see [`SharedAutomata`]).
+    pub(crate) automaton: Option<Arc<Searcher>>,
     /// Per automaton pattern: who wants to hear about its hits.
     pub(crate) listeners: Vec<Vec<Listener>>,
     /// Regex patterns without atoms: verified over the whole input whenever their rule
@@ -233,7 +272,7 @@ impl AtomSet {
 
     /// Whether `hay` holds any atom.
     pub(crate) fn is_match(&self, hay: &[u8]) -> bool {
-        match &self.automaton {
+        match self.automaton.as_deref() {
             None => false,
             Some(Searcher::Dfa(dfa)) => dfa
                 .try_find(&Input::new(hay).earliest(true))
@@ -246,7 +285,7 @@ impl AtomSet {
     /// search: by end, then in the automaton's order.
     pub(crate) fn find(&self, hay: &[u8], out: &mut Hits) {
         out.clear();
-        match &self.automaton {
+        match self.automaton.as_deref() {
             None => {}
             Some(Searcher::Dfa(dfa)) if dfa.prefilter().is_none() => lanes::search(dfa, hay, out),
             Some(Searcher::Dfa(dfa)) => overlapping(&**dfa, hay, out.first()),
@@ -275,5 +314,85 @@ fn overlapping(aut: &impl Automaton, hay: &[u8], out: &mut Vec<Hit>) {
             end: m.end(),
             atom: m.pattern().as_usize(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ids::Id;
+
+    fn builder() -> AtomSetBuilder {
+        let mut b = AtomSetBuilder::new(true);
+        b.add(
+            b"eval".to_vec(),
+            PatternId::from_index(0),
+            true,
+            false,
+            false,
+        );
+        b.add(
+            b"eval".to_vec(),
+            PatternId::from_index(1),
+            true,
+            false,
+            false,
+        );
+        b.add(
+            b"assert".to_vec(),
+            PatternId::from_index(1),
+            true,
+            false,
+            false,
+        );
+        b.add(
+            b"system".to_vec(),
+            PatternId::from_index(2),
+            true,
+            false,
+            false,
+        );
+        b
+    }
+
+    fn found(set: &AtomSet, hay: &[u8]) -> Vec<(usize, Vec<PatternId>)> {
+        let mut hits = Hits::default();
+        set.find(hay, &mut hits);
+        hits.iter()
+            .map(|h| {
+                (
+                    h.start,
+                    set.listeners[h.atom].iter().map(|l| l.pattern).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn subsets_with_the_same_atoms_share_one_automaton_and_keep_their_listeners() {
+        let b = builder();
+        let shared = SharedAutomata::default();
+        let p = PatternId::from_index;
+        // Both keep `eval` and `assert`, through different patterns.
+        let first = b.build_subset(|pi| pi != p(2), &shared).unwrap();
+        let second = b.build_subset(|pi| pi == p(1), &shared).unwrap();
+        let other = b.build_subset(|pi| pi == p(2), &shared).unwrap();
+        let (a, c, o) = (
+            first.automaton.as_ref().unwrap(),
+            second.automaton.as_ref().unwrap(),
+            other.automaton.as_ref().unwrap(),
+        );
+        assert!(Arc::ptr_eq(a, c));
+        assert!(!Arc::ptr_eq(a, o));
+        let hay = b"x eval(assert(system()))";
+        assert_eq!(
+            found(&first, hay),
+            vec![(2, vec![p(0), p(1)]), (7, vec![p(1)])]
+        );
+        assert_eq!(found(&second, hay), vec![(2, vec![p(1)]), (7, vec![p(1)])]);
+        assert_eq!(found(&other, hay), vec![(14, vec![p(2)])]);
+        let none = b.build_subset(|_| false, &shared).unwrap();
+        assert!(none.automaton.is_none());
+        assert!(found(&none, hay).is_empty());
     }
 }

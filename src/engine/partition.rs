@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::automaton::{AtomSet, AtomSetBuilder};
+use super::automaton::{AtomSet, AtomSetBuilder, SharedAutomata};
 use super::ids::{IdVec, PatternId, RuleId};
 
 pub(crate) struct FileAtoms {
@@ -21,6 +21,8 @@ pub(crate) struct FileAtoms {
     /// Per group, the rules it covers: group 0 is for extensions no rule names.
     rules: Vec<IdVec<RuleId, bool>>,
     sets: Vec<OnceLock<AtomSet>>,
+    /// The groups' automata, one per distinct set of atoms.
+    automata: SharedAutomata,
     group_of: HashMap<String, usize>,
 }
 
@@ -58,6 +60,7 @@ impl FileAtoms {
             all: OnceLock::new(),
             rules,
             sets,
+            automata: SharedAutomata::default(),
             group_of,
         }
     }
@@ -105,7 +108,7 @@ impl FileAtoms {
         self.sets[group].get_or_init(|| {
             let rules = &self.rules[group];
             self.all()
-                .build_subset(|pi| rules[rule_of(pi)])
+                .build_subset(|pi| rules[rule_of(pi)], &self.automata)
                 .expect("the whole set was checked to build when the rules loaded")
         })
     }
