@@ -159,18 +159,32 @@ impl Builder {
         self.view.origin.push(origin as u32);
     }
 
-    /// Pushes bytes that all stand for the token at `origin`.
-    pub(crate) fn push_all(&mut self, bytes: &[u8], origin: usize) {
-        for &b in bytes {
-            self.push(b, origin);
+    /// How many of `n` bytes still fit; the view is full when some do not.
+    fn room(&mut self, n: usize) -> usize {
+        let room = MAX_OUTPUT.saturating_sub(self.view.text.len());
+        if n > room {
+            self.full = true;
         }
+        n.min(room)
     }
 
-    /// Pushes raw bytes `raw[start..end]`, each with its own offset.
+    /// Pushes bytes that all stand for the token at `origin`: as [`Builder::push`] of each,
+    /// in one copy (rendering is a push per byte of every viewed file).
+    pub(crate) fn push_all(&mut self, bytes: &[u8], origin: usize) {
+        let n = self.room(bytes.len());
+        self.view.text.extend_from_slice(&bytes[..n]);
+        let o = origin as u32;
+        self.view.origin.extend(std::iter::repeat_n(o, n));
+    }
+
+    /// Pushes raw bytes `raw[start..end]`, each with its own offset: as [`Builder::push`] of
+    /// each, in one copy.
     pub(crate) fn copy(&mut self, raw: &[u8], start: usize, end: usize) {
-        for (i, &b) in raw[start..end].iter().enumerate() {
-            self.push(b, start + i);
-        }
+        let n = self.room(end - start);
+        self.view.text.extend_from_slice(&raw[start..start + n]);
+        self.view
+            .origin
+            .extend((start..start + n).map(|o| o as u32));
     }
 
     /// Notes that a fold, decode or resolution changed what the code says (not only its
@@ -248,7 +262,7 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
-    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS};
+    use super::{Builder, DOTNET_FOLDS, Lang, MAX_OUTPUT, PHP_FOLDS};
 
     /// The triggers as they were with Unicode word boundaries, in UTF-8 mode.
     fn unicode_boundaries(pattern: &str) -> Regex {
@@ -298,6 +312,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `copy` and `push_all` write what a `push` of each byte writes, also where the view
+    /// fills up mid-copy.
+    #[test]
+    fn bulk_pushes_write_what_byte_pushes_write() {
+        let raw: Vec<u8> = (0..MAX_OUTPUT + 100).map(|i| (i % 251) as u8).collect();
+        let (mut bulk, mut bytes) = (Builder::default(), Builder::default());
+        let ops: [(usize, usize, bool); 5] = [
+            (0, 10, false),
+            (5, 9, true),
+            (7, 7, false),
+            (3, MAX_OUTPUT - 20, false),
+            (40, 50, true),
+        ];
+        for (start, end, all) in ops {
+            if all {
+                bulk.push_all(&raw[start..end], 77);
+                raw[start..end].iter().for_each(|&b| bytes.push(b, 77));
+            } else {
+                bulk.copy(&raw, start, end);
+                (start..end).for_each(|i| bytes.push(raw[i], i));
+            }
+            assert_eq!(bulk.is_full(), bytes.is_full(), "{start}..{end}");
+        }
+        assert!(bulk.is_full());
+        let (a, b) = (bulk.finish(), bytes.finish());
+        assert_eq!(a.text.len(), MAX_OUTPUT);
+        assert!(a.text == b.text && a.origin == b.origin);
     }
 
     #[test]
