@@ -301,6 +301,14 @@ mod tests {
         assert_eq!(hits("peer 10.1.2.3: closed"), 1);
     }
 
+    /// (indicator, field) of each hit of an IIS line, in the matcher's order.
+    fn field_hits<'a>(s: &'a IocSet, cols: &IisColumns, line: &[u8]) -> Vec<(&'a str, String)> {
+        s.record_matches(&cols.parse(line), line, LogFormat::Iis)
+            .iter()
+            .map(|h| (s.indicators[h.indicator].value.as_str(), h.field.clone()))
+            .collect()
+    }
+
     #[test]
     fn forwarded_for_is_read_when_the_client_field_is_a_dash() {
         let s = iocs("203.0.113.77\n10.0.0.5\n");
@@ -309,14 +317,10 @@ mod tests {
         )
         .unwrap();
         let line = b"2025-07-19 10:00:00 10.0.0.5 GET /default.aspx - 203.0.113.77:5555";
-        let hits = s.record_matches(&cols.parse(line), line, LogFormat::Iis);
-        let got: Vec<(&str, &str)> = hits
-            .iter()
-            .map(|h| (s.indicators[h.indicator].value.as_str(), h.field.as_str()))
-            .collect();
+        let got = field_hits(&s, &cols, line);
         assert_eq!(
             got,
-            vec![("203.0.113.77", "x-forwarded-for")],
+            vec![("203.0.113.77", "x-forwarded-for".to_string())],
             "the server's own address s-ip is not a client"
         );
     }
@@ -328,18 +332,13 @@ mod tests {
         );
         let cols = IisColumns::from_directive(b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query c-ip cs(Referer) cs-host X-Forwarded-For").unwrap();
         let line = b"2025-07-19 08:01:17 203.0.113.77 GET /_layouts/15/spinstall0.aspx - 10.20.0.2 https://a.evil.example/ portal.contoso.test:443 198.51.100.1,203.0.113.77";
-        let rec = cols.parse(line);
-        let hits = s.record_matches(&rec, line, LogFormat::Iis);
-        let got: Vec<(&str, &str)> = hits
-            .iter()
-            .map(|h| (s.indicators[h.indicator].value.as_str(), h.field.as_str()))
-            .collect();
+        let got = field_hits(&s, &cols, line);
         assert_eq!(
             got,
             vec![
-                ("203.0.113.77", "x-forwarded-for"),
-                ("evil.example", "cs-referer"),
-                ("spinstall0.aspx", "cs-uri-stem")
+                ("203.0.113.77", "x-forwarded-for".to_string()),
+                ("evil.example", "cs-referer".to_string()),
+                ("spinstall0.aspx", "cs-uri-stem".to_string())
             ],
             "the server address s-ip is not a client"
         );
