@@ -220,12 +220,12 @@ pub(crate) fn view(lang: Lang, raw: &[u8]) -> Option<View> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     });
     let view = match lang {
-        Lang::Php => php::view(raw),
-        Lang::Java => java::view(raw),
-        Lang::DotNet => dotnet::view(raw),
+        Lang::Php => php::folded_view(raw, hidden),
+        Lang::Java => Some(java::view(raw)),
+        Lang::DotNet => Some(dotnet::view(raw)),
     };
     drop(turn);
-    (view.deobfuscated || hidden).then_some(view)
+    view.filter(|v| v.deobfuscated || hidden)
 }
 
 /// Inputs from this size up are viewed one at a time across the scanning threads. Building

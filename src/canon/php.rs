@@ -14,14 +14,25 @@ mod vars;
 use super::{Builder, MAX_OUTPUT, View};
 use lex::{Gap, Kind, Tok};
 
+#[cfg(test)]
 pub(super) fn view(raw: &[u8]) -> View {
+    folded_view(raw, true).expect("rendered whether or not anything was folded")
+}
+
+/// The view of `raw`, or `None` when nothing was folded and `render_unfolded` is false: a
+/// view that differs from the raw text only in layout is not scanned (see `canon::view`), so
+/// rendering it (a push per byte) would be thrown away.
+pub(super) fn folded_view(raw: &[u8], render_unfolded: bool) -> Option<View> {
     let (toks, folded) = fold::fold(raw, lex::lex(raw), MAX_OUTPUT);
+    if !folded && !render_unfolded {
+        return None;
+    }
     let mut b = Builder::with_capacity(raw.len());
     if folded {
         b.mark_deobfuscated();
     }
     render(raw, &toks, &mut b);
-    b.finish()
+    Some(b.finish())
 }
 
 /// Bytes that glue into one token with their neighbour, so a dropped comment between two of

@@ -383,3 +383,21 @@ proptest! {
         }
     }
 }
+
+/// Code that folds is rendered whether or not its layout is asked for; code that does not is
+/// rendered only when asked (its escapes or glued comments are what the caller scans for),
+/// and when it is, it is the same view either way.
+#[test]
+fn unfolded_code_is_rendered_only_when_asked() {
+    let folds = b"<?php $f = 'sys'.'tem'; $f($_GET['c']);";
+    let plain = b"<?php /* c */ echo   strlen($x);";
+    let asked = super::folded_view(folds, true).unwrap();
+    let unasked = super::folded_view(folds, false).unwrap();
+    assert!(asked.deobfuscated && unasked.deobfuscated);
+    assert_eq!(asked.text(), unasked.text());
+    assert!(memchr::memmem::find(asked.text(), b"system(").is_some());
+    assert!(super::folded_view(plain, false).is_none());
+    let layout = super::folded_view(plain, true).unwrap();
+    assert!(!layout.deobfuscated);
+    assert_eq!(layout.text(), b"<?php echo strlen($x);");
+}
