@@ -8,7 +8,7 @@ use super::scan::{RuleHit, Scratch, pattern_matches_at, reset};
 use super::stats::StatCache;
 use super::{CompiledPattern, Engine};
 use crate::logs::Record;
-use crate::rules::{Facts, Stat};
+use crate::rules::{Cmp, Facts, Stat};
 
 impl Engine {
     /// Whether any atom of the log rules' patterns occurs in `text` (a chunk of lines): when
@@ -156,6 +156,10 @@ impl Facts for RecordFacts<'_, '_> {
 
     fn stat(&self, stat: Stat) -> f64 {
         self.stats.get(stat)
+    }
+
+    fn stat_holds(&self, stat: Stat, cmp: Cmp, value: f64) -> bool {
+        self.stats.holds(stat, cmp, value)
     }
 }
 

@@ -12,7 +12,7 @@ use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
 use super::stats::StatCache;
 use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
-use crate::rules::{Expr, Facts, Rule, Stat};
+use crate::rules::{Cmp, Expr, Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
 pub(crate) const REPORTED_MATCHES_PER_RULE: usize = 8;
@@ -642,6 +642,10 @@ impl Facts for RuleFacts<'_> {
 
     fn stat(&self, stat: Stat) -> f64 {
         self.stats.get(stat)
+    }
+
+    fn stat_holds(&self, stat: Stat, cmp: Cmp, value: f64) -> bool {
+        self.stats.holds(stat, cmp, value)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Evaluating a condition: in full against a file's facts, or partly, before every item
 //! has been searched, to rule a condition out early.
 
-use super::{Cmp, Expr, Facts, Quantity};
+use super::{Expr, Facts, Quantity};
 
 /// Three-valued truth, for reasoning about a condition before a file is seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,17 +19,7 @@ impl Expr {
             Expr::At(i, offset) => facts.count(*i) > 0 && facts.matches_at(*i, *offset),
             Expr::Count(i, cmp, n) => cmp.holds(facts.count(*i), *n),
             Expr::Filesize(cmp, n) => cmp.holds(facts.filesize(), *n),
-            Expr::Stat(stat, cmp, v) => {
-                let x = facts.stat(*stat);
-                match cmp {
-                    Cmp::Eq => x == *v,
-                    Cmp::Ne => x != *v,
-                    Cmp::Lt => x < *v,
-                    Cmp::Le => x <= *v,
-                    Cmp::Gt => x > *v,
-                    Cmp::Ge => x >= *v,
-                }
-            }
+            Expr::Stat(stat, cmp, v) => facts.stat_holds(*stat, *cmp, *v),
             Expr::Of(q, items) => {
                 let hits = items.iter().filter(|&&i| facts.count(i) > 0).count();
                 match q {

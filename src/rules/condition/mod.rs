@@ -43,6 +43,18 @@ impl Cmp {
             Cmp::Ge => ord != Ordering::Less,
         }
     }
+
+    /// `left` compared with `right` as a condition's statistic comparison reads.
+    pub(crate) fn holds_f64(self, left: f64, right: f64) -> bool {
+        match self {
+            Cmp::Eq => left == right,
+            Cmp::Ne => left != right,
+            Cmp::Lt => left < right,
+            Cmp::Le => left <= right,
+            Cmp::Gt => left > right,
+            Cmp::Ge => left >= right,
+        }
+    }
 }
 
 /// How many members of a set must hold.
@@ -110,6 +122,12 @@ pub trait Facts {
     fn matches_at(&self, item: usize, offset: u64) -> bool;
     /// A statistic of the scanned bytes (computed when first asked for).
     fn stat(&self, stat: Stat) -> f64;
+    /// Whether `stat cmp value` holds. A statistic can often be compared without being
+    /// measured in full (is there a word of 1,000 bytes is answered from a few bytes in a
+    /// thousand), which an implementation may use; the answer is the comparison's.
+    fn stat_holds(&self, stat: Stat, cmp: Cmp, value: f64) -> bool {
+        cmp.holds_f64(self.stat(stat), value)
+    }
 }
 
 #[cfg(test)]
