@@ -78,10 +78,10 @@ fn is_id(b: u8) -> bool {
     is_id_start(b) || b.is_ascii_digit()
 }
 
-const PUNCT3: [&[u8]; 9] = [
+pub(super) const PUNCT3: [&[u8]; 9] = [
     b"===", b"!==", b"<=>", b"**=", b"...", b"<<=", b">>=", b"??=", b"?->",
 ];
-const PUNCT2: [&[u8]; 25] = [
+pub(super) const PUNCT2: [&[u8]; 25] = [
     b"==", b"!=", b"<>", b"<=", b">=", b"&&", b"||", b"??", b".=", b"+=", b"-=", b"*=", b"/=",
     b"%=", b"&=", b"|=", b"^=", b"<<", b">>", b"**", b"++", b"--", b"->", b"=>", b"::",
 ];
@@ -288,7 +288,14 @@ impl Lexer<'_> {
                 }
                 _ => {
                     let rest = &raw[start..];
-                    let len = if PUNCT3.iter().any(|p| rest.starts_with(p)) {
+                    // Most punctuation (`(`, `;`, `,`) is one byte: no longer one has a
+                    // second byte outside this set.
+                    let len = if !matches!(
+                        n,
+                        b'=' | b'>' | b'<' | b'&' | b'|' | b'?' | b'.' | b'*' | b'+' | b'-' | b':'
+                    ) {
+                        1
+                    } else if PUNCT3.iter().any(|p| rest.starts_with(p)) {
                         3
                     } else if PUNCT2.iter().any(|p| rest.starts_with(p)) {
                         2
@@ -304,13 +311,15 @@ impl Lexer<'_> {
 
     /// A `//` or `#` comment ends at a newline or a close tag, both left for the caller.
     fn line_comment(&mut self) {
-        while self.pos < self.raw.len() {
-            let c = self.raw[self.pos];
-            if c == b'\n' || (c == b'?' && self.at(self.pos + 1) == b'>') {
+        let raw = self.raw;
+        while let Some(k) = memchr::memchr2(b'\n', b'?', &raw[self.pos..]) {
+            self.pos += k;
+            if raw[self.pos] == b'\n' || self.at(self.pos + 1) == b'>' {
                 return;
             }
             self.pos += 1;
         }
+        self.pos = raw.len();
     }
 
     /// The offset of the closing `quote` (past a backslash escape), or the end of the file.
@@ -328,15 +337,24 @@ impl Lexer<'_> {
     fn single(&mut self) {
         let raw = self.raw;
         let start = self.pos;
-        let mut val = Vec::new();
+        // Sized once and copied in runs between backslashes: every literal of a file is
+        // one of these.
+        let end = self.find_end(start + 1, b'\'').min(raw.len());
+        let mut val = Vec::with_capacity(end - start - 1);
         let mut i = start + 1;
-        while i < raw.len() && raw[i] != b'\'' {
-            if raw[i] == b'\\' && matches!(self.at(i + 1), b'\\' | b'\'') {
+        while let Some(k) = memchr::memchr(b'\\', &raw[i..end]) {
+            val.extend_from_slice(&raw[i..i + k]);
+            i += k;
+            if matches!(self.at(i + 1), b'\\' | b'\'') {
                 i += 1;
             }
             val.push(raw[i]);
             i += 1;
         }
+        if i < end {
+            val.extend_from_slice(&raw[i..end]);
+        }
+        let i = end;
         self.pos = (i + 1).min(raw.len());
         self.push(Kind::Str, start, Some(val), start + 1);
     }

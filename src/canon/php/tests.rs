@@ -401,3 +401,72 @@ fn unfolded_code_is_rendered_only_when_asked() {
     assert!(!layout.deobfuscated);
     assert_eq!(layout.text(), b"<?php echo strlen($x);");
 }
+
+/// A single-quoted literal as php reads it, one byte at a time: `\\` and `\'` are escapes,
+/// any other backslash is itself, and the literal ends at the first unescaped quote.
+fn single_quoted_bytewise(body: &[u8]) -> (Vec<u8>, usize) {
+    let at = |i: usize| body.get(i).copied().unwrap_or(0);
+    let (mut val, mut i) = (Vec::new(), 0);
+    while i < body.len() && body[i] != b'\'' {
+        if body[i] == b'\\' && matches!(at(i + 1), b'\\' | b'\'') {
+            i += 1;
+        }
+        val.push(body[i]);
+        i += 1;
+    }
+    (val, i)
+}
+
+proptest! {
+    /// The lexer's single-quoted literals, copied in runs between backslashes, are what a
+    /// byte-by-byte reading gives: the same value, ending at the same quote.
+    #[test]
+    fn single_quoted_literals_read_as_php_reads_them(
+        body in prop::collection::vec(prop::sample::select(b"ab\\'?>\n/#=(.-:".to_vec()), 0..40),
+    ) {
+        let mut src = b"<?php $x = '".to_vec();
+        src.extend_from_slice(&body);
+        let (want, end) = single_quoted_bytewise(&body);
+        let toks = super::lex::lex(&src);
+        let lit = toks.iter().find(|t| t.kind == super::Kind::Str).unwrap();
+        prop_assert_eq!(lit.val.as_deref().map(Vec::as_slice), Some(&want[..]));
+        prop_assert_eq!(lit.end as usize, (12 + end + 1).min(src.len()));
+    }
+}
+
+proptest! {
+    /// Every punctuation token is the longest operator its bytes start with, also where the
+    /// lexer looks only at the byte after the first.
+    #[test]
+    fn punctuation_is_the_longest_operator_and_comments_end_where_they_should(
+        code in prop::collection::vec(prop::sample::select(b"=!<>&|?.*+-:^%/(;, a\n#".to_vec()), 0..60),
+    ) {
+        use super::lex::{PUNCT2, PUNCT3};
+        let mut src = b"<?php ".to_vec();
+        src.extend_from_slice(&code);
+        for t in super::lex::lex(&src).iter().filter(|t| t.kind == super::Kind::Punct) {
+            let rest = &src[t.start as usize..];
+            let longest = if PUNCT3.iter().any(|p| rest.starts_with(p)) {
+                3
+            } else if PUNCT2.iter().any(|p| rest.starts_with(p)) {
+                2
+            } else {
+                1
+            };
+            prop_assert_eq!((t.end - t.start) as usize, longest);
+        }
+    }
+}
+
+/// A line comment ends at the newline or at a close tag, and nothing in it is lexed.
+#[test]
+fn line_comments_end_at_a_newline_or_close_tag() {
+    let src = b"<?php # x?y/z $c\n$a; // p $d ?> q <?php $b; // $e?";
+    let toks = super::lex::lex(src);
+    let vars: Vec<&[u8]> = toks
+        .iter()
+        .filter(|t| t.kind == super::Kind::Var)
+        .map(|t| t.text(src))
+        .collect();
+    assert_eq!(vars, vec![&b"$a"[..], &b"$b"[..]]);
+}
