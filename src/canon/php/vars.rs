@@ -2,7 +2,9 @@
 //! they are called, named (`$$v`), joined, indexed or passed, so the next fold round can use
 //! them. Scopes are not tracked; a name written in any other way anywhere is left alone.
 
-use std::collections::HashMap;
+/// foldhash, seeded per process: names come from hostile files, and SipHash (the default)
+/// was a visible part of folding real code.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::fold::{ASSIGN, expr_keyword, fn_name, str_tok, var_name};
 use super::lex::{Kind, Tok};
@@ -26,7 +28,7 @@ struct Uses {
 /// literals before any use) where the variable is called, named (`$$v`) or joined; true when
 /// it changed something.
 pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bool {
-    let mut uses: HashMap<&[u8], Uses> = HashMap::new();
+    let mut uses: HashMap<&[u8], Uses> = HashMap::default();
     // Parameters, `list(...)` and `catch (...)` bind what is inside their parentheses.
     let mut binder_pending = false;
     let mut binder_depth = 0usize;
@@ -83,10 +85,9 @@ pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bo
                 matches!(p.text(raw), b"++" | b"--" | b"&")
                     || (p.kind == Kind::Ident
                         && !expr_keyword(raw, p)
-                        && !matches!(
-                            p.text(raw).to_ascii_lowercase().as_slice(),
-                            b"global" | b"static" | b"new" | b"instanceof"
-                        ))
+                        && ![&b"global"[..], b"static", b"new", b"instanceof"]
+                            .iter()
+                            .any(|k| p.text(raw).eq_ignore_ascii_case(k)))
             })
             || (prev.is_some_and(|p| p.punct(raw, b"=>"))
                 && i >= 3
@@ -133,7 +134,13 @@ fn substitute(
 ) -> bool {
     let mut changed = false;
     let mut out = Vec::with_capacity(toks.len());
-    let old = std::mem::take(toks);
+    let mut old = std::mem::take(toks);
+    // A token that stays is moved to `out`, not cloned (a clone copies a literal's value):
+    // nothing looks back at `old[..=i]` once `old[i]` is handled.
+    let take = |t: &mut Tok| Tok {
+        val: t.val.take(),
+        ..*t
+    };
     let mut i = 0;
     while i < old.len() {
         let t = &old[i];
@@ -169,7 +176,7 @@ fn substitute(
             value(t)
         };
         let Some(v) = v.filter(|v| v.len() <= *budget) else {
-            out.push(t.clone());
+            out.push(take(&mut old[i]));
             i += 1;
             continue;
         };
@@ -183,12 +190,15 @@ fn substitute(
         let indexed = is_p(next, &[b"[", b"{"])
             && after(2).is_some_and(|t| t.kind == Kind::Num)
             && is_p(after(3), &[b"]", b"}"]);
-        let mut new = t.clone();
-        if assigned {
+        let kind = t.kind;
+        let new = if assigned {
+            take(&mut old[i])
         } else if is_p(next, &[b"("]) && fn_name(v) {
             *budget -= v.len();
+            let mut new = take(&mut old[i]);
             new.kind = Kind::Ident;
             new.val = Some(Box::new(v.clone()));
+            new
         } else if (is_p(prev, &[b".", b"^"]) || is_p(next, &[b".", b"^"]))
             && !is_p(next, &[b"[", b"->", b"?->", b"::", b"{"])
             || (is_p(prev, &[b"(", b","]) && is_p(next, &[b")", b","]))
@@ -197,9 +207,11 @@ fn substitute(
             || indexed
         {
             *budget -= v.len();
-            new = str_tok(t, t.end, v.clone());
-        }
-        if new.kind != t.kind {
+            str_tok(t, t.end, v.clone())
+        } else {
+            take(&mut old[i])
+        };
+        if new.kind != kind {
             changed = true;
         }
         out.push(new);
