@@ -405,6 +405,55 @@ pub(crate) fn clause_reach(hir: &Hir, clause: &[Atom]) -> Option<(usize, usize)>
     reach
 }
 
+/// What must follow a hit of `clause`, one of the sets [`regex_clauses`] gave, for a match
+/// to hold it: the parts of the regex after the literal, when the literal is exactly what
+/// the parts before them matched (a run of fixed pieces, found in one place only). An
+/// anchored check of this at each hit's end drops the hits no match can hold (`exec` in
+/// `execute`, `pack` in `unpack()` of `pack\s*\(\s*'H\*'`) before the whole regex is run
+/// around them; common atoms are mostly such hits. `None` when there is nothing after the
+/// literal, or when the check could run far past the hit: a part of unbounded length that
+/// something must still follow makes an anchored search read on to the end of the input.
+pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<Hir> {
+    let children = match hir.kind() {
+        HirKind::Concat(children) => children,
+        HirKind::Capture(c) => return clause_suffix(&c.sub, clause),
+        _ => return None,
+    };
+    let mut places = concat_spans(children, &content_score)
+        .into_iter()
+        .filter(|c| c.atoms == clause);
+    let place = places.next()?;
+    if places.next().is_some() || !place.exact || place.children.end == children.len() {
+        return None;
+    }
+    let rest = &children[place.children.end..];
+    let (last, before) = rest.split_last()?;
+    let bounded = |h: &Hir| h.properties().maximum_len().is_some();
+    (before.iter().all(bounded) && unbounded_only_at_the_end(last))
+        .then(|| Hir::concat(rest.to_vec()))
+}
+
+/// True when a part of unbounded length in `hir` can only come last in a match: then an
+/// anchored search that stops at the first match (as `is_match` does) reads no further
+/// than the bounded parts before it and the repetition's minimum.
+fn unbounded_only_at_the_end(hir: &Hir) -> bool {
+    if hir.properties().maximum_len().is_some() {
+        return true;
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => unbounded_only_at_the_end(&c.sub),
+        HirKind::Alternation(branches) => branches.iter().all(unbounded_only_at_the_end),
+        HirKind::Concat(parts) => parts.split_last().is_some_and(|(last, before)| {
+            before
+                .iter()
+                .all(|p| p.properties().maximum_len().is_some())
+                && unbounded_only_at_the_end(last)
+        }),
+        HirKind::Repetition(r) => r.sub.properties().maximum_len().is_some(),
+        _ => false,
+    }
+}
+
 /// Every set of atoms the expression requires (all of which a match contains), not only
 /// the most selective one.
 /// `score` ranks the sets offered by alternatives and nested parts.
@@ -663,6 +712,33 @@ mod tests {
         );
         // Too short a run, and nothing else.
         assert_eq!(landmark(&parse(r"[ab]{4}\d")), None);
+    }
+
+    fn suffix(re: &str) -> Option<Hir> {
+        let hir = parse(re);
+        let primary = regex_clauses(&hir).pop()?;
+        clause_suffix(&hir, &primary)
+    }
+
+    #[test]
+    fn suffix_is_what_follows_an_exact_atom() {
+        let anchored = |hir: Hir, text: &str| {
+            use regex_automata::{Anchored, Input, meta::Regex};
+            let re = Regex::builder().build_from_hir(&hir).unwrap();
+            re.is_match(Input::new(text).anchored(Anchored::Yes))
+        };
+        // `pack` is the atom; what follows it must hold at the hit's end.
+        let s = suffix(r"\bpack\s{0,5}\(\s{0,5}['\x22]H").unwrap();
+        assert!(anchored(s.clone(), " ( 'H*'"));
+        assert!(!anchored(s, "age.json"));
+        // A part of unbounded length is fine last, not before something required.
+        assert!(suffix(r"pack\('[0-9a-f]{8,}").is_some());
+        assert!(suffix(r"(?:system|exec)\((?:a|[\s\S]*b)").is_none());
+        assert!(suffix(r"Runtime[\s\S]*getParameter").is_none());
+        // Nothing after the atom, or the atom somewhere inside a part: no check.
+        assert!(suffix(r"\w{0,4}(?:cmd|exec)").is_none());
+        assert!(suffix(r"x{0,2}(a{0,3}system)y").is_none());
+        assert!(suffix(r"evalx|systemy").is_none());
     }
 
     #[test]

@@ -144,6 +144,47 @@ pub(crate) struct CompiledRegex {
     rare_byte: Option<u8>,
     /// For a regex without atoms: what every match holds, to search only around.
     landmark: Option<atoms::Landmark>,
+    /// What must follow a window-placing hit (see [`atoms::clause_suffix`]), checked
+    /// anchored at each hit's end; compiled when first needed.
+    suffix: Option<Suffix>,
+}
+
+/// The parts of a regex after its window-placing literal.
+pub(crate) struct Suffix {
+    hir: Hir,
+    regex: OnceLock<Regex>,
+}
+
+impl Suffix {
+    fn build(hir: &Hir) -> Result<Regex, PatternError> {
+        // Searched anchored only, at an atom hit's end: no literal prefilter could help.
+        Regex::builder()
+            .configure(
+                Regex::config()
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                    .auto_prefilter(false),
+            )
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .build_from_hir(hir)
+            .map_err(|e| PatternError::Build(Box::new(e)))
+    }
+
+    /// Whether a match of the suffix starts at `at`.
+    pub(crate) fn holds_at(&self, buf: &[u8], at: usize) -> bool {
+        let re = self.regex.get_or_init(|| {
+            Suffix::build(&self.hir)
+                .expect("bundled regexes are compiled by the test suite; others when they load")
+        });
+        re.is_match(
+            regex_automata::Input::new(buf)
+                .range(at..)
+                .anchored(regex_automata::Anchored::Yes),
+        )
+    }
 }
 
 impl CompiledRegex {
@@ -157,6 +198,10 @@ impl CompiledRegex {
     /// How far before and after an atom hit verification must look, when bounded.
     fn reach(&self) -> Option<(usize, usize)> {
         self.reach.or(self.max_len.map(|m| (m, m)))
+    }
+
+    pub(crate) fn suffix(&self) -> Option<&Suffix> {
+        self.suffix.as_ref()
     }
 
     /// The width of the window one hit opens, when bounded.
@@ -299,14 +344,20 @@ impl Engine {
         for (pi, p) in self.patterns.iter_enumerated() {
             let Some(re) = &p.regex else { continue };
             let re = re.get();
-            if re.regex.get().is_some() {
-                continue;
-            }
-            let built = build_regex(&re.hir, re.nocase).map_err(|e| {
+            let error = |e| {
                 let rule = &self.rules[p.rule];
                 let local = self.rule_patterns[p.rule].local(pi);
                 pattern_error(rule, &rule.patterns[local].name, e)
-            })?;
+            };
+            if let Some(suffix) = &re.suffix
+                && suffix.regex.get().is_none()
+            {
+                let _ = suffix.regex.set(Suffix::build(&suffix.hir).map_err(error)?);
+            }
+            if re.regex.get().is_some() {
+                continue;
+            }
+            let built = build_regex(&re.hir, re.nocase).map_err(error)?;
             let _ = re.regex.set(built);
         }
         if self.selections.get().is_none() {
@@ -428,6 +479,8 @@ struct Prepared {
     rare_byte: Option<u8>,
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
+    /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
+    suffix: Option<(Hir, Option<Regex>)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -496,6 +549,7 @@ fn add_patterns(
                 reach,
                 rare_byte,
                 landmark,
+                suffix,
             } = compiled
                 .next()
                 .expect("one compiled regex per regex pattern")
@@ -530,6 +584,10 @@ fn add_patterns(
                 gates,
                 rare_byte,
                 landmark,
+                suffix: suffix.map(|(hir, built)| Suffix {
+                    hir,
+                    regex: built.map(OnceLock::from).unwrap_or_default(),
+                }),
             });
         }
         out.push((forms, regex));
@@ -639,6 +697,17 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
     let reach = clauses
         .last()
         .and_then(|primary| atoms::clause_reach(&hir, primary));
+    let suffix = match clauses
+        .last()
+        .and_then(|primary| atoms::clause_suffix(&hir, primary))
+    {
+        Some(s) if bundled => Some((s, None)),
+        Some(s) => {
+            let built = Suffix::build(&s)?;
+            Some((s, Some(built)))
+        }
+        None => None,
+    };
     let rare_byte = atoms::rare_required_byte(&hir);
     let landmark = if clauses.is_empty() {
         atoms::landmark(&hir)
@@ -652,6 +721,7 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         reach,
         rare_byte,
         landmark,
+        suffix,
     })
 }
 

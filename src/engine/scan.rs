@@ -325,8 +325,18 @@ impl Engine {
                     .condition
                     .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
+            let mut hits = hits;
+            // Hits the rest of the regex cannot follow hold no match: their windows need no
+            // search, and when none is left the regex has no match at all.
+            let needed = needed
+                && match re.suffix() {
+                    Some(suffix) if !hits.is_empty() => {
+                        hits.retain(|&(_, end)| suffix.holds_at(buf, end));
+                        !hits.is_empty()
+                    }
+                    _ => true,
+                };
             if !needed {
-                let mut hits = hits;
                 hits.clear();
                 s.windows[pi] = hits;
                 continue;
@@ -380,7 +390,6 @@ impl Engine {
                     }
                 }
             }
-            let mut hits = hits;
             hits.clear();
             s.windows[pi] = hits;
         }
