@@ -147,6 +147,10 @@ pub(crate) struct CompiledRegex {
     /// What must follow a window-placing hit (see [`atoms::clause_suffix`]), checked
     /// anchored at each hit's end; compiled when first needed.
     suffix: Option<Suffix>,
+    /// Every match starts at the input's start (`\A`) and is at most this long: the
+    /// regex is searched in that many first bytes only, with no atoms (see
+    /// [`start_anchored`]).
+    at_start: Option<usize>,
 }
 
 /// The parts of a regex after its window-placing literal.
@@ -397,6 +401,12 @@ impl Engine {
             .unfiltered()
             .iter()
             .chain(&self.records.unfiltered)
+            .filter(|&&pi| {
+                self.patterns[pi]
+                    .regex
+                    .as_ref()
+                    .is_none_or(|r| r.get().at_start.is_none())
+            })
             .map(|&pi| {
                 let rule = &self.rules[self.patterns[pi].rule];
                 let local = self.rule_patterns[self.patterns[pi].rule].local(pi);
@@ -555,6 +565,10 @@ fn add_patterns(
                 .expect("one compiled regex per regex pattern")
                 .map_err(|e| pattern_error(rule, &p.name, e))?;
             let max_len = hir.properties().maximum_len();
+            let at_start = start_anchored(&hir);
+            if at_start.is_some() {
+                clauses.clear();
+            }
             // Every match holds an atom of each required clause. The rarest clause places
             // the verification windows; the others only gate.
             let mut gates = 0u64;
@@ -582,17 +596,39 @@ fn add_patterns(
                 max_len,
                 reach,
                 gates,
-                rare_byte,
+                rare_byte: rare_byte.filter(|_| at_start.is_none()),
                 landmark,
-                suffix: suffix.map(|(hir, built)| Suffix {
-                    hir,
-                    regex: built.map(OnceLock::from).unwrap_or_default(),
-                }),
+                at_start,
+                suffix: suffix
+                    .filter(|_| at_start.is_none())
+                    .map(|(hir, built)| Suffix {
+                        hir,
+                        regex: built.map(OnceLock::from).unwrap_or_default(),
+                    }),
             });
         }
         out.push((forms, regex));
     }
     Ok(out)
+}
+
+/// Regexes anchored at the input's start with matches of at most this many bytes are
+/// searched there only (a magic number: `\ABM[\x00-\xff]{4}\x00{4}`), rather than at
+/// hits of their atoms. Such an atom can be everywhere in a file (four zero bytes in an
+/// image: 5.4 million hits on a web root of real code, each one a window that can hold no
+/// match), while a search of a few bytes at the start costs next to nothing.
+const AT_START_LEN: usize = 4096;
+
+/// The longest match of a regex every match of which starts at the input's start, when
+/// that is at most [`AT_START_LEN`].
+fn start_anchored(hir: &Hir) -> Option<usize> {
+    let props = hir.properties();
+    props
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::Start)
+        .then(|| props.maximum_len())
+        .flatten()
+        .filter(|&m| m <= AT_START_LEN)
 }
 
 /// Parses the regex patterns of the rules `now` accepts and works out their atoms, in rule
@@ -962,6 +998,28 @@ mod tests {
         assert_eq!(bounded.slow_patterns().len(), 1);
         assert!(run(&bounded, b"call 555-0199 now").is_some());
         assert!(run(&bounded, b"call 55-0199 now").is_none());
+    }
+
+    #[test]
+    fn start_anchored_regexes_are_searched_at_the_start_only() {
+        let e = engine(
+            "      bmp: { regex: '\\ABM[\\x00-\\xff]{4}\\x00\\x00\\x00\\x00' }\n",
+            "bmp",
+        );
+        // Searched in its first bytes whatever the file holds, so not slow, and no atom.
+        assert!(e.slow_patterns().is_empty());
+        assert_eq!(e.atom_count(), 0);
+        let mut image = b"BM\x10\x20\x30\x40\0\0\0\0".to_vec();
+        image.extend([0u8; 4000]);
+        let mut s = e.scratch();
+        let hits = e.scan(Path::new("x.bmp"), &image, &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, 1);
+        // The same bytes anywhere but at the start are no match.
+        let mut late = b"xx".to_vec();
+        late.extend(&image);
+        assert_eq!(run(&e, &late), None);
+        assert_eq!(run(&e, b"BM"), None);
     }
 
     #[test]

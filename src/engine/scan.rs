@@ -278,12 +278,10 @@ impl Engine {
         if todo.len() > 1 {
             todo.sort_by_cached_key(|&pi| {
                 let hits = s.windows[pi].len();
-                match self.patterns[pi]
-                    .regex
-                    .as_ref()
-                    .and_then(|r| r.get().span())
-                {
-                    Some(w) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
+                let re = self.patterns[pi].regex.as_ref().map(|r| r.get());
+                match (re.and_then(|r| r.at_start), re.and_then(|r| r.span())) {
+                    (Some(m), _) => m.min(buf.len()),
+                    (None, Some(w)) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
                     _ => buf.len(),
                 }
             });
@@ -342,6 +340,8 @@ impl Engine {
                 continue;
             }
             let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
+                // Anchored at the start: only there can a match begin.
+                _ if let Some(m) = re.at_start => vec![(0, buf.len().min(m))],
                 // A regex without atoms that needs a rare byte: every match holds one of
                 // its occurrences, so only the bytes around them are searched.
                 (true, Some(b), Some(m)) if m <= 1 << 16 => rare_byte_windows(buf, b, m),
