@@ -406,14 +406,17 @@ pub(crate) fn clause_reach(hir: &Hir, clause: &[Atom]) -> Option<(usize, usize)>
 }
 
 /// What must follow a hit of `clause`, one of the sets [`regex_clauses`] gave, for a match
-/// to hold it: the parts of the regex after the literal, when the literal is exactly what
-/// the parts before them matched (a run of fixed pieces, found in one place only). An
-/// anchored check of this at each hit's end drops the hits no match can hold (`exec` in
-/// `execute`, `pack` in `unpack()` of `pack\s*\(\s*'H\*'`) before the whole regex is run
-/// around them; common atoms are mostly such hits. `None` when there is nothing after the
-/// literal, or when the check could run far past the hit: a part of unbounded length that
-/// something must still follow makes an anchored search read on to the end of the input.
-pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<Hir> {
+/// to hold it, and whether it starts at the hit's start (else at its end). When the
+/// literal is exactly what some parts of the regex matched (a run of fixed pieces), it is
+/// the parts after them, from the hit's end; when every match of the one part holding the
+/// literal begins with one of its atoms (`(?:call_user_func(?:_array)?|array_map)`), it is
+/// that part and those after it, from the hit's start. An anchored check of this at each
+/// hit drops the hits no match can hold (`exec` in `execute`, `pack` in `unpack()` of
+/// `pack\s*\(\s*'H\*'`) before the whole regex is run around them; common atoms are
+/// mostly such hits. `None` when the literal is found in more than one place, when
+/// nothing follows it, or when the check could run far past the hit: a part of unbounded
+/// length that something must still follow makes an anchored search read on to the end.
+pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<(Hir, bool)> {
     let children = match hir.kind() {
         HirKind::Concat(children) => children,
         HirKind::Capture(c) => return clause_suffix(&c.sub, clause),
@@ -423,14 +426,61 @@ pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<Hir> {
         .into_iter()
         .filter(|c| c.atoms == clause);
     let place = places.next()?;
-    if places.next().is_some() || !place.exact || place.children.end == children.len() {
+    if places.next().is_some() {
         return None;
     }
-    let rest = &children[place.children.end..];
+    let (rest, from_start) = if place.exact {
+        (&children[place.children.end..], false)
+    } else if place.children.len() == 1 && begins_with_atom(&children[place.children.start], clause)
+    {
+        (&children[place.children.start..], true)
+    } else {
+        return None;
+    };
     let (last, before) = rest.split_last()?;
     let bounded = |h: &Hir| h.properties().maximum_len().is_some();
     (before.iter().all(bounded) && unbounded_only_at_the_end(last))
-        .then(|| Hir::concat(rest.to_vec()))
+        .then(|| (Hir::concat(rest.to_vec()), from_start))
+}
+
+/// Whether every match of `hir` begins with one of the atoms (in the case they are
+/// searched in), so that an atom hit marks where such a match would start.
+fn begins_with_atom(hir: &Hir, clause: &[Atom]) -> bool {
+    let starts = |choice: &Atom| {
+        clause.iter().any(|a| {
+            choice.bytes.len() >= a.bytes.len()
+                && if a.nocase {
+                    choice.bytes[..a.bytes.len()].eq_ignore_ascii_case(&a.bytes)
+                } else {
+                    !choice.nocase && choice.bytes.starts_with(&a.bytes)
+                }
+        })
+    };
+    if let Some(choices) = literal_choices(hir) {
+        return !choices.is_empty() && choices.iter().all(starts);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => begins_with_atom(&c.sub, clause),
+        HirKind::Alternation(branches) => branches.iter().all(|b| begins_with_atom(b, clause)),
+        HirKind::Repetition(r) if r.min >= 1 => begins_with_atom(&r.sub, clause),
+        HirKind::Concat(parts) => {
+            // Zero-width assertions (`\b`) before the literal do not move its start.
+            let parts: Vec<&Hir> = parts
+                .iter()
+                .skip_while(|p| matches!(p.kind(), HirKind::Look(_)))
+                .collect();
+            let mut run = empty_run();
+            for p in &parts {
+                match literal_choices(p).and_then(|c| extend(&run, &c)) {
+                    Some(next) if next.iter().all(starts) => return true,
+                    Some(next) => run = next,
+                    None => break,
+                }
+            }
+            parts.first().is_some_and(|p| begins_with_atom(p, clause))
+        }
+        _ => false,
+    }
 }
 
 /// True when a part of unbounded length in `hir` can only come last in a match: then an
@@ -717,7 +767,13 @@ mod tests {
     fn suffix(re: &str) -> Option<Hir> {
         let hir = parse(re);
         let primary = regex_clauses(&hir).pop()?;
-        clause_suffix(&hir, &primary)
+        clause_suffix(&hir, &primary).map(|(s, _)| s)
+    }
+
+    fn suffix_from_start(re: &str) -> Option<bool> {
+        let hir = parse(re);
+        let primary = regex_clauses(&hir).pop()?;
+        clause_suffix(&hir, &primary).map(|(_, from_start)| from_start)
     }
 
     #[test]
@@ -739,6 +795,14 @@ mod tests {
         assert!(suffix(r"\w{0,4}(?:cmd|exec)").is_none());
         assert!(suffix(r"x{0,2}(a{0,3}system)y").is_none());
         assert!(suffix(r"evalx|systemy").is_none());
+        // A part every match of which begins with an atom: checked from the hit's start.
+        assert_eq!(suffix_from_start(r"\bpack\s\("), Some(false));
+        assert_eq!(
+            suffix_from_start(r"[;\n](?:array_walk(?:_recursive)?|usort|\buasort)\s{0,5}\("),
+            Some(true)
+        );
+        // `usort` may follow `x` here: the hit is not where the part begins.
+        assert_eq!(suffix_from_start(r";(?:x?usort|array_walk)\("), None);
     }
 
     #[test]

@@ -157,6 +157,8 @@ pub(crate) struct CompiledRegex {
 pub(crate) struct Suffix {
     hir: Hir,
     regex: OnceLock<Regex>,
+    /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
+    from_start: bool,
 }
 
 impl Suffix {
@@ -177,8 +179,9 @@ impl Suffix {
             .map_err(|e| PatternError::Build(Box::new(e)))
     }
 
-    /// Whether a match of the suffix starts at `at`.
-    pub(crate) fn holds_at(&self, buf: &[u8], at: usize) -> bool {
+    /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
+    pub(crate) fn holds_at(&self, buf: &[u8], (start, end): (usize, usize)) -> bool {
+        let at = if self.from_start { start } else { end };
         let re = self.regex.get_or_init(|| {
             Suffix::build(&self.hir)
                 .expect("bundled regexes are compiled by the test suite; others when they load")
@@ -490,7 +493,7 @@ struct Prepared {
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
     /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
-    suffix: Option<(Hir, Option<Regex>)>,
+    suffix: Option<(Hir, bool, Option<Regex>)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -601,9 +604,10 @@ fn add_patterns(
                 at_start,
                 suffix: suffix
                     .filter(|_| at_start.is_none())
-                    .map(|(hir, built)| Suffix {
+                    .map(|(hir, from_start, built)| Suffix {
                         hir,
                         regex: built.map(OnceLock::from).unwrap_or_default(),
+                        from_start,
                     }),
             });
         }
@@ -737,10 +741,10 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         .last()
         .and_then(|primary| atoms::clause_suffix(&hir, primary))
     {
-        Some(s) if bundled => Some((s, None)),
-        Some(s) => {
+        Some((s, from_start)) if bundled => Some((s, from_start, None)),
+        Some((s, from_start)) => {
             let built = Suffix::build(&s)?;
-            Some((s, Some(built)))
+            Some((s, from_start, Some(built)))
         }
         None => None,
     };

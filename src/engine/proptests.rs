@@ -148,10 +148,13 @@ proptest! {
         gap in 0usize..20,
         tail in "[a-c]{1,3}",
         open_end in any::<bool>(),
+        optional in any::<bool>(),
         hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'\n'), Just(b'x')], 0..400),
     ) {
         let end = if open_end { "[ab]*" } else { "" };
-        let re = format!("[ab]{{0,{pre}}}(?:cab|cba)[^\\n]{{0,{gap}}}{tail}{end}");
+        // `cabx?` is no fixed run: the check then starts at the hit's start.
+        let lit = if optional { "(?:cabx?|cba)" } else { "(?:cab|cba)" };
+        let re = format!("[ab]{{0,{pre}}}{lit}[^\\n]{{0,{gap}}}{tail}{end}");
         let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
         let mut l = Loader::new();
         l.add_text("p.yml", &text);

@@ -329,7 +329,7 @@ impl Engine {
             let needed = needed
                 && match re.suffix() {
                     Some(suffix) if !hits.is_empty() => {
-                        hits.retain(|&(_, end)| suffix.holds_at(buf, end));
+                        hits.retain(|&hit| suffix.holds_at(buf, hit));
                         !hits.is_empty()
                     }
                     _ => true,
