@@ -405,6 +405,105 @@ pub(crate) fn clause_reach(hir: &Hir, clause: &[Atom]) -> Option<(usize, usize)>
     reach
 }
 
+/// What must follow a hit of `clause`, one of the sets [`regex_clauses`] gave, for a match
+/// to hold it, and whether it starts at the hit's start (else at its end). When the
+/// literal is exactly what some parts of the regex matched (a run of fixed pieces), it is
+/// the parts after them, from the hit's end; when every match of the one part holding the
+/// literal begins with one of its atoms (`(?:call_user_func(?:_array)?|array_map)`), it is
+/// that part and those after it, from the hit's start. An anchored check of this at each
+/// hit drops the hits no match can hold (`exec` in `execute`, `pack` in `unpack()` of
+/// `pack\s*\(\s*'H\*'`) before the whole regex is run around them; common atoms are
+/// mostly such hits. `None` when the literal is found in more than one place, when
+/// nothing follows it, or when the check could run far past the hit: a part of unbounded
+/// length that something must still follow makes an anchored search read on to the end.
+pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<(Hir, bool)> {
+    let children = match hir.kind() {
+        HirKind::Concat(children) => children,
+        HirKind::Capture(c) => return clause_suffix(&c.sub, clause),
+        _ => return None,
+    };
+    let mut places = concat_spans(children, &content_score)
+        .into_iter()
+        .filter(|c| c.atoms == clause);
+    let place = places.next()?;
+    if places.next().is_some() {
+        return None;
+    }
+    let (rest, from_start) = if place.exact {
+        (&children[place.children.end..], false)
+    } else if place.children.len() == 1 && begins_with_atom(&children[place.children.start], clause)
+    {
+        (&children[place.children.start..], true)
+    } else {
+        return None;
+    };
+    let (last, before) = rest.split_last()?;
+    let bounded = |h: &Hir| h.properties().maximum_len().is_some();
+    (before.iter().all(bounded) && unbounded_only_at_the_end(last))
+        .then(|| (Hir::concat(rest.to_vec()), from_start))
+}
+
+/// Whether every match of `hir` begins with one of the atoms (in the case they are
+/// searched in), so that an atom hit marks where such a match would start.
+fn begins_with_atom(hir: &Hir, clause: &[Atom]) -> bool {
+    let starts = |choice: &Atom| {
+        clause.iter().any(|a| {
+            choice.bytes.len() >= a.bytes.len()
+                && if a.nocase {
+                    choice.bytes[..a.bytes.len()].eq_ignore_ascii_case(&a.bytes)
+                } else {
+                    !choice.nocase && choice.bytes.starts_with(&a.bytes)
+                }
+        })
+    };
+    if let Some(choices) = literal_choices(hir) {
+        return !choices.is_empty() && choices.iter().all(starts);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => begins_with_atom(&c.sub, clause),
+        HirKind::Alternation(branches) => branches.iter().all(|b| begins_with_atom(b, clause)),
+        HirKind::Repetition(r) if r.min >= 1 => begins_with_atom(&r.sub, clause),
+        HirKind::Concat(parts) => {
+            // Zero-width assertions (`\b`) before the literal do not move its start.
+            let parts: Vec<&Hir> = parts
+                .iter()
+                .skip_while(|p| matches!(p.kind(), HirKind::Look(_)))
+                .collect();
+            let mut run = empty_run();
+            for p in &parts {
+                match literal_choices(p).and_then(|c| extend(&run, &c)) {
+                    Some(next) if next.iter().all(starts) => return true,
+                    Some(next) => run = next,
+                    None => break,
+                }
+            }
+            parts.first().is_some_and(|p| begins_with_atom(p, clause))
+        }
+        _ => false,
+    }
+}
+
+/// True when a part of unbounded length in `hir` can only come last in a match: then an
+/// anchored search that stops at the first match (as `is_match` does) reads no further
+/// than the bounded parts before it and the repetition's minimum.
+fn unbounded_only_at_the_end(hir: &Hir) -> bool {
+    if hir.properties().maximum_len().is_some() {
+        return true;
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => unbounded_only_at_the_end(&c.sub),
+        HirKind::Alternation(branches) => branches.iter().all(unbounded_only_at_the_end),
+        HirKind::Concat(parts) => parts.split_last().is_some_and(|(last, before)| {
+            before
+                .iter()
+                .all(|p| p.properties().maximum_len().is_some())
+                && unbounded_only_at_the_end(last)
+        }),
+        HirKind::Repetition(r) => r.sub.properties().maximum_len().is_some(),
+        _ => false,
+    }
+}
+
 /// Every set of atoms the expression requires (all of which a match contains), not only
 /// the most selective one.
 /// `score` ranks the sets offered by alternatives and nested parts.
@@ -663,6 +762,47 @@ mod tests {
         );
         // Too short a run, and nothing else.
         assert_eq!(landmark(&parse(r"[ab]{4}\d")), None);
+    }
+
+    fn suffix(re: &str) -> Option<Hir> {
+        let hir = parse(re);
+        let primary = regex_clauses(&hir).pop()?;
+        clause_suffix(&hir, &primary).map(|(s, _)| s)
+    }
+
+    fn suffix_from_start(re: &str) -> Option<bool> {
+        let hir = parse(re);
+        let primary = regex_clauses(&hir).pop()?;
+        clause_suffix(&hir, &primary).map(|(_, from_start)| from_start)
+    }
+
+    #[test]
+    fn suffix_is_what_follows_an_exact_atom() {
+        let anchored = |hir: Hir, text: &str| {
+            use regex_automata::{Anchored, Input, meta::Regex};
+            let re = Regex::builder().build_from_hir(&hir).unwrap();
+            re.is_match(Input::new(text).anchored(Anchored::Yes))
+        };
+        // `pack` is the atom; what follows it must hold at the hit's end.
+        let s = suffix(r"\bpack\s{0,5}\(\s{0,5}['\x22]H").unwrap();
+        assert!(anchored(s.clone(), " ( 'H*'"));
+        assert!(!anchored(s, "age.json"));
+        // A part of unbounded length is fine last, not before something required.
+        assert!(suffix(r"pack\('[0-9a-f]{8,}").is_some());
+        assert!(suffix(r"(?:system|exec)\((?:a|[\s\S]*b)").is_none());
+        assert!(suffix(r"Runtime[\s\S]*getParameter").is_none());
+        // Nothing after the atom, or the atom somewhere inside a part: no check.
+        assert!(suffix(r"\w{0,4}(?:cmd|exec)").is_none());
+        assert!(suffix(r"x{0,2}(a{0,3}system)y").is_none());
+        assert!(suffix(r"evalx|systemy").is_none());
+        // A part every match of which begins with an atom: checked from the hit's start.
+        assert_eq!(suffix_from_start(r"\bpack\s\("), Some(false));
+        assert_eq!(
+            suffix_from_start(r"[;\n](?:array_walk(?:_recursive)?|usort|\buasort)\s{0,5}\("),
+            Some(true)
+        );
+        // `usort` may follow `x` here: the hit is not where the part begins.
+        assert_eq!(suffix_from_start(r";(?:x?usort|array_walk)\("), None);
     }
 
     #[test]

@@ -144,6 +144,54 @@ pub(crate) struct CompiledRegex {
     rare_byte: Option<u8>,
     /// For a regex without atoms: what every match holds, to search only around.
     landmark: Option<atoms::Landmark>,
+    /// What must follow a window-placing hit (see [`atoms::clause_suffix`]), checked
+    /// anchored at each hit's end; compiled when first needed.
+    suffix: Option<Suffix>,
+    /// Every match starts at the input's start (`\A`) and is at most this long: the
+    /// regex is searched in that many first bytes only, with no atoms (see
+    /// [`start_anchored`]).
+    at_start: Option<usize>,
+}
+
+/// The parts of a regex after its window-placing literal.
+pub(crate) struct Suffix {
+    hir: Hir,
+    regex: OnceLock<Regex>,
+    /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
+    from_start: bool,
+}
+
+impl Suffix {
+    fn build(hir: &Hir) -> Result<Regex, PatternError> {
+        // Searched anchored only, at an atom hit's end: no literal prefilter could help.
+        Regex::builder()
+            .configure(
+                Regex::config()
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                    .auto_prefilter(false),
+            )
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .build_from_hir(hir)
+            .map_err(|e| PatternError::Build(Box::new(e)))
+    }
+
+    /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
+    pub(crate) fn holds_at(&self, buf: &[u8], (start, end): (usize, usize)) -> bool {
+        let at = if self.from_start { start } else { end };
+        let re = self.regex.get_or_init(|| {
+            Suffix::build(&self.hir)
+                .expect("bundled regexes are compiled by the test suite; others when they load")
+        });
+        re.is_match(
+            regex_automata::Input::new(buf)
+                .range(at..)
+                .anchored(regex_automata::Anchored::Yes),
+        )
+    }
 }
 
 impl CompiledRegex {
@@ -157,6 +205,10 @@ impl CompiledRegex {
     /// How far before and after an atom hit verification must look, when bounded.
     fn reach(&self) -> Option<(usize, usize)> {
         self.reach.or(self.max_len.map(|m| (m, m)))
+    }
+
+    pub(crate) fn suffix(&self) -> Option<&Suffix> {
+        self.suffix.as_ref()
     }
 
     /// The width of the window one hit opens, when bounded.
@@ -299,14 +351,20 @@ impl Engine {
         for (pi, p) in self.patterns.iter_enumerated() {
             let Some(re) = &p.regex else { continue };
             let re = re.get();
-            if re.regex.get().is_some() {
-                continue;
-            }
-            let built = build_regex(&re.hir, re.nocase).map_err(|e| {
+            let error = |e| {
                 let rule = &self.rules[p.rule];
                 let local = self.rule_patterns[p.rule].local(pi);
                 pattern_error(rule, &rule.patterns[local].name, e)
-            })?;
+            };
+            if let Some(suffix) = &re.suffix
+                && suffix.regex.get().is_none()
+            {
+                let _ = suffix.regex.set(Suffix::build(&suffix.hir).map_err(error)?);
+            }
+            if re.regex.get().is_some() {
+                continue;
+            }
+            let built = build_regex(&re.hir, re.nocase).map_err(error)?;
             let _ = re.regex.set(built);
         }
         if self.selections.get().is_none() {
@@ -346,6 +404,12 @@ impl Engine {
             .unfiltered()
             .iter()
             .chain(&self.records.unfiltered)
+            .filter(|&&pi| {
+                self.patterns[pi]
+                    .regex
+                    .as_ref()
+                    .is_none_or(|r| r.get().at_start.is_none())
+            })
             .map(|&pi| {
                 let rule = &self.rules[self.patterns[pi].rule];
                 let local = self.rule_patterns[self.patterns[pi].rule].local(pi);
@@ -428,6 +492,8 @@ struct Prepared {
     rare_byte: Option<u8>,
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
+    /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
+    suffix: Option<(Hir, bool, Option<Regex>)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -496,11 +562,16 @@ fn add_patterns(
                 reach,
                 rare_byte,
                 landmark,
+                suffix,
             } = compiled
                 .next()
                 .expect("one compiled regex per regex pattern")
                 .map_err(|e| pattern_error(rule, &p.name, e))?;
             let max_len = hir.properties().maximum_len();
+            let at_start = start_anchored(&hir);
+            if at_start.is_some() {
+                clauses.clear();
+            }
             // Every match holds an atom of each required clause. The rarest clause places
             // the verification windows; the others only gate.
             let mut gates = 0u64;
@@ -528,13 +599,40 @@ fn add_patterns(
                 max_len,
                 reach,
                 gates,
-                rare_byte,
+                rare_byte: rare_byte.filter(|_| at_start.is_none()),
                 landmark,
+                at_start,
+                suffix: suffix
+                    .filter(|_| at_start.is_none())
+                    .map(|(hir, from_start, built)| Suffix {
+                        hir,
+                        regex: built.map(OnceLock::from).unwrap_or_default(),
+                        from_start,
+                    }),
             });
         }
         out.push((forms, regex));
     }
     Ok(out)
+}
+
+/// Regexes anchored at the input's start with matches of at most this many bytes are
+/// searched there only (a magic number: `\ABM[\x00-\xff]{4}\x00{4}`), rather than at
+/// hits of their atoms. Such an atom can be everywhere in a file (four zero bytes in an
+/// image: 5.4 million hits on a web root of real code, each one a window that can hold no
+/// match), while a search of a few bytes at the start costs next to nothing.
+const AT_START_LEN: usize = 4096;
+
+/// The longest match of a regex every match of which starts at the input's start, when
+/// that is at most [`AT_START_LEN`].
+fn start_anchored(hir: &Hir) -> Option<usize> {
+    let props = hir.properties();
+    props
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::Start)
+        .then(|| props.maximum_len())
+        .flatten()
+        .filter(|&m| m <= AT_START_LEN)
 }
 
 /// Parses the regex patterns of the rules `now` accepts and works out their atoms, in rule
@@ -639,6 +737,17 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
     let reach = clauses
         .last()
         .and_then(|primary| atoms::clause_reach(&hir, primary));
+    let suffix = match clauses
+        .last()
+        .and_then(|primary| atoms::clause_suffix(&hir, primary))
+    {
+        Some((s, from_start)) if bundled => Some((s, from_start, None)),
+        Some((s, from_start)) => {
+            let built = Suffix::build(&s)?;
+            Some((s, from_start, Some(built)))
+        }
+        None => None,
+    };
     let rare_byte = atoms::rare_required_byte(&hir);
     let landmark = if clauses.is_empty() {
         atoms::landmark(&hir)
@@ -652,6 +761,7 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         reach,
         rare_byte,
         landmark,
+        suffix,
     })
 }
 
@@ -892,6 +1002,28 @@ mod tests {
         assert_eq!(bounded.slow_patterns().len(), 1);
         assert!(run(&bounded, b"call 555-0199 now").is_some());
         assert!(run(&bounded, b"call 55-0199 now").is_none());
+    }
+
+    #[test]
+    fn start_anchored_regexes_are_searched_at_the_start_only() {
+        let e = engine(
+            "      bmp: { regex: '\\ABM[\\x00-\\xff]{4}\\x00\\x00\\x00\\x00' }\n",
+            "bmp",
+        );
+        // Searched in its first bytes whatever the file holds, so not slow, and no atom.
+        assert!(e.slow_patterns().is_empty());
+        assert_eq!(e.atom_count(), 0);
+        let mut image = b"BM\x10\x20\x30\x40\0\0\0\0".to_vec();
+        image.extend([0u8; 4000]);
+        let mut s = e.scratch();
+        let hits = e.scan(Path::new("x.bmp"), &image, &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, 1);
+        // The same bytes anywhere but at the start are no match.
+        let mut late = b"xx".to_vec();
+        late.extend(&image);
+        assert_eq!(run(&e, &late), None);
+        assert_eq!(run(&e, b"BM"), None);
     }
 
     #[test]

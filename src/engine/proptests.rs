@@ -140,6 +140,36 @@ proptest! {
         prop_assert_eq!(fired, reference, "regex {}", re);
     }
 
+    /// A regex whose hits are first checked for what must follow them (most are dropped
+    /// there) counts what a whole-buffer search finds, with bounded matches and without.
+    #[test]
+    fn suffix_checked_regexes_count_what_a_whole_buffer_search_finds(
+        pre in 0usize..4,
+        gap in 0usize..20,
+        tail in "[a-c]{1,3}",
+        open_end in any::<bool>(),
+        optional in any::<bool>(),
+        hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'\n'), Just(b'x')], 0..400),
+    ) {
+        let end = if open_end { "[ab]*" } else { "" };
+        // `cabx?` is no fixed run: the check then starts at the hit's start.
+        let lit = if optional { "(?:cabx?|cba)" } else { "(?:cab|cba)" };
+        let re = format!("[ab]{{0,{pre}}}{lit}[^\\n]{{0,{gap}}}{tail}{end}");
+        let text = format!("rules:\n  - id: R\n    name: r\n    severity: low\n    patterns:\n      a: {{ regex: {} }}\n", yaml_quote(&re));
+        let mut l = Loader::new();
+        l.add_text("p.yml", &text);
+        let engine = Engine::new(l.finish().expect("valid").0).expect("engine");
+        prop_assert!(engine.slow_patterns().is_empty());
+        let mut scratch = engine.scratch();
+        let hits = engine.scan(Path::new("f"), &hay, &mut scratch);
+        let got = hits.first().map_or(0, |h| h.match_count);
+        let reference = regex::bytes::Regex::new(&format!("(?-u){re}"))
+            .unwrap()
+            .find_iter(&hay)
+            .count() as u64;
+        prop_assert_eq!(got, reference, "regex {}", re);
+    }
+
     /// A regex without atoms that needs a long run of one class (a base64 blob) or a short
     /// literal (`<?`), searched only around those, counts what a whole-buffer search does.
     #[test]

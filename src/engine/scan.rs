@@ -278,12 +278,10 @@ impl Engine {
         if todo.len() > 1 {
             todo.sort_by_cached_key(|&pi| {
                 let hits = s.windows[pi].len();
-                match self.patterns[pi]
-                    .regex
-                    .as_ref()
-                    .and_then(|r| r.get().span())
-                {
-                    Some(w) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
+                let re = self.patterns[pi].regex.as_ref().map(|r| r.get());
+                match (re.and_then(|r| r.at_start), re.and_then(|r| r.span())) {
+                    (Some(m), _) => m.min(buf.len()),
+                    (None, Some(w)) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
                     _ => buf.len(),
                 }
             });
@@ -325,13 +323,25 @@ impl Engine {
                     .condition
                     .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
+            let mut hits = hits;
+            // Hits the rest of the regex cannot follow hold no match: their windows need no
+            // search, and when none is left the regex has no match at all.
+            let needed = needed
+                && match re.suffix() {
+                    Some(suffix) if !hits.is_empty() => {
+                        hits.retain(|&hit| suffix.holds_at(buf, hit));
+                        !hits.is_empty()
+                    }
+                    _ => true,
+                };
             if !needed {
-                let mut hits = hits;
                 hits.clear();
                 s.windows[pi] = hits;
                 continue;
             }
             let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
+                // Anchored at the start: only there can a match begin.
+                _ if let Some(m) = re.at_start => vec![(0, buf.len().min(m))],
                 // A regex without atoms that needs a rare byte: every match holds one of
                 // its occurrences, so only the bytes around them are searched.
                 (true, Some(b), Some(m)) if m <= 1 << 16 => rare_byte_windows(buf, b, m),
@@ -380,7 +390,6 @@ impl Engine {
                     }
                 }
             }
-            let mut hits = hits;
             hits.clear();
             s.windows[pi] = hits;
         }
