@@ -69,7 +69,10 @@ pub struct Scratch {
     pub(crate) counts: IdVec<PatternId, u64>,
     kept: IdVec<PatternId, Vec<Span>>,
     touched: Vec<PatternId>,
+    /// Per triggered regex: its atom hits, those close enough to share a search window
+    /// merged as they come (see `add_window`), and how many hits there were.
     windows: IdVec<PatternId, Vec<(usize, usize)>>,
+    window_hits: IdVec<PatternId, usize>,
     triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
     pending: IdVec<PatternId, bool>,
@@ -135,6 +138,7 @@ impl Engine {
             kept: IdVec::from(vec![Vec::new(); p]),
             touched: Vec::new(),
             windows: IdVec::from(vec![Vec::new(); p]),
+            window_hits: IdVec::from(vec![0; p]),
             triggered: Vec::new(),
             pending: IdVec::from(vec![false; p]),
             gates_seen: IdVec::from(vec![0; p]),
@@ -241,7 +245,9 @@ impl Engine {
                     if s.windows[l.pattern].is_empty() {
                         s.triggered.push(l.pattern);
                     }
-                    s.windows[l.pattern].push((start, end));
+                    s.window_hits[l.pattern] += 1;
+                    let reach = p.regex.as_ref().and_then(|r| r.get().reach());
+                    add_window(&mut s.windows[l.pattern], start, end, reach);
                     continue;
                 }
                 if p.fullword && !is_whole_word(buf, start, end, l.wide) {
@@ -277,7 +283,7 @@ impl Engine {
         // those are then never run. The cost is the bytes a pattern's search would cover.
         if todo.len() > 1 {
             todo.sort_by_cached_key(|&pi| {
-                let hits = s.windows[pi].len();
+                let hits = s.window_hits[pi];
                 match self.patterns[pi]
                     .regex
                     .as_ref()
@@ -298,12 +304,11 @@ impl Engine {
                 .expect("only regex patterns are triggered")
                 .get();
             let hits = std::mem::take(&mut s.windows[pi]);
+            s.window_hits[pi] = 0;
             if s.past_deadline() {
                 // Given up: clear what is left for the next scan.
                 s.pending[pi] = false;
-                let mut hits = hits;
-                hits.clear();
-                s.windows[pi] = hits;
+                s.windows[pi] = emptied(hits);
                 continue;
             }
             // A regex whose rule can no longer hold, whatever it finds, is not run: the
@@ -326,9 +331,7 @@ impl Engine {
                     .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
             if !needed {
-                let mut hits = hits;
-                hits.clear();
-                s.windows[pi] = hits;
+                s.windows[pi] = emptied(hits);
                 continue;
             }
             let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
@@ -380,9 +383,7 @@ impl Engine {
                     }
                 }
             }
-            let mut hits = hits;
-            hits.clear();
-            s.windows[pi] = hits;
+            s.windows[pi] = emptied(hits);
         }
         todo.clear();
         s.triggered = todo;
@@ -491,6 +492,22 @@ pub(crate) fn reset(s: &mut Scratch) {
         s.kept[pi].clear();
     }
     s.touched.clear();
+    s.hits.trim(KEPT_CAPACITY);
+}
+
+/// Entries of a per-file vector kept allocated from one file to the next. One file dense
+/// with atoms (a font table, a minified bundle) leaves a million hits, tens of MB that the
+/// next thousand files do not need; past this the memory goes back and a file that needs
+/// as much again allocates it again, which costs little next to scanning it.
+pub(crate) const KEPT_CAPACITY: usize = 1 << 14;
+
+/// `v` cleared for the next file; given back when it grew past [`KEPT_CAPACITY`].
+fn emptied<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > KEPT_CAPACITY {
+        return Vec::new();
+    }
+    v.clear();
+    v
 }
 
 fn record(s: &mut Scratch, pattern: PatternId, span: Span) {
@@ -503,6 +520,34 @@ fn record(s: &mut Scratch, pattern: PatternId, span: Span) {
     }
 }
 
+/// Notes an atom hit at `start..end` for a regex that reaches `reach` around its hits. A
+/// hit whose window would overlap or touch the last one's only widens it, as
+/// [`search_windows`] would merge them, so a file dense with one atom leaves a few windows
+/// instead of a million hits; when the reach is unbounded the whole file is searched and
+/// only the first hit is kept.
+fn add_window(
+    w: &mut Vec<(usize, usize)>,
+    start: usize,
+    end: usize,
+    reach: Option<(usize, usize)>,
+) {
+    match (
+        w.last_mut(),
+        reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH),
+    ) {
+        (Some(_), None) => {}
+        (Some(last), Some((before, after)))
+            if start >= last.0 && start.saturating_sub(before) <= last.1.saturating_add(after) =>
+        {
+            last.1 = last.1.max(end);
+        }
+        _ => w.push((start, end)),
+    }
+}
+
+/// Past this reach on either side, a regex is searched over the whole file.
+const WINDOW_REACH: usize = 1 << 16;
+
 /// Where a regex can match given its atom hits: every match contains a hit, so with a
 /// bounded match length `m` a match lies within `[hit.end - m, hit.start + m]`. Overlapping
 /// windows are merged so that no match is counted twice.
@@ -513,7 +558,7 @@ fn search_windows(
 ) -> Vec<(usize, usize)> {
     // No hits: a regex without atoms, searched everywhere.
     let Some((before, after)) =
-        reach.filter(|&(b, a)| b <= 1 << 16 && a <= 1 << 16 && !hits.is_empty())
+        reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH && !hits.is_empty())
     else {
         return vec![(0, len)];
     };
@@ -682,6 +727,60 @@ mod tests {
 
     use super::*;
     use crate::rules::Loader;
+
+    #[test]
+    fn windows_merged_as_hits_come_are_the_windows_of_all_hits() {
+        // A small generator, so the case is the same on every run.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..500 {
+            let len = 1 + next(5000);
+            let reach = match next(4) {
+                0 => None,
+                1 => Some((next(40), next(40))),
+                2 => Some((next(3), 0)),
+                _ => Some((WINDOW_REACH + 1, 3)),
+            };
+            // Hits in end order, of atoms of different lengths.
+            let mut hits = Vec::new();
+            let mut end = 0;
+            for _ in 0..next(60) {
+                end += next(30);
+                let start = end.saturating_sub(1 + next(8));
+                if end < len {
+                    hits.push((start, end));
+                }
+            }
+            let mut merged = Vec::new();
+            for &(a, b) in &hits {
+                add_window(&mut merged, a, b, reach);
+            }
+            assert!(merged.len() <= hits.len());
+            assert_eq!(
+                search_windows(&merged, reach, len),
+                search_windows(&hits, reach, len),
+                "case {case}: {hits:?} reach {reach:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dense_file_verifies_as_before_and_leaves_little_behind() {
+        let e = engine("x[0-9]{1,3}y");
+        let mut s = e.scratch();
+        let buf = "ax12yx5y;".repeat(100_000);
+        let expect = buf.matches("x12y").count() + buf.matches("x5y").count();
+        let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, expect as u64);
+        assert!(s.windows.iter().all(|w| w.capacity() <= KEPT_CAPACITY));
+        assert!(s.hits.capacity() <= KEPT_CAPACITY);
+    }
 
     fn engine(regex: &str) -> Engine {
         let text = format!(
