@@ -7,6 +7,7 @@ use regex_automata::{Anchored, Input};
 
 use super::atoms::Landmark;
 use super::automaton::AtomSet;
+use super::caches::RegexCaches;
 use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
@@ -87,6 +88,8 @@ pub struct Scratch {
     pub(crate) log_mode: bool,
     /// Per-record memo of selection results, sized for the rule with the most selections.
     pub(crate) selection_memo: Vec<std::cell::Cell<Option<bool>>>,
+    /// Per regex pattern: this thread's lazy-DFA cache (see [`RegexCaches`]).
+    caches: RegexCaches,
     /// When the file being scanned must be given up (`--file-timeout`).
     deadline: Option<Instant>,
     /// The deadline passed during a scan: its hits are incomplete and were dropped.
@@ -155,6 +158,7 @@ impl Engine {
                     .max()
                     .unwrap_or(0)
             ],
+            caches: RegexCaches::new(p),
             deadline: None,
             timed_out: false,
         }
@@ -361,7 +365,7 @@ impl Engine {
                         None => (to, to),
                     };
                     let input = Input::new(buf).range(at..search_end);
-                    match re.regex().search(&input) {
+                    match re.regex().search_with(s.caches.get(pi, re.regex()), &input) {
                         Some(m) if m.start() < step_end => {
                             if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
                                 record(
@@ -383,6 +387,7 @@ impl Engine {
                     }
                 }
             }
+            s.caches.settle(pi);
             s.windows[pi] = emptied(hits);
         }
         todo.clear();
