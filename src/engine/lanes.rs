@@ -46,6 +46,22 @@ impl Hits {
         self.lanes.iter_mut().for_each(Vec::clear);
     }
 
+    /// Clears, and gives back the stretches' memory past `max` hits each.
+    pub(crate) fn trim(&mut self, max: usize) {
+        for lane in &mut self.lanes {
+            if lane.capacity() > max {
+                *lane = Vec::new();
+            }
+            lane.clear();
+        }
+    }
+
+    /// The most hits a stretch has room for without growing.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.lanes.iter().map(Vec::capacity).max().unwrap_or(0)
+    }
+
     /// Where the single-stretch searches put their hits.
     pub(crate) fn first(&mut self) -> &mut Vec<Hit> {
         &mut self.lanes[0]

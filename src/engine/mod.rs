@@ -4,6 +4,7 @@
 
 mod atoms;
 mod automaton;
+mod caches;
 pub(crate) mod excerpt;
 mod fields;
 mod gate;

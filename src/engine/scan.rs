@@ -7,6 +7,7 @@ use regex_automata::{Anchored, Input};
 
 use super::atoms::Landmark;
 use super::automaton::AtomSet;
+use super::caches::RegexCaches;
 use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
@@ -69,7 +70,10 @@ pub struct Scratch {
     pub(crate) counts: IdVec<PatternId, u64>,
     kept: IdVec<PatternId, Vec<Span>>,
     touched: Vec<PatternId>,
+    /// Per triggered regex: its atom hits, those close enough to share a search window
+    /// merged as they come (see `add_window`), and how many hits there were.
     windows: IdVec<PatternId, Vec<(usize, usize)>>,
+    window_hits: IdVec<PatternId, usize>,
     triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
     pending: IdVec<PatternId, bool>,
@@ -84,6 +88,8 @@ pub struct Scratch {
     pub(crate) log_mode: bool,
     /// Per-record memo of selection results, sized for the rule with the most selections.
     pub(crate) selection_memo: Vec<std::cell::Cell<Option<bool>>>,
+    /// Per regex pattern: this thread's lazy-DFA cache (see [`RegexCaches`]).
+    caches: RegexCaches,
     /// When the file being scanned must be given up (`--file-timeout`).
     deadline: Option<Instant>,
     /// The deadline passed during a scan: its hits are incomplete and were dropped.
@@ -135,6 +141,7 @@ impl Engine {
             kept: IdVec::from(vec![Vec::new(); p]),
             touched: Vec::new(),
             windows: IdVec::from(vec![Vec::new(); p]),
+            window_hits: IdVec::from(vec![0; p]),
             triggered: Vec::new(),
             pending: IdVec::from(vec![false; p]),
             gates_seen: IdVec::from(vec![0; p]),
@@ -151,6 +158,7 @@ impl Engine {
                     .max()
                     .unwrap_or(0)
             ],
+            caches: RegexCaches::new(p),
             deadline: None,
             timed_out: false,
         }
@@ -238,10 +246,26 @@ impl Engine {
                     continue;
                 }
                 if l.trigger {
+                    let re = p.regex.as_ref().map(|r| r.get());
+                    // A hit the rest of the regex cannot follow holds no match: it opens no
+                    // window, and a regex left without any is never run. Checked here, as
+                    // the hit comes, because merged windows no longer say where hits were.
+                    if re
+                        .and_then(|r| r.suffix())
+                        .is_some_and(|suffix| !suffix.holds_at(buf, (start, end)))
+                    {
+                        continue;
+                    }
                     if s.windows[l.pattern].is_empty() {
                         s.triggered.push(l.pattern);
                     }
-                    s.windows[l.pattern].push((start, end));
+                    s.window_hits[l.pattern] += 1;
+                    add_window(
+                        &mut s.windows[l.pattern],
+                        start,
+                        end,
+                        re.and_then(|r| r.reach()),
+                    );
                     continue;
                 }
                 if p.fullword && !is_whole_word(buf, start, end, l.wide) {
@@ -277,7 +301,7 @@ impl Engine {
         // those are then never run. The cost is the bytes a pattern's search would cover.
         if todo.len() > 1 {
             todo.sort_by_cached_key(|&pi| {
-                let hits = s.windows[pi].len();
+                let hits = s.window_hits[pi];
                 let re = self.patterns[pi].regex.as_ref().map(|r| r.get());
                 match (re.and_then(|r| r.at_start), re.and_then(|r| r.span())) {
                     (Some(m), _) => m.min(buf.len()),
@@ -296,12 +320,11 @@ impl Engine {
                 .expect("only regex patterns are triggered")
                 .get();
             let hits = std::mem::take(&mut s.windows[pi]);
+            s.window_hits[pi] = 0;
             if s.past_deadline() {
                 // Given up: clear what is left for the next scan.
                 s.pending[pi] = false;
-                let mut hits = hits;
-                hits.clear();
-                s.windows[pi] = hits;
+                s.windows[pi] = emptied(hits);
                 continue;
             }
             // A regex whose rule can no longer hold, whatever it finds, is not run: the
@@ -323,20 +346,8 @@ impl Engine {
                     .condition
                     .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
-            let mut hits = hits;
-            // Hits the rest of the regex cannot follow hold no match: their windows need no
-            // search, and when none is left the regex has no match at all.
-            let needed = needed
-                && match re.suffix() {
-                    Some(suffix) if !hits.is_empty() => {
-                        hits.retain(|&hit| suffix.holds_at(buf, hit));
-                        !hits.is_empty()
-                    }
-                    _ => true,
-                };
             if !needed {
-                hits.clear();
-                s.windows[pi] = hits;
+                s.windows[pi] = emptied(hits);
                 continue;
             }
             let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
@@ -368,7 +379,7 @@ impl Engine {
                         None => (to, to),
                     };
                     let input = Input::new(buf).range(at..search_end);
-                    match re.regex().search(&input) {
+                    match re.regex().search_with(s.caches.get(pi, re.regex()), &input) {
                         Some(m) if m.start() < step_end => {
                             if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
                                 record(
@@ -390,8 +401,8 @@ impl Engine {
                     }
                 }
             }
-            hits.clear();
-            s.windows[pi] = hits;
+            s.caches.settle(pi);
+            s.windows[pi] = emptied(hits);
         }
         todo.clear();
         s.triggered = todo;
@@ -500,6 +511,22 @@ pub(crate) fn reset(s: &mut Scratch) {
         s.kept[pi].clear();
     }
     s.touched.clear();
+    s.hits.trim(KEPT_CAPACITY);
+}
+
+/// Entries of a per-file vector kept allocated from one file to the next. One file dense
+/// with atoms (a font table, a minified bundle) leaves a million hits, tens of MB that the
+/// next thousand files do not need; past this the memory goes back and a file that needs
+/// as much again allocates it again, which costs little next to scanning it.
+pub(crate) const KEPT_CAPACITY: usize = 1 << 14;
+
+/// `v` cleared for the next file; given back when it grew past [`KEPT_CAPACITY`].
+fn emptied<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > KEPT_CAPACITY {
+        return Vec::new();
+    }
+    v.clear();
+    v
 }
 
 fn record(s: &mut Scratch, pattern: PatternId, span: Span) {
@@ -512,6 +539,34 @@ fn record(s: &mut Scratch, pattern: PatternId, span: Span) {
     }
 }
 
+/// Notes an atom hit at `start..end` for a regex that reaches `reach` around its hits. A
+/// hit whose window would overlap or touch the last one's only widens it, as
+/// [`search_windows`] would merge them, so a file dense with one atom leaves a few windows
+/// instead of a million hits; when the reach is unbounded the whole file is searched and
+/// only the first hit is kept.
+fn add_window(
+    w: &mut Vec<(usize, usize)>,
+    start: usize,
+    end: usize,
+    reach: Option<(usize, usize)>,
+) {
+    match (
+        w.last_mut(),
+        reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH),
+    ) {
+        (Some(_), None) => {}
+        (Some(last), Some((before, after)))
+            if start >= last.0 && start.saturating_sub(before) <= last.1.saturating_add(after) =>
+        {
+            last.1 = last.1.max(end);
+        }
+        _ => w.push((start, end)),
+    }
+}
+
+/// Past this reach on either side, a regex is searched over the whole file.
+const WINDOW_REACH: usize = 1 << 16;
+
 /// Where a regex can match given its atom hits: every match contains a hit, so with a
 /// bounded match length `m` a match lies within `[hit.end - m, hit.start + m]`. Overlapping
 /// windows are merged so that no match is counted twice.
@@ -522,7 +577,7 @@ fn search_windows(
 ) -> Vec<(usize, usize)> {
     // No hits: a regex without atoms, searched everywhere.
     let Some((before, after)) =
-        reach.filter(|&(b, a)| b <= 1 << 16 && a <= 1 << 16 && !hits.is_empty())
+        reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH && !hits.is_empty())
     else {
         return vec![(0, len)];
     };
@@ -695,6 +750,60 @@ mod tests {
 
     use super::*;
     use crate::rules::Loader;
+
+    #[test]
+    fn windows_merged_as_hits_come_are_the_windows_of_all_hits() {
+        // A small generator, so the case is the same on every run.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..500 {
+            let len = 1 + next(5000);
+            let reach = match next(4) {
+                0 => None,
+                1 => Some((next(40), next(40))),
+                2 => Some((next(3), 0)),
+                _ => Some((WINDOW_REACH + 1, 3)),
+            };
+            // Hits in end order, of atoms of different lengths.
+            let mut hits = Vec::new();
+            let mut end = 0;
+            for _ in 0..next(60) {
+                end += next(30);
+                let start = end.saturating_sub(1 + next(8));
+                if end < len {
+                    hits.push((start, end));
+                }
+            }
+            let mut merged = Vec::new();
+            for &(a, b) in &hits {
+                add_window(&mut merged, a, b, reach);
+            }
+            assert!(merged.len() <= hits.len());
+            assert_eq!(
+                search_windows(&merged, reach, len),
+                search_windows(&hits, reach, len),
+                "case {case}: {hits:?} reach {reach:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dense_file_verifies_as_before_and_leaves_little_behind() {
+        let e = engine("x[0-9]{1,3}y");
+        let mut s = e.scratch();
+        let buf = "ax12yx5y;".repeat(100_000);
+        let expect = buf.matches("x12y").count() + buf.matches("x5y").count();
+        let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, expect as u64);
+        assert!(s.windows.iter().all(|w| w.capacity() <= KEPT_CAPACITY));
+        assert!(s.hits.capacity() <= KEPT_CAPACITY);
+    }
 
     fn engine(regex: &str) -> Engine {
         let text = format!(
