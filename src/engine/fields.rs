@@ -6,10 +6,13 @@
 //! are tried both as written and with `+` read as a space.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use memchr::memmem;
 use regex_automata::meta::Regex;
+use regex_automata::nfa::thompson;
+use regex_automata::util::syntax;
 
 use super::PatternError;
 use crate::common::net::{logged_addrs, parse_cidr, parse_logged_addr};
@@ -35,10 +38,10 @@ enum Op {
     /// A finder per value (compiled once: building one per record was a tenth of a scan
     /// with Sigma's long `contains` lists), and for `any` of several values one automaton
     /// that looks for them all in a single pass over the field.
-    Contains(Vec<memmem::Finder<'static>>, Option<AhoCorasick>),
+    Contains(Vec<memmem::Finder<'static>>, Option<LazyAny>),
     StartsWith(Vec<Vec<u8>>),
     EndsWith(Vec<Vec<u8>>),
-    Regex(Vec<Regex>),
+    Regex(Vec<LazyRegex>),
     Cidr(IpSet),
     Exists(bool),
     FieldRef(Vec<FieldName>),
@@ -79,18 +82,14 @@ impl CompiledTest {
             FieldOp::Equals => Op::Equals(values()),
             FieldOp::Contains => {
                 let vals = values();
-                let any = (!t.all && vals.len() > 1)
-                    .then(|| {
-                        AhoCorasick::builder()
-                            .kind(Some(AhoCorasickKind::DFA))
-                            .build(&vals)
-                            .ok()
-                    })
-                    .flatten();
                 let finders = vals
                     .iter()
                     .map(|v| memmem::Finder::new(v).into_owned())
                     .collect();
+                let any = (!t.all && vals.len() > 1).then(|| LazyAny {
+                    values: vals,
+                    built: OnceLock::new(),
+                });
                 Op::Contains(finders, any)
             }
             FieldOp::StartsWith => Op::StartsWith(values()),
@@ -105,19 +104,7 @@ impl CompiledTest {
             FieldOp::Regex => Op::Regex(
                 t.values
                     .iter()
-                    .map(|v| {
-                        Regex::builder()
-                            .syntax(
-                                regex_automata::util::syntax::Config::new()
-                                    .unicode(false)
-                                    .utf8(false),
-                            )
-                            .build(v)
-                            .map_err(|e| PatternError::FieldRegex {
-                                regex: v.clone(),
-                                error: Box::new(e),
-                            })
-                    })
+                    .map(|v| LazyRegex::new(v))
                     .collect::<Result<Vec<_>, _>>()?,
             ),
             FieldOp::Cidr => {
@@ -149,8 +136,13 @@ impl CompiledTest {
         let forms = self.forms(&value, plus);
         let count = match &self.op {
             Op::Exists(b) => return *b,
-            Op::Contains(_, Some(any)) => {
-                return forms.iter().any(|f| any.is_match(&f[..]));
+            Op::Contains(finders, Some(any)) => {
+                return match any.get() {
+                    Some(ac) => forms.iter().any(|f| ac.is_match(&f[..])),
+                    None => forms
+                        .iter()
+                        .any(|f| finders.iter().any(|x| x.find(f).is_some())),
+                };
             }
             Op::Contains(f, None) => f.len(),
             Op::Equals(v) | Op::StartsWith(v) | Op::EndsWith(v) => v.len(),
@@ -215,12 +207,96 @@ impl CompiledTest {
             Op::Contains(finders, _) => finders[i].find(v).is_some(),
             Op::StartsWith(vals) => v.starts_with(&vals[i]),
             Op::EndsWith(vals) => v.ends_with(&vals[i]),
-            Op::Regex(res) => res[i].is_match(v),
+            Op::Regex(res) => res[i].get().is_match(v),
             Op::Cidr(set) => logged_addrs(v)
                 .any(|a| parse_logged_addr(a).is_some_and(|ip| set.lookup(ip).is_some())),
             Op::Exists(b) => *b,
             Op::FieldRef(_) => false,
         }
+    }
+}
+
+/// A `re` value, checked when the rule loads and built when a record first reaches it.
+///
+/// Building the meta regex (its DFAs and prefilters) was a third of the start-up of a scan
+/// with SigmaHQ's web rules loaded, and most of those tests never see a record: the gate in
+/// front of them turns nearly every line away.
+struct LazyRegex {
+    pattern: String,
+    built: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    /// Fails as the meta regex would: the parse and the forward NFA under the meta
+    /// builder's size limit are the checks that can refuse a pattern.
+    fn new(pattern: &str) -> Result<LazyRegex, PatternError> {
+        let lazy = LazyRegex {
+            pattern: pattern.to_owned(),
+            built: OnceLock::new(),
+        };
+        let checked = thompson::Compiler::new()
+            .syntax(Self::syntax())
+            .configure(thompson::Config::new().nfa_size_limit(Self::limit()))
+            .build(pattern);
+        if checked.is_err() {
+            // The meta builder's own error, which rule authors search for.
+            let built =
+                Self::build(pattern, Self::limit()).map_err(|e| PatternError::FieldRegex {
+                    regex: pattern.to_owned(),
+                    error: e,
+                })?;
+            let _ = lazy.built.set(built);
+        }
+        Ok(lazy)
+    }
+
+    fn limit() -> Option<usize> {
+        Regex::config().get_nfa_size_limit()
+    }
+
+    fn syntax() -> syntax::Config {
+        syntax::Config::new().unicode(false).utf8(false)
+    }
+
+    fn build(
+        pattern: &str,
+        limit: Option<usize>,
+    ) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
+        Regex::builder()
+            .syntax(Self::syntax())
+            .configure(Regex::config().nfa_size_limit(limit))
+            .build(pattern)
+            .map_err(Box::new)
+    }
+
+    fn get(&self) -> &Regex {
+        self.built.get_or_init(|| {
+            // The pattern passed `new`'s checks; should a part the meta builder adds still
+            // refuse it, the regex is built without a size limit rather than never match.
+            Self::build(&self.pattern, Self::limit())
+                .or_else(|_| Self::build(&self.pattern, None))
+                .expect("the pattern parsed and compiled when the rule loaded")
+        })
+    }
+}
+
+/// The automaton for `contains` of any of several values, built at first use; `None` when it
+/// cannot be built, and the values' own finders answer.
+struct LazyAny {
+    values: Vec<Vec<u8>>,
+    built: OnceLock<Option<AhoCorasick>>,
+}
+
+impl LazyAny {
+    fn get(&self) -> Option<&AhoCorasick> {
+        self.built
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&self.values)
+                    .ok()
+            })
+            .as_ref()
     }
 }
 
@@ -440,5 +516,20 @@ mod tests {
             !s.eval(&rec(&[(Field::UriQuery, "cmd=dir")])),
             "re is case-sensitive"
         );
+    }
+
+    #[test]
+    fn regexes_are_refused_at_load_and_built_at_first_use() {
+        let big = "(?:[a-z]{100}){100}{100}";
+        let err = LazyRegex::new(big).err().expect("over the NFA size limit");
+        let meta = LazyRegex::build(big, LazyRegex::limit()).unwrap_err();
+        assert_eq!(err.to_string(), format!("regex `{big}`: {meta}"));
+        let ok = LazyRegex::new(r"^/_layouts/(\d+/)?spinstall\d?\.aspx$").unwrap();
+        assert!(
+            ok.built.get().is_none(),
+            "built before any record needed it"
+        );
+        assert!(ok.get().is_match(b"/_layouts/15/spinstall0.aspx"));
+        assert!(!ok.get().is_match(b"/_layouts/15/start.aspx"));
     }
 }
