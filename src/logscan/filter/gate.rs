@@ -13,11 +13,9 @@ use super::primary::{Primary, WINDOW, searcher};
 /// literal of every clause of some rule to be parsed.
 pub(super) struct Gate {
     /// Stage one, over whole chunks: the literals of the most selective clause of each
-    /// rule, none holding another. Short and long literals are searched apart (the search
-    /// compares a fingerprint of as many leading bytes as the shortest literal has, so one
-    /// short literal would make every long one slower to find), case-sensitively in
-    /// lowercased text, which lets the search use its SIMD prefilter (it has none for ASCII
-    /// case-insensitive searches).
+    /// rule, none holding another. Short and long literals are searched apart (long ones
+    /// by four-byte windows, which short ones do not have), case-sensitively in lowercased
+    /// text.
     primary: Vec<Primary>,
     /// Per byte value: where it occurs in the primary literals, as (searcher, literal,
     /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
@@ -127,15 +125,20 @@ impl Gate {
                 checks[r].insert(0, k);
             }
         }
-        let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < WINDOW);
         let mut stage_one = Vec::new();
-        if !short.is_empty() {
-            stage_one.push(Primary::dfa(short)?);
-        }
-        if !long.is_empty() {
-            match Primary::windows(long.clone()) {
-                Some(windows) => stage_one.extend(windows),
-                None => stage_one.push(Primary::dfa(long)?),
+        match Primary::table(kept.clone()) {
+            Some(table) => stage_one.push(table),
+            None => {
+                // Short and long literals apart: the automaton's prefilter compares a
+                // fingerprint of as many leading bytes as the shortest literal has, so one
+                // short literal would make every long one slower to find.
+                let (short, long): (Vec<_>, Vec<_>) =
+                    kept.into_iter().partition(|(l, _)| l.len() < WINDOW);
+                for group in [short, long] {
+                    if !group.is_empty() {
+                        stage_one.push(Primary::dfa(group)?);
+                    }
+                }
             }
         }
         let mut by_byte = vec![Vec::new(); 256];
