@@ -1,15 +1,18 @@
 //! Stage one of the line filter's gate: finding the primary literals (each alternative's
-//! most selective clause) in whole chunks of lowercased text, in one pass that tests each
-//! position against two bit tables: one of the hashes of rare four-byte windows of the
-//! long literals, one of the first two bytes of the short ones. Each hit is checked for the
-//! literals it stands for. When some literal is a single byte, or there would be too many
-//! windows, the literals are searched by automatons instead.
+//! most selective clause) in whole chunks of lowercased text. Long literals are found by
+//! rare four-byte windows, short ones by an automaton. When the windows fit in a few packed
+//! (SIMD) searchers, each is a fast pass of its own; past that, one pass tests each
+//! position against two bit tables: one of the hashes of the windows, one of the first two
+//! bytes of the short literals. Each window found is checked for the literals it stands
+//! for.
 
 use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{
+    AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed,
+};
 
 use super::rarity;
 
@@ -27,6 +30,13 @@ pub(super) enum Search {
         /// Per literal: the offsets inside it where another literal may start (its suffix
         /// there is a prefix of one).
         probes: Vec<Vec<usize>>,
+    },
+    /// Rare four-byte windows of the literals, few enough for a packed (SIMD) search; each
+    /// window found is checked for the literals it stands for.
+    Packed {
+        searcher: packed::Searcher,
+        /// Per window: the literals it stands for, with its offset in each.
+        owners: Vec<Vec<(u32, usize)>>,
     },
     /// Rare four-byte windows of the long literals and the first two bytes of the short
     /// ones; each found is checked for the literals it stands for.
@@ -51,6 +61,15 @@ pub(super) enum Search {
 
 /// Length of the windows searched for long primary literals.
 pub(super) const WINDOW: usize = 4;
+
+/// Windows per packed searcher, fewest first: Teddy puts them in 8 or 16 buckets, and a
+/// bucket of several windows matches much ordinary text by their low and high half-bytes
+/// (measured on the Sigma web rules over the IIS benchmark log: 16 per searcher cost fewer
+/// instructions than 32 or 64, though it takes more passes).
+const WINDOWS_PER_SEARCHER: [usize; 3] = [16, 32, 64];
+
+/// Past this many passes over each chunk, one automaton for all literals is faster.
+const MAX_SEARCHERS: usize = 8;
 
 /// Bits of a window's hash: a table of 2^16 bits (8 KB) stays in the first-level cache, and
 /// a few hundred windows set under one bit in a hundred, so few positions are looked up.
@@ -94,6 +113,42 @@ impl Primary {
         })
     }
 
+    /// Searchers of windows for literals of at least `WINDOW` bytes. None when packed
+    /// searching is not available here, or would take more than `MAX_SEARCHERS` passes.
+    pub(super) fn packed(group: Vec<(Vec<u8>, Vec<u32>)>) -> Option<Vec<Primary>> {
+        let (literals, rules) = unzip_rules(group);
+        let (chosen, per) = choose_packed(&literals)?;
+        let mut out = Vec::new();
+        for part in chosen.chunks(per) {
+            let mut lits = Vec::new();
+            let mut lit_rules = Vec::new();
+            let mut owners = Vec::new();
+            for (_, owned) in part {
+                owners.push(
+                    owned
+                        .iter()
+                        .map(|&(lit, off)| {
+                            lits.push(literals[lit].clone());
+                            lit_rules.push(rules[lit].clone());
+                            ((lits.len() - 1) as u32, off)
+                        })
+                        .collect(),
+                );
+            }
+            let searcher = packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(part.iter().map(|(w, _)| w))
+                .build()?;
+            out.push(Primary {
+                search: Search::Packed { searcher, owners },
+                literals: lits,
+                rules: lit_rules,
+            });
+        }
+        Some(out)
+    }
+
     /// The table search for literals of at least two bytes; None when some literal is
     /// shorter or the long ones would take more than `MAX_WINDOWS` windows.
     pub(super) fn table(group: Vec<(Vec<u8>, Vec<u32>)>) -> Option<Primary> {
@@ -109,7 +164,7 @@ impl Primary {
         let long_at: Vec<usize> = (0..literals.len())
             .filter(|&i| literals[i].len() >= WINDOW)
             .collect();
-        let chosen = choose_windows(&long)?;
+        let chosen = choose_table_windows(&long)?;
         let mut lits = Vec::new();
         let mut lit_rules = Vec::new();
         let mut quads = Box::new([0u64; TABLE_WORDS]);
@@ -170,6 +225,19 @@ impl Primary {
                             f(p, h.pattern().as_usize());
                         }
                     }
+                }
+            }
+            Search::Packed { searcher, owners } => {
+                let mut at = 0;
+                while let Some(m) = searcher.find_in(text, Span::from(at..text.len())) {
+                    let p = m.start();
+                    for &(lit, off) in &owners[m.pattern().as_usize()] {
+                        let lit = lit as usize;
+                        if p >= off && text[p - off..].starts_with(&self.literals[lit]) {
+                            f(p - off, lit);
+                        }
+                    }
+                    at = p + 1;
                 }
             }
             Search::Table {
@@ -258,12 +326,10 @@ fn window_share(window: &[u8]) -> f64 {
     (-f64::from(rarity::bits(window))).exp2()
 }
 
-/// Windows that together stand for every literal (each at least `WINDOW` bytes), with the
-/// literals each stands for and where in them: a greedy weighted set cover that prefers rare
-/// windows shared by many literals. Each window found costs its verification, and each
-/// window chosen a fixed cost (its bit in the table). None past `MAX_WINDOWS`.
+/// [`choose_packed`] for the table search: each window chosen costs only its bit in the
+/// table, so the rarest cover is taken. None past `MAX_WINDOWS`.
 #[allow(clippy::type_complexity)]
-fn choose_windows(literals: &[Vec<u8>]) -> Option<Vec<(Vec<u8>, Vec<(usize, usize)>)>> {
+fn choose_table_windows(literals: &[Vec<u8>]) -> Option<Vec<(Vec<u8>, Vec<(usize, usize)>)>> {
     // Per window: the literals holding it, at their first such offset.
     let mut holders: std::collections::BTreeMap<&[u8], Vec<(usize, usize)>> = Default::default();
     for (i, lit) in literals.iter().enumerate() {
@@ -308,6 +374,71 @@ fn choose_windows(literals: &[Vec<u8>]) -> Option<Vec<(Vec<u8>, Vec<(usize, usiz
     (chosen.len() <= MAX_WINDOWS).then_some(chosen)
 }
 
+/// Windows that together stand for every literal (each at least `WINDOW` bytes), with the
+/// literals each stands for and where in them: a greedy weighted set cover that prefers rare
+/// windows shared by many literals. Each window found costs its verification, and past
+/// what a searcher takes another pass, so a fixed cost per window is raised until the cover
+/// fits as few searchers as the most sharing allows. Also gives the windows per searcher;
+/// None when even the most sharing needs more than `MAX_SEARCHERS`.
+#[allow(clippy::type_complexity)]
+fn choose_packed(literals: &[Vec<u8>]) -> Option<(Vec<(Vec<u8>, Vec<(usize, usize)>)>, usize)> {
+    // Per window: the literals holding it, at their first such offset.
+    let mut holders: std::collections::BTreeMap<&[u8], Vec<(usize, usize)>> = Default::default();
+    for (i, lit) in literals.iter().enumerate() {
+        for (off, w) in lit.windows(WINDOW).enumerate() {
+            let h = holders.entry(w).or_default();
+            if h.last().map(|&(l, _)| l) != Some(i) {
+                h.push((i, off));
+            }
+        }
+    }
+    let holders: Vec<(&[u8], Vec<(usize, usize)>, f64)> = holders
+        .into_iter()
+        .map(|(w, h)| (w, h, window_share(w)))
+        .collect();
+    let cover = |fixed: f64| {
+        let mut covered = vec![false; literals.len()];
+        let mut left = literals.len();
+        let mut chosen = Vec::new();
+        while left > 0 {
+            let mut pick: Option<(f64, usize)> = None;
+            for (k, (_, h, share)) in holders.iter().enumerate() {
+                let gain = h.iter().filter(|&&(l, _)| !covered[l]).count();
+                if gain == 0 {
+                    continue;
+                }
+                let cost = (share + fixed) / gain as f64;
+                if pick.is_none_or(|(c, _)| cost < c) {
+                    pick = Some((cost, k));
+                }
+            }
+            let Some((_, k)) = pick else { break };
+            let (w, h, _) = &holders[k];
+            let owned: Vec<(usize, usize)> =
+                h.iter().copied().filter(|&(l, _)| !covered[l]).collect();
+            for &(l, _) in &owned {
+                covered[l] = true;
+            }
+            left -= owned.len();
+            chosen.push((w.to_vec(), owned));
+        }
+        chosen
+    };
+    // As few searchers as the most sharing allows, then the rarest windows that fit them.
+    let fewest = cover(1.0);
+    let per = WINDOWS_PER_SEARCHER
+        .into_iter()
+        .find(|&per| fewest.len() <= per * MAX_SEARCHERS)?;
+    let fit = fewest.len().div_ceil(per) * per;
+    for fixed in [0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2] {
+        let chosen = cover(fixed);
+        if chosen.len() <= fit {
+            return Some((chosen, per));
+        }
+    }
+    Some((fewest, per))
+}
+
 /// A searcher for the leftmost literals, anchored or not. Building one never fails for
 /// plain literals; a gate that could not be built parses every line rather than none.
 pub(super) fn searcher(lits: &[Vec<u8>]) -> Option<AhoCorasick> {
@@ -322,9 +453,9 @@ pub(super) fn searcher(lits: &[Vec<u8>]) -> Option<AhoCorasick> {
 mod tests {
     use super::*;
 
-    /// The tables find every occurrence of every literal, short or long, overlapping ones
-    /// too, up to the last bytes of the text; checking the literal around a window rules out
-    /// text that holds only the window.
+    /// The tables (and the packed searchers, for the long literals) find every occurrence of
+    /// every literal, short or long, overlapping ones too, up to the last bytes of the text;
+    /// checking the literal around a window rules out text that holds only the window.
     #[test]
     fn windows_find_what_a_naive_search_finds() {
         let lits: Vec<Vec<u8>> = [
@@ -347,31 +478,47 @@ mod tests {
         .iter()
         .map(|l| l.as_bytes().to_vec())
         .collect();
-        let group = lits
-            .iter()
-            .enumerate()
-            .map(|(r, l)| (l.clone(), vec![r as u32]))
-            .collect();
-        let searchers = [Primary::table(group).expect("few windows")];
-        assert!(matches!(searchers[0].search, Search::Table { .. }));
         let text = b"x whoami& /ecp/${jndi:ldap://${jndi:rmi cmd.exe?x union select%20 \
             ipconfig;ifconfig /etc/passwd /etc/passw seleunion selec whoam jndi:rm |i sh=x c=|id c=";
-        let mut found = Vec::new();
-        for p in &searchers {
-            p.occurrences(text, |at, lit| found.push((at, p.literals[lit].clone())));
-        }
-        found.sort();
-        let mut naive = Vec::new();
-        for lit in &lits {
-            for at in 0..text.len() {
-                if text[at..].starts_with(lit) {
-                    naive.push((at, lit.clone()));
+        let group = |long_only: bool| {
+            lits.iter()
+                .enumerate()
+                .filter(|(_, l)| !long_only || l.len() >= WINDOW)
+                .map(|(r, l)| (l.clone(), vec![r as u32]))
+                .collect::<Vec<_>>()
+        };
+        let found = |searchers: &[Primary]| {
+            let mut found = Vec::new();
+            for p in searchers {
+                p.occurrences(text, |at, lit| found.push((at, p.literals[lit].clone())));
+            }
+            found.sort();
+            found
+        };
+        let naive = |long_only: bool| {
+            let mut naive = Vec::new();
+            for (lit, _) in group(long_only) {
+                for at in 0..text.len() {
+                    if text[at..].starts_with(&lit) {
+                        naive.push((at, lit.clone()));
+                    }
                 }
             }
-        }
-        naive.sort();
-        assert_eq!(found, naive);
-        assert_eq!(naive.len(), 16);
+            naive.sort();
+            naive
+        };
+        let table = Primary::table(group(false)).expect("few windows");
+        assert!(matches!(table.search, Search::Table { .. }));
+        assert_eq!(found(&[table]), naive(false));
+        assert_eq!(naive(false).len(), 16);
+        let packed = Primary::packed(group(true)).expect("Teddy builds here");
+        assert!(
+            packed
+                .iter()
+                .all(|p| matches!(p.search, Search::Packed { .. }))
+        );
+        assert_eq!(found(&packed), naive(true));
+        assert_eq!(naive(true).len(), 12);
     }
 
     #[test]
