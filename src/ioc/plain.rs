@@ -24,7 +24,7 @@ pub fn parse_plain(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProbl
         let line = n + 1;
         // Big lists are mostly bare addresses: taken as they are, without the general path
         // (which would give the same indicator).
-        if is_canonical_ipv4(raw.as_bytes()) {
+        if canonical_ipv4(raw.as_bytes()).is_some() {
             out.push(Indicator::new(Kind::Ipv4, raw.to_owned(), list, line));
             continue;
         }
@@ -53,27 +53,42 @@ pub fn parse_plain(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProbl
     (out, problems)
 }
 
-/// Whether `b` is an IPv4 address in the one form the standard parser takes: four decimal
-/// numbers up to 255 without leading zeros, joined by dots.
-fn is_canonical_ipv4(b: &[u8]) -> bool {
+/// `b` as an IPv4 address when it is one in the one form the standard parser takes: four
+/// decimal numbers up to 255 without leading zeros, joined by dots. (The standard parser
+/// was a sixth of loading a 100k-address list, counted twice: classifying, then adding.)
+pub(crate) fn canonical_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     if !(7..=15).contains(&b.len()) {
-        return false;
+        return None;
     }
-    let mut parts = 0;
-    for part in b.split(|&c| c == b'.') {
-        parts += 1;
-        let ok = match part {
-            [d] => d.is_ascii_digit(),
-            [b'1'..=b'9', rest @ ..] if rest.len() <= 2 => {
-                rest.iter().all(u8::is_ascii_digit) && (part.len() < 3 || part <= b"255".as_slice())
+    let mut octets = [0u8; 4];
+    let mut k = 0;
+    let (mut n, mut digits) = (0u32, 0);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                // A second digit after a leading zero, a fourth digit, or past 255.
+                if digits == 1 && n == 0 {
+                    return None;
+                }
+                n = n * 10 + u32::from(c - b'0');
+                digits += 1;
+                if n > 255 {
+                    return None;
+                }
             }
-            _ => false,
-        };
-        if !ok || parts > 4 {
-            return false;
+            b'.' if digits > 0 && k < 3 => {
+                octets[k] = n as u8;
+                k += 1;
+                (n, digits) = (0, 0);
+            }
+            _ => return None,
         }
     }
-    parts == 4
+    if digits == 0 || k != 3 {
+        return None;
+    }
+    octets[3] = n as u8;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Where ` #` (a trailing comment) first starts. Most lines hold no `#`: one `memchr` pass.
@@ -378,11 +393,7 @@ mod tests {
             "1.2.3.4 ",
             "1000.2.3.4",
         ] {
-            assert_eq!(
-                is_canonical_ipv4(v.as_bytes()),
-                v.parse::<Ipv4Addr>().is_ok(),
-                "{v}"
-            );
+            assert_eq!(canonical_ipv4(v.as_bytes()), v.parse().ok(), "{v}");
         }
         // Strings of digits and dots, from a fixed-seed generator.
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
@@ -398,9 +409,9 @@ mod tests {
             let v: String = (0..len)
                 .map(|_| b"0123456789...25"[(next() % 15) as usize] as char)
                 .collect();
-            let want = v.parse::<Ipv4Addr>().is_ok();
-            valid += usize::from(want);
-            assert_eq!(is_canonical_ipv4(v.as_bytes()), want, "{v}");
+            let want = v.parse::<Ipv4Addr>().ok();
+            valid += usize::from(want.is_some());
+            assert_eq!(canonical_ipv4(v.as_bytes()), want, "{v}");
         }
         assert!(valid > 100, "{valid}");
     }
