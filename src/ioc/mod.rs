@@ -336,10 +336,15 @@ impl IocSet {
         let i = self.indicators.len();
         let v = &ind.value;
         match ind.kind {
-            Kind::Ipv4 | Kind::Ipv6 => match v.parse() {
-                Ok(a) => self.ips.insert_addr(a, i),
-                Err(_) => return,
-            },
+            Kind::Ipv4 | Kind::Ipv6 => {
+                match plain::canonical_ipv4(v.as_bytes()).map(std::net::IpAddr::V4) {
+                    Some(a) => self.ips.insert_addr(a, i),
+                    None => match v.parse() {
+                        Ok(a) => self.ips.insert_addr(a, i),
+                        Err(_) => return,
+                    },
+                }
+            }
             Kind::Cidr => {
                 let Some((a, l)) = v.split_once('/') else {
                     return;
