@@ -414,8 +414,9 @@ pub(crate) fn clause_reach(hir: &Hir, clause: &[Atom]) -> Option<(usize, usize)>
 /// hit drops the hits no match can hold (`exec` in `execute`, `pack` in `unpack()` of
 /// `pack\s*\(\s*'H\*'`) before the whole regex is run around them; common atoms are
 /// mostly such hits. `None` when the literal is found in more than one place, when
-/// nothing follows it, or when the check could run far past the hit: a part of unbounded
-/// length that something must still follow makes an anchored search read on to the end.
+/// nothing follows it, or when the check could read more than [`SUFFIX_READ`] bytes past
+/// the hit: a part of unbounded length that something must still follow makes an anchored
+/// search read on to the end.
 pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<(Hir, bool)> {
     let children = match hir.kind() {
         HirKind::Concat(children) => children,
@@ -437,10 +438,48 @@ pub(crate) fn clause_suffix(hir: &Hir, clause: &[Atom]) -> Option<(Hir, bool)> {
     } else {
         return None;
     };
-    let (last, before) = rest.split_last()?;
-    let bounded = |h: &Hir| h.properties().maximum_len().is_some();
-    (before.iter().all(bounded) && unbounded_only_at_the_end(last))
-        .then(|| (Hir::concat(rest.to_vec()), from_start))
+    if rest.is_empty() {
+        return None;
+    }
+    let rest = Hir::concat(rest.to_vec());
+    read_bound(&rest)
+        .is_some_and(|n| n <= SUFFIX_READ)
+        .then_some((rest, from_start))
+}
+
+/// The most bytes an anchored check of a suffix may read at one hit. The check runs at
+/// hits, before windows are merged, so its cost is this times the hits: a crafted file of
+/// two million `eval`s against `eval[\x00-\xff]{0,3000}q` would read 6 GB, where the
+/// merged window search reads the file once (and is held to `--file-timeout`). The scan
+/// also caps what all checks of a buffer read (see `find_atoms`).
+const SUFFIX_READ: usize = 1024;
+
+/// How far an anchored search that stops at its first match (as `is_match` does) can read
+/// into `hir`: its maximum length, or when a part of unbounded length can only come last,
+/// the bounded parts before it and the repetition's minimum. `None` when it could read on
+/// to the end of the input.
+pub(crate) fn read_bound(hir: &Hir) -> Option<usize> {
+    if let Some(n) = hir.properties().maximum_len() {
+        return Some(n);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => read_bound(&c.sub),
+        HirKind::Alternation(branches) => branches
+            .iter()
+            .map(read_bound)
+            .try_fold(0, |most, n| Some(most.max(n?))),
+        HirKind::Concat(parts) => {
+            let (last, before) = parts.split_last()?;
+            before.iter().try_fold(read_bound(last)?, |sum, p| {
+                sum.checked_add(p.properties().maximum_len()?)
+            })
+        }
+        HirKind::Repetition(r) => {
+            let each = r.sub.properties().maximum_len()?;
+            each.checked_mul(usize::try_from(r.min).ok()?)
+        }
+        _ => None,
+    }
 }
 
 /// Whether every match of `hir` begins with one of the atoms (in the case they are
@@ -479,27 +518,6 @@ fn begins_with_atom(hir: &Hir, clause: &[Atom]) -> bool {
             }
             parts.first().is_some_and(|p| begins_with_atom(p, clause))
         }
-        _ => false,
-    }
-}
-
-/// True when a part of unbounded length in `hir` can only come last in a match: then an
-/// anchored search that stops at the first match (as `is_match` does) reads no further
-/// than the bounded parts before it and the repetition's minimum.
-fn unbounded_only_at_the_end(hir: &Hir) -> bool {
-    if hir.properties().maximum_len().is_some() {
-        return true;
-    }
-    match hir.kind() {
-        HirKind::Capture(c) => unbounded_only_at_the_end(&c.sub),
-        HirKind::Alternation(branches) => branches.iter().all(unbounded_only_at_the_end),
-        HirKind::Concat(parts) => parts.split_last().is_some_and(|(last, before)| {
-            before
-                .iter()
-                .all(|p| p.properties().maximum_len().is_some())
-                && unbounded_only_at_the_end(last)
-        }),
-        HirKind::Repetition(r) => r.sub.properties().maximum_len().is_some(),
         _ => false,
     }
 }
@@ -791,6 +809,10 @@ mod tests {
         assert!(suffix(r"pack\('[0-9a-f]{8,}").is_some());
         assert!(suffix(r"(?:system|exec)\((?:a|[\s\S]*b)").is_none());
         assert!(suffix(r"Runtime[\s\S]*getParameter").is_none());
+        // A check that could read far at every hit is not made.
+        assert!(suffix(r"eval[\x00-\xff]{0,3000}q").is_none());
+        assert!(suffix(r"eval[\x00-\xff]{0,1000}q").is_some());
+        assert!(suffix(r"pack\('(?:[0-9a-f]{400}){3,}").is_none());
         // Nothing after the atom, or the atom somewhere inside a part: no check.
         assert!(suffix(r"\w{0,4}(?:cmd|exec)").is_none());
         assert!(suffix(r"x{0,2}(a{0,3}system)y").is_none());

@@ -160,6 +160,8 @@ pub(crate) struct Suffix {
     regex: OnceLock<Regex>,
     /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
     from_start: bool,
+    /// The most bytes one check reads ([`atoms::read_bound`]).
+    pub(crate) reads: usize,
 }
 
 impl Suffix {
@@ -606,6 +608,7 @@ fn add_patterns(
                 suffix: suffix
                     .filter(|_| at_start.is_none())
                     .map(|(hir, from_start, built)| Suffix {
+                        reads: atoms::read_bound(&hir).unwrap_or(usize::MAX),
                         hir,
                         regex: built.map(OnceLock::from).unwrap_or_default(),
                         from_start,

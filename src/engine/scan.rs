@@ -226,6 +226,11 @@ impl Engine {
     pub(crate) fn find_atoms(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
         let mut hits = std::mem::take(&mut s.hits);
         set.find(buf, &mut hits);
+        // What the suffix checks below may read in all. Past it, hits open their windows
+        // unchecked: the merged windows are searched once, however many hits they hold,
+        // while a check runs at each hit, and a file crafted dense with one atom must not
+        // make them read the file thousands of times over.
+        let mut check_budget = buf.len().saturating_mul(4).max(1 << 20);
         for h in hits.iter() {
             let (start, end) = (h.start, h.end);
             for l in &set.listeners[h.atom] {
@@ -250,11 +255,13 @@ impl Engine {
                     // A hit the rest of the regex cannot follow holds no match: it opens no
                     // window, and a regex left without any is never run. Checked here, as
                     // the hit comes, because merged windows no longer say where hits were.
-                    if re
-                        .and_then(|r| r.suffix())
-                        .is_some_and(|suffix| !suffix.holds_at(buf, (start, end)))
+                    if let Some(suffix) = re.and_then(|r| r.suffix())
+                        && let Some(left) = check_budget.checked_sub(suffix.reads)
                     {
-                        continue;
+                        check_budget = left;
+                        if !suffix.holds_at(buf, (start, end)) {
+                            continue;
+                        }
                     }
                     if s.windows[l.pattern].is_empty() {
                         s.triggered.push(l.pattern);
