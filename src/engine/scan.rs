@@ -812,6 +812,25 @@ mod tests {
         assert!(s.hits.capacity() <= KEPT_CAPACITY);
     }
 
+    #[test]
+    fn hits_past_the_check_budget_are_searched_unchecked() {
+        // Each check of this suffix reads up to 101 bytes, so the 1 MiB budget runs out
+        // after about 10,000 of the 20,000 hits; the match is at the last ones.
+        let e = engine(r"eval[\x00-\xff]{0,100}q");
+        let mut s = e.scratch();
+        let mut buf = "eval".repeat(20_000);
+        buf.push('q');
+        let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, 1);
+        // And where the checks alone decide, the same count.
+        let buf = format!("q{}", "eval".repeat(2_000));
+        assert!(
+            e.scan(Path::new("x.php"), buf.as_bytes(), &mut s)
+                .is_empty()
+        );
+    }
+
     fn engine(regex: &str) -> Engine {
         let text = format!(
             "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: {{ regex: '{regex}' }}\n    condition: a\n"
