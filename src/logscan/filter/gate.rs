@@ -13,9 +13,11 @@ use super::primary::{Primary, WINDOW, searcher};
 /// literal of every clause of some rule to be parsed.
 pub(super) struct Gate {
     /// Stage one, over whole chunks: the literals of the most selective clause of each
-    /// rule, none holding another. Short and long literals are searched apart (long ones
-    /// by four-byte windows, which short ones do not have), case-sensitively in lowercased
-    /// text.
+    /// rule, none holding another. Short and long literals are searched apart (the search
+    /// compares a fingerprint of as many leading bytes as the shortest literal has, so one
+    /// short literal would make every long one slower to find), case-sensitively in
+    /// lowercased text, which lets the search use its SIMD prefilter (it has none for ASCII
+    /// case-insensitive searches).
     primary: Vec<Primary>,
     /// Per byte value: where it occurs in the primary literals, as (searcher, literal,
     /// offset). A literal that percent-decoding brings into a line holds a decoded byte, so
@@ -35,12 +37,6 @@ pub(super) struct Gate {
     /// Per alternative: the rule it is one of.
     owner: Vec<u32>,
 }
-
-/// Past this many passes of packed searchers and automatons over each chunk, one pass
-/// through bit tables costs less. Measured on the realistic IIS set: the SigmaHQ web rules
-/// take nine (8% less CPU with the tables); the bundled rules take four, whose windows
-/// are rare enough that the packed passes are a third faster than the tables.
-const MAX_PASSES: usize = 6;
 
 /// Past this many places in the primary literals where a decoded byte occurs, the decoded
 /// line is searched rather than compared at each.
@@ -131,31 +127,14 @@ impl Gate {
                 checks[r].insert(0, k);
             }
         }
-        // Short and long literals apart: an automaton's prefilter compares a fingerprint of
-        // as many leading bytes as the shortest literal has, so one short literal would make
-        // every long one slower to find.
-        let (short, long): (Vec<_>, Vec<_>) =
-            kept.iter().cloned().partition(|(l, _)| l.len() < WINDOW);
-        let packed = if long.is_empty() {
-            Some(Vec::new())
-        } else {
-            Primary::packed(long.clone())
-        };
-        let passes = packed
-            .as_ref()
-            .map_or(usize::MAX, |p| p.len() + usize::from(!short.is_empty()));
-        let table = (passes > MAX_PASSES)
-            .then(|| Primary::table(kept))
-            .flatten();
+        let (short, long): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(l, _)| l.len() < WINDOW);
         let mut stage_one = Vec::new();
-        if let Some(table) = table {
-            stage_one.push(table);
-        } else {
-            if !short.is_empty() {
-                stage_one.push(Primary::dfa(short)?);
-            }
-            match packed {
-                Some(packed) => stage_one.extend(packed),
+        if !short.is_empty() {
+            stage_one.push(Primary::dfa(short)?);
+        }
+        if !long.is_empty() {
+            match Primary::windows(long.clone()) {
+                Some(windows) => stage_one.extend(windows),
                 None => stage_one.push(Primary::dfa(long)?),
             }
         }
