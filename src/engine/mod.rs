@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use globset::GlobSet;
 use regex_automata::meta::Regex;
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_syntax::hir::Hir;
 
 use crate::rules::{Pattern, PatternKind, Pos, Rule, Scope};
@@ -167,19 +168,7 @@ pub(crate) struct Suffix {
 impl Suffix {
     fn build(hir: &Hir) -> Result<Regex, PatternError> {
         // Searched anchored only, at an atom hit's end: no literal prefilter could help.
-        Regex::builder()
-            .configure(
-                Regex::config()
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                    .auto_prefilter(false),
-            )
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false),
-            )
-            .build_from_hir(hir)
-            .map_err(|e| PatternError::Build(Box::new(e)))
+        build_bytes_regex(hir, WhichCaptures::None, false)
     }
 
     /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
@@ -780,11 +769,21 @@ fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, PatternError> {
             .properties()
             .maximum_len()
             .is_none_or(|n| n > PREFILTER_LEN);
+    build_bytes_regex(hir, WhichCaptures::Implicit, long)
+}
+
+/// A regex over bytes (no Unicode classes, matches need not be UTF-8), as the rules' syntax
+/// is read.
+fn build_bytes_regex(
+    hir: &Hir,
+    captures: WhichCaptures,
+    prefilter: bool,
+) -> Result<Regex, PatternError> {
     Regex::builder()
         .configure(
             Regex::config()
-                .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
-                .auto_prefilter(long),
+                .which_captures(captures)
+                .auto_prefilter(prefilter),
         )
         .syntax(
             regex_automata::util::syntax::Config::new()
