@@ -240,8 +240,26 @@ impl Engine {
         let mut rule_patterns = IdVec::new();
         let mut needs_hit = IdVec::new();
         let mut log_rules = Vec::new();
-        let mut files = AtomSetBuilder::new(scope_nocase(&rules, Scope::File));
-        let mut records = AtomSetBuilder::new(scope_nocase(&rules, Scope::Log));
+        // The scope of each prepared regex, in the order `add_patterns` takes them.
+        let regex_scopes: Vec<Scope> = rules
+            .iter()
+            .filter(|r| now(r))
+            .flat_map(|r| {
+                r.patterns
+                    .iter()
+                    .filter(|p| matches!(p.kind, PatternKind::Regex(_)))
+                    .map(|_| r.scope)
+            })
+            .collect();
+        let nocase = |scope: Scope| {
+            scope_nocase(&rules, scope)
+                || regex_scopes
+                    .iter()
+                    .zip(&compiled)
+                    .any(|(&s, p)| s == scope && atoms_nocase(p))
+        };
+        let mut files = AtomSetBuilder::new(nocase(Scope::File));
+        let mut records = AtomSetBuilder::new(nocase(Scope::Log));
         let mut compiled = compiled.into_iter();
 
         for (ri, rule) in rules.iter_enumerated() {
@@ -309,8 +327,11 @@ impl Engine {
                     .filter(|(_, r)| r.scope == Scope::File)
             };
             let jobs = regex_jobs(file_rules().map(|(_, r)| (r, None)));
-            let mut compiled = run_jobs(&jobs).into_iter();
-            let mut set = AtomSetBuilder::new(scope_nocase(&self.rules, Scope::File));
+            let compiled = run_jobs(&jobs);
+            let nocase =
+                scope_nocase(&self.rules, Scope::File) || compiled.iter().any(atoms_nocase);
+            let mut compiled = compiled.into_iter();
+            let mut set = AtomSetBuilder::new(nocase);
             for (ri, rule) in file_rules() {
                 let range = self.rule_patterns[ri];
                 let start = range.nth(0).unwrap_or(PatternId::from_index(0));
@@ -498,6 +519,15 @@ fn scope_nocase(rules: &IdVec<RuleId, Rule>, scope: Scope) -> bool {
         .filter(|r| r.scope == scope)
         .flat_map(|r| &r.patterns)
         .any(|p| p.nocase)
+}
+
+/// Whether a regex has an atom that ignores case (`(?i)`, or classes such as `[Ee]`,
+/// without `nocase:`): its scope's automaton must then ignore case too, or the atom would
+/// be searched only as written and every other case of it missed.
+fn atoms_nocase(prepared: &Result<Prepared, PatternError>) -> bool {
+    prepared
+        .as_ref()
+        .is_ok_and(|p| p.clauses.iter().flatten().any(|a| a.nocase))
 }
 
 /// Each form a literal pattern is searched in, and whether it is the wide one.

@@ -813,6 +813,22 @@ mod tests {
     }
 
     #[test]
+    fn a_regex_that_ignores_case_by_itself_finds_every_case() {
+        // No pattern of the scope has `nocase:`, so only the regexes say the automaton
+        // must ignore case.
+        for (re, text, want) in [
+            (r"(?i)eval\s{0,3}\(", "x EVAL ( y eVal( z eval(", 3),
+            (r"(?i:E)val\(", "eval( Eval( EVAL(", 2),
+            (r"[Ss][Yy][Ss][Tt][Ee][Mm]\(", "SYSTEM( system( SyStem(", 3),
+        ] {
+            let e = engine(re);
+            let mut s = e.scratch();
+            let hits = e.scan(Path::new("x.php"), text.as_bytes(), &mut s);
+            assert_eq!(hits.first().map_or(0, |h| h.match_count), want, "{re}");
+        }
+    }
+
+    #[test]
     fn hits_past_the_check_budget_are_searched_unchecked() {
         // Each check of this suffix reads up to 101 bytes, so the 1 MiB budget runs out
         // after about 10,000 of the 20,000 hits; the match is at the last ones.
