@@ -74,6 +74,11 @@ pub struct Scratch {
     /// merged as they come (see `add_window`), and how many hits there were.
     windows: IdVec<PatternId, Vec<(usize, usize)>>,
     window_hits: IdVec<PatternId, usize>,
+    /// Per triggered regex with a suffix: how many of its first `windows` entries are hits
+    /// kept as they came, not yet checked (see `find_atoms`).
+    unchecked: IdVec<PatternId, usize>,
+    /// What suffix checks may still read in the buffer being scanned (see `find_atoms`).
+    check_budget: usize,
     triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
     pending: IdVec<PatternId, bool>,
@@ -142,6 +147,8 @@ impl Engine {
             touched: Vec::new(),
             windows: IdVec::from(vec![Vec::new(); p]),
             window_hits: IdVec::from(vec![0; p]),
+            unchecked: IdVec::from(vec![0; p]),
+            check_budget: 0,
             triggered: Vec::new(),
             pending: IdVec::from(vec![false; p]),
             gates_seen: IdVec::from(vec![0; p]),
@@ -230,7 +237,7 @@ impl Engine {
         // unchecked: the merged windows are searched once, however many hits they hold,
         // while a check runs at each hit, and a file crafted dense with one atom must not
         // make them read the file thousands of times over.
-        let mut check_budget = buf.len().saturating_mul(4).max(1 << 20);
+        s.check_budget = buf.len().saturating_mul(4).max(1 << 20);
         for h in hits.iter() {
             let (start, end) = (h.start, h.end);
             for l in &set.listeners[h.atom] {
@@ -252,27 +259,43 @@ impl Engine {
                 }
                 if l.trigger {
                     let re = p.regex.as_ref().map(|r| r.get());
-                    // A hit the rest of the regex cannot follow holds no match: it opens no
-                    // window, and a regex left without any is never run. Checked here, as
-                    // the hit comes, because merged windows no longer say where hits were.
-                    if let Some(suffix) = re.and_then(|r| r.suffix())
-                        && let Some(left) = check_budget.checked_sub(suffix.reads)
+                    let pi = l.pattern;
+                    let suffix = re.and_then(|r| r.suffix());
+                    let w = &mut s.windows[pi];
+                    let unchecked = s.unchecked[pi];
+                    if suffix.is_some() && unchecked == w.len() && unchecked < UNCHECKED_HITS {
+                        // Kept as it came: whether the rest of the regex follows it is
+                        // asked only if the regex must be run at all (`verify_regexes`),
+                        // which most are not.
+                        if w.is_empty() {
+                            s.triggered.push(pi);
+                        }
+                        w.push((start, end));
+                        s.unchecked[pi] += 1;
+                        s.window_hits[pi] += 1;
+                        continue;
+                    }
+                    // Past those, a hit the rest of the regex cannot follow is dropped here
+                    // (it would hold no match), since merged windows no longer say where
+                    // hits were.
+                    if let Some(suffix) = suffix
+                        && let Some(left) = s.check_budget.checked_sub(suffix.reads)
                     {
-                        check_budget = left;
+                        s.check_budget = left;
                         if !suffix.holds_at(buf, (start, end)) {
                             continue;
                         }
                     }
-                    if s.windows[l.pattern].is_empty() {
-                        s.triggered.push(l.pattern);
+                    if w.is_empty() {
+                        s.triggered.push(pi);
                     }
-                    s.window_hits[l.pattern] += 1;
-                    add_window(
-                        &mut s.windows[l.pattern],
-                        start,
-                        end,
-                        re.and_then(|r| r.reach()),
-                    );
+                    s.window_hits[pi] += 1;
+                    if w.len() > unchecked {
+                        add_window(w, start, end, re.and_then(|r| r.reach()));
+                    } else {
+                        // Not merged into an unchecked hit, which the check may drop.
+                        w.push((start, end));
+                    }
                     continue;
                 }
                 if p.fullword && !is_whole_word(buf, start, end, l.wide) {
@@ -326,8 +349,9 @@ impl Engine {
                 .as_ref()
                 .expect("only regex patterns are triggered")
                 .get();
-            let hits = std::mem::take(&mut s.windows[pi]);
+            let mut hits = std::mem::take(&mut s.windows[pi]);
             s.window_hits[pi] = 0;
+            let unchecked = std::mem::take(&mut s.unchecked[pi]);
             if s.past_deadline() {
                 // Given up: clear what is left for the next scan.
                 s.pending[pi] = false;
@@ -353,6 +377,27 @@ impl Engine {
                     .condition
                     .may_hold(&known, buf.len() as u64);
             s.pending[pi] = false;
+            // The hits kept unchecked: those the rest of the regex cannot follow hold no
+            // match and open no window; when none is left, the regex has no match.
+            let needed = needed
+                && match re.suffix() {
+                    Some(suffix) if unchecked > 0 => {
+                        let mut k = 0;
+                        hits.retain(|&hit| {
+                            k += 1;
+                            k > unchecked
+                                || match s.check_budget.checked_sub(suffix.reads) {
+                                    Some(left) => {
+                                        s.check_budget = left;
+                                        suffix.holds_at(buf, hit)
+                                    }
+                                    None => true,
+                                }
+                        });
+                        !hits.is_empty()
+                    }
+                    _ => true,
+                };
             if !needed {
                 s.windows[pi] = emptied(hits);
                 continue;
@@ -570,6 +615,11 @@ fn add_window(
         _ => w.push((start, end)),
     }
 }
+
+/// Hits of a regex with a suffix kept unchecked in a buffer, before the rest are checked
+/// as they come and merged (the check of a few thousand is cheap; a million kept would
+/// not be).
+const UNCHECKED_HITS: usize = 1 << 12;
 
 /// Past this reach on either side, a regex is searched over the whole file.
 const WINDOW_REACH: usize = 1 << 16;
@@ -829,16 +879,37 @@ mod tests {
     }
 
     #[test]
+    fn a_hit_checked_as_it_came_is_not_merged_into_one_kept_unchecked() {
+        // Checked from a hit's start (`evalx?` is no fixed run). The last hit kept
+        // unchecked fails its check; the next, close enough to share its window, passes
+        // and holds the one match.
+        let e = engine(r"(?:evalx?|evql)[\x00-\xff]{0,100}q");
+        let mut s = e.scratch();
+        let buf = format!(
+            "{}{}eval{}q",
+            "eval".repeat(UNCHECKED_HITS),
+            "z".repeat(60),
+            "z".repeat(90)
+        );
+        let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
+        assert_eq!(hits.first().map_or(0, |h| h.match_count), 1);
+    }
+
+    #[test]
     fn hits_past_the_check_budget_are_searched_unchecked() {
         // Each check of this suffix reads up to 101 bytes, so the 1 MiB budget runs out
-        // after about 10,000 of the 20,000 hits; the match is at the last ones.
+        // after about 10,000 of the 20,000 hits.
         let e = engine(r"eval[\x00-\xff]{0,100}q");
         let mut s = e.scratch();
-        let mut buf = "eval".repeat(20_000);
-        buf.push('q');
-        let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].match_count, 1);
+        // A `q` after the first hit (kept unchecked until verification), after the
+        // 5,000th (checked as it came, merged), and after the last (past the budget).
+        for at in [1, 5_000, 20_000] {
+            let mut buf = "eval".repeat(20_000);
+            buf.insert(at * 4, 'q');
+            let hits = e.scan(Path::new("x.php"), buf.as_bytes(), &mut s);
+            assert_eq!(hits.len(), 1, "q after hit {at}");
+            assert_eq!(hits[0].match_count, 1, "q after hit {at}");
+        }
         // And where the checks alone decide, the same count.
         let buf = format!("q{}", "eval".repeat(2_000));
         assert!(
