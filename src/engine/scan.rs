@@ -12,7 +12,7 @@ use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
 use super::stats::StatCache;
-use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN};
+use super::{CompiledPattern, Engine, KEPT_MATCHES_PER_PATTERN, Suffix};
 use crate::rules::{Cmp, Expr, Facts, Rule, Stat};
 
 /// At most this many matches are reported per rule and file (all are counted).
@@ -278,13 +278,10 @@ impl Engine {
                     // Past those, a hit the rest of the regex cannot follow is dropped here
                     // (it would hold no match), since merged windows no longer say where
                     // hits were.
-                    if let Some(suffix) = suffix
-                        && let Some(left) = s.check_budget.checked_sub(suffix.reads)
+                    if suffix
+                        .is_some_and(|x| !may_follow(x, &mut s.check_budget, buf, (start, end)))
                     {
-                        s.check_budget = left;
-                        if !suffix.holds_at(buf, (start, end)) {
-                            continue;
-                        }
+                        continue;
                     }
                     if w.is_empty() {
                         s.triggered.push(pi);
@@ -385,14 +382,7 @@ impl Engine {
                         let mut k = 0;
                         hits.retain(|&hit| {
                             k += 1;
-                            k > unchecked
-                                || match s.check_budget.checked_sub(suffix.reads) {
-                                    Some(left) => {
-                                        s.check_budget = left;
-                                        suffix.holds_at(buf, hit)
-                                    }
-                                    None => true,
-                                }
+                            k > unchecked || may_follow(suffix, &mut s.check_budget, buf, hit)
                         });
                         !hits.is_empty()
                     }
@@ -613,6 +603,18 @@ fn add_window(
             last.1 = last.1.max(end);
         }
         _ => w.push((start, end)),
+    }
+}
+
+/// Whether the rest of a regex may follow its atom hit `hit`: checked while `budget` (what
+/// the checks of a buffer may still read) lasts, taken as yes past it.
+fn may_follow(suffix: &Suffix, budget: &mut usize, buf: &[u8], hit: (usize, usize)) -> bool {
+    match budget.checked_sub(suffix.reads) {
+        Some(left) => {
+            *budget = left;
+            suffix.holds_at(buf, hit)
+        }
+        None => true,
     }
 }
 
