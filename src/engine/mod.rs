@@ -147,7 +147,7 @@ pub(crate) struct CompiledRegex {
     /// For a regex without atoms: what every match holds, to search only around.
     landmark: Option<atoms::Landmark>,
     /// What must follow a window-placing hit (see [`atoms::clause_suffix`]), checked
-    /// anchored at each hit's end; compiled when first needed.
+    /// anchored at the hit (`scan::may_follow`); compiled when first needed.
     suffix: Option<Suffix>,
     /// Every match starts at the input's start (`\A`) and is at most this long: the
     /// regex is searched in that many first bytes only, with no atoms (see
