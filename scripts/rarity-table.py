@@ -3,6 +3,7 @@
 choice of which four-byte window of a literal to search for (src/logscan/filter/rarity.rs).
 
     scripts/rarity-table.py LOG [LOG...] > table.rs
+    scripts/rarity-table.py --common LOG [LOG...] > common.rs
 
 Each LOG (plain text) contributes 16 slices of up to 1 MB spread over it, lowercased (the
 filter searches lowercased text), and every LOG weighs the same however long it is, so a
@@ -14,8 +15,14 @@ rarity.rs holds them:
   that are `b`, as `b'a' + bits`, capped at 20 (`u`); a first byte seen fewer than 64
   times takes the byte shares instead.
 
+With --common it prints COMMON_4 instead: every four-byte string whose share of positions
+is at least 2^-COMMON_BITS, sorted, with -log2 of its share. A first-order estimate from
+the pairs misses what longer runs repeat on every line (`.aspx` in IIS logs, `windows` in
+user agents: thousands of times too rare by the pairs); for these the count is used.
+
 Only the ranking matters. Keep the logs out of the repository; name them in rarity.rs.
 """
+import collections
 import math
 import os
 import sys
@@ -37,9 +44,37 @@ def slices(path):
             yield f.read(SLICE)
 
 
+COMMON_BITS = 13
+
+
+def rust_bytes(b):
+    return "".join(chr(c) if 0x20 <= c < 0x7F and c not in (0x22, 0x5C) else "\\x%02x" % c for c in b)
+
+
+def common(paths):
+    share = collections.Counter()
+    for path in paths:
+        counts = collections.Counter()
+        total = 0
+        for text in slices(path):
+            text = text.lower()
+            total += max(0, len(text) - 3)
+            counts.update(text[i:i + 4] for i in range(len(text) - 3))
+        # Each log weighs the same.
+        for gram, n in counts.items():
+            share[gram] += n / total / len(paths)
+    rows = sorted((g, round(-math.log2(v))) for g, v in share.items() if v >= 2.0 ** -COMMON_BITS)
+    print("const COMMON_4: &[(&[u8; 4], u8)] = &[")
+    for g, bits in rows:
+        print('    (b"%s", %d),' % (rust_bytes(g), bits))
+    print("];")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
+    if sys.argv[1] == "--common":
+        return common(sys.argv[2:])
     byte = [0.0] * 256
     pair = [[0.0] * 256 for _ in range(256)]
     seen = [0] * 256

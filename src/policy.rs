@@ -97,7 +97,7 @@ impl Policy {
 /// The finding model's form of an IOC match.
 pub fn indicator_hit(iocs: &IocSet, m: IocMatch) -> IndicatorHit {
     IndicatorHit {
-        indicator: iocs.indicators[m.indicator].clone(),
+        indicator: iocs.indicator(m.indicator).into_owned(),
         field: m.field,
         matched: m.matched,
     }

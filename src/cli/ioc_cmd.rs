@@ -27,7 +27,7 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
             out,
             "{name}: {} list, {} indicators{}{}, {bad} malformed, {unsupported} unsupported",
             report.format.as_str(),
-            set.indicators.len(),
+            set.len(),
             if kinds.is_empty() { "" } else { ": " },
             kinds.join(", "),
         )?;
@@ -40,7 +40,7 @@ pub(crate) fn check(paths: &[PathBuf]) -> anyhow::Result<Status> {
                 if wildcards == 1 { "domain" } else { "domains" }
             )?;
         }
-        if set.indicators.is_empty() {
+        if set.is_empty() {
             writeln!(
                 out,
                 "{name}: no usable indicator: `scan --ioc` refuses this list"

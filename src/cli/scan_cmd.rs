@@ -111,6 +111,18 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         })
         .transpose()?;
     let syslog_target = syslog.as_ref().map(|s| (s.target(), s.acknowledged()));
+    // A 100k-entry list takes about as long to read as the rules take to compile: the two
+    // run side by side. What the list says is printed after the rules' diagnostics, as
+    // when they ran one after the other.
+    let ioc_paths = args.iocs.clone();
+    let ioc_loading = (!ioc_paths.is_empty())
+        .then(|| {
+            std::thread::Builder::new()
+                .name("iocs".into())
+                .spawn(move || load_iocs(&ioc_paths))
+        })
+        .transpose()
+        .context("starting the IOC loading thread")?;
     let Some(LoadedRules {
         engine,
         files: mut rule_files,
@@ -137,7 +149,13 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
         rules
     });
     // Before any output: a list that gives nothing to match stops the run.
-    let (iocs, ioc_rejected) = load_iocs(&args.iocs)?;
+    let (iocs, ioc_rejected) = match ioc_loading {
+        Some(handle) => match handle.join() {
+            Ok(loaded) => loaded?.report(),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }?,
+        None => (IocSet::default(), 0),
+    };
     let mut map = crate::webroot::WebrootMap::default();
     for w in &args.webroot {
         map.add_option(w)
@@ -394,7 +412,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Status> {
             .collect(),
         excludes: excludes.patterns().to_vec(),
         interrupted: stopped,
-        indicators_loaded: config.iocs.indicators.len(),
+        indicators_loaded: config.iocs.len(),
         indicators: config
             .iocs
             .counts()
@@ -541,9 +559,8 @@ fn threads_for(asked: Option<usize>, cpus: usize) -> usize {
 /// gives no indicator at all (empty, or every line rejected: a wrong file, an encoding
 /// not recognised) stops the run: a sweep without it would report "clean" for what the
 /// list was meant to find.
-fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
+fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<LoadedIocs> {
     let mut set = IocSet::default();
-    let mut rejected = 0;
     let mut problems = Vec::new();
     let mut useless = Vec::new();
     for p in paths {
@@ -568,24 +585,44 @@ fn load_iocs(paths: &[std::path::PathBuf]) -> anyhow::Result<(IocSet, usize)> {
         problems.extend(report.problems);
     }
     problems.extend(set.prepare());
-    for pr in &problems {
-        let what = if pr.unsupported {
-            "unsupported"
-        } else {
-            "error"
-        };
-        eprintln!(
-            "shellsweep: {}:{}: {what}: {}",
-            for_terminal(pr.list.as_bytes()),
-            pr.line,
-            for_terminal(pr.message.as_bytes())
-        );
-        rejected += 1;
+    Ok(LoadedIocs {
+        set,
+        problems,
+        useless,
+    })
+}
+
+/// IOC lists read off the main thread, with what is to be said of them held until the
+/// rules' diagnostics are out.
+struct LoadedIocs {
+    set: IocSet,
+    problems: Vec<crate::ioc::IocProblem>,
+    /// Lists that gave nothing to match: each stops the run.
+    useless: Vec<String>,
+}
+
+impl LoadedIocs {
+    /// Prints the rejected entries; the set and how many were rejected, or the error of a
+    /// list that holds nothing usable.
+    fn report(self) -> anyhow::Result<(IocSet, usize)> {
+        for pr in &self.problems {
+            let what = if pr.unsupported {
+                "unsupported"
+            } else {
+                "error"
+            };
+            eprintln!(
+                "shellsweep: {}:{}: {what}: {}",
+                for_terminal(pr.list.as_bytes()),
+                pr.line,
+                for_terminal(pr.message.as_bytes())
+            );
+        }
+        if !self.useless.is_empty() {
+            anyhow::bail!("{}", self.useless.join("\nshellsweep: "));
+        }
+        Ok((self.set, self.problems.len()))
     }
-    if !useless.is_empty() {
-        anyhow::bail!("{}", useless.join("\nshellsweep: "));
-    }
-    Ok((set, rejected))
 }
 
 /// The hash of everything that decides findings: rule files (bundled and added), IOC lists,

@@ -57,7 +57,7 @@ impl IocSet {
     pub fn hash_kinds(&self) -> Vec<Kind> {
         [Kind::Md5, Kind::Sha1, Kind::Sha256]
             .into_iter()
-            .filter(|k| self.hashes.values().any(|&i| self.indicators[i].kind == *k))
+            .filter(|k| self.hashes.values().any(|&i| self.kind(i) == *k))
             .collect()
     }
 
@@ -98,10 +98,10 @@ impl IocSet {
     pub fn record_matches(&self, rec: &Record<'_>, raw: &[u8], format: LogFormat) -> Vec<IocMatch> {
         let mut out: Vec<IocMatch> = Vec::new();
         let mut add = |i: usize, field: &str, matched: &[u8]| {
-            let value = &self.indicators[i].value;
+            let value = self.value(i);
             if !out
                 .iter()
-                .any(|m| m.indicator == i || self.indicators[m.indicator].value == *value)
+                .any(|m| m.indicator == i || self.value(m.indicator) == value)
             {
                 out.push(IocMatch::new(i, field, matched));
             }
@@ -302,10 +302,10 @@ mod tests {
     }
 
     /// (indicator, field) of each hit of an IIS line, in the matcher's order.
-    fn field_hits<'a>(s: &'a IocSet, cols: &IisColumns, line: &[u8]) -> Vec<(&'a str, String)> {
+    fn field_hits(s: &IocSet, cols: &IisColumns, line: &[u8]) -> Vec<(String, String)> {
         s.record_matches(&cols.parse(line), line, LogFormat::Iis)
             .iter()
-            .map(|h| (s.indicators[h.indicator].value.as_str(), h.field.clone()))
+            .map(|h| (s.value(h.indicator).into_owned(), h.field.clone()))
             .collect()
     }
 
@@ -318,6 +318,7 @@ mod tests {
         .unwrap();
         let line = b"2025-07-19 10:00:00 10.0.0.5 GET /default.aspx - 203.0.113.77:5555";
         let got = field_hits(&s, &cols, line);
+        let got: Vec<(&str, String)> = got.iter().map(|(v, f)| (v.as_str(), f.clone())).collect();
         assert_eq!(
             got,
             vec![("203.0.113.77", "x-forwarded-for".to_string())],
@@ -333,6 +334,7 @@ mod tests {
         let cols = IisColumns::from_directive(b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query c-ip cs(Referer) cs-host X-Forwarded-For").unwrap();
         let line = b"2025-07-19 08:01:17 203.0.113.77 GET /_layouts/15/spinstall0.aspx - 10.20.0.2 https://a.evil.example/ portal.contoso.test:443 198.51.100.1,203.0.113.77";
         let got = field_hits(&s, &cols, line);
+        let got: Vec<(&str, String)> = got.iter().map(|(v, f)| (v.as_str(), f.clone())).collect();
         assert_eq!(
             got,
             vec![
@@ -346,7 +348,7 @@ mod tests {
         let hits = s.record_matches(&cols.parse(line2), line2, LogFormat::Iis);
         assert_eq!(hits.len(), 1);
         assert_eq!(
-            s.indicators[hits[0].indicator].value,
+            s.value(hits[0].indicator),
             "http://portal.contoso.test/_layouts/15/x.aspx"
         );
     }

@@ -8,6 +8,7 @@ mod paths;
 mod plain;
 mod tokens;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub use formats::ListFormat;
 pub use ip::IpSet;
 pub use matcher::IocMatch;
 pub use paths::PathIocs;
+use plain::BareIpv4;
 pub use plain::is_wildcard_domain;
 use tokens::TokenIndex;
 
@@ -63,7 +65,13 @@ pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
             .into()
     };
     if !is_utf16(bytes) {
-        String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        // Checked whole first: valid UTF-8 (nearly every list) is then read at the
+        // validator's word-at-a-time speed, not chunk by chunk as the lossy path reads it.
+        match std::str::from_utf8(body) {
+            Ok(text) => text.into(),
+            Err(_) => String::from_utf8_lossy(body),
+        }
     } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
         utf16(body, true)
     } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
@@ -243,7 +251,12 @@ pub enum IocError {
 /// All loaded indicators, in typed sets.
 #[derive(Debug, Default, Clone)]
 pub struct IocSet {
-    pub indicators: Vec<Indicator>,
+    /// Every indicator but the bare IPv4 lines of plain lists; an id below [`BARE`].
+    general: Vec<Indicator>,
+    /// The bare IPv4 lines of plain lists, with the list each came from (an index into
+    /// `bare_lists`); id `BARE | k` is entry k.
+    bare: Vec<(BareIpv4, usize)>,
+    bare_lists: Vec<Arc<str>>,
     pub ips: IpSet,
     pub domains: DomainSet,
     /// Lowercase URL without a trailing slash -> indicator.
@@ -258,9 +271,52 @@ pub struct IocSet {
     tokens: TokenIndex,
 }
 
+/// The bit that marks an indicator id as an entry of [`IocSet::bare`].
+const BARE: usize = 1 << (usize::BITS - 1);
+
 impl IocSet {
     pub fn is_empty(&self) -> bool {
-        self.indicators.is_empty()
+        self.len() == 0
+    }
+
+    /// How many indicators are loaded.
+    pub fn len(&self) -> usize {
+        self.general.len() + self.bare.len()
+    }
+
+    /// Indicator `id`, as a match names it. A bare address is made into one here, when
+    /// it matched, rather than for every line of its list at load.
+    pub fn indicator(&self, id: usize) -> Cow<'_, Indicator> {
+        match id & BARE {
+            0 => Cow::Borrowed(&self.general[id]),
+            _ => {
+                let (b, list) = self.bare[id & !BARE];
+                Cow::Owned(b.indicator(&self.bare_lists[list]))
+            }
+        }
+    }
+
+    /// The value of indicator `id`.
+    pub fn value(&self, id: usize) -> Cow<'_, str> {
+        match id & BARE {
+            0 => Cow::Borrowed(&self.general[id].value),
+            _ => Cow::Owned(std::net::Ipv4Addr::from(self.bare[id & !BARE].0.addr).to_string()),
+        }
+    }
+
+    /// The kind of indicator `id`.
+    pub fn kind(&self, id: usize) -> Kind {
+        match id & BARE {
+            0 => self.general[id].kind,
+            _ => Kind::Ipv4,
+        }
+    }
+
+    /// All indicators, the bare addresses made into indicators one at a time.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Indicator>> {
+        (0..self.general.len())
+            .chain((0..self.bare.len()).map(|k| k | BARE))
+            .map(|id| self.indicator(id))
     }
 
     /// Loads a list file, detecting its format; unusable entries are reported, the rest is
@@ -303,10 +359,57 @@ impl IocSet {
         indicators: Vec<Indicator>,
         problems: Vec<IocProblem>,
     ) -> LoadReport {
-        let loaded = indicators.len();
-        self.indicators.reserve(loaded);
-        for ind in indicators {
-            self.add(ind);
+        self.add_list(format, indicators, None, problems)
+    }
+
+    /// Adds a list's indicators, and the bare addresses of a plain list with the list's
+    /// name, in line order: of two entries with one value, the earlier line is the one a
+    /// match names.
+    fn add_list(
+        &mut self,
+        format: ListFormat,
+        indicators: Vec<Indicator>,
+        bare: Option<(&Arc<str>, Vec<BareIpv4>)>,
+        problems: Vec<IocProblem>,
+    ) -> LoadReport {
+        let (bare, list) = match bare {
+            Some((list, bare)) if !bare.is_empty() => {
+                self.bare_lists.push(list.clone());
+                (bare, self.bare_lists.len() - 1)
+            }
+            _ => (Vec::new(), 0),
+        };
+        let loaded = indicators.len() + bare.len();
+        let addresses = bare.len()
+            + indicators
+                .iter()
+                .filter(|i| matches!(i.kind, Kind::Ipv4 | Kind::Ipv6))
+                .count();
+        self.ips.reserve(addresses);
+        self.bare.reserve(bare.len());
+        let mut general = indicators;
+        let mut keep = Vec::with_capacity(general.len());
+        let mut kept = 0;
+        let mut bare = bare.into_iter().peekable();
+        for ind in &general {
+            while let Some(b) = bare.next_if(|b| b.line as usize <= ind.line) {
+                self.add_bare(b, list);
+            }
+            let indexed = self.index(ind, self.general.len() + kept);
+            kept += usize::from(indexed);
+            keep.push(indexed);
+        }
+        for b in bare {
+            self.add_bare(b, list);
+        }
+        // The list's own vector becomes the set's when it is the first: it is then never
+        // copied, and never held twice.
+        let mut keep = keep.into_iter();
+        general.retain(|_| keep.next().unwrap_or(false));
+        if self.general.is_empty() {
+            self.general = general;
+        } else {
+            self.general.append(&mut general);
         }
         LoadReport {
             format,
@@ -315,25 +418,48 @@ impl IocSet {
         }
     }
 
+    fn add_bare(&mut self, b: BareIpv4, list: usize) {
+        let id = BARE | self.bare.len();
+        self.ips
+            .insert_addr(std::net::IpAddr::V4(b.addr.into()), id);
+        self.bare.push((b, list));
+    }
+
     /// Loads a list from text; `list` names it in findings and problems (and, for Loki
     /// lists, its name says whether it holds hashes, file names or C2 addresses).
     pub fn load_text(&mut self, list: &str, text: &str) -> LoadReport {
         let name: Arc<str> = Arc::from(list);
         let format = formats::detect(list, text);
+        if format == ListFormat::Plain {
+            let parsed = plain::parse_plain_split(&name, text);
+            return self.add_list(
+                format,
+                parsed.indicators,
+                Some((&name, parsed.bare)),
+                parsed.problems,
+            );
+        }
         let (indicators, problems) = formats::parse(format, &name, text);
         self.add_all(format, indicators, problems)
     }
 
     /// Compiles the path regexes and globs of all loaded lists.
     pub fn prepare(&mut self) -> Vec<IocProblem> {
-        let (paths, problems) = PathIocs::build(&self.indicators);
+        let (paths, problems) = PathIocs::build(&self.general);
         self.paths = paths;
         problems
     }
 
     /// Adds one indicator to its typed set. Duplicates keep the first occurrence.
     pub fn add(&mut self, ind: Indicator) {
-        let i = self.indicators.len();
+        if self.index(&ind, self.general.len()) {
+            self.general.push(ind);
+        }
+    }
+
+    /// Enters `ind`, to be indicator `i`, in its typed set; false when its value cannot be
+    /// used (then it is not to be kept).
+    fn index(&mut self, ind: &Indicator, i: usize) -> bool {
         let v = &ind.value;
         match ind.kind {
             Kind::Ipv4 | Kind::Ipv6 => {
@@ -341,17 +467,17 @@ impl IocSet {
                     Some(a) => self.ips.insert_addr(a, i),
                     None => match v.parse() {
                         Ok(a) => self.ips.insert_addr(a, i),
-                        Err(_) => return,
+                        Err(_) => return false,
                     },
                 }
             }
             Kind::Cidr => {
                 let Some((a, l)) = v.split_once('/') else {
-                    return;
+                    return false;
                 };
                 match (a.parse(), l.parse()) {
                     (Ok(a), Ok(l)) => self.ips.insert_net(a, l, i),
-                    _ => return,
+                    _ => return false,
                 }
             }
             Kind::Domain => {
@@ -373,16 +499,17 @@ impl IocSet {
             }
             Kind::PathRegex | Kind::PathGlob => {}
         }
-        self.indicators.push(ind);
+        true
     }
 
     /// Counts by kind, for reports.
     pub fn counts(&self) -> Vec<(Kind, usize)> {
         // A map keyed by kind would hash every indicator of a 100k list.
         let mut n = [0usize; Kind::ALL.len()];
-        for ind in &self.indicators {
+        for ind in &self.general {
             n[ind.kind as usize] += 1;
         }
+        n[Kind::Ipv4 as usize] += self.bare.len();
         Kind::ALL
             .into_iter()
             .zip(n)
@@ -392,7 +519,7 @@ impl IocSet {
 
     /// Wildcard domains (`*.evil.example`) among the indicators.
     pub fn wildcard_domains(&self) -> usize {
-        self.indicators
+        self.general
             .iter()
             .filter(|i| i.kind == Kind::Domain && is_wildcard_domain(&i.value))
             .count()
@@ -446,6 +573,62 @@ impl IocSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (kind, value, list, line) of the indicator `addr` matches.
+    fn matched(set: &IocSet, addr: &str) -> Option<(Kind, String, String, usize)> {
+        let id = set.ips.lookup(addr.parse().unwrap())?;
+        let ind = set.indicator(id);
+        assert_eq!(set.value(id), ind.value);
+        assert_eq!(set.kind(id), ind.kind);
+        Some((ind.kind, ind.value.clone(), ind.list.to_string(), ind.line))
+    }
+
+    #[test]
+    fn bare_addresses_are_the_indicators_the_general_path_makes() {
+        let text = "# list\n192.0.2.1\n10.0.0.1 # noted\n10.0.0.1\n192.0.2.1\nevil.example\n\
+                    198.51.100.7\r\n203.0.113.0/24\n203.0.113.9\n010.0.0.2\n";
+        let mut set = IocSet::default();
+        let report = set.load_text("a.txt", text);
+        assert_eq!(report.loaded, 8, "{:?}", report.problems);
+        assert_eq!(report.problems.len(), 1, "010.0.0.2 has a leading zero");
+        // The earlier line names the match, whichever path each line took.
+        let a = |v: &str, line| Some((Kind::Ipv4, v.to_string(), "a.txt".to_string(), line));
+        assert_eq!(matched(&set, "192.0.2.1"), a("192.0.2.1", 2));
+        assert_eq!(matched(&set, "10.0.0.1"), a("10.0.0.1", 3));
+        assert_eq!(matched(&set, "198.51.100.7"), a("198.51.100.7", 7));
+        assert_eq!(matched(&set, "::ffff:198.51.100.7"), a("198.51.100.7", 7));
+        assert_eq!(matched(&set, "203.0.113.9"), a("203.0.113.9", 9));
+        assert_eq!(
+            matched(&set, "203.0.113.10").map(|m| (m.0, m.3)),
+            Some((Kind::Cidr, 8))
+        );
+        assert_eq!(matched(&set, "10.0.0.2"), None);
+        // A second list adds to the first; its own duplicate does not replace it.
+        set.load_text("b.txt", "192.0.2.1\n172.16.0.1\n");
+        assert_eq!(matched(&set, "192.0.2.1"), a("192.0.2.1", 2));
+        assert_eq!(
+            matched(&set, "172.16.0.1"),
+            Some((Kind::Ipv4, "172.16.0.1".into(), "b.txt".into(), 2))
+        );
+        assert_eq!(set.len(), 10);
+        assert_eq!(
+            set.counts(),
+            vec![(Kind::Ipv4, 8), (Kind::Cidr, 1), (Kind::Domain, 1)]
+        );
+        // Iterating makes the same indicators as the general parser, line for line.
+        let (parsed, _) = formats::parse(ListFormat::Plain, &Arc::from("a.txt"), text);
+        let mut made: Vec<(Kind, String, usize)> = set
+            .iter()
+            .filter(|i| &*i.list == "a.txt")
+            .map(|i| (i.kind, i.value.clone(), i.line))
+            .collect();
+        made.sort_by_key(|m| m.2);
+        let parsed: Vec<(Kind, String, usize)> = parsed
+            .into_iter()
+            .map(|i| (i.kind, i.value, i.line))
+            .collect();
+        assert_eq!(made, parsed);
+    }
 
     #[test]
     fn kind_all_is_indexed_by_the_kind_and_sorted() {

@@ -38,15 +38,11 @@ impl AddressGate {
     /// at most [`GATE_MAX`] addresses, and no time window (whose bounds count lines the
     /// gate would pass over unread). `None` otherwise.
     pub(super) fn new(engine: &Engine, iocs: &IocSet, window: &Window) -> Option<AddressGate> {
-        if engine.has_log_rules()
-            || !window.is_open()
-            || iocs.indicators.is_empty()
-            || iocs.indicators.len() > GATE_MAX
-        {
+        if engine.has_log_rules() || !window.is_open() || iocs.is_empty() || iocs.len() > GATE_MAX {
             return None;
         }
         let mut texts: Vec<String> = Vec::new();
-        for i in &iocs.indicators {
+        for i in iocs.iter() {
             if i.kind != Kind::Ipv4 {
                 return None;
             }

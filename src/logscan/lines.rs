@@ -535,7 +535,7 @@ impl<'a> Ctx<'a> {
             };
             hits.retain(|h| fresh(&h.rule.id));
             let iocs = self.iocs;
-            indicators.retain(|m| fresh(&format!("ioc:{}", iocs.indicators[m.indicator].value)));
+            indicators.retain(|m| fresh(&format!("ioc:{}", iocs.value(m.indicator))));
         }
         if hits.is_empty() && indicators.is_empty() {
             return;
