@@ -64,6 +64,7 @@ def common(paths):
         for gram, n in counts.items():
             share[gram] += n / total / len(paths)
     rows = sorted((g, round(-math.log2(v))) for g, v in share.items() if v >= 2.0 ** -COMMON_BITS)
+    print("// Made by scripts/rarity-table.py --common; see rarity.rs for the logs it read.")
     print("const COMMON_4: &[(&[u8; 4], u8)] = &[")
     for g, bits in rows:
         print('    (b"%s", %d),' % (rust_bytes(g), bits))

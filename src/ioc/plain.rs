@@ -26,7 +26,7 @@ pub fn parse_plain(list: &Arc<str>, text: &str) -> (Vec<Indicator>, Vec<IocProbl
     (out, parsed.problems)
 }
 
-/// A bare IPv4 line of a plain list, as numbers: all a 100k-address list holds, and 12 bytes
+/// A bare IPv4 line of a plain list, as numbers: all a 100k-address list holds, and 8 bytes
 /// a line where an [`Indicator`] takes over a hundred and an allocation. The indicator is
 /// made again when something matches it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -122,9 +122,12 @@ const PAIR_BITS: &[u8; 96 * 96] = b"\
     duuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuaguguuuuuuuuuuiujuuuuuuuuuuuuu\
     eqglnlknhhqgjgeeeefggfgghhghqiqkqqqqqqqqqqqqqqqqqqqqqqqqqqqikiqiqfhghfhggfihfggfflgfehighiiqlqoq";
 
-// `COMMON_4`: the four-byte strings of at least 2^-13 of the positions in the same text,
-// counted (`scripts/rarity-table.py --common`), from the real log and one day each of the
-// three mixes made with `--seed 5` (not the seed of the benchmark logs).
+// `COMMON_4`: the four-byte strings of at least 2^-13 of the positions in the same kind of
+// text, counted, from the real log and the three mixes made with another seed than the
+// benchmark logs' (18):
+//   benches/gen_traffic.py T --size-mb 40 --files 1 --combined-mb 40 --seed 5
+//   scripts/rarity-table.py --common apache_logs T/W3SVC1/* T/combined/apache/* \
+//       T/combined/nginx/* > src/logscan/filter/common4.rs
 include!("common4.rs");
 
 /// Bits of a four-byte string absent from `COMMON_4`: it is rarer than all of them.
