@@ -508,7 +508,9 @@ mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1e6}'; }
     echo "### Results ($MODE mode, $(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
     echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- shellsweep $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') ($("$SHELLSWEEP" --version 2>&1 | head -1)); $(ver yara --version | sed 's/^/yara /'); $(ver rg --version); $(ver grep --version); $(ver python3 --version)"
+    # The binary timed may not be the checkout's build (SHELLSWEEP=...): it is named by its
+    # path and digest, the checkout by its commit.
+    echo "- shellsweep binary $SHELLSWEEP (sha256 $(sha256sum "$SHELLSWEEP" | cut -c1-12), $("$SHELLSWEEP" --version 2>&1 | head -1)); checkout $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')${BEFORE:+; --before $BEFORE (sha256 $(sha256sum "$BEFORE" | cut -c1-12))}; $(ver yara --version | sed 's/^/yara /'); $(ver rg --version); $(ver grep --version); $(ver python3 --version)"
     echo "- cases: ${CASE_GROUPS# }; $RUNS timed runs per case after one untimed run, page cache warm"
     [ -z "$WEB_SOURCE" ] || echo "- web root: $WEB_SOURCE, $(mb "$WEB_BYTES")"
     [ -z "$LOG_SOURCE" ] || echo "- log set: $LOG_SOURCE, $(mb "$LOG_BYTES")"
