@@ -300,7 +300,7 @@ impl IocSet {
     pub fn value(&self, id: usize) -> Cow<'_, str> {
         match id & BARE {
             0 => Cow::Borrowed(&self.general[id].value),
-            _ => Cow::Owned(std::net::Ipv4Addr::from(self.bare[id & !BARE].0.addr).to_string()),
+            _ => Cow::Owned(self.bare[id & !BARE].0.value()),
         }
     }
 

@@ -39,8 +39,12 @@ impl BareIpv4 {
     /// The indicator the general path makes of the same line: the value is the line, which
     /// [`canonical_ipv4`] only takes in the form `Ipv4Addr` prints.
     pub(crate) fn indicator(self, list: &Arc<str>) -> Indicator {
-        let value = Ipv4Addr::from(self.addr).to_string();
-        Indicator::new(Kind::Ipv4, value, list, self.line as usize)
+        Indicator::new(Kind::Ipv4, self.value(), list, self.line as usize)
+    }
+
+    /// The line's text, as [`Indicator::value`] holds it.
+    pub(crate) fn value(self) -> String {
+        Ipv4Addr::from(self.addr).to_string()
     }
 }
 

@@ -225,8 +225,9 @@ fn choose_windows(literals: &[Vec<u8>]) -> Option<(Vec<ChosenWindow>, usize)> {
         .map(cover)
         .chain([fewest])
         .filter(|chosen| chosen.len() <= per * MAX_SEARCHERS)
-        .min_by(|a, b| cover_cost(a, per).total_cmp(&cover_cost(b, per)))
-        .map(|chosen| (chosen, per))
+        .map(|chosen| (cover_cost(&chosen, per), chosen))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, chosen)| (chosen, per))
 }
 
 /// A pass of a packed searcher over a byte, against a window found there (the match
