@@ -61,11 +61,14 @@ fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
         match t.kind {
             Kind::Str | Kind::IStr => {
                 let quote = first;
-                let val = t.val.as_deref().map_or(&[][..], Vec::as_slice);
+                let (val, base) = t
+                    .val
+                    .as_deref()
+                    .map_or((&[][..], 0), |v| (&v.bytes[..], v.base));
                 let start = t.start as usize;
                 b.push(quote, start);
                 for (i, &c) in val.iter().enumerate() {
-                    let at = if t.exact { t.base as usize + i } else { start };
+                    let at = if t.exact { base as usize + i } else { start };
                     if t.kind == Kind::Str && (c == b'\\' || c == b'\'') {
                         b.push(b'\\', at);
                     }
@@ -81,7 +84,7 @@ fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
             }
             _ => {
                 match &t.val {
-                    Some(v) => b.push_all(v, t.start as usize),
+                    Some(v) => b.push_all(&v.bytes, t.start as usize),
                     None => b.copy(raw, t.start as usize, t.end as usize),
                 }
                 last = t.text(raw).last().copied().unwrap_or(last);

@@ -83,16 +83,17 @@ pub(super) fn var_name(s: &[u8]) -> bool {
 }
 
 pub(super) fn str_tok(like: &Tok, end: u32, val: Vec<u8>) -> Tok {
-    Tok {
+    let mut t = Tok {
         kind: Kind::Str,
         gap: like.gap,
         exact: false,
         gap_at: like.gap_at,
         start: like.start,
         end,
-        base: like.start,
-        val: Some(Box::new(val)),
-    }
+        val: None,
+    };
+    t.set_val(val);
+    t
 }
 
 /// Whether an operator after a literal binds it tighter than `.` does (or makes it not a
@@ -283,13 +284,13 @@ impl Pass<'_> {
                     && self.out[n - 1].kind == Kind::Str
                     && var_name(self.out[n - 1].text(raw))
                 {
-                    let name = self.out.pop().and_then(|s| s.val).unwrap_or_default();
+                    let name = self.out.pop().map(|mut s| s.take_val()).unwrap_or_default();
                     self.out.pop();
                     let dollar = self.out.last_mut().expect("three tokens");
                     let mut v = vec![b'$'];
                     v.extend_from_slice(&name);
                     dollar.kind = Kind::Var;
-                    dollar.val = Some(Box::new(v));
+                    dollar.set_val(v);
                     dollar.end = t.end;
                     self.changed = true;
                 } else {
@@ -459,11 +460,12 @@ impl Pass<'_> {
             let op = &self.out[n - 2];
             if op.punct(raw, b".") && !binds_tighter_than_concat(raw, next) {
                 let right = self.out.pop().expect("three tokens");
-                let (end, right) = (right.end, right.val.unwrap_or_default());
+                let (end, right) = (right.end, right.val.unwrap_or_default().bytes);
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
                 left.val
                     .get_or_insert_with(Box::default)
+                    .bytes
                     .extend_from_slice(&right);
                 left.exact = false;
                 left.end = end;
@@ -471,13 +473,11 @@ impl Pass<'_> {
                 && xor_left(raw, n.checked_sub(4).map(|i| &self.out[i]))
                 && xor_right(raw, next)
             {
-                let right = self.out.pop().and_then(|t| t.val).unwrap_or_default();
+                let right = self.out.pop().map(|mut t| t.take_val()).unwrap_or_default();
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
-                let l = left.val.take().unwrap_or_default();
-                left.val = Some(Box::new(
-                    l.iter().zip(right.iter()).map(|(a, b)| a ^ b).collect(),
-                ));
+                let l = left.take_val();
+                left.set_val(l.iter().zip(right.iter()).map(|(a, b)| a ^ b).collect());
                 left.exact = false;
             } else {
                 return;

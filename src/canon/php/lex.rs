@@ -30,35 +30,53 @@ pub(super) enum Gap {
 pub(super) struct Tok {
     pub(super) kind: Kind,
     pub(super) gap: Gap,
-    /// `val[i]` came from `raw[base + i]`, so a decoded string keeps per-byte origins.
+    /// `val`'s byte `i` came from `raw[base + i]` (see [`Val`]), so a decoded string keeps
+    /// per-byte origins.
     pub(super) exact: bool,
     /// The raw offset of the gap (its first newline when it holds one).
     pub(super) gap_at: u32,
     pub(super) start: u32,
     pub(super) end: u32,
+    /// The token's text when it is not `raw[start..end]` (always set for strings). Boxed,
+    /// with the offset only exact tokens need, so that a token is 24 bytes: most tokens
+    /// have none, and a file of a million numbers and commas (a font table) holds two token
+    /// streams at once while folding (issue 18: 22 MB each at 32 bytes a token).
+    pub(super) val: Option<Box<Val>>,
+}
+
+/// A token's own text.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Val {
+    pub(super) bytes: Vec<u8>,
+    /// Where `bytes` starts in the raw text, when the token is `exact`.
     pub(super) base: u32,
-    /// The token's text when it is not `raw[start..end]` (always set for strings). Boxed so
-    /// that a token is 32 bytes, not 48: most tokens have none, and a file of a million
-    /// numbers and commas (a font table) holds two token streams at once while folding.
-    #[allow(
-        clippy::box_collection,
-        reason = "a thin pointer: 8 bytes in every token, not a Vec's 24"
-    )]
-    pub(super) val: Option<Box<Vec<u8>>>,
 }
 
 // A big file's tokens are the largest thing a scan holds (see `val`).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<Tok>() <= 32);
+const _: () = assert!(std::mem::size_of::<Tok>() <= 24);
 
 impl Tok {
     pub(super) fn text<'a>(&'a self, raw: &'a [u8]) -> &'a [u8] {
         match &self.val {
-            Some(v) => v.as_slice(),
+            Some(v) => v.bytes.as_slice(),
             None => raw
                 .get(self.start as usize..self.end as usize)
                 .unwrap_or(&[]),
         }
+    }
+
+    /// Gives the token its own text (the offset it keeps is for exact tokens only).
+    pub(super) fn set_val(&mut self, bytes: Vec<u8>) {
+        self.val = Some(Box::new(Val {
+            bytes,
+            base: self.start,
+        }));
+    }
+
+    /// The token's own text, moved out (empty when it had none).
+    pub(super) fn take_val(&mut self) -> Vec<u8> {
+        self.val.take().map(|v| v.bytes).unwrap_or_default()
     }
 
     pub(super) fn is(&self, raw: &[u8], kind: Kind, text: &[u8]) -> bool {
@@ -136,10 +154,10 @@ pub(super) fn lex_code(code: &[u8], origin: u32) -> Vec<Tok> {
     }
     for t in &mut lx.toks {
         if t.val.is_none() {
-            t.val = Some(Box::new(t.text(code).to_vec()));
+            t.set_val(t.text(code).to_vec());
         }
         t.exact = false;
-        (t.start, t.end, t.base, t.gap_at) = (origin, origin + 1, origin, origin);
+        (t.start, t.end, t.gap_at) = (origin, origin + 1, origin);
     }
     lx.toks
 }
@@ -161,8 +179,12 @@ impl Lexer<'_> {
             gap_at: self.gap_at as u32,
             start: start as u32,
             end: self.pos as u32,
-            base: base as u32,
-            val: val.map(Box::new),
+            val: val.map(|bytes| {
+                Box::new(Val {
+                    bytes,
+                    base: base as u32,
+                })
+            }),
         });
         self.gap = Gap::None;
     }

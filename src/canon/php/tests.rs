@@ -429,7 +429,7 @@ proptest! {
         let (want, end) = single_quoted_bytewise(&body);
         let toks = super::lex::lex(&src);
         let lit = toks.iter().find(|t| t.kind == super::Kind::Str).unwrap();
-        prop_assert_eq!(lit.val.as_deref().map(Vec::as_slice), Some(&want[..]));
+        prop_assert_eq!(lit.val.as_deref().map(|v| &v.bytes[..]), Some(&want[..]));
         prop_assert_eq!(lit.end as usize, (12 + end + 1).min(src.len()));
     }
 }
