@@ -7,25 +7,56 @@
 //! caches held some 75 MB at the end of a sweep of 1.2 GB of real code (about 450 regexes
 //! searched, none above 2.5 MB: the memory is spread thin, not in one regex). Owning the
 //! caches lets the scan see what they hold and give memory back: when one thread's caches
-//! together pass [`BUDGET`], the largest are dropped and start afresh at their next search.
+//! together pass [`BUDGET`], those searched longest ago are dropped and start afresh at
+//! their next search.
 //!
-//! The budget trades memory for warm-up. On that tree (`scan -j2`), 24 MiB a thread took
-//! about 25 MB off the peak for some 3% more CPU; 16 MiB took 45 MB for 9% more.
+//! The budget trades memory for warm-up, and the order of dropping decides the price.
+//! Instructions for a `-j1` sweep of that tree (valgrind, issue 18), against no budget:
+//!
+//! | budget | largest first | longest unused first |
+//! |---|---|---|
+//! | 24 MiB | +1.4% | +0.6% |
+//! | 16 MiB | +4.2% | +1.9% |
+//! | 12 MiB | | +3.5% |
+//!
+//! The largest caches are those of the regexes searched most, so dropping them first
+//! warms the busiest up again; a cache unused for long is most likely unused again.
 
 use regex_automata::meta::{Cache, Regex};
 
-use super::ids::{IdVec, PatternId};
+use super::ids::{Id, PatternId};
 
-/// Bytes one thread's regex caches may hold before the largest are dropped.
-pub(crate) const BUDGET: usize = 24 << 20;
+/// Bytes one thread's regex caches may hold before some are dropped.
+pub(crate) const BUDGET: usize = 16 << 20;
 
-/// Per regex pattern: its cache, created at its first search, and the bytes it held when
-/// last measured.
+/// Which of a pattern's regexes a cache serves: the regex verified in windows, or the part
+/// after its atom checked anchored at each hit (`Suffix`). Both kinds fill their caches
+/// over a sweep, so both count against the one budget (the suffixes alone held 14 MB, not
+/// counted, at the peak of a `-j1` sweep of the web root before they did).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    Whole = 0,
+    Suffix = 1,
+}
+
+/// Per regex pattern and [`Part`]: its cache, created at its first search, and the bytes
+/// it held when last measured.
 pub(crate) struct RegexCaches {
-    caches: IdVec<PatternId, Option<Box<Cache>>>,
-    held: IdVec<PatternId, usize>,
+    caches: Vec<Option<Box<Cache>>>,
+    held: Vec<usize>,
+    /// The slots searched since they were last measured, each once.
+    unsettled: Vec<usize>,
+    is_unsettled: Vec<bool>,
     total: usize,
     budget: usize,
+    /// Per slot: the [`RegexCaches::settle`] at which it was last measured, searched since
+    /// the one before.
+    used: Vec<u64>,
+    settles: u64,
+}
+
+fn slot(pattern: PatternId, part: Part) -> usize {
+    pattern.index() * 2 + part as usize
 }
 
 impl RegexCaches {
@@ -35,46 +66,62 @@ impl RegexCaches {
 
     fn with_budget(patterns: usize, budget: usize) -> RegexCaches {
         RegexCaches {
-            caches: IdVec::from((0..patterns).map(|_| None).collect::<Vec<_>>()),
-            held: IdVec::from(vec![0; patterns]),
+            caches: (0..patterns * 2).map(|_| None).collect(),
+            held: vec![0; patterns * 2],
+            unsettled: Vec::new(),
+            is_unsettled: vec![false; patterns * 2],
             total: 0,
             budget,
+            used: vec![0; patterns * 2],
+            settles: 0,
         }
     }
 
-    /// The cache for `pattern`, whose regex is `re`.
-    pub(crate) fn get(&mut self, pattern: PatternId, re: &Regex) -> &mut Cache {
-        self.caches[pattern].get_or_insert_with(|| Box::new(re.create_cache()))
+    /// The cache for `pattern`'s `part`, whose regex is `re`. What it grows to is measured
+    /// at the next [`RegexCaches::settle`].
+    pub(crate) fn get(&mut self, pattern: PatternId, part: Part, re: &Regex) -> &mut Cache {
+        let i = slot(pattern, part);
+        if !self.is_unsettled[i] {
+            self.is_unsettled[i] = true;
+            self.unsettled.push(i);
+        }
+        self.caches[i].get_or_insert_with(|| Box::new(re.create_cache()))
     }
 
-    /// Takes note of what `pattern`'s cache holds after its searches in one buffer, and
-    /// gives memory back when the caches together hold more than the budget.
-    pub(crate) fn settle(&mut self, pattern: PatternId) {
-        let now = self.caches[pattern]
-            .as_ref()
-            .map_or(0, |c| c.memory_usage());
-        self.total = self.total - self.held[pattern] + now;
-        self.held[pattern] = now;
+    /// Takes note of what the caches searched since the last call hold, and gives memory
+    /// back when the caches together hold more than the budget. Called between searches
+    /// (after each regex's windows, after a buffer's suffix checks), since measuring a
+    /// cache at every one of a million anchored checks would cost more than the checks.
+    pub(crate) fn settle(&mut self) {
+        self.settles += 1;
+        for i in std::mem::take(&mut self.unsettled) {
+            self.is_unsettled[i] = false;
+            self.used[i] = self.settles;
+            let now = self.caches[i].as_ref().map_or(0, |c| c.memory_usage());
+            self.total = self.total - self.held[i] + now;
+            self.held[i] = now;
+        }
         if self.total > self.budget {
             self.shed();
         }
     }
 
-    /// Drops the largest caches until the rest hold at most half the budget.
+    /// Drops the caches searched longest ago until the rest hold at most half the budget.
     fn shed(&mut self) {
-        let mut by_size: Vec<(usize, PatternId)> = self
+        let mut by_age: Vec<(u64, usize, usize)> = self
             .held
-            .iter_enumerated()
+            .iter()
+            .enumerate()
             .filter(|&(_, &b)| b > 0)
-            .map(|(p, &b)| (b, p))
+            .map(|(i, &b)| (self.used[i], b, i))
             .collect();
-        by_size.sort_unstable_by(|a, b| b.cmp(a));
-        for (bytes, p) in by_size {
+        by_age.sort_unstable();
+        for (_, bytes, i) in by_age {
             if self.total <= self.budget / 2 {
                 break;
             }
-            self.caches[p] = None;
-            self.held[p] = 0;
+            self.caches[i] = None;
+            self.held[i] = 0;
             self.total -= bytes;
         }
     }
@@ -82,38 +129,98 @@ impl RegexCaches {
 
 #[cfg(test)]
 mod tests {
-    use regex_automata::Input;
+    use regex_automata::{Anchored, Input};
 
     use super::*;
-    use crate::engine::ids::Id;
+
+    fn hay() -> Vec<u8> {
+        (0..20_000u32)
+            .flat_map(|i| format!("w{i}x{}Y ", i * 7).into_bytes())
+            .chain(*b"Qwerty12345zz ab")
+            .collect()
+    }
+
+    fn used(re: &Regex, input: &Input<'_>) -> usize {
+        let mut cache = re.create_cache();
+        re.search_with(&mut cache, input);
+        cache.memory_usage()
+    }
 
     #[test]
     fn past_the_budget_caches_go_and_searches_still_match() {
         let re = Regex::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
-        let hay: Vec<u8> = (0..20_000u32)
-            .flat_map(|i| format!("w{i}x{}Y ", i * 7).into_bytes())
-            .chain(*b"Qwerty12345zz ab")
-            .collect();
+        let hay = hay();
         let p = PatternId::from_index(1);
         let expect = re.find(&hay);
         assert!(expect.is_some());
-        let used = {
-            let mut cache = re.create_cache();
-            re.search_with(&mut cache, &Input::new(&hay));
-            cache.memory_usage()
-        };
+        let used = used(&re, &Input::new(&hay));
         // Within the budget the cache stays; past it, it goes and the next search starts
         // a new one that finds the same.
         for (budget, kept) in [(used, true), (used - 1, false)] {
             let mut c = RegexCaches::with_budget(2, budget);
             for round in 0..3 {
-                let got = re.search_with(c.get(p, &re), &Input::new(&hay));
+                let got = re.search_with(c.get(p, Part::Whole, &re), &Input::new(&hay));
                 assert_eq!(got, expect, "budget {budget}, round {round}");
-                c.settle(p);
-                assert_eq!(c.caches[p].is_some(), kept, "budget {budget}");
+                c.settle();
+                assert_eq!(
+                    c.caches[slot(p, Part::Whole)].is_some(),
+                    kept,
+                    "budget {budget}"
+                );
                 assert_eq!(c.total, if kept { used } else { 0 });
-                assert!(c.caches[PatternId::from_index(0)].is_none());
+                assert!(c.unsettled.is_empty());
+                let others = (0..4).filter(|&i| i != slot(p, Part::Whole));
+                assert!(others.map(|i| &c.caches[i]).all(Option::is_none));
             }
         }
+    }
+
+    #[test]
+    fn suffix_caches_count_against_the_same_budget() {
+        let whole = Regex::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
+        let suffix = Regex::new(r"[0-9]{1,20}zz").unwrap();
+        let hay = hay();
+        let at = hay.len() - 10;
+        let anchored = || Input::new(&hay).range(at..).anchored(Anchored::Yes);
+        let (w, s) = (used(&whole, &Input::new(&hay)), used(&suffix, &anchored()));
+        assert!(s < w / 4, "the suffix's cache ({s}) is the small one ({w})");
+        let p = PatternId::from_index(0);
+        // Each alone fits; together they pass the budget, and the one searched before goes.
+        let mut c = RegexCaches::with_budget(1, w + s - 1);
+        let found = whole.search_with(c.get(p, Part::Whole, &whole), &Input::new(&hay));
+        assert!(found.is_some());
+        c.settle();
+        assert_eq!(c.total, w);
+        let half = suffix.search_half_with(c.get(p, Part::Suffix, &suffix), &anchored());
+        assert!(half.is_some());
+        assert_eq!(c.unsettled.len(), 1);
+        c.settle();
+        assert!(c.caches[slot(p, Part::Whole)].is_none());
+        assert!(c.caches[slot(p, Part::Suffix)].is_some());
+        assert_eq!(c.total, s);
+        // The one dropped starts afresh and still finds the same.
+        assert_eq!(
+            whole.search_with(c.get(p, Part::Whole, &whole), &Input::new(&hay)),
+            found
+        );
+    }
+
+    #[test]
+    fn past_the_budget_the_caches_searched_longest_ago_go_first() {
+        let re = Regex::new("a").unwrap();
+        let mut c = RegexCaches::with_budget(2, 80);
+        // Slot by slot: bytes held and the settle that last measured it.
+        let slots = [(40, 1), (10, 2), (35, 3), (0, 0)];
+        for (i, &(bytes, when)) in slots.iter().enumerate() {
+            c.caches[i] = (bytes > 0).then(|| Box::new(re.create_cache()));
+            (c.held[i], c.used[i]) = (bytes, when);
+        }
+        c.total = 85;
+        c.shed();
+        // Down to half the budget: the oldest two go, though the newest is larger than
+        // the second oldest.
+        let kept: Vec<bool> = c.caches.iter().map(Option::is_some).collect();
+        assert_eq!(kept, [false, false, true, false]);
+        assert_eq!((c.total, &c.held[..]), (35, &[0, 0, 35, 0][..]));
     }
 }

@@ -168,21 +168,34 @@ pub(crate) struct Suffix {
 impl Suffix {
     fn build(hir: &Hir) -> Result<Regex, PatternError> {
         // Searched anchored only, at an atom hit's end: no literal prefilter could help.
-        build_bytes_regex(hir, WhichCaptures::None, false)
+        // Implicit captures, not none: with none, a meta regex's `search_half_with` (the
+        // check with this thread's cache) reports no match at all; only `is_match` works.
+        build_bytes_regex(hir, WhichCaptures::Implicit, false)
     }
 
     /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
-    pub(crate) fn holds_at(&self, buf: &[u8], (start, end): (usize, usize)) -> bool {
+    /// `pattern` names the regex in this thread's `caches`.
+    pub(crate) fn holds_at(
+        &self,
+        pattern: PatternId,
+        caches: &mut caches::RegexCaches,
+        buf: &[u8],
+        (start, end): (usize, usize),
+    ) -> bool {
         let at = if self.from_start { start } else { end };
         let re = self.regex.get_or_init(|| {
             Suffix::build(&self.hir)
                 .expect("bundled regexes are compiled by the test suite; others when they load")
         });
-        re.is_match(
-            regex_automata::Input::new(buf)
+        // `is_match` with this thread's cache: half a search, stopped at the first match.
+        re.search_half_with(
+            caches.get(pattern, caches::Part::Suffix, re),
+            &regex_automata::Input::new(buf)
                 .range(at..)
-                .anchored(regex_automata::Anchored::Yes),
+                .anchored(regex_automata::Anchored::Yes)
+                .earliest(true),
         )
+        .is_some()
     }
 }
 

@@ -7,7 +7,7 @@ use regex_automata::{Anchored, Input};
 
 use super::atoms::Landmark;
 use super::automaton::AtomSet;
-use super::caches::RegexCaches;
+use super::caches::{Part, RegexCaches};
 use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
@@ -278,9 +278,14 @@ impl Engine {
                     // Past those, a hit the rest of the regex cannot follow is dropped here
                     // (it would hold no match), since merged windows no longer say where
                     // hits were.
-                    if suffix
-                        .is_some_and(|x| !may_follow(x, &mut s.check_budget, buf, (start, end)))
-                    {
+                    if suffix.is_some_and(|x| {
+                        !may_follow(
+                            (x, pi),
+                            (&mut s.check_budget, &mut s.caches),
+                            buf,
+                            (start, end),
+                        )
+                    }) {
                         continue;
                     }
                     if w.is_empty() {
@@ -310,6 +315,7 @@ impl Engine {
             }
         }
         s.hits = hits;
+        s.caches.settle();
     }
 
     pub(crate) fn verify_regexes(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
@@ -382,8 +388,15 @@ impl Engine {
                         let mut k = 0;
                         hits.retain(|&hit| {
                             k += 1;
-                            k > unchecked || may_follow(suffix, &mut s.check_budget, buf, hit)
+                            k > unchecked
+                                || may_follow(
+                                    (suffix, pi),
+                                    (&mut s.check_budget, &mut s.caches),
+                                    buf,
+                                    hit,
+                                )
                         });
+                        s.caches.settle();
                         !hits.is_empty()
                     }
                     _ => true,
@@ -421,7 +434,10 @@ impl Engine {
                         None => (to, to),
                     };
                     let input = Input::new(buf).range(at..search_end);
-                    match re.regex().search_with(s.caches.get(pi, re.regex()), &input) {
+                    match re
+                        .regex()
+                        .search_with(s.caches.get(pi, Part::Whole, re.regex()), &input)
+                    {
                         Some(m) if m.start() < step_end => {
                             if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
                                 record(
@@ -443,7 +459,7 @@ impl Engine {
                     }
                 }
             }
-            s.caches.settle(pi);
+            s.caches.settle();
             s.windows[pi] = emptied(hits);
         }
         todo.clear();
@@ -608,11 +624,16 @@ fn add_window(
 
 /// Whether the rest of a regex may follow its atom hit `hit`: checked while `budget` (what
 /// the checks of a buffer may still read) lasts, taken as yes past it.
-fn may_follow(suffix: &Suffix, budget: &mut usize, buf: &[u8], hit: (usize, usize)) -> bool {
+fn may_follow(
+    (suffix, pattern): (&Suffix, PatternId),
+    (budget, caches): (&mut usize, &mut RegexCaches),
+    buf: &[u8],
+    hit: (usize, usize),
+) -> bool {
     match budget.checked_sub(suffix.reads) {
         Some(left) => {
             *budget = left;
-            suffix.holds_at(buf, hit)
+            suffix.holds_at(pattern, caches, buf, hit)
         }
         None => true,
     }
