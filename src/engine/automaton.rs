@@ -144,22 +144,29 @@ impl AtomSetBuilder {
             .map(drop)
     }
 
-    /// The set of the listeners whose pattern `keep` accepts, for whole files; atoms
-    /// nobody is left to listen to are not searched for. Subsets that keep the same atoms
+    /// The set of the listeners whose pattern `keep` accepts, for whole files, searching
+    /// for the atoms of the patterns `cover` accepts (a superset of `keep`'s, so that groups
+    /// alike can share one automaton; atoms only `cover` wants have no listeners here).
+    /// Atoms nobody covers are not searched for. Subsets that search for the same atoms
     /// share one automaton through `shared` (see [`SharedAutomata`]).
     pub(crate) fn build_subset(
         &self,
         keep: impl Fn(PatternId) -> bool,
+        cover: impl Fn(PatternId) -> bool,
         shared: &SharedAutomata,
     ) -> Result<AtomSet, aho_corasick::BuildError> {
         let mut kept_atoms = Vec::new();
         let mut listeners = Vec::new();
         for (id, all) in self.listeners.iter().enumerate() {
-            let kept: Vec<Listener> = all.iter().filter(|l| keep(l.pattern)).cloned().collect();
-            if !kept.is_empty() {
+            if all.iter().any(|l| cover(l.pattern)) {
                 kept_atoms.push(id);
-                listeners.push(kept);
+                listeners.push(all.iter().filter(|l| keep(l.pattern)).cloned().collect());
             }
+        }
+        if listeners.iter().all(Vec::is_empty) {
+            // Nothing to hear: no automaton to run, whatever the cluster searches for.
+            kept_atoms.clear();
+            listeners.clear();
         }
         let unfiltered = self
             .unfiltered
@@ -374,9 +381,15 @@ mod tests {
         let shared = SharedAutomata::default();
         let p = PatternId::from_index;
         // Both keep `eval` and `assert`, through different patterns.
-        let first = b.build_subset(|pi| pi != p(2), &shared).unwrap();
-        let second = b.build_subset(|pi| pi == p(1), &shared).unwrap();
-        let other = b.build_subset(|pi| pi == p(2), &shared).unwrap();
+        let first = b
+            .build_subset(|pi| pi != p(2), |pi| pi != p(2), &shared)
+            .unwrap();
+        let second = b
+            .build_subset(|pi| pi == p(1), |pi| pi == p(1), &shared)
+            .unwrap();
+        let other = b
+            .build_subset(|pi| pi == p(2), |pi| pi == p(2), &shared)
+            .unwrap();
         let (a, c, o) = (
             first.automaton.as_ref().unwrap(),
             second.automaton.as_ref().unwrap(),
@@ -391,8 +404,31 @@ mod tests {
         );
         assert_eq!(found(&second, hay), vec![(2, vec![p(1)]), (7, vec![p(1)])]);
         assert_eq!(found(&other, hay), vec![(14, vec![p(2)])]);
-        let none = b.build_subset(|_| false, &shared).unwrap();
+        let none = b.build_subset(|_| false, |_| false, &shared).unwrap();
         assert!(none.automaton.is_none());
         assert!(found(&none, hay).is_empty());
+    }
+
+    #[test]
+    fn a_set_covering_more_than_it_keeps_shares_the_wider_automaton_and_hears_only_its_own() {
+        let b = builder();
+        let shared = SharedAutomata::default();
+        let p = PatternId::from_index;
+        let all = b.build_subset(|_| true, |_| true, &shared).unwrap();
+        let narrow = b.build_subset(|pi| pi == p(2), |_| true, &shared).unwrap();
+        assert!(Arc::ptr_eq(
+            all.automaton.as_ref().unwrap(),
+            narrow.automaton.as_ref().unwrap()
+        ));
+        let hay = b"x eval(assert(system()))";
+        // The atoms it does not keep are still found, with nobody listening.
+        assert_eq!(
+            found(&narrow, hay),
+            vec![(2, vec![]), (7, vec![]), (14, vec![p(2)])]
+        );
+        // Covering atoms it keeps none of, a set searches for nothing.
+        let deaf = b.build_subset(|_| false, |_| true, &shared).unwrap();
+        assert!(deaf.automaton.is_none());
+        assert!(found(&deaf, hay).is_empty());
     }
 }
