@@ -94,13 +94,16 @@ impl RegexCaches {
     /// cache at every one of a million anchored checks would cost more than the checks.
     pub(crate) fn settle(&mut self) {
         self.settles += 1;
-        for i in std::mem::take(&mut self.unsettled) {
+        let when = self.settles;
+        // The list keeps its allocation: this runs after every log record's atom search too.
+        for &i in &self.unsettled {
             self.is_unsettled[i] = false;
-            self.used[i] = self.settles;
+            self.used[i] = when;
             let now = self.caches[i].as_ref().map_or(0, |c| c.memory_usage());
             self.total = self.total - self.held[i] + now;
             self.held[i] = now;
         }
+        self.unsettled.clear();
         if self.total > self.budget {
             self.shed();
         }
