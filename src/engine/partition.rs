@@ -8,8 +8,8 @@
 //! time a file with that extension is scanned, so start-up builds none and a sweep builds
 //! only those its files need.
 //!
-//! Groups whose rules are nearly the same (the php extensions, the ASP.NET page kinds, the
-//! JSP ones) search with one automaton over the atoms of all their rules, each group
+//! Groups whose rules are nearly the same (the php extensions, the ASP.NET page kinds, jsp
+//! and jspf) search with one automaton over the atoms of all their rules, each group
 //! listening only to its own. A full DFA over a few hundred atoms is 1 to 2 MB, and a web
 //! root of real code built 19 of them, 20 MB of a sweep's peak, most nearly alike; a few
 //! atoms more cost a few hits more, which the group's listeners drop.
