@@ -46,11 +46,10 @@ pub(crate) struct RegexCaches {
     held: Vec<usize>,
     /// The slots searched since they were last measured, each once.
     unsettled: Vec<usize>,
-    is_unsettled: Vec<bool>,
     total: usize,
     budget: usize,
-    /// Per slot: the [`RegexCaches::settle`] at which it was last measured, searched since
-    /// the one before.
+    /// Per slot: the [`RegexCaches::settle`] that measures it after its last search (the
+    /// next one while it is in `unsettled`): its age, and whether it is listed already.
     used: Vec<u64>,
     settles: u64,
 }
@@ -69,7 +68,6 @@ impl RegexCaches {
             caches: (0..patterns * 2).map(|_| None).collect(),
             held: vec![0; patterns * 2],
             unsettled: Vec::new(),
-            is_unsettled: vec![false; patterns * 2],
             total: 0,
             budget,
             used: vec![0; patterns * 2],
@@ -81,8 +79,8 @@ impl RegexCaches {
     /// at the next [`RegexCaches::settle`].
     pub(crate) fn get(&mut self, pattern: PatternId, part: Part, re: &Regex) -> &mut Cache {
         let i = slot(pattern, part);
-        if !self.is_unsettled[i] {
-            self.is_unsettled[i] = true;
+        if self.used[i] != self.settles + 1 {
+            self.used[i] = self.settles + 1;
             self.unsettled.push(i);
         }
         self.caches[i].get_or_insert_with(|| Box::new(re.create_cache()))
@@ -94,11 +92,8 @@ impl RegexCaches {
     /// cache at every one of a million anchored checks would cost more than the checks.
     pub(crate) fn settle(&mut self) {
         self.settles += 1;
-        let when = self.settles;
         // The list keeps its allocation: this runs after every log record's atom search too.
         for &i in &self.unsettled {
-            self.is_unsettled[i] = false;
-            self.used[i] = when;
             let now = self.caches[i].as_ref().map_or(0, |c| c.memory_usage());
             self.total = self.total - self.held[i] + now;
             self.held[i] = now;

@@ -150,10 +150,8 @@ fn substitute(
     let mut changed = false;
     let (mut w, mut i) = (0, 0);
     while i < toks.len() {
-        let step = next_step(raw, toks, (w, i), values, budget);
-        let t = &mut toks[i];
-        let (new, used) = match step {
-            Step::Keep => (take(t), 1),
+        let (new, used) = match next_step(raw, toks, (w, i), values, budget) {
+            Step::Keep => (take(&mut toks[i]), 1),
             Step::Named(name) => {
                 let end = toks[i + 1].end;
                 let mut var = take(&mut toks[i]);
@@ -163,12 +161,12 @@ fn substitute(
                 (var, 2)
             }
             Step::Called(v) => {
-                let mut new = take(t);
+                let mut new = take(&mut toks[i]);
                 new.kind = Kind::Ident;
                 new.set_val(v);
                 (new, 1)
             }
-            Step::Literal(v) => (str_tok(t, t.end, v), 1),
+            Step::Literal(v) => (str_tok(&toks[i], toks[i].end, v), 1),
         };
         changed |= used == 2 || new.kind != toks[i].kind;
         toks[w] = new;
