@@ -7,6 +7,7 @@
 mod eval;
 mod fold;
 mod lex;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod vars;

@@ -3,6 +3,7 @@
 //! a stack of open brackets (reductions happen at the tail, as in a shift-reduce parser), so a
 //! round is linear and deep nesting costs no recursion.
 use super::lex::{self, Gap, Kind, Tok};
+use super::stream::Stream;
 use super::{eval, vars};
 
 /// Each round resolves one more level (a variable built from variables, code `eval`ed from
@@ -176,7 +177,8 @@ fn xor_right(raw: &[u8], t: Option<&Tok>) -> bool {
 
 struct Pass<'a> {
     raw: &'a [u8],
-    out: Vec<Tok>,
+    /// The output so far, and the input left (see [`Stream`]).
+    out: Stream,
     /// Offsets in `out` of the `(` and `[` not closed yet.
     opens: Vec<usize>,
     budget: &'a mut usize,
@@ -186,55 +188,16 @@ struct Pass<'a> {
 fn pass(raw: &[u8], toks: Vec<Tok>, budget: &mut usize) -> (Vec<Tok>, bool) {
     let mut p = Pass {
         raw,
-        out: Vec::with_capacity(toks.len()),
+        out: Stream::new(toks),
         opens: Vec::new(),
         budget,
         changed: false,
     };
-    let mut input = Consumed::new(toks);
-    while let Some(t) = input.next() {
-        p.push(t, input.peek());
+    while let Some(t) = p.out.next() {
+        let next = p.out.peek();
+        p.push(t, next.as_ref());
     }
-    (p.out, p.changed)
-}
-
-/// Token vectors smaller than this are consumed without giving memory back (as before).
-const GIVE_BACK_MIN: usize = 1 << 16;
-
-/// A pass's input, yielded in order while its memory is given back as it goes: a pass over
-/// a file of a million tokens would otherwise hold all of its input and all of its output
-/// at once, twice what either needs (issue 18: 1.5 MB font tables took 70 MB each).
-struct Consumed {
-    /// The tokens not yet yielded, last first, so that yielding one is a `pop`.
-    rev: Vec<Tok>,
-}
-
-impl Consumed {
-    fn new(mut toks: Vec<Tok>) -> Consumed {
-        toks.reverse();
-        Consumed { rev: toks }
-    }
-
-    fn next(&mut self) -> Option<Tok> {
-        let t = self.rev.pop()?;
-        // Shrinking when a quarter is consumed keeps input and output together within 1.25
-        // times the stream; the allocator shrinks a block in place, so this copies nothing
-        // where it can (and at worst copies the input about four times over).
-        let cap = self.rev.capacity();
-        if cap >= GIVE_BACK_MIN && self.rev.len() <= cap - cap / 4 {
-            self.rev.shrink_to_fit();
-        }
-        Some(t)
-    }
-
-    fn peek(&self) -> Option<&Tok> {
-        self.rev.last()
-    }
-
-    #[cfg(test)]
-    fn capacity(&self) -> usize {
-        self.rev.capacity()
-    }
+    (p.out.finish(), p.changed)
 }
 
 impl Pass<'_> {
@@ -415,7 +378,9 @@ impl Pass<'_> {
         }
         let close = self.out.pop().expect("a group");
         self.out.pop();
-        self.out.extend(inner);
+        for t in inner {
+            self.out.push(t);
+        }
         self.out.push(close);
         self.changed = true;
         true
@@ -488,41 +453,50 @@ impl Pass<'_> {
 }
 
 #[cfg(test)]
-mod consumed_tests {
+mod in_place_tests {
     use super::*;
 
-    /// The memory fix of issue 18: a pass over a big stream gives its input back while it
-    /// builds its output, and still sees every token in order.
+    /// Tokens vectors this big are what issue 18 measured: a pass must not hold a second one.
+    const BIG: usize = 1 << 16;
+
+    /// The memory fix of issue 18: a pass writes its output over its spent input, so a big
+    /// stream is folded in the buffer the lexer made.
     #[test]
-    fn a_big_input_is_yielded_in_order_and_given_back_as_it_goes() {
-        let raw = format!("<?php $t=array({});", "7,".repeat(3 * GIVE_BACK_MIN));
+    fn a_pass_over_a_big_stream_folds_in_its_own_buffer() {
+        let raw = format!("<?php $t=array({}); echo 'a' . 'b';", "7,".repeat(3 * BIG));
         let toks = lex::lex(raw.as_bytes());
         let n = toks.len();
-        assert!(n > 6 * GIVE_BACK_MIN);
-        let starts: Vec<u32> = toks.iter().map(|t| t.start).collect();
-        let mut input = Consumed::new(toks);
-        let mut seen = Vec::with_capacity(n);
-        let mut most_held = 0;
-        while let Some(t) = input.next() {
-            assert_eq!(
-                input.peek().map(|p| p.start),
-                starts.get(seen.len() + 1).copied()
-            );
-            seen.push(t.start);
-            // What is held of the input, beyond what is left of it, stays within a quarter.
-            most_held = most_held.max(input.capacity() - (n - seen.len()));
-        }
-        assert_eq!(seen, starts);
-        assert!(most_held <= n / 4 + 1, "held {most_held} of {n}");
-        assert!(input.capacity() < GIVE_BACK_MIN);
+        let at = toks.as_ptr();
+        let mut budget = usize::MAX;
+        let (out, changed) = pass(raw.as_bytes(), toks, &mut budget);
+        assert!(changed, "'a' . 'b' is joined");
+        assert_eq!(out.as_ptr(), at, "the output is where the input was");
+        assert_eq!(out.len(), n - 2);
+        assert!(out.windows(2).all(|w| w[0].start < w[1].start));
+    }
+
+    /// Inlined code is longer than what it replaces: the output overtakes the spent input
+    /// and the rest of the input must move, not be overwritten.
+    #[test]
+    fn inlined_code_longer_than_the_spent_input_keeps_what_follows() {
+        let code = "$x = 1; ".repeat(500);
+        let raw = format!("<?php eval('{code}'); {} echo 'end';", "f(2);".repeat(BIG));
+        let (out, folded) = fold(raw.as_bytes(), lex::lex(raw.as_bytes()), usize::MAX);
+        assert!(folded);
+        let b = raw.as_bytes();
+        let count = |kind, text: &[u8]| out.iter().filter(|t| t.is(b, kind, text)).count();
+        assert_eq!(count(Kind::Var, b"$x"), 500);
+        assert_eq!(count(Kind::Ident, b"f"), BIG);
+        assert_eq!(out.last().map(|t| t.text(b)), Some(&b";"[..]));
+        assert!(
+            out.iter()
+                .any(|t| t.kind == Kind::Str && t.text(b) == b"end")
+        );
     }
 
     #[test]
     fn folding_a_big_file_gives_the_same_tokens_as_before() {
-        let raw = format!(
-            "<?php $a = 'x' . 'y'; {} echo $a;",
-            "f(1,2);".repeat(GIVE_BACK_MIN)
-        );
+        let raw = format!("<?php $a = 'x' . 'y'; {} echo $a;", "f(1,2);".repeat(BIG));
         let lexed = lex::lex(raw.as_bytes());
         let n = lexed.len();
         let (toks, folded) = fold(raw.as_bytes(), lexed, usize::MAX);
@@ -534,7 +508,7 @@ mod consumed_tests {
         let calls = toks
             .iter()
             .filter(|t| t.is(raw.as_bytes(), Kind::Ident, b"f"));
-        assert_eq!(calls.count(), GIVE_BACK_MIN);
+        assert_eq!(calls.count(), BIG);
         assert!(toks.len() >= n - 2);
         assert!(toks.windows(2).all(|w| w[0].start <= w[1].start));
     }
