@@ -194,18 +194,17 @@ fn pass(raw: &[u8], toks: Vec<Tok>, budget: &mut usize) -> (Vec<Tok>, bool) {
         changed: false,
     };
     while let Some(t) = p.out.next() {
-        let next = p.out.peek();
-        p.push(t, next.as_ref());
+        p.push(t);
     }
     (p.out.finish(), p.changed)
 }
 
 impl Pass<'_> {
-    fn push(&mut self, t: Tok, next: Option<&Tok>) {
+    fn push(&mut self, t: Tok) {
         let raw = self.raw;
         if t.kind != Kind::Punct {
             self.out.push(t);
-            self.reduce_tail(next);
+            self.reduce_tail();
             return;
         }
         match t.text(raw) {
@@ -230,9 +229,9 @@ impl Pass<'_> {
                 match open {
                     Some(o) if self.out[o].punct(raw, want) => {
                         if want == b"(" {
-                            self.group(o, next);
+                            self.group(o);
                         } else if o > 0 {
-                            self.index(o - 1, next);
+                            self.index(o - 1);
                         }
                     }
                     _ => self.opens.clear(),
@@ -259,9 +258,9 @@ impl Pass<'_> {
                 } else {
                     self.out.push(t);
                     if n >= 3 && self.out[n - 2].punct(raw, b"{") {
-                        self.index(n - 3, next);
+                        self.index(n - 3);
                     } else if n >= 4 && self.out[n - 3].punct(raw, b"{") {
-                        self.index(n - 4, next);
+                        self.index(n - 4);
                     }
                 }
             }
@@ -271,7 +270,7 @@ impl Pass<'_> {
 
     /// `out[o]` is a `(` just closed: a call on literals evaluated, or grouping parentheses
     /// around one literal dropped.
-    fn group(&mut self, o: usize, next: Option<&Tok>) {
+    fn group(&mut self, o: usize) {
         let raw = self.raw;
         let n = self.out.len();
         let method = o.checked_sub(2).map(|i| &self.out[i]).is_some_and(|p| {
@@ -293,7 +292,7 @@ impl Pass<'_> {
                 self.out.truncate(o - 1);
                 self.out.push(s);
                 self.changed = true;
-                self.reduce_tail(next);
+                self.reduce_tail();
                 return;
             }
             if let Some(v) = eval::call_num(raw, c.text(raw), &self.out[o + 1..n - 1]) {
@@ -338,7 +337,7 @@ impl Pass<'_> {
             self.out.truncate(o);
             self.out.push(inner);
             self.changed = true;
-            self.reduce_tail(next);
+            self.reduce_tail();
         }
     }
 
@@ -387,7 +386,7 @@ impl Pass<'_> {
     }
 
     /// `out[s..]` is `'abc'[N]` or `'abc'{N}`: the one character, as php 7.1+ reads it.
-    fn index(&mut self, s: usize, next: Option<&Tok>) {
+    fn index(&mut self, s: usize) {
         let raw = self.raw;
         let n = self.out.len();
         let neg = n == s + 5 && self.out[s + 2].punct(raw, b"-");
@@ -410,12 +409,12 @@ impl Pass<'_> {
         self.out.truncate(s);
         self.out.push(t);
         self.changed = true;
-        self.reduce_tail(next);
+        self.reduce_tail();
     }
 
     /// Joins `'a' . 'b'` and evaluates `'a' ^ 'b'` at the end of the output, as long as the
     /// token after them does not bind the last literal tighter.
-    fn reduce_tail(&mut self, next: Option<&Tok>) {
+    fn reduce_tail(&mut self) {
         let raw = self.raw;
         loop {
             let n = self.out.len();
@@ -423,7 +422,7 @@ impl Pass<'_> {
                 return;
             }
             let op = &self.out[n - 2];
-            if op.punct(raw, b".") && !binds_tighter_than_concat(raw, next) {
+            if op.punct(raw, b".") && !binds_tighter_than_concat(raw, self.out.upcoming()) {
                 let right = self.out.pop().expect("three tokens");
                 let (end, right) = (right.end, right.val.unwrap_or_default().bytes);
                 self.out.pop();
@@ -436,7 +435,7 @@ impl Pass<'_> {
                 left.end = end;
             } else if op.punct(raw, b"^")
                 && xor_left(raw, n.checked_sub(4).map(|i| &self.out[i]))
-                && xor_right(raw, next)
+                && xor_right(raw, self.out.upcoming())
             {
                 let right = self.out.pop().map(|mut t| t.take_val()).unwrap_or_default();
                 self.out.pop();
