@@ -455,7 +455,7 @@ impl Pass<'_> {
 mod in_place_tests {
     use super::*;
 
-    /// Tokens vectors this big are what issue 18 measured: a pass must not hold a second one.
+    /// Token vectors this big are what issue 18 measured: a pass must not hold a second one.
     const BIG: usize = 1 << 16;
 
     /// The memory fix of issue 18: a pass writes its output over its spent input, so a big
