@@ -22,6 +22,7 @@
 //! The largest caches are those of the regexes searched most, so dropping them first
 //! warms the busiest up again; a cache unused for long is most likely unused again.
 
+use regex_automata::hybrid;
 use regex_automata::meta::{Cache, Regex};
 
 use super::ids::{Id, PatternId};
@@ -29,12 +30,13 @@ use super::ids::{Id, PatternId};
 /// Bytes one thread's regex caches may hold before some are dropped.
 pub(crate) const BUDGET: usize = 16 << 20;
 
-/// Which of a pattern's regexes a cache serves: the regex verified in windows, or the part
-/// after its atom checked anchored at each hit (`Suffix`). Both kinds fill their caches
-/// over a sweep, so both count against the one budget (the suffixes alone held 14 MB, not
-/// counted, at the peak of a `-j1` sweep of the web root before they did).
+/// Which of a pattern's automata a cache serves: the regex verified in windows, or the
+/// part after its atom checked anchored at each hit (`Suffix`, a lazy DFA of its own).
+/// Both kinds fill their caches over a sweep, so both count against the one budget (the
+/// suffixes alone held 14 MB, not counted, at the peak of a `-j1` sweep of the web root
+/// before they did).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Part {
+enum Part {
     Whole = 0,
     Suffix = 1,
 }
@@ -42,7 +44,11 @@ pub(crate) enum Part {
 /// Per regex pattern and [`Part`]: its cache, created at its first search, and the bytes
 /// it held when last measured.
 pub(crate) struct RegexCaches {
-    caches: Vec<Option<Box<Cache>>>,
+    /// Per pattern.
+    whole: Vec<Option<Box<Cache>>>,
+    /// Per pattern.
+    suffix: Vec<Option<Box<hybrid::dfa::Cache>>>,
+    /// This and the rest per slot ([`slot`]).
     held: Vec<usize>,
     /// The slots searched since they were last measured, each once.
     unsettled: Vec<usize>,
@@ -65,7 +71,8 @@ impl RegexCaches {
 
     fn with_budget(patterns: usize, budget: usize) -> RegexCaches {
         RegexCaches {
-            caches: (0..patterns * 2).map(|_| None).collect(),
+            whole: (0..patterns).map(|_| None).collect(),
+            suffix: (0..patterns).map(|_| None).collect(),
             held: vec![0; patterns * 2],
             unsettled: Vec::new(),
             total: 0,
@@ -75,15 +82,44 @@ impl RegexCaches {
         }
     }
 
-    /// The cache for `pattern`'s `part`, whose regex is `re`. What it grows to is measured
-    /// at the next [`RegexCaches::settle`].
-    pub(crate) fn get(&mut self, pattern: PatternId, part: Part, re: &Regex) -> &mut Cache {
-        let i = slot(pattern, part);
+    /// The cache for `pattern`'s regex `re`. What it grows to is measured at the next
+    /// [`RegexCaches::settle`].
+    pub(crate) fn whole(&mut self, pattern: PatternId, re: &Regex) -> &mut Cache {
+        self.touch(slot(pattern, Part::Whole));
+        self.whole[pattern.index()].get_or_insert_with(|| Box::new(re.create_cache()))
+    }
+
+    /// The cache for `pattern`'s suffix DFA `dfa`; measured as [`RegexCaches::whole`]'s.
+    pub(crate) fn suffix(
+        &mut self,
+        pattern: PatternId,
+        dfa: &hybrid::dfa::DFA,
+    ) -> &mut hybrid::dfa::Cache {
+        self.touch(slot(pattern, Part::Suffix));
+        self.suffix[pattern.index()].get_or_insert_with(|| Box::new(dfa.create_cache()))
+    }
+
+    fn touch(&mut self, i: usize) {
         if self.used[i] != self.settles + 1 {
             self.used[i] = self.settles + 1;
             self.unsettled.push(i);
         }
-        self.caches[i].get_or_insert_with(|| Box::new(re.create_cache()))
+    }
+
+    fn memory_usage(&self, i: usize) -> usize {
+        if i % 2 == Part::Whole as usize {
+            self.whole[i / 2].as_ref().map_or(0, |c| c.memory_usage())
+        } else {
+            self.suffix[i / 2].as_ref().map_or(0, |c| c.memory_usage())
+        }
+    }
+
+    fn drop_cache(&mut self, i: usize) {
+        if i % 2 == Part::Whole as usize {
+            self.whole[i / 2] = None;
+        } else {
+            self.suffix[i / 2] = None;
+        }
     }
 
     /// Takes note of what the caches searched since the last call hold, and gives memory
@@ -94,7 +130,7 @@ impl RegexCaches {
         self.settles += 1;
         // The list keeps its allocation: this runs after every log record's atom search too.
         for &i in &self.unsettled {
-            let now = self.caches[i].as_ref().map_or(0, |c| c.memory_usage());
+            let now = self.memory_usage(i);
             self.total = self.total - self.held[i] + now;
             self.held[i] = now;
         }
@@ -118,7 +154,7 @@ impl RegexCaches {
             if self.total <= self.budget / 2 {
                 break;
             }
-            self.caches[i] = None;
+            self.drop_cache(i);
             self.held[i] = 0;
             self.total -= bytes;
         }
@@ -157,18 +193,14 @@ mod tests {
         for (budget, kept) in [(used, true), (used - 1, false)] {
             let mut c = RegexCaches::with_budget(2, budget);
             for round in 0..3 {
-                let got = re.search_with(c.get(p, Part::Whole, &re), &Input::new(&hay));
+                let got = re.search_with(c.whole(p, &re), &Input::new(&hay));
                 assert_eq!(got, expect, "budget {budget}, round {round}");
                 c.settle();
-                assert_eq!(
-                    c.caches[slot(p, Part::Whole)].is_some(),
-                    kept,
-                    "budget {budget}"
-                );
+                assert_eq!(c.whole[p.index()].is_some(), kept, "budget {budget}");
                 assert_eq!(c.total, if kept { used } else { 0 });
                 assert!(c.unsettled.is_empty());
-                let others = (0..4).filter(|&i| i != slot(p, Part::Whole));
-                assert!(others.map(|i| &c.caches[i]).all(Option::is_none));
+                assert!(c.whole[0].is_none());
+                assert!(c.suffix.iter().all(Option::is_none));
             }
         }
     }
@@ -176,29 +208,34 @@ mod tests {
     #[test]
     fn suffix_caches_count_against_the_same_budget() {
         let whole = Regex::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
-        let suffix = Regex::new(r"[0-9]{1,20}zz").unwrap();
+        let suffix = hybrid::dfa::DFA::new(r"[0-9]{1,20}zz").unwrap();
         let hay = hay();
         let at = hay.len() - 10;
         let anchored = || Input::new(&hay).range(at..).anchored(Anchored::Yes);
-        let (w, s) = (used(&whole, &Input::new(&hay)), used(&suffix, &anchored()));
+        let w = used(&whole, &Input::new(&hay));
+        let s = {
+            let mut cache = suffix.create_cache();
+            suffix.try_search_fwd(&mut cache, &anchored()).unwrap();
+            cache.memory_usage()
+        };
         assert!(s < w / 4, "the suffix's cache ({s}) is the small one ({w})");
         let p = PatternId::from_index(0);
         // Each alone fits; together they pass the budget, and the one searched before goes.
         let mut c = RegexCaches::with_budget(1, w + s - 1);
-        let found = whole.search_with(c.get(p, Part::Whole, &whole), &Input::new(&hay));
+        let found = whole.search_with(c.whole(p, &whole), &Input::new(&hay));
         assert!(found.is_some());
         c.settle();
         assert_eq!(c.total, w);
-        let half = suffix.search_half_with(c.get(p, Part::Suffix, &suffix), &anchored());
-        assert!(half.is_some());
+        let half = suffix.try_search_fwd(c.suffix(p, &suffix), &anchored());
+        assert!(half.unwrap().is_some());
         assert_eq!(c.unsettled.len(), 1);
         c.settle();
-        assert!(c.caches[slot(p, Part::Whole)].is_none());
-        assert!(c.caches[slot(p, Part::Suffix)].is_some());
+        assert!(c.whole[0].is_none());
+        assert!(c.suffix[0].is_some());
         assert_eq!(c.total, s);
         // The one dropped starts afresh and still finds the same.
         assert_eq!(
-            whole.search_with(c.get(p, Part::Whole, &whole), &Input::new(&hay)),
+            whole.search_with(c.whole(p, &whole), &Input::new(&hay)),
             found
         );
     }
@@ -209,16 +246,22 @@ mod tests {
         let mut c = RegexCaches::with_budget(2, 80);
         // Slot by slot: bytes held and the settle that last measured it.
         let slots = [(40, 1), (10, 2), (35, 3), (0, 0)];
+        let dfa = hybrid::dfa::DFA::new("a").unwrap();
         for (i, &(bytes, when)) in slots.iter().enumerate() {
-            c.caches[i] = (bytes > 0).then(|| Box::new(re.create_cache()));
+            if bytes > 0 && i % 2 == 0 {
+                c.whole[i / 2] = Some(Box::new(re.create_cache()));
+            } else if bytes > 0 {
+                c.suffix[i / 2] = Some(Box::new(dfa.create_cache()));
+            }
             (c.held[i], c.used[i]) = (bytes, when);
         }
         c.total = 85;
         c.shed();
         // Down to half the budget: the oldest two go, though the newest is larger than
         // the second oldest.
-        let kept: Vec<bool> = c.caches.iter().map(Option::is_some).collect();
-        assert_eq!(kept, [false, false, true, false]);
+        let kept = [&c.whole[0], &c.whole[1]].map(Option::is_some);
+        assert_eq!(kept, [false, true]);
+        assert!(c.suffix.iter().all(Option::is_none));
         assert_eq!((c.total, &c.held[..]), (35, &[0, 0, 35, 0][..]));
     }
 }

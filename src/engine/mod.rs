@@ -20,8 +20,9 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use globset::GlobSet;
+use regex_automata::hybrid;
 use regex_automata::meta::Regex;
-use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_syntax::hir::Hir;
 
 use crate::rules::{Pattern, PatternKind, Pos, Rule, Scope};
@@ -158,7 +159,10 @@ pub(crate) struct CompiledRegex {
 /// The parts of a regex after its window-placing literal.
 pub(crate) struct Suffix {
     hir: Hir,
-    regex: OnceLock<Regex>,
+    /// A forward lazy DFA: a check asks only whether a match starts at one place, so the
+    /// reverse automata and other engines a meta regex keeps would be memory spent for
+    /// nothing (issue 18). `None` when it does not build: then every hit may hold.
+    dfa: OnceLock<Option<hybrid::dfa::DFA>>,
     /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
     from_start: bool,
     /// The most bytes one check reads ([`atoms::read_bound`]).
@@ -166,11 +170,25 @@ pub(crate) struct Suffix {
 }
 
 impl Suffix {
-    fn build(hir: &Hir) -> Result<Regex, PatternError> {
-        // Searched anchored only, at an atom hit's end: no literal prefilter could help.
-        // Implicit captures, not none: with none, a meta regex's `search_half_with` (the
-        // check with this thread's cache) reports no match at all; only `is_match` works.
-        build_bytes_regex(hir, WhichCaptures::Implicit, false)
+    fn build(hir: &Hir) -> Option<hybrid::dfa::DFA> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Regex::config().get_nfa_size_limit()),
+            )
+            .build_from_hir(hir)
+            .ok()?;
+        // A suffix whose states outgrow the cache gives up at a check (taken as a hold)
+        // rather than failing to build.
+        hybrid::dfa::DFA::builder()
+            .configure(hybrid::dfa::DFA::config().skip_cache_capacity_check(true))
+            .build_from_nfa(nfa)
+            .ok()
+    }
+
+    fn dfa(&self) -> Option<&hybrid::dfa::DFA> {
+        self.dfa.get_or_init(|| Suffix::build(&self.hir)).as_ref()
     }
 
     /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
@@ -183,19 +201,16 @@ impl Suffix {
         (start, end): (usize, usize),
     ) -> bool {
         let at = if self.from_start { start } else { end };
-        let re = self.regex.get_or_init(|| {
-            Suffix::build(&self.hir)
-                .expect("bundled regexes are compiled by the test suite; others when they load")
-        });
-        // `is_match` with this thread's cache: half a search, stopped at the first match.
-        re.search_half_with(
-            caches.get(pattern, caches::Part::Suffix, re),
-            &regex_automata::Input::new(buf)
-                .range(at..)
-                .anchored(regex_automata::Anchored::Yes)
-                .earliest(true),
-        )
-        .is_some()
+        let Some(dfa) = self.dfa() else {
+            return true;
+        };
+        let input = regex_automata::Input::new(buf)
+            .range(at..)
+            .anchored(regex_automata::Anchored::Yes)
+            .earliest(true);
+        // A search that gives up or quits says nothing: the hit's window is searched.
+        dfa.try_search_fwd(caches.suffix(pattern, dfa), &input)
+            .map_or(true, |m| m.is_some())
     }
 }
 
@@ -382,10 +397,8 @@ impl Engine {
                 let local = self.rule_patterns[p.rule].local(pi);
                 pattern_error(rule, &rule.patterns[local].name, e)
             };
-            if let Some(suffix) = &re.suffix
-                && suffix.regex.get().is_none()
-            {
-                let _ = suffix.regex.set(Suffix::build(&suffix.hir).map_err(error)?);
+            if let Some(suffix) = &re.suffix {
+                suffix.dfa();
             }
             if re.regex.get().is_some() {
                 continue;
@@ -519,7 +532,7 @@ struct Prepared {
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
     /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
-    suffix: Option<(Hir, bool, Option<Regex>)>,
+    suffix: Option<(Hir, bool, OnceLock<Option<hybrid::dfa::DFA>>)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -642,7 +655,7 @@ fn add_patterns(
                     .map(|(hir, from_start, built)| Suffix {
                         reads: atoms::read_bound(&hir).unwrap_or(usize::MAX),
                         hir,
-                        regex: built.map(OnceLock::from).unwrap_or_default(),
+                        dfa: built,
                         from_start,
                     }),
             });
@@ -777,10 +790,10 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         .last()
         .and_then(|primary| atoms::clause_suffix(&hir, primary))
     {
-        Some((s, from_start)) if bundled => Some((s, from_start, None)),
+        Some((s, from_start)) if bundled => Some((s, from_start, OnceLock::new())),
         Some((s, from_start)) => {
-            let built = Suffix::build(&s)?;
-            Some((s, from_start, Some(built)))
+            let built = OnceLock::from(Suffix::build(&s));
+            Some((s, from_start, built))
         }
         None => None,
     };
@@ -1013,6 +1026,41 @@ mod tests {
         assert!(run(&both, &wide).is_some());
         let word = engine("      a: { text: Key, wide: true, fullword: true }\n", "a");
         assert_eq!(run(&word, &wide), None);
+    }
+
+    /// A suffix checks whether what follows an atom hit can start a match; where its DFA
+    /// cannot say (here a Unicode word boundary, which a lazy DFA does not build), every
+    /// hit holds, so no window, and no finding, is lost.
+    #[test]
+    fn suffix_checks_answer_and_a_suffix_without_a_dfa_lets_every_hit_through() {
+        let parse = |re: &str| {
+            regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(re)
+                .unwrap()
+        };
+        let suffix = |re: &str| Suffix {
+            hir: parse(re),
+            dfa: OnceLock::new(),
+            from_start: false,
+            reads: 16,
+        };
+        let buf = b"eval(\"x\") eval  (1)";
+        let mut caches = caches::RegexCaches::new(1);
+        let p = PatternId::from_index(0);
+        let ascii = suffix(r"(?-u)\s{0,2}\(\d");
+        assert!(ascii.dfa().is_some());
+        assert!(
+            !ascii.holds_at(p, &mut caches, buf, (0, 4)),
+            "`(\"` is not `(digit`"
+        );
+        assert!(ascii.holds_at(p, &mut caches, buf, (10, 14)));
+        let unicode = suffix(r"\b\s{0,2}\(\d");
+        assert!(
+            unicode.dfa().is_none(),
+            "a lazy DFA takes no Unicode word boundary"
+        );
+        assert!(unicode.holds_at(p, &mut caches, buf, (0, 4)));
     }
 
     #[test]

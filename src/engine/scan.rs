@@ -7,7 +7,7 @@ use regex_automata::{Anchored, Input};
 
 use super::atoms::Landmark;
 use super::automaton::AtomSet;
-use super::caches::{Part, RegexCaches};
+use super::caches::RegexCaches;
 use super::excerpt::{self, LineCounter};
 use super::ids::{IdVec, PatternId, RuleId};
 use super::lanes::Hits;
@@ -436,7 +436,7 @@ impl Engine {
                     let input = Input::new(buf).range(at..search_end);
                     match re
                         .regex()
-                        .search_with(s.caches.get(pi, Part::Whole, re.regex()), &input)
+                        .search_with(s.caches.whole(pi, re.regex()), &input)
                     {
                         Some(m) if m.start() < step_end => {
                             if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
