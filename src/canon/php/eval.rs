@@ -36,19 +36,44 @@ enum Arg<'a> {
     List(Vec<&'a [u8]>),
 }
 
-fn lower_name(name: &[u8]) -> Vec<u8> {
-    let name = name.strip_prefix(b"\\").unwrap_or(name);
-    name.to_ascii_lowercase()
+/// A called function's name as the folding passes compare it: lowercased, without a
+/// leading `\\`, on the stack. Every call in a file is looked up, and a heap copy of each
+/// name was a tenth of the allocations of a web root sweep (issue 18).
+pub(super) struct Name {
+    bytes: [u8; Name::MAX],
+    len: usize,
+}
+
+impl Name {
+    /// The longest name any pass looks for (`create_function`).
+    const MAX: usize = 15;
+
+    /// `None` for a name longer than any the passes know.
+    pub(super) fn of(name: &[u8]) -> Option<Name> {
+        let name = name.strip_prefix(b"\\").unwrap_or(name);
+        let mut bytes = [0; Name::MAX];
+        bytes.get_mut(..name.len())?.copy_from_slice(name);
+        bytes.make_ascii_lowercase();
+        Some(Name {
+            bytes,
+            len: name.len(),
+        })
+    }
+
+    pub(super) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// The value of `name(args)` when every argument is a literal and the result is worth showing.
 pub(super) fn call(raw: &[u8], name: &[u8], args: &[Tok]) -> Option<Vec<u8>> {
-    let name = lower_name(name);
-    if !KNOWN.iter().any(|k| k.as_bytes() == name.as_slice()) {
+    let lower = Name::of(name)?;
+    let name = lower.as_slice();
+    if !KNOWN.iter().any(|k| k.as_bytes() == name) {
         return None;
     }
     let args = parse_args(raw, args)?;
-    let v = match (name.as_slice(), args.as_slice()) {
+    let v = match (name, args.as_slice()) {
         (b"chr", [Arg::Num(n)]) => vec![n.rem_euclid(256) as u8],
         (b"chr", [Arg::Str(s)]) => vec![number(s.trim_ascii())?.rem_euclid(256) as u8],
         (b"strrev", [Arg::Str(s)]) => s.iter().rev().copied().collect(),
@@ -162,11 +187,12 @@ pub(super) fn sum(raw: &[u8], toks: &[Tok]) -> Option<(i64, usize)> {
 
 /// The integer value of `name(args)` on literals (`ord`, `strlen`).
 pub(super) fn call_num(raw: &[u8], name: &[u8], args: &[Tok]) -> Option<i64> {
-    let name = lower_name(name);
+    let lower = Name::of(name)?;
+    let name = lower.as_slice();
     if name != b"ord" && name != b"strlen" {
         return None;
     }
-    match (name.as_slice(), parse_args(raw, args)?.as_slice()) {
+    match (name, parse_args(raw, args)?.as_slice()) {
         (b"ord", [Arg::Str(s)]) => Some(i64::from(s.first().copied().unwrap_or(0))),
         (b"strlen", [Arg::Str(s)]) => i64::try_from(s.len()).ok(),
         _ => None,
@@ -310,4 +336,25 @@ fn substr(s: &[u8], start: i64, len: Option<i64>) -> Vec<u8> {
         Some(l) => from.saturating_add(l).min(n),
     };
     s[from as usize..to.max(from) as usize].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name a pass looks for fits, lowercased and without its namespace slash; a
+    /// longer one is none of them.
+    #[test]
+    fn names_are_compared_lowercased_and_the_known_ones_fit() {
+        for known in KNOWN
+            .iter()
+            .chain(&["eval", "assert", "create_function", "ord"])
+        {
+            let called = format!("\\{}", known.to_ascii_uppercase());
+            let name = Name::of(called.as_bytes()).expect(known);
+            assert_eq!(name.as_slice(), known.as_bytes());
+        }
+        assert!(Name::of(b"create_functions").is_none());
+        assert_eq!(Name::of(b"").map(|n| n.len), Some(0));
+    }
 }

@@ -347,11 +347,9 @@ impl Pass<'_> {
     fn inline(&mut self, o: usize) -> bool {
         let raw = self.raw;
         let n = self.out.len();
-        let name = self.out[o - 1].text(raw);
-        let name = name
-            .strip_prefix(b"\\")
-            .unwrap_or(name)
-            .to_ascii_lowercase();
+        let Some(name) = eval::Name::of(self.out[o - 1].text(raw)) else {
+            return false;
+        };
         let arity = match name.as_slice() {
             b"eval" | b"assert" => 1,
             b"create_function" => 2,

@@ -131,8 +131,9 @@ pub(super) fn lex(raw: &[u8]) -> Vec<Tok> {
         lx.html();
         lx.php();
     }
-    // The doubling growth leaves up to half the vector unused; folding copies the stream,
-    // and the copy is sized by length, so the slack would only sit beside it.
+    // The doubling growth leaves up to half the vector unused, and folding works in this
+    // vector to the end of the view: the slack would sit there all along. (Keeping a small
+    // file's slack saves its `realloc`, a twentieth of a percent of a sweep's instructions.)
     lx.toks.shrink_to_fit();
     lx.toks
 }
