@@ -184,7 +184,11 @@ fn chain(t: &[Tok], mut i: usize) -> Option<(String, usize)> {
     }
     for n in 0..MAX_CHAIN {
         let id = t.get(i).filter(|x| x.kind == Kind::Ident)?;
-        key.push_str(&String::from_utf8_lossy(&id.text).to_ascii_lowercase());
+        // Lowercased as it is appended: a chain is built for every identifier of a file.
+        match std::str::from_utf8(&id.text) {
+            Ok(name) => key.extend(name.chars().map(|c| c.to_ascii_lowercase())),
+            Err(_) => key.push_str(&String::from_utf8_lossy(&id.text).to_ascii_lowercase()),
+        }
         i += 1;
         // `new A().b` is a call on the new object: the chain ends at the constructor.
         // A call with literal arguments inside the chain: `Encoding.GetEncoding(936).GetString`.
@@ -256,8 +260,8 @@ fn call(t: &[Tok], key: &str, p: usize, d: Dialect) -> Option<(Kind, Vec<u8>, us
         return None;
     }
     let vb_fn = |name: &str| {
-        d == Dialect::Vb && (key == name || key == format!("strings.{name}"))
-            || key == format!("microsoft.visualbasic.strings.{name}")
+        d == Dialect::Vb && (key == name || key.strip_prefix("strings.") == Some(name))
+            || key.strip_prefix("microsoft.visualbasic.strings.") == Some(name)
     };
     if ["chr", "chrw", "chrb", "chr$", "chrw$", "chrb$"]
         .iter()
