@@ -106,6 +106,10 @@ fn csharp_folds() {
         run(r#"\u0050rocess.Start(@"c:\x""y");"#),
         " Process.Start(\"c:\\\\x\\\"y\"); %>"
     );
+    assert_eq!(
+        run(r#"Proc\u0065ss.St\U00000061rt("x");"#),
+        " Process.Start(\"x\"); %>"
+    );
     assert_eq!(run(r#"s = "\x41\u0042\U00000043";"#), " s=\"ABC\"; %>");
     assert_eq!(run("s = \"\" + (char)99 + (char)0x6d;"), " s=\"cm\"; %>");
     assert_eq!(
@@ -211,4 +215,26 @@ fn hostile_input_is_bounded() {
 
 fn view_len(raw: &str) -> usize {
     view(raw.as_bytes()).text().len()
+}
+
+proptest::proptest! {
+    /// The guess counts keywords with a substring search; it must read code as counting
+    /// every window did.
+    #[test]
+    fn the_language_guess_counts_as_every_window_would(
+        parts in proptest::collection::vec(proptest::sample::select(vec![
+            ";\n", ";\r\n", "{", "}", "Using System", "namespace ", "dim ", "End If", "end sub",
+            "end function", "set ", "wend", " then", "x", " ", "\n", ";", "e", "<%@ x %>",
+        ]), 0..60)
+    ) {
+        let raw = parts.concat();
+        let head = raw.to_ascii_lowercase().into_bytes();
+        let count = |pats: &[&[u8]]| -> usize {
+            pats.iter().map(|p| head.windows(p.len()).filter(|w| w == p).count()).sum()
+        };
+        let c = count(&[b";\n", b";\r\n", b"{", b"using system", b"namespace "]);
+        let vb = count(&[b"dim ", b"end if", b"end sub", b"end function", b"set ", b"wend", b" then"]);
+        let want = if c >= 3 && c > 2 * vb { Dialect::CSharp } else { Dialect::Vb };
+        proptest::prop_assert_eq!(language(raw.as_bytes()), want);
+    }
 }

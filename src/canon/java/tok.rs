@@ -308,27 +308,35 @@ pub(crate) fn lex_c(src: &Src, d: Dialect) -> (Vec<Tok>, Ws) {
             _ if (is_ident_start(c) && !(c == b'$' && d == Dialect::CSharp))
                 || (d == Dialect::CSharp && cs_ident_escape(b, i).is_some()) =>
             {
-                let mut v = Vec::new();
+                // Most names are plain: spelled by their bytes, copied once. Only a C#
+                // `\u` escape in one makes its text differ from them.
                 let mut j = i;
-                let mut exact = true;
-                while j < n {
-                    if is_ident(b[j]) {
-                        v.push(b[j]);
-                        j += 1;
-                    } else if let Some((cp, len)) =
-                        cs_ident_escape(b, j).filter(|_| d == Dialect::CSharp)
-                    {
-                        push_cp(&mut v, cp);
-                        exact = false;
-                        j += len;
-                    } else {
-                        break;
-                    }
+                while j < n && is_ident(b[j]) {
+                    j += 1;
                 }
-                let mut t = src.word(Kind::Ident, i, j, ws);
-                t.exact &= exact;
-                t.text = v;
-                toks.push(t);
+                let escaped = |j| d == Dialect::CSharp && cs_ident_escape(b, j).is_some();
+                if !escaped(j) {
+                    toks.push(src.word(Kind::Ident, i, j, ws));
+                } else {
+                    let mut v = b[i..j].to_vec();
+                    while j < n {
+                        if is_ident(b[j]) {
+                            v.push(b[j]);
+                            j += 1;
+                        } else if let Some((cp, len)) =
+                            cs_ident_escape(b, j).filter(|_| d == Dialect::CSharp)
+                        {
+                            push_cp(&mut v, cp);
+                            j += len;
+                        } else {
+                            break;
+                        }
+                    }
+                    let mut t = src.word(Kind::Ident, i, j, ws);
+                    t.exact = false;
+                    t.text = v;
+                    toks.push(t);
+                }
                 ws = Ws::None;
                 i = j;
             }
