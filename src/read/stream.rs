@@ -52,6 +52,11 @@ pub fn is_bare_utf16le(head: &[u8]) -> bool {
         return false;
     }
     let pairs = sample.len() / 2;
+    // Every ASCII pair holds a NUL: text with too few of them (all text files) is told
+    // apart by one vector count, not a loop over pairs (it runs for every file scanned).
+    if memchr::memchr_iter(0, sample).count() * 10 < pairs * 9 {
+        return false;
+    }
     let mut ascii = 0;
     for p in sample.chunks_exact(2) {
         match (p[0], p[1]) {
@@ -677,6 +682,33 @@ mod tests {
         assert_eq!(text, b"one\ntwo\n");
         // The decoder alone would now read as a clean end.
         assert!(r.read(&mut [0u8; 16]).is_err());
+    }
+
+    proptest::proptest! {
+        /// The NUL count in front only says no where the pairs would say no.
+        #[test]
+        fn the_utf16_guess_is_what_its_pairs_say(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::sample::select([[b'a'; 17].as_slice(), &[b'\n', 0x80, 0]].concat()),
+                    proptest::sample::select([[0u8; 19].as_slice(), &[0x41]].concat()),
+                ),
+                0..100,
+            ),
+            odd in proptest::bool::ANY,
+        ) {
+            let mut head: Vec<u8> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+            if odd {
+                head.push(b'x');
+            }
+            let sample = &head[..head.len().min(4096) & !1];
+            let by_pairs = sample.len() >= 16
+                && !sample.starts_with(&[0xFF, 0xFE])
+                && sample.chunks_exact(2).all(|p| p != [0, 0])
+                && sample.chunks_exact(2).filter(|p| (1..=0x7F).contains(&p[0]) && p[1] == 0).count() * 10
+                    >= sample.len() / 2 * 9;
+            proptest::prop_assert_eq!(is_bare_utf16le(&head), by_pairs);
+        }
     }
 
     #[test]
