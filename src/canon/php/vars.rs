@@ -151,6 +151,11 @@ fn substitute(
     let (mut w, mut i) = (0, 0);
     while i < toks.len() {
         let (new, used) = match next_step(raw, toks, (w, i), values, budget) {
+            // Until a `$$v` joins two tokens, a kept token is already where it goes.
+            Step::Keep if w == i => {
+                (w, i) = (w + 1, i + 1);
+                continue;
+            }
             Step::Keep => (take(&mut toks[i]), 1),
             Step::Named(name) => {
                 let end = toks[i + 1].end;
@@ -196,6 +201,10 @@ fn next_step(
     budget: &mut usize,
 ) -> Step {
     let t = &toks[i];
+    // Only a variable or the `$` of `$$v` can change: most tokens are neither.
+    if t.kind != Kind::Var && !t.punct(raw, b"$") {
+        return Step::Keep;
+    }
     let prev = w.checked_sub(1).map(|k| &toks[k]);
     let next = toks.get(i + 1);
     let value = |t: &Tok| {
