@@ -825,21 +825,13 @@ fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, PatternError> {
             .properties()
             .maximum_len()
             .is_none_or(|n| n > PREFILTER_LEN);
-    build_bytes_regex(hir, WhichCaptures::Implicit, long)
-}
-
-/// A regex over bytes (no Unicode classes, matches need not be UTF-8), as the rules' syntax
-/// is read.
-fn build_bytes_regex(
-    hir: &Hir,
-    captures: WhichCaptures,
-    prefilter: bool,
-) -> Result<Regex, PatternError> {
+    // A regex over bytes (no Unicode classes, matches need not be UTF-8), as the rules'
+    // syntax is read.
     Regex::builder()
         .configure(
             Regex::config()
-                .which_captures(captures)
-                .auto_prefilter(prefilter),
+                .which_captures(WhichCaptures::Implicit)
+                .auto_prefilter(long),
         )
         .syntax(
             regex_automata::util::syntax::Config::new()

@@ -39,8 +39,8 @@ pub(super) struct Tok {
     pub(super) end: u32,
     /// The token's text when it is not `raw[start..end]` (always set for strings). Boxed,
     /// with the offset only exact tokens need, so that a token is 24 bytes: most tokens
-    /// have none, and a file of a million numbers and commas (a font table) holds two token
-    /// streams at once while folding (issue 18: 22 MB each at 32 bytes a token).
+    /// have none, and a file of a million numbers and commas (a font table) is one stream
+    /// of them while it is folded (issue 18: 22 MB at 32 bytes a token).
     pub(super) val: Option<Box<Val>>,
 }
 
