@@ -99,15 +99,19 @@ pub struct Scratch {
     deadline: Option<Instant>,
     /// The deadline passed during a scan: its hits are incomplete and were dropped.
     timed_out: bool,
+    /// Work done since the clock was last read (see [`Scratch::past_deadline`]).
+    since_clock: usize,
 }
 
 impl Scratch {
     /// Sets when the next scans must give up (`None`: never), and clears [`Scratch::timed_out`].
-    /// The deadline is checked between regex verifications and every [`VERIFY_CHUNK`] bytes
-    /// of one, so it is overrun by at most one such step.
+    /// The deadline is looked at between regex verifications and every [`VERIFY_CHUNK`] bytes
+    /// of one, and the clock read once [`CLOCK_EVERY`] of such work has passed, so it is
+    /// overrun by at most that much work and one step.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;
         self.timed_out = false;
+        self.since_clock = CLOCK_EVERY;
     }
 
     /// Whether a scan since [`Scratch::set_deadline`] gave up at the deadline; its hits
@@ -116,9 +120,20 @@ impl Scratch {
         self.timed_out
     }
 
-    fn past_deadline(&mut self) -> bool {
-        if !self.timed_out && self.deadline.is_some_and(|d| Instant::now() >= d) {
-            self.timed_out = true;
+    /// Whether the deadline has passed, before a step that searches `work` bytes. A step
+    /// counts as at least [`MIN_STEP_WORK`]: reading the clock at every one of a web root's
+    /// millions of small window searches was 1% of a sweep.
+    fn past_deadline(&mut self, work: usize) -> bool {
+        if self.timed_out {
+            return true;
+        }
+        let Some(deadline) = self.deadline else {
+            return false;
+        };
+        self.since_clock = self.since_clock.saturating_add(work.max(MIN_STEP_WORK));
+        if self.since_clock >= CLOCK_EVERY {
+            self.since_clock = 0;
+            self.timed_out = Instant::now() >= deadline;
         }
         self.timed_out
     }
@@ -131,6 +146,11 @@ impl Scratch {
 /// a regex with a long counted repetition that is most of the work (16 KiB steps made
 /// `eval[\x00-\xff]{0,3000}q` 90 times slower).
 pub(crate) const VERIFY_CHUNK: usize = 256 * 1024;
+
+/// Search work between two reads of the clock for the deadline: 64 small steps, or one of
+/// 64 KiB (a regex's lazy DFA searches that in well under a millisecond).
+const CLOCK_EVERY: usize = 64 * 1024;
+const MIN_STEP_WORK: usize = 1024;
 
 impl Engine {
     /// Per-thread working memory for [`Engine::scan`]: sized for this engine, reused for
@@ -168,6 +188,7 @@ impl Engine {
             caches: RegexCaches::new(p),
             deadline: None,
             timed_out: false,
+            since_clock: 0,
         }
     }
 
@@ -180,7 +201,34 @@ impl Engine {
 
     /// Matches every rule that applies to `path` against `buf`.
     pub fn scan<'e>(&'e self, path: &Path, buf: &[u8], scratch: &mut Scratch) -> Vec<RuleHit<'e>> {
+        self.scan_except(path, buf, scratch, &[])
+    }
+
+    /// As [`Engine::scan`], leaving out the rules of `held`: those that already held on
+    /// the raw bytes of a file whose canonical view `buf` is. Their view hits would be
+    /// dropped, and no condition reads another rule's result, so searching and verifying
+    /// their patterns again is work thrown away (on a web shell, the rules that held are
+    /// the ones whose regexes matched, the costliest to run).
+    pub(crate) fn scan_except<'e>(
+        &'e self,
+        path: &Path,
+        buf: &[u8],
+        scratch: &mut Scratch,
+        held: &[RuleHit<'_>],
+    ) -> Vec<RuleHit<'e>> {
         self.select_rules(path, scratch);
+        if !held.is_empty() {
+            for h in held {
+                if let Some((ri, _)) = self
+                    .rules
+                    .iter_enumerated()
+                    .find(|(_, r)| std::ptr::eq(*r, h.rule))
+                {
+                    scratch.applicable[ri] = false;
+                }
+            }
+            scratch.any_applicable = scratch.applicable.iter().any(|&a| a);
+        }
         if !scratch.any_applicable {
             return Vec::new();
         }
@@ -202,21 +250,41 @@ impl Engine {
         let f = &self.filters;
         s.log_mode = false;
         s.applicable.iter_mut().for_each(|a| *a = false);
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        s.group = self.files.group(&ext);
+        // Lowercased on the stack: this runs two or three times for every file of a sweep.
+        let mut lower = [0u8; 16];
+        let owned;
+        let ext = match path.extension() {
+            None => "",
+            Some(e) => match std::str::from_utf8(e.as_encoded_bytes()) {
+                Ok(e) if e.len() <= lower.len() => {
+                    let lower = &mut lower[..e.len()];
+                    lower.copy_from_slice(e.as_bytes());
+                    lower.make_ascii_lowercase();
+                    std::str::from_utf8(lower).expect("ASCII lowercasing keeps UTF-8 valid")
+                }
+                _ => {
+                    owned = e.to_string_lossy().to_ascii_lowercase();
+                    &owned
+                }
+            },
+        };
+        s.group = self.files.group(ext);
         for &ri in f
             .any_extension
             .iter()
-            .chain(f.by_extension.get(&ext).into_iter().flatten())
+            .chain(f.by_extension.get(ext).into_iter().flatten())
         {
             s.applicable[ri] = true;
         }
         if !f.glob_rule.is_empty() {
-            let text = path.to_string_lossy().replace('\\', "/");
-            f.globs.matches_into(text.as_str(), &mut s.glob_hits);
+            let text = path.to_string_lossy();
+            let text = if text.contains('\\') {
+                std::borrow::Cow::Owned(text.replace('\\', "/"))
+            } else {
+                text
+            };
+            f.globs
+                .matches_into(text.as_ref() as &str, &mut s.glob_hits);
             s.glob_ok.iter_mut().for_each(|g| *g = false);
             for &g in &s.glob_hits {
                 s.glob_ok[f.glob_rule[g]] = true;
@@ -355,7 +423,7 @@ impl Engine {
             let mut hits = std::mem::take(&mut s.windows[pi]);
             s.window_hits[pi] = 0;
             let unchecked = std::mem::take(&mut s.unchecked[pi]);
-            if s.past_deadline() {
+            if s.past_deadline(0) {
                 // Given up: clear what is left for the next scan.
                 s.pending[pi] = false;
                 s.windows[pi] = emptied(hits);
@@ -420,9 +488,6 @@ impl Engine {
             'windows: for (from, to) in windows {
                 let mut at = from;
                 while at < to {
-                    if s.past_deadline() {
-                        break 'windows;
-                    }
                     // With a bounded match length, a step finds every match that starts
                     // before `step_end`, exactly as a search of the whole window would.
                     let (step_end, search_end) = match re.max_len {
@@ -433,6 +498,9 @@ impl Engine {
                         }
                         None => (to, to),
                     };
+                    if s.past_deadline(search_end - at) {
+                        break 'windows;
+                    }
                     let input = Input::new(buf).range(at..search_end);
                     match re
                         .regex()

@@ -29,15 +29,13 @@ impl Engine {
         let Some(view) = canon::view(lang, raw) else {
             return hits;
         };
-        for hit in self.scan_view(path, raw, &view, scratch) {
-            if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
-                hits.push(hit);
-            }
-        }
+        let found = self.scan_view(path, raw, &view, scratch, &hits);
+        hits.extend(found);
         hits
     }
 
-    /// Scans `view`, the canonical text of `raw`, and moves every reported match back to the
+    /// Scans `view`, the canonical text of `raw`, for the rules that are not in `held`
+    /// (those that held on the raw bytes), and moves every reported match back to the
     /// raw token it came from: a person reads the file, not the view, so offset, line and
     /// excerpt are the raw file's; the view's excerpt goes along as `view_excerpt`, which is
     /// what the rule actually saw once the obfuscation was undone.
@@ -47,8 +45,9 @@ impl Engine {
         raw: &[u8],
         view: &View,
         scratch: &mut Scratch,
+        held: &[RuleHit<'_>],
     ) -> Vec<RuleHit<'e>> {
-        let mut hits = self.scan(path, view.text(), scratch);
+        let mut hits = self.scan_except(path, view.text(), scratch, held);
         let mut lines = LineCounter::new();
         for hit in &mut hits {
             for m in &mut hit.matches {
@@ -89,6 +88,33 @@ mod tests {
     }
 
     #[test]
+    fn a_view_scan_leaves_out_the_rules_that_held_on_the_raw_bytes() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: 'assert\\(\\$_POST' }\n  - id: U\n    name: u\n    severity: high\n    patterns:\n      e: { text: 'eval(' }\n",
+        );
+        let e = Engine::new(l.finish().unwrap().0).unwrap();
+        let mut s = e.scratch();
+        let path = Path::new("x.php");
+        let buf = b"<?php eval($x); assert($_POST[1]);";
+        let all = e.scan(path, buf, &mut s);
+        let ids = |hits: &[crate::engine::RuleHit<'_>]| {
+            let mut v: Vec<String> = hits.iter().map(|h| h.rule.id.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&all), ["T", "U"]);
+        let t: Vec<_> = all
+            .into_iter()
+            .filter(|h| h.rule.id.as_str() == "T")
+            .collect();
+        assert_eq!(ids(&e.scan_except(path, buf, &mut s, &t)), ["U"]);
+        // The scratch is whole again for the next file: nothing stays left out.
+        assert_eq!(ids(&e.scan(path, buf, &mut s)), ["T", "U"]);
+    }
+
+    #[test]
     fn view_matches_are_reported_at_the_raw_line_they_came_from() {
         // Raw: the name is split over line 2 and the call is on line 3. The view below is
         // what a folding pass makes of it: `assert` stands for the first piece at offset 9.
@@ -101,7 +127,7 @@ mod tests {
         let e = engine();
         let mut s = e.scratch();
         assert!(e.scan(Path::new("x.php"), raw, &mut s).is_empty());
-        let hits = e.scan_view(Path::new("x.php"), raw, &view, &mut s);
+        let hits = e.scan_view(Path::new("x.php"), raw, &view, &mut s, &[]);
         assert_eq!(hits.len(), 1);
         let m = &hits[0].matches[0];
         assert_eq!(m.line, 2, "the line of the first piece of the name");
