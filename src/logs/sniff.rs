@@ -39,12 +39,20 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     } else {
         b'\n'
     };
-    let lines: Vec<&[u8]> = head
+    // On the stack, each line asked of each parser once: every file of a web root is
+    // sniffed, and nearly none is a log.
+    let mut lines: [&[u8]; SNIFF_LINES] = [&[]; SNIFF_LINES];
+    let mut n = 0;
+    for l in head
         .split(|&b| b == term)
         .take(SNIFF_LINES)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
+    {
+        lines[n] = l;
+        n += 1;
+    }
+    let lines = &lines[..n];
     let directive = |l: &&[u8]| {
         [&b"#Software:"[..], b"#Version:", b"#Fields:", b"#Date:"]
             .iter()
@@ -57,30 +65,32 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     if UlsColumns::from_header(first).is_some_and(|_| first.windows(7).any(|w| w == b"Process")) {
         return Some(LogFormat::Uls);
     }
-    let data: Vec<&[u8]> = lines
-        .iter()
-        .copied()
-        .filter(|l| !l.starts_with(b"#"))
-        .collect();
-    let majority = |f: &dyn Fn(&[u8]) -> bool| {
-        !data.is_empty() && data.iter().filter(|l| f(l)).count() * 2 > data.len()
+    let mut data = [Takes::default(); SNIFF_LINES];
+    let mut n = 0;
+    for l in lines.iter().filter(|l| !l.starts_with(b"#")) {
+        data[n] = Takes::of(l);
+        n += 1;
+    }
+    let data = &data[..n];
+    let majority = |f: fn(&Takes) -> bool| {
+        !data.is_empty() && data.iter().filter(|t| f(t)).count() * 2 > data.len()
     };
-    if majority(&is_uls_line) {
+    if majority(|t| t.uls) {
         return Some(LogFormat::Uls);
     }
-    if majority(&|l| combined::parse(l).is_some_and(|r| r.time.is_some())) {
+    if majority(|t| t.combined) {
         return Some(LogFormat::Combined);
     }
-    if majority(&is_headerless_iis_line) {
+    if majority(|t| t.iis) {
         return Some(LogFormat::Iis);
     }
     // A few junk lines before the log (or between its parts): a run of lines that one
     // format's parser takes says what it is.
     let mut run: Option<(LogFormat, usize)> = None;
-    for l in &data {
-        run = match (line_format(l), run) {
-            (Some((f, _)), Some((g, n))) if f == g => Some((f, n + 1)),
-            (Some((f, _)), _) => Some((f, 1)),
+    for t in data {
+        run = match (t.format(), run) {
+            (Some(f), Some((g, n))) if f == g => Some((f, n + 1)),
+            (Some(f), _) => Some((f, 1)),
             (None, _) => None,
         };
         if let Some((f, n)) = run
@@ -106,9 +116,7 @@ pub(crate) fn line_format(l: &[u8]) -> Option<(LogFormat, bool)> {
     {
         return Some((LogFormat::Iis, true));
     }
-    if l.starts_with(b"Timestamp")
-        && UlsColumns::from_header(l).is_some_and(|_| l.windows(7).any(|w| w == b"Process"))
-    {
+    if is_uls_header(l) {
         return Some((LogFormat::Uls, true));
     }
     if is_uls_line(l) {
@@ -118,6 +126,45 @@ pub(crate) fn line_format(l: &[u8]) -> Option<(LogFormat, bool)> {
         return Some((LogFormat::Combined, false));
     }
     is_headerless_iis_line(l).then_some((LogFormat::Iis, false))
+}
+
+/// What each parser says of one line that is not a directive, as [`line_format`] would ask
+/// them.
+#[derive(Clone, Copy, Default)]
+struct Takes {
+    uls_header: bool,
+    uls: bool,
+    combined: bool,
+    iis: bool,
+}
+
+impl Takes {
+    fn of(l: &[u8]) -> Takes {
+        Takes {
+            uls_header: is_uls_header(l),
+            uls: is_uls_line(l),
+            combined: combined::parse(l).is_some_and(|r| r.time.is_some()),
+            iis: is_headerless_iis_line(l),
+        }
+    }
+
+    /// [`line_format`]'s format for the line.
+    fn format(&self) -> Option<LogFormat> {
+        if self.uls_header || self.uls {
+            Some(LogFormat::Uls)
+        } else if self.combined {
+            Some(LogFormat::Combined)
+        } else if self.iis {
+            Some(LogFormat::Iis)
+        } else {
+            None
+        }
+    }
+}
+
+fn is_uls_header(l: &[u8]) -> bool {
+    l.starts_with(b"Timestamp")
+        && UlsColumns::from_header(l).is_some_and(|_| l.windows(7).any(|w| w == b"Process"))
 }
 
 /// `07/19/2025 09:13:02.27 <tab>` or with `*`.
@@ -170,6 +217,27 @@ mod tests {
 
     fn p(s: &str) -> &Path {
         Path::new(s)
+    }
+
+    use proptest::strategy::Strategy as _;
+    proptest::proptest! {
+        /// The sniffer asks each parser once per line and decides from the answers; what
+        /// it decides for a line is what `line_format` says of it.
+        #[test]
+        fn a_line_is_taken_as_line_format_takes_it(
+            l in proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+                proptest::sample::select(vec![
+                    &b"2025-07-19 07:12:44 10.0.0.1 GET /a - 443 - 1.2.3.4 UA - 200 0 0 15"[..],
+                    b"07/19/2025 09:13:02.27 \tw3wp.exe (0x2A1C)\t0x3B40\tSPF\tGeneral\txmnv\tMedium\tName\tc",
+                    b"203.0.113.9 - - [19/Jul/2025:09:14:03 +0200] \"GET / HTTP/1.1\" 200 43 \"-\" \"x\"",
+                    b"Timestamp              \tProcess   \tTID   \tArea   \tCategory   \tEventID\tLevel     \tMessage \tCorrelation",
+                ]).prop_map(<[u8]>::to_vec),
+            ]
+        ) {
+            proptest::prop_assume!(!l.starts_with(b"#"));
+            proptest::prop_assert_eq!(Takes::of(&l).format(), line_format(&l).map(|(f, _)| f));
+        }
     }
 
     #[test]
