@@ -23,8 +23,11 @@ use aho_corasick::dfa::DFA;
 pub(crate) const LANES: usize = 3;
 
 /// Below this many bytes per stretch, the early starts would cost more than the overlap
-/// saves, and the buffer is searched in one stretch.
-const MIN_STRETCH: usize = 4096;
+/// saves, and the buffer is searched in one stretch. Measured on the PHP and JSON files of
+/// a web root of real code, the DFA in isolation: 512 bytes beat 4096 by 5 to 7% (half of
+/// a web root's files are under 12 KiB, which 4096 left to one stretch); below 512 it
+/// made no difference.
+const MIN_STRETCH: usize = 512;
 
 /// One atom hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
