@@ -82,7 +82,7 @@ fn method(
         b"split" if strs(args, 1)?[0].is_empty() => {
             let (k2, q) = chain_from(t, k)?;
             let (a2, q2) = lit_args(t, q)?;
-            if k2 != ".reverse().join" || !strs(&a2, 1)?[0].is_empty() {
+            if &k2[..] != b".reverse().join" || !strs(&a2, 1)?[0].is_empty() {
                 return None;
             }
             return Some((reverse_chars(v), q2));
