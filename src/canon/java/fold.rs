@@ -142,7 +142,7 @@ fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)>
             };
             let inner = at(i + 1)?;
             if bare && matches!(inner.kind, Kind::Str | Kind::Char) && at(i + 2)?.is_p(b')') {
-                return Some((Tok::lit(inner.kind, inner.text.clone(), first), i + 3));
+                return Some((Tok::lit(inner.kind, inner.text.to_vec(), first), i + 3));
             }
             // `(char) N`, `(string) "a"`.
             if d == Dialect::Vb || at(i + 1)?.kind != Kind::Ident || !at(i + 2)?.is_p(b')') {
@@ -156,7 +156,7 @@ fn rewrite(t: &[Tok], i: usize, out: &[Tok], d: Dialect) -> Option<(Tok, usize)>
                 return Some((Tok::lit(Kind::Char, s, first), j));
             }
             if ty.is_id("string") && at(i + 3)?.kind == Kind::Str {
-                return Some((Tok::lit(Kind::Str, at(i + 3)?.text.clone(), first), i + 4));
+                return Some((Tok::lit(Kind::Str, at(i + 3)?.text.to_vec(), first), i + 4));
             }
             None
         }
@@ -319,7 +319,7 @@ fn call(t: &[Tok], key: &str, p: usize, d: Dialect) -> Option<(Kind, Vec<u8>, us
         }
         let (args, j) = lit_args(t, p)?;
         let [a] = args.as_slice() else { return None };
-        return (a.kind != Kind::Num).then(|| (Kind::Str, a.text.clone(), j));
+        return (a.kind != Kind::Num).then(|| (Kind::Str, a.text.to_vec(), j));
     }
     let known = named(key, "string.concat")
         || (d == Dialect::Vb && key == "concat")
@@ -413,7 +413,7 @@ fn new_string(t: &[Tok], p: usize) -> Option<(Kind, Vec<u8>, usize)> {
     }
     let a = t.get(p + 1)?;
     if a.kind == Kind::Str && t.get(p + 2)?.is_p(b')') {
-        return Some((Kind::Str, a.text.clone(), p + 3));
+        return Some((Kind::Str, a.text.to_vec(), p + 3));
     }
     // C#: new string("dmc".Reverse().ToArray())
     if a.kind == Kind::Str {
@@ -458,7 +458,7 @@ fn builder(t: &[Tok], p: usize) -> Option<(Vec<u8>, usize)> {
     let (args, mut j) = lit_args(t, p)?;
     let mut v = match args.as_slice() {
         [] => Vec::new(),
-        [a] if a.kind == Kind::Str => a.text.clone(),
+        [a] if a.kind == Kind::Str => a.text.to_vec(),
         _ => return None,
     };
     for _ in 0..256 {
@@ -522,7 +522,7 @@ fn chars(t: &[Tok], i: usize) -> Option<(Vec<u8>, usize)> {
     let a = t.get(i).filter(|a| a.kind == Kind::Str)?;
     let (k, q) = chain_from(t, i + 1)?;
     let (args, j) = lit_args(t, q)?;
-    (&k[..] == b".tochararray" && args.is_empty()).then(|| (a.text.clone(), j))
+    (&k[..] == b".tochararray" && args.is_empty()).then(|| (a.text.to_vec(), j))
 }
 
 /// A byte array of constants: a literal array, a literal's bytes, or decoded Base64.
@@ -534,7 +534,7 @@ fn bytes(t: &[Tok], i: usize) -> Option<(Vec<u8>, usize)> {
     if a.kind == Kind::Str {
         let (k, q) = chain_from(t, i + 1)?;
         let (args, j) = lit_args(t, q)?;
-        return (&k[..] == b".getbytes" && args.len() <= 1).then(|| (a.text.clone(), j));
+        return (&k[..] == b".getbytes" && args.len() <= 1).then(|| (a.text.to_vec(), j));
     }
     if a.kind != Kind::Ident {
         return None;

@@ -8,7 +8,7 @@ use super::tok::{Dialect, Kind, Tok};
 /// Method calls on a literal: `"a".concat("b")`, `.replace`, `.toLowerCase()`, JScript's
 /// `.split("").reverse().join("")`.
 pub(super) fn methods(t: &[Tok], i: usize, d: Dialect) -> Option<(Vec<u8>, usize)> {
-    let mut v = t[i].text.clone();
+    let mut v = t[i].text.to_vec();
     let mut j = i + 1;
     let mut any = false;
     for _ in 0..64 {

@@ -33,11 +33,15 @@ pub(crate) enum Ws {
     Line,
 }
 
+/// A token's text: inline up to 16 bytes, as nearly every name, number and short string
+/// is (a `Vec` each was the lexer's most frequent allocation).
+pub(crate) type Text = smallvec::SmallVec<[u8; 16]>;
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tok {
     pub(crate) kind: Kind,
     /// Ident/Num: the (decoded) spelling; Str/Char: the value; Punct: empty.
-    pub(crate) text: Vec<u8>,
+    pub(crate) text: Text,
     /// The punctuation byte of a `Punct`.
     pub(crate) p: u8,
     /// Raw offset of the token's first byte.
@@ -57,7 +61,7 @@ impl Tok {
     pub(crate) fn lit(kind: Kind, text: Vec<u8>, from: &Tok) -> Tok {
         Tok {
             kind,
-            text,
+            text: Text::from_vec(text),
             p: 0,
             at: from.at,
             exact: false,
@@ -89,7 +93,7 @@ impl Src<'_> {
     pub(crate) fn word(&self, kind: Kind, s: usize, e: usize, ws: Ws) -> Tok {
         Tok {
             kind,
-            text: self.bytes[s..e].to_vec(),
+            text: Text::from_slice(&self.bytes[s..e]),
             p: 0,
             at: self.raw(s) as u32,
             exact: self.contiguous(s, e),
@@ -334,7 +338,7 @@ pub(crate) fn lex_c(src: &Src, d: Dialect) -> (Vec<Tok>, Ws) {
                     }
                     let mut t = src.word(Kind::Ident, i, j, ws);
                     t.exact = false;
-                    t.text = v;
+                    t.text = Text::from_vec(v);
                     toks.push(t);
                 }
                 ws = Ws::None;
@@ -375,7 +379,7 @@ fn utf8_len(c: u8) -> usize {
 pub(crate) fn punct(src: &Src, i: usize, ws: Ws) -> Tok {
     Tok {
         kind: Kind::Punct,
-        text: Vec::new(),
+        text: Text::new(),
         p: src.bytes[i],
         at: src.raw(i) as u32,
         exact: true,
@@ -386,7 +390,7 @@ pub(crate) fn punct(src: &Src, i: usize, ws: Ws) -> Tok {
 pub(crate) fn lit_tok(src: &Src, kind: Kind, text: Vec<u8>, i: usize, ws: Ws) -> Tok {
     Tok {
         kind,
-        text,
+        text: Text::from_vec(text),
         p: 0,
         at: src.raw(i) as u32,
         exact: false,
