@@ -8,7 +8,7 @@ use aho_corasick::dfa::DFA;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::ids::PatternId;
-use super::lanes::{self, Hit, Hits};
+use super::lanes::{self, Hit, Hits, Table};
 
 /// Above this many atoms the automaton kind is left to aho-corasick (a DFA's memory grows
 /// with the number of states).
@@ -241,7 +241,14 @@ fn build_file_searcher(
             .build(atoms)
     {
         // A full DFA is the fastest automaton to search with and, for the few thousand
-        // atoms rule sets have, small enough to build when first needed.
+        // atoms rule sets have, small enough to build when first needed. Without a
+        // prefilter it is searched as a table of its own (see `lanes`), and aho-corasick's
+        // copy is dropped.
+        if dfa.prefilter().is_none()
+            && let Some(table) = Table::new(&dfa, atoms, nocase)
+        {
+            return Ok(Searcher::Lanes(Box::new(table)));
+        }
         Ok(Searcher::Dfa(Box::new(dfa)))
     } else {
         // A DFA too large to build: the automaton aho-corasick picks.
@@ -256,9 +263,10 @@ fn build_file_searcher(
 
 /// How an atom set is searched.
 pub(crate) enum Searcher {
-    /// A full DFA: through its prefilter when it has one (few atoms, or rare first
-    /// bytes), else over several stretches at once (see `lanes`).
+    /// A full DFA with a prefilter (few atoms, or rare first bytes): through it.
     Dfa(Box<DFA>),
+    /// A full DFA without one: over several stretches at once (see `lanes`).
+    Lanes(Box<Table>),
     Other(AhoCorasick),
 }
 
@@ -284,6 +292,7 @@ impl AtomSet {
             Some(Searcher::Dfa(dfa)) => dfa
                 .try_find(&Input::new(hay).earliest(true))
                 .is_ok_and(|m| m.is_some()),
+            Some(Searcher::Lanes(table)) => table.is_match_in(hay),
             Some(Searcher::Other(ac)) => ac.is_match(hay),
         }
     }
@@ -294,7 +303,7 @@ impl AtomSet {
         out.clear();
         match self.automaton.as_deref() {
             None => {}
-            Some(Searcher::Dfa(dfa)) if dfa.prefilter().is_none() => lanes::search(dfa, hay, out),
+            Some(Searcher::Lanes(table)) => lanes::search(table, hay, out),
             Some(Searcher::Dfa(dfa)) => overlapping(&**dfa, hay, out.first()),
             Some(Searcher::Other(ac)) => {
                 out.first()

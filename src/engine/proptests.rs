@@ -235,8 +235,11 @@ proptest! {
             .find_overlapping_iter(&hay)
             .map(|m| Hit { start: m.start(), end: m.end(), atom: m.pattern().as_usize() })
             .collect();
+        let atoms: Vec<&[u8]> = atoms.iter().map(|a| a.as_bytes()).collect();
+        let table = lanes::Table::new(&dfa, &atoms, nocase).unwrap();
         let mut got = Hits::default();
-        lanes::search(&dfa, &hay, &mut got);
+        lanes::search(&table, &hay, &mut got);
+        prop_assert_eq!(table.is_match_in(&hay), !want.is_empty());
         let got: Vec<Hit> = got.iter().copied().collect();
         prop_assert_eq!(got, want);
     }
