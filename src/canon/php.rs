@@ -62,18 +62,24 @@ fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
         match t.kind {
             Kind::Str | Kind::IStr => {
                 let quote = first;
-                let (val, base) = t
-                    .val
-                    .as_deref()
-                    .map_or((&[][..], 0), |v| (&v.bytes[..], v.base));
                 let start = t.start as usize;
                 b.push(quote, start);
-                for (i, &c) in val.iter().enumerate() {
-                    let at = if t.exact { base as usize + i } else { start };
-                    if t.kind == Kind::Str && (c == b'\\' || c == b'\'') {
-                        b.push(b'\\', at);
+                let (val, base) = match t.val.as_deref() {
+                    Some(v) => (&v.bytes[..], v.base),
+                    None => (t.text(raw), t.start + 1),
+                };
+                let escaped = |c: u8| t.kind == Kind::Str && (c == b'\\' || c == b'\'');
+                if t.val.is_none() && !val.iter().any(|&c| escaped(c)) {
+                    // The raw bytes between the quotes, each from its own offset, in one copy.
+                    b.copy(raw, base as usize, base as usize + val.len());
+                } else {
+                    for (i, &c) in val.iter().enumerate() {
+                        let at = if t.exact { base as usize + i } else { start };
+                        if escaped(c) {
+                            b.push(b'\\', at);
+                        }
+                        b.push(c, at);
                     }
-                    b.push(c, at);
                 }
                 let close = if t.exact {
                     (t.end as usize).saturating_sub(1).max(start)

@@ -88,6 +88,7 @@ pub(super) fn str_tok(like: &Tok, end: u32, val: Vec<u8>) -> Tok {
         kind: Kind::Str,
         gap: like.gap,
         exact: false,
+        close: 0,
         gap_at: like.gap_at,
         start: like.start,
         end,
@@ -215,6 +216,8 @@ impl Pass<'_> {
                         && last.kind == Kind::Str
                         && fn_name(last.text(raw))
                     {
+                        // Its text is its value, not the quoted raw bytes.
+                        last.val_mut(raw);
                         last.kind = Kind::Ident;
                         self.changed = true;
                     }
@@ -246,7 +249,11 @@ impl Pass<'_> {
                     && self.out[n - 1].kind == Kind::Str
                     && var_name(self.out[n - 1].text(raw))
                 {
-                    let name = self.out.pop().map(|mut s| s.take_val()).unwrap_or_default();
+                    let name = self
+                        .out
+                        .pop()
+                        .map(|mut s| s.take_val(raw))
+                        .unwrap_or_default();
                     self.out.pop();
                     let dollar = self.out.last_mut().expect("three tokens");
                     let mut v = vec![b'$'];
@@ -421,24 +428,25 @@ impl Pass<'_> {
             }
             let op = &self.out[n - 2];
             if op.punct(raw, b".") && !binds_tighter_than_concat(raw, self.out.upcoming()) {
-                let right = self.out.pop().expect("three tokens");
-                let (end, right) = (right.end, right.val.unwrap_or_default().bytes);
+                let mut right = self.out.pop().expect("three tokens");
+                let (end, right) = (right.end, right.take_val(raw));
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
-                left.val
-                    .get_or_insert_with(Box::default)
-                    .bytes
-                    .extend_from_slice(&right);
+                left.val_mut(raw).bytes.extend_from_slice(&right);
                 left.exact = false;
                 left.end = end;
             } else if op.punct(raw, b"^")
                 && xor_left(raw, n.checked_sub(4).map(|i| &self.out[i]))
                 && xor_right(raw, self.out.upcoming())
             {
-                let right = self.out.pop().map(|mut t| t.take_val()).unwrap_or_default();
+                let right = self
+                    .out
+                    .pop()
+                    .map(|mut t| t.take_val(raw))
+                    .unwrap_or_default();
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
-                let l = left.take_val();
+                let l = left.take_val(raw);
                 left.set_val(l.iter().zip(right.iter()).map(|(a, b)| a ^ b).collect());
                 left.exact = false;
             } else {

@@ -33,11 +33,15 @@ pub(super) struct Tok {
     /// `val`'s byte `i` came from `raw[base + i]` (see [`Val`]), so a decoded string keeps
     /// per-byte origins.
     pub(super) exact: bool,
+    /// For a literal without `val` (see [`Tok::text`]): the bytes of its closing quote, 1,
+    /// or 0 when the file ends inside it.
+    pub(super) close: u8,
     /// The raw offset of the gap (its first newline when it holds one).
     pub(super) gap_at: u32,
     pub(super) start: u32,
     pub(super) end: u32,
-    /// The token's text when it is not `raw[start..end]` (always set for strings). Boxed,
+    /// The token's text when it is not `raw[start..end]`, nor for a string literal the raw
+    /// bytes between its quotes (see [`Tok::text`]). Boxed,
     /// with the offset only exact tokens need, so that a token is 24 bytes: most tokens
     /// have none, and a file of a million numbers and commas (a font table) is one stream
     /// of them while it is folded (issue 18: 22 MB at 32 bytes a token).
@@ -57,13 +61,35 @@ pub(super) struct Val {
 const _: () = assert!(std::mem::size_of::<Tok>() <= 24);
 
 impl Tok {
+    /// The token's text; a string literal's is its value. A literal whose value is the raw
+    /// bytes between its quotes, as nearly every literal of real code is, has no `val`:
+    /// its value is read from the raw text (a `Box` and a `Vec` each were a third of a
+    /// sweep's allocations).
     pub(super) fn text<'a>(&'a self, raw: &'a [u8]) -> &'a [u8] {
-        match &self.val {
-            Some(v) => v.bytes.as_slice(),
-            None => raw
-                .get(self.start as usize..self.end as usize)
-                .unwrap_or(&[]),
+        let (from, to) = match (&self.val, self.kind) {
+            (Some(v), _) => return v.bytes.as_slice(),
+            (None, Kind::Str | Kind::IStr) => (
+                self.start as usize + 1,
+                (self.end as usize).saturating_sub(usize::from(self.close)),
+            ),
+            (None, _) => (self.start as usize, self.end as usize),
+        };
+        raw.get(from..to).unwrap_or(&[])
+    }
+
+    /// The token's own text, made its own first if it was read from the raw text.
+    pub(super) fn val_mut(&mut self, raw: &[u8]) -> &mut Val {
+        if self.val.is_none() {
+            let lit = matches!(self.kind, Kind::Str | Kind::IStr);
+            let base = if lit { self.start + 1 } else { self.start };
+            let bytes = if lit {
+                self.text(raw).to_vec()
+            } else {
+                Vec::new()
+            };
+            self.val = Some(Box::new(Val { bytes, base }));
         }
+        self.val.as_mut().expect("set above")
     }
 
     /// Gives the token its own text (the offset it keeps is for exact tokens only).
@@ -74,9 +100,13 @@ impl Tok {
         }));
     }
 
-    /// The token's own text, moved out (empty when it had none).
-    pub(super) fn take_val(&mut self) -> Vec<u8> {
-        self.val.take().map(|v| v.bytes).unwrap_or_default()
+    /// The token's own text, moved out (empty when it had none); a string literal's value.
+    pub(super) fn take_val(&mut self, raw: &[u8]) -> Vec<u8> {
+        match self.val.take() {
+            Some(v) => v.bytes,
+            None if matches!(self.kind, Kind::Str | Kind::IStr) => self.text(raw).to_vec(),
+            None => Vec::new(),
+        }
     }
 
     pub(super) fn is(&self, raw: &[u8], kind: Kind, text: &[u8]) -> bool {
@@ -177,6 +207,7 @@ impl Lexer<'_> {
             kind,
             gap: self.gap,
             exact,
+            close: 0,
             gap_at: self.gap_at as u32,
             start: start as u32,
             end: self.pos as u32,
@@ -186,6 +217,22 @@ impl Lexer<'_> {
                     base: base as u32,
                 })
             }),
+        });
+        self.gap = Gap::None;
+    }
+
+    /// A string literal from `start` to the lexer's position whose value is the raw bytes
+    /// between its quotes: no `val` (see [`Tok::text`]).
+    fn push_raw_literal(&mut self, kind: Kind, start: usize, closed: bool) {
+        self.toks.push(Tok {
+            kind,
+            gap: self.gap,
+            exact: true,
+            close: u8::from(closed),
+            gap_at: self.gap_at as u32,
+            start: start as u32,
+            end: self.pos as u32,
+            val: None,
         });
         self.gap = Gap::None;
     }
@@ -268,6 +315,18 @@ impl Lexer<'_> {
                 b'\'' => self.single(),
                 b'"' => {
                     let end = self.find_end(start + 1, b'"');
+                    let body = &raw[start + 1..end.min(raw.len())];
+                    if memchr::memchr(b'\\', body).is_none() {
+                        // Nothing to decode: the value is the raw bytes.
+                        let kind = if interpolates(body) {
+                            Kind::IStr
+                        } else {
+                            Kind::Str
+                        };
+                        self.pos = (end + 1).min(raw.len());
+                        self.push_raw_literal(kind, start, end < raw.len());
+                        continue;
+                    }
                     self.double(start, start + 1, end.min(raw.len()), false);
                     self.pos = (end + 1).min(raw.len());
                     let val = self.toks.last_mut();
@@ -363,6 +422,12 @@ impl Lexer<'_> {
         // Sized once and copied in runs between backslashes: every literal of a file is
         // one of these.
         let end = self.find_end(start + 1, b'\'').min(raw.len());
+        if memchr::memchr(b'\\', &raw[start + 1..end]).is_none() {
+            // Nothing to decode: the value is the raw bytes.
+            self.pos = (end + 1).min(raw.len());
+            self.push_raw_literal(Kind::Str, start, end < raw.len());
+            return;
+        }
         let mut val = Vec::with_capacity(end - start - 1);
         let mut i = start + 1;
         while let Some(k) = memchr::memchr(b'\\', &raw[i..end]) {

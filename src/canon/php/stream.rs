@@ -15,6 +15,7 @@ const HOLE: Tok = Tok {
     kind: Kind::Raw,
     gap: Gap::None,
     exact: false,
+    close: 0,
     gap_at: 0,
     start: 0,
     end: 0,

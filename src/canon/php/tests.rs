@@ -429,7 +429,7 @@ proptest! {
         let (want, end) = single_quoted_bytewise(&body);
         let toks = super::lex::lex(&src);
         let lit = toks.iter().find(|t| t.kind == super::Kind::Str).unwrap();
-        prop_assert_eq!(lit.val.as_deref().map(|v| &v.bytes[..]), Some(&want[..]));
+        prop_assert_eq!(lit.text(&src), &want[..]);
         prop_assert_eq!(lit.end as usize, (12 + end + 1).min(src.len()));
     }
 }
@@ -469,4 +469,28 @@ fn line_comments_end_at_a_newline_or_close_tag() {
         .map(|t| t.text(src))
         .collect();
     assert_eq!(vars, vec![&b"$a"[..], &b"$b"[..]]);
+}
+
+#[test]
+fn a_literal_without_escapes_is_read_from_the_raw_text() {
+    let src = b"<?php $a = 'plain'; $b = \"it's $x\"; $c = 'o\\'k'; $d = \"t\\x41b\"; $e = 'open";
+    let toks = super::lex::lex(src);
+    let lits: Vec<_> = toks
+        .iter()
+        .filter(|t| matches!(t.kind, super::Kind::Str | super::Kind::IStr))
+        .map(|t| (t.text(src).to_vec(), t.val.is_some()))
+        .collect();
+    let want: [(&[u8], bool); 5] = [
+        (b"plain", false),
+        (b"it's $x", false),
+        (b"o'k", true),
+        (b"tAb", true),
+        (b"open", false),
+    ];
+    assert_eq!(lits.len(), want.len());
+    for ((got, own), (text, owned)) in lits.iter().zip(want) {
+        assert_eq!((&got[..], *own), (text, owned));
+    }
+    // Rendered with its quotes escaped as a single-quoted literal, each byte at its offset.
+    assert_eq!(v("<?php $b = \"it's\";"), "<?php $b = 'it\\'s';");
 }
