@@ -122,7 +122,7 @@ pub(crate) fn line_format(l: &[u8]) -> Option<(LogFormat, bool)> {
     if is_uls_line(l) {
         return Some((LogFormat::Uls, false));
     }
-    if combined::parse(l).is_some_and(|r| r.time.is_some()) {
+    if combined::is_timed_record(l) {
         return Some((LogFormat::Combined, false));
     }
     is_headerless_iis_line(l).then_some((LogFormat::Iis, false))
@@ -143,7 +143,7 @@ impl Takes {
         Takes {
             uls_header: is_uls_header(l),
             uls: is_uls_line(l),
-            combined: combined::parse(l).is_some_and(|r| r.time.is_some()),
+            combined: combined::is_timed_record(l),
             iis: is_headerless_iis_line(l),
         }
     }
