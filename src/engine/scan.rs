@@ -82,6 +82,8 @@ pub struct Scratch {
     triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
     pending: IdVec<PatternId, bool>,
+    /// Rules found unable to hold while this buffer's regexes are verified (cleared after).
+    ruled_out: IdVec<RuleId, bool>,
     /// Per regex pattern: which of its other required clauses were seen (bit per clause),
     /// and the patterns with any.
     gates_seen: IdVec<PatternId, u64>,
@@ -171,6 +173,7 @@ impl Engine {
             check_budget: 0,
             triggered: Vec::new(),
             pending: IdVec::from(vec![false; p]),
+            ruled_out: IdVec::from(vec![false; r]),
             gates_seen: IdVec::from(vec![0; p]),
             gated: Vec::new(),
             candidate: IdVec::from(vec![false; r]),
@@ -413,6 +416,7 @@ impl Engine {
         }
         // Whether the input holds a byte, looked up once per byte some regex requires.
         let mut rare_present = [None::<bool>; 256];
+        let mut ruled_out = Vec::new();
         for &pi in &todo {
             let p = &self.patterns[pi];
             let re = p
@@ -439,14 +443,24 @@ impl Engine {
             // A match holds an atom of every required clause: without all of them in the
             // input there is none.
             let clauses_seen = re.gates & !s.gates_seen[pi] == 0;
+            // What is known only grows as the regexes run, so a rule that can no longer hold
+            // stays so: it is not asked again for each of its other regexes.
             let needed = clauses_seen
+                && !s.ruled_out[p.rule]
                 && re.rare_byte.is_none_or(|b| {
                     *rare_present[usize::from(b)]
                         .get_or_insert_with(|| memchr::memchr(b, buf).is_some())
                 })
-                && self.rules[p.rule]
-                    .condition
-                    .may_hold(&known, buf.len() as u64);
+                && {
+                    let may = self.rules[p.rule]
+                        .condition
+                        .may_hold(&known, buf.len() as u64);
+                    if !may {
+                        s.ruled_out[p.rule] = true;
+                        ruled_out.push(p.rule);
+                    }
+                    may
+                };
             s.pending[pi] = false;
             // The hits kept unchecked: those the rest of the regex cannot follow hold no
             // match and open no window; when none is left, the regex has no match.
@@ -534,6 +548,9 @@ impl Engine {
         s.triggered = todo;
         for pi in s.gated.drain(..) {
             s.gates_seen[pi] = 0;
+        }
+        for ri in ruled_out {
+            s.ruled_out[ri] = false;
         }
     }
 
@@ -1017,6 +1034,25 @@ mod tests {
         l.add_text("t.yml", &text);
         let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
         Engine::new(rules).unwrap()
+    }
+
+    /// A rule ruled out in one file (its first regex found nothing) is asked again in the
+    /// next: what one file ruled out is cleared after it.
+    #[test]
+    fn a_rule_ruled_out_in_one_file_is_open_again_in_the_next() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: 'alpha[0-9]' }\n      b: { regex: 'beta[0-9]' }\n    condition: a and b\n",
+        );
+        let e = Engine::new(l.finish().unwrap().0).unwrap();
+        let mut s = e.scratch();
+        let path = Path::new("x.php");
+        assert!(e.scan(path, b"alpha beta7", &mut s).is_empty());
+        assert!(e.scan(path, b"alphax beta beta", &mut s).is_empty());
+        let hits = e.scan(path, b"alpha1 beta2", &mut s);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].match_count, 2);
     }
 
     /// A window longer than a step is searched in steps; every match is found once, also
