@@ -154,6 +154,20 @@ pub(crate) struct CompiledRegex {
     /// regex is searched in that many first bytes only, with no atoms (see
     /// [`start_anchored`]).
     at_start: Option<usize>,
+    /// For such a regex: the bytes a match can start with, when they are known. Most files
+    /// start with none of them (an image rule's `\AGIF8[79]a` is asked of every file), and
+    /// a lookup is cheaper than starting a search.
+    first_bytes: Option<Box<[bool; 256]>>,
+}
+
+impl CompiledRegex {
+    /// Whether a regex anchored at the input's start may match `buf`, as far as its first
+    /// byte tells.
+    pub(crate) fn may_start(&self, buf: &[u8]) -> bool {
+        self.first_bytes
+            .as_deref()
+            .is_none_or(|set| buf.first().is_some_and(|&b| set[usize::from(b)]))
+    }
 }
 
 /// The parts of a regex after its window-placing literal.
@@ -617,6 +631,7 @@ fn add_patterns(
                 .map_err(|e| pattern_error(rule, &p.name, e))?;
             let max_len = hir.properties().maximum_len();
             let at_start = start_anchored(&hir);
+            let first_bytes = at_start.and_then(|_| first_bytes(&hir));
             if at_start.is_some() {
                 clauses.clear();
             }
@@ -649,6 +664,7 @@ fn add_patterns(
                 gates,
                 rare_byte: rare_byte.filter(|_| at_start.is_none()),
                 landmark,
+                first_bytes,
                 at_start,
                 suffix: suffix
                     .filter(|_| at_start.is_none())
@@ -674,6 +690,19 @@ const AT_START_LEN: usize = 4096;
 
 /// The longest match of a regex every match of which starts at the input's start, when
 /// that is at most [`AT_START_LEN`].
+/// The bytes every match of `hir` starts with one of: the first bytes of its prefix
+/// literals, when they are finite and none is empty.
+fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
+    let seq = regex_syntax::hir::literal::Extractor::new()
+        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
+        .extract(hir);
+    let mut set = Box::new([false; 256]);
+    for lit in seq.literals()? {
+        set[usize::from(*lit.as_bytes().first()?)] = true;
+    }
+    Some(set)
+}
+
 fn start_anchored(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
     props
@@ -1110,6 +1139,35 @@ mod tests {
         late.extend(&image);
         assert_eq!(run(&e, &late), None);
         assert_eq!(run(&e, b"BM"), None);
+    }
+
+    /// A start-anchored regex is asked only of buffers whose first byte can start a match:
+    /// in either case when it ignores case, and always when its first bytes are not known.
+    #[test]
+    fn start_anchored_regexes_look_at_the_first_byte_first() {
+        let e = engine("      g: { regex: '\\AGIF8[79]a', nocase: true }\n", "g");
+        let CompiledRegex { first_bytes, .. } = e
+            .patterns
+            .iter()
+            .next()
+            .unwrap()
+            .regex
+            .as_ref()
+            .unwrap()
+            .get();
+        let set = first_bytes.as_deref().unwrap();
+        assert_eq!(
+            (0..=255u8)
+                .filter(|&b| set[usize::from(b)])
+                .collect::<Vec<_>>(),
+            b"Gg"
+        );
+        assert!(run(&e, b"GIF89a....").is_some());
+        assert!(run(&e, b"gif87a....").is_some());
+        assert!(run(&e, b"xGIF89a...").is_none());
+        assert!(run(&e, b"").is_none());
+        let any = engine("      a: { regex: '\\A[\\x00-\\xff]{2}PK' }\n", "a");
+        assert!(run(&any, b"..PK").is_some());
     }
 
     #[test]

@@ -447,6 +447,7 @@ impl Engine {
             // stays so: it is not asked again for each of its other regexes.
             let needed = clauses_seen
                 && !s.ruled_out[p.rule]
+                && re.may_start(buf)
                 && re.rare_byte.is_none_or(|b| {
                     *rare_present[usize::from(b)]
                         .get_or_insert_with(|| memchr::memchr(b, buf).is_some())
