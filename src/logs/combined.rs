@@ -12,7 +12,7 @@ use super::time::clf_time;
 /// first, which rejects the lines of a file that is not a log at little cost (every file
 /// of a web root is sniffed, and a `[` after a space is common in code).
 pub(crate) fn is_timed_record(line: &[u8]) -> bool {
-    let Some(open) = find(line, b" [") else {
+    let Some(open) = open_bracket(line) else {
         return false;
     };
     let Some(close) = line[open + 2..].iter().position(|&b| b == b']') else {
@@ -22,7 +22,7 @@ pub(crate) fn is_timed_record(line: &[u8]) -> bool {
 }
 
 pub fn parse(line: &[u8]) -> Option<Record<'_>> {
-    let open = find(line, b" [")?;
+    let open = open_bracket(line)?;
     let close = open + 2 + line[open + 2..].iter().position(|&b| b == b']')?;
     let prefix: Vec<&[u8]> = line[..open]
         .split(|&b| b == b' ')
@@ -81,7 +81,7 @@ pub fn parse(line: &[u8]) -> Option<Record<'_>> {
 /// without parsing the rest, and its time when `with_time`; `None` exactly when [`parse`]
 /// gives `None`.
 pub fn client_and_time(line: &[u8], with_time: bool) -> Option<(&[u8], Option<jiff::Timestamp>)> {
-    let open = find(line, b" [")?;
+    let open = open_bracket(line)?;
     let close = open + 2 + line[open + 2..].iter().position(|&b| b == b']')?;
     let prefix = &line[..open];
     let tokens = || prefix.split(|&b| b == b' ').filter(|t| !t.is_empty());
@@ -108,8 +108,13 @@ pub fn client_and_time(line: &[u8], with_time: bool) -> Option<(&[u8], Option<ji
     Some((clients, time))
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
+/// Where ` [` (the space before the time) first is. A byte search and a look back: a
+/// substring search sets up a searcher at every call, and the sniffer asks this of every
+/// line in the head of every file.
+fn open_bracket(line: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'[', line)
+        .find(|&i| i > 0 && line[i - 1] == b' ')
+        .map(|i| i - 1)
 }
 
 /// `www.example.test:443`: a name with a numeric port, not an IP address.
@@ -247,6 +252,14 @@ pub fn percent_escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
 mod tests {
 
     proptest::proptest! {
+        #[test]
+        fn the_open_bracket_is_the_first_space_bracket(l in "[ \\[a-z]{0,40}") {
+            proptest::prop_assert_eq!(
+                open_bracket(l.as_bytes()),
+                memchr::memmem::find(l.as_bytes(), b" [")
+            );
+        }
+
         /// The sniffer's quick test says what a full parse says.
         #[test]
         fn a_timed_record_is_what_parse_reads_with_a_time(
