@@ -54,14 +54,26 @@ impl Expr {
             Expr::Filesize(cmp, n) => from(cmp.holds(filesize, *n)),
             Expr::Stat(..) => Tri::Unknown,
             Expr::Of(q, items) => {
-                let known = items.iter().filter(|&&i| count(i).is_some_and(|c| c > 0));
-                let hits = known.count();
-                let open = items.iter().filter(|&&i| count(i).is_none()).count();
                 let need = match q {
                     Quantity::Any => 1,
                     Quantity::All => items.len(),
                     Quantity::AtLeast(n) => *n,
                 };
+                // One pass, done as soon as enough items hold: this is asked before each
+                // of a rule's regexes runs, and `any of them` rules have dozens of items.
+                let (mut hits, mut open) = (0, 0);
+                for &i in items {
+                    match count(i) {
+                        Some(c) if c > 0 => {
+                            hits += 1;
+                            if hits >= need {
+                                return Tri::True;
+                            }
+                        }
+                        Some(_) => {}
+                        None => open += 1,
+                    }
+                }
                 if hits >= need {
                     Tri::True
                 } else if hits + open < need {
@@ -75,20 +87,29 @@ impl Expr {
                 Tri::False => Tri::True,
                 Tri::Unknown => Tri::Unknown,
             },
-            Expr::And(es) => es.iter().fold(Tri::True, |acc, e| {
-                match (acc, e.partial(count, filesize)) {
-                    (Tri::False, _) | (_, Tri::False) => Tri::False,
-                    (Tri::True, Tri::True) => Tri::True,
-                    _ => Tri::Unknown,
+            // Done at the first operand that decides.
+            Expr::And(es) => {
+                let mut acc = Tri::True;
+                for e in es {
+                    match e.partial(count, filesize) {
+                        Tri::False => return Tri::False,
+                        Tri::Unknown => acc = Tri::Unknown,
+                        Tri::True => {}
+                    }
                 }
-            }),
-            Expr::Or(es) => es.iter().fold(Tri::False, |acc, e| {
-                match (acc, e.partial(count, filesize)) {
-                    (Tri::True, _) | (_, Tri::True) => Tri::True,
-                    (Tri::False, Tri::False) => Tri::False,
-                    _ => Tri::Unknown,
+                acc
+            }
+            Expr::Or(es) => {
+                let mut acc = Tri::False;
+                for e in es {
+                    match e.partial(count, filesize) {
+                        Tri::True => return Tri::True,
+                        Tri::Unknown => acc = Tri::Unknown,
+                        Tri::False => {}
+                    }
                 }
-            }),
+                acc
+            }
         }
     }
 
