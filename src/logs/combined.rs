@@ -7,7 +7,6 @@ use super::fields::Field;
 use super::record::Record;
 use super::time::clf_time;
 
-/// Parses one line, or `None` when it is not in the common/combined shape.
 /// Whether `line` is a combined-format record with a time, as [`parse`] reads it: the time
 /// first, which rejects the lines of a file that is not a log at little cost (every file
 /// of a web root is sniffed, and a `[` after a space is common in code).
@@ -21,6 +20,7 @@ pub(crate) fn is_timed_record(line: &[u8]) -> bool {
     clf_time(&line[open + 2..open + 2 + close]).is_some() && parse(line).is_some()
 }
 
+/// Parses one line, or `None` when it is not in the common/combined shape.
 pub fn parse(line: &[u8]) -> Option<Record<'_>> {
     let open = open_bracket(line)?;
     let close = open + 2 + line[open + 2..].iter().position(|&b| b == b']')?;
@@ -250,6 +250,7 @@ pub fn percent_escapes(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     proptest::proptest! {
         #[test]
@@ -273,7 +274,6 @@ mod tests {
             proptest::prop_assert_eq!(is_timed_record(l), parse(l).is_some_and(|r| r.time.is_some()));
         }
     }
-    use super::*;
 
     #[test]
     fn client_and_time_agree_with_parse() {

@@ -213,13 +213,14 @@ pub fn looks_like_log_path(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
 
     fn p(s: &str) -> &Path {
         Path::new(s)
     }
 
-    use proptest::strategy::Strategy as _;
     proptest::proptest! {
         /// The sniffer asks each parser once per line and decides from the answers; what
         /// it decides for a line is what `line_format` says of it.
