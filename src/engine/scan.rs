@@ -752,14 +752,20 @@ fn search_windows(
         .map(|&(s, e)| (s.saturating_sub(before), e.saturating_add(after).min(len)))
         .collect();
     windows.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
-    for w in windows {
-        match merged.last_mut() {
+    // Merged in place: this runs for most regexes a file triggers.
+    let mut kept: usize = 0;
+    for i in 0..windows.len() {
+        let w = windows[i];
+        match kept.checked_sub(1).map(|k| &mut windows[k]) {
             Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
-            _ => merged.push(w),
+            _ => {
+                windows[kept] = w;
+                kept += 1;
+            }
         }
     }
-    merged
+    windows.truncate(kept);
+    windows
 }
 
 /// Where a regex whose matches are at most `max_len` bytes long and all hold `byte` can
@@ -950,11 +956,25 @@ mod tests {
                 add_window(&mut merged, a, b, reach);
             }
             assert!(merged.len() <= hits.len());
+            let windows = search_windows(&hits, reach, len);
             assert_eq!(
                 search_windows(&merged, reach, len),
-                search_windows(&hits, reach, len),
+                windows,
                 "case {case}: {hits:?} reach {reach:?}"
             );
+            // Sorted, apart, and covering every hit's reach.
+            assert!(windows.windows(2).all(|w| w[0].1 < w[1].0), "{windows:?}");
+            if let Some((before, after)) =
+                reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH)
+            {
+                for &(a, b) in &hits {
+                    let want = (a.saturating_sub(before), b.saturating_add(after).min(len));
+                    assert!(
+                        windows.iter().any(|w| w.0 <= want.0 && want.1 <= w.1),
+                        "{want:?} in {windows:?}"
+                    );
+                }
+            }
         }
     }
 
