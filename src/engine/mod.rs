@@ -688,8 +688,6 @@ fn add_patterns(
 /// match), while a search of a few bytes at the start costs next to nothing.
 const AT_START_LEN: usize = 4096;
 
-/// The longest match of a regex every match of which starts at the input's start, when
-/// that is at most [`AT_START_LEN`].
 /// The bytes every match of `hir` starts with one of: the first bytes of its prefix
 /// literals, when they are finite and none is empty.
 fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
@@ -703,6 +701,8 @@ fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
     Some(set)
 }
 
+/// The longest match of a regex every match of which starts at the input's start, when
+/// that is at most [`AT_START_LEN`].
 fn start_anchored(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
     props
@@ -1145,17 +1145,12 @@ mod tests {
     /// in either case when it ignores case, and always when its first bytes are not known.
     #[test]
     fn start_anchored_regexes_look_at_the_first_byte_first() {
+        let first = |e: &Engine| {
+            let re = e.patterns.iter().next().unwrap().regex.as_ref().unwrap();
+            re.get().first_bytes.clone()
+        };
         let e = engine("      g: { regex: '\\AGIF8[79]a', nocase: true }\n", "g");
-        let CompiledRegex { first_bytes, .. } = e
-            .patterns
-            .iter()
-            .next()
-            .unwrap()
-            .regex
-            .as_ref()
-            .unwrap()
-            .get();
-        let set = first_bytes.as_deref().unwrap();
+        let set = first(&e).unwrap();
         assert_eq!(
             (0..=255u8)
                 .filter(|&b| set[usize::from(b)])
@@ -1167,6 +1162,7 @@ mod tests {
         assert!(run(&e, b"xGIF89a...").is_none());
         assert!(run(&e, b"").is_none());
         let any = engine("      a: { regex: '\\A[\\x00-\\xff]{2}PK' }\n", "a");
+        assert!(first(&any).is_none());
         assert!(run(&any, b"..PK").is_some());
     }
 

@@ -11,6 +11,26 @@ enum Tri {
     Unknown,
 }
 
+impl Tri {
+    /// An `and` (`decides` False) or an `or` (`decides` True) of `es`: `decides` at the first
+    /// operand that is it, else unknown if one is, else the other value.
+    fn junction(es: &[Expr], decides: Tri, value: impl Fn(&Expr) -> Tri) -> Tri {
+        let mut acc = if decides == Tri::False {
+            Tri::True
+        } else {
+            Tri::False
+        };
+        for e in es {
+            match value(e) {
+                t if t == decides => return decides,
+                Tri::Unknown => acc = Tri::Unknown,
+                _ => {}
+            }
+        }
+        acc
+    }
+}
+
 impl Expr {
     pub fn eval(&self, facts: &impl Facts) -> bool {
         match self {
@@ -88,28 +108,8 @@ impl Expr {
                 Tri::Unknown => Tri::Unknown,
             },
             // Done at the first operand that decides.
-            Expr::And(es) => {
-                let mut acc = Tri::True;
-                for e in es {
-                    match e.partial(count, filesize) {
-                        Tri::False => return Tri::False,
-                        Tri::Unknown => acc = Tri::Unknown,
-                        Tri::True => {}
-                    }
-                }
-                acc
-            }
-            Expr::Or(es) => {
-                let mut acc = Tri::False;
-                for e in es {
-                    match e.partial(count, filesize) {
-                        Tri::True => return Tri::True,
-                        Tri::Unknown => acc = Tri::Unknown,
-                        Tri::False => {}
-                    }
-                }
-                acc
-            }
+            Expr::And(es) => Tri::junction(es, Tri::False, |e| e.partial(count, filesize)),
+            Expr::Or(es) => Tri::junction(es, Tri::True, |e| e.partial(count, filesize)),
         }
     }
 
