@@ -255,3 +255,100 @@ fn min_severity_filters_and_counts_the_rest() {
     let below_critical = expected().iter().filter(|r| r.3 != "critical").count() as u64;
     assert_eq!(below, below_critical);
 }
+
+/// A tree's findings with the tree's own place cut from their paths and what differs from
+/// run to run (ids, times) left out, sorted: what must not depend on where the tree is.
+fn placeless(findings: &[serde_json::Value], root: &str) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            for key in ["@timestamp", "agent", "message"] {
+                f.as_object_mut().unwrap().remove(key);
+            }
+            let event = f["event"].as_object_mut().unwrap();
+            event.remove("id");
+            event.remove("created");
+            f["shellsweep"].as_object_mut().unwrap().remove("run_id");
+            let path = f["file"]["path"].as_str().unwrap();
+            let under = path
+                .strip_prefix(root)
+                .unwrap_or_else(|| panic!("{path} under {root}"))
+                .to_owned();
+            let file = f["file"].as_object_mut().unwrap();
+            file.remove("directory");
+            file.remove("mtime");
+            file.insert("path".into(), under.into());
+            f.to_string()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Scripts are remembered by their contents (`engine::Memo`): copies of a tree, scanned
+/// together on two threads, each get every finding the tree gets alone, with their own
+/// paths, matches, lines and excerpts (those of the canonical view too).
+#[test]
+fn copies_of_a_tree_each_get_the_findings_of_the_tree() {
+    let repo = repo();
+    let fixtures = repo.join("fixtures/webroot");
+    let alone = run([
+        "scan",
+        "--format",
+        "jsonl",
+        "--threads",
+        "1",
+        "fixtures/webroot",
+    ]);
+    let (findings, _) = findings_and_summary(&alone);
+    let expected = placeless(&findings, &format!("{}/", fixtures.display()));
+    assert!(
+        expected.iter().any(|f| f.contains("view_excerpt")),
+        "the fixtures hold findings of the canonical view"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let copies = ["a", "b/deeper", "c"];
+    for copy in copies {
+        for entry in walk(&fixtures) {
+            let rel = entry.strip_prefix(&fixtures).unwrap();
+            let to = dir.path().join(copy).join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, &to).unwrap();
+        }
+    }
+    let out = bin()
+        .args(["scan", "--format", "jsonl", "--threads", "2"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, summary) = findings_and_summary(&out);
+    assert_eq!(findings.len(), expected.len() * copies.len());
+    for copy in copies {
+        let root = format!("{}/", dir.path().join(copy).display());
+        let mine: Vec<serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["file"]["path"].as_str().unwrap().starts_with(&root))
+            .cloned()
+            .collect();
+        assert_eq!(placeless(&mine, &root), expected, "copy {copy}");
+    }
+    assert_eq!(summary["shellsweep"]["summary"]["complete"], true);
+}
+
+/// The files under `dir`, links left out.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            out.extend(walk(&entry.path()));
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out
+}

@@ -24,7 +24,7 @@ pub(crate) const MAX_INPUT: usize = 2 << 20;
 pub(crate) const MAX_OUTPUT: usize = 2 * MAX_INPUT;
 
 /// The language family of a script, by its file extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Lang {
     /// PHP (`.php`, `.phtml`, `.inc`, ...).
     Php,

@@ -42,7 +42,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a buffer, in lowercase hex.
 pub fn sha256_hex(buf: &[u8]) -> String {
-    hex(&Sha256::digest(buf))
+    hex(&sha256(buf))
+}
+
+pub fn sha256(buf: &[u8]) -> [u8; 32] {
+    Sha256::digest(buf).into()
 }
 
 #[cfg(test)]

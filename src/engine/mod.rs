@@ -10,6 +10,7 @@ mod fields;
 mod gate;
 mod ids;
 mod lanes;
+mod memo;
 mod partition;
 mod records;
 mod scan;
@@ -33,6 +34,7 @@ use ids::{Id, IdVec, PatternId, PatternRange, RuleId};
 use partition::FileAtoms;
 
 pub use gate::{Clause, selectivity};
+pub(crate) use memo::Memo;
 #[cfg(feature = "yara")]
 pub(crate) use scan::REPORTED_MATCHES_PER_RULE;
 pub use scan::{Match, RuleHit, Scratch};

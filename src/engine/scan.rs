@@ -64,7 +64,7 @@ pub struct Scratch {
     pub(crate) applicable: IdVec<RuleId, bool>,
     any_applicable: bool,
     /// The file-atom group of the file's extension (see `partition`).
-    group: usize,
+    pub(super) group: usize,
     /// The atom hits of the buffer being scanned.
     hits: Hits,
     pub(crate) counts: IdVec<PatternId, u64>,
@@ -222,11 +222,7 @@ impl Engine {
         self.select_rules(path, scratch);
         if !held.is_empty() {
             for h in held {
-                if let Some((ri, _)) = self
-                    .rules
-                    .iter_enumerated()
-                    .find(|(_, r)| std::ptr::eq(*r, h.rule))
-                {
+                if let Some(ri) = self.rule_id(h.rule) {
                     scratch.applicable[ri] = false;
                 }
             }
@@ -249,7 +245,7 @@ impl Engine {
         hits
     }
 
-    fn select_rules(&self, path: &Path, s: &mut Scratch) {
+    pub(super) fn select_rules(&self, path: &Path, s: &mut Scratch) {
         let f = &self.filters;
         s.log_mode = false;
         s.applicable.iter_mut().for_each(|a| *a = false);

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::common::bytes::{hex, sha256_hex};
-use crate::engine::RuleHit;
+use crate::common::bytes::{hex, sha256, sha256_hex};
+use crate::engine::{Memo, RuleHit};
 use crate::finding::{FileSubject, Finding, IndicatorHit, Subject};
 use crate::ioc::{IocSet, Kind};
 use crate::logs::looks_like_log_path;
@@ -190,8 +190,18 @@ impl Worker {
             cfg.file_timeout
                 .and_then(|t| std::time::Instant::now().checked_add(t)),
         );
+        // A script's hash is taken before its scan, to look for a copy scanned earlier;
+        // other files are hashed only for a finding.
+        let sha256: Option<[u8; 32]> =
+            (names.len() == 1 && Memo::wants(path)).then(|| sha256(&self.buf));
         for name in names {
-            for hit in engine.scan_file(name, &self.buf, &mut self.scratch) {
+            let found = match &sha256 {
+                Some(digest) => {
+                    engine.scan_file_memo(name, &self.buf, digest, &mut self.scratch, &self.memo)
+                }
+                None => engine.scan_file(name, &self.buf, &mut self.scratch),
+            };
+            for hit in found {
                 if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
                     hits.push(hit);
                 }
@@ -214,7 +224,10 @@ impl Worker {
         if hits.is_empty() && yara_hits.is_empty() && hash_hits.is_empty() && name_hits.is_empty() {
             return (!timed_out).then(Vec::new);
         }
-        let sha256 = sha256_hex(&self.buf);
+        let sha256 = match sha256 {
+            Some(digest) => hex(&digest),
+            None => sha256_hex(&self.buf),
+        };
         let mut findings: Vec<Finding> = hits
             .into_iter()
             .map(|hit| Finding::from_hit(hit, path, &self.buf, meta.modified, &sha256))

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::SyncSender;
 
 use crate::baseline::Baseline;
-use crate::engine::{Engine, Scratch};
+use crate::engine::{Engine, Memo, Scratch};
 use crate::finding::Finding;
 use crate::ioc::IocSet;
 use crate::logscan::{LogError, LogOptions, LogScanner, Sink};
@@ -116,8 +116,10 @@ pub fn run(
     let (stdin, roots): (Vec<&PathBuf>, Vec<&PathBuf>) =
         config.roots.iter().partition(|r| is_stdin(r));
     let roots = present_roots(&roots, config, sink, stats);
+    let memo = Arc::new(Memo::new());
     let worker = || Worker {
         engine: Arc::clone(engine),
+        memo: Arc::clone(&memo),
         logs: Arc::clone(&logs),
         config: Arc::clone(config),
         stats: Arc::clone(stats),
@@ -237,6 +239,8 @@ fn present_roots(
 /// One scanning thread's state.
 struct Worker {
     engine: Arc<Engine>,
+    /// What the rules found in the scripts scanned so far, by contents (see `engine::Memo`).
+    memo: Arc<Memo>,
     /// The log scanner, built once for the rules and IOC lists.
     logs: Arc<LogScanner>,
     config: Arc<ScanConfig>,
