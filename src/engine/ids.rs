@@ -94,6 +94,10 @@ impl<I: Id, T> IdVec<I, T> {
     pub(crate) fn as_slice(&self) -> &[T] {
         &self.items
     }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.items
+    }
 }
 
 impl<T> IdVec<PatternId, T> {

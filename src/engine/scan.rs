@@ -1,6 +1,6 @@
 //! Scanning one buffer: automaton pass, regex verification near hits, conditions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use regex_automata::{Anchored, Input};
@@ -91,6 +91,12 @@ pub struct Scratch {
     candidate: IdVec<RuleId, bool>,
     glob_hits: Vec<usize>,
     glob_ok: IdVec<RuleId, bool>,
+    /// The last path whose rules were selected, and what was selected for it: a file's
+    /// rules are asked for three or four times (whether to read it, its scan, its view's,
+    /// its memo key), and the path's text and globs cost more than a copy.
+    selected_for: Option<PathBuf>,
+    selected: IdVec<RuleId, bool>,
+    selected_group: usize,
     /// `applicable` holds the log rules (set by record scans, cleared by file scans).
     pub(crate) log_mode: bool,
     /// Per-record memo of selection results, sized for the rule with the most selections.
@@ -179,6 +185,9 @@ impl Engine {
             candidate: IdVec::from(vec![false; r]),
             glob_hits: Vec::new(),
             glob_ok: IdVec::from(vec![false; r]),
+            selected_for: None,
+            selected: IdVec::from(vec![false; r]),
+            selected_group: 0,
             log_mode: false,
             selection_memo: vec![
                 std::cell::Cell::new(None);
@@ -248,8 +257,16 @@ impl Engine {
     pub(super) fn select_rules(&self, path: &Path, s: &mut Scratch) {
         let f = &self.filters;
         s.log_mode = false;
+        if s.selected_for.as_deref() == Some(path) {
+            s.applicable
+                .as_mut_slice()
+                .copy_from_slice(s.selected.as_slice());
+            s.group = s.selected_group;
+            s.any_applicable = s.applicable.iter().any(|&a| a);
+            return;
+        }
         s.applicable.iter_mut().for_each(|a| *a = false);
-        // Lowercased on the stack: this runs two or three times for every file of a sweep.
+        // Lowercased on the stack: this runs for every file of a sweep.
         let mut lower = [0u8; 16];
         let owned;
         let ext = match path.extension() {
@@ -295,6 +312,16 @@ impl Engine {
             }
         }
         s.any_applicable = s.applicable.iter().any(|&a| a);
+        s.selected
+            .as_mut_slice()
+            .copy_from_slice(s.applicable.as_slice());
+        s.selected_group = s.group;
+        let last = s
+            .selected_for
+            .get_or_insert_with(PathBuf::new)
+            .as_mut_os_string();
+        last.clear();
+        last.push(path.as_os_str());
     }
 
     pub(crate) fn find_atoms(&self, set: &AtomSet, buf: &[u8], s: &mut Scratch) {
@@ -1051,6 +1078,40 @@ mod tests {
         l.add_text("t.yml", &text);
         let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
         Engine::new(rules).unwrap()
+    }
+
+    /// A path's rules are remembered for the next ask about the same path only: each path
+    /// gets what a fresh scratch would select for it, in any order, and what a scan left
+    /// out of its selection (a view scan's `held`) is not carried over.
+    #[test]
+    fn rules_are_selected_per_path_whatever_came_before() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: L\n    name: l\n    severity: high\n    files:\n      paths: ['**/LAYOUTS/**']\n    patterns:\n      a: eval\n  - id: P\n    name: p\n    severity: high\n    files:\n      extensions: [php]\n    patterns:\n      a: eval\n",
+        );
+        let e = Engine::new(l.finish().unwrap().0).unwrap();
+        let selected = |s: &mut Scratch, path: &str| {
+            e.select_rules(Path::new(path), s);
+            (s.applicable.as_slice().to_vec(), s.group, s.any_applicable)
+        };
+        let paths = ["a/LAYOUTS/x.php", "a/x.php", "a/LAYOUTS/x.txt", "a/x.txt"];
+        let fresh: Vec<_> = paths
+            .iter()
+            .map(|p| selected(&mut e.scratch(), p))
+            .collect();
+        assert_eq!(fresh[0].0, [true, true]);
+        assert_eq!(fresh[3].2, false);
+        let mut s = e.scratch();
+        for (i, j) in [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (0, 3), (3, 3), (3, 0)] {
+            assert_eq!(selected(&mut s, paths[i]), fresh[i], "{}", paths[i]);
+            assert_eq!(selected(&mut s, paths[j]), fresh[j], "{} after {}", paths[j], paths[i]);
+        }
+        let path = Path::new(paths[0]);
+        let held = e.scan(path, b"eval", &mut s);
+        assert_eq!(held.len(), 2);
+        assert!(e.scan_except(path, b"eval", &mut s, &held).is_empty());
+        assert_eq!(e.scan(path, b"eval", &mut s).len(), 2);
     }
 
     /// A rule ruled out in one file (its first regex found nothing) is asked again in the

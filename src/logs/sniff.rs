@@ -29,6 +29,29 @@ impl LogFormat {
 /// How many lines of the head are looked at.
 const SNIFF_LINES: usize = 20;
 
+/// Puts the first [`SNIFF_LINES`] lines of `head` that are not blank (of its first
+/// `SNIFF_LINES` lines) in `out`, without their `\r`; returns how many. Line ends are found
+/// with memchr: a byte-at-a-time split was two thirds of sniffing, over the long lines of
+/// minified scripts and data files.
+fn head_lines<'a>(head: &'a [u8], term: u8, out: &mut [&'a [u8]; SNIFF_LINES]) -> usize {
+    let mut n = 0;
+    let mut rest = Some(head);
+    for _ in 0..SNIFF_LINES {
+        let Some(text) = rest else { break };
+        let (l, after) = match memchr::memchr(term, text) {
+            Some(i) => (&text[..i], Some(&text[i + 1..])),
+            None => (text, None),
+        };
+        rest = after;
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if !l.trim_ascii().is_empty() {
+            out[n] = l;
+            n += 1;
+        }
+    }
+    n
+}
+
 /// The format of a log whose decoded (decompressed, UTF-8) text starts with `head`, or
 /// `None` when it is not a log. Unknown text counts as a log only where the path says so.
 pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
@@ -42,16 +65,7 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
     // On the stack, each line asked of each parser once: every file of a web root is
     // sniffed, and nearly none is a log.
     let mut lines: [&[u8]; SNIFF_LINES] = [&[]; SNIFF_LINES];
-    let mut n = 0;
-    for l in head
-        .split(|&b| b == term)
-        .take(SNIFF_LINES)
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.trim_ascii().is_empty())
-    {
-        lines[n] = l;
-        n += 1;
-    }
+    let n = head_lines(head, term, &mut lines);
     let lines = &lines[..n];
     let directive = |l: &&[u8]| {
         [&b"#Software:"[..], b"#Version:", b"#Fields:", b"#Date:"]
@@ -238,6 +252,27 @@ mod tests {
         ) {
             proptest::prop_assume!(!l.starts_with(b"#"));
             proptest::prop_assert_eq!(Takes::of(&l).format(), line_format(&l).map(|(f, _)| f));
+        }
+
+        /// The head's lines are those of splitting it at each `term`, as sniffing did.
+        #[test]
+        fn head_lines_are_the_split_lines(
+            head in proptest::collection::vec(
+                proptest::sample::select(b"ab \t\r\n#".to_vec()),
+                0..400,
+            ),
+            cr in proptest::prelude::any::<bool>(),
+        ) {
+            let term = if cr { b'\r' } else { b'\n' };
+            let want: Vec<&[u8]> = head
+                .split(|&b| b == term)
+                .take(SNIFF_LINES)
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !l.trim_ascii().is_empty())
+                .collect();
+            let mut got = [&[][..]; SNIFF_LINES];
+            let n = head_lines(&head, term, &mut got);
+            proptest::prop_assert_eq!(&got[..n], &want[..]);
         }
     }
 
