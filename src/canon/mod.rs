@@ -56,8 +56,13 @@ impl Lang {
     }
 
     pub(crate) fn of(path: &Path) -> Option<Lang> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
+        // Lowercased on the stack: this is asked several times for every file.
+        let ext = path.extension()?.as_encoded_bytes();
+        let mut lower = [0u8; 6];
+        let lower = lower.get_mut(..ext.len())?;
+        lower.copy_from_slice(ext);
+        lower.make_ascii_lowercase();
+        Some(match std::str::from_utf8(lower).ok()? {
             "php" | "php3" | "php4" | "php5" | "php7" | "php8" | "phtml" | "pht" | "phps"
             | "phar" | "inc" => Lang::Php,
             "jsp" | "jspx" | "jspf" | "java" => Lang::Java,

@@ -74,6 +74,8 @@ pub struct Scratch {
     /// merged as they come (see `add_window`), and how many hits there were.
     windows: IdVec<PatternId, Vec<(usize, usize)>>,
     window_hits: IdVec<PatternId, usize>,
+    /// The windows one regex is searched in, merged (one vector for all of them).
+    search: Vec<(usize, usize)>,
     /// Per triggered regex with a suffix: how many of its first `windows` entries are hits
     /// kept as they came, not yet checked (see `find_atoms`).
     unchecked: IdVec<PatternId, usize>,
@@ -175,6 +177,7 @@ impl Engine {
             touched: Vec::new(),
             windows: IdVec::from(vec![Vec::new(); p]),
             window_hits: IdVec::from(vec![0; p]),
+            search: Vec::new(),
             unchecked: IdVec::from(vec![0; p]),
             check_budget: 0,
             triggered: Vec::new(),
@@ -511,19 +514,25 @@ impl Engine {
                 s.windows[pi] = emptied(hits);
                 continue;
             }
-            let windows = match (hits.is_empty(), re.rare_byte, re.max_len) {
+            // One vector for every regex's windows, kept in the scratch.
+            let mut windows = std::mem::take(&mut s.search);
+            windows.clear();
+            match (hits.is_empty(), re.rare_byte, re.max_len) {
                 // Anchored at the start: only there can a match begin.
-                _ if let Some(m) = re.at_start => vec![(0, buf.len().min(m))],
+                _ if let Some(m) = re.at_start => windows.push((0, buf.len().min(m))),
                 // A regex without atoms that needs a rare byte: every match holds one of
                 // its occurrences, so only the bytes around them are searched.
-                (true, Some(b), Some(m)) if m <= 1 << 16 => rare_byte_windows(buf, b, m),
+                (true, Some(b), Some(m)) if m <= 1 << 16 => {
+                    rare_byte_windows(buf, b, m, &mut windows);
+                }
                 // One without atoms or a rare byte, but with a landmark: around that.
                 (true, None, Some(m)) if m <= 1 << 16 && re.landmark.is_some() => {
-                    landmark_windows(buf, re.landmark.as_ref().expect("checked"), m)
+                    let mark = re.landmark.as_ref().expect("checked");
+                    landmark_windows(buf, mark, m, &mut windows);
                 }
-                _ => search_windows(&hits, re.reach(), buf.len()),
-            };
-            'windows: for (from, to) in windows {
+                _ => search_windows(&hits, re.reach(), buf.len(), &mut windows),
+            }
+            'windows: for &(from, to) in &windows {
                 let mut at = from;
                 while at < to {
                     // With a bounded match length, a step finds every match that starts
@@ -567,6 +576,7 @@ impl Engine {
             }
             s.caches.settle();
             s.windows[pi] = emptied(hits);
+            s.search = emptied(windows);
         }
         todo.clear();
         s.triggered = todo;
@@ -763,17 +773,20 @@ fn search_windows(
     hits: &[(usize, usize)],
     reach: Option<(usize, usize)>,
     len: usize,
-) -> Vec<(usize, usize)> {
+    windows: &mut Vec<(usize, usize)>,
+) {
+    windows.clear();
     // No hits: a regex without atoms, searched everywhere.
     let Some((before, after)) =
         reach.filter(|&(b, a)| b <= WINDOW_REACH && a <= WINDOW_REACH && !hits.is_empty())
     else {
-        return vec![(0, len)];
+        windows.push((0, len));
+        return;
     };
-    let mut windows: Vec<(usize, usize)> = hits
-        .iter()
-        .map(|&(s, e)| (s.saturating_sub(before), e.saturating_add(after).min(len)))
-        .collect();
+    windows.extend(
+        hits.iter()
+            .map(|&(s, e)| (s.saturating_sub(before), e.saturating_add(after).min(len))),
+    );
     windows.sort_unstable();
     // Merged in place: this runs for most regexes a file triggers.
     let mut kept: usize = 0;
@@ -788,15 +801,14 @@ fn search_windows(
         }
     }
     windows.truncate(kept);
-    windows
 }
 
 /// Where a regex whose matches are at most `max_len` bytes long and all hold `byte` can
 /// match: around each occurrence of the byte, as far as a match reaches either side.
 /// Overlapping windows are merged as they come, so there are at most `len / max_len` of
 /// them however often the byte occurs.
-fn rare_byte_windows(buf: &[u8], byte: u8, max_len: usize) -> Vec<(usize, usize)> {
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+fn rare_byte_windows(buf: &[u8], byte: u8, max_len: usize, merged: &mut Vec<(usize, usize)>) {
+    merged.clear();
     for at in memchr::memchr_iter(byte, buf) {
         let w = (
             at.saturating_sub(max_len),
@@ -807,13 +819,12 @@ fn rare_byte_windows(buf: &[u8], byte: u8, max_len: usize) -> Vec<(usize, usize)
             _ => merged.push(w),
         }
     }
-    merged
 }
 
 /// Where a regex whose matches are at most `max_len` bytes long and all hold `mark` can
 /// match: around each occurrence of it, as far as a match reaches either side, merged.
-fn landmark_windows(buf: &[u8], mark: &Landmark, max_len: usize) -> Vec<(usize, usize)> {
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+fn landmark_windows(buf: &[u8], mark: &Landmark, max_len: usize, merged: &mut Vec<(usize, usize)>) {
+    merged.clear();
     let mut add = |from: usize, to: usize| {
         let w = (
             from.saturating_sub(max_len),
@@ -858,7 +869,6 @@ fn landmark_windows(buf: &[u8], mark: &Landmark, max_len: usize) -> Vec<(usize, 
             }
         }
     }
-    merged
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -979,10 +989,13 @@ mod tests {
                 add_window(&mut merged, a, b, reach);
             }
             assert!(merged.len() <= hits.len());
-            let windows = search_windows(&hits, reach, len);
+            let mut windows = Vec::new();
+            search_windows(&hits, reach, len, &mut windows);
+            // Whatever the vector held before is not in the windows.
+            let mut from_merged = vec![(7, 9); 3];
+            search_windows(&merged, reach, len, &mut from_merged);
             assert_eq!(
-                search_windows(&merged, reach, len),
-                windows,
+                from_merged, windows,
                 "case {case}: {hits:?} reach {reach:?}"
             );
             // Sorted, apart, and covering every hit's reach.
@@ -1103,9 +1116,24 @@ mod tests {
         assert_eq!(fresh[0].0, [true, true]);
         assert_eq!(fresh[3].2, false);
         let mut s = e.scratch();
-        for (i, j) in [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (0, 3), (3, 3), (3, 0)] {
+        for (i, j) in [
+            (0, 0),
+            (0, 1),
+            (1, 1),
+            (1, 2),
+            (2, 0),
+            (0, 3),
+            (3, 3),
+            (3, 0),
+        ] {
             assert_eq!(selected(&mut s, paths[i]), fresh[i], "{}", paths[i]);
-            assert_eq!(selected(&mut s, paths[j]), fresh[j], "{} after {}", paths[j], paths[i]);
+            assert_eq!(
+                selected(&mut s, paths[j]),
+                fresh[j],
+                "{} after {}",
+                paths[j],
+                paths[i]
+            );
         }
         let path = Path::new(paths[0]);
         let held = e.scan(path, b"eval", &mut s);

@@ -76,7 +76,7 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
         return Some(LogFormat::Iis);
     }
     let first = lines.first()?;
-    if UlsColumns::from_header(first).is_some_and(|_| first.windows(7).any(|w| w == b"Process")) {
+    if names_uls_columns(first) {
         return Some(LogFormat::Uls);
     }
     let mut data = [Takes::default(); SNIFF_LINES];
@@ -177,8 +177,16 @@ impl Takes {
 }
 
 fn is_uls_header(l: &[u8]) -> bool {
-    l.starts_with(b"Timestamp")
-        && UlsColumns::from_header(l).is_some_and(|_| l.windows(7).any(|w| w == b"Process"))
+    l.starts_with(b"Timestamp") && names_uls_columns(l)
+}
+
+/// Whether a line names the columns of a ULS log. They are read (a `String` each) only
+/// when the line holds `Process` and `timestamp`: the first line of every file of a sweep
+/// is asked.
+fn names_uls_columns(l: &[u8]) -> bool {
+    memchr::memmem::find(l, b"Process").is_some()
+        && l.windows(9).any(|w| w.eq_ignore_ascii_case(b"timestamp"))
+        && UlsColumns::from_header(l).is_some()
 }
 
 /// `07/19/2025 09:13:02.27 <tab>` or with `*`.
@@ -203,6 +211,17 @@ fn is_headerless_iis_line(l: &[u8]) -> bool {
 
 /// Names and folders that web servers give their logs, rotated and compressed included.
 pub fn looks_like_log_path(path: &Path) -> bool {
+    // Every name or folder it takes holds one of these: most paths of a web root are
+    // dismissed without a lowercased copy.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let holds = |word: &[u8]| {
+        bytes
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    if !holds(b"log") && !holds(b"httperr") && !holds(b"w3svc") {
+        return false;
+    }
     let lower = path
         .to_string_lossy()
         .to_ascii_lowercase()
