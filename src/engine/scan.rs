@@ -1114,7 +1114,7 @@ mod tests {
             .map(|p| selected(&mut e.scratch(), p))
             .collect();
         assert_eq!(fresh[0].0, [true, true]);
-        assert_eq!(fresh[3].2, false);
+        assert!(!fresh[3].2);
         let mut s = e.scratch();
         for (i, j) in [
             (0, 0),
