@@ -30,7 +30,7 @@ use super::ids::{Id, RuleId};
 use super::{Engine, Match, RuleHit, Scratch};
 
 /// What a memo may hold, in bytes (as counted by [`Memo::cost`]). The web root of issue 18
-/// needs about 6 MiB: 38,155 scripts, 3,945 of them with findings.
+/// fills 6.2 MB of it: 34,944 distinct scripts (of 38,155) under 13 selections of rules.
 pub(crate) const BUDGET: usize = 24 << 20;
 
 /// Scan results by content, shared by the scanning threads of one sweep and belonging to

@@ -192,8 +192,10 @@ impl Worker {
         );
         // A script's hash is taken before its scan, to look for a copy scanned earlier;
         // other files are hashed only for a finding.
-        let sha256: Option<[u8; 32]> =
-            (names.len() == 1 && Memo::wants(path)).then(|| sha256(&self.buf));
+        let sha256: Option<[u8; 32]> = match names {
+            [name] if Memo::wants(name) => Some(sha256(&self.buf)),
+            _ => None,
+        };
         for name in names {
             let found = match &sha256 {
                 Some(digest) => {
