@@ -565,7 +565,7 @@ mod round_tests {
     }
 
     #[test]
-    fn a_round_that_only_confirms_is_not_run() {
+    fn a_pass_leaves_nothing_for_a_second_unless_it_inlined_code() {
         // Joined in the first round; nothing for a second one.
         let raw = b"<?php echo 'a' . ('b' . chr(99)) . 'd'[0];";
         let mut budget = usize::MAX;
