@@ -39,7 +39,10 @@ pub(crate) const BUDGET: usize = 16 << 20;
 enum Part {
     Whole = 0,
     Suffix = 1,
+    Filter = 2,
 }
+
+const PARTS: usize = 3;
 
 /// Per regex pattern and [`Part`]: its cache, created at its first search, and the bytes
 /// it held when last measured.
@@ -48,6 +51,8 @@ pub(crate) struct RegexCaches {
     whole: Vec<Option<Box<Cache>>>,
     /// Per pattern.
     suffix: Vec<Option<Box<hybrid::dfa::Cache>>>,
+    /// Per pattern: the lazy DFA of its relaxed regex ([`super::filter::Filter`]).
+    filter: Vec<Option<Box<hybrid::dfa::Cache>>>,
     /// This and the rest per slot ([`slot`]).
     held: Vec<usize>,
     /// The slots searched since they were last measured, each once.
@@ -61,7 +66,7 @@ pub(crate) struct RegexCaches {
 }
 
 fn slot(pattern: PatternId, part: Part) -> usize {
-    pattern.index() * 2 + part as usize
+    pattern.index() * PARTS + part as usize
 }
 
 impl RegexCaches {
@@ -73,11 +78,12 @@ impl RegexCaches {
         RegexCaches {
             whole: (0..patterns).map(|_| None).collect(),
             suffix: (0..patterns).map(|_| None).collect(),
-            held: vec![0; patterns * 2],
+            filter: (0..patterns).map(|_| None).collect(),
+            held: vec![0; patterns * PARTS],
             unsettled: Vec::new(),
             total: 0,
             budget,
-            used: vec![0; patterns * 2],
+            used: vec![0; patterns * PARTS],
             settles: 0,
         }
     }
@@ -99,6 +105,16 @@ impl RegexCaches {
         self.suffix[pattern.index()].get_or_insert_with(|| Box::new(dfa.create_cache()))
     }
 
+    /// The cache for `pattern`'s filter DFA `dfa`; measured as [`RegexCaches::whole`]'s.
+    pub(crate) fn filter(
+        &mut self,
+        pattern: PatternId,
+        dfa: &hybrid::dfa::DFA,
+    ) -> &mut hybrid::dfa::Cache {
+        self.touch(slot(pattern, Part::Filter));
+        self.filter[pattern.index()].get_or_insert_with(|| Box::new(dfa.create_cache()))
+    }
+
     fn touch(&mut self, i: usize) {
         if self.used[i] != self.settles + 1 {
             self.used[i] = self.settles + 1;
@@ -107,18 +123,20 @@ impl RegexCaches {
     }
 
     fn memory_usage(&self, i: usize) -> usize {
-        if i % 2 == Part::Whole as usize {
-            self.whole[i / 2].as_ref().map_or(0, |c| c.memory_usage())
-        } else {
-            self.suffix[i / 2].as_ref().map_or(0, |c| c.memory_usage())
+        let p = i / PARTS;
+        match i % PARTS {
+            0 => self.whole[p].as_ref().map_or(0, |c| c.memory_usage()),
+            1 => self.suffix[p].as_ref().map_or(0, |c| c.memory_usage()),
+            _ => self.filter[p].as_ref().map_or(0, |c| c.memory_usage()),
         }
     }
 
     fn drop_cache(&mut self, i: usize) {
-        if i % 2 == Part::Whole as usize {
-            self.whole[i / 2] = None;
-        } else {
-            self.suffix[i / 2] = None;
+        let p = i / PARTS;
+        match i % PARTS {
+            0 => self.whole[p] = None,
+            1 => self.suffix[p] = None,
+            _ => self.filter[p] = None,
         }
     }
 
@@ -245,14 +263,19 @@ mod tests {
         let re = Regex::new("a").unwrap();
         let mut c = RegexCaches::with_budget(2, 80);
         // Slot by slot: bytes held and the settle that last measured it.
-        let slots = [(40, 1), (10, 2), (35, 3), (0, 0)];
+        let p = [PatternId::from_index(0), PatternId::from_index(1)];
+        let slots = [
+            (p[0], Part::Whole, 40, 1),
+            (p[0], Part::Suffix, 10, 2),
+            (p[1], Part::Whole, 35, 3),
+        ];
         let dfa = hybrid::dfa::DFA::new("a").unwrap();
-        for (i, &(bytes, when)) in slots.iter().enumerate() {
-            if bytes > 0 && i % 2 == 0 {
-                c.whole[i / 2] = Some(Box::new(re.create_cache()));
-            } else if bytes > 0 {
-                c.suffix[i / 2] = Some(Box::new(dfa.create_cache()));
+        for &(pattern, part, bytes, when) in &slots {
+            match part {
+                Part::Whole => c.whole[pattern.index()] = Some(Box::new(re.create_cache())),
+                _ => c.suffix[pattern.index()] = Some(Box::new(dfa.create_cache())),
             }
+            let i = slot(pattern, part);
             (c.held[i], c.used[i]) = (bytes, when);
         }
         c.total = 85;
@@ -262,6 +285,8 @@ mod tests {
         let kept = [&c.whole[0], &c.whole[1]].map(Option::is_some);
         assert_eq!(kept, [false, true]);
         assert!(c.suffix.iter().all(Option::is_none));
-        assert_eq!((c.total, &c.held[..]), (35, &[0, 0, 35, 0][..]));
+        let mut held = vec![0; 2 * PARTS];
+        held[slot(p[1], Part::Whole)] = 35;
+        assert_eq!((c.total, &c.held), (35, &held));
     }
 }

@@ -7,6 +7,7 @@ mod automaton;
 mod caches;
 pub(crate) mod excerpt;
 mod fields;
+mod filter;
 mod gate;
 mod ids;
 mod lanes;
@@ -152,6 +153,9 @@ pub(crate) struct CompiledRegex {
     /// What must follow a window-placing hit (see [`atoms::clause_suffix`]), checked
     /// anchored at the hit (`scan::may_follow`); compiled when first needed.
     suffix: Option<Suffix>,
+    /// A relaxed copy searched in each window first ([`filter::Filter`]); made when first
+    /// needed, `None` inside when the regex has no repetition worth relaxing.
+    filter: OnceLock<Option<filter::Filter>>,
     /// Every match starts at the input's start (`\A`) and is at most this long: the
     /// regex is searched in that many first bytes only, with no atoms (see
     /// [`start_anchored`]).
@@ -175,9 +179,8 @@ impl CompiledRegex {
 /// The parts of a regex after its window-placing literal.
 pub(crate) struct Suffix {
     hir: Hir,
-    /// A forward lazy DFA: a check asks only whether a match starts at one place, so the
-    /// reverse automata and other engines a meta regex keeps would be memory spent for
-    /// nothing (issue 18). `None` when it does not build: then every hit may hold.
+    /// A check asks only whether a match starts at one place: a [`forward_dfa`]. `None`
+    /// when it does not build: then every hit may hold.
     dfa: OnceLock<Option<hybrid::dfa::DFA>>,
     /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
     from_start: bool,
@@ -186,21 +189,13 @@ pub(crate) struct Suffix {
 }
 
 impl Suffix {
+    /// Built from the relaxed suffix (see [`filter`]) when it has a long counted
+    /// repetition: a check then holds wherever the exact one would (and sometimes where it
+    /// would not, leaving the window to decide), for a DFA of a few states in place of one
+    /// that builds states at nearly every hit.
     fn build(hir: &Hir) -> Option<hybrid::dfa::DFA> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Regex::config().get_nfa_size_limit()),
-            )
-            .build_from_hir(hir)
-            .ok()?;
-        // A suffix whose states outgrow the cache gives up at a check (taken as a hold)
-        // rather than failing to build.
-        hybrid::dfa::DFA::builder()
-            .configure(hybrid::dfa::DFA::config().skip_cache_capacity_check(true))
-            .build_from_nfa(nfa)
-            .ok()
+        let relaxed = filter::relaxed(hir);
+        forward_dfa(relaxed.as_ref().unwrap_or(hir))
     }
 
     fn dfa(&self) -> Option<&hybrid::dfa::DFA> {
@@ -220,14 +215,35 @@ impl Suffix {
         let Some(dfa) = self.dfa() else {
             return true;
         };
+        // A match reads at most `reads` bytes, so the search ends there: the relaxed form
+        // the DFA may be built from (see `Suffix::build`) could read on much further.
         let input = regex_automata::Input::new(buf)
-            .range(at..)
+            .range(at..at.saturating_add(self.reads).min(buf.len()))
             .anchored(regex_automata::Anchored::Yes)
             .earliest(true);
         // A search that gives up or quits says nothing: the hit's window is searched.
         dfa.try_search_fwd(caches.suffix(pattern, dfa), &input)
             .map_or(true, |m| m.is_some())
     }
+}
+
+/// A forward lazy DFA of `hir`, for checks that ask only whether a match starts or lies
+/// somewhere: the reverse automata and other engines a meta regex keeps would be memory
+/// spent for nothing (issue 18). One whose states outgrow the cache gives up at a search
+/// (taken as a possible match by its callers) rather than failing to build.
+fn forward_dfa(hir: &Hir) -> Option<hybrid::dfa::DFA> {
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Regex::config().get_nfa_size_limit()),
+        )
+        .build_from_hir(hir)
+        .ok()?;
+    hybrid::dfa::DFA::builder()
+        .configure(hybrid::dfa::DFA::config().skip_cache_capacity_check(true))
+        .build_from_nfa(nfa)
+        .ok()
 }
 
 impl CompiledRegex {
@@ -245,6 +261,12 @@ impl CompiledRegex {
 
     pub(crate) fn suffix(&self) -> Option<&Suffix> {
         self.suffix.as_ref()
+    }
+
+    pub(crate) fn filter(&self) -> Option<&filter::Filter> {
+        self.filter
+            .get_or_init(|| filter::Filter::of(&self.hir))
+            .as_ref()
     }
 
     /// The width of the window one hit opens, when bounded.
@@ -668,6 +690,7 @@ fn add_patterns(
                 landmark,
                 first_bytes,
                 at_start,
+                filter: OnceLock::new(),
                 suffix: suffix
                     .filter(|_| at_start.is_none())
                     .map(|(hir, from_start, built)| Suffix {

@@ -532,6 +532,14 @@ impl Engine {
                 }
                 _ => search_windows(&hits, re.reach(), buf.len(), &mut windows),
             }
+            // A window the relaxed regex finds nothing in holds no match (see `filter`).
+            if let Some(filter) = re.filter() {
+                let mut past = false;
+                windows.retain(|&(from, to)| {
+                    past = past || s.past_deadline(to - from);
+                    !past && filter.may_match(pi, &mut s.caches, buf, (from, to))
+                });
+            }
             'windows: for &(from, to) in &windows {
                 let mut at = from;
                 while at < to {
