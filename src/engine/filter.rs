@@ -108,6 +108,7 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
+    use super::super::ids::Id;
     use super::*;
 
     fn parse(re: &str) -> Hir {
@@ -164,8 +165,6 @@ mod tests {
         }
         Ok(())
     }
-
-    use super::super::ids::Id;
 
     proptest! {
         /// Wherever the exact regex matches in a window, the filter does too (it may also
