@@ -624,10 +624,11 @@ fn unit(class: &Class) -> Option<(u8, bool)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn parse(re: &str) -> Hir {
+    /// A regex as the rules' syntax reads it (bytes, no Unicode classes).
+    pub(in crate::engine) fn parse(re: &str) -> Hir {
         regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)

@@ -108,17 +108,9 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
+    use super::super::atoms::tests::parse;
     use super::super::ids::Id;
     use super::*;
-
-    fn parse(re: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(re)
-            .expect("valid")
-    }
 
     fn relaxed(re: &str) -> Option<String> {
         super::relaxed(&parse(re)).map(|h| h.to_string())
