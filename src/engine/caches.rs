@@ -49,10 +49,9 @@ const PARTS: usize = 3;
 pub(crate) struct RegexCaches {
     /// Per pattern.
     whole: Vec<Option<Box<Cache>>>,
-    /// Per pattern.
-    suffix: Vec<Option<Box<hybrid::dfa::Cache>>>,
-    /// Per pattern: the lazy DFA of its relaxed regex ([`super::filter::Filter`]).
-    filter: Vec<Option<Box<hybrid::dfa::Cache>>>,
+    /// Per slot ([`slot`]) of the two kinds built as forward lazy DFAs: a suffix check's
+    /// and a relaxed regex's ([`super::filter::Filter`]). A whole regex's slot stays empty.
+    dfas: Vec<Option<Box<hybrid::dfa::Cache>>>,
     /// This and the rest per slot ([`slot`]).
     held: Vec<usize>,
     /// The slots searched since they were last measured, each once.
@@ -77,8 +76,7 @@ impl RegexCaches {
     fn with_budget(patterns: usize, budget: usize) -> RegexCaches {
         RegexCaches {
             whole: (0..patterns).map(|_| None).collect(),
-            suffix: (0..patterns).map(|_| None).collect(),
-            filter: (0..patterns).map(|_| None).collect(),
+            dfas: (0..patterns * PARTS).map(|_| None).collect(),
             held: vec![0; patterns * PARTS],
             unsettled: Vec::new(),
             total: 0,
@@ -101,8 +99,7 @@ impl RegexCaches {
         pattern: PatternId,
         dfa: &hybrid::dfa::DFA,
     ) -> &mut hybrid::dfa::Cache {
-        self.touch(slot(pattern, Part::Suffix));
-        self.suffix[pattern.index()].get_or_insert_with(|| Box::new(dfa.create_cache()))
+        self.dfa(slot(pattern, Part::Suffix), dfa)
     }
 
     /// The cache for `pattern`'s filter DFA `dfa`; measured as [`RegexCaches::whole`]'s.
@@ -111,8 +108,12 @@ impl RegexCaches {
         pattern: PatternId,
         dfa: &hybrid::dfa::DFA,
     ) -> &mut hybrid::dfa::Cache {
-        self.touch(slot(pattern, Part::Filter));
-        self.filter[pattern.index()].get_or_insert_with(|| Box::new(dfa.create_cache()))
+        self.dfa(slot(pattern, Part::Filter), dfa)
+    }
+
+    fn dfa(&mut self, i: usize, dfa: &hybrid::dfa::DFA) -> &mut hybrid::dfa::Cache {
+        self.touch(i);
+        self.dfas[i].get_or_insert_with(|| Box::new(dfa.create_cache()))
     }
 
     fn touch(&mut self, i: usize) {
@@ -123,20 +124,20 @@ impl RegexCaches {
     }
 
     fn memory_usage(&self, i: usize) -> usize {
-        let p = i / PARTS;
-        match i % PARTS {
-            0 => self.whole[p].as_ref().map_or(0, |c| c.memory_usage()),
-            1 => self.suffix[p].as_ref().map_or(0, |c| c.memory_usage()),
-            _ => self.filter[p].as_ref().map_or(0, |c| c.memory_usage()),
+        if i % PARTS == Part::Whole as usize {
+            self.whole[i / PARTS]
+                .as_ref()
+                .map_or(0, |c| c.memory_usage())
+        } else {
+            self.dfas[i].as_ref().map_or(0, |c| c.memory_usage())
         }
     }
 
     fn drop_cache(&mut self, i: usize) {
-        let p = i / PARTS;
-        match i % PARTS {
-            0 => self.whole[p] = None,
-            1 => self.suffix[p] = None,
-            _ => self.filter[p] = None,
+        if i % PARTS == Part::Whole as usize {
+            self.whole[i / PARTS] = None;
+        } else {
+            self.dfas[i] = None;
         }
     }
 
@@ -218,7 +219,7 @@ mod tests {
                 assert_eq!(c.total, if kept { used } else { 0 });
                 assert!(c.unsettled.is_empty());
                 assert!(c.whole[0].is_none());
-                assert!(c.suffix.iter().all(Option::is_none));
+                assert!(c.dfas.iter().all(Option::is_none));
             }
         }
     }
@@ -249,7 +250,7 @@ mod tests {
         assert_eq!(c.unsettled.len(), 1);
         c.settle();
         assert!(c.whole[0].is_none());
-        assert!(c.suffix[0].is_some());
+        assert!(c.dfas[slot(p, Part::Suffix)].is_some());
         assert_eq!(c.total, s);
         // The one dropped starts afresh and still finds the same.
         assert_eq!(
@@ -271,11 +272,11 @@ mod tests {
         ];
         let dfa = hybrid::dfa::DFA::new("a").unwrap();
         for &(pattern, part, bytes, when) in &slots {
+            let i = slot(pattern, part);
             match part {
                 Part::Whole => c.whole[pattern.index()] = Some(Box::new(re.create_cache())),
-                _ => c.suffix[pattern.index()] = Some(Box::new(dfa.create_cache())),
+                _ => c.dfas[i] = Some(Box::new(dfa.create_cache())),
             }
-            let i = slot(pattern, part);
             (c.held[i], c.used[i]) = (bytes, when);
         }
         c.total = 85;
@@ -284,7 +285,7 @@ mod tests {
         // the second oldest.
         let kept = [&c.whole[0], &c.whole[1]].map(Option::is_some);
         assert_eq!(kept, [false, true]);
-        assert!(c.suffix.iter().all(Option::is_none));
+        assert!(c.dfas.iter().all(Option::is_none));
         let mut held = vec![0; 2 * PARTS];
         held[slot(p[1], Part::Whole)] = 35;
         assert_eq!((c.total, &c.held), (35, &held));

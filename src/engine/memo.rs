@@ -9,8 +9,9 @@
 //!
 //! Only scripts are remembered (the files that get a canonical view, [`Lang::of`]): their
 //! scan costs three (plain code) to fifty (web shells) times what hashing them does, where
-//! other files cost about as much to scan as to hash. The key is the SHA-256 of the bytes (a finding reports it,
-//! so for a file with findings it is not extra work), cut to 128 bits: finding two
+//! other files cost about as much to scan as to hash. The key is the SHA-256 of the bytes
+//! (a finding reports it, so for a file with findings it is not extra work), cut to 128
+//! bits: finding two
 //! scripts that collide, one of them planted, takes some 2^64 hashes. The rules that run
 //! on a file depend on its name (extension, path globs), so the key holds which ones
 //! applied too; nothing else a scan reads comes from the path.
