@@ -136,9 +136,7 @@ mod tests {
     /// Whether the relaxed regex finds a match in every window the exact one does.
     fn superset_holds(re: &str, hay: &[u8], from: usize, to: usize) -> Result<(), TestCaseError> {
         let hir = parse(re);
-        let Some(filter) = Filter::of(&hir) else {
-            return Ok(());
-        };
+        let filter = Filter::of(&hir).expect("the test's regexes have long repetitions");
         let exact = Regex::builder()
             .syntax(
                 regex_automata::util::syntax::Config::new()
