@@ -9,11 +9,9 @@
 mod dotnet;
 mod java;
 mod php;
+mod trigger;
 
 use std::path::Path;
-use std::sync::LazyLock;
-
-use regex_automata::meta::Regex;
 
 /// Files larger than this get no view: real webshells are small, and the view's offset map
 /// costs four bytes per byte.
@@ -36,25 +34,6 @@ pub(crate) enum Lang {
 }
 
 impl Lang {
-    /// True when `raw` holds a form some fold or resolution of the language starts from.
-    fn may_fold(self, raw: &[u8]) -> bool {
-        // Not UTF-8 mode, so that the word boundaries can be ASCII ones (see `PHP_FOLDS`).
-        static FOLDS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
-            [PHP_FOLDS, JAVA_FOLDS, DOTNET_FOLDS].map(|p| {
-                Regex::builder()
-                    .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-                    .build(p)
-                    .expect("fold triggers are valid regexes")
-            })
-        });
-        let i = match self {
-            Lang::Php => 0,
-            Lang::Java => 1,
-            Lang::DotNet => 2,
-        };
-        FOLDS[i].is_match(raw)
-    }
-
     pub(crate) fn of(path: &Path) -> Option<Lang> {
         // Lowercased on the stack: this is asked several times for every file.
         let ext = path.extension()?.as_encoded_bytes();
@@ -72,20 +51,6 @@ impl Lang {
         })
     }
 }
-
-/// What any fold or resolution of a language starts from: two literals joined (or XORed),
-/// a call of a variable or of a value, a variable variable, or a call of a decoder or string
-/// builder. Code with none of these has a view that differs only in layout, so it is not
-/// lexed at all: most files of a web root, at the cost of one search over their bytes.
-///
-/// The word boundaries are ASCII ones (`(?-u:\b)`): a Unicode `\b` makes the regex crate's
-/// lazy DFA give up at the first non-ASCII byte and fall back to a far slower engine, which
-/// real code (translations, names, symbols) meets in most files. Next to an ASCII letter of
-/// these words an ASCII boundary holds wherever a Unicode one does (it also holds next to a
-/// non-ASCII letter), so no file that was lexed before is skipped now.
-const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|(?-u:\b)(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
-const JAVA_FOLDS: &str = r#"["')]\s*\+\s*["'(]|\(\s*char\s*\)|new\s+String\s*\(|StringBu(?:ilder|ffer)|[Bb]ase64|BASE64|fromCharCode|\.reverse\s*\(|\.concat\s*\(|valueOf\s*\(\s*["']"#;
-const DOTNET_FOLDS: &str = r#"(?i)["')]\s*[&+]\s*["'(c]|(?-u:\b)chr[wb]?\$?\s*\(|strreverse|frombase64string|\(\s*char\s*\)|fromcharcode|string\.concat|new\s+string\s*\(|unescape\s*\(|(?-u:\b)eval\s*\(|(?-u:\b)execute(?:global)?(?-u:\b)"#;
 
 /// Decodes standard or URL-safe Base64 (padding optional). `lenient` skips bytes outside the
 /// alphabet, as PHP's `base64_decode` does; otherwise only white space and `=` are skipped
@@ -240,7 +205,7 @@ pub(crate) fn view(lang: Lang, raw: &[u8]) -> Option<View> {
     if raw.len() > MAX_INPUT || raw.is_empty() {
         return None;
     }
-    let hidden = hides_tokens(raw);
+    let hidden = trigger::hides_tokens(raw);
     if !hidden && !lang.may_fold(raw) {
         return None;
     }
@@ -284,82 +249,11 @@ fn give_back_free_memory() {
     }
 }
 
-/// What the lexers undo without a fold: escapes that spell printable characters (`\x65`,
-/// `\145`, `\u0065`, `\u{65}`) and block comments glued between the pieces of one token
-/// (`eval/**/(`, `$_/*x*/(`). Found on the raw bytes, over-approximated: a match here only
-/// costs a second scan.
-fn hides_tokens(raw: &[u8]) -> bool {
-    let escapes = memchr::memchr_iter(b'\\', raw).any(|i| {
-        let next = |k: usize| raw.get(i + k).copied().unwrap_or(0);
-        match next(1) {
-            b'x' => next(2).is_ascii_hexdigit() && next(3).is_ascii_hexdigit(),
-            b'0'..=b'7' => matches!(next(2), b'0'..=b'7') && matches!(next(3), b'0'..=b'7'),
-            b'u' => next(2) == b'{' || next(2).is_ascii_hexdigit() || next(2) == b'u',
-            _ => false,
-        }
-    });
-    let glued = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-    escapes
-        || memchr::memmem::find_iter(raw, b"/*").any(|i| i > 0 && glued(raw[i - 1]))
-        || memchr::memmem::find_iter(raw, b"*/").any(|i| raw.get(i + 2).is_some_and(|&b| glued(b)))
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use regex_automata::meta::Regex;
 
-    use super::{Builder, DOTNET_FOLDS, Lang, MAX_OUTPUT, PHP_FOLDS};
-
-    /// The triggers as they were with Unicode word boundaries, in UTF-8 mode.
-    fn unicode_boundaries(pattern: &str) -> Regex {
-        Regex::new(&pattern.replace("(?-u:\\b)", "\\b")).unwrap()
-    }
-
-    fn pieces() -> impl Strategy<Value = String> {
-        let piece = prop::sample::select(vec![
-            "eval",
-            "Eval",
-            "execute",
-            "executeglobal",
-            "chr",
-            "chrw$",
-            "assert",
-            "strrev",
-            "(",
-            " (",
-            "\u{a0}(",
-            "é",
-            "ſ",
-            "K",
-            "_",
-            "a",
-            "1",
-            " ",
-            "\n",
-            "\u{2003}",
-            "\u{00ff}",
-            "$",
-            "\"",
-            "'",
-            ".",
-            "&",
-        ]);
-        prop::collection::vec(piece, 0..10).prop_map(|v| v.concat())
-    }
-
-    proptest! {
-        /// A file whose text made the Unicode-boundary triggers fire still makes them fire:
-        /// nothing lexed before is skipped now.
-        #[test]
-        fn ascii_boundaries_skip_nothing_unicode_ones_lexed(text in pieces()) {
-            for (lang, pattern) in [(Lang::Php, PHP_FOLDS), (Lang::DotNet, DOTNET_FOLDS)] {
-                if unicode_boundaries(pattern).is_match(text.as_bytes()) {
-                    prop_assert!(lang.may_fold(text.as_bytes()), "{:?}", text);
-                }
-            }
-        }
-    }
+    use super::{Builder, MAX_OUTPUT};
 
     /// `copy` and `push_all` write what a `push` of each byte writes, also where the view
     /// fills up mid-copy.
@@ -440,13 +334,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn boundaries_next_to_non_ascii_letters() {
-        assert!(Lang::Php.may_fold("é eval (".as_bytes()));
-        assert!(!Lang::Php.may_fold("xé_eval(".as_bytes()));
-        assert!(Lang::DotNet.may_fold("Executeé".as_bytes()));
-        assert!(!Lang::DotNet.may_fold(b"executes"));
     }
 }
