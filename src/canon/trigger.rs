@@ -59,10 +59,17 @@ impl Lang {
 /// joined in a view unless some other trigger is in the file; rules match such text by its
 /// pieces.
 fn live(raw: &[u8], m: Range<usize>) -> bool {
-    let (first, last) = (raw[m.start], raw[m.end - 1]);
+    let last = m.end.checked_sub(1).and_then(|i| raw.get(i));
+    let (Some(&first), Some(&last), Some(op)) = (
+        raw.get(m.start),
+        last,
+        raw.get(m.start + 1..m.end.saturating_sub(1)),
+    ) else {
+        // Shorter than two bytes: no trigger matches so little, and a match counts.
+        return true;
+    };
     let quote = |b: u8| b == b'\'' || b == b'"';
-    let op = raw[m.start + 1..m.end - 1].trim_ascii();
-    let join = matches!(op, b"." | b"+" | b"&")
+    let join = matches!(op.trim_ascii(), b"." | b"+" | b"&")
         && (quote(first) || first == b')')
         && (quote(last) || last == b'(');
     if !join {
@@ -73,7 +80,7 @@ fn live(raw: &[u8], m: Range<usize>) -> bool {
     let word = |b: Option<&u8>, own: u8| {
         b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 || b == own)
     };
-    let left = first == b')' || word(m.start.checked_sub(1).map(|i| &raw[i]), first);
+    let left = first == b')' || word(m.start.checked_sub(1).and_then(|i| raw.get(i)), first);
     let right = last == b'(' || word(raw.get(m.end), last);
     left && right
 }
@@ -214,5 +221,19 @@ mod tests {
         assert!(Lang::DotNet.may_fold(br#"x = "cm" & "d.exe""#));
         assert!(Lang::DotNet.may_fold(br#"x = "a " & chr(65)"#));
         assert!(!Lang::DotNet.may_fold(br#"x = "a " & "b""#));
+    }
+
+    /// Each join that does not count is passed over and the search goes on from its end,
+    /// to the last byte of a file made of nothing else.
+    #[test]
+    fn the_search_goes_past_joins_that_do_not_count() {
+        let mut text = b"<?php echo ".to_vec();
+        for _ in 0..50_000 {
+            text.extend_from_slice(b"$a . '.' . ");
+        }
+        assert!(!Lang::Php.may_fold(&text));
+        text.extend_from_slice(b"'ev' . 'al';");
+        assert!(Lang::Php.may_fold(&text));
+        assert!(Lang::Php.may_fold(b"$$"));
     }
 }

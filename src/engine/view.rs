@@ -136,4 +136,30 @@ mod tests {
         assert_eq!(m.excerpt, b"$f='as'");
         assert_eq!(m.view_excerpt.as_deref(), Some(&b"assert($_POST[1]);"[..]));
     }
+
+    /// A name split by a join is found through the view when the join is all the file has
+    /// (no variable call, no decoder: only `canon::trigger`'s word rule lets it be viewed);
+    /// a join of punctuation alone is not viewed, as that rule says.
+    #[test]
+    fn a_file_whose_only_fold_is_a_split_name_is_viewed() {
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yml",
+            "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: \"call_user_func\\\\('assert'\" }\n      b: { text: \"'php://input'\" }\n    condition: any of them\n",
+        );
+        let e = Engine::new(l.finish().unwrap().0).unwrap();
+        let mut s = e.scratch();
+        let path = Path::new("x.php");
+        let split = b"<?php call_user_func('as' . 'sert', $_POST['x']);";
+        assert!(e.scan(path, split, &mut s).is_empty());
+        let hits = e.scan_file(path, split, &mut s);
+        assert_eq!(hits.len(), 1);
+        let seen = hits[0].matches[0]
+            .view_excerpt
+            .as_deref()
+            .unwrap_or_default();
+        assert!(seen.ends_with(b"call_user_func('assert', $_POST['x']);"));
+        let punct = b"<?php $s = file_get_contents('php:/' . '/input');";
+        assert!(e.scan_file(path, punct, &mut s).is_empty());
+    }
 }
