@@ -77,12 +77,15 @@ fn live(raw: &[u8], m: Range<usize>) -> bool {
     }
     // The byte a literal's content ends or starts with next to the junction; a literal's
     // own closing quote there means it is empty.
-    let word = |b: Option<&u8>, own: u8| {
-        b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 || b == own)
-    };
+    let word = |b: Option<&u8>, own: u8| b.is_some_and(|&b| name_byte(b) || b == own);
     let left = first == b')' || word(m.start.checked_sub(1).and_then(|i| raw.get(i)), first);
     let right = last == b'(' || word(raw.get(m.end), last);
     left && right
+}
+
+/// A byte a name can hold, in any of the languages (PHP names take any byte from 0x80 up).
+pub(super) fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 /// What any fold or resolution of a language starts from: two literals joined (or XORed),

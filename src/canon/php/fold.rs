@@ -5,6 +5,7 @@
 use super::lex::{self, Gap, Kind, Tok};
 use super::stream::Stream;
 use super::{eval, vars};
+use crate::canon::trigger::name_byte;
 
 /// Each round resolves one more level (a variable built from variables, code `eval`ed from
 /// decoded code); chains deeper than this are not worth more passes over a hostile file.
@@ -38,7 +39,8 @@ pub(super) const ASSIGN: [&[u8]; 16] = [
     b"**=", b"++", b"--",
 ];
 
-/// Folds and resolves until nothing changes (bounded); says whether anything did.
+/// Folds and resolves until nothing changes (bounded); says whether anything changed that a
+/// rule could newly see (see [`Done::told`]).
 pub(super) fn fold(raw: &[u8], toks: Vec<Tok>, budget: usize) -> (Vec<Tok>, bool) {
     rounds(raw, toks, budget, true)
 }
@@ -46,7 +48,7 @@ pub(super) fn fold(raw: &[u8], toks: Vec<Tok>, budget: usize) -> (Vec<Tok>, bool
 /// [`fold`], which stops `early` when a round leaves nothing for the next one; the tests
 /// hold it to running rounds until one changes nothing.
 fn rounds(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize, early: bool) -> (Vec<Tok>, bool) {
-    let mut any = false;
+    let mut told = false;
     for _ in 0..ROUNDS {
         let (next, done) = pass(raw, toks, &mut budget);
         toks = next;
@@ -54,7 +56,7 @@ fn rounds(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize, early: bool) -> (Ve
         if !done.changed && !resolved {
             break;
         }
-        any = true;
+        told |= done.told || resolved;
         // A pass reduces all it can as it goes, and what it removes are balanced brackets
         // around what it reduced, so a second pass over its output finds nothing new unless
         // new tokens came in: inlined code, or literals put in by the resolution. Most
@@ -64,7 +66,7 @@ fn rounds(raw: &[u8], mut toks: Vec<Tok>, mut budget: usize, early: bool) -> (Ve
             break;
         }
     }
-    (toks, any)
+    (toks, told)
 }
 
 pub(super) fn expr_keyword(raw: &[u8], t: &Tok) -> bool {
@@ -204,6 +206,10 @@ struct Pass<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 struct Done {
     changed: bool,
+    /// Changed what a rule could newly see: anything but a join that glues no name together
+    /// (`'<td>' . '</td>'`, see `canon::trigger`) or parentheses dropped around a literal.
+    /// A file whose folds are all of those is not scanned again as a view.
+    told: bool,
     /// Put the code of an `eval` in place: tokens the pass did not fold.
     inlined: bool,
 }
@@ -242,6 +248,7 @@ impl Pass<'_> {
                         last.val_mut(raw);
                         last.kind = Kind::Ident;
                         self.done.changed = true;
+                        self.done.told = true;
                     }
                 }
                 self.opens.push(self.out.len());
@@ -284,6 +291,7 @@ impl Pass<'_> {
                     dollar.set_val(v);
                     dollar.end = t.end;
                     self.done.changed = true;
+                    self.done.told = true;
                 } else {
                     self.out.push(t);
                     if n >= 3 && self.out[n - 2].punct(raw, b"{") {
@@ -321,6 +329,7 @@ impl Pass<'_> {
                 self.out.truncate(o - 1);
                 self.out.push(s);
                 self.done.changed = true;
+                self.done.told = true;
                 self.reduce_tail();
                 return;
             }
@@ -330,6 +339,7 @@ impl Pass<'_> {
                 self.out.truncate(o - 1);
                 self.out.push(num);
                 self.done.changed = true;
+                self.done.told = true;
                 return;
             }
         }
@@ -349,6 +359,7 @@ impl Pass<'_> {
                 self.out.truncate(o);
                 self.out.push(num);
                 self.done.changed = true;
+                self.done.told = true;
                 return;
             }
         }
@@ -365,6 +376,7 @@ impl Pass<'_> {
             };
             self.out.truncate(o);
             self.out.push(inner);
+            // Layout: `echo('x')` says what `echo 'x'` does.
             self.done.changed = true;
             self.reduce_tail();
         }
@@ -409,6 +421,7 @@ impl Pass<'_> {
         }
         self.out.push(close);
         self.done.changed = true;
+        self.done.told = true;
         self.done.inlined = true;
         true
     }
@@ -437,6 +450,7 @@ impl Pass<'_> {
         self.out.truncate(s);
         self.out.push(t);
         self.done.changed = true;
+        self.done.told = true;
         self.reduce_tail();
     }
 
@@ -455,6 +469,8 @@ impl Pass<'_> {
                 let (end, right) = (right.end, right.take_val(raw));
                 self.out.pop();
                 let left = self.out.last_mut().expect("three tokens");
+                let glued = |b: Option<&u8>| b.is_none_or(|&b| name_byte(b));
+                self.done.told |= glued(left.text(raw).last()) && glued(right.first());
                 left.val_mut(raw).bytes.extend_from_slice(&right);
                 left.exact = false;
                 left.end = end;
@@ -472,6 +488,7 @@ impl Pass<'_> {
                 let l = left.take_val(raw);
                 left.set_val(l.iter().zip(right.iter()).map(|(a, b)| a ^ b).collect());
                 left.exact = false;
+                self.done.told = true;
             } else {
                 return;
             }

@@ -402,6 +402,32 @@ fn unfolded_code_is_rendered_only_when_asked() {
     assert_eq!(layout.text(), b"<?php echo strlen($x);");
 }
 
+/// Joins that glue no name together and parentheses dropped around a literal fold, but the
+/// view they make says nothing new: it is not rendered unless asked, and when it is, it is
+/// not marked deobfuscated. One join that glues a name, or any other fold, is enough.
+#[test]
+fn folds_of_layout_and_markup_do_not_make_a_view_worth_scanning() {
+    let quiet = b"<?php $f($x); echo '<td>' . '</td>' . \"\\n\"; echo('x'); $s = 'a ' . 'b';";
+    assert!(super::folded_view(quiet, false).is_none());
+    let layout = super::folded_view(quiet, true).unwrap();
+    assert!(!layout.deobfuscated);
+    assert!(memchr::memmem::find(layout.text(), b"'<td></td>\n'").is_some());
+    for telling in [
+        &b"<?php $f($x); echo '<td>' . '</td>'; $g = 'as' . 'sert';"[..],
+        b"<?php $f($x); $g = 'ev' . '' . 'al';",
+        b"<?php $f($x); $g = 'a' ^ 'b';",
+        b"<?php $f($x); $g = strrev('tressa');",
+        b"<?php $g = '.'; $h = $g . 'x'; $g($x);",
+    ] {
+        let view = super::folded_view(telling, false);
+        assert!(
+            view.is_some_and(|v| v.deobfuscated),
+            "{:?}",
+            String::from_utf8_lossy(telling)
+        );
+    }
+}
+
 /// A single-quoted literal as php reads it, one byte at a time: `\\` and `\'` are escapes,
 /// any other backslash is itself, and the literal ends at the first unescaped quote.
 fn single_quoted_bytewise(body: &[u8]) -> (Vec<u8>, usize) {
