@@ -21,8 +21,9 @@ impl Lang {
             if live(raw, m.range()) {
                 return true;
             }
-            // A match is never empty: each is at least two bytes.
-            at = m.end().max(m.start() + 1);
+            // From the next byte, not the match's end: a trigger may begin at the last byte
+            // of a join that does not count (`(char)` in `"x: " + (char) 65`).
+            at = m.start() + 1;
         }
         false
     }
@@ -220,6 +221,7 @@ mod tests {
             assert!(!php(no), "{no}");
         }
         assert!(Lang::Java.may_fold(br#"String c = "Run" + "time";"#));
+        assert!(Lang::Java.may_fold(br#"String c = "x: " + (char) 65;"#));
         assert!(!Lang::Java.may_fold(br#"String c = "a: " + "b";"#));
         assert!(Lang::DotNet.may_fold(br#"x = "cm" & "d.exe""#));
         assert!(Lang::DotNet.may_fold(br#"x = "a " & chr(65)"#));
