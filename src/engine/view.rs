@@ -79,22 +79,22 @@ mod tests {
     use crate::rules::Loader;
 
     fn engine() -> Engine {
-        let mut l = Loader::new();
-        l.add_text(
-            "t.yml",
+        engine_of(
             "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: 'assert\\(\\$_POST' }\n",
-        );
+        )
+    }
+
+    fn engine_of(rules: &str) -> Engine {
+        let mut l = Loader::new();
+        l.add_text("t.yml", rules);
         Engine::new(l.finish().unwrap().0).unwrap()
     }
 
     #[test]
     fn a_view_scan_leaves_out_the_rules_that_held_on_the_raw_bytes() {
-        let mut l = Loader::new();
-        l.add_text(
-            "t.yml",
+        let e = engine_of(
             "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: 'assert\\(\\$_POST' }\n  - id: U\n    name: u\n    severity: high\n    patterns:\n      e: { text: 'eval(' }\n",
         );
-        let e = Engine::new(l.finish().unwrap().0).unwrap();
         let mut s = e.scratch();
         let path = Path::new("x.php");
         let buf = b"<?php eval($x); assert($_POST[1]);";
@@ -142,12 +142,9 @@ mod tests {
     /// a join of punctuation alone is not viewed, as that rule says.
     #[test]
     fn a_file_whose_only_fold_is_a_split_name_is_viewed() {
-        let mut l = Loader::new();
-        l.add_text(
-            "t.yml",
+        let e = engine_of(
             "rules:\n  - id: T\n    name: t\n    severity: high\n    patterns:\n      a: { regex: \"call_user_func\\\\('assert'\" }\n      b: { text: \"'php://input'\" }\n    condition: any of them\n",
         );
-        let e = Engine::new(l.finish().unwrap().0).unwrap();
         let mut s = e.scratch();
         let path = Path::new("x.php");
         let split = b"<?php call_user_func('as' . 'sert', $_POST['x']);";
