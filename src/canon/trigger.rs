@@ -98,7 +98,8 @@ pub(super) fn name_byte(b: u8) -> bool {
 /// lazy DFA give up at the first non-ASCII byte and fall back to a far slower engine, which
 /// real code (translations, names, symbols) meets in most files. Next to an ASCII letter of
 /// these words an ASCII boundary holds wherever a Unicode one does (it also holds next to a
-/// non-ASCII letter), so no file that was lexed before is skipped now.
+/// non-ASCII letter), so these boundaries skip no file the Unicode ones would have let
+/// through (which joins count is [`live`]'s business).
 const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|(?-u:\b)(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
 const JAVA_FOLDS: &str = r#"["')]\s*\+\s*["'(]|\(\s*char\s*\)|new\s+String\s*\(|StringBu(?:ilder|ffer)|[Bb]ase64|BASE64|fromCharCode|\.reverse\s*\(|\.concat\s*\(|valueOf\s*\(\s*["']"#;
 const DOTNET_FOLDS: &str = r#"(?i)["')]\s*[&+]\s*["'(c]|(?-u:\b)chr[wb]?\$?\s*\(|strreverse|frombase64string|\(\s*char\s*\)|fromcharcode|string\.concat|new\s+string\s*\(|unescape\s*\(|(?-u:\b)eval\s*\(|(?-u:\b)execute(?:global)?(?-u:\b)"#;
