@@ -7,14 +7,13 @@
 //! another with the same extension, 85 MB of the 362 MB of scripts; most are web shells,
 //! whose scans cost the most, and they took 2.6 of the sweep's 7.6 s of matching.
 //!
-//! Only scripts are remembered (the files that get a canonical view, [`Lang::of`]): their
-//! scan costs three (plain code) to fifty (web shells) times what hashing them does, where
-//! other files cost about as much to scan as to hash. The key is the SHA-256 of the bytes
-//! (a finding reports it, so for a file with findings it is not extra work), cut to 128
-//! bits: finding two
-//! scripts that collide, one of them planted, takes some 2^64 hashes. The rules that run
-//! on a file depend on its name (extension, path globs), so the key holds which ones
-//! applied too; nothing else a scan reads comes from the path.
+//! Only scripts are remembered (the languages that have a canonical view, [`Lang::of`]):
+//! their scan costs three (plain code) to fifty (web shells) times what hashing them does,
+//! where other files cost about as much to scan as to hash. The key is the SHA-256 of the
+//! bytes (a finding reports it, so for a file with findings it is not extra work), cut to
+//! 128 bits: finding two scripts that collide, one of them planted, takes some 2^64
+//! hashes. The rules that run on a file depend on its name (extension, path globs), so the
+//! key holds which ones applied too; nothing else a scan reads comes from the path.
 //!
 //! A scan given up at `--file-timeout` is not remembered, and a result is remembered only
 //! while the memo's bytes stay under its budget: past it, new scripts are scanned and not
