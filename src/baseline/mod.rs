@@ -43,9 +43,11 @@ const BINARIES: &[&str] = &["dll", "exe"];
 /// The format of the file; a file with another version is refused.
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
-/// Whether `path` is a file a baseline records.
+/// Whether `path` is a file a baseline records. Asked for every file a sweep opens, so
+/// without a lowercased copy.
 pub(crate) fn in_scope(path: &Path) -> bool {
-    extension(path).is_some_and(|e| SCOPE.contains(&e.as_str()))
+    crate::common::bytes::extension(path)
+        .is_some_and(|e| SCOPE.iter().any(|s| e.eq_ignore_ascii_case(s.as_bytes())))
 }
 
 fn extension(path: &Path) -> Option<String> {

@@ -36,7 +36,7 @@ pub(crate) enum Lang {
 impl Lang {
     pub(crate) fn of(path: &Path) -> Option<Lang> {
         // Lowercased on the stack: this is asked several times for every file.
-        let ext = path.extension()?.as_encoded_bytes();
+        let ext = crate::common::bytes::extension(path)?;
         let mut lower = [0u8; 6];
         let lower = lower.get_mut(..ext.len())?;
         lower.copy_from_slice(ext);

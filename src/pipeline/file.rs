@@ -2,7 +2,7 @@
 //! the IOC lists (its name, path and digests); an unchanged file of an incremental sweep has
 //! its earlier findings carried over.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -39,8 +39,11 @@ impl Worker {
             return;
         }
         // A path named on the command line is followed even when it is a link: the user
-        // asked for it by name (links inside the trees are another matter).
-        let opened = if !cfg.read.follow_symlinks && cfg.roots.iter().any(|r| r == path) {
+        // asked for it by name (links inside the trees are another matter). The walk hands
+        // a root over as it was given, so its bytes are compared (`Path`'s equality parses
+        // both into components, for every file).
+        let is_root = |r: &std::path::PathBuf| r.as_os_str() == path.as_os_str();
+        let opened = if !cfg.read.follow_symlinks && cfg.roots.iter().any(is_root) {
             let policy = ReadPolicy {
                 follow_symlinks: true,
                 ..cfg.read.clone()
@@ -170,7 +173,7 @@ impl Worker {
         meta: &FileMeta,
         name_hits: Vec<IndicatorHit>,
     ) -> Option<Vec<Carried>> {
-        self.match_as(path, &[path.to_path_buf()], meta, name_hits)
+        self.match_as(path, &[path], meta, name_hits)
     }
 
     /// As [`Worker::match_file`], with the rules that apply to any of `names` (a rule that
@@ -178,7 +181,7 @@ impl Worker {
     pub(super) fn match_as(
         &mut self,
         path: &Path,
-        names: &[PathBuf],
+        names: &[&Path],
         meta: &FileMeta,
         name_hits: Vec<IndicatorHit>,
     ) -> Option<Vec<Carried>> {
@@ -273,13 +276,13 @@ impl Worker {
     fn match_yara(
         &mut self,
         path: &Path,
-        names: &[PathBuf],
+        names: &[&Path],
         meta: &FileMeta,
     ) -> (Vec<YaraHit>, bool) {
         let Some(rules) = self.config.yara else {
             return (Vec::new(), false);
         };
-        let name = names.first().map_or(path, PathBuf::as_path);
+        let name = names.first().copied().unwrap_or(path);
         let buf = &self.buf;
         let scanned = with_scanner(rules, self.config.yara_timeout, |scanner| {
             let owner = scanner.owner(meta.owner);

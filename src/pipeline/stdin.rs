@@ -1,7 +1,7 @@
 //! Standard input, scanned as one file.
 
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -90,6 +90,7 @@ impl Worker {
             self.engine.nameless_input_names()
         };
         let name_hits = path_indicators(&cfg.iocs, &path);
+        let names: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
         self.match_as(&path, &names, &meta, name_hits);
     }
 }
