@@ -84,8 +84,14 @@ pub struct Scratch {
     triggered: Vec<PatternId>,
     /// Regex patterns triggered in this buffer and not verified yet.
     pending: IdVec<PatternId, bool>,
-    /// Rules found unable to hold while this buffer's regexes are verified (cleared after).
+    /// Rules found unable to hold while this buffer's regexes are verified (cleared after),
+    /// and which they are.
     ruled_out: IdVec<RuleId, bool>,
+    ruled_out_list: Vec<RuleId>,
+    /// The regexes to verify, keyed by cost (see `verify_regexes`). Kept, as the other
+    /// vectors here are: sorting with a fresh key vector was the most frequent allocation
+    /// of a sweep (one or two per file).
+    by_cost: Vec<(usize, u32, PatternId)>,
     /// Per regex pattern: which of its other required clauses were seen (bit per clause),
     /// and the patterns with any.
     gates_seen: IdVec<PatternId, u64>,
@@ -183,6 +189,8 @@ impl Engine {
             triggered: Vec::new(),
             pending: IdVec::from(vec![false; p]),
             ruled_out: IdVec::from(vec![false; r]),
+            ruled_out_list: Vec::new(),
+            by_cost: Vec::new(),
             gates_seen: IdVec::from(vec![0; p]),
             gated: Vec::new(),
             candidate: IdVec::from(vec![false; r]),
@@ -260,7 +268,8 @@ impl Engine {
     pub(super) fn select_rules(&self, path: &Path, s: &mut Scratch) {
         let f = &self.filters;
         s.log_mode = false;
-        if s.selected_for.as_deref() == Some(path) {
+        // The same bytes are the same path; `Path`'s own equality compares components.
+        if s.selected_for.as_deref().map(Path::as_os_str) == Some(path.as_os_str()) {
             s.applicable
                 .as_mut_slice()
                 .copy_from_slice(s.selected.as_slice());
@@ -272,9 +281,9 @@ impl Engine {
         // Lowercased on the stack: this runs for every file of a sweep.
         let mut lower = [0u8; 16];
         let owned;
-        let ext = match path.extension() {
+        let ext = match crate::common::bytes::extension(path) {
             None => "",
-            Some(e) => match std::str::from_utf8(e.as_encoded_bytes()) {
+            Some(e) => match std::str::from_utf8(e) {
                 Ok(e) if e.len() <= lower.len() => {
                     let lower = &mut lower[..e.len()];
                     lower.copy_from_slice(e.as_bytes());
@@ -282,7 +291,7 @@ impl Engine {
                     std::str::from_utf8(lower).expect("ASCII lowercasing keeps UTF-8 valid")
                 }
                 _ => {
-                    owned = e.to_string_lossy().to_ascii_lowercase();
+                    owned = String::from_utf8_lossy(e).to_ascii_lowercase();
                     &owned
                 }
             },
@@ -429,20 +438,28 @@ impl Engine {
         // Cheapest first: once they are known, a rule's condition often rules out its
         // costly patterns (`(rare_a or rare_b) and $_POST`, `filesize < 4KB and ...`), and
         // those are then never run. The cost is the bytes a pattern's search would cover.
+        // Patterns of equal cost keep their order: the key holds the position.
         if todo.len() > 1 {
-            todo.sort_by_cached_key(|&pi| {
+            let mut by_cost = std::mem::take(&mut s.by_cost);
+            by_cost.clear();
+            by_cost.extend(todo.iter().zip(0u32..).map(|(&pi, k)| {
                 let hits = s.window_hits[pi];
                 let re = self.patterns[pi].regex.as_ref().map(|r| r.get());
-                match (re.and_then(|r| r.at_start), re.and_then(|r| r.span())) {
+                let cost = match (re.and_then(|r| r.at_start), re.and_then(|r| r.span())) {
                     (Some(m), _) => m.min(buf.len()),
                     (None, Some(w)) if hits > 0 => hits.saturating_mul(w).min(buf.len()),
                     _ => buf.len(),
-                }
-            });
+                };
+                (cost, k, pi)
+            }));
+            by_cost.sort_unstable_by_key(|&(cost, k, _)| (cost, k));
+            todo.clear();
+            todo.extend(by_cost.iter().map(|&(_, _, pi)| pi));
+            s.by_cost = by_cost;
         }
         // Whether the input holds a byte, looked up once per byte some regex requires.
         let mut rare_present = [None::<bool>; 256];
-        let mut ruled_out = Vec::new();
+        let mut ruled_out = std::mem::take(&mut s.ruled_out_list);
         for &pi in &todo {
             let p = &self.patterns[pi];
             let re = p
@@ -591,9 +608,11 @@ impl Engine {
         for pi in s.gated.drain(..) {
             s.gates_seen[pi] = 0;
         }
-        for ri in ruled_out {
+        for &ri in &ruled_out {
             s.ruled_out[ri] = false;
         }
+        ruled_out.clear();
+        s.ruled_out_list = ruled_out;
     }
 
     fn evaluate<'e>(&'e self, buf: &[u8], s: &mut Scratch) -> Vec<RuleHit<'e>> {
