@@ -7,7 +7,7 @@
 //! A request counts for a file only at the strongest join that file has: a file reached by
 //! its mapped URL does not also collect every request for a file of the same name.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -65,10 +65,14 @@ pub(super) struct Webshells {
 impl Webshells {
     /// One webshell per path, with all its findings.
     pub(super) fn new(hits: Vec<FileHit>) -> Webshells {
-        let mut by_path: BTreeMap<PathBuf, Vec<FileHit>> = BTreeMap::new();
+        // Grouped by hashing, then sorted once: a tree ordered by `Path` compares paths
+        // component by component, a dozen times per hit.
+        let mut by_path: HashMap<PathBuf, Vec<FileHit>> = HashMap::new();
         for h in hits {
             by_path.entry(h.path.clone()).or_default().push(h);
         }
+        let mut by_path: Vec<(PathBuf, Vec<FileHit>)> = by_path.into_iter().collect();
+        by_path.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let list: Vec<Webshell> = by_path
             .into_iter()
             .map(|(path, hits)| Webshell {

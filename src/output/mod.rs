@@ -14,7 +14,7 @@ mod text;
 mod text_joins;
 pub(crate) mod timeline;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -197,7 +197,7 @@ impl Output {
             observer,
             progress,
             broken: false,
-            with_findings: BTreeMap::new(),
+            with_findings: HashMap::new(),
             files_only: config.files_only,
             summary_to_stderr: !config.quiet && (config.files_only || !stdout_has_summary),
             min_severity: config.min_severity,
@@ -309,8 +309,10 @@ struct Writer {
     /// The reader of stdout went away: nothing more is written anywhere (the run is
     /// stopping; what the files got is whole).
     broken: bool,
-    /// Every path with findings, and whether it is a log.
-    with_findings: BTreeMap<PathBuf, bool>,
+    /// Every path with findings, and whether it is a log. Sorted only for `-l`: a tree
+    /// looked up by `Path`'s order parsed two paths into components per comparison, some
+    /// dozen per finding.
+    with_findings: HashMap<PathBuf, bool>,
     files_only: bool,
     /// With `-o` (or `-l`) the person at the terminal still gets the summary, on stderr.
     summary_to_stderr: bool,
