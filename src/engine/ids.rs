@@ -84,13 +84,6 @@ impl<I: Id, T> IdVec<I, T> {
             .map(|(i, t)| (I::from_index(i), t))
     }
 
-    pub(crate) fn iter_enumerated_mut(&mut self) -> impl Iterator<Item = (I, &mut T)> {
-        self.items
-            .iter_mut()
-            .enumerate()
-            .map(|(i, t)| (I::from_index(i), t))
-    }
-
     pub(crate) fn as_slice(&self) -> &[T] {
         &self.items
     }

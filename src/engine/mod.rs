@@ -102,8 +102,10 @@ pub struct Engine {
     rules: IdVec<RuleId, Rule>,
     /// Per rule: its patterns in `patterns`.
     rule_patterns: IdVec<RuleId, PatternRange>,
-    /// Per rule: false when the condition can hold with no pattern matched.
-    needs_hit: IdVec<RuleId, bool>,
+    /// The rules whose condition can hold with no pattern matched: evaluated on every
+    /// input they apply to. A list, not a flag per rule, so that a scan's cost does not
+    /// grow with the rules loaded (Sigma's hundreds of log rules among them).
+    hitless: Vec<RuleId>,
     patterns: IdVec<PatternId, CompiledPattern>,
     /// The atoms of file rules, searched over whole files, one automaton per extension.
     files: FileAtoms,
@@ -283,7 +285,8 @@ struct Filters {
     /// Rules with path globs, and the globs (rule per glob).
     globs: GlobSet,
     glob_rule: Vec<RuleId>,
-    has_globs: IdVec<RuleId, bool>,
+    /// The rules with path globs, each once.
+    glob_rules: Vec<RuleId>,
 }
 
 impl Engine {
@@ -304,7 +307,7 @@ impl Engine {
         let rules: IdVec<RuleId, Rule> = IdVec::from(rules);
         let mut patterns: IdVec<PatternId, CompiledPattern> = IdVec::new();
         let mut rule_patterns = IdVec::new();
-        let mut needs_hit = IdVec::new();
+        let mut hitless = Vec::new();
         let mut log_rules = Vec::new();
         // The scope of each prepared regex, in the order `add_patterns` takes them.
         let regex_scopes: Vec<Scope> = rules
@@ -357,8 +360,9 @@ impl Engine {
             rule_patterns.push(PatternRange::new(start, patterns.next_id()));
             // A log rule's selections are evaluated on every record, so it never waits
             // for a pattern hit.
-            needs_hit
-                .push(rule.selections.is_empty() && !rule.condition.may_hold_without_matches());
+            if !rule.selections.is_empty() || rule.condition.may_hold_without_matches() {
+                hitless.push(ri);
+            }
         }
 
         let filters = Filters::new(&rules)?;
@@ -373,7 +377,7 @@ impl Engine {
         Ok(Engine {
             rules,
             rule_patterns,
-            needs_hit,
+            hitless,
             patterns,
             files: file_atoms,
             records: records.build()?,
@@ -910,7 +914,7 @@ impl Filters {
         let mut by_extension: HashMap<String, Vec<RuleId>> = HashMap::new();
         let mut globs = globset::GlobSetBuilder::new();
         let mut glob_rule = Vec::new();
-        let mut has_globs = IdVec::from(vec![false; rules.len()]);
+        let mut glob_rules = Vec::new();
         for (ri, rule) in rules.iter_enumerated() {
             if rule.scope != Scope::File {
                 continue;
@@ -924,7 +928,9 @@ impl Filters {
             for g in &rule.files.paths {
                 globs.add(g.clone());
                 glob_rule.push(ri);
-                has_globs[ri] = true;
+            }
+            if !rule.files.paths.is_empty() {
+                glob_rules.push(ri);
             }
         }
         Ok(Filters {
@@ -932,7 +938,7 @@ impl Filters {
             by_extension,
             globs: globs.build()?,
             glob_rule,
-            has_globs,
+            glob_rules,
         })
     }
 }

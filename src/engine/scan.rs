@@ -104,6 +104,7 @@ pub struct Scratch {
     /// its memo key), and the path's text and globs cost more than a copy.
     selected_for: Option<PathBuf>,
     selected: IdVec<RuleId, bool>,
+    selected_any: bool,
     selected_group: usize,
     /// `applicable` holds the log rules (set by record scans, cleared by file scans).
     pub(crate) log_mode: bool,
@@ -198,6 +199,7 @@ impl Engine {
             glob_ok: IdVec::from(vec![false; r]),
             selected_for: None,
             selected: IdVec::from(vec![false; r]),
+            selected_any: false,
             selected_group: 0,
             log_mode: false,
             selection_memo: vec![
@@ -274,10 +276,10 @@ impl Engine {
                 .as_mut_slice()
                 .copy_from_slice(s.selected.as_slice());
             s.group = s.selected_group;
-            s.any_applicable = s.applicable.iter().any(|&a| a);
+            s.any_applicable = s.selected_any;
             return;
         }
-        s.applicable.iter_mut().for_each(|a| *a = false);
+        s.applicable.as_mut_slice().fill(false);
         // Lowercased on the stack: this runs for every file of a sweep.
         let mut lower = [0u8; 16];
         let owned;
@@ -313,13 +315,15 @@ impl Engine {
             };
             f.globs
                 .matches_into(text.as_ref() as &str, &mut s.glob_hits);
-            s.glob_ok.iter_mut().for_each(|g| *g = false);
+            for &ri in &f.glob_rules {
+                s.glob_ok[ri] = false;
+            }
             for &g in &s.glob_hits {
                 s.glob_ok[f.glob_rule[g]] = true;
             }
-            for (ri, a) in s.applicable.iter_enumerated_mut() {
-                if f.has_globs[ri] && !s.glob_ok[ri] {
-                    *a = false;
+            for &ri in &f.glob_rules {
+                if !s.glob_ok[ri] {
+                    s.applicable[ri] = false;
                 }
             }
         }
@@ -327,6 +331,7 @@ impl Engine {
         s.selected
             .as_mut_slice()
             .copy_from_slice(s.applicable.as_slice());
+        s.selected_any = s.any_applicable;
         s.selected_group = s.group;
         let last = s
             .selected_for
@@ -624,8 +629,8 @@ impl Engine {
                 order.push(ri);
             }
         }
-        for (ri, &needs) in self.needs_hit.iter_enumerated() {
-            if !needs && s.applicable[ri] && !s.candidate[ri] {
+        for &ri in &self.hitless {
+            if s.applicable[ri] && !s.candidate[ri] {
                 s.candidate[ri] = true;
                 order.push(ri);
             }
