@@ -126,22 +126,6 @@ fn is_id(b: u8) -> bool {
     is_id_start(b) || b.is_ascii_digit()
 }
 
-/// The length of the white space `text` starts with, and where its first newline is.
-/// One pass: runs are short (a space, a newline and an indent), too short for a search.
-fn space_run(text: &[u8]) -> (usize, Option<usize>) {
-    let mut newline = None;
-    for (i, &b) in text.iter().enumerate() {
-        match b {
-            b'\n' => {
-                newline = newline.or(Some(i));
-            }
-            b' ' | b'\t' | b'\r' => {}
-            _ => return (i, newline),
-        }
-    }
-    (text.len(), newline)
-}
-
 pub(super) const PUNCT3: [&[u8]; 9] = [
     b"===", b"!==", b"<=>", b"**=", b"...", b"<<=", b">>=", b"??=", b"?->",
 ];
@@ -304,9 +288,16 @@ impl Lexer<'_> {
             let n = self.at(start + 1);
             match c {
                 b' ' | b'\t' | b'\r' | b'\n' => {
-                    let (len, newline) = space_run(&raw[start..]);
-                    self.space(start, len, newline);
-                    self.pos = start + len;
+                    while matches!(self.at(self.pos), b' ' | b'\t' | b'\r' | b'\n') {
+                        if raw[self.pos] == b'\n' && self.gap != Gap::Line {
+                            self.gap = Gap::Line;
+                            self.gap_at = self.pos;
+                        } else if self.gap == Gap::None {
+                            self.gap = Gap::Space;
+                            self.gap_at = self.pos;
+                        }
+                        self.pos += 1;
+                    }
                 }
                 b'?' if n == b'>' => {
                     self.pos += 2;
@@ -358,11 +349,9 @@ impl Lexer<'_> {
                 b'0'..=b'9' => self.number(),
                 b'.' if n.is_ascii_digit() => self.number(),
                 _ if is_id_start(c) || c == b'\\' => {
-                    let word = &raw[start..];
-                    self.pos += word
-                        .iter()
-                        .position(|&b| !is_id(b) && b != b'\\')
-                        .unwrap_or(word.len());
+                    while is_id(self.at(self.pos)) || self.at(self.pos) == b'\\' {
+                        self.pos += 1;
+                    }
                     self.push(Kind::Ident, start, None, 0);
                     if raw[start..self.pos].eq_ignore_ascii_case(b"__halt_compiler") {
                         // What follows is data (a phar's archive, a packed payload), not
@@ -399,24 +388,6 @@ impl Lexer<'_> {
                     self.push(Kind::Punct, start, None, 0);
                 }
             }
-        }
-    }
-
-    /// Takes note of a run of white space of `len` bytes at `at`, with its first newline
-    /// `newline` bytes in: the gap before the next token is a line from that newline on,
-    /// else a space from the first byte (a gap already noted, after a comment, stays unless
-    /// this one is a line and it was not).
-    fn space(&mut self, at: usize, len: usize, newline: Option<usize>) {
-        if self.gap == Gap::Line || len == 0 {
-            return;
-        }
-        if self.gap == Gap::None && newline != Some(0) {
-            self.gap = Gap::Space;
-            self.gap_at = at;
-        }
-        if let Some(nl) = newline {
-            self.gap = Gap::Line;
-            self.gap_at = at + nl;
         }
     }
 
@@ -697,37 +668,5 @@ pub(super) fn hex(b: u8) -> u8 {
         b'a'..=b'f' => b - b'a' + 10,
         b'A'..=b'F' => b - b'A' + 10,
         _ => 0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        /// A run of white space leaves the gap a byte-by-byte walk over it leaves.
-        #[test]
-        fn a_space_run_notes_the_gap_a_walk_per_byte_notes(
-            before in prop_oneof![Just(Gap::None), Just(Gap::Space), Just(Gap::Line)],
-            run in proptest::collection::vec(proptest::sample::select(b" \t\r\n".to_vec()), 1..12),
-        ) {
-            let mut text = run.clone();
-            text.push(b'x');
-            let (len, newline) = space_run(&text);
-            prop_assert_eq!(len, run.len());
-            let mut lx = Lexer { raw: &run, pos: 0, toks: Vec::new(), gap: before, gap_at: 99 };
-            lx.space(5, len, newline);
-            let (mut gap, mut gap_at) = (before, 99);
-            for (i, &b) in run.iter().enumerate() {
-                if b == b'\n' && gap != Gap::Line {
-                    (gap, gap_at) = (Gap::Line, 5 + i);
-                } else if gap == Gap::None {
-                    (gap, gap_at) = (Gap::Space, 5 + i);
-                }
-            }
-            prop_assert_eq!((lx.gap, lx.gap_at), (gap, gap_at));
-        }
     }
 }
