@@ -240,7 +240,7 @@ fn holds_any(bytes: &[u8], words: &[&[u8]]) -> bool {
 /// Names and folders that web servers give their logs, rotated and compressed included.
 pub fn looks_like_log_path(path: &Path) -> bool {
     // Every name or folder it takes holds one of these: most paths of a web root are
-    // dismissed without a lowercased copy.
+    // dismissed before the lowercased `String` below is made.
     if !holds_any(path.as_os_str().as_encoded_bytes(), LOG_WORDS) {
         return false;
     }
