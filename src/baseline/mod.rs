@@ -51,8 +51,8 @@ pub(crate) fn in_scope(path: &Path) -> bool {
 }
 
 fn extension(path: &Path) -> Option<String> {
-    path.extension()
-        .and_then(|e| e.to_str())
+    crate::common::bytes::extension(path)
+        .and_then(|e| std::str::from_utf8(e).ok())
         .map(|e| e.to_ascii_lowercase())
 }
 

@@ -229,8 +229,8 @@ mod tests {
         assert!(!Lang::DotNet.may_fold(br#"x = "a " & "b""#));
     }
 
-    /// Each join that does not count is passed over and the search goes on from its end,
-    /// to the last byte of a file made of nothing else.
+    /// Each join that does not count is passed over and the search goes on from the byte
+    /// after its start, to the last byte of a file made of nothing else.
     #[test]
     fn the_search_goes_past_joins_that_do_not_count() {
         let mut text = b"<?php echo ".to_vec();
