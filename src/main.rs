@@ -1,4 +1,5 @@
 fn main() -> std::process::ExitCode {
+    map_big_blocks_apart();
     if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
         shellsweep::internals::stdout_closed_at_start();
     }
@@ -31,5 +32,22 @@ extern "C" fn note_closed_stdout() {
     // SAFETY: fcntl on a descriptor number only asks about it; no memory is passed.
     if unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1 {
         STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Blocks from this size up get mappings of their own, given back to the system when freed.
+const MMAP_THRESHOLD: libc::c_int = 128 << 10;
+
+/// Fixes glibc's threshold for mapping a block on its own. Left alone, glibc raises it to
+/// the size of each mapped block that is freed (up to 32 MiB), so after the first big file's
+/// read buffer or a regex cache dropped at its budget, blocks that size come from the
+/// arenas, where what is freed stays resident: peak RSS of a `-j2` sweep of the issue 18
+/// web root was 141-147 MB with the moving threshold, 132-135 MB with this one, for the
+/// same CPU time. Setting it also keeps the trim threshold at its default.
+fn map_big_blocks_apart() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt sets one of glibc's own parameters; no memory is passed.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     }
 }
