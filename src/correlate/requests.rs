@@ -218,8 +218,9 @@ fn finding(w: Webshell) -> Option<Finding> {
     if r.count == 0 && r.not_found == 0 {
         return None;
     }
-    r.file_findings = w.hits.iter().map(|h| h.finding.clone()).collect();
-    let top = w.hits.iter().map(|h| h.finding.severity).max()?;
+    let findings = || w.hits.iter().flat_map(|h| &h.findings);
+    r.file_findings = findings().cloned().collect();
+    let top = findings().map(|f| f.severity).max()?;
     let severity = if r.count == 0 {
         // Only 404s: the file was not served to anyone (yet); worth knowing, not more.
         top

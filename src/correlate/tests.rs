@@ -128,11 +128,11 @@ fn hit(path: &str, severity: Severity) -> FileHit {
         size: 1,
         modified: None,
         sha256: String::new(),
-        finding: FindingRef {
+        findings: vec![FindingRef {
             event_id: format!("id-{path}"),
             rule_id: "SSW-X".into(),
             severity,
-        },
+        }],
     }
 }
 
