@@ -219,9 +219,6 @@ pub(crate) fn view(lang: Lang, raw: &[u8]) -> Option<View> {
         Lang::Java => Some(java::view(raw)),
         Lang::DotNet => Some(dotnet::view(raw)),
     };
-    if turn.is_some() {
-        give_back_free_memory();
-    }
     drop(turn);
     view.filter(|v| v.deobfuscated || hidden)
 }
@@ -234,20 +231,6 @@ pub(crate) fn view(lang: Lang, raw: &[u8]) -> Option<View> {
 const SERIAL_INPUT: usize = 512 << 10;
 
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Returns the memory a big view's tokens freed to the system. glibc keeps freed memory in
-/// its arenas, and after a block as big as a font table's tokens is freed it raises the
-/// size from which it maps blocks of their own, so the next big file's tokens also come
-/// from the arenas: without this, a sweep's resident memory stays at its highest point
-/// from the first big file on (issue 18: 136 MB before the first font table of the web
-/// root, 180 MB after it to the end). One call per big input; nearly every file is small.
-fn give_back_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own arenas, under their locks.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
 
 #[cfg(test)]
 mod tests {
