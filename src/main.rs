@@ -35,21 +35,19 @@ extern "C" fn note_closed_stdout() {
     }
 }
 
-/// Blocks from this size up get mappings of their own, given back to the system when freed.
-const MMAP_THRESHOLD: libc::c_int = 128 << 10;
-
-/// Fixes glibc's threshold for mapping a block on its own. Left alone, glibc raises it to
-/// the size of each mapped block that is freed (up to 32 MiB), so after the first big file's
-/// read buffer or a regex cache dropped at its budget, blocks that size come from the
-/// arenas, where what is freed stays resident: peak RSS of a `-j2` sweep of the issue 18
-/// web root was 141-147 MB with the moving threshold, 132-135 MB with this one, for the
-/// same CPU time. Setting it also keeps the trim threshold at its default. (It replaces a
-/// `malloc_trim` after each big canonical view, which fought the same moving threshold for
-/// the views' tokens alone and made no difference once the threshold was fixed.)
+/// Fixes glibc's threshold for mapping a block on its own at 128 KiB, its starting value.
+/// Left alone, glibc raises it to the size of each mapped block that is freed (up to
+/// 32 MiB), so after the first big file's read buffer or a regex cache dropped at its
+/// budget, blocks that size come from the arenas, where what is freed stays resident: peak
+/// RSS of a `-j2` sweep of the issue 18 web root was 141-148 MB with the moving threshold,
+/// 132-136 MB with this one, for the same CPU time. Setting it also keeps the trim threshold
+/// at its default. (It replaces a `malloc_trim` after each big canonical view, which fought
+/// the same moving threshold for the views' tokens alone and made no difference once the
+/// threshold was fixed.)
 fn map_big_blocks_apart() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt sets one of glibc's own parameters; no memory is passed.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }

@@ -26,7 +26,7 @@
 //! that are still warm; down to three quarters, it drops fewer at a time, a little more
 //! often. Against 16 MiB shed to half (62.27 G instructions for the same sweep; peak RSS
 //! of a `-j2` sweep 132-135 MB over 5 runs): 12 MiB to three quarters +0.6% (126-128 MB),
-//! 10 MiB to 80% +1.5% (121-123 MB), 8 MiB to three quarters +3.1% (118 MB).
+//! 10 MiB to 80% +1.5% (121-123 MB), 8 MiB to three quarters +3.1% (118-119 MB).
 
 use regex_automata::hybrid;
 use regex_automata::meta::{Cache, Regex};
