@@ -418,3 +418,78 @@ fn a_million_empty_files() {
     eprintln!("peak RSS {rss} KB");
     assert!(rss < 200_000, "peak RSS {rss} KB");
 }
+
+/// A page that opens with IIS's W3C directives reads as a log by its contents, which its
+/// writer chose: the file rules still read it as the page IIS would run, and its lines are
+/// matched as a log too. A log by its name is left to the log rules. An incremental sweep
+/// reports the page again rather than carry it, and resumes its lines where it stopped.
+#[test]
+fn a_page_dressed_as_a_log_is_matched_by_the_file_rules_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n\
+                #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\r\n\
+                2025-07-19 07:12:01 10.0.0.5 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 192.0.2.66 Mozilla/5.0 200 0 0 12\r\n";
+    let page = format!(
+        "{head}<%@ Page Language=\"C#\" %>\r\n<% System.Diagnostics.Process.Start(\"cmd.exe\", \"/c \" + Request[\"c\"]); %>\r\n"
+    );
+    let shell = write(dir.path(), "LAYOUTS/spinstall0.aspx", page.as_bytes());
+    // Another start, so that it is not taken for an earlier copy of the page's lines.
+    let log = format!("#Date: 2025-07-19 00:00:00\r\n{page}");
+    write(dir.path(), "logs/W3SVC1/u_ex250719.log", log.as_bytes());
+    let state = dir.path().join("sweep.json");
+    // (file name, dataset, log line) of each finding.
+    let sweep = || {
+        let out = run([
+            "scan".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "--state".as_ref(),
+            state.as_os_str(),
+            dir.path().as_os_str(),
+        ]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let (findings, summary) = findings_and_summary(&out);
+        let mut seen: Vec<(String, String, u64)> = findings
+            .iter()
+            .map(|f| {
+                let path = f["file"]["path"]
+                    .as_str()
+                    .or(f["log"]["file"]["path"].as_str())
+                    .unwrap_or_default();
+                (
+                    path.rsplit('/').next().unwrap().to_owned(),
+                    f["event"]["dataset"].as_str().unwrap().to_owned(),
+                    f["shellsweep"]["log"]["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        seen.sort();
+        seen.dedup();
+        (seen, summary)
+    };
+    let has = |seen: &[(String, String, u64)], name: &str, dataset: &str| {
+        seen.iter().any(|(n, d, _)| n == name && d == dataset)
+    };
+    let (first, summary) = sweep();
+    assert!(has(&first, "spinstall0.aspx", "shellsweep.file"), "{first:?}");
+    assert!(has(&first, "spinstall0.aspx", "shellsweep.log"), "{first:?}");
+    assert!(has(&first, "u_ex250719.log", "shellsweep.log"), "{first:?}");
+    assert!(!has(&first, "u_ex250719.log", "shellsweep.file"), "{first:?}");
+    let s = &summary["shellsweep"]["summary"];
+    assert_eq!(s["logs"]["logs_scanned"], 2, "{s}");
+    assert_eq!(s["complete"], true, "{s}");
+    let (second, _) = sweep();
+    assert!(has(&second, "spinstall0.aspx", "shellsweep.file"), "{second:?}");
+    assert!(!has(&second, "spinstall0.aspx", "shellsweep.log"), "{second:?}");
+    append(
+        &shell,
+        "2025-07-19 07:14:09 10.0.0.5 GET /_layouts/15/spinstall0.aspx - 443 - 192.0.2.66 curl/8.5.0 200 0 0 3\r\n",
+    );
+    let (third, _) = sweep();
+    let lines: Vec<u64> = third
+        .iter()
+        .filter(|(n, d, _)| n == "spinstall0.aspx" && d == "shellsweep.log")
+        .map(|(_, _, l)| *l)
+        .collect();
+    assert_eq!(lines, [7], "only the appended line is new: {third:?}");
+}

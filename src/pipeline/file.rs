@@ -1,7 +1,9 @@
 //! The file job: a file read whole (up to `--max-filesize`) is matched by the file rules and
 //! the IOC lists (its name, path and digests); an unchanged file of an incremental sweep has
-//! its earlier findings carried over.
+//! its earlier findings carried over. A file that is a log by its contents but not by its
+//! name is matched as both.
 
+use std::io::Seek as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -72,13 +74,29 @@ impl Worker {
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
             return self.error(path, e);
         }
+        // Set when the contents alone made this a log: they are the writer's choice, so the
+        // file rules read it too (an `.aspx` that opens with three IIS directives is still a
+        // page IIS runs). One too large for the file reader was read whole as a log.
+        let mut also_log = false;
         if log_candidate {
             match self.try_log(path, &mut file, &meta) {
                 Ok(true) => {
                     if let Some(ev) = &cfg.evidence {
                         ev.log(path);
                     }
-                    return;
+                    if !contents_wanted
+                        || looks_like_log_path(path)
+                        || meta.size > cfg.read.max_size
+                    {
+                        return;
+                    }
+                    also_log = true;
+                    if let Err(e) = (&file)
+                        .rewind()
+                        .and_then(|()| read_head(&file, HEAD, &mut self.buf))
+                    {
+                        return self.error(path, e);
+                    }
                 }
                 Ok(false) => {}
                 Err(e) => return self.error(path, e),
@@ -101,8 +119,11 @@ impl Worker {
         self.stats
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
-        // A file given up at --file-timeout is not recorded: the next sweep looks again.
+        // A file given up at --file-timeout is not recorded: the next sweep looks again. Nor
+        // is one also read as a log, which the log's own entry resumes (an unchanged file's
+        // entry would stand in for both and drop the log's).
         if let Some(found) = self.match_file(path, &meta, name_hits)
+            && !also_log
             && let Some(state) = &cfg.state
         {
             state.collector.file(path, meta.stamp, found);
