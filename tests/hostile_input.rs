@@ -471,16 +471,31 @@ fn a_page_dressed_as_a_log_is_matched_by_the_file_rules_too() {
         seen.iter().any(|(n, d, _)| n == name && d == dataset)
     };
     let (first, summary) = sweep();
-    assert!(has(&first, "spinstall0.aspx", "shellsweep.file"), "{first:?}");
-    assert!(has(&first, "spinstall0.aspx", "shellsweep.log"), "{first:?}");
+    assert!(
+        has(&first, "spinstall0.aspx", "shellsweep.file"),
+        "{first:?}"
+    );
+    assert!(
+        has(&first, "spinstall0.aspx", "shellsweep.log"),
+        "{first:?}"
+    );
     assert!(has(&first, "u_ex250719.log", "shellsweep.log"), "{first:?}");
-    assert!(!has(&first, "u_ex250719.log", "shellsweep.file"), "{first:?}");
+    assert!(
+        !has(&first, "u_ex250719.log", "shellsweep.file"),
+        "{first:?}"
+    );
     let s = &summary["shellsweep"]["summary"];
     assert_eq!(s["logs"]["logs_scanned"], 2, "{s}");
     assert_eq!(s["complete"], true, "{s}");
     let (second, _) = sweep();
-    assert!(has(&second, "spinstall0.aspx", "shellsweep.file"), "{second:?}");
-    assert!(!has(&second, "spinstall0.aspx", "shellsweep.log"), "{second:?}");
+    assert!(
+        has(&second, "spinstall0.aspx", "shellsweep.file"),
+        "{second:?}"
+    );
+    assert!(
+        !has(&second, "spinstall0.aspx", "shellsweep.log"),
+        "{second:?}"
+    );
     append(
         &shell,
         "2025-07-19 07:14:09 10.0.0.5 GET /_layouts/15/spinstall0.aspx - 443 - 192.0.2.66 curl/8.5.0 200 0 0 3\r\n",
