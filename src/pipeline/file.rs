@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::common::bytes::{hex, sha256, sha256_hex};
+use crate::common::bytes::{hex, sha256_hex};
 use crate::engine::{Memo, RuleHit};
 use crate::finding::{FileSubject, Finding, IndicatorHit, Subject};
 use crate::ioc::{IocSet, Kind};
@@ -214,18 +214,18 @@ impl Worker {
             cfg.file_timeout
                 .and_then(|t| std::time::Instant::now().checked_add(t)),
         );
-        // A script's hash is taken before its scan, to look for a copy scanned earlier;
-        // other files are hashed only for a finding.
-        let sha256: Option<[u8; 32]> = match names {
-            [name] if Memo::wants(name) => Some(sha256(&self.buf)),
-            _ => None,
-        };
+        // A script may be a copy of one scanned earlier (the memo says, and may take its
+        // SHA-256 to tell); other files are hashed only for a finding.
+        let remembered = matches!(names, [name] if Memo::wants(name));
+        let mut sha256: Option<[u8; 32]> = None;
         for name in names {
-            let found = match &sha256 {
-                Some(digest) => {
-                    engine.scan_file_memo(name, &self.buf, digest, &mut self.scratch, &self.memo)
-                }
-                None => engine.scan_file(name, &self.buf, &mut self.scratch),
+            let found = if remembered {
+                let (found, digest) =
+                    engine.scan_file_memo(name, &self.buf, &mut self.scratch, &self.memo);
+                sha256 = digest;
+                found
+            } else {
+                engine.scan_file(name, &self.buf, &mut self.scratch)
             };
             for hit in found {
                 if !hits.iter().any(|h| std::ptr::eq(h.rule, hit.rule)) {
