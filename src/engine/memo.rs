@@ -81,7 +81,7 @@ pub(crate) struct Key {
 }
 
 /// What a scan of the contents found, and their SHA-256 (cut to 128 bits) once it is known:
-/// only a script whose digest equals it gets these hits.
+/// only a script whose own SHA-256 equals it gets these hits.
 struct Entry {
     sha256: Option<[u8; 16]>,
     kept: Box<[Kept]>,
