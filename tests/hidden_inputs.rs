@@ -330,14 +330,7 @@ fn a_resumed_log_after_junk_reads_its_new_lines_as_its_format() {
         format!("{junk}{}", ordinary(1)).as_bytes(),
     );
     let sweep = || {
-        let out = run([
-            "scan".as_ref(),
-            "--format".as_ref(),
-            "jsonl".as_ref(),
-            "--state".as_ref(),
-            state.as_os_str(),
-            logs.as_os_str(),
-        ]);
+        let out = sweep_jsonl(&state, &logs);
         let (findings, summary) = findings_and_summary(&out);
         let found: Vec<(String, u64)> = findings
             .iter()

@@ -439,14 +439,7 @@ fn a_page_dressed_as_a_log_is_matched_by_the_file_rules_too() {
     let state = dir.path().join("sweep.json");
     // (file name, dataset, log line) of each finding.
     let sweep = || {
-        let out = run([
-            "scan".as_ref(),
-            "--format".as_ref(),
-            "jsonl".as_ref(),
-            "--state".as_ref(),
-            state.as_os_str(),
-            dir.path().as_os_str(),
-        ]);
+        let out = sweep_jsonl(&state, dir.path());
         assert_eq!(code(&out), 1, "{}", stderr(&out));
         let (findings, summary) = findings_and_summary(&out);
         let mut seen: Vec<(String, String, u64)> = findings

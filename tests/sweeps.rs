@@ -24,14 +24,7 @@ fn line(marker: &str, attack: bool) -> String {
 
 /// Markers of the planted lines reported by one sweep, with their counts.
 fn sweep(root: &Path, state: &Path) -> (BTreeMap<String, usize>, serde_json::Value) {
-    let out = run([
-        "scan".as_ref(),
-        "--format".as_ref(),
-        "jsonl".as_ref(),
-        "--state".as_ref(),
-        state.as_os_str(),
-        root.as_os_str(),
-    ]);
+    let out = sweep_jsonl(state, root);
     assert!(code(&out) <= 1, "{}", stderr(&out));
     let (findings, summary) = findings_and_summary(&out);
     let seen = planted_markers(&findings);

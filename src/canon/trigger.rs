@@ -22,17 +22,7 @@ impl Lang {
     }
 
     fn regex_may_fold(self, raw: &[u8]) -> bool {
-        let re = self.trigger();
-        let mut at = 0;
-        while let Some(m) = re.search(&regex_automata::Input::new(raw).range(at..)) {
-            if live(raw, m.range()) {
-                return true;
-            }
-            // From the next byte, not the match's end: a trigger may begin at the last byte
-            // of a join that does not count (`(char)` in `"x: " + (char) 65`).
-            at = m.start() + 1;
-        }
-        false
+        folds_by(self.trigger(), raw)
     }
 
     /// Java's and .NET's trigger regex.
@@ -41,6 +31,20 @@ impl Lang {
             LazyLock::new(|| [JAVA_FOLDS, DOTNET_FOLDS].map(trigger_regex));
         &FOLDS[usize::from(self == Lang::DotNet)]
     }
+}
+
+/// Whether `re`, a trigger regex, finds a form in `raw` that counts (see [`live`]).
+fn folds_by(re: &Regex, raw: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(m) = re.search(&regex_automata::Input::new(raw).range(at..)) {
+        if live(raw, m.range()) {
+            return true;
+        }
+        // From the next byte, not the match's end: a trigger may begin at the last byte
+        // of a join that does not count (`(char)` in `"x: " + (char) 65`).
+        at = m.start() + 1;
+    }
+    false
 }
 
 /// Not UTF-8 mode, so that the word boundaries can be ASCII ones (see `PHP_FOLDS`).
@@ -238,7 +242,7 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
-    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS, live, php_may_fold};
+    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS, folds_by, php_may_fold};
 
     /// The triggers as they were with Unicode word boundaries, in UTF-8 mode.
     fn unicode_boundaries(pattern: &str) -> Regex {
@@ -262,18 +266,6 @@ mod tests {
                 .unwrap()
         });
         folds_by(&RE, raw)
-    }
-
-    /// Whether `re` finds a form that counts in `raw`, as `Lang::regex_may_fold` searches.
-    fn folds_by(re: &Regex, raw: &[u8]) -> bool {
-        let mut at = 0;
-        while let Some(m) = re.search(&regex_automata::Input::new(raw).range(at..)) {
-            if live(raw, m.range()) {
-                return true;
-            }
-            at = m.start() + 1;
-        }
-        false
     }
 
     /// PHP text made of the bytes its forms are built from, and their near misses.

@@ -60,6 +60,18 @@ where
     bin().args(args).output().expect("run shellsweep")
 }
 
+/// An incremental sweep of `root` with the state file `state`, in JSON lines.
+pub fn sweep_jsonl(state: &Path, root: &Path) -> Output {
+    run([
+        "scan".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--state".as_ref(),
+        state.as_os_str(),
+        root.as_os_str(),
+    ])
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally, not by a signal")
 }
