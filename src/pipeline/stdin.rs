@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::logs::sniff;
+use crate::logs::{looks_like_log_path, sniff};
 use crate::logscan::{LogInput, Start};
 use crate::read::{Encoding, FileMeta, NotRead, decode_head, utf8_bom_len};
 
@@ -15,7 +15,8 @@ use super::{HEAD, RouteError, STDIN, Worker};
 impl Worker {
     /// Standard input, scanned as one file: a log when its content says so (streamed, gzip
     /// and UTF-16 decoded), otherwise read whole (up to `--max-filesize`) and matched by the
-    /// file rules for `--stdin-name`, or by every file rule without it. It is not part of an
+    /// file rules for `--stdin-name`, or by every file rule without it. A log by its content
+    /// under a `--stdin-name` the file rules read, not a log's, is both. It is not part of an
     /// incremental sweep's state: it has no identity to compare with next time.
     pub(super) fn stdin(&mut self) {
         let cfg = Arc::clone(&self.config);
@@ -43,6 +44,32 @@ impl Worker {
         };
         let logs_enabled = self.engine.has_log_rules() || !cfg.iocs.is_empty();
         if logs_enabled && let Some(format) = sniff(&head, &path) {
+            // A log by its content alone, under a name the file rules read (`--stdin-name
+            // x.aspx`): as for a file in a tree (see `Worker::file`), the file rules read it
+            // too, if it fits `--max-filesize`. It is held whole for them while it is read
+            // as a log; one that does not fit is streamed on as a log only.
+            let mut whole = None;
+            if named
+                && !looks_like_log_path(&path)
+                && self.engine.applies_to(&path, &mut self.scratch)
+            {
+                let mut rest = Vec::new();
+                let max = cfg.read.max_size;
+                if let Err(e) = (&mut src)
+                    .take((max + 1).saturating_sub(head.len() as u64))
+                    .read_to_end(&mut rest)
+                {
+                    return self.error(&path, RouteError::Stdin(e));
+                }
+                if (head.len() + rest.len()) as u64 <= max {
+                    let mut all = head.clone();
+                    all.extend_from_slice(&rest);
+                    whole = Some(all);
+                    src = Box::new(io::Cursor::new(rest));
+                } else {
+                    src = Box::new(io::Cursor::new(rest).chain(src));
+                }
+            }
             let bom = usize::from(utf8_bom_len(&head));
             let mut sink = self.findings_sink();
             self.stats.logs_scanned.fetch_add(1, Relaxed);
@@ -59,6 +86,10 @@ impl Worker {
                 Ok(outcome) => self.count_log(&path, &outcome),
                 Err(e) => self.error(&path, RouteError::from(e)),
             }
+            if let Some(all) = whole {
+                self.buf = all;
+                self.stdin_file(&path, named);
+            }
             return;
         }
         self.buf = head;
@@ -74,6 +105,12 @@ impl Worker {
             self.buf.clear();
             return self.not_read(&path, NotRead::TooLarge(size));
         }
+        self.stdin_file(&path, named);
+    }
+
+    /// Standard input, read whole into the buffer, matched by the file rules.
+    fn stdin_file(&mut self, path: &Path, named: bool) {
+        let cfg = Arc::clone(&self.config);
         let meta = FileMeta {
             size: self.buf.len() as u64,
             modified: None,
@@ -85,12 +122,12 @@ impl Worker {
             .bytes_scanned
             .fetch_add(self.buf.len() as u64, Relaxed);
         let names = if named {
-            vec![path.clone()]
+            vec![path.to_path_buf()]
         } else {
             self.engine.nameless_input_names()
         };
-        let name_hits = path_indicators(&cfg.iocs, &path);
+        let name_hits = path_indicators(&cfg.iocs, path);
         let names: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
-        self.match_as(&path, &names, &meta, name_hits);
+        self.match_as(path, &names, &meta, name_hits);
     }
 }
