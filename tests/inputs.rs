@@ -343,3 +343,34 @@ fn a_page_dressed_as_a_log_on_stdin_is_matched_by_the_file_rules_for_its_name() 
     assert_eq!(datasets(Some("W3SVC1/u_ex250719.log")), ["shellsweep.log"]);
     assert_eq!(datasets(None), ["shellsweep.log"]);
 }
+
+/// The largest `--max-filesize` is no limit for standard input either: what lies past the
+/// first 64 KiB is read (the room for the rest once wrapped around to nothing).
+#[test]
+fn the_largest_max_filesize_reads_all_of_standard_input() {
+    let mut input = b"<?php\n".to_vec();
+    input.extend(std::iter::repeat_n(b"// padding\n".as_slice(), 8_000).flatten());
+    input.extend_from_slice(PHP_SHELL);
+    assert!(input.len() > 80_000);
+    let max = u64::MAX.to_string();
+    let out = run_with_stdin(
+        &[
+            "scan",
+            "--format",
+            "jsonl",
+            "--stdin-name",
+            "up/x.php",
+            "--max-filesize",
+            &max,
+            "-",
+        ],
+        &input,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, summary) = findings_and_summary(&out);
+    assert!(!findings.is_empty());
+    assert_eq!(
+        summary["shellsweep"]["summary"]["bytes_scanned"],
+        input.len() as u64
+    );
+}

@@ -56,7 +56,7 @@ impl Worker {
                 let mut rest = Vec::new();
                 let max = cfg.read.max_size;
                 if let Err(e) = (&mut src)
-                    .take((max + 1).saturating_sub(head.len() as u64))
+                    .take(max.saturating_add(1).saturating_sub(head.len() as u64))
                     .read_to_end(&mut rest)
                 {
                     return self.error(&path, RouteError::Stdin(e));
@@ -95,7 +95,7 @@ impl Worker {
         self.buf = head;
         let max = cfg.read.max_size;
         if let Err(e) = (&mut src)
-            .take((max + 1).saturating_sub(self.buf.len() as u64))
+            .take(max.saturating_add(1).saturating_sub(self.buf.len() as u64))
             .read_to_end(&mut self.buf)
         {
             return self.error(&path, RouteError::Stdin(e));
