@@ -74,9 +74,8 @@ impl Worker {
         if let Err(e) = read_head(&file, HEAD, &mut self.buf) {
             return self.error(path, e);
         }
-        // Set when the contents alone made this a log: they are the writer's choice, so the
-        // file rules read it too (an `.aspx` that opens with three IIS directives is still a
-        // page IIS runs). One too large for the file reader was read whole as a log.
+        // Set when the file rules read a log too (see `read_as_file_too`). One too large
+        // for the file reader was read whole as a log.
         let mut also_log = false;
         if log_candidate {
             match self.try_log(path, &mut file, &meta) {
@@ -84,10 +83,7 @@ impl Worker {
                     if let Some(ev) = &cfg.evidence {
                         ev.log(path);
                     }
-                    if !contents_wanted
-                        || looks_like_log_path(path)
-                        || meta.size > cfg.read.max_size
-                    {
+                    if !read_as_file_too(path, contents_wanted) || meta.size > cfg.read.max_size {
                         return;
                     }
                     also_log = true;
@@ -362,6 +358,14 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether a log named `path` is matched by the file rules too: when its contents alone, not
+/// its name, made it a log, and the file rules (`contents_wanted`) read that name. Contents
+/// are their writer's choice: an `.aspx` that opens with three IIS directives is still a page
+/// IIS runs.
+pub(super) fn read_as_file_too(path: &Path, contents_wanted: bool) -> bool {
+    contents_wanted && !looks_like_log_path(path)
 }
 
 fn file_subject(path: &Path, meta: &FileMeta, size: u64, sha256: String) -> FileSubject {

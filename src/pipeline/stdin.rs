@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::logs::{looks_like_log_path, sniff};
+use crate::logs::sniff;
 use crate::logscan::{LogInput, Start};
 use crate::read::{Encoding, FileMeta, NotRead, decode_head, utf8_bom_len};
 
-use super::file::path_indicators;
+use super::file::{path_indicators, read_as_file_too};
 use super::{HEAD, RouteError, STDIN, Worker};
 
 impl Worker {
@@ -44,15 +44,13 @@ impl Worker {
         };
         let logs_enabled = self.engine.has_log_rules() || !cfg.iocs.is_empty();
         if logs_enabled && let Some(format) = sniff(&head, &path) {
-            // A log by its content alone, under a name the file rules read (`--stdin-name
-            // x.aspx`): as for a file in a tree (see `Worker::file`), the file rules read it
-            // too, if it fits `--max-filesize`. It is held whole for them while it is read
-            // as a log; one that does not fit is streamed on as a log only.
+            // Under a `--stdin-name` the file rules read, as for a file in a tree (see
+            // `read_as_file_too`), if it fits `--max-filesize`: held whole for them while it
+            // is read as a log. One that does not fit is streamed on as a log only.
             let mut whole = None;
-            if named
-                && !looks_like_log_path(&path)
-                && self.engine.applies_to(&path, &mut self.scratch)
-            {
+            let contents_wanted =
+                self.engine.applies_to(&path, &mut self.scratch) || cfg.yara.is_some();
+            if named && read_as_file_too(&path, contents_wanted) {
                 let mut rest = Vec::new();
                 let max = cfg.read.max_size;
                 if let Err(e) = (&mut src)
