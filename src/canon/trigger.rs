@@ -79,29 +79,19 @@ fn space(b: u8) -> bool {
 /// [`PHP_CALLS`] (a whole ASCII word: `my_eval(` is not one, `éeval(` is, as the regex's
 /// ASCII word boundary has it).
 fn php_call(raw: &[u8], open: usize) -> bool {
-    let mut end = open;
-    while end > 0 && space(raw[end - 1]) {
-        end -= 1;
-    }
+    let end = run_back(raw, open, space);
     if end == 0 {
         return false;
     }
     if raw[end - 1] == b')' {
         return true;
     }
-    let mut start = end;
-    while start > 0 && name_byte(raw[start - 1]) {
-        start -= 1;
-    }
+    let start = run_back(raw, end, name_byte);
     if start < end && start > 0 && raw[start - 1] == b'$' {
         return true;
     }
-    // The whole ASCII word before it, or more of it than the longest name holds.
-    let ascii_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut start = end;
-    while start > 0 && end - start <= LONGEST_CALL && ascii_word(raw[start - 1]) {
-        start -= 1;
-    }
+    // The whole ASCII word before it.
+    let start = run_back(raw, end, |b| b.is_ascii_alphanumeric() || b == b'_');
     PHP_CALLS
         .iter()
         .any(|c| c.eq_ignore_ascii_case(&raw[start..end]))
@@ -110,18 +100,17 @@ fn php_call(raw: &[u8], open: usize) -> bool {
 /// The join around the operator (`.` or `^`) at `op`: a literal's quote or a `)` before it,
 /// a quote or a `(` after it, with white space between; then [`live`] says whether it counts.
 fn php_join(raw: &[u8], op: usize) -> bool {
-    let mut before = op;
-    while before > 0 && space(raw[before - 1]) {
-        before -= 1;
-    }
-    let mut after = op + 1;
-    while after < raw.len() && space(raw[after]) {
-        after += 1;
-    }
+    let before = run_back(raw, op, space);
+    let after = op + 1 + raw[op + 1..].iter().take_while(|&&b| space(b)).count();
     match (before.checked_sub(1).map(|i| raw[i]), raw.get(after)) {
         (Some(b'\'' | b'"' | b')'), Some(b'\'' | b'"' | b'(')) => live(raw, before - 1..after + 1),
         _ => false,
     }
+}
+
+/// Where the run of bytes that `take` takes, ending at `end`, starts.
+fn run_back(raw: &[u8], end: usize, take: impl Fn(u8) -> bool) -> usize {
+    end - raw[..end].iter().rev().take_while(|&&b| take(b)).count()
 }
 
 /// The decoders and string builders whose call starts a PHP fold.
@@ -141,16 +130,6 @@ const PHP_CALLS: [&[u8]; 14] = [
     b"rawurldecode",
     b"convert_uudecode",
 ];
-
-/// The length of the longest of [`PHP_CALLS`].
-const LONGEST_CALL: usize = 16;
-const _: () = {
-    let mut i = 0;
-    while i < PHP_CALLS.len() {
-        assert!(PHP_CALLS[i].len() <= LONGEST_CALL);
-        i += 1;
-    }
-};
 
 /// Whether the trigger match `m` can start a fold that changes what the code says.
 ///
