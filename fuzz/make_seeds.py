@@ -180,8 +180,10 @@ put("state_file", json.dumps(state)[:100])
 for h in HOSTILE[:16]:
     put("state_file", h)
 
-# canon: byte 0 picks the script name (php, phtml, jsp, jspx, aspx, ashx, asmx, cs).
-script = {".php": 0, ".phtml": 1, ".jsp": 2, ".jspx": 3, ".aspx": 4, ".ashx": 5, ".asmx": 6, ".cs": 7}
+# canon: byte 0 picks the script name (php, phtml, jsp, jspx, aspx, ashx, asmx, ascx). C#
+# sources go in as user controls: the bundled rules name no `.cs`, so a `.cs` gets no view,
+# and a page without server tags is lexed whole as code, as a source is.
+script = {".php": 0, ".phtml": 1, ".jsp": 2, ".jspx": 3, ".aspx": 4, ".ashx": 5, ".asmx": 6, ".ascx": 7, ".cs": 7}
 for p in web + ben:
     if p.suffix.lower() in script and p.stat().st_size <= 64 * 1024:
         put("canon", bytes([script[p.suffix.lower()]]) + p.read_bytes())

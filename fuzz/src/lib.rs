@@ -620,7 +620,7 @@ pub mod canon {
         Engine::new(rules).expect("bundled rules compile")
     });
     const PATHS: &[&str] = &[
-        "x.php", "x.phtml", "x.jsp", "x.jspx", "x.aspx", "x.ashx", "x.asmx", "x.cs",
+        "x.php", "x.phtml", "x.jsp", "x.jspx", "x.aspx", "x.ashx", "x.asmx", "x.ascx",
     ];
 
     pub fn run(data: &[u8]) {

@@ -33,15 +33,30 @@ pub(crate) enum Lang {
     DotNet,
 }
 
+/// A file's extension in lower case, in `buf`: asked several times for every file, so on the
+/// stack (no script extension is longer).
+fn lower_extension<'b>(path: &Path, buf: &'b mut [u8; 6]) -> Option<&'b str> {
+    let ext = crate::common::bytes::extension(path)?;
+    let lower = buf.get_mut(..ext.len())?;
+    lower.copy_from_slice(ext);
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).ok()
+}
+
+/// Whether a script is a source file (`.java`, `.cs`, `.vb`) rather than a page a web
+/// server runs as it is asked for. A rule for every file reads the canonical view of pages
+/// only (see `Engine::views_apply`); a rule whose `extensions` name a source type reads its
+/// view too.
+pub(crate) fn is_source(path: &Path) -> bool {
+    matches!(
+        lower_extension(path, &mut [0; 6]),
+        Some("java" | "cs" | "vb")
+    )
+}
+
 impl Lang {
     pub(crate) fn of(path: &Path) -> Option<Lang> {
-        // Lowercased on the stack: this is asked several times for every file.
-        let ext = crate::common::bytes::extension(path)?;
-        let mut lower = [0u8; 6];
-        let lower = lower.get_mut(..ext.len())?;
-        lower.copy_from_slice(ext);
-        lower.make_ascii_lowercase();
-        Some(match std::str::from_utf8(lower).ok()? {
+        Some(match lower_extension(path, &mut [0; 6])? {
             "php" | "php3" | "php4" | "php5" | "php7" | "php8" | "phtml" | "pht" | "phps"
             | "phar" | "inc" => Lang::Php,
             "jsp" | "jspx" | "jspf" | "java" => Lang::Java,

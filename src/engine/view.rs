@@ -7,9 +7,10 @@ use super::{Engine, RuleHit, Scratch};
 use crate::canon::{self, Lang, View};
 
 impl Engine {
-    /// Scans a file's bytes and, for scripts, their canonical view too. A rule that holds on
-    /// the raw bytes is reported from them; one that holds only on the view (the obfuscation
-    /// hid it) is reported from the view.
+    /// Scans a file's bytes and, for scripts that rules of their type apply to, their
+    /// canonical view too (see [`Engine::views_apply`]). A rule that holds on the raw bytes
+    /// is reported from them; one that holds only on the view (the obfuscation hid it) is
+    /// reported from the view.
     pub fn scan_file<'e>(
         &'e self,
         path: &Path,
@@ -23,7 +24,7 @@ impl Engine {
         let Some(lang) = Lang::of(path) else {
             return hits;
         };
-        if !self.applies_to(path, scratch) {
+        if !self.views_apply(path, scratch) {
             return hits;
         }
         let Some(view) = canon::view(lang, raw) else {
@@ -135,6 +136,48 @@ mod tests {
         assert!(m.length as usize <= raw.len() - 9);
         assert_eq!(m.excerpt, b"$f='as'");
         assert_eq!(m.view_excerpt.as_deref(), Some(&b"assert($_POST[1]);"[..]));
+    }
+
+    /// A page gets a view whenever a rule applies; a source file (`.java` here) only when a
+    /// rule whose `extensions` name it applies (and its path globs take the file). A rule
+    /// for every file then reads the view too, and otherwise only the raw bytes.
+    #[test]
+    fn a_source_file_is_viewed_only_where_a_rule_for_its_type_applies() {
+        let any = "  - id: ANY\n    name: any\n    severity: high\n    patterns:\n      a: { text: '\"Runtime\"' }\n";
+        let typed = |ext: &str, glob: &str| {
+            format!(
+                "  - id: TYPED\n    name: typed\n    severity: high\n    files:\n      extensions: [{ext}]\n      paths: ['{glob}']\n    patterns:\n      b: {{ text: 'never in these files' }}\n"
+            )
+        };
+        let raw = b"<% String c = \"Run\" + \"time\"; %>";
+        let found = |rules: &str, path: &str| {
+            let e = engine_of(&format!("rules:\n{rules}"));
+            let mut s = e.scratch();
+            let hits = e.scan_file(Path::new(path), raw, &mut s);
+            hits.iter()
+                .map(|h| h.rule.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        let jsp = typed("jsp", "**");
+        let java = typed("java", "**");
+        let elsewhere = typed("java", "**/WEB-INF/**");
+        let none = Vec::<String>::new();
+        // The raw bytes hold the name only in two pieces.
+        let e = engine_of(&format!("rules:\n{any}"));
+        assert!(e.scan(Path::new("x.jsp"), raw, &mut e.scratch()).is_empty());
+        // A page: viewed for the rule for every file, with or without a rule of its type.
+        assert_eq!(found(any, "x.jsp"), ["ANY"]);
+        assert_eq!(found(&format!("{any}{jsp}"), "x.jsp"), ["ANY"]);
+        // A source: viewed only for a rule of its type that takes it.
+        assert_eq!(found(any, "x.java"), none);
+        assert_eq!(found(&format!("{any}{jsp}"), "x.java"), none);
+        assert_eq!(found(&format!("{any}{java}"), "x.java"), ["ANY"]);
+        assert_eq!(found(&format!("{any}{java}"), "X.JAVA"), ["ANY"]);
+        assert_eq!(found(&format!("{any}{elsewhere}"), "src/x.java"), none);
+        assert_eq!(
+            found(&format!("{any}{elsewhere}"), "WEB-INF/x.java"),
+            ["ANY"]
+        );
     }
 
     /// A name split by a join is found through the view when the join is all the file has
