@@ -113,8 +113,8 @@ pub fn sniff(head: &[u8], path: &Path) -> Option<LogFormat> {
             return Some(f);
         }
     }
-    let texty = !head.contains(&0);
-    (texty && looks_like_log_path(path)).then_some(LogFormat::Raw)
+    // The path first: it turns away nearly every file without a look at the head's bytes.
+    (looks_like_log_path(path) && !head.contains(&0)).then_some(LogFormat::Raw)
 }
 
 /// How many lines in a row one format's parser must take before a log read as another (or
