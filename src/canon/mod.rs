@@ -124,10 +124,22 @@ const OTHER: u8 = 65;
 #[derive(Debug, Default)]
 pub(crate) struct View {
     text: Vec<u8>,
-    /// `origin[i]` is the raw offset of the token that produced `text[i]`.
-    origin: Vec<u32>,
+    /// Where the text came from, a stretch at a time (see [`Run`]), in text order. A view
+    /// is mostly raw code copied in runs and tokens written whole, so this is a few runs
+    /// where an offset per byte was four bytes per byte: as much again as the view and its
+    /// tokens together, and a third of a web root sweep's page faults (issue 18).
+    runs: Vec<Run>,
     /// Something was folded, decoded or resolved: the view says more than the raw text.
     deobfuscated: bool,
+}
+
+/// The raw offsets of the view's bytes from `at` up to the next run's `at` (or the end):
+/// `from`, `from + 1`, ... when `copied`, else all `from` (the token that produced them).
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    at: u32,
+    from: u32,
+    copied: bool,
 }
 
 impl View {
@@ -137,7 +149,15 @@ impl View {
 
     /// The raw offset behind view offset `i` (the raw length past the end).
     pub(crate) fn origin(&self, i: usize, raw_len: usize) -> usize {
-        self.origin.get(i).map_or(raw_len, |&o| o as usize)
+        if i >= self.text.len() {
+            return raw_len;
+        }
+        let k = self.runs.partition_point(|r| r.at as usize <= i);
+        match k.checked_sub(1).map(|k| self.runs[k]) {
+            Some(r) if r.copied => r.from as usize + (i - r.at as usize),
+            Some(r) => r.from as usize,
+            None => raw_len,
+        }
     }
 }
 
@@ -153,20 +173,51 @@ impl Builder {
         Builder {
             view: View {
                 text: Vec::with_capacity(n),
-                origin: Vec::with_capacity(n),
+                runs: Vec::new(),
                 deobfuscated: false,
             },
             full: false,
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, byte: u8, origin: usize) {
         if self.view.text.len() >= MAX_OUTPUT {
             self.full = true;
             return;
         }
+        self.mark(origin, 1, false);
         self.view.text.push(byte);
-        self.view.origin.push(origin as u32);
+    }
+
+    /// Notes that the next `n` bytes of the text (not pushed yet) come from `from` on
+    /// (`copied`) or all from `from`, extending the last run where it goes on so. A run of
+    /// one byte is either kind, and becomes the kind the next bytes go on with.
+    #[inline]
+    fn mark(&mut self, from: usize, n: usize, copied: bool) {
+        if n == 0 {
+            return;
+        }
+        // Views are at most `MAX_OUTPUT` bytes of inputs of at most `MAX_INPUT`.
+        let (at, from) = (self.view.text.len() as u32, from as u32);
+        let consecutive = copied || n == 1;
+        let same = !copied || n == 1;
+        if let Some(last) = self.view.runs.last_mut() {
+            let len = at - last.at;
+            if consecutive && (last.copied || len == 1) && last.from.wrapping_add(len) == from {
+                last.copied = true;
+                return;
+            }
+            if same && (!last.copied || len == 1) && last.from == from {
+                last.copied = false;
+                return;
+            }
+        }
+        self.view.runs.push(Run {
+            at,
+            from,
+            copied: copied && n > 1,
+        });
     }
 
     /// How many of `n` bytes still fit; the view is full when some do not.
@@ -182,19 +233,22 @@ impl Builder {
     /// in one copy (rendering is a push per byte of every viewed file).
     pub(crate) fn push_all(&mut self, bytes: &[u8], origin: usize) {
         let n = self.room(bytes.len());
+        self.mark(origin, n, false);
         self.view.text.extend_from_slice(&bytes[..n]);
-        let o = origin as u32;
-        self.view.origin.extend(std::iter::repeat_n(o, n));
     }
 
     /// Pushes raw bytes `raw[start..end]`, each with its own offset: as [`Builder::push`] of
     /// each, in one copy.
     pub(crate) fn copy(&mut self, raw: &[u8], start: usize, end: usize) {
-        let n = self.room(end - start);
-        self.view.text.extend_from_slice(&raw[start..start + n]);
-        self.view
-            .origin
-            .extend((start..start + n).map(|o| o as u32));
+        self.copy_from(&raw[start..end], start);
+    }
+
+    /// Pushes `bytes`, byte `i` standing for raw offset `from + i` (a decoded literal whose
+    /// bytes each keep their own offset): as [`Builder::push`] of each, in one copy.
+    pub(crate) fn copy_from(&mut self, bytes: &[u8], from: usize) {
+        let n = self.room(bytes.len());
+        self.mark(from, n, true);
+        self.view.text.extend_from_slice(&bytes[..n]);
     }
 
     /// Notes that a fold, decode or resolution changed what the code says (not only its
@@ -279,7 +333,46 @@ mod tests {
         assert!(bulk.is_full());
         let (a, b) = (bulk.finish(), bytes.finish());
         assert_eq!(a.text.len(), MAX_OUTPUT);
-        assert!(a.text == b.text && a.origin == b.origin);
+        assert!(a.text == b.text && origins(&a) == origins(&b));
+    }
+
+    /// Every view offset's raw offset, and the raw length's stand-in past the end.
+    fn origins(v: &super::View) -> Vec<usize> {
+        (0..=v.text.len())
+            .map(|i| v.origin(i, usize::MAX))
+            .collect()
+    }
+
+    proptest! {
+        /// The runs say of every byte the offset it was pushed with, whatever mix of single
+        /// bytes, tokens and copies (of one byte or none too) pushed it, next to each other
+        /// or not.
+        #[test]
+        fn runs_give_every_byte_the_offset_it_was_pushed_with(
+            ops in prop::collection::vec((0u8..3, 0usize..40, 0usize..5), 0..60),
+        ) {
+            let raw: Vec<u8> = (0..64).map(|i| i as u8).collect();
+            let (mut b, mut want) = (Builder::default(), Vec::new());
+            for (kind, at, len) in ops {
+                match kind {
+                    0 => {
+                        b.push(b'x', at);
+                        want.push(at);
+                    }
+                    1 => {
+                        b.push_all(&raw[..len], at);
+                        want.extend(std::iter::repeat_n(at, len));
+                    }
+                    _ => {
+                        b.copy(&raw, at, at + len);
+                        want.extend(at..at + len);
+                    }
+                }
+            }
+            let v = b.finish();
+            want.push(usize::MAX);
+            prop_assert_eq!(origins(&v), want);
+        }
     }
 
     /// [`super::base64`] as it read each byte before the table.

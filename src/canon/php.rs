@@ -73,12 +73,27 @@ fn render(raw: &[u8], toks: &[Tok], b: &mut Builder) {
                     // The raw bytes between the quotes, each from its own offset, in one copy.
                     b.copy(raw, base as usize, base as usize + val.len());
                 } else {
-                    for (i, &c) in val.iter().enumerate() {
-                        let at = if t.exact { base as usize + i } else { start };
-                        if escaped(c) {
-                            b.push(b'\\', at);
+                    // The bytes between escapes in one push each; a byte stands for its own
+                    // offset when the token is exact, else for the literal's start, and an
+                    // escape's backslash for what it escapes.
+                    let base = base as usize;
+                    let mut i = 0;
+                    while i < val.len() {
+                        let j = val[i..]
+                            .iter()
+                            .position(|&c| escaped(c))
+                            .map_or(val.len(), |k| i + k);
+                        if t.exact {
+                            b.copy_from(&val[i..j], base + i);
+                        } else {
+                            b.push_all(&val[i..j], start);
                         }
-                        b.push(c, at);
+                        if let Some(&c) = val.get(j) {
+                            let at = if t.exact { base + j } else { start };
+                            b.push(b'\\', at);
+                            b.push(c, at);
+                        }
+                        i = j + 1;
                     }
                 }
                 let close = if t.exact {
