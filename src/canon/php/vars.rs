@@ -28,6 +28,23 @@ struct Uses {
 /// literals before any use) where the variable is called, named (`$$v`) or joined; true when
 /// it changed something.
 pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bool {
+    // Only a name given a literal somewhere can resolve: those are found first, and only
+    // their uses are followed (every variable token of every lexed file was a map entry).
+    let given = Given::of(raw, toks);
+    if given.names.is_empty() {
+        return false;
+    }
+    resolve_names(raw, toks, budget, |name| given.holds(name))
+}
+
+/// [`resolve`], following the uses of the names `tracked` takes (the others keep their
+/// tokens): a name that is given no literal anywhere has no value to put in.
+fn resolve_names(
+    raw: &[u8],
+    toks: &mut Vec<Tok>,
+    budget: &mut usize,
+    tracked: impl Fn(&[u8]) -> bool,
+) -> bool {
     let mut uses: HashMap<&[u8], Uses> = HashMap::default();
     // Parameters, `list(...)` and `catch (...)` bind what is inside their parentheses.
     let mut binder_pending = false;
@@ -60,17 +77,10 @@ pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bo
             _ => continue,
         }
         let prev = i.checked_sub(1).map(|k| &toks[k]);
-        if prev.is_some_and(|p| p.punct(raw, b"$")) {
+        if prev.is_some_and(|p| p.punct(raw, b"$")) || !tracked(t.text(raw)) {
             continue;
         }
-        let next = toks.get(i + 1);
-        let literal = |op: &[u8]| {
-            next.is_some_and(|n| n.punct(raw, op))
-                && toks.get(i + 2).is_some_and(|v| v.kind == Kind::Str)
-                && toks.get(i + 3).is_none_or(|e| {
-                    e.kind == Kind::Raw || matches!(e.text(raw), b";" | b")" | b",")
-                })
-        };
+        let literal = |op: &[u8]| literal_after(raw, toks, i, op);
         let punct_at = |k: usize, s: &[&[u8]]| {
             toks.get(k)
                 .is_some_and(|t| t.kind == Kind::Punct && s.contains(&t.text(raw)))
@@ -124,6 +134,53 @@ pub(super) fn resolve(raw: &[u8], toks: &mut Vec<Tok>, budget: &mut usize) -> bo
         return false;
     }
     substitute(raw, toks, &values, budget)
+}
+
+/// Whether `toks[i]` (a variable) is given a literal by `op` (`=` or `.=`): `$v = '...';`.
+fn literal_after(raw: &[u8], toks: &[Tok], i: usize, op: &[u8]) -> bool {
+    toks.get(i + 1).is_some_and(|n| n.punct(raw, op))
+        && toks.get(i + 2).is_some_and(|v| v.kind == Kind::Str)
+        && toks
+            .get(i + 3)
+            .is_none_or(|e| e.kind == Kind::Raw || matches!(e.text(raw), b";" | b")" | b","))
+}
+
+/// The names of the variables given a literal (by `=` or `.=`) anywhere in a file, and a
+/// 64-bit sketch of them (a bit per name, by its length and last byte) that turns away most
+/// other names before they are compared.
+struct Given {
+    names: Vec<Box<[u8]>>,
+    sketch: u64,
+}
+
+impl Given {
+    fn of(raw: &[u8], toks: &[Tok]) -> Given {
+        let mut given = Given {
+            names: Vec::new(),
+            sketch: 0,
+        };
+        for (i, t) in toks.iter().enumerate() {
+            if t.kind == Kind::Var
+                && (literal_after(raw, toks, i, b"=") || literal_after(raw, toks, i, b".="))
+            {
+                let name = t.text(raw);
+                if !given.holds(name) {
+                    given.names.push(name.into());
+                    given.sketch |= sketch(name);
+                }
+            }
+        }
+        given
+    }
+
+    fn holds(&self, name: &[u8]) -> bool {
+        self.sketch & sketch(name) != 0 && self.names.iter().any(|n| **n == *name)
+    }
+}
+
+fn sketch(name: &[u8]) -> u64 {
+    let last = name.last().copied().unwrap_or(0);
+    1 << ((name.len().wrapping_mul(7) ^ usize::from(last)) & 63)
 }
 
 /// What [`substitute`] does with the token at its read cursor.
@@ -257,5 +314,61 @@ fn next_step(
         Step::Literal(v.clone())
     } else {
         Step::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::lex;
+    use super::*;
+
+    fn texts(raw: &[u8], toks: &[Tok]) -> Vec<(Kind, Vec<u8>)> {
+        toks.iter()
+            .map(|t| (t.kind, t.text(raw).to_vec()))
+            .collect()
+    }
+
+    proptest! {
+        /// Following only the names given a literal resolves what following every name
+        /// does: statements that give, append, copy, bind, write, call, name and join
+        /// variables, in any order.
+        #[test]
+        fn following_the_given_names_resolves_as_following_all(
+            stmts in prop::collection::vec((0usize..16, 0usize..4, 0usize..4), 0..30),
+        ) {
+            const VARS: [&str; 4] = ["$a", "$b", "$fn", "$A"];
+            let mut src = String::from("<?php ");
+            for (form, x, y) in stmts {
+                let (x, y) = (VARS[x], VARS[y]);
+                src += &match form {
+                    0 => format!("{x} = 'system';"),
+                    1 => format!("{x} .= 'ec';"),
+                    2 => format!("{x} = {y};"),
+                    3 => format!("{x}($_GET[1]);"),
+                    4 => format!("echo {x} . 'y';"),
+                    5 => format!("function g({x} = 'd') {{"),
+                    6 => "}".to_string(),
+                    7 => format!("list({x}) = [1];"),
+                    8 => format!("{x}[] = 1;"),
+                    9 => format!("${x} = 2;"),
+                    10 => format!("foreach ($r as $k => {x}) {{"),
+                    11 => format!("f({x}, {y});"),
+                    12 => format!("{x} = 'pass' . 'thru';"),
+                    13 => format!("global {x};"),
+                    14 => format!("{x}++;"),
+                    _ => format!("{x} = \"a\" ;"),
+                };
+            }
+            let raw = src.as_bytes();
+            let (mut given, mut every) = (lex::lex(raw), lex::lex(raw));
+            let (mut b1, mut b2) = (1 << 20, 1 << 20);
+            let a = resolve(raw, &mut given, &mut b1);
+            let b = resolve_names(raw, &mut every, &mut b2, |_| true);
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(b1, b2);
+            prop_assert_eq!(texts(raw, &given), texts(raw, &every));
+        }
     }
 }
