@@ -125,9 +125,9 @@ const OTHER: u8 = 65;
 pub(crate) struct View {
     text: Vec<u8>,
     /// Where the text came from, a stretch at a time (see [`Run`]), in text order. A view
-    /// is mostly raw code copied in runs and tokens written whole, so this is a few runs
-    /// where an offset per byte was four bytes per byte: as much again as the view and its
-    /// tokens together, and a third of a web root sweep's page faults (issue 18).
+    /// is mostly raw code copied in stretches and tokens written whole, so this is a few
+    /// runs where an offset per byte was four bytes per byte of view (and a quarter of a
+    /// web root sweep's page faults, issue 18).
     runs: Vec<Run>,
     /// Something was folded, decoded or resolved: the view says more than the raw text.
     deobfuscated: bool,
