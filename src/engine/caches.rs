@@ -8,7 +8,9 @@
 //! searched, none above 2.5 MB: the memory is spread thin, not in one regex). Owning the
 //! caches lets the scan see what they hold and give memory back: when one thread's caches
 //! together pass [`BUDGET`], those searched longest ago are dropped and start afresh at
-//! their next search.
+//! their next search. Before the thread reads a large file they are all dropped, when they
+//! hold much ([`RegexCaches::make_room`]): a sweep's peak memory was where its largest file
+//! (a 12.5 MB word list in the web root of issue 18) met full caches.
 //!
 //! The budget trades memory for warm-up, and the order of dropping decides the price.
 //! Instructions for a `-j1` sweep of that tree (valgrind, issue 18), against no budget:
@@ -147,6 +149,24 @@ impl RegexCaches {
         }
     }
 
+    /// Drops every cache before the thread reads a file of `size` bytes, when the file
+    /// and the caches (as last measured) both pass a third of the budget: a sweep's peak
+    /// memory is where its largest file meets full caches. True when it dropped them. They
+    /// warm up again in a few files, and are dropped again only once they hold as much
+    /// again, so a run of large files costs at most what refilling them costs.
+    pub(crate) fn make_room(&mut self, size: u64) -> bool {
+        let room = (self.budget / 3) as u64;
+        if size < room || (self.total as u64) < room {
+            return false;
+        }
+        self.whole.iter_mut().for_each(|c| *c = None);
+        self.dfas.iter_mut().for_each(|c| *c = None);
+        self.held.fill(0);
+        self.unsettled.clear();
+        self.total = 0;
+        true
+    }
+
     /// Takes note of what the caches searched since the last call hold, and gives memory
     /// back when the caches together hold more than the budget. Called between searches
     /// (after each regex's windows, after a buffer's suffix checks), since measuring a
@@ -264,6 +284,32 @@ mod tests {
             whole.search_with(c.whole(p, &whole), &Input::new(&hay)),
             found
         );
+    }
+
+    #[test]
+    fn a_large_file_takes_the_room_of_full_caches_only() {
+        let re = Regex::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
+        let hay = hay();
+        let p = PatternId::from_index(0);
+        let expect = re.find(&hay);
+        let used = used(&re, &Input::new(&hay));
+        // A budget whose third the one cache passes.
+        let mut c = RegexCaches::with_budget(1, used * 3 - 3);
+        let room = (used - 1) as u64;
+        assert_eq!(re.search_with(c.whole(p, &re), &Input::new(&hay)), expect);
+        c.settle();
+        assert_eq!(c.total, used);
+        // A small file leaves the caches.
+        assert!(!c.make_room(room - 1));
+        assert!(c.whole[0].is_some());
+        // A large one takes their room, and the next search starts a new cache.
+        assert!(c.make_room(room));
+        assert!(c.whole[0].is_none());
+        assert_eq!((c.total, c.held[slot(p, Part::Whole)]), (0, 0));
+        assert!(!c.make_room(room), "nothing held: nothing to give back");
+        assert_eq!(re.search_with(c.whole(p, &re), &Input::new(&hay)), expect);
+        c.settle();
+        assert_eq!(c.total, used);
     }
 
     #[test]

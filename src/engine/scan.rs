@@ -126,6 +126,21 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// Gives back the regex caches before a file of `size` bytes is read, when both are
+    /// large (see [`RegexCaches::make_room`]).
+    pub(crate) fn make_room_for(&mut self, size: u64) {
+        if self.caches.make_room(size) {
+            // The caches are many blocks under glibc's mapping threshold: freed, they stay
+            // resident in the arenas, where the file's buffer (mapped on its own) cannot use
+            // them. Trimming hands their whole free pages back.
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only gives glibc's free pages back; no memory is passed.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+
     /// Sets when the next scans must give up (`None`: never), and clears [`Scratch::timed_out`].
     /// The deadline is looked at between regex verifications and every [`VERIFY_CHUNK`] bytes
     /// of one, and the clock read once [`CLOCK_EVERY`] of such work has passed, so it is

@@ -102,6 +102,9 @@ impl Worker {
             self.stats.files_without_rules.fetch_add(1, Relaxed);
             return;
         }
+        if meta.size <= cfg.read.max_size {
+            self.scratch.make_room_for(meta.size);
+        }
         if let Err(e) = read_rest(&file, meta.size, cfg.read.max_size, &mut self.buf) {
             // A name on an IOC list is reported even when the contents are too large to read.
             if let NotRead::TooLarge(_) = e {
