@@ -24,16 +24,25 @@ pub(super) fn view(raw: &[u8]) -> View {
 /// view that differs from the raw text only in layout is not scanned (see `canon::view`), so
 /// rendering it (a push per byte) would be thrown away.
 pub(super) fn folded_view(raw: &[u8], render_unfolded: bool) -> Option<View> {
-    let (toks, folded) = fold::fold(raw, lex::lex(raw), MAX_OUTPUT);
-    if !folded && !render_unfolded {
-        return None;
+    let (mut toks, folded) = fold::fold(raw, lex::lex_into(raw, SPARE.take()), MAX_OUTPUT);
+    let view = (folded || render_unfolded).then(|| {
+        let mut b = Builder::with_capacity(raw.len());
+        if folded {
+            b.mark_deobfuscated();
+        }
+        render(raw, &toks, &mut b);
+        b.finish()
+    });
+    if toks.capacity() <= lex::SPARE_TOKENS {
+        toks.clear();
+        SPARE.set(toks);
     }
-    let mut b = Builder::with_capacity(raw.len());
-    if folded {
-        b.mark_deobfuscated();
-    }
-    render(raw, &toks, &mut b);
-    Some(b.finish())
+    view
+}
+
+thread_local! {
+    /// This thread's token vector, kept between files (see [`lex::SPARE_TOKENS`]).
+    static SPARE: std::cell::Cell<Vec<Tok>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Bytes that glue into one token with their neighbour, so a dropped comment between two of

@@ -11,6 +11,10 @@ use regex_automata::meta::Regex;
 
 use super::Lang;
 
+mod values;
+
+use values::Values;
+
 impl Lang {
     /// True when `raw` holds a form some fold or resolution of the language starts from,
     /// other than a join that cannot rebuild a name (see [`live`]).
@@ -60,9 +64,18 @@ fn trigger_regex(pattern: &str) -> Regex {
 /// ahead, and it read PHP at about 600 MB/s, 6% of a web root's sweep (issue 18); a match
 /// holds `(`, `$`, `.` or `^`, which SIMD finds several times faster. Each form is then
 /// checked around its byte: a join from its operator, a call from its `(` backwards.
+///
+/// A call counts only when what it is handed may be a value by the time the fold gets to
+/// it: see [`Values`].
 fn php_may_fold(raw: &[u8]) -> bool {
+    php_forms(raw, &mut Values::new(raw))
+}
+
+/// The forms of [`PHP_FOLDS`] in `raw`, the calls among them as far as `values` lets
+/// them count.
+fn php_forms<'a>(raw: &'a [u8], values: &mut Values<'a>) -> bool {
     memchr::memchr3_iter(b'(', b'$', b'.', raw).any(|i| match raw[i] {
-        b'(' => php_call(raw, i),
+        b'(' => php_call(raw, i, values),
         b'$' => matches!(raw.get(i + 1), Some(b'$' | b'{')),
         _ => php_join(raw, i),
     }) || memchr::memchr_iter(b'^', raw).any(|i| php_join(raw, i))
@@ -71,30 +84,36 @@ fn php_may_fold(raw: &[u8]) -> bool {
 /// White space as the regexes' ASCII `\s` reads it. PHP's own is narrower (no vertical tab
 /// or form feed) and never takes a non-ASCII space: `eval\u{a0}(` calls a function whose
 /// name ends in those bytes, not `eval`.
-fn space(b: u8) -> bool {
+pub(super) fn space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
-/// The forms that end in the `(` at `open`: `)(`, `$name(` and a call of one of
+/// The forms that end in the `(` at `open`: `)(`, `$name(`, `'name'(` and a call of one of
 /// [`PHP_CALLS`] (a whole ASCII word: `my_eval(` is not one, `éeval(` is, as the regex's
 /// ASCII word boundary has it).
-fn php_call(raw: &[u8], open: usize) -> bool {
+fn php_call<'a>(raw: &'a [u8], open: usize, values: &mut Values<'a>) -> bool {
     let end = run_back(raw, open, space);
     if end == 0 {
         return false;
     }
     if raw[end - 1] == b')' {
-        return true;
+        return values.called_value_may_fold(end - 1);
+    }
+    // A literal that names what it calls: `'assert'(`, which a fold turns into the call.
+    if let quote @ (b'\'' | b'"') = raw[end - 1] {
+        let start = run_back(raw, end - 1, |b| name_byte(b) || b == b'\\');
+        return start < end - 1 && start > 0 && raw[start - 1] == quote;
     }
     let start = run_back(raw, end, name_byte);
     if start < end && start > 0 && raw[start - 1] == b'$' {
-        return true;
+        return values.may_hold(&raw[start..end]);
     }
     // The whole ASCII word before it.
     let start = run_back(raw, end, |b| b.is_ascii_alphanumeric() || b == b'_');
     PHP_CALLS
         .iter()
         .any(|c| c.eq_ignore_ascii_case(&raw[start..end]))
+        && values.args_may_fold(open)
 }
 
 /// The join around the operator (`.` or `^`) at `op`: a literal's quote or a `)` before it,
@@ -175,7 +194,7 @@ pub(super) fn name_byte(b: u8) -> bool {
 }
 
 /// What any fold or resolution of a language starts from: two literals joined (or XORed),
-/// a call of a variable or of a value, a variable variable, or a call of a decoder or string
+/// a call of a variable, of a value or of a literal, a variable variable, or a call of a decoder or string
 /// builder. Code with none of these has a view that differs only in layout, so it is not
 /// lexed at all: most files of a web root, at the cost of one search over their bytes.
 ///
@@ -189,7 +208,7 @@ pub(super) fn name_byte(b: u8) -> bool {
 /// PHP's forms are found by [`php_may_fold`]; this regex, with PHP's white space and name
 /// bytes in place of Unicode's, is what its tests hold it to.
 #[cfg(test)]
-const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|(?-u:\b)(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
+const PHP_FOLDS: &str = r#"(?i)['")]\s*[.^]\s*['"(]|\$\w+\s*\(|\$\$|\$\{|\)\s*\(|'[\w\\]+'\s*\(|"[\w\\]+"\s*\(|(?-u:\b)(?:chr|strrev|str_rot13|base64_decode|hex2bin|gzinflate|gzuncompress|gzdecode|create_function|eval|assert|urldecode|rawurldecode|convert_uudecode)\s*\("#;
 /// Java's forms, as the PHP ones above.
 const JAVA_FOLDS: &str = r#"["')]\s*\+\s*["'(]|\(\s*char\s*\)|new\s+String\s*\(|StringBu(?:ilder|ffer)|[Bb]ase64|BASE64|fromCharCode|\.reverse\s*\(|\.concat\s*\(|valueOf\s*\(\s*["']"#;
 /// ASP's and ASP.NET's forms, as the PHP ones above.
@@ -221,7 +240,12 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
-    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS, folds_by, php_may_fold};
+    use super::{DOTNET_FOLDS, Lang, PHP_FOLDS, Values, folds_by, php_forms, php_may_fold};
+
+    /// The PHP forms, every call counting whatever it is handed.
+    fn php_forms_alone(raw: &[u8]) -> bool {
+        php_forms(raw, &mut Values::unfollowed(raw))
+    }
 
     /// The triggers as they were with Unicode word boundaries, in UTF-8 mode.
     fn unicode_boundaries(pattern: &str) -> Regex {
@@ -281,6 +305,46 @@ mod tests {
         prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
     }
 
+    /// PHP statements of calls and assignments, without the joins, escapes and comments
+    /// that other triggers are about.
+    fn php_calls() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            &b"<?php "[..],
+            b"$f",
+            b"$g",
+            b"$this",
+            b"->get",
+            b" = ",
+            b" .= ",
+            b"==",
+            b"=>",
+            b"'assert'",
+            b"'x'",
+            b"\"ZXZhbA==\"",
+            b"65",
+            b"(",
+            b")",
+            b"(int)",
+            b"[",
+            b"]",
+            b"{",
+            b"}",
+            b";",
+            b",",
+            b" ",
+            b"\n",
+            b"base64_decode",
+            b"chr",
+            b"eval",
+            b"assert",
+            b"create_function",
+            b"strtolower",
+            b"function",
+            b"trim",
+        ]);
+        prop::collection::vec(piece, 0..16).prop_map(|v| v.concat())
+    }
+
     fn pieces() -> impl Strategy<Value = String> {
         let piece = prop::sample::select(vec![
             "eval",
@@ -327,7 +391,19 @@ mod tests {
         /// The PHP scan says what its regex says, joins that do not count included.
         #[test]
         fn php_scan_is_its_regex(text in php_pieces()) {
-            prop_assert_eq!(php_may_fold(&text), php_reference(&text), "{:?}", text.escape_ascii().to_string());
+            prop_assert_eq!(php_forms_alone(&text), php_reference(&text), "{:?}", text.escape_ascii().to_string());
+        }
+
+        /// A file whose calls are turned away for what they are handed (see [`Values`])
+        /// would have had no view: its fold tells nothing.
+        #[test]
+        fn calls_turned_away_fold_nothing(text in php_calls()) {
+            if php_forms_alone(&text) && !php_may_fold(&text) {
+                prop_assert!(
+                    crate::canon::php::folded_view(&text, false).is_none(),
+                    "{:?}", text.escape_ascii().to_string()
+                );
+            }
         }
 
         /// It lexes every file the Unicode regex of before did, but for a non-ASCII space
@@ -338,7 +414,7 @@ mod tests {
             let bytes = text.as_bytes();
             let unicode_space = text.chars().any(|c| !c.is_ascii() && c.is_whitespace());
             if !unicode_space && folds_by(&unicode_boundaries(PHP_FOLDS), bytes) {
-                prop_assert!(php_may_fold(bytes), "{:?}", text);
+                prop_assert!(php_forms_alone(bytes), "{:?}", text);
             }
         }
     }
@@ -346,15 +422,15 @@ mod tests {
     /// Non-ASCII white space does not join a name to its `(` (see above).
     #[test]
     fn php_white_space_is_ascii() {
-        assert!(Lang::Php.may_fold(b"eval\x0B("));
-        assert!(!Lang::Php.may_fold("eval\u{a0}(".as_bytes()));
-        assert!(!Lang::Php.may_fold("eval\u{2003}(".as_bytes()));
+        assert!(Lang::Php.may_fold(b"eval\x0B('1')"));
+        assert!(!Lang::Php.may_fold("eval\u{a0}('1')".as_bytes()));
+        assert!(!Lang::Php.may_fold("eval\u{2003}('1')".as_bytes()));
     }
 
     #[test]
     fn boundaries_next_to_non_ascii_letters() {
-        assert!(Lang::Php.may_fold("é eval (".as_bytes()));
-        assert!(!Lang::Php.may_fold("xé_eval(".as_bytes()));
+        assert!(Lang::Php.may_fold("é eval ('1')".as_bytes()));
+        assert!(!Lang::Php.may_fold("xé_eval('1')".as_bytes()));
         assert!(Lang::DotNet.may_fold("Executeé".as_bytes()));
         assert!(!Lang::DotNet.may_fold(b"executes"));
     }
@@ -395,6 +471,73 @@ mod tests {
         assert!(Lang::DotNet.may_fold(br#"x = "cm" & "d.exe""#));
         assert!(Lang::DotNet.may_fold(br#"x = "a " & chr(65)"#));
         assert!(!Lang::DotNet.may_fold(br#"x = "a " & "b""#));
+    }
+
+    /// A call counts when what it is handed may be a literal when the fold gets to it.
+    #[test]
+    fn calls_count_by_what_they_are_handed() {
+        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
+        for yes in [
+            "<?php $f = 'assert'; $f($_POST['x']);",
+            "<?php $f = strtolower('ASSERT'); $f($x);",
+            "<?php $g = 'system'; $f = $g; $f($x);",
+            "<?php $f .= 'ev'; $f .= 'al'; $f($x);",
+            "<?php $f = /* 'assert' */ $x; $f($y);",
+            "<?php $f = <<<E\nassert\nE;\n$f($y);",
+            "<?php $c = 'ZXZhbA=='; eval(base64_decode($c));",
+            "<?php echo base64_decode('ZXZhbA==');",
+            "<?php echo chr(101);",
+            "<?php echo chr( $n = 101 );",
+            "<?php (strtolower('ASSERT'))($y);",
+            "<?php ($f)($y); $f = 'assert';",
+            "<?php $a = $b; $b = $c; $c = 'x'; $a();",
+        ] {
+            assert!(php(yes), "{yes}");
+        }
+        for no in [
+            "<?php $f = function () { return 1; }; $f();",
+            "<?php $cb = $this->cb; $cb($x);",
+            "<?php function run($f) { return $f(); }",
+            "<?php $data = fread($h, 10); echo base64_decode($data);",
+            "<?php for ($i = 0; $i < 9; $i++) { echo chr($i); }",
+            "<?php $n = (int)($x);",
+            "<?php $v = $obj->get()($x);",
+            "<?php $a = $b; $b = $a; $a();",
+            "<?php if ($f == 'x') { $f(); }",
+            "<?php eval(",
+        ] {
+            assert!(!php(no), "{no}");
+        }
+        // Past as many searches for assignments as it makes, every name counts.
+        let mut many = String::from("<?php ");
+        for i in 0..Values::MAX_SEARCHES {
+            many.push_str(&format!("$f{i}(); "));
+        }
+        assert!(!php(&many));
+        many.push_str("$last();");
+        assert!(php(&many));
+    }
+
+    /// A literal that names what it calls gets a view, where the call is plain: `'assert'(`
+    /// started no fold before, and a file with no other form had none.
+    #[test]
+    fn a_called_literal_gets_a_view() {
+        for (raw, call) in [
+            ("<?php 'assert'($_POST['x']);", "assert($_POST"),
+            ("<?php \"system\" ($_GET['c']);", "system ($_GET"),
+            ("<?php '\\Ns\\run'($x);", "\\Ns\\run($x"),
+        ] {
+            let view = crate::canon::view(Lang::Php, raw.as_bytes()).expect(raw);
+            let text = String::from_utf8_lossy(view.text());
+            assert!(text.contains(call), "{raw}: {text}");
+        }
+        for no in [
+            "<?php echo '(';",
+            "<?php echo 'a'.'(' . $x;",
+            "<?php f('x')",
+        ] {
+            assert!(!Lang::Php.may_fold(no.as_bytes()), "{no}");
+        }
     }
 
     /// Each join that does not count is passed over and the search goes on from the byte

@@ -146,11 +146,24 @@ struct Lexer<'a> {
 /// such files are mostly fragments (payloads that another file `eval`s or includes after
 /// adding the tag, samples cut out of a page), and lexing prose as code only drops its
 /// comments-looking parts from the view, never from the raw text that rules also see.
+#[cfg(test)]
 pub(super) fn lex(raw: &[u8]) -> Vec<Tok> {
+    lex_into(raw, Vec::new())
+}
+
+/// A thread's token vector is kept between files when it is at most this many tokens
+/// (1.5 MiB, the tokens of some 150 KB of php): most lexed files fit, and their tokens
+/// then go to pages already in use. Grown afresh for each file, the vector's doublings
+/// were a third of a web-root sweep's page faults and most of its copying (issue 18).
+pub(super) const SPARE_TOKENS: usize = 1 << 16;
+
+/// [`lex`] into `toks` (cleared first), whose capacity is reused: see [`SPARE_TOKENS`].
+pub(super) fn lex_into(raw: &[u8], mut toks: Vec<Tok>) -> Vec<Tok> {
+    toks.clear();
     let mut lx = Lexer {
         raw,
         pos: 0,
-        toks: Vec::new(),
+        toks,
         gap: Gap::None,
         gap_at: 0,
     };
@@ -162,9 +175,11 @@ pub(super) fn lex(raw: &[u8]) -> Vec<Tok> {
         lx.php();
     }
     // The doubling growth leaves up to half the vector unused, and folding works in this
-    // vector to the end of the view: the slack would sit there all along. (Keeping a small
-    // file's slack saves its `realloc`, a twentieth of a percent of a sweep's instructions.)
-    lx.toks.shrink_to_fit();
+    // vector to the end of the view: a big file's slack would sit there all along. A
+    // vector that will be kept keeps its slack for the next file.
+    if lx.toks.capacity() > SPARE_TOKENS {
+        lx.toks.shrink_to_fit();
+    }
     lx.toks
 }
 

@@ -1,0 +1,174 @@
+//! Which variables of a PHP file may hold a literal, and which calls may be handed one:
+//! what lets a call count as a fold trigger (see [`Values`]).
+
+use super::{name_byte, space};
+
+/// Which variables of a file may hold a literal when the fold resolves them, and which
+/// calls may be handed one, told from the raw bytes (issue 18).
+///
+/// The fold evaluates a decoder or string builder only on literals, and resolves a
+/// variable only where it is given one (`$f = 'assert'`, see `php::vars`), directly or
+/// after a fold of what it was given (`$f = 'as'.'sert'`, `$f = $g;`,
+/// `$f = strtolower('ASSERT')`). So `$f(` counts only when some assignment to `$f` holds a
+/// literal or a variable that may hold one, and a call of [`PHP_CALLS`](super::PHP_CALLS) only when its
+/// arguments hold a literal, a number or such a variable. Real code calls variables
+/// holding closures and objects, and decodes what it read, far more often than it does
+/// that. The test is an over-approximation, as the whole trigger is: a comment, a heredoc
+/// or anything else it does not follow counts, and so does every name once a file was
+/// searched [`Values::MAX_SEARCHES`] times for assignments.
+pub(super) struct Values<'a> {
+    raw: &'a [u8],
+    /// Names looked up, and whether they may hold a literal. While a name is looked up it
+    /// is here as not held, so that a chain back to it (`$a = $b; $b = $a;`) ends; a name
+    /// found not held then is not kept, as it may be held through the first.
+    known: Vec<(&'a [u8], bool)>,
+    searches: usize,
+    /// False for the tests that hold the forms alone to `PHP_FOLDS`: every call counts.
+    follow: bool,
+}
+
+impl<'a> Values<'a> {
+    /// Searches of the file for a name's assignments, at most.
+    pub(super) const MAX_SEARCHES: usize = 32;
+    /// How far an assignment's value or a call's arguments are followed; further counts.
+    const MAX_SPAN: usize = 4096;
+    /// How many assignments `$f = $g` are followed from one name; a longer chain counts.
+    const MAX_DEPTH: u8 = 3;
+
+    pub(super) fn new(raw: &'a [u8]) -> Values<'a> {
+        Values {
+            raw,
+            known: Vec::new(),
+            searches: 0,
+            follow: true,
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn unfollowed(raw: &'a [u8]) -> Values<'a> {
+        Values {
+            follow: false,
+            ..Values::new(raw)
+        }
+    }
+
+    /// Whether `$name` may hold a literal when the fold resolves it.
+    pub(super) fn may_hold(&mut self, name: &'a [u8]) -> bool {
+        !self.follow || self.held(name, 0)
+    }
+
+    fn held(&mut self, name: &'a [u8], depth: u8) -> bool {
+        if let Some(&(_, v)) = self.known.iter().find(|(n, _)| *n == name) {
+            return v;
+        }
+        if depth >= Self::MAX_DEPTH || self.searches >= Self::MAX_SEARCHES {
+            return true;
+        }
+        self.searches += 1;
+        let mark = self.known.len();
+        self.known.push((name, false));
+        let raw = self.raw;
+        let held = memchr::memmem::find_iter(raw, name).any(|at| {
+            let end = at + name.len();
+            at > 0
+                && raw[at - 1] == b'$'
+                && raw.get(end).is_none_or(|&b| !name_byte(b))
+                && self.assigned_value(end, depth)
+        });
+        // What was found not held during this lookup may be held through this name.
+        let keep = held || depth == 0;
+        self.known.truncate(mark + usize::from(keep));
+        if keep {
+            self.known[mark].1 = held;
+        }
+        held
+    }
+
+    /// Whether the variable ending at `end` is assigned there (`=` or `.=`) a value that
+    /// may be a literal.
+    fn assigned_value(&mut self, end: usize, depth: u8) -> bool {
+        let raw = self.raw;
+        let at = end + raw[end..].iter().take_while(|&&b| space(b)).count();
+        let from = match (raw.get(at), raw.get(at + 1), raw.get(at + 2)) {
+            (Some(b'/' | b'#'), _, _) => return true,
+            (Some(b'='), next, _) if !matches!(next, Some(b'=' | b'>')) => at + 1,
+            (Some(b'.'), Some(b'='), _) => at + 2,
+            _ => return false,
+        };
+        // A closure or an object is never a literal (closures are what real code calls
+        // through variables most).
+        let value = &raw[from + raw[from..].iter().take_while(|&&b| space(b)).count()..];
+        let word = &value[..value.iter().take_while(|&&b| name_byte(b)).count()];
+        if [&b"function"[..], b"fn", b"new"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(word))
+        {
+            return false;
+        }
+        self.span_may_fold(from, false, depth)
+    }
+
+    /// Whether the arguments of the call whose `(` is at `open` may be folded.
+    pub(super) fn args_may_fold(&mut self, open: usize) -> bool {
+        !self.follow || self.span_may_fold(open + 1, true, 0)
+    }
+
+    /// Whether the value in the parentheses that close at `close` and are called
+    /// (`('as'.'sert')(`) may be folded into a literal, the name of what is called. A cast
+    /// (`(int)(`) or a call's result (`$f->get()(`) may not.
+    pub(super) fn called_value_may_fold(&mut self, close: usize) -> bool {
+        if !self.follow {
+            return true;
+        }
+        let raw = self.raw;
+        let stop = close.saturating_sub(Self::MAX_SPAN);
+        let mut nested = 0usize;
+        let mut i = close;
+        while i > stop {
+            i -= 1;
+            match raw[i] {
+                b')' | b']' | b'}' => nested += 1,
+                b'(' | b'[' | b'{' if nested > 0 => nested -= 1,
+                b'(' => return self.span_may_fold(i + 1, true, 0),
+                // Brackets that do not pair up, or a literal whose bytes are not followed.
+                b'[' | b'{' | b'\'' | b'"' | b'`' => return true,
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Whether the expression from `from` (to its `;`, or to the `)` that closes a call's
+    /// arguments when `args`) holds what a fold may turn into a literal: a literal, a
+    /// variable that may hold one or, in arguments, a number (`chr(101)`).
+    fn span_may_fold(&mut self, from: usize, args: bool, depth: u8) -> bool {
+        let raw = self.raw;
+        let end = raw.len().min(from.saturating_add(Self::MAX_SPAN));
+        let mut nested = 0usize;
+        let mut i = from;
+        while i < end {
+            match raw[i] {
+                b'\'' | b'"' | b'`' | b'<' | b'/' | b'#' => return true,
+                b'0'..=b'9' if args && (i == 0 || !name_byte(raw[i - 1])) => return true,
+                b'$' => {
+                    let len = raw[i + 1..].iter().take_while(|&&b| name_byte(b)).count();
+                    let name = &raw[i + 1..i + 1 + len];
+                    if name.is_empty() || (name != b"this" && self.held(name, depth + 1)) {
+                        return true;
+                    }
+                    i += len;
+                }
+                b'(' | b'[' | b'{' => nested += 1,
+                b')' | b']' | b'}' if nested > 0 => nested -= 1,
+                // The call's own `)`, or the end of what holds the assignment.
+                b')' | b']' | b'}' => return false,
+                b';' if nested == 0 => return false,
+                // A statement inside brackets: a closure's body, past what is followed.
+                b';' => return true,
+                _ => {}
+            }
+            i += 1;
+        }
+        end < raw.len()
+    }
+}
