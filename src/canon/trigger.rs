@@ -100,9 +100,13 @@ fn php_call<'a>(raw: &'a [u8], open: usize, values: &mut Values<'a>) -> bool {
         return values.called_value_may_fold(end - 1);
     }
     // A literal that names what it calls: `'assert'(`, which a fold turns into the call.
+    // Not on a line that starts as a comment does: documentation writes `'ASC' (default)`.
     if let quote @ (b'\'' | b'"') = raw[end - 1] {
         let start = run_back(raw, end - 1, |b| name_byte(b) || b == b'\\');
-        return start < end - 1 && start > 0 && raw[start - 1] == quote;
+        return start < end - 1
+            && start > 0
+            && raw[start - 1] == quote
+            && !(values.refines() && comment_line(raw, start - 1));
     }
     let start = run_back(raw, end, name_byte);
     if start < end && start > 0 && raw[start - 1] == b'$' {
@@ -114,6 +118,25 @@ fn php_call<'a>(raw: &'a [u8], open: usize, values: &mut Values<'a>) -> bool {
         .iter()
         .any(|c| c.eq_ignore_ascii_case(&raw[start..end]))
         && values.args_may_fold(open)
+}
+
+/// Whether the line holding `at` starts, after white space, as a comment or a line of a
+/// doc block does (`//`, `#` but not `#[`, `*` but not `*/`). Code can start a line with
+/// `*` only to go on multiplying the line before, which no web shell was seen to do.
+fn comment_line(raw: &[u8], at: usize) -> bool {
+    let line = raw[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let first = line
+        + raw[line..at]
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+    let rest = &raw[first..];
+    (rest.starts_with(b"*") && !rest.starts_with(b"*/"))
+        || (rest.starts_with(b"#") && !rest.starts_with(b"#["))
+        || rest.starts_with(b"//")
 }
 
 /// The join around the operator (`.` or `^`) at `op`: a literal's quote or a `)` before it,
@@ -531,10 +554,17 @@ mod tests {
             let text = String::from_utf8_lossy(view.text());
             assert!(text.contains(call), "{raw}: {text}");
         }
+        let doc_block =
+            "<?php\n/**\n * Sorted 'ASC' (the default) or 'DESC'.\n */\nfunction f() {}";
+        let commented = "<?php\n// 'assert' (see below)\n# \"system\"(x)\n";
+        assert!(Lang::Php.may_fold(b"<?php\n/*\n*/'assert'($_POST['x']);"));
+        assert!(Lang::Php.may_fold(b"<?php\n#['attr'] 'assert'($_POST['x']);"));
         for no in [
             "<?php echo '(';",
             "<?php echo 'a'.'(' . $x;",
             "<?php f('x')",
+            doc_block,
+            commented,
         ] {
             assert!(!Lang::Php.may_fold(no.as_bytes()), "{no}");
         }

@@ -48,9 +48,11 @@ enum Part {
     Whole = 0,
     Suffix = 1,
     Filter = 2,
+    Forward = 3,
+    Reverse = 4,
 }
 
-const PARTS: usize = 3;
+const PARTS: usize = 5;
 
 /// Per regex pattern and [`Part`]: its cache, created at its first search, and the bytes
 /// it held when last measured.
@@ -108,6 +110,35 @@ impl RegexCaches {
         dfa: &hybrid::dfa::DFA,
     ) -> &mut hybrid::dfa::Cache {
         self.dfa(slot(pattern, Part::Suffix), dfa)
+    }
+
+    /// The cache for `pattern`'s forward DFA `dfa` (see `forward`); measured as
+    /// [`RegexCaches::whole`]'s.
+    pub(crate) fn forward(
+        &mut self,
+        pattern: PatternId,
+        dfa: &hybrid::dfa::DFA,
+    ) -> &mut hybrid::dfa::Cache {
+        self.dfa(slot(pattern, Part::Forward), dfa)
+    }
+
+    /// The caches for `pattern`'s forward DFA `fwd` and reverse DFA `rev` (see `forward`),
+    /// both at once for a search that needs both; measured as [`RegexCaches::whole`]'s.
+    pub(crate) fn forward_and_reverse(
+        &mut self,
+        pattern: PatternId,
+        fwd: &hybrid::dfa::DFA,
+        rev: &hybrid::dfa::DFA,
+    ) -> (&mut hybrid::dfa::Cache, &mut hybrid::dfa::Cache) {
+        let (f, r) = (slot(pattern, Part::Forward), slot(pattern, Part::Reverse));
+        self.touch(f);
+        self.touch(r);
+        // The two slots are next to each other: one split gives both.
+        let (low, high) = self.dfas.split_at_mut(r);
+        (
+            low[f].get_or_insert_with(|| Box::new(fwd.create_cache())),
+            high[0].get_or_insert_with(|| Box::new(rev.create_cache())),
+        )
     }
 
     /// The cache for `pattern`'s filter DFA `dfa`; measured as [`RegexCaches::whole`]'s.
@@ -284,6 +315,35 @@ mod tests {
             whole.search_with(c.whole(p, &whole), &Input::new(&hay)),
             found
         );
+    }
+
+    /// A search's forward and reverse caches are two slots, each measured and dropped on
+    /// its own, and handed out together.
+    #[test]
+    fn forward_and_reverse_caches_are_two_slots_under_the_budget() {
+        let fwd = hybrid::dfa::DFA::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
+        let rev = hybrid::dfa::DFA::builder()
+            .thompson(regex_automata::nfa::thompson::Config::new().reverse(true))
+            .build(r"(?i)[a-z]{2,40}[0-9]{1,20}zz")
+            .unwrap();
+        let hay = hay();
+        let p = PatternId::from_index(1);
+        let mut c = RegexCaches::with_budget(2, usize::MAX);
+        let end = fwd
+            .try_search_fwd(c.forward(p, &fwd), &Input::new(&hay))
+            .unwrap()
+            .unwrap()
+            .offset();
+        let (f, r) = c.forward_and_reverse(p, &fwd, &rev);
+        let input = Input::new(&hay).range(..end).anchored(Anchored::Yes);
+        assert!(rev.try_search_rev(r, &input).unwrap().is_some());
+        let (f_used, r_used) = (f.memory_usage(), r.memory_usage());
+        assert_eq!(c.unsettled.len(), 2);
+        c.settle();
+        assert_eq!(c.total, f_used + r_used);
+        assert_eq!(c.held[slot(p, Part::Forward)], f_used);
+        assert_eq!(c.held[slot(p, Part::Reverse)], r_used);
+        assert!(c.whole.iter().all(Option::is_none));
     }
 
     #[test]

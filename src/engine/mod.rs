@@ -8,6 +8,7 @@ mod caches;
 pub(crate) mod excerpt;
 mod fields;
 mod filter;
+mod forward;
 mod gate;
 mod ids;
 mod lanes;
@@ -138,6 +139,11 @@ pub(crate) struct CompiledPattern {
 pub(crate) struct CompiledRegex {
     /// Compiled when first needed (see [`compile_regexes`]).
     regex: OnceLock<Regex>,
+    /// The forward DFA [`CompiledRegex::find`] searches with, built when first needed,
+    /// and the reverse one (relaxed or not, see [`forward::build_reverse`]), built at the
+    /// first match; `None` inside when they do not build.
+    forward: OnceLock<Option<hybrid::dfa::DFA>>,
+    reverse: OnceLock<Option<(hybrid::dfa::DFA, bool)>>,
     hir: Hir,
     nocase: bool,
     /// The longest possible match, when bounded; lets verification look only near hits.
@@ -234,26 +240,78 @@ impl Suffix {
 /// spent for nothing (issue 18). One whose states outgrow the cache gives up at a search
 /// (taken as a possible match by its callers) rather than failing to build.
 fn forward_dfa(hir: &Hir) -> Option<hybrid::dfa::DFA> {
-    let nfa = thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .which_captures(WhichCaptures::None)
-                .nfa_size_limit(Regex::config().get_nfa_size_limit()),
-        )
-        .build_from_hir(hir)
-        .ok()?;
+    let nfa = forward_nfa(hir)?;
     hybrid::dfa::DFA::builder()
         .configure(hybrid::dfa::DFA::config().skip_cache_capacity_check(true))
         .build_from_nfa(nfa)
         .ok()
 }
 
+/// The forward NFA of `hir`, without captures, within the meta regex's size limit.
+fn forward_nfa(hir: &Hir) -> Option<thompson::NFA> {
+    thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Regex::config().get_nfa_size_limit()),
+        )
+        .build_from_hir(hir)
+        .ok()
+}
+
 impl CompiledRegex {
+    /// The meta regex: verification's search for the regexes [`CompiledRegex::find`] does
+    /// not search with a forward DFA alone, and checks at an offset.
     pub(crate) fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
             build_regex(&self.hir, self.nocase)
                 .expect("bundled regexes are compiled by the test suite; others when they load")
         })
+    }
+
+    /// The leftmost-first match in `range` of `buf`, as [`CompiledRegex::regex`] finds it,
+    /// with a forward DFA and a small reverse one (see [`forward`]). A regex
+    /// searched with a literal prefilter (see [`build_regex`]) is left to the meta regex,
+    /// whose strategies for those start from the literals. `pattern` names the regex in
+    /// `caches`.
+    pub(crate) fn find(
+        &self,
+        pattern: PatternId,
+        caches: &mut caches::RegexCaches,
+        buf: &[u8],
+        range: std::ops::Range<usize>,
+    ) -> Option<(usize, usize)> {
+        if !wants_prefilter(&self.hir, self.nocase)
+            && let Some(fwd) = self.forward.get_or_init(|| forward::build(&self.hir))
+        {
+            let cache = caches.forward(pattern, fwd);
+            match forward::end(fwd, cache, buf, range.clone()) {
+                forward::Found::None => return None,
+                forward::Found::Match(end) => {
+                    if let Some((rev, relaxed)) = self
+                        .reverse
+                        .get_or_init(|| forward::build_reverse(&self.hir))
+                    {
+                        let (fwd_cache, rev_cache) = caches.forward_and_reverse(pattern, fwd, rev);
+                        if let forward::Found::Match(start) = forward::start(
+                            (fwd, fwd_cache),
+                            (rev, rev_cache, *relaxed),
+                            buf,
+                            range.start..end,
+                        ) {
+                            return Some((start, end));
+                        }
+                    }
+                }
+                forward::Found::Unknown => {}
+            }
+        }
+        let re = self.regex();
+        re.search_with(
+            caches.whole(pattern, re),
+            &regex_automata::Input::new(buf).range(range),
+        )
+        .map(|m| (m.start(), m.end()))
     }
 
     /// How far before and after an atom hit verification must look, when bounded.
@@ -685,6 +743,8 @@ fn add_patterns(
             }
             let _ = regex.0.set(CompiledRegex {
                 regex: built.map(OnceLock::from).unwrap_or_default(),
+                forward: OnceLock::new(),
+                reverse: OnceLock::new(),
                 hir,
                 nocase: p.nocase,
                 max_len,
@@ -872,17 +932,22 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
     })
 }
 
+/// Whether a regex is searched with a literal prefilter of its own (see [`build_regex`]).
+fn wants_prefilter(hir: &Hir, nocase: bool) -> bool {
+    !nocase
+        && hir
+            .properties()
+            .maximum_len()
+            .is_none_or(|n| n > PREFILTER_LEN)
+}
+
 fn build_regex(hir: &Hir, nocase: bool) -> Result<Regex, PatternError> {
     // Only match bounds are used, so no capture groups. Verification runs near atom hits
     // already, so most regexes go without a literal prefilter of their own, which makes the
     // build several times faster. A case-sensitive regex whose matches may be long gets
     // one: its windows around atom hits are wide, often the whole file, and its literals
     // are few (case-insensitive ones multiply and cost build time).
-    let long = !nocase
-        && hir
-            .properties()
-            .maximum_len()
-            .is_none_or(|n| n > PREFILTER_LEN);
+    let long = wants_prefilter(hir, nocase);
     // A regex over bytes (no Unicode classes, matches need not be UTF-8), as the rules'
     // syntax is read.
     Regex::builder()

@@ -618,26 +618,22 @@ impl Engine {
                     if s.past_deadline(search_end - at) {
                         break 'windows;
                     }
-                    let input = Input::new(buf).range(at..search_end);
-                    match re
-                        .regex()
-                        .search_with(s.caches.whole(pi, re.regex()), &input)
-                    {
-                        Some(m) if m.start() < step_end => {
-                            if !p.fullword || is_whole_word(buf, m.start(), m.end(), false) {
+                    match re.find(pi, &mut s.caches, buf, at..search_end) {
+                        Some((start, end)) if start < step_end => {
+                            if !p.fullword || is_whole_word(buf, start, end, false) {
                                 record(
                                     s,
                                     pi,
                                     Span {
-                                        start: m.start(),
-                                        end: m.end(),
+                                        start,
+                                        end,
                                         wide: false,
                                     },
                                 );
                             }
                             // Regexes that match the empty string are rejected when rules
                             // load, so every match moves the search forward.
-                            at = m.end().max(m.start() + 1);
+                            at = end.max(start + 1);
                         }
                         // A match starting past this step is found again by the next one.
                         _ => at = step_end,

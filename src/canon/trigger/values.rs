@@ -52,6 +52,12 @@ impl<'a> Values<'a> {
         }
     }
 
+    /// Whether the forms are refined at all: by what calls are handed, and called literals
+    /// on comment lines (see `php_call`).
+    pub(super) fn refines(&self) -> bool {
+        self.follow
+    }
+
     /// Whether `$name` may hold a literal when the fold resolves it.
     pub(super) fn may_hold(&mut self, name: &'a [u8]) -> bool {
         !self.follow || self.held(name, 0)
