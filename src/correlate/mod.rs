@@ -171,7 +171,8 @@ pub fn run(
             notice(format!("web-root map: {e}"));
         }
     }
-    for s in &seen.scripts {
+    let scripts = seen.scripts.decode();
+    for s in &scripts {
         map.infer_from_path(&s.path);
     }
     if !map.is_empty() {
@@ -213,7 +214,7 @@ pub fn run(
         ));
     }
     let mut found = Vec::new();
-    let dropped = dropped::find(&exploits, &seen.scripts, &map, &config.read);
+    let dropped = dropped::find(&exploits, &scripts, &map, &config.read);
     found.extend(dropped);
     let mut pivots = pivot::Pivoting::new(config, &map, observer, options.hops, sink, stats, stop)
         .run(std::mem::take(&mut seen.files), &seen.seeds, &seen.logs);

@@ -28,7 +28,7 @@ pub(crate) struct Filter {
     hir: Hir,
     /// Built at the first window that needs it; `None` when it does not build, and then
     /// every window is searched exactly.
-    dfa: OnceLock<Option<hybrid::dfa::DFA>>,
+    dfa: super::LazyDfa,
 }
 
 impl Filter {
@@ -42,8 +42,8 @@ impl Filter {
 
     fn dfa(&self) -> Option<&hybrid::dfa::DFA> {
         self.dfa
-            .get_or_init(|| super::forward_dfa(&self.hir))
-            .as_ref()
+            .get_or_init(|| super::forward_dfa(&self.hir).map(Box::new))
+            .as_deref()
     }
 
     /// False only when no match of the exact regex lies within `from..to` of `buf`.

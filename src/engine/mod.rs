@@ -142,8 +142,10 @@ pub(crate) struct CompiledRegex {
     /// The forward DFA [`CompiledRegex::find`] searches with, built when first needed,
     /// and the reverse one (relaxed or not, see [`forward::build_reverse`]), built at the
     /// first match; `None` inside when they do not build.
-    forward: OnceLock<Option<hybrid::dfa::DFA>>,
-    reverse: OnceLock<Option<(hybrid::dfa::DFA, bool)>>,
+    /// (Boxed, as the other automata here: a DFA is 720 bytes unbuilt, and most regexes
+    /// never need some of them.)
+    forward: LazyDfa,
+    reverse: OnceLock<Option<Box<(hybrid::dfa::DFA, bool)>>>,
     hir: Hir,
     nocase: bool,
     /// The longest possible match, when bounded; lets verification look only near hits.
@@ -163,7 +165,7 @@ pub(crate) struct CompiledRegex {
     suffix: Option<Suffix>,
     /// A relaxed copy searched in each window first ([`filter::Filter`]); made when first
     /// needed, `None` inside when the regex has no repetition worth relaxing.
-    filter: OnceLock<Option<filter::Filter>>,
+    filter: OnceLock<Option<Box<filter::Filter>>>,
     /// Every match starts at the input's start (`\A`) and is at most this long: the
     /// regex is searched in that many first bytes only, with no atoms (see
     /// [`start_anchored`]).
@@ -189,7 +191,7 @@ pub(crate) struct Suffix {
     hir: Hir,
     /// A check asks only whether a match starts at one place: a [`forward_dfa`]. `None`
     /// when it does not build: then every hit may hold.
-    dfa: OnceLock<Option<hybrid::dfa::DFA>>,
+    dfa: LazyDfa,
     /// Checked from a hit's start rather than its end (see [`atoms::clause_suffix`]).
     from_start: bool,
     /// The most bytes one check reads ([`atoms::read_bound`]).
@@ -201,13 +203,13 @@ impl Suffix {
     /// repetition: a check then holds wherever the exact one would (and sometimes where it
     /// would not, leaving the window to decide), for a DFA of a few states in place of one
     /// that builds states at nearly every hit.
-    fn build(hir: &Hir) -> Option<hybrid::dfa::DFA> {
+    fn build(hir: &Hir) -> Option<Box<hybrid::dfa::DFA>> {
         let relaxed = filter::relaxed(hir);
-        forward_dfa(relaxed.as_ref().unwrap_or(hir))
+        forward_dfa(relaxed.as_ref().unwrap_or(hir)).map(Box::new)
     }
 
     fn dfa(&self) -> Option<&hybrid::dfa::DFA> {
-        self.dfa.get_or_init(|| Suffix::build(&self.hir)).as_ref()
+        self.dfa.get_or_init(|| Suffix::build(&self.hir)).as_deref()
     }
 
     /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
@@ -247,6 +249,10 @@ fn forward_dfa(hir: &Hir) -> Option<hybrid::dfa::DFA> {
         .ok()
 }
 
+/// A lazy DFA built when first needed, `None` inside when it does not build; boxed, as a DFA
+/// is 720 bytes before it is built.
+type LazyDfa = OnceLock<Option<Box<hybrid::dfa::DFA>>>;
+
 /// The forward NFA of `hir`, without captures, within the meta regex's size limit.
 fn forward_nfa(hir: &Hir) -> Option<thompson::NFA> {
     thompson::Compiler::new()
@@ -282,7 +288,9 @@ impl CompiledRegex {
         range: std::ops::Range<usize>,
     ) -> Option<(usize, usize)> {
         if !wants_prefilter(&self.hir, self.nocase)
-            && let Some(fwd) = self.forward.get_or_init(|| forward::build(&self.hir))
+            && let Some(fwd) = self
+                .forward
+                .get_or_init(|| forward::build(&self.hir).map(Box::new))
         {
             let cache = caches.forward(pattern, fwd);
             match forward::end(fwd, cache, buf, range.clone()) {
@@ -290,7 +298,8 @@ impl CompiledRegex {
                 forward::Found::Match(end) => {
                     if let Some((rev, relaxed)) = self
                         .reverse
-                        .get_or_init(|| forward::build_reverse(&self.hir))
+                        .get_or_init(|| forward::build_reverse(&self.hir).map(Box::new))
+                        .as_deref()
                     {
                         let (fwd_cache, rev_cache) = caches.forward_and_reverse(pattern, fwd, rev);
                         if let forward::Found::Match(start) = forward::start(
@@ -325,8 +334,8 @@ impl CompiledRegex {
 
     pub(crate) fn filter(&self) -> Option<&filter::Filter> {
         self.filter
-            .get_or_init(|| filter::Filter::of(&self.hir))
-            .as_ref()
+            .get_or_init(|| filter::Filter::of(&self.hir).map(Box::new))
+            .as_deref()
     }
 
     /// The width of the window one hit opens, when bounded.
@@ -632,7 +641,7 @@ struct Prepared {
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
     /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
-    suffix: Option<(Hir, bool, OnceLock<Option<hybrid::dfa::DFA>>)>,
+    suffix: Option<(Hir, bool, LazyDfa)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -676,7 +685,9 @@ fn literal_forms(p: &Pattern) -> Forms {
 /// A regex pattern's compiled form, there once its side of the engine is built (see
 /// [`Engine::new`]).
 #[derive(Default)]
-pub(crate) struct LazyRegex(OnceLock<CompiledRegex>);
+/// Boxed: most patterns are literals, and a pattern's slot would hold a whole compiled
+/// regex's room (3 KB before its automata were boxed, a third of the heap at start-up).
+pub(crate) struct LazyRegex(OnceLock<Box<CompiledRegex>>);
 
 impl LazyRegex {
     pub(crate) fn get(&self) -> &CompiledRegex {
@@ -741,7 +752,7 @@ fn add_patterns(
                 }
                 None => set.unfiltered.push(pi),
             }
-            let _ = regex.0.set(CompiledRegex {
+            let _ = regex.0.set(Box::new(CompiledRegex {
                 regex: built.map(OnceLock::from).unwrap_or_default(),
                 forward: OnceLock::new(),
                 reverse: OnceLock::new(),
@@ -763,7 +774,7 @@ fn add_patterns(
                         dfa: built,
                         from_start,
                     }),
-            });
+            }));
         }
         out.push((forms, regex));
     }

@@ -16,6 +16,8 @@ use crate::output::ecs::{Observer, event_id};
 use crate::read::Stamp;
 use crate::state::Carried;
 
+use super::scripts::Scripts;
+
 /// Most exploit findings and IOC addresses kept: past this, correlation says it was cut.
 pub const MAX_SEEDS: usize = 10_000;
 
@@ -72,7 +74,8 @@ pub struct Seed {
 #[derive(Debug, Default)]
 pub struct Seen {
     pub logs: Vec<PathBuf>,
-    pub scripts: Vec<ScriptFile>,
+    /// Decoded with [`Scripts::decode`] when correlation needs them.
+    pub scripts: Scripts,
     pub configs: Vec<PathBuf>,
     pub files: Vec<FileHit>,
     /// Log findings of exploit rules (ATT&CK T1190), whole: the dropped-file join names
@@ -136,13 +139,10 @@ impl Evidence {
         if !crate::baseline::in_scope(path) {
             return;
         }
-        let script = ScriptFile {
-            path: path.to_path_buf(),
-            size: stamp.size,
-            mtime_ns: stamp.mtime_ns,
-            ctime_ns: stamp.ctime_ns,
-        };
-        self.with(|s| s.scripts.push(script));
+        self.with(|s| {
+            s.scripts
+                .push(path, stamp.size, stamp.mtime_ns, stamp.ctime_ns)
+        });
     }
 
     /// Findings on their way to the writer.

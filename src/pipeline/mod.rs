@@ -7,6 +7,7 @@
 mod evidence;
 mod file;
 mod log;
+mod scripts;
 mod stdin;
 
 pub use evidence::{Evidence, FileHit, MAX_SEEDS, ScriptFile, Seed, one_above};
