@@ -45,6 +45,12 @@ thread_local! {
     static SPARE: std::cell::Cell<Vec<Tok>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// Whether a fold evaluates a call of the function named `name` (on literal arguments):
+/// a call of any other never becomes a literal, which the fold triggers use.
+pub(super) fn evaluated(name: &[u8]) -> bool {
+    eval::evaluated(name)
+}
+
 /// Bytes that glue into one token with their neighbour, so a dropped comment between two of
 /// them must leave a space.
 fn wordy(b: u8) -> bool {

@@ -65,6 +65,18 @@ impl Name {
     }
 }
 
+/// Whether [`call`] or [`call_num`] evaluate calls of `name`: the fold triggers take a call
+/// of any other function for one whose result is never a literal.
+pub(super) fn evaluated(name: &[u8]) -> bool {
+    Name::of(name).is_some_and(|n| {
+        let n = n.as_slice();
+        KNOWN.iter().any(|k| k.as_bytes() == n) || NUMERIC.contains(&n)
+    })
+}
+
+/// The functions [`call_num`] evaluates.
+const NUMERIC: [&[u8]; 2] = [b"ord", b"strlen"];
+
 /// The value of `name(args)` when every argument is a literal and the result is worth showing.
 pub(super) fn call(raw: &[u8], name: &[u8], args: &[Tok]) -> Option<Vec<u8>> {
     let lower = Name::of(name)?;
@@ -189,7 +201,7 @@ pub(super) fn sum(raw: &[u8], toks: &[Tok]) -> Option<(i64, usize)> {
 pub(super) fn call_num(raw: &[u8], name: &[u8], args: &[Tok]) -> Option<i64> {
     let lower = Name::of(name)?;
     let name = lower.as_slice();
-    if name != b"ord" && name != b"strlen" {
+    if !NUMERIC.contains(&name) {
         return None;
     }
     match (name, parse_args(raw, args)?.as_slice()) {
@@ -341,6 +353,53 @@ fn substr(s: &[u8], start: i64, len: Option<i64>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `evaluated` names every function `call` or `call_num` gives a value for, whatever
+    /// the literal arguments: the fold triggers pass over calls of any other.
+    #[test]
+    fn evaluated_names_every_function_that_gets_a_value() {
+        let others = [
+            "gzinflate",
+            "gzuncompress",
+            "eval",
+            "assert",
+            "system",
+            "sprintf",
+            "md5",
+            "strtr",
+            "str_pad",
+            "ucwords",
+            "substr_replace",
+            "array",
+            "pack",
+            "convert_uudecode",
+        ];
+        let args = [
+            "'YWJj'",
+            "'6162'",
+            "97",
+            "'a', 'b', 'c'",
+            "'', array('a', 'b')",
+            "'abc', 1, 1",
+        ];
+        for name in KNOWN.iter().chain(&["ord", "strlen"]).chain(&others) {
+            for a in args {
+                let raw = format!("<?php {name}({a});");
+                let toks = super::super::lex::lex(raw.as_bytes());
+                let open = toks
+                    .iter()
+                    .position(|t| t.punct(raw.as_bytes(), b"("))
+                    .unwrap();
+                let inner = &toks[open + 1..toks.len() - 2];
+                let got = call(raw.as_bytes(), name.as_bytes(), inner).is_some()
+                    || call_num(raw.as_bytes(), name.as_bytes(), inner).is_some();
+                assert!(!got || evaluated(name.as_bytes()), "{raw}");
+                let upper = name.to_ascii_uppercase();
+                assert_eq!(evaluated(upper.as_bytes()), evaluated(name.as_bytes()));
+            }
+            assert_eq!(evaluated(name.as_bytes()), !others.contains(name), "{name}");
+        }
+    }
 
     /// Every name a pass looks for fits, lowercased and without its namespace slash; a
     /// longer one is none of them.

@@ -3,15 +3,27 @@
 
 use super::{name_byte, space};
 
+/// What a variable's occurrence does to it, as far as [`Values`] tells.
+enum Assignment {
+    /// `=`, the value starting at this offset.
+    Value(usize),
+    /// Followed by a comment or a division, which is not read.
+    Unsure,
+    /// Read, appended to (`.=`: only ever after the one `=` that counts), or written
+    /// some other way.
+    Other,
+}
+
 /// Which variables of a file may hold a literal when the fold resolves them, and which
 /// calls may be handed one, told from the raw bytes (issue 18).
 ///
 /// The fold evaluates a decoder or string builder only on literals, and resolves a
-/// variable only where it is given one (`$f = 'assert'`, see `php::vars`), directly or
-/// after a fold of what it was given (`$f = 'as'.'sert'`, `$f = $g;`,
-/// `$f = strtolower('ASSERT')`). So `$f(` counts only when some assignment to `$f` holds a
-/// literal or a variable that may hold one, and a call of [`PHP_CALLS`](super::PHP_CALLS) only when its
-/// arguments hold a literal, a number or such a variable. Real code calls variables
+/// variable only where its one assignment gives it one (`$f = 'assert'`, see
+/// `php::vars`), directly or after a fold of what it was given (`$f = 'as'.'sert'`,
+/// `$f = $g;`, `$f = strtolower('ASSERT')`). So `$f(` counts only when `$f` is assigned
+/// once, a literal or a variable that may hold one, and a call of [`PHP_CALLS`](super::PHP_CALLS)
+/// only when the fold evaluates it and its arguments hold a literal, a number or such a
+/// variable. Real code calls variables
 /// holding closures and objects, and decodes what it read, far more often than it does
 /// that. The test is an over-approximation, as the whole trigger is: a comment, a heredoc
 /// or anything else it does not follow counts, and so does every name once a file was
@@ -74,13 +86,29 @@ impl<'a> Values<'a> {
         let mark = self.known.len();
         self.known.push((name, false));
         let raw = self.raw;
-        let held = memchr::memmem::find_iter(raw, name).any(|at| {
+        // The fold resolves a variable given one literal by one `=` (then perhaps appended
+        // to), and nothing else: a second `=` anywhere and it is left alone.
+        let (mut given, mut may_fold, mut unsure) = (0, false, false);
+        for at in memchr::memmem::find_iter(raw, name) {
             let end = at + name.len();
-            at > 0
-                && raw[at - 1] == b'$'
-                && raw.get(end).is_none_or(|&b| !name_byte(b))
-                && self.assigned_value(end, depth)
-        });
+            if at == 0 || raw[at - 1] != b'$' || raw.get(end).is_some_and(|&b| name_byte(b)) {
+                continue;
+            }
+            match self.assignment(end) {
+                Assignment::Value(from) => {
+                    given += 1;
+                    if given == 1 {
+                        may_fold = self.value_may_fold(from, depth);
+                    }
+                }
+                Assignment::Unsure => unsure = true,
+                Assignment::Other => {}
+            }
+            if given > 1 && unsure {
+                break;
+            }
+        }
+        let held = unsure || (given == 1 && may_fold);
         // What was found not held during this lookup may be held through this name.
         let keep = held || depth == 0;
         self.known.truncate(mark + usize::from(keep));
@@ -90,17 +118,22 @@ impl<'a> Values<'a> {
         held
     }
 
-    /// Whether the variable ending at `end` is assigned there (`=` or `.=`) a value that
-    /// may be a literal.
-    fn assigned_value(&mut self, end: usize, depth: u8) -> bool {
+    /// What happens to the variable ending at `end`.
+    fn assignment(&self, end: usize) -> Assignment {
         let raw = self.raw;
         let at = end + raw[end..].iter().take_while(|&&b| space(b)).count();
-        let from = match (raw.get(at), raw.get(at + 1), raw.get(at + 2)) {
-            (Some(b'/' | b'#'), _, _) => return true,
-            (Some(b'='), next, _) if !matches!(next, Some(b'=' | b'>')) => at + 1,
-            (Some(b'.'), Some(b'='), _) => at + 2,
-            _ => return false,
-        };
+        match (raw.get(at), raw.get(at + 1)) {
+            // A comment, or a division: what follows is not read here.
+            (Some(b'/' | b'#'), _) => Assignment::Unsure,
+            (Some(b'='), next) if !matches!(next, Some(b'=' | b'>')) => Assignment::Value(at + 1),
+            _ => Assignment::Other,
+        }
+    }
+
+    /// Whether the value assigned from `from` may be a literal by the time the fold
+    /// resolves the variable.
+    fn value_may_fold(&mut self, from: usize, depth: u8) -> bool {
+        let raw = self.raw;
         // A closure or an object is never a literal (closures are what real code calls
         // through variables most).
         let value = &raw[from + raw[from..].iter().take_while(|&&b| space(b)).count()..];
@@ -114,9 +147,18 @@ impl<'a> Values<'a> {
         self.span_may_fold(from, false, depth)
     }
 
-    /// Whether the arguments of the call whose `(` is at `open` may be folded.
-    pub(super) fn args_may_fold(&mut self, open: usize) -> bool {
-        !self.follow || self.span_may_fold(open + 1, true, 0)
+    /// Whether the call of `name` whose `(` is at `open` may be folded: the fold evaluates
+    /// calls of that name, or puts the code given to it in its place (`eval`, `assert`,
+    /// `create_function`), and its arguments may be literals by then. `gzinflate` and the
+    /// other decompressors are never evaluated: a call of one counts only through the calls
+    /// in it.
+    pub(super) fn args_may_fold(&mut self, name: &[u8], open: usize) -> bool {
+        let inlined = [&b"eval"[..], b"assert", b"create_function"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name));
+        !self.follow
+            || ((inlined || crate::canon::php::evaluated(name))
+                && self.span_may_fold(open + 1, true, 0))
     }
 
     /// Whether the value in the parentheses that close at `close` and are called
@@ -146,7 +188,11 @@ impl<'a> Values<'a> {
 
     /// Whether the expression from `from` (to its `;`, or to the `)` that closes a call's
     /// arguments when `args`) holds what a fold may turn into a literal: a literal, a
-    /// variable that may hold one or, in arguments, a number (`chr(101)`).
+    /// variable that may hold one or, in arguments, a number (`chr(101)`). What a fold
+    /// never makes a literal is passed over whole, literals in it or not: a call of a
+    /// function it does not evaluate (`__('Save')`, `stripslashes(...)`, `gzinflate(...)`),
+    /// a method's (`$this->get('x')`), and an element of a variable that holds no literal
+    /// (`$_POST['p']`).
     fn span_may_fold(&mut self, from: usize, args: bool, depth: u8) -> bool {
         let raw = self.raw;
         let end = raw.len().min(from.saturating_add(Self::MAX_SPAN));
@@ -162,7 +208,37 @@ impl<'a> Values<'a> {
                     if name.is_empty() || (name != b"this" && self.held(name, depth + 1)) {
                         return true;
                     }
+                    i += 1 + len;
+                    if let Some(b'[' | b'{') = raw.get(i) {
+                        match skip_group(raw, i, end) {
+                            Some(next) => i = next,
+                            None => return true,
+                        }
+                    }
+                    continue;
+                }
+                b if (name_byte(b) || b == b'\\')
+                    && (i == 0 || !(name_byte(raw[i - 1]) || raw[i - 1] == b'$')) =>
+                {
+                    let len = raw[i..]
+                        .iter()
+                        .take_while(|&&b| name_byte(b) || b == b'\\')
+                        .count();
+                    let word = &raw[i..i + len];
+                    let method = raw[..i].ends_with(b"->") || raw[..i].ends_with(b"::");
+                    let open = i + len + raw[i + len..].iter().take_while(|&&b| space(b)).count();
                     i += len;
+                    if raw.get(open) == Some(&b'(')
+                        && (method
+                            || !(crate::canon::php::evaluated(word)
+                                || word.eq_ignore_ascii_case(b"array")))
+                    {
+                        match skip_group(raw, open, end) {
+                            Some(next) => i = next,
+                            None => return true,
+                        }
+                    }
+                    continue;
                 }
                 b'(' | b'[' | b'{' => nested += 1,
                 b')' | b']' | b'}' if nested > 0 => nested -= 1,
@@ -177,4 +253,34 @@ impl<'a> Values<'a> {
         }
         end < raw.len()
     }
+}
+
+/// Where the bracketed group opening at `open` ends (just past its closing bracket), its
+/// literals read as php reads them so that a bracket inside one does not count; `None`
+/// when it does not end before `end`, or holds what is not followed here (a comment, a
+/// heredoc).
+fn skip_group(raw: &[u8], open: usize, end: usize) -> Option<usize> {
+    let mut nested = 0usize;
+    let mut i = open;
+    while i < end {
+        match raw[i] {
+            b'(' | b'[' | b'{' => nested += 1,
+            b')' | b']' | b'}' => {
+                nested = nested.checked_sub(1)?;
+                if nested == 0 {
+                    return Some(i + 1);
+                }
+            }
+            quote @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < end && raw[i] != quote {
+                    i += if raw[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' | b'#' | b'<' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
