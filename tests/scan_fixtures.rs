@@ -352,3 +352,44 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A literal that names the function it calls (`'assert'($_POST[..])`) is found: the fold
+/// trigger lets the file in and the view reads a plain call. Before, such a file with no
+/// other fold form got no view and no finding at all. One with a called literal only in a
+/// doc comment gets nothing.
+#[test]
+fn a_called_literal_is_found_through_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let shells = [
+        ("a.php", "<?php\n'assert'($_POST['x']);\n"),
+        ("b.php", "<?php\n\"system\" ($_GET['c']);\n"),
+    ];
+    for (name, body) in shells {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("doc.php"),
+        "<?php\n/**\n * Sorted 'ASC' (the default).\n */\necho $_GET['q'];\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--format", "jsonl"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let (findings, _) = findings_and_summary(&out);
+    for (name, _) in shells {
+        let found: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["file"]["name"] == name)
+            .collect();
+        assert!(
+            found.iter().any(|f| f["shellsweep"]["matches"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m.get("view_excerpt").is_some()))),
+            "{name}: {found:?}"
+        );
+    }
+    assert!(!findings.iter().any(|f| f["file"]["name"] == "doc.php"));
+}
