@@ -108,16 +108,8 @@ mod tests {
     use proptest::prelude::*;
     use regex_automata::meta::Regex;
 
+    use super::super::atoms::tests::parse;
     use super::*;
-
-    fn parse(re: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(re)
-            .unwrap()
-    }
 
     /// Searches `hay` from `from` as verification does, returning every match.
     fn all(re: &str, hay: &[u8], from: usize) -> Vec<(usize, usize)> {
