@@ -65,14 +65,14 @@ fn trigger_regex(pattern: &str) -> Regex {
 /// holds `(`, `$`, `.` or `^`, which SIMD finds several times faster. Each form is then
 /// checked around its byte: a join from its operator, a call from its `(` backwards.
 ///
-/// A call counts only when what it is handed may be a value by the time the fold gets to
-/// it: see [`Values`].
+/// A call, or a variable joined to a literal, counts only when what it is handed may be a
+/// literal by the time the fold gets to it: see [`Values`].
 fn php_may_fold(raw: &[u8]) -> bool {
     php_forms(raw, &mut Values::new(raw))
 }
 
-/// The forms of [`PHP_FOLDS`] in `raw`, the calls among them as far as `values` lets
-/// them count.
+/// The forms of [`PHP_FOLDS`] in `raw`, the calls and the variables joined to literals
+/// among them as far as `values` lets them count.
 fn php_forms<'a>(raw: &'a [u8], values: &mut Values<'a>) -> bool {
     memchr::memchr3_iter(b'(', b'$', b'.', raw).any(|i| match raw[i] {
         b'(' => php_call(raw, i, values),

@@ -20,14 +20,14 @@ enum Assignment {
 /// The fold evaluates a decoder or string builder only on literals, and resolves a
 /// variable only where its one assignment gives it one (`$f = 'assert'`, see
 /// `php::vars`), directly or after a fold of what it was given (`$f = 'as'.'sert'`,
-/// `$f = $g;`, `$f = strtolower('ASSERT')`). So `$f(` counts only when `$f` is assigned
-/// once, a literal or a variable that may hold one, and a call of [`PHP_CALLS`](super::PHP_CALLS)
-/// only when the fold evaluates it and its arguments hold a literal, a number or such a
-/// variable. Real code calls variables
-/// holding closures and objects, and decodes what it read, far more often than it does
-/// that. The test is an over-approximation, as the whole trigger is: a comment, a heredoc
-/// or anything else it does not follow counts, and so does every name once a file was
-/// searched [`Values::MAX_SEARCHES`] times for assignments.
+/// `$f = $g;`, `$f = strtolower('ASSERT')`). So `$f(` (or `$f . 'x'`) counts only when
+/// `$f` is assigned once, a literal or a variable that may hold one, and a call of
+/// [`PHP_CALLS`](super::PHP_CALLS) only when the fold evaluates it and its arguments hold a
+/// literal, a number or such a variable. Real code calls variables holding closures and
+/// objects, and decodes what it read, far more often than it does that. The test is an
+/// over-approximation, as the whole trigger is: a comment, a heredoc or anything else it
+/// does not follow counts, and so does every name once a file was searched
+/// [`Values::MAX_SEARCHES`] times for assignments.
 pub(super) struct Values<'a> {
     raw: &'a [u8],
     /// Names looked up, and whether they may hold a literal. While a name is looked up it
