@@ -317,10 +317,10 @@ mod tests {
         );
     }
 
-    /// A search's forward and reverse caches are two slots, each measured and dropped on
-    /// its own, and handed out together.
+    /// A search's forward and reverse caches are handed out together, and are two slots,
+    /// each measured on its own and both counted in the total.
     #[test]
-    fn forward_and_reverse_caches_are_two_slots_under_the_budget() {
+    fn forward_and_reverse_caches_are_two_slots_counted_in_the_total() {
         let fwd = hybrid::dfa::DFA::new(r"(?i)[a-z]{2,40}[0-9]{1,20}zz").unwrap();
         let rev = hybrid::dfa::DFA::builder()
             .thompson(regex_automata::nfa::thompson::Config::new().reverse(true))

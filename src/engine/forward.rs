@@ -14,31 +14,17 @@
 use std::ops::Range;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::nfa::thompson;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
-
-/// The forward DFA of `hir`, leftmost-first. `None` when it does not build: the meta
-/// regex searches then.
-pub(crate) fn build(hir: &Hir) -> Option<DFA> {
-    super::forward_dfa(hir)
-}
 
 /// The reverse DFA that finds where a match ending at a known place starts, or starts at
 /// the earliest: of the relaxed `hir` when it has long counted repetitions (then true),
 /// else of `hir` itself. All matches, so that an anchored reverse search runs back to the
-/// leftmost start. `None` when it does not build.
+/// leftmost start. `None` when it does not build. (The forward DFA is `forward_dfa`'s, as
+/// for the filters and suffix checks.)
 pub(crate) fn build_reverse(hir: &Hir) -> Option<(DFA, bool)> {
     let relaxed = super::filter::relaxed(hir);
-    let nfa = thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .which_captures(thompson::WhichCaptures::None)
-                .reverse(true)
-                .nfa_size_limit(regex_automata::meta::Regex::config().get_nfa_size_limit()),
-        )
-        .build_from_hir(relaxed.as_ref().unwrap_or(hir))
-        .ok()?;
+    let nfa = super::nfa(relaxed.as_ref().unwrap_or(hir), true)?;
     let dfa = DFA::builder()
         .configure(
             DFA::config()
@@ -51,8 +37,8 @@ pub(crate) fn build_reverse(hir: &Hir) -> Option<(DFA, bool)> {
     Some((dfa, relaxed.is_some()))
 }
 
-/// What a search found: a match's end, none, or nothing known (a DFA gave up; the meta
-/// regex searches again).
+/// What a search found: where a match ends (or starts), none, or nothing known (a DFA gave
+/// up; the meta regex searches again).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Found<T> {
     Match(T),
@@ -114,7 +100,10 @@ mod tests {
     /// Searches `hay` from `from` as verification does, returning every match.
     fn all(re: &str, hay: &[u8], from: usize) -> Vec<(usize, usize)> {
         let hir = parse(re);
-        let (fwd, (rev, relaxed)) = (build(&hir).unwrap(), build_reverse(&hir).unwrap());
+        let (fwd, (rev, relaxed)) = (
+            super::super::forward_dfa(&hir).unwrap(),
+            build_reverse(&hir).unwrap(),
+        );
         let (mut fc, mut rc) = (fwd.create_cache(), rev.create_cache());
         let (mut at, mut out) = (from, Vec::new());
         while at < hay.len() {

@@ -242,7 +242,7 @@ impl Suffix {
 /// spent for nothing (issue 18). One whose states outgrow the cache gives up at a search
 /// (taken as a possible match by its callers) rather than failing to build.
 fn forward_dfa(hir: &Hir) -> Option<hybrid::dfa::DFA> {
-    let nfa = forward_nfa(hir)?;
+    let nfa = nfa(hir, false)?;
     hybrid::dfa::DFA::builder()
         .configure(hybrid::dfa::DFA::config().skip_cache_capacity_check(true))
         .build_from_nfa(nfa)
@@ -253,12 +253,14 @@ fn forward_dfa(hir: &Hir) -> Option<hybrid::dfa::DFA> {
 /// is 720 bytes before it is built.
 type LazyDfa = OnceLock<Option<Box<hybrid::dfa::DFA>>>;
 
-/// The forward NFA of `hir`, without captures, within the meta regex's size limit.
-fn forward_nfa(hir: &Hir) -> Option<thompson::NFA> {
+/// The NFA of `hir` (reversed when `reverse`), without captures, within the meta regex's
+/// size limit.
+fn nfa(hir: &Hir, reverse: bool) -> Option<thompson::NFA> {
     thompson::Compiler::new()
         .configure(
             thompson::Config::new()
                 .which_captures(WhichCaptures::None)
+                .reverse(reverse)
                 .nfa_size_limit(Regex::config().get_nfa_size_limit()),
         )
         .build_from_hir(hir)
@@ -290,7 +292,7 @@ impl CompiledRegex {
         if !wants_prefilter(&self.hir, self.nocase)
             && let Some(fwd) = self
                 .forward
-                .get_or_init(|| forward::build(&self.hir).map(Box::new))
+                .get_or_init(|| forward_dfa(&self.hir).map(Box::new))
         {
             let cache = caches.forward(pattern, fwd);
             match forward::end(fwd, cache, buf, range.clone()) {
