@@ -10,6 +10,7 @@ mod fields;
 mod filter;
 mod forward;
 mod gate;
+mod hir_text;
 mod ids;
 mod lanes;
 mod memo;
@@ -32,6 +33,7 @@ use crate::rules::{Pattern, PatternKind, Pos, Rule, Scope};
 
 use automaton::{AtomSet, AtomSetBuilder};
 use fields::CompiledSelection;
+use hir_text::HirText;
 use ids::{Id, IdVec, PatternId, PatternRange, RuleId};
 use partition::FileAtoms;
 
@@ -146,8 +148,11 @@ pub(crate) struct CompiledRegex {
     /// never need some of them.)
     forward: LazyDfa,
     reverse: OnceLock<Option<Box<(hybrid::dfa::DFA, bool)>>>,
-    hir: Hir,
+    /// What the automata are built from (see [`hir_text`]).
+    text: HirText,
     nocase: bool,
+    /// Searched with a literal prefilter of its own ([`wants_prefilter`]).
+    prefilter: bool,
     /// The longest possible match, when bounded; lets verification look only near hits.
     max_len: Option<usize>,
     /// How far a match reaches before and after a hit of the atoms that place the
@@ -188,7 +193,7 @@ impl CompiledRegex {
 
 /// The parts of a regex after its window-placing literal.
 pub(crate) struct Suffix {
-    hir: Hir,
+    text: HirText,
     /// A check asks only whether a match starts at one place: a [`forward_dfa`]. `None`
     /// when it does not build: then every hit may hold.
     dfa: LazyDfa,
@@ -209,7 +214,9 @@ impl Suffix {
     }
 
     fn dfa(&self) -> Option<&hybrid::dfa::DFA> {
-        self.dfa.get_or_init(|| Suffix::build(&self.hir)).as_deref()
+        self.dfa
+            .get_or_init(|| self.text.with_hir(Suffix::build).ok()?)
+            .as_deref()
     }
 
     /// Whether a match of the suffix starts where it must for the atom hit `start..end`.
@@ -272,7 +279,10 @@ impl CompiledRegex {
     /// not search with a forward DFA alone, and checks at an offset.
     pub(crate) fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
-            build_regex(&self.hir, self.nocase)
+            // A regex parsed and built once does so again.
+            self.text
+                .with_hir(|hir| build_regex(hir, self.nocase))
+                .expect("it parsed when it loaded")
                 .expect("bundled regexes are compiled by the test suite; others when they load")
         })
     }
@@ -289,10 +299,10 @@ impl CompiledRegex {
         buf: &[u8],
         range: std::ops::Range<usize>,
     ) -> Option<(usize, usize)> {
-        if !wants_prefilter(&self.hir, self.nocase)
+        if !self.prefilter
             && let Some(fwd) = self
                 .forward
-                .get_or_init(|| forward_dfa(&self.hir).map(Box::new))
+                .get_or_init(|| self.text.with_hir(forward_dfa).ok()?.map(Box::new))
         {
             let cache = caches.forward(pattern, fwd);
             match forward::end(fwd, cache, buf, range.clone()) {
@@ -300,7 +310,10 @@ impl CompiledRegex {
                 forward::Found::Match(end) => {
                     if let Some((rev, relaxed)) = self
                         .reverse
-                        .get_or_init(|| forward::build_reverse(&self.hir).map(Box::new))
+                        .get_or_init(|| {
+                            let built = self.text.with_hir(forward::build_reverse).ok()?;
+                            built.map(Box::new)
+                        })
                         .as_deref()
                     {
                         let (fwd_cache, rev_cache) = caches.forward_and_reverse(pattern, fwd, rev);
@@ -336,7 +349,7 @@ impl CompiledRegex {
 
     pub(crate) fn filter(&self) -> Option<&filter::Filter> {
         self.filter
-            .get_or_init(|| filter::Filter::of(&self.hir).map(Box::new))
+            .get_or_init(|| self.text.with_hir(filter::Filter::of).ok()?.map(Box::new))
             .as_deref()
     }
 
@@ -514,7 +527,11 @@ impl Engine {
             if re.regex.get().is_some() {
                 continue;
             }
-            let built = build_regex(&re.hir, re.nocase).map_err(error)?;
+            let built = re
+                .text
+                .with_hir(|hir| build_regex(hir, re.nocase))
+                .map_err(|e| error(PatternError::Syntax(e)))?
+                .map_err(error)?;
             let _ = re.regex.set(built);
         }
         if self.selections.get().is_none() {
@@ -642,8 +659,9 @@ struct Prepared {
     rare_byte: Option<u8>,
     /// [`atoms::landmark`], for a regex without atoms.
     landmark: Option<atoms::Landmark>,
-    /// [`atoms::clause_suffix`] of the rarest clause, and for a user's regex its compiled form.
-    suffix: Option<(Hir, bool, LazyDfa)>,
+    /// [`atoms::clause_suffix`] of the rarest clause: printed, its [`atoms::read_bound`],
+    /// whether it is checked from the hit's start, and for a user's regex its compiled form.
+    suffix: Option<(HirText, usize, bool, LazyDfa)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -715,7 +733,7 @@ fn add_patterns(
             set.add(form.clone(), pi, p.nocase, *wide, false);
         }
         let regex = LazyRegex::default();
-        if matches!(p.kind, PatternKind::Regex(_)) {
+        if let PatternKind::Regex(src) = &p.kind {
             let Prepared {
                 hir,
                 regex: built,
@@ -758,8 +776,9 @@ fn add_patterns(
                 regex: built.map(OnceLock::from).unwrap_or_default(),
                 forward: OnceLock::new(),
                 reverse: OnceLock::new(),
-                hir,
+                text: HirText::source(src, p.nocase),
                 nocase: p.nocase,
+                prefilter: wants_prefilter(&hir, p.nocase),
                 max_len,
                 reach,
                 gates,
@@ -768,14 +787,14 @@ fn add_patterns(
                 first_bytes,
                 at_start,
                 filter: OnceLock::new(),
-                suffix: suffix
-                    .filter(|_| at_start.is_none())
-                    .map(|(hir, from_start, built)| Suffix {
-                        reads: atoms::read_bound(&hir).unwrap_or(usize::MAX),
-                        hir,
+                suffix: suffix.filter(|_| at_start.is_none()).map(
+                    |(text, reads, from_start, built)| Suffix {
+                        text,
+                        reads,
                         dfa: built,
                         from_start,
-                    }),
+                    },
+                ),
             }));
         }
         out.push((forms, regex));
@@ -900,13 +919,7 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
     let parsed = job.parsed.lock().map_or(None, |mut p| p.take());
     let hir = match parsed {
         Some(hir) => hir,
-        None => regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .case_insensitive(nocase)
-            .build()
-            .parse(src)
-            .map_err(|e| PatternError::Syntax(Box::new(e)))?,
+        None => hir_text::parse(src, nocase).map_err(PatternError::Syntax)?,
     };
     let regex = if bundled {
         None
@@ -921,10 +934,14 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
         .last()
         .and_then(|primary| atoms::clause_suffix(&hir, primary))
     {
-        Some((s, from_start)) if bundled => Some((s, from_start, OnceLock::new())),
         Some((s, from_start)) => {
-            let built = OnceLock::from(Suffix::build(&s));
-            Some((s, from_start, built))
+            let built = if bundled {
+                OnceLock::new()
+            } else {
+                OnceLock::from(Suffix::build(&s))
+            };
+            let reads = atoms::read_bound(&s).unwrap_or(usize::MAX);
+            Some((HirText::printed(&s), reads, from_start, built))
         }
         None => None,
     };
@@ -1050,6 +1067,31 @@ mod tests {
         })
     }
 
+    /// The automata of the bundled regexes are built from their text (see [`hir_text`]):
+    /// each whole regex, and each part the engine prints (the suffix after the atom that
+    /// places its windows), parses back to the HIR it came from.
+    #[test]
+    fn every_bundled_regex_and_suffix_parses_back_from_its_text() {
+        let mut l = Loader::new();
+        l.add_bundled();
+        let (rules, _) = l.finish().unwrap_or_else(|e| panic!("{:?}", e.0));
+        let mut suffixes = 0;
+        for p in rules.iter().flat_map(|r| &r.patterns) {
+            let PatternKind::Regex(src) = &p.kind else {
+                continue;
+            };
+            let hir = hir_text::parse(src, p.nocase).unwrap();
+            let again = |text: HirText| text.with_hir(Hir::clone).unwrap();
+            assert_eq!(again(HirText::source(src, p.nocase)), hir, "{src}");
+            let clauses = atoms::regex_clauses(&hir);
+            if let Some((suffix, _)) = clauses.last().and_then(|c| atoms::clause_suffix(&hir, c)) {
+                assert_eq!(again(HirText::printed(&suffix)), suffix, "{src}");
+                suffixes += 1;
+            }
+        }
+        assert!(suffixes > 300, "{suffixes} suffixes");
+    }
+
     #[test]
     fn bundled_file_rules_are_prepared_at_the_first_file_and_match_as_if_prepared_at_once() {
         let mut l = Loader::new();
@@ -1170,7 +1212,7 @@ mod tests {
                 .unwrap()
         };
         let suffix = |re: &str| Suffix {
-            hir: parse(re),
+            text: HirText::printed(&parse(re)),
             dfa: OnceLock::new(),
             from_start: false,
             reads: 16,

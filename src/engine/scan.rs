@@ -595,7 +595,9 @@ impl Engine {
                 _ => search_windows(&hits, re.reach(), buf.len(), &mut windows),
             }
             // A window the relaxed regex finds nothing in holds no match (see `filter`).
-            if let Some(filter) = re.filter() {
+            if !windows.is_empty()
+                && let Some(filter) = re.filter()
+            {
                 let mut past = false;
                 windows.retain(|&(from, to)| {
                     past = past || s.past_deadline(to - from);
