@@ -305,14 +305,10 @@ impl AtomSet {
             None => {}
             Some(Searcher::Lanes(table)) => lanes::search(table, hay, out),
             Some(Searcher::Dfa(dfa)) => overlapping(&**dfa, hay, out.first()),
-            Some(Searcher::Other(ac)) => {
-                out.first()
-                    .extend(ac.find_overlapping_iter(hay).map(|m| Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        atom: m.pattern().as_usize(),
-                    }))
-            }
+            Some(Searcher::Other(ac)) => out.first().extend(
+                ac.find_overlapping_iter(hay)
+                    .map(|m| Hit::new(m.start(), m.end(), m.pattern().as_usize())),
+            ),
         }
     }
 }
@@ -325,11 +321,7 @@ fn overlapping(aut: &impl Automaton, hay: &[u8], out: &mut Vec<Hit>) {
         aut.try_find_overlapping(&input, &mut state)
             .expect("an unanchored search with standard semantics does not fail");
         let Some(m) = state.get_match() else { return };
-        out.push(Hit {
-            start: m.start(),
-            end: m.end(),
-            atom: m.pattern().as_usize(),
-        });
+        out.push(Hit::new(m.start(), m.end(), m.pattern().as_usize()));
     }
 }
 
@@ -378,7 +370,7 @@ mod tests {
             .map(|h| {
                 (
                     h.start,
-                    set.listeners[h.atom].iter().map(|l| l.pattern).collect(),
+                    set.listeners[h.atom()].iter().map(|l| l.pattern).collect(),
                 )
             })
             .collect()

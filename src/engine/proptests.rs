@@ -235,7 +235,7 @@ proptest! {
             .unwrap();
         let want: Vec<Hit> = ac
             .find_overlapping_iter(&hay)
-            .map(|m| Hit { start: m.start(), end: m.end(), atom: m.pattern().as_usize() })
+            .map(|m| Hit::new(m.start(), m.end(), m.pattern().as_usize()))
             .collect();
         let atoms: Vec<&[u8]> = atoms.iter().map(|a| a.as_bytes()).collect();
         let table = lanes::Table::new(&dfa, &atoms, nocase).unwrap();

@@ -390,8 +390,8 @@ impl Engine {
         // make them read the file thousands of times over.
         s.check_budget = buf.len().saturating_mul(4).max(1 << 20);
         for h in hits.iter() {
-            let (start, end) = (h.start, h.end);
-            for l in &set.listeners[h.atom] {
+            let (start, end) = (h.start, h.end());
+            for l in &set.listeners[h.atom()] {
                 let p = &self.patterns[l.pattern];
                 if !s.applicable[p.rule] {
                     continue;
