@@ -26,7 +26,7 @@
 //! while the memo's bytes stay under its budget: past it, new scripts are scanned and not
 //! kept, which costs time, never a finding.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher as _;
 use std::path::Path;
 use std::sync::Mutex;
@@ -39,7 +39,8 @@ use super::ids::{Id, RuleId};
 use super::{Engine, Match, RuleHit, Scratch};
 
 /// What a memo may hold, in bytes (as counted by [`Memo::cost`]). The web root of issue 18
-/// fills 6.2 MB of it: 34,944 distinct scripts (of 38,155) under 13 selections of rules.
+/// fills 5.5 MB of it: 4,203 contents with hits (or seen twice), and 30,798 without, kept by
+/// their keys alone, under 12 selections of rules.
 pub(crate) const BUDGET: usize = 24 << 20;
 
 /// Scan results by content, shared by the scanning threads of one sweep and belonging to
@@ -58,7 +59,12 @@ struct Inner {
     /// one per file-atom group, language and matching combination of path globs.
     selections: HashMap<Selection, u32, foldhash::fast::RandomState>,
     results: HashMap<Key, Entry, foldhash::fast::RandomState>,
-    /// What `selections` and `results` hold, as [`Memo::cost`] counts it.
+    /// Contents scanned without hits, whose SHA-256 was not taken: only the key, so that a
+    /// copy is known for one (see the module). Most scripts are these: in the web root of
+    /// issue 18, as entries of `results` they held 3.7 MB of the sweep's peak; as keys
+    /// alone, a quarter of that.
+    unproven: HashSet<Key, foldhash::fast::RandomState>,
+    /// What `selections`, `results` and `unproven` hold, as [`Memo::cost`] counts it.
     bytes: usize,
     /// How many scans a recall stood in for, for the tests to tell one from a scan.
     #[cfg(test)]
@@ -80,10 +86,10 @@ pub(crate) struct Key {
     selection: u32,
 }
 
-/// What a scan of the contents found, and their SHA-256 (cut to 128 bits) once it is known:
-/// only a script whose own SHA-256 equals it gets these hits.
+/// What a scan of the contents found, and their SHA-256 (cut to 128 bits): only a script
+/// whose own SHA-256 equals it gets these hits.
 struct Entry {
-    sha256: Option<[u8; 16]>,
+    sha256: [u8; 16],
     kept: Box<[Kept]>,
 }
 
@@ -159,7 +165,8 @@ impl Memo {
     /// Whether contents with this key were scanned before (perhaps other contents that
     /// share the cheap digest).
     fn met(&self, key: &Key) -> bool {
-        self.lock().results.contains_key(key)
+        let inner = self.lock();
+        inner.results.contains_key(key) || inner.unproven.contains(key)
     }
 
     /// The hits remembered for `key`, as the engine's own, if they were found in contents
@@ -172,10 +179,7 @@ impl Memo {
     ) -> Option<Vec<RuleHit<'e>>> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let kept = inner
-            .results
-            .get(key)
-            .filter(|e| e.sha256.as_ref() == Some(sha256))?;
+        let kept = inner.results.get(key).filter(|e| &e.sha256 == sha256)?;
         #[cfg(test)]
         {
             inner.recalls += 1;
@@ -196,9 +200,20 @@ impl Memo {
 
     /// Keeps what a whole scan (not one given up at its deadline) of contents whose SHA-256
     /// begins with `sha256` (when it was taken) found under `key`, while the budget allows.
-    /// An entry whose SHA-256 was not known gives way to one whose is, so that the next
-    /// copy of those contents is recalled.
+    /// Without a SHA-256 (a scan without hits), only the key is kept; with one, it takes
+    /// the key's place, so that the next copy of those contents is recalled.
     fn remember(&self, engine: &Engine, key: Key, sha256: Option<[u8; 16]>, hits: &[RuleHit<'_>]) {
+        let Some(sha256) = sha256 else {
+            // Hits always come with their SHA-256 (see `scan_keyed`).
+            if hits.is_empty() {
+                let mut inner = self.lock();
+                let cost = size_of::<Key>() + 1;
+                if inner.bytes + cost <= self.budget && inner.unproven.insert(key) {
+                    inner.bytes += cost;
+                }
+            }
+            return;
+        };
         let kept: Option<Box<[Kept]>> = hits
             .iter()
             .map(|h| {
@@ -214,14 +229,18 @@ impl Memo {
         let Some(kept) = kept else { return };
         let cost = Memo::cost(&kept);
         let mut inner = self.lock();
-        let freed = match inner.results.get(&key) {
-            None => 0,
-            Some(old) if old.sha256.is_none() && sha256.is_some() => Memo::cost(&old.kept),
-            Some(_) => return,
+        if inner.results.contains_key(&key) {
+            return;
+        }
+        let freed = if inner.unproven.contains(&key) {
+            size_of::<Key>() + 1
+        } else {
+            0
         };
         if (inner.bytes - freed) + cost > self.budget {
             return;
         }
+        inner.unproven.remove(&key);
         inner.bytes = inner.bytes - freed + cost;
         inner.results.insert(key, Entry { sha256, kept });
     }
@@ -346,8 +365,10 @@ mod tests {
         v
     }
 
+    /// Contents remembered, with their hits or by their key alone.
     fn entries(memo: &Memo) -> usize {
-        memo.lock().results.len()
+        let inner = memo.lock();
+        inner.results.len() + inner.unproven.len()
     }
 
     fn recalls(memo: &Memo) -> usize {
