@@ -138,7 +138,9 @@ fn comment_line(raw: &[u8], at: usize) -> bool {
 }
 
 /// The join around the operator (`.` or `^`) at `op`: a literal's quote or a `)` before it,
-/// a quote or a `(` after it, with white space between; then [`live`] says whether it counts.
+/// a quote or a `(` after it, with white space between; then [`live`] says whether it counts,
+/// and for a `)` whether what it closes may be a literal by then
+/// ([`Values::result_may_fold`]: `__('Save') . 'x'` joins what the fold never makes one).
 ///
 /// A variable joined to a literal (`$x . 'l('`) counts too when the variable may hold a
 /// literal (see [`Values`]) and the literal's end at the junction is part of a word, or
@@ -152,7 +154,10 @@ fn php_join<'a>(raw: &'a [u8], op: usize, values: &mut Values<'a>) -> bool {
     // when it is empty.
     let wordy = |b: Option<&u8>, own: u8| b.is_some_and(|&b| name_byte(b) || b == own);
     match (before.checked_sub(1).map(|i| raw[i]), raw.get(after)) {
-        (Some(b'\'' | b'"' | b')'), Some(b'\'' | b'"' | b'(')) => live(raw, before - 1..after + 1),
+        (Some(b')'), Some(b'\'' | b'"' | b'(')) => {
+            live(raw, before - 1..after + 1) && values.result_may_fold(before - 1)
+        }
+        (Some(b'\'' | b'"'), Some(b'\'' | b'"' | b'(')) => live(raw, before - 1..after + 1),
         (Some(b), Some(&quote @ (b'\'' | b'"'))) if name_byte(b) => {
             let start = run_back(raw, before, name_byte);
             start > 0
@@ -600,6 +605,35 @@ mod tests {
         let raw = "<?php\nfunction f() {\n\t$x = \"eva\";\n\treturn $x.\"l(\\$c);\";\n}\n";
         let view = crate::canon::view(Lang::Php, raw.as_bytes()).expect("a view");
         assert!(String::from_utf8_lossy(view.text()).contains("eval($c)"));
+    }
+
+    /// A join after a call's `)` counts only where the fold may make the call a literal:
+    /// a function it evaluates, a variable's call, parentheses after a keyword or alone,
+    /// and wherever the backward reading of the call is unsure.
+    #[test]
+    fn a_call_joined_to_a_literal_counts_where_the_fold_may_evaluate_it() {
+        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
+        for yes in [
+            "<?php $f = strtolower('AS') . 'sert';",
+            "<?php return ('ev') . 'al';",
+            "<?php $f = $g('x') . 'y';",
+            "<?php $f = foo('a/b') . 'c';",
+            "<?php $f = foo('a',\n  'b') . 'c';",
+            "<?php $f = foo($a ? 'b' : 'c') . 'd';",
+            "<?php\n$f = foo(a] 'x') . 'c';",
+        ] {
+            assert!(php(yes), "{yes}");
+        }
+        for no in [
+            "<?php echo __('Save') . 'x';",
+            "<?php echo $this->t('Save') . 'x';",
+            "<?php echo Html::a('x') . 'y';",
+            "<?php echo htmlspecialchars($v['k']) . 'x';",
+            "<?php echo foo('it\\'s (x') . 'y';",
+            "<?php echo foo(\"a\\\\\", '(') . 'y';",
+        ] {
+            assert!(!php(no), "{no}");
+        }
     }
 
     /// Joins that can rebuild a name make a view; joins of mark-up, spaces and punctuation,

@@ -186,6 +186,43 @@ impl<'a> Values<'a> {
         true
     }
 
+    /// Whether the value that ends in the `)` at `close` may be a literal by the time the
+    /// fold joins it to another (`__('Save') . '<br>'`): not when it is what a method or a
+    /// function the fold does not evaluate returns, which [`Values::span_may_fold`] passes
+    /// over too. It may wherever the backward reading is not sure (see [`open_of`]), and
+    /// where a keyword (`return ('ev') . 'al'`) or nothing stands before the parentheses.
+    pub(super) fn result_may_fold(&mut self, close: usize) -> bool {
+        if !self.follow {
+            return true;
+        }
+        let raw = self.raw;
+        let Some(open) = open_of(raw, close, Self::MAX_SPAN) else {
+            return true;
+        };
+        let end = open - raw[..open].iter().rev().take_while(|&&b| space(b)).count();
+        let start = end
+            - raw[..end]
+                .iter()
+                .rev()
+                .take_while(|&&b| name_byte(b))
+                .count();
+        let word = &raw[start..end];
+        let before = &raw[..start];
+        if before.ends_with(b"->") || before.ends_with(b"::") {
+            return false;
+        }
+        if word.is_empty()
+            || word[0].is_ascii_digit()
+            || before.ends_with(b"$")
+            || EXPRESSION_KEYWORDS
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(word))
+        {
+            return true;
+        }
+        self.args_may_fold(word, open)
+    }
+
     /// Whether the expression from `from` (to its `;`, or to the `)` that closes a call's
     /// arguments when `args`) holds what a fold may turn into a literal: a literal, a
     /// variable that may hold one or, in arguments, a number (`chr(101)`). What a fold
@@ -253,6 +290,66 @@ impl<'a> Values<'a> {
         }
         end < raw.len()
     }
+}
+
+/// The words after which parentheses hold an expression, not a call's arguments.
+const EXPRESSION_KEYWORDS: [&[u8]; 18] = [
+    b"and",
+    b"case",
+    b"clone",
+    b"echo",
+    b"else",
+    b"include",
+    b"include_once",
+    b"instanceof",
+    b"new",
+    b"or",
+    b"print",
+    b"require",
+    b"require_once",
+    b"return",
+    b"throw",
+    b"xor",
+    b"yield",
+    b"match",
+];
+
+/// Where the `(` is that the `)` at `close` closes, read backwards with literals skipped;
+/// `None` when the reading may be wrong: brackets that do not pair up, more than `max`
+/// bytes, another line (a literal may have started on one before), or anything that may
+/// open a comment, a heredoc or a tag, or be a ternary's `?` (`/`, `#`, `<`, `?`, a
+/// backtick), inside literals or not. Without those, a line holds no comment, so every
+/// quote read is a literal's.
+fn open_of(raw: &[u8], close: usize, max: usize) -> Option<usize> {
+    let stop = close.saturating_sub(max);
+    let mut nested = 0usize;
+    let mut i = close;
+    while i > stop {
+        i -= 1;
+        match raw[i] {
+            b')' | b']' | b'}' => nested += 1,
+            b'(' if nested == 0 => {
+                return (!raw[i..close].iter().any(|&b| unsure(b))).then_some(i);
+            }
+            b'(' | b'[' | b'{' => nested = nested.checked_sub(1)?,
+            quote @ (b'\'' | b'"') => loop {
+                // Back to the literal's opening quote: the first before it not escaped.
+                i = stop + raw[stop..i].iter().rposition(|&b| b == quote)?;
+                let slashes = raw[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+                if slashes % 2 == 0 {
+                    break;
+                }
+            },
+            b if unsure(b) => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What [`open_of`] does not read past.
+fn unsure(b: u8) -> bool {
+    matches!(b, b'\n' | b'/' | b'#' | b'<' | b'?' | b'`')
 }
 
 /// Where the bracketed group opening at `open` ends (just past its closing bracket), its
