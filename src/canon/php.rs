@@ -51,6 +51,11 @@ pub(super) fn evaluated(name: &[u8]) -> bool {
     eval::evaluated(name)
 }
 
+/// Whether a fold shows a decoder's result: only when it is text (see `eval::call`).
+pub(super) fn shown(decoded: &[u8]) -> bool {
+    eval::text(decoded)
+}
+
 /// Bytes that glue into one token with their neighbour, so a dropped comment between two of
 /// them must leave a space.
 fn wordy(b: u8) -> bool {

@@ -636,6 +636,30 @@ mod tests {
         }
     }
 
+    /// `base64_decode` of a literal counts only where the fold may show what it decodes
+    /// to: not a payload whose first bytes decode to binary (a compressed web shell's).
+    #[test]
+    fn a_base64_payload_that_decodes_to_binary_starts_no_fold() {
+        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
+        for yes in [
+            "<?php eval(base64_decode('ZXZhbCgkX1BPU1RbJ3gnXSk7'));",
+            "<?php $x = base64_decode('ZXZh' . 'bA==');",
+            "<?php $x = base64_decode('H4sIAAAA' ^ $k);",
+            "<?php $x = base64_decode(\"H4sI\\x41AAA\");",
+            "<?php $x = base64_decode('H4s\\'IAAAA');",
+            "<?php $x = base64_decode('H4sIAAAA",
+        ] {
+            assert!(php(yes), "{yes}");
+        }
+        for no in [
+            "<?php $x = gzinflate(base64_decode('H4sIAAAAAAAA/8tIzcnJBwCGphA2BQAAAA=='));",
+            "<?php eval(gzinflate(base64_decode('7b0HYBxJliUmL23Ke3tK9tK9tK9'), 0));",
+            "<?php $x = base64_decode( '7b0HYBxJliUmL' , true);",
+        ] {
+            assert!(!php(no), "{no}");
+        }
+    }
+
     /// Joins that can rebuild a name make a view; joins of mark-up, spaces and punctuation,
     /// and a literal `'.'`, do not.
     #[test]

@@ -259,9 +259,13 @@ fn rot13(b: u8) -> u8 {
 /// Decoded text is shown only when it is text: a binary blob (a compressed payload) stays
 /// encoded, where the rules for encoded blobs look for it.
 fn printable(v: Vec<u8>) -> Option<Vec<u8>> {
+    text(&v).then_some(v)
+}
+
+/// Whether a decoded value is worth showing: printable ASCII and line breaks only.
+pub(super) fn text(v: &[u8]) -> bool {
     v.iter()
         .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
-        .then_some(v)
 }
 
 /// php's lenient `base64_decode`: characters outside the alphabet are skipped.

@@ -158,6 +158,7 @@ impl<'a> Values<'a> {
             .any(|n| n.eq_ignore_ascii_case(name));
         !self.follow
             || ((inlined || crate::canon::php::evaluated(name))
+                && !(name.eq_ignore_ascii_case(b"base64_decode") && binary_payload(self.raw, open))
                 && self.span_may_fold(open + 1, true, 0))
     }
 
@@ -290,6 +291,36 @@ impl<'a> Values<'a> {
         }
         end < raw.len()
     }
+}
+
+/// How much of a literal [`binary_payload`] decodes.
+const PAYLOAD_PREFIX: usize = 256;
+
+/// Whether the call whose `(` is at `open` is handed a single-quoted literal, alone or
+/// joined on (`.`), whose first bytes decode from Base64 to what is not text: the fold
+/// shows a decoded value only when all of it is text, so it never evaluates
+/// `base64_decode` of it, as in `eval(gzinflate(base64_decode('7b0HYBxJliUmL...')))`.
+/// Decoding is a stream, so what a prefix decodes to begins what the whole does. A literal
+/// with an escape in it (or a double-quoted one) is not read here.
+fn binary_payload(raw: &[u8], open: usize) -> bool {
+    let at = open + 1 + raw[open + 1..].iter().take_while(|&&b| space(b)).count();
+    if raw.get(at) != Some(&b'\'') {
+        return false;
+    }
+    let body = &raw[at + 1..];
+    let Some(len) = memchr::memchr2(b'\'', b'\\', body) else {
+        return false;
+    };
+    if body[len] != b'\'' {
+        return false;
+    }
+    let after = &body[len + 1..];
+    let next = after.iter().find(|&&b| !space(b));
+    if !matches!(next, Some(b')' | b',' | b'.')) {
+        return false;
+    }
+    crate::canon::base64(&body[..len.min(PAYLOAD_PREFIX)], true)
+        .is_some_and(|decoded| !crate::canon::php::shown(&decoded))
 }
 
 /// The words after which parentheses hold an expression, not a call's arguments.
