@@ -164,27 +164,16 @@ impl<'a> Values<'a> {
 
     /// Whether the value in the parentheses that close at `close` and are called
     /// (`('as'.'sert')(`) may be folded into a literal, the name of what is called. A cast
-    /// (`(int)(`) or a call's result (`$f->get()(`) may not.
+    /// (`(int)(`) or a call's result (`$f->get()(`) may not; parentheses [`open_of`] cannot
+    /// read back may.
     pub(super) fn called_value_may_fold(&mut self, close: usize) -> bool {
         if !self.follow {
             return true;
         }
-        let raw = self.raw;
-        let stop = close.saturating_sub(Self::MAX_SPAN);
-        let mut nested = 0usize;
-        let mut i = close;
-        while i > stop {
-            i -= 1;
-            match raw[i] {
-                b')' | b']' | b'}' => nested += 1,
-                b'(' | b'[' | b'{' if nested > 0 => nested -= 1,
-                b'(' => return self.span_may_fold(i + 1, true, 0),
-                // Brackets that do not pair up, or a literal whose bytes are not followed.
-                b'[' | b'{' | b'\'' | b'"' | b'`' => return true,
-                _ => {}
-            }
+        match open_of(self.raw, close, Self::MAX_SPAN) {
+            Some(open) => self.span_may_fold(open + 1, true, 0),
+            None => true,
         }
-        true
     }
 
     /// Whether the value that ends in the `)` at `close` may be a literal by the time the
