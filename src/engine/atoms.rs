@@ -136,6 +136,75 @@ fn byte_class(hir: &Hir) -> Option<Box<[bool; 256]>> {
     Some(set)
 }
 
+/// A set of bytes, one bit each: small enough to keep inline in each regex that has one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ByteBits([u64; 4]);
+
+impl ByteBits {
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
+
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        (0..=255u8).filter(|&b| self.contains(b)).collect()
+    }
+}
+
+/// The bytes a match of `hir` can begin with; `None` when that says nothing: a match can
+/// be empty, can begin with a character of several bytes, or with any byte. Look-arounds
+/// consume nothing and are passed over, so the set may be larger than the exact one, never
+/// smaller.
+pub(crate) fn starting_bytes(hir: &Hir) -> Option<ByteBits> {
+    let mut set = ByteBits::default();
+    match starting_into(hir, &mut set)? {
+        false if set.0 != [u64::MAX; 4] => Some(set),
+        _ => None,
+    }
+}
+
+/// Adds to `set` the bytes a match of `hir` can begin with; whether it can be empty.
+fn starting_into(hir: &Hir, set: &mut ByteBits) -> Option<bool> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(true),
+        HirKind::Literal(lit) => match lit.0.first() {
+            Some(&b) => {
+                set.insert(b);
+                Some(false)
+            }
+            None => Some(true),
+        },
+        HirKind::Class(_) => {
+            let class = byte_class(hir)?;
+            (0..=255u8)
+                .filter(|&b| class[usize::from(b)])
+                .for_each(|b| set.insert(b));
+            Some(false)
+        }
+        HirKind::Repetition(r) => Some(starting_into(&r.sub, set)? || r.min == 0),
+        HirKind::Capture(c) => starting_into(&c.sub, set),
+        HirKind::Concat(children) => {
+            for child in children {
+                if !starting_into(child, set)? {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        HirKind::Alternation(branches) => {
+            let mut empty = false;
+            for branch in branches {
+                empty |= starting_into(branch, set)?;
+            }
+            Some(empty)
+        }
+    }
+}
+
 /// Sets `out[b]` for each byte `b` that every match of `hir` holds.
 fn required_bytes(hir: &Hir, out: &mut [bool; 256]) {
     match hir.kind() {
@@ -650,6 +719,64 @@ pub(super) mod tests {
         assert_eq!(rare("a(`|~)b"), None);
         assert_eq!(rare("a[`~]b"), None);
         assert_eq!(rare(r"\$_GET\[x\]\("), None);
+    }
+
+    fn starts(re: &str) -> Option<Vec<u8>> {
+        starting_bytes(&parse(re)).map(|set| set.bytes())
+    }
+
+    #[test]
+    fn starting_bytes_are_those_a_match_can_begin_with() {
+        assert_eq!(starts(r"\s{0,2}\("), Some(b"\t\n\x0b\x0c\r (".to_vec()));
+        assert_eq!(starts(r"(?i)ab|c+"), Some(b"ACac".to_vec()));
+        // Look-arounds consume nothing; an optional part adds what may follow it.
+        assert_eq!(starts(r"\b(?m:^)x?y"), Some(b"xy".to_vec()));
+        assert_eq!(starts(r"(?:a|)[b-d]"), Some(b"abcd".to_vec()));
+        // A match that can be empty begins with no byte at all.
+        assert_eq!(starts(r"x*"), None);
+        assert_eq!(starts(r"\b"), None);
+        assert_eq!(starts(r"a|(?:)"), None);
+        // Nor does one that can begin with any byte.
+        assert_eq!(starts(r"\A[\x00-\xff]{2}PK"), None);
+    }
+
+    /// Pieces of the regexes the property below builds: literals, classes, optional and
+    /// repeated parts, case folding and look-arounds.
+    const PIECES: [&str; 12] = [
+        "a", "b?", "[ab]", "c*", r"\b", "(?:a|bc)", "(?i:d)", "[^a]", "(?m:^)", "(?m:$)", "x{0,2}",
+        r"\s+",
+    ];
+
+    proptest::proptest! {
+        /// Wherever a match begins, its first byte is in the set.
+        #[test]
+        fn every_match_begins_with_a_starting_byte(
+            first in proptest::collection::vec(0..PIECES.len(), 1..4),
+            second in proptest::option::of(proptest::collection::vec(0..PIECES.len(), 1..3)),
+            hay in proptest::collection::vec(proptest::sample::select(b"abcdDxy \n".to_vec()), 0..24),
+        ) {
+            let join = |v: &[usize]| v.iter().map(|&i| PIECES[i]).collect::<String>();
+            let re = match &second {
+                Some(s) => format!("{}|{}", join(&first), join(s)),
+                None => join(&first),
+            };
+            let Some(set) = starting_bytes(&parse(&re)) else {
+                return Ok(());
+            };
+            let meta = regex_automata::meta::Regex::builder()
+                .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                .build(&re)
+                .unwrap();
+            for at in 0..=hay.len() {
+                let input = regex_automata::Input::new(&hay)
+                    .range(at..)
+                    .anchored(regex_automata::Anchored::Yes);
+                if let Some(m) = meta.search(&input) {
+                    proptest::prop_assert!(!m.is_empty(), "{} matched empty at {}", re, at);
+                    proptest::prop_assert!(set.contains(hay[at]), "{} at {}", re, at);
+                }
+            }
+        }
     }
 
     fn atoms(re: &str) -> Option<Vec<(String, bool)>> {

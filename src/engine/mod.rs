@@ -175,10 +175,11 @@ pub(crate) struct CompiledRegex {
     /// regex is searched in that many first bytes only, with no atoms (see
     /// [`start_anchored`]).
     at_start: Option<usize>,
-    /// For such a regex: the bytes a match can start with, when they are known. Most files
-    /// start with none of them (an image rule's `\AGIF8[79]a` is asked of every file), and
-    /// a lookup is cheaper than starting a search.
-    first_bytes: Option<Box<[bool; 256]>>,
+    /// For such a regex: the bytes a match can start with, when they say something
+    /// ([`atoms::starting_bytes`]). Most files start with none of them (an image rule's
+    /// `\AGIF8[79]a` is asked of every file), and a lookup is cheaper than starting a
+    /// search.
+    first_bytes: Option<atoms::ByteBits>,
 }
 
 impl CompiledRegex {
@@ -186,8 +187,7 @@ impl CompiledRegex {
     /// byte tells.
     pub(crate) fn may_start(&self, buf: &[u8]) -> bool {
         self.first_bytes
-            .as_deref()
-            .is_none_or(|set| buf.first().is_some_and(|&b| set[usize::from(b)]))
+            .is_none_or(|set| buf.first().is_some_and(|&b| set.contains(b)))
     }
 }
 
@@ -201,6 +201,10 @@ pub(crate) struct Suffix {
     from_start: bool,
     /// The most bytes one check reads ([`atoms::read_bound`]).
     pub(crate) reads: usize,
+    /// The bytes a match can begin with ([`atoms::starting_bytes`]), as bits: most hits
+    /// that fail a check fail at their first byte, and a lookup is far cheaper than
+    /// starting a search.
+    starts: Option<atoms::ByteBits>,
 }
 
 impl Suffix {
@@ -229,6 +233,11 @@ impl Suffix {
         (start, end): (usize, usize),
     ) -> bool {
         let at = if self.from_start { start } else { end };
+        if let Some(starts) = &self.starts
+            && !buf.get(at).is_some_and(|&b| starts.contains(b))
+        {
+            return false;
+        }
         let Some(dfa) = self.dfa() else {
             return true;
         };
@@ -661,7 +670,7 @@ struct Prepared {
     landmark: Option<atoms::Landmark>,
     /// [`atoms::clause_suffix`] of the rarest clause: printed, its [`atoms::read_bound`],
     /// whether it is checked from the hit's start, and for a user's regex its compiled form.
-    suffix: Option<(HirText, usize, bool, LazyDfa)>,
+    suffix: Option<(HirText, usize, bool, LazyDfa, Option<atoms::ByteBits>)>,
 }
 
 /// Below this many regexes a second thread costs more than it saves.
@@ -748,7 +757,7 @@ fn add_patterns(
                 .map_err(|e| pattern_error(rule, &p.name, e))?;
             let max_len = hir.properties().maximum_len();
             let at_start = start_anchored(&hir);
-            let first_bytes = at_start.and_then(|_| first_bytes(&hir));
+            let first_bytes = at_start.and_then(|_| atoms::starting_bytes(&hir));
             if at_start.is_some() {
                 clauses.clear();
             }
@@ -788,11 +797,12 @@ fn add_patterns(
                 at_start,
                 filter: OnceLock::new(),
                 suffix: suffix.filter(|_| at_start.is_none()).map(
-                    |(text, reads, from_start, built)| Suffix {
+                    |(text, reads, from_start, built, starts)| Suffix {
                         text,
                         reads,
                         dfa: built,
                         from_start,
+                        starts,
                     },
                 ),
             }));
@@ -808,19 +818,6 @@ fn add_patterns(
 /// image: 5.4 million hits on a web root of real code, each one a window that can hold no
 /// match), while a search of a few bytes at the start costs next to nothing.
 const AT_START_LEN: usize = 4096;
-
-/// The bytes every match of `hir` starts with one of: the first bytes of its prefix
-/// literals, when they are finite and none is empty.
-fn first_bytes(hir: &Hir) -> Option<Box<[bool; 256]>> {
-    let seq = regex_syntax::hir::literal::Extractor::new()
-        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
-        .extract(hir);
-    let mut set = Box::new([false; 256]);
-    for lit in seq.literals()? {
-        set[usize::from(*lit.as_bytes().first()?)] = true;
-    }
-    Some(set)
-}
 
 /// The longest match of a regex every match of which starts at the input's start, when
 /// that is at most [`AT_START_LEN`].
@@ -941,7 +938,8 @@ fn prepare(job: &Job<'_>) -> Result<Prepared, PatternError> {
                 OnceLock::from(Suffix::build(&s))
             };
             let reads = atoms::read_bound(&s).unwrap_or(usize::MAX);
-            Some((HirText::printed(&s), reads, from_start, built))
+            let starts = atoms::starting_bytes(&s);
+            Some((HirText::printed(&s), reads, from_start, built, starts))
         }
         None => None,
     };
@@ -1216,6 +1214,7 @@ mod tests {
             dfa: OnceLock::new(),
             from_start: false,
             reads: 16,
+            starts: None,
         };
         let buf = b"eval(\"x\") eval  (1)";
         let mut caches = caches::RegexCaches::new(1);
@@ -1298,16 +1297,10 @@ mod tests {
     fn start_anchored_regexes_look_at_the_first_byte_first() {
         let first = |e: &Engine| {
             let re = e.patterns.iter().next().unwrap().regex.as_ref().unwrap();
-            re.get().first_bytes.clone()
+            re.get().first_bytes
         };
         let e = engine("      g: { regex: '\\AGIF8[79]a', nocase: true }\n", "g");
-        let set = first(&e).unwrap();
-        assert_eq!(
-            (0..=255u8)
-                .filter(|&b| set[usize::from(b)])
-                .collect::<Vec<_>>(),
-            b"Gg"
-        );
+        assert_eq!(first(&e).unwrap().bytes(), b"Gg");
         assert!(run(&e, b"GIF89a....").is_some());
         assert!(run(&e, b"gif87a....").is_some());
         assert!(run(&e, b"xGIF89a...").is_none());
