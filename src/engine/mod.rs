@@ -1200,7 +1200,8 @@ mod tests {
 
     /// A suffix checks whether what follows an atom hit can start a match; where its DFA
     /// cannot say (here a Unicode word boundary, which a lazy DFA does not build), every
-    /// hit holds, so no window, and no finding, is lost.
+    /// hit holds, so no window, and no finding, is lost. Only the byte lookup before it
+    /// drops a hit then, and only one that no match can follow.
     #[test]
     fn suffix_checks_answer_and_a_suffix_without_a_dfa_lets_every_hit_through() {
         let parse = |re: &str| {
@@ -1232,6 +1233,21 @@ mod tests {
             "a lazy DFA takes no Unicode word boundary"
         );
         assert!(unicode.holds_at(p, &mut caches, buf, (0, 4)));
+        // A hit followed by a byte no match can begin with fails at the lookup, before any
+        // search: also where no DFA can say.
+        let looked_up = Suffix {
+            starts: atoms::starting_bytes(&atoms::tests::parse(r"\b\s{0,2}\(\d")),
+            ..suffix(r"\b\s{0,2}\(\d")
+        };
+        assert!(looked_up.holds_at(p, &mut caches, buf, (0, 4)));
+        assert!(
+            !looked_up.holds_at(p, &mut caches, buf, (0, 3)),
+            "`l` begins no match"
+        );
+        assert!(
+            !looked_up.holds_at(p, &mut caches, buf, (15, 19)),
+            "nothing follows the end"
+        );
     }
 
     #[test]
