@@ -564,6 +564,16 @@ mod tests {
         }
     }
 
+    /// Asserts that each of `yes` starts a PHP fold and none of `no` does.
+    fn php_folds(yes: &[&str], no: &[&str]) {
+        for s in yes {
+            assert!(Lang::Php.may_fold(s.as_bytes()), "{s}");
+        }
+        for s in no {
+            assert!(!Lang::Php.may_fold(s.as_bytes()), "{s}");
+        }
+    }
+
     /// Non-ASCII white space does not join a name to its `(` (see above).
     #[test]
     fn php_white_space_is_ascii() {
@@ -584,23 +594,20 @@ mod tests {
     /// the junction is inside a word (or it is a XOR).
     #[test]
     fn variables_joined_to_literals_count_where_they_may_rebuild_a_name() {
-        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
-        for yes in [
-            "<?php $x = \"eva\"; return $x.\"l($c);\";",
-            "<?php $x = 'sert'; $f = 'as' . $x;",
-            "<?php $k = 'key'; echo $k ^ '<>';",
-            "<?php $x = 'a'; echo $x . '';",
-        ] {
-            assert!(php(yes), "{yes}");
-        }
-        for no in [
-            "<?php $x = 'eva'; echo $x . ' l';",
-            "<?php $dir = '/srv'; echo $dir . '/index.php';",
-            "<?php echo $this->path . 'x' . $row['name'];",
-            "<?php $y = f(); echo $y . 'abc';",
-        ] {
-            assert!(!php(no), "{no}");
-        }
+        php_folds(
+            &[
+                "<?php $x = \"eva\"; return $x.\"l($c);\";",
+                "<?php $x = 'sert'; $f = 'as' . $x;",
+                "<?php $k = 'key'; echo $k ^ '<>';",
+                "<?php $x = 'a'; echo $x . '';",
+            ],
+            &[
+                "<?php $x = 'eva'; echo $x . ' l';",
+                "<?php $dir = '/srv'; echo $dir . '/index.php';",
+                "<?php echo $this->path . 'x' . $row['name'];",
+                "<?php $y = f(); echo $y . 'abc';",
+            ],
+        );
         // The view rebuilds the name.
         let raw = "<?php\nfunction f() {\n\t$x = \"eva\";\n\treturn $x.\"l(\\$c);\";\n}\n";
         let view = crate::canon::view(Lang::Php, raw.as_bytes()).expect("a view");
@@ -612,84 +619,75 @@ mod tests {
     /// and wherever the backward reading of the call is unsure.
     #[test]
     fn a_call_joined_to_a_literal_counts_where_the_fold_may_evaluate_it() {
-        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
-        for yes in [
-            "<?php $f = strtolower('AS') . 'sert';",
-            "<?php return ('ev') . 'al';",
-            "<?php $f = $g('x') . 'y';",
-            "<?php $f = foo('a/b') . 'c';",
-            "<?php $f = foo('a',\n  'b') . 'c';",
-            "<?php $f = foo($a ? 'b' : 'c') . 'd';",
-            "<?php\n$f = foo(a] 'x') . 'c';",
-        ] {
-            assert!(php(yes), "{yes}");
-        }
-        for no in [
-            "<?php echo __('Save') . 'x';",
-            "<?php echo $this->t('Save') . 'x';",
-            "<?php echo Html::a('x') . 'y';",
-            "<?php echo htmlspecialchars($v['k']) . 'x';",
-            "<?php echo foo('it\\'s (x') . 'y';",
-            "<?php echo foo(\"a\\\\\", '(') . 'y';",
-        ] {
-            assert!(!php(no), "{no}");
-        }
+        php_folds(
+            &[
+                "<?php $f = strtolower('AS') . 'sert';",
+                "<?php return ('ev') . 'al';",
+                "<?php $f = $g('x') . 'y';",
+                "<?php $f = foo('a/b') . 'c';",
+                "<?php $f = foo('a',\n  'b') . 'c';",
+                "<?php $f = foo($a ? 'b' : 'c') . 'd';",
+                "<?php\n$f = foo(a] 'x') . 'c';",
+            ],
+            &[
+                "<?php echo __('Save') . 'x';",
+                "<?php echo $this->t('Save') . 'x';",
+                "<?php echo Html::a('x') . 'y';",
+                "<?php echo htmlspecialchars($v['k']) . 'x';",
+                "<?php echo foo('it\\'s (x') . 'y';",
+                "<?php echo foo(\"a\\\\\", '(') . 'y';",
+            ],
+        );
     }
 
     /// `base64_decode` of a literal counts only where the fold may show what it decodes
     /// to: not a payload whose first bytes decode to binary (a compressed web shell's).
     #[test]
     fn a_base64_payload_that_decodes_to_binary_starts_no_fold() {
-        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
-        for yes in [
-            "<?php eval(base64_decode('ZXZhbCgkX1BPU1RbJ3gnXSk7'));",
-            "<?php $x = base64_decode('ZXZh' . 'bA==');",
-            "<?php $x = base64_decode('H4sIAAAA' ^ $k);",
-            "<?php $x = base64_decode(\"H4sI\\x41AAA\");",
-            "<?php $x = base64_decode('H4s\\'IAAAA');",
-            "<?php $x = base64_decode('H4sIAAAA",
-        ] {
-            assert!(php(yes), "{yes}");
-        }
-        for no in [
-            "<?php $x = gzinflate(base64_decode('H4sIAAAAAAAA/8tIzcnJBwCGphA2BQAAAA=='));",
-            "<?php eval(gzinflate(base64_decode('7b0HYBxJliUmL23Ke3tK9tK9tK9'), 0));",
-            "<?php $x = base64_decode( '7b0HYBxJliUmL' , true);",
-        ] {
-            assert!(!php(no), "{no}");
-        }
+        php_folds(
+            &[
+                "<?php eval(base64_decode('ZXZhbCgkX1BPU1RbJ3gnXSk7'));",
+                "<?php $x = base64_decode('ZXZh' . 'bA==');",
+                "<?php $x = base64_decode('H4sIAAAA' ^ $k);",
+                "<?php $x = base64_decode(\"H4sI\\x41AAA\");",
+                "<?php $x = base64_decode('H4s\\'IAAAA');",
+                "<?php $x = base64_decode('H4sIAAAA",
+            ],
+            &[
+                "<?php $x = gzinflate(base64_decode('H4sIAAAAAAAA/8tIzcnJBwCGphA2BQAAAA=='));",
+                "<?php eval(gzinflate(base64_decode('7b0HYBxJliUmL23Ke3tK9tK9tK9'), 0));",
+                "<?php $x = base64_decode( '7b0HYBxJliUmL' , true);",
+            ],
+        );
     }
 
     /// Joins that can rebuild a name make a view; joins of mark-up, spaces and punctuation,
     /// and a literal `'.'`, do not.
     #[test]
     fn joins_count_where_they_glue_words() {
-        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
-        for yes in [
-            "<?php $f = 'as' . 'sert';",
-            "<?php $f = 'e'.'v'.'a'.'l';",
-            "<?php $f = 'ev' . '' . 'al';",
-            "<?php $f = strtolower('AS') . 'sert';",
-            "<?php $f = 'as' . ('sert');",
-            "<?php $f = ('a') . ('b');",
-            "<?php $f = '<' ^ '>';",
-            "<?php $f = 'é' . 'x';",
-            "<?php echo $a . '.' . $b; $f = 'ba'.'se64_decode';",
-        ] {
-            assert!(php(yes), "{yes}");
-        }
-        for no in [
-            "<?php echo $a . '.' . $b;",
-            "<?php echo '<td>' . '</td>';",
-            "<?php echo 'a ' . 'b';",
-            "<?php echo __('Save') . '</a>';",
-            "<?php echo '<b>' . (int) $n;",
-            "<?php $p = 'php:/' . '/input';",
-            "<?php $q = \"SELECT *\" . \" FROM t\";",
-            "'.'",
-        ] {
-            assert!(!php(no), "{no}");
-        }
+        php_folds(
+            &[
+                "<?php $f = 'as' . 'sert';",
+                "<?php $f = 'e'.'v'.'a'.'l';",
+                "<?php $f = 'ev' . '' . 'al';",
+                "<?php $f = strtolower('AS') . 'sert';",
+                "<?php $f = 'as' . ('sert');",
+                "<?php $f = ('a') . ('b');",
+                "<?php $f = '<' ^ '>';",
+                "<?php $f = 'é' . 'x';",
+                "<?php echo $a . '.' . $b; $f = 'ba'.'se64_decode';",
+            ],
+            &[
+                "<?php echo $a . '.' . $b;",
+                "<?php echo '<td>' . '</td>';",
+                "<?php echo 'a ' . 'b';",
+                "<?php echo __('Save') . '</a>';",
+                "<?php echo '<b>' . (int) $n;",
+                "<?php $p = 'php:/' . '/input';",
+                "<?php $q = \"SELECT *\" . \" FROM t\";",
+                "'.'",
+            ],
+        );
         assert!(Lang::Java.may_fold(br#"String c = "Run" + "time";"#));
         assert!(Lang::Java.may_fold(br#"String c = "x: " + (char) 65;"#));
         assert!(!Lang::Java.may_fold(br#"String c = "a: " + "b";"#));
@@ -701,61 +699,58 @@ mod tests {
     /// A call counts when what it is handed may be a literal when the fold gets to it.
     #[test]
     fn calls_count_by_what_they_are_handed() {
-        let php = |s: &str| Lang::Php.may_fold(s.as_bytes());
-        for yes in [
-            "<?php $f = 'assert'; $f($_POST['x']);",
-            "<?php $f = strtolower('ASSERT'); $f($x);",
-            "<?php $g = 'system'; $f = $g; $f($x);",
-            "<?php $f = ''; $f .= 'ev'; $f .= 'al'; $f($x);",
-            "<?php $f /* x */ = $y; $f = $z; $f();",
-            "<?php $f = /* 'assert' */ $x; $f($y);",
-            "<?php $f = <<<E\nassert\nE;\n$f($y);",
-            "<?php $c = 'ZXZhbA=='; eval(base64_decode($c));",
-            "<?php echo base64_decode('ZXZhbA==');",
-            "<?php echo chr(101);",
-            "<?php echo chr( $n = 101 );",
-            "<?php (strtolower('ASSERT'))($y);",
-            "<?php ($f)($y); $f = 'assert';",
-            "<?php $a = $b; $b = $c; $c = 'x'; $a();",
-            "<?php $f = implode('', array('as', 'sert')); $f($x);",
-            "<?php $f = \\StrToLower('ASSERT'); $f($x);",
-            "<?php eval(str_rot13(gzinflate('x')) . 'y');",
-            "<?php $s = 'c'; eval($s[0]);",
-        ] {
-            assert!(php(yes), "{yes}");
-        }
-        for no in [
-            "<?php $f = function () { return 1; }; $f();",
-            "<?php $cb = $this->cb; $cb($x);",
-            "<?php function run($f) { return $f(); }",
-            "<?php $data = fread($h, 10); echo base64_decode($data);",
-            "<?php for ($i = 0; $i < 9; $i++) { echo chr($i); }",
-            "<?php $n = (int)($x);",
-            "<?php $v = $obj->get()($x);",
-            "<?php $a = $b; $b = $a; $a();",
-            "<?php if ($f == 'x') { $f(); }",
-            "<?php eval(",
-            "<?php eval($_POST['p1']);",
-            "<?php eval(stripslashes(trim($_REQUEST['ev'])));",
-            "<?php echo base64_decode($this->get('k'), true);",
-            "<?php echo base64_decode(Config::get('k'));",
-            "<?php $f = __('Save'); $f();",
-            "<?php assert(is_int($n) && $m->ok(')'));",
-            "<?php eval(gzinflate(')'));",
-            "<?php $f .= 'ev'; $f .= 'al'; $f($x);",
-            "<?php $f = 'assert'; $f = 'x' . $y; $f($x);",
-            "<?php $f = 'a'; if ($x) { $f = 'b'; } $f();",
-        ] {
-            assert!(!php(no), "{no}");
-        }
+        php_folds(
+            &[
+                "<?php $f = 'assert'; $f($_POST['x']);",
+                "<?php $f = strtolower('ASSERT'); $f($x);",
+                "<?php $g = 'system'; $f = $g; $f($x);",
+                "<?php $f = ''; $f .= 'ev'; $f .= 'al'; $f($x);",
+                "<?php $f /* x */ = $y; $f = $z; $f();",
+                "<?php $f = /* 'assert' */ $x; $f($y);",
+                "<?php $f = <<<E\nassert\nE;\n$f($y);",
+                "<?php $c = 'ZXZhbA=='; eval(base64_decode($c));",
+                "<?php echo base64_decode('ZXZhbA==');",
+                "<?php echo chr(101);",
+                "<?php echo chr( $n = 101 );",
+                "<?php (strtolower('ASSERT'))($y);",
+                "<?php ($f)($y); $f = 'assert';",
+                "<?php $a = $b; $b = $c; $c = 'x'; $a();",
+                "<?php $f = implode('', array('as', 'sert')); $f($x);",
+                "<?php $f = \\StrToLower('ASSERT'); $f($x);",
+                "<?php eval(str_rot13(gzinflate('x')) . 'y');",
+                "<?php $s = 'c'; eval($s[0]);",
+            ],
+            &[
+                "<?php $f = function () { return 1; }; $f();",
+                "<?php $cb = $this->cb; $cb($x);",
+                "<?php function run($f) { return $f(); }",
+                "<?php $data = fread($h, 10); echo base64_decode($data);",
+                "<?php for ($i = 0; $i < 9; $i++) { echo chr($i); }",
+                "<?php $n = (int)($x);",
+                "<?php $v = $obj->get()($x);",
+                "<?php $a = $b; $b = $a; $a();",
+                "<?php if ($f == 'x') { $f(); }",
+                "<?php eval(",
+                "<?php eval($_POST['p1']);",
+                "<?php eval(stripslashes(trim($_REQUEST['ev'])));",
+                "<?php echo base64_decode($this->get('k'), true);",
+                "<?php echo base64_decode(Config::get('k'));",
+                "<?php $f = __('Save'); $f();",
+                "<?php assert(is_int($n) && $m->ok(')'));",
+                "<?php eval(gzinflate(')'));",
+                "<?php $f .= 'ev'; $f .= 'al'; $f($x);",
+                "<?php $f = 'assert'; $f = 'x' . $y; $f($x);",
+                "<?php $f = 'a'; if ($x) { $f = 'b'; } $f();",
+            ],
+        );
         // Past as many searches for assignments as it makes, every name counts.
         let mut many = String::from("<?php ");
         for i in 0..Values::MAX_SEARCHES {
             many.push_str(&format!("$f{i}(); "));
         }
-        assert!(!php(&many));
+        php_folds(&[], &[&many]);
         many.push_str("$last();");
-        assert!(php(&many));
+        php_folds(&[&many], &[]);
     }
 
     /// A literal that names what it calls gets a view, where the call is plain: `'assert'(`
